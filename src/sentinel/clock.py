@@ -1,0 +1,77 @@
+"""The one clock.
+
+Domain code never reads the time itself: a job asks its clock for ``now`` once and passes the value
+down. This module is the only place in sentinel that calls ``datetime.now`` or ``time.monotonic``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time as an aware UTC datetime."""
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary origin, for measuring durations."""
+
+
+class SystemClock:
+    """Wall-clock time."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+class FakeClock:
+    """A clock that moves only when told to: tests and replay use it."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = require_aware(start).astimezone(UTC)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._now.timestamp()
+
+    def advance(self, delta: timedelta) -> datetime:
+        with self._lock:
+            self._now += delta
+            return self._now
+
+    def set(self, when: datetime) -> None:
+        with self._lock:
+            self._now = require_aware(when).astimezone(UTC)
+
+
+class AcceleratedClock:
+    """Wall-clock time sped up by a factor from a starting point, for ``sentinel demo``."""
+
+    def __init__(self, start: datetime, factor: float) -> None:
+        self._start = require_aware(start).astimezone(UTC)
+        self._origin = time.monotonic()
+        self.factor = factor
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=(time.monotonic() - self._origin) * self.factor)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+def require_aware(value: datetime) -> datetime:
+    """Reject naive datetimes at the boundary (STYLE: every stored time is aware UTC)."""
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ValueError(f"naive datetime {value!r}: sentinel only accepts timezone-aware times")
+    return value

@@ -1,0 +1,57 @@
+"""The collector contract: every source kind implements :class:`Collector`.
+
+A collector turns one poll of one source into a :class:`CollectOutcome`. It fetches through the
+shared :class:`~sentinel.collect.fetcher.Fetcher` (never its own client), parses bytes it fetched,
+and raises a :class:`~sentinel.errors.CollectError` subclass with a closed ``reason`` when the poll
+as a whole failed. Problems with single entries go into ``outcome.problems`` and never fail the poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sentinel.collect.fetcher import Fetcher
+from sentinel.collect.types import RawItem
+from sentinel.settings import SourceConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """Conditional-GET validators of the source's main URL, as stored after the last success."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(slots=True)
+class CollectContext:
+    source: SourceConfig
+    fetcher: Fetcher
+    now: datetime  # aware UTC, read once by the job
+    zone: ZoneInfo  # the source's zone: naive and relative times are read in it
+    validators: Validators = field(default_factory=Validators)
+    cursor: dict[str, Any] = field(default_factory=dict)  # the kind's own stored position
+    cookie: str | None = None  # from the environment variable the source names
+    # Which of these external ids are already stored for this source (lets the html collector skip
+    # article pages it has, and the weibo collector skip long-text expansion of known posts).
+    known: Callable[[Iterable[str]], Awaitable[set[str]]] | None = None
+
+
+@dataclass(slots=True)
+class CollectOutcome:
+    items: list[RawItem] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (reason, message), survivable
+    validators: Validators = field(default_factory=Validators)  # to store with the items
+    cursor: dict[str, Any] = field(default_factory=dict)  # to store with the items
+    not_modified: bool = False  # a 304: nothing to store, nothing spent
+    requests: int = 1
+
+
+class Collector(Protocol):
+    kind: str
+
+    async def collect(self, ctx: CollectContext) -> CollectOutcome: ...

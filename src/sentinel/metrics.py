@@ -1,0 +1,69 @@
+"""Every Prometheus metric sentinel exports, defined in one place against a registry passed in.
+
+Labels come only from closed sets: source ids and kinds from the configuration, outcomes and reasons
+from :data:`sentinel.errors.FAILURE_REASONS` — never titles, URLs or error texts. Gauges are set when
+something changes, so a scrape costs no database query.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+
+FETCH_OUTCOMES_OK = ("ok", "not_modified")
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None, *, process: bool = True) -> None:
+        self.registry = registry or CollectorRegistry()
+        if process and registry is None:
+            ProcessCollector(registry=self.registry)
+            PlatformCollector(registry=self.registry)
+        r = self.registry
+
+        # collection
+        self.fetches = Counter(
+            "sentinel_fetches", "Polls of a source by outcome (ok, not_modified or a failure reason)",
+            ["source", "kind", "outcome"], registry=r,
+        )
+        self.fetch_duration = Histogram(
+            "sentinel_fetch_duration_seconds", "Time to fetch and parse one poll of a source",
+            ["kind"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60), registry=r,
+        )
+        self.items_new = Counter("sentinel_items_new", "Items stored for the first time", ["source", "kind"], registry=r)
+        self.items_duplicate = Counter(
+            "sentinel_items_duplicate", "Items fetched again that were already stored", ["source", "kind"], registry=r
+        )
+        self.parse_problems = Counter(
+            "sentinel_parse_problems", "Survivable problems in a poll (a bozo feed, a skipped entry, ...)",
+            ["source", "kind", "reason"], registry=r,
+        )
+        self.source_up = Gauge("sentinel_source_up", "1 when the source's last poll succeeded", ["source", "kind"], registry=r)
+        self.source_blocked = Gauge(
+            "sentinel_source_blocked", "1 while the service blocks the source (Weibo 432, ok:-100)", ["source", "kind"],
+            registry=r,
+        )
+        self.source_blind = Gauge(
+            "sentinel_source_blind", "1 when the source has yielded no new item for longer than collect.blind_after",
+            ["source", "kind"], registry=r,
+        )
+        self.source_last_success = Gauge(
+            "sentinel_source_last_success_timestamp_seconds", "Unix time of the source's last successful poll",
+            ["source", "kind"], registry=r,
+        )
+        self.source_failures = Gauge(
+            "sentinel_source_consecutive_failures", "Failed polls in a row", ["source", "kind"], registry=r
+        )
+        self.push_items = Counter(
+            "sentinel_push_items", "Items received on POST /api/items by outcome", ["outcome"], registry=r
+        )
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,1 @@
+"""Normalisation: plain text, NFKC, canonical URLs, aware UTC times, content hashes."""

@@ -1,0 +1,395 @@
+"""Typed, strict configuration: one YAML file, loaded once at start and passed in.
+
+Unknown keys are errors that name the key path; secrets are never in the file, only the names of
+the environment variables that hold them (``*_env`` keys).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sentinel.errors import ConfigError
+
+DEFAULT_CONFIG = "config/sentinel.yaml"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """``90s``, ``5m``, ``2h``, ``3d`` (and ``500ms``) to a timedelta; a timedelta passes through."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    raise ValueError(f"expected a duration such as 90s, 5m, 2h or 3d, got {value!r}")
+
+
+def format_duration(value: timedelta) -> str:
+    seconds = value.total_seconds()
+    for unit in ("d", "h", "m", "s"):
+        size = _UNITS[unit]
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration)]
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+
+
+def parse_size(value: Any) -> int:
+    """``5MB``, ``512KiB`` or a plain number of bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        match = _SIZE.match(value)
+        if match:
+            return int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
+    raise ValueError(f"expected a size such as 5MB or 512KiB, got {value!r}")
+
+
+ByteSize = Annotated[int, BeforeValidator(parse_size)]
+_ID = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SourceKind(StrEnum):
+    RSS = "rss"
+    JSONFEED = "jsonfeed"
+    WEIBO = "weibo"
+    HTML = "html"
+    PUSH = "push"  # items arrive on POST /api/items from an external crawler; never polled
+
+
+class Authority(StrEnum):
+    """Authority tier of a source; heat weighs engagement by it."""
+
+    CENTRAL = "central"  # 中央媒体
+    PROVINCIAL = "provincial"  # 省级媒体
+    LOCAL = "local"  # 地方媒体、政府网站
+    COMMERCIAL = "commercial"  # 商业门户
+    SELF_MEDIA = "self_media"  # 自媒体、个人账号
+
+
+class HtmlSelectors(Strict):
+    """CSS selectors for a news site without a feed: a list page, then each article page."""
+
+    item: str = Field(description="each entry on the list page")
+    link: str = Field(default="a", description="the article link, inside an item")
+    title: str | None = Field(default=None, description="the title inside an item (default: the link text)")
+    date: str | None = Field(default=None, description="the date inside an item or on the article page")
+    body: str | None = Field(default=None, description="the article body on the article page")
+
+
+class SourceConfig(Strict):
+    id: str = Field(pattern=_ID)
+    kind: SourceKind
+    url: str | None = None
+    interval: Duration = timedelta(minutes=5)
+    authority: Authority = Authority.LOCAL
+    official: bool = False
+    enabled: bool = True
+    timezone: str | None = None
+    cookie_env: str | None = None
+    selectors: HtmlSelectors | None = None
+    pages: int = Field(default=1, ge=1, le=20)
+    max_articles: int = Field(default=30, ge=1, le=500)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return _check_zone(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> SourceConfig:
+        if self.url is None and self.kind is not SourceKind.PUSH:
+            raise ValueError(f"a {self.kind.value} source needs url")
+        if self.kind is SourceKind.HTML and self.selectors is None:
+            raise ValueError("an html source needs selectors: {item, link, title, date, body}")
+        if self.kind is not SourceKind.HTML and self.selectors is not None:
+            raise ValueError(f"selectors are for html sources, not {self.kind.value}")
+        if self.cookie_env is not None and self.kind is not SourceKind.WEIBO:
+            raise ValueError("cookie_env is for weibo sources")
+        return self
+
+
+class DatabaseConfig(Strict):
+    url: str = "sqlite:///var/sentinel.db"
+
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql")):
+            raise ValueError(f"expected sqlite:///PATH or postgresql+psycopg://..., got {value!r}")
+        return value
+
+
+class Role(StrEnum):
+    DUTY = "duty"
+    LEADER = "leader"
+    ADMIN = "admin"
+    READONLY = "readonly"
+    INGEST = "ingest"
+
+
+class TokenConfig(Strict):
+    name: str
+    role: Role
+    token_env: str
+
+
+class HttpConfig(Strict):
+    listen: str = "127.0.0.1:8470"
+    tokens: list[TokenConfig] = Field(default_factory=list)
+    public_url: str | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            raise ValueError(f"expected HOST:PORT, got {value!r}")
+        return value
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+class CollectConfig(Strict):
+    """How sentinel fetches: one shared HTTP client for every source."""
+
+    user_agent: str = "sentinel/0.1 (+https://github.com/sentinel-gov/sentinel)"
+    connect_timeout: Duration = timedelta(seconds=5)
+    read_timeout: Duration = timedelta(seconds=15)
+    max_body: ByteSize = 5 * 1024 * 1024
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    per_host: int = Field(default=4, ge=1, le=64)
+    concurrency: int = Field(default=32, ge=1, le=1024)
+    jitter: float = Field(default=0.1, ge=0, le=0.5)
+    backoff_max: Duration = timedelta(hours=1)
+    blocked_backoff: Duration = timedelta(minutes=30)
+    blind_after: Duration = timedelta(hours=6)
+    allow_private_links: bool = False
+
+
+class WatchRule(Strict):
+    """A watch rule (关注方案): OR within a group, AND across groups."""
+
+    id: str = Field(pattern=_ID)
+    department: str | None = None
+    groups: dict[str, list[str]] = Field(default_factory=dict)
+    exclude: list[str] = Field(default_factory=list)
+    require: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+    scope: Literal["title", "body", "both"] = "both"
+    policy_documents: bool = False
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"regex {pattern!r} does not compile: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> WatchRule:
+        if not self.groups and not self.require and not self.regex:
+            raise ValueError("a watch rule needs at least one of groups, require or regex")
+        for name, words in self.groups.items():
+            if not words:
+                raise ValueError(f"group {name!r} is empty")
+        return self
+
+
+class ChannelConfig(Strict):
+    """A notification channel. ``secret_env``/``*_env`` name environment variables, never secrets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: str = Field(pattern=_ID)
+    kind: Literal["console", "webhook", "dingtalk", "wecom", "feishu", "email"]
+    url: str | None = None
+    secret_env: str | None = None
+    host: str | None = None
+    port: int | None = None
+    starttls: bool = False
+    ssl: bool = False
+    from_: str | None = Field(default=None, alias="from")
+    to: list[str] = Field(default_factory=list)
+    username_env: str | None = None
+    password_env: str | None = None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> ChannelConfig:
+        if self.kind in ("webhook", "dingtalk", "wecom", "feishu") and not self.url:
+            raise ValueError(f"a {self.kind} channel needs url")
+        if self.kind == "email" and not (self.host and self.from_ and self.to):
+            raise ValueError("an email channel needs host, from and to")
+        return self
+
+
+class Settings(Strict):
+    timezone: str = "Asia/Shanghai"
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    http: HttpConfig = Field(default_factory=HttpConfig)
+    collect: CollectConfig = Field(default_factory=CollectConfig)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    watch: list[WatchRule] = Field(default_factory=list)
+    channels: list[ChannelConfig] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Settings:
+        for name, rows in (("sources", self.sources), ("watch", self.watch), ("channels", self.channels)):
+            seen: set[str] = set()
+            for row in rows:
+                if row.id in seen:
+                    raise ValueError(f"{name}: id {row.id!r} appears twice")
+                seen.add(row.id)
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def source(self, source_id: str) -> SourceConfig:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise ConfigError(f"no source with id {source_id!r}", key="sources")
+
+    def source_zone(self, source: SourceConfig) -> ZoneInfo:
+        return ZoneInfo(source.timezone or self.timezone)
+
+
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read and validate the configuration; a :class:`ConfigError` names file, key and problem."""
+    chosen = Path(path or os.environ.get("SENTINEL_CONFIG") or DEFAULT_CONFIG)
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("file not found", path=str(chosen)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", path=str(chosen)) from None
+    return parse_settings(text, source=str(chosen))
+
+
+def parse_settings(text: str, *, source: str = "<config>") -> Settings:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError(f"{where}not valid YAML: {getattr(exc, 'problem', exc)}", path=source) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping of keys at the top level", path=source)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, data), path=source) from None
+
+
+def _describe(exc: ValidationError, data: Any) -> str:
+    """Turn pydantic's errors into 'key.path: problem' lines, naming list items by their id."""
+    lines = []
+    for error in exc.errors():
+        lines.append(f"{_key_path(error['loc'], data)}: {_problem(error)}")
+    return "\n  ".join(lines)
+
+
+def _key_path(loc: tuple[Any, ...], data: Any) -> str:
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            label = f"[{part}]"
+            if isinstance(node, list) and part < len(node):
+                node = node[part]
+                if isinstance(node, dict) and isinstance(node.get("id"), str):
+                    label = f"[{part}] (id {node['id']})"
+            parts.append(label)
+        else:
+            # model validators report under the model itself; pydantic names tagged unions by type
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif part in ("function-after", "function-before"):
+                continue
+            else:
+                node = None
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "(top level)"
+
+
+def _problem(error: Any) -> str:
+    kind = error.get("type")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    message = str(error.get("msg", "invalid"))
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if "input" in error and kind not in ("value_error",) and not isinstance(error["input"], dict | list):
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def env_secret(name: str | None) -> str | None:
+    """The value of a secret's environment variable, or None when unset."""
+    if not name:
+        return None
+    return os.environ.get(name) or None

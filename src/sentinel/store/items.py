@@ -1,0 +1,180 @@
+"""Queries on items."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from sentinel.store.models import Item, SourceHealth, SourceState
+
+
+class ItemLike(Protocol):
+    """What the store needs of a normalised item (``sentinel.normalise.item.NormalItem``)."""
+
+    external_id: str
+    title: str
+    text: str
+    url: str | None
+    canonical_url: str | None
+    author: str | None
+    author_verified_type: int | None
+    published_at: datetime
+    published_at_estimated: bool
+    reposts: int | None
+    comments: int | None
+    likes: int | None
+    content_hash: str
+    extra: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    new_ids: list[int]
+    duplicates: int
+
+    @property
+    def new(self) -> int:
+        return len(self.new_ids)
+
+
+def save_poll(
+    engine: Engine,
+    source_id: str,
+    items: Sequence[ItemLike],
+    *,
+    now: datetime,
+    etag: str | None,
+    last_modified: str | None,
+    cursor: dict[str, Any] | None,
+    next_check_at: datetime,
+) -> SaveResult:
+    """Store one successful poll: the new items and the validators that cover them, atomically."""
+    with Session(engine) as session:
+        new_ids = _insert_new(session, source_id, items, now)
+        values: dict[str, Any] = {
+            "health": SourceHealth.UP.value,
+            "consecutive_failures": 0,
+            "last_attempt_at": now,
+            "last_success_at": now,
+            "next_check_at": next_check_at,
+            "etag": etag,
+            "last_modified": last_modified,
+            "lease_owner": None,
+            "lease_until": None,
+            "items_total": SourceState.items_total + len(new_ids),
+        }
+        if cursor is not None:
+            values["cursor"] = cursor
+        if new_ids:
+            values["last_new_item_at"] = now
+        session.execute(update(SourceState).where(SourceState.source_id == source_id).values(**values))
+        session.commit()
+        return SaveResult(new_ids=new_ids, duplicates=len(items) - len(new_ids))
+
+
+def save_pushed(engine: Engine, source_id: str, items: Sequence[ItemLike], *, now: datetime) -> SaveResult:
+    """Store items that an external crawler pushed (``POST /api/items``)."""
+    with Session(engine) as session:
+        new_ids = _insert_new(session, source_id, items, now)
+        if new_ids:
+            session.execute(
+                update(SourceState)
+                .where(SourceState.source_id == source_id)
+                .values(
+                    health=SourceHealth.UP.value,
+                    last_success_at=now,
+                    last_new_item_at=now,
+                    items_total=SourceState.items_total + len(new_ids),
+                )
+            )
+        session.commit()
+        return SaveResult(new_ids=new_ids, duplicates=len(items) - len(new_ids))
+
+
+def _insert_new(session: Session, source_id: str, items: Sequence[ItemLike], now: datetime) -> list[int]:
+    """Insert the items not stored yet (the unique constraint settles races); return their ids."""
+    unique: dict[str, ItemLike] = {}
+    for item in items:
+        unique.setdefault(item.external_id, item)
+    existing = _existing(session, source_id, list(unique))
+    rows = [_row(source_id, item, now) for key, item in unique.items() if key not in existing]
+    if not rows:
+        return []
+    statement = _insert_ignoring_duplicates(session.get_bind()).values(rows).returning(Item.id)  # type: ignore[arg-type]
+    return [int(value) for value in session.scalars(statement).all()]
+
+
+def _existing(session: Session, source_id: str, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(
+            session.scalars(
+                select(Item.external_id).where(Item.source_id == source_id, Item.external_id.in_(chunk))  # type: ignore[attr-defined]
+            ).all()
+        )
+    return found
+
+
+def _insert_ignoring_duplicates(engine: Any) -> Any:
+    table = Item.__table__  # type: ignore[attr-defined]
+    if engine.dialect.name == "postgresql":
+        return pg_insert(table).on_conflict_do_nothing(constraint="uq_item_source_external")
+    if engine.dialect.name == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=["source_id", "external_id"])
+    return insert(table)
+
+
+def _row(source_id: str, item: ItemLike, now: datetime) -> dict[str, Any]:
+    return {
+        "source_id": source_id,
+        "external_id": item.external_id,
+        "title": item.title,
+        "text": item.text,
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "author": item.author,
+        "author_verified_type": item.author_verified_type,
+        "published_at": item.published_at,
+        "published_at_estimated": item.published_at_estimated,
+        "fetched_at": now,
+        "reposts": item.reposts,
+        "comments": item.comments,
+        "likes": item.likes,
+        "content_hash": item.content_hash,
+        "extra": item.extra,
+    }
+
+
+def known_ids(engine: Engine, source_id: str, external_ids: Iterable[str]) -> set[str]:
+    with Session(engine) as session:
+        return _existing(session, source_id, list(dict.fromkeys(external_ids)))
+
+
+def list_items(
+    engine: Engine,
+    *,
+    since: datetime | None = None,
+    source_id: str | None = None,
+    limit: int = 200,
+) -> list[Item]:
+    """Newest first by fetch time."""
+    with Session(engine) as session:
+        query = select(Item).order_by(Item.fetched_at.desc(), Item.id.desc()).limit(limit)  # type: ignore[union-attr,attr-defined]
+        if since is not None:
+            query = query.where(Item.fetched_at >= since)
+        if source_id is not None:
+            query = query.where(Item.source_id == source_id)
+        return list(session.scalars(query).all())
+
+
+def items_by_ids(engine: Engine, ids: Sequence[int]) -> list[Item]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Item).where(Item.id.in_(list(ids))).order_by(Item.id)).all())  # type: ignore[union-attr]

@@ -1,0 +1,77 @@
+"""Tables. Every time column is aware UTC (:class:`~sentinel.store.types.UTCDateTime`).
+
+A change here needs a migration in ``migrations/versions``; ``tests/store/test_migrations.py``
+fails when the models and the migrations disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from sentinel.store.types import JSONType, UTCDateTime
+
+
+class SourceHealth(StrEnum):
+    UNKNOWN = "unknown"  # never polled
+    UP = "up"  # last poll succeeded
+    FAILING = "failing"  # consecutive failures, backing off
+    BLOCKED = "blocked"  # the service refuses us (Weibo 432 / ok:-100): an outage, not "no news"
+
+
+class SourceState(SQLModel, table=True):
+    """One row per configured source: its schedule, validators, cursor, health and lease."""
+
+    __tablename__ = "source_state"
+
+    source_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    health: str = Field(default=SourceHealth.UNKNOWN.value, sa_column=Column(String(16), nullable=False))
+    etag: str | None = Field(default=None, sa_column=Column(Text))
+    last_modified: str | None = Field(default=None, sa_column=Column(Text))
+    cursor: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    next_check_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    consecutive_failures: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    last_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    last_success_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    last_new_item_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    last_error_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    last_error_reason: str | None = Field(default=None, sa_column=Column(String(32)))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    items_total: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    lease_owner: str | None = Field(default=None, sa_column=Column(String(128)))
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class Item(SQLModel, table=True):
+    """One published entry, unique per (source, external id)."""
+
+    __tablename__ = "item"
+    __table_args__ = (
+        UniqueConstraint("source_id", "external_id", name="uq_item_source_external"),
+        Index("ix_item_source_fetched", "source_id", "fetched_at"),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    )
+    source_id: str = Field(sa_column=Column(String(64), nullable=False))
+    external_id: str = Field(sa_column=Column(String(512), nullable=False))
+    title: str = Field(default="", sa_column=Column(Text, nullable=False))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    url: str | None = Field(default=None, sa_column=Column(Text))
+    canonical_url: str | None = Field(default=None, sa_column=Column(Text))
+    author: str | None = Field(default=None, sa_column=Column(Text))
+    author_verified_type: int | None = Field(default=None, sa_column=Column(Integer))
+    published_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    published_at_estimated: bool = Field(default=False)
+    fetched_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    reposts: int | None = Field(default=None, sa_column=Column(BigInteger))
+    comments: int | None = Field(default=None, sa_column=Column(BigInteger))
+    likes: int | None = Field(default=None, sa_column=Column(BigInteger))
+    content_hash: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
