@@ -63,8 +63,19 @@ class CollectError(SentinelError):
         if reason not in FAILURE_REASONS:
             raise ValueError(f"unknown failure reason {reason!r}")
         self.reason = reason
+        self.detail = message
         self.retry_after = retry_after
         super().__init__(f"{reason}: {message}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # errors cross process boundaries (the parse pool): rebuild them with their fields
+        return (_restore, (type(self), self.reason, self.detail, self.retry_after))
+
+
+def _restore(cls: type[CollectError], reason: str, detail: str, retry_after: float | None) -> CollectError:
+    error = cls.__new__(cls)
+    CollectError.__init__(error, reason, detail, retry_after=retry_after)
+    return error
 
 
 class FetchError(CollectError):

@@ -99,7 +99,7 @@ def test_times_come_back_aware_utc_and_naive_times_are_refused(db) -> None:
     assert row.published_at == datetime(2026, 11, 20, 1, 30, tzinfo=UTC)
     assert row.published_at.utcoffset() == timedelta(0)
     with pytest.raises(StatementError, match="naive datetime"):
-        save(db, [FakeItem("b", published_at=datetime(2026, 11, 20, 9, 30))])
+        save(db, [FakeItem("b", published_at=datetime(2026, 11, 20, 9, 30))])  # noqa: DTZ001 (naive on purpose)
 
 
 def test_cursor_and_extra_round_trip_as_json(db) -> None:

@@ -27,6 +27,14 @@ class Validators:
     last_modified: str | None = None
 
 
+CpuRunner = Callable[..., Awaitable[Any]]
+
+
+async def run_inline(fn: Callable[..., Any], *args: Any) -> Any:
+    """The default :data:`CpuRunner`: call the function here, on the event loop."""
+    return fn(*args)
+
+
 @dataclass(slots=True)
 class CollectContext:
     source: SourceConfig
@@ -39,6 +47,9 @@ class CollectContext:
     # Which of these external ids are already stored for this source (lets the html collector skip
     # article pages it has, and the weibo collector skip long-text expansion of known posts).
     known: Callable[[Iterable[str]], Awaitable[set[str]]] | None = None
+    # Runs a pure, CPU-bound function (a parser: bytes in, values out) where it does not hold up the
+    # event loop; the daemon hands in a process pool so parsing uses the machine's other cores.
+    cpu: CpuRunner = run_inline
 
 
 @dataclass(slots=True)

@@ -1,0 +1,337 @@
+"""``sentinel``: the command line. Commands and options follow DESIGN.md §4 (a contract)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from datetime import datetime
+from typing import Any
+
+import click
+
+from sentinel.clock import SystemClock
+from sentinel.errors import ConfigError, SentinelError
+from sentinel.settings import Settings, load_settings, parse_duration
+
+EXIT_CONFIG = 2
+
+
+class Context:
+    def __init__(self, config_path: str | None, log_level: str) -> None:
+        self.config_path = config_path
+        self.log_level = log_level
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+class SentinelGroup(click.Group):
+    """Turns sentinel's own errors into one clear line and the documented exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"sentinel: configuration error: {exc}", err=True)
+            sys.exit(EXIT_CONFIG)
+        except SentinelError as exc:
+            click.echo(f"sentinel: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=SentinelGroup)
+@click.option("--config", "config_path", envvar="SENTINEL_CONFIG", default=None, metavar="PATH",
+              help="Configuration file (default $SENTINEL_CONFIG, else config/sentinel.yaml).")
+@click.option("--log-level", default="WARNING", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.version_option(package_name="sentinel-gov")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
+    """sentinel: public-opinion (政务舆情) monitoring and response-deadline alerting."""
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = Context(config_path, log_level)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=None, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _local(value: datetime | None, settings: Settings) -> str:
+    return value.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+# ---------------------------------------------------------------------------------------------- run
+
+
+@main.command()
+@pass_ctx
+def run(obj: Context) -> None:
+    """Run the daemon: scheduled collection, the HTTP server (/metrics, /healthz, /api)."""
+    from sentinel.app import Daemon
+
+    if obj.log_level.upper() == "WARNING":
+        logging.getLogger().setLevel(logging.INFO)
+    settings = obj.settings
+    asyncio.run(Daemon(settings).run())
+
+
+@main.command("collect-once")
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def collect_once(obj: Context, source_ids: tuple[str, ...], as_json: bool) -> None:
+    """Fetch every (or one) source once, store what is new, and exit."""
+    from sentinel.app import Daemon
+
+    settings = obj.settings
+    for source_id in source_ids:
+        settings.source(source_id)  # unknown ids are a clear error
+
+    async def go() -> list[Any]:
+        daemon = Daemon(settings, serve_http=False)
+        runner = daemon.build_runner()
+        try:
+            await runner.prepare()
+            return await runner.collect_once(source_ids or None)
+        finally:
+            await daemon._close()
+
+    reports = asyncio.run(go())
+    if as_json:
+        _echo_json([{"source": r.source_id, "outcome": r.outcome, "new": r.new, "duplicates": r.duplicates,
+                     "problems": [list(p) for p in r.problems], "error": r.error} for r in reports])
+    else:
+        for r in reports:
+            line = f"{r.source_id:24} {r.outcome:14} new={r.new:<5} duplicates={r.duplicates}"
+            if r.error:
+                line += f"  {r.error}"
+            click.echo(line)
+            for reason, message in r.problems:
+                click.echo(f"    {reason}: {message}")
+    if reports and all(r.outcome not in ("ok", "not_modified") for r in reports):
+        sys.exit(1)
+
+
+# ------------------------------------------------------------------------------------------ sources
+
+
+@main.group()
+def sources() -> None:
+    """Inspect and test sources."""
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def sources_list(obj: Context, as_json: bool) -> None:
+    """Each source's state, last success, last error and items in the last 24 h."""
+    from sentinel.collect.runner import is_blind
+    from sentinel.store import sources as source_store
+    from sentinel.store.db import open_database
+
+    settings = obj.settings
+    now = SystemClock().now()
+    database = open_database(settings.database.url)
+    try:
+        rows = {row.source_id: row for row in source_store.summarize(database.engine, now=now)}
+        states = source_store.all_states(database.engine)
+    finally:
+        database.close()
+    out = []
+    for source in settings.sources:
+        row = rows.get(source.id)
+        state = states.get(source.id)
+        health = row.health if row else "unknown"
+        if state is not None and health == "up" and is_blind(state, now, settings.collect.blind_after):
+            health = "blind"
+        out.append({
+            "id": source.id, "kind": source.kind.value, "enabled": source.enabled, "state": health,
+            "last_success_at": row.last_success_at if row else None,
+            "last_error_at": row.last_error_at if row else None,
+            "last_error": row.last_error if row else None,
+            "last_error_reason": row.last_error_reason if row else None,
+            "consecutive_failures": row.consecutive_failures if row else 0,
+            "next_check_at": row.next_check_at if row else None,
+            "items_24h": row.items_24h if row else 0,
+            "items_total": row.items_total if row else 0,
+        })
+    if as_json:
+        _echo_json(out)
+        return
+    click.echo(f"{'SOURCE':24} {'KIND':9} {'STATE':8} {'LAST SUCCESS':20} {'24H':>5}  LAST ERROR")
+    for r in out:
+        error = f"{_local(r['last_error_at'], settings)} {r['last_error_reason']}" if r["last_error_at"] else "-"
+        click.echo(f"{r['id']:24} {r['kind']:9} {r['state']:8} {_local(r['last_success_at'], settings):20} "
+                   f"{r['items_24h']:>5}  {error}")
+
+
+@sources.command("test")
+@click.argument("source_id")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def sources_test(obj: Context, source_id: str, as_json: bool) -> None:
+    """Fetch one source and print what was parsed; stores nothing."""
+    from sentinel.collect.base import CollectContext
+    from sentinel.collect.fetcher import Fetcher
+    from sentinel.collect.registry import default_collectors
+    from sentinel.errors import CollectError
+    from sentinel.normalise.item import normalise
+    from sentinel.settings import SourceKind, env_secret
+
+    settings = obj.settings
+    source = settings.source(source_id)
+    if source.kind is SourceKind.PUSH:
+        raise SentinelError(f"source {source_id!r} is of kind push: its items arrive on POST /api/items")
+    now = SystemClock().now()
+    zone = settings.source_zone(source)
+
+    async def nothing_known(ids: Any) -> set[str]:
+        return set()
+
+    async def go() -> Any:
+        async with Fetcher(settings.collect) as fetcher:
+            ctx = CollectContext(source=source, fetcher=fetcher, now=now, zone=zone,
+                                 cookie=env_secret(source.cookie_env), known=nothing_known)
+            return await default_collectors()[source.kind.value].collect(ctx)
+
+    try:
+        outcome = asyncio.run(go())
+    except CollectError as exc:
+        if as_json:
+            _echo_json({"source": source_id, "outcome": exc.reason, "error": str(exc), "items": []})
+        else:
+            click.echo(f"{source_id}: failed: {exc}", err=True)
+        sys.exit(1)
+    items = [normalise(raw, zone=zone, fetched_at=now) for raw in outcome.items]
+    if as_json:
+        _echo_json({"source": source_id, "outcome": "ok", "problems": [list(p) for p in outcome.problems],
+                    "items": [_item_json(item) for item in items]})
+        return
+    click.echo(f"{source_id}: {len(items)} items, {len(outcome.problems)} problems")
+    for reason, message in outcome.problems:
+        click.echo(f"  problem {reason}: {message}")
+    for item in items:
+        click.echo(f"  {_local(item.published_at, settings)}  {item.title[:60]}")
+        if item.url:
+            click.echo(f"      {item.url}")
+
+
+def _item_json(item: Any) -> dict[str, Any]:
+    return {
+        "id": item.external_id, "title": item.title, "text": item.text, "url": item.url,
+        "canonical_url": item.canonical_url, "author": item.author, "published_at": item.published_at,
+        "published_at_estimated": item.published_at_estimated, "reposts": item.reposts,
+        "comments": item.comments, "likes": item.likes, "author_verified_type": item.author_verified_type,
+        "content_hash": item.content_hash, "extra": item.extra,
+    }
+
+
+# -------------------------------------------------------------------------------------------- items
+
+
+@main.group()
+def items() -> None:
+    """Collected items."""
+
+
+@items.command("list")
+@click.option("--since", default="24h", show_default=True, help="Fetched within this duration (90s, 5m, 2h, 3d).")
+@click.option("--source", "source_id", default=None, metavar="ID")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def items_list(obj: Context, since: str, source_id: str | None, limit: int, as_json: bool) -> None:
+    """Items fetched recently, newest first."""
+    from sentinel.store import items as item_store
+    from sentinel.store.db import open_database
+
+    try:
+        window = parse_duration(since)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    settings = obj.settings
+    database = open_database(settings.database.url)
+    try:
+        rows = item_store.list_items(database.engine, since=SystemClock().now() - window, source_id=source_id,
+                                     limit=limit)
+    finally:
+        database.close()
+    if as_json:
+        _echo_json([{
+            "id": row.external_id, "source": row.source_id, "title": row.title, "text": row.text, "url": row.url,
+            "author": row.author, "published_at": row.published_at, "fetched_at": row.fetched_at,
+            "reposts": row.reposts, "comments": row.comments, "likes": row.likes,
+            "author_verified_type": row.author_verified_type, "content_hash": row.content_hash,
+        } for row in rows])
+        return
+    for row in rows:
+        click.echo(f"{_local(row.published_at, settings)}  {row.source_id:16} {row.title[:70]}")
+
+
+# ------------------------------------------------------------------------------------------- config
+
+
+@main.group()
+def config() -> None:
+    """Configuration."""
+
+
+@config.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def config_check(click_ctx: click.Context, as_json: bool) -> None:
+    """Validate the configuration; on error name the file, key and problem, and exit 2."""
+    import os
+
+    obj: Context = click_ctx.obj
+    settings = obj.settings
+    missing = []
+    for source in settings.sources:
+        if source.cookie_env and not os.environ.get(source.cookie_env):
+            missing.append(f"sources[{source.id}].cookie_env: ${source.cookie_env} is not set")
+    for token in settings.http.tokens:
+        if not os.environ.get(token.token_env):
+            missing.append(f"http.tokens[{token.name}].token_env: ${token.token_env} is not set")
+    for channel in settings.channels:
+        for key in ("secret_env", "username_env", "password_env"):
+            name = getattr(channel, key)
+            if name and not os.environ.get(name):
+                missing.append(f"channels[{channel.id}].{key}: ${name} is not set")
+    summary = {"ok": True, "sources": len(settings.sources), "watch_rules": len(settings.watch),
+               "channels": len(settings.channels), "warnings": missing}
+    if as_json:
+        _echo_json(summary)
+        return
+    click.echo(f"configuration OK: {summary['sources']} sources, {summary['watch_rules']} watch rules, "
+               f"{summary['channels']} channels")
+    for line in missing:
+        click.echo(f"warning: {line}")
+
+
+# --------------------------------------------------------------------------------------------- demo
+
+
+@main.command()
+@click.option("--for", "duration", default=None, help="Stop after this long (default: until Ctrl-C).")
+@click.option("--port", default=8470, show_default=True, type=int, help="Port of the console and /metrics.")
+def demo(duration: str | None, port: int) -> None:
+    """A first run: serves bundled feeds on 127.0.0.1 and runs the daemon against them."""
+    from sentinel.demo import run_demo
+
+    seconds = parse_duration(duration).total_seconds() if duration else None
+    asyncio.run(run_demo(seconds=seconds, port=port))

@@ -1,0 +1,94 @@
+"""The command line as a user runs it, against sources on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sentinel.cli import main
+from tests.support import feeds
+from tests.support.server import Route
+
+
+@pytest.fixture
+def config(tmp_path: Path, http_server) -> Path:
+    http_server.routes["/rss"] = Route(feeds.rss(feeds.numbered("r", 3)), headers={"Content-Type": "application/rss+xml"})
+    http_server.routes["/down"] = Route(b"no", 500)
+    path = tmp_path / "sentinel.yaml"
+    path.write_text(yaml.safe_dump({
+        "database": {"url": f"sqlite:///{tmp_path / 'db.sqlite'}"},
+        "sources": [
+            {"id": "news", "kind": "rss", "url": http_server.url("/rss")},
+            {"id": "down", "kind": "rss", "url": http_server.url("/down")},
+        ],
+        "collect": {"parse_workers": 0},
+    }, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def invoke(config: Path, *args: str):
+    return CliRunner().invoke(main, ["--config", str(config), *args], catch_exceptions=False)
+
+
+def test_config_check_exits_2_naming_file_key_and_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  - {id: a, kind: rss, url: 'http://x', intervl: 5m}\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "sentinel", "--config", str(bad), "config", "check"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"{bad}: sources[0] (id a).intervl: unknown key" in done.stderr
+
+
+def test_config_check_accepts_a_good_file_and_warns_of_unset_secrets(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("sources:\n  - {id: w, kind: weibo, url: 'https://m.weibo.cn/api/container/getIndex?containerid=1', "
+                    "cookie_env: SENTINEL_TEST_UNSET_COOKIE}\n", encoding="utf-8")
+    result = invoke(good, "config", "check", "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.output)
+    assert report["ok"] and report["sources"] == 1
+    assert "SENTINEL_TEST_UNSET_COOKIE" in report["warnings"][0]
+
+
+def test_collect_once_then_list_items_and_sources(config: Path) -> None:
+    result = invoke(config, "collect-once", "--json")
+    assert result.exit_code == 0, result.output
+    outcomes = {row["source"]: row for row in json.loads(result.output)}
+    assert outcomes["news"]["outcome"] == "ok" and outcomes["news"]["new"] == 3
+    assert outcomes["down"]["outcome"] == "http_5xx"
+
+    again = json.loads(invoke(config, "collect-once", "--source", "news", "--json").output)
+    assert again == [{"source": "news", "outcome": "ok", "new": 0, "duplicates": 3, "problems": [], "error": None}]
+
+    items = json.loads(invoke(config, "items", "list", "--since", "1h", "--json").output)
+    assert sorted(item["id"] for item in items) == ["r-0", "r-1", "r-2"]
+    assert all(item["source"] == "news" and item["published_at"].endswith("+00:00") for item in items)
+
+    sources = {row["id"]: row for row in json.loads(invoke(config, "sources", "list", "--json").output)}
+    assert sources["news"]["state"] == "up" and sources["news"]["items_24h"] == 3
+    assert sources["down"]["state"] == "failing" and sources["down"]["last_error_reason"] == "http_5xx"
+    table = invoke(config, "sources", "list").output
+    assert "news" in table and "failing" in table
+
+
+def test_sources_test_prints_but_stores_nothing(config: Path) -> None:
+    result = invoke(config, "sources", "test", "news", "--json")
+    assert result.exit_code == 0
+    parsed = json.loads(result.output)
+    assert [item["id"] for item in parsed["items"]] == ["r-0", "r-1", "r-2"]
+    assert json.loads(invoke(config, "items", "list", "--json").output) == []
+    failed = invoke(config, "sources", "test", "down")
+    assert failed.exit_code == 1 and "http_5xx" in failed.output
+
+
+def test_unknown_source_and_bad_duration_are_clear_errors(config: Path) -> None:
+    result = CliRunner().invoke(main, ["--config", str(config), "collect-once", "--source", "nope"])
+    assert result.exit_code == 2 and "no source with id 'nope'" in result.output
+    result = CliRunner().invoke(main, ["--config", str(config), "items", "list", "--since", "yesterday"])
+    assert result.exit_code == 2 and "duration" in result.output
