@@ -112,6 +112,8 @@ class Daemon:
         assert self.database is not None
         await runner.prepare()
         await runner.refresh_health()
+        if self.parse_pool is not None:
+            await self.parse_pool.warm()
 
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(runner.tick, "interval", seconds=self.timing.collect_tick, id="collect",

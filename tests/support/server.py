@@ -37,6 +37,11 @@ class Request:
 Handler = Callable[[Request], Route]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 drops connections when many polls start at once
+    daemon_threads = True
+
+
 class LoopbackServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route | Handler] = {}
@@ -91,7 +96,7 @@ class LoopbackServer:
 
             do_GET = do_POST = do_HEAD = do_PUT = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 

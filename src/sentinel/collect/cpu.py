@@ -43,7 +43,20 @@ class ParsePool:
             self._executor = None
             return fn(*args)
 
+    async def warm(self) -> None:
+        """Start the workers and import the parsers in them now, not on the first poll."""
+        if self.workers > 0:
+            loop = asyncio.get_running_loop()
+            await asyncio.gather(*(loop.run_in_executor(self._pool(), _import_parsers) for _ in range(self.workers)))
+
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _import_parsers() -> None:
+    import sentinel.collect.registry
+    import sentinel.normalise.item  # noqa: F401
+
+    sentinel.collect.registry.default_collectors()

@@ -26,6 +26,12 @@ def load_stories() -> list[dict[str, Any]]:
     return list(json.loads(text)["stories"])
 
 
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 drops connections when many polls start at once
+    daemon_threads = True
+
+
 class DemoFeedServer:
     def __init__(self, clock: Clock, *, speed: float = 1.0) -> None:
         self.clock = clock
@@ -48,7 +54,7 @@ class DemoFeedServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="demo-feeds")
 
