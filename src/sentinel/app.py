@@ -23,6 +23,7 @@ from sentinel.collect.cpu import ParsePool
 from sentinel.collect.fetcher import Fetcher
 from sentinel.collect.registry import default_collectors
 from sentinel.collect.runner import CollectionRunner, NewItemsHook
+from sentinel.incidents.worker import AnalysisWorker
 from sentinel.metrics import Metrics
 from sentinel.settings import Settings
 from sentinel.store.db import Database, open_database
@@ -70,6 +71,7 @@ class Daemon:
         self.runner: CollectionRunner | None = None
         self.fetcher: Fetcher | None = None
         self.parse_pool: ParsePool | None = None
+        self.analysis: AnalysisWorker | None = None
         self._stop = asyncio.Event()
         self._ready = asyncio.Event()
         self.http_port: int | None = None
@@ -91,10 +93,28 @@ class Daemon:
             self.clock,
             self.metrics,
             self._collectors or default_collectors(),
-            on_new_items=self._on_new_items,
+            on_new_items=self._new_items,
             cpu=self.parse_pool,
         )
         return self.runner
+
+    async def start_analysis(self) -> AnalysisWorker:
+        """Load the analysis models (seconds: jieba's dictionaries) off the event loop, and start."""
+        from sentinel.analyse.pipeline import Analyzer
+        from sentinel.incidents.flows import IncidentStage
+
+        database = self.open()
+        analyzer = await asyncio.to_thread(Analyzer, self.settings)
+        stage = IncidentStage(self.settings, analyzer, database.engine)
+        self.analysis = AnalysisWorker(stage, database, self.clock)
+        await self.analysis.start()
+        return self.analysis
+
+    async def _new_items(self, source_id: str, item_ids: list[int]) -> None:
+        if self.analysis is not None:
+            await self.analysis.submit(source_id, item_ids)
+        if self._on_new_items is not None:
+            await self._on_new_items(source_id, item_ids)
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -114,11 +134,14 @@ class Daemon:
         await runner.refresh_health()
         if self.parse_pool is not None:
             await self.parse_pool.warm()
+        analysis = await self.start_analysis()
 
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(runner.tick, "interval", seconds=self.timing.collect_tick, id="collect",
                           max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.add_job(runner.refresh_health, "interval", seconds=self.timing.health_tick, id="health",
+                          max_instances=1, coalesce=True, misfire_grace_time=None)
+        scheduler.add_job(analysis.catch_up, "interval", seconds=self.timing.health_tick, id="analysis-catch-up",
                           max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.start()
         await runner.tick()  # the first look at once, not a tick later
@@ -153,6 +176,9 @@ class Daemon:
             await self._close()
 
     async def _close(self) -> None:
+        if self.analysis is not None:
+            await self.analysis.stop()
+            self.analysis = None
         if self.parse_pool is not None:
             self.parse_pool.close()
         if self.fetcher is not None:

@@ -270,6 +270,47 @@ class ChannelConfig(Strict):
         return self
 
 
+class AnalysisConfig(Strict):
+    """How items are read: dictionaries, the sentiment model and its threshold, lexicons, grading."""
+
+    user_dicts: list[str] = Field(default_factory=list)  # extra jieba dictionaries (word freq tag)
+    sentiment_model: str | None = None  # default: the bundled model
+    negative_threshold: float | None = Field(default=None, gt=0, lt=1)  # default: tuned with the model
+    categories: dict[str, Any] | None = None  # extends/overrides the bundled category lexicon
+    grading: dict[str, Any] | None = None  # overrides the default grade tables
+    keywords: int = Field(default=20, ge=5, le=100)  # top TF-IDF keywords kept per item
+
+
+class IntensityStep(Strict):
+    """Opinion intensity that raises an incident to at least ``grade``."""
+
+    grade: Literal["I", "II", "III", "IV"]
+    heat: float | None = Field(default=None, ge=0)
+    items: int | None = Field(default=None, ge=1)
+    central_media: bool = False  # raised when a central-media source carries the story
+
+    @model_validator(mode="after")
+    def _some_threshold(self) -> IntensityStep:
+        if self.heat is None and self.items is None and not self.central_media:
+            raise ValueError("an intensity step needs heat, items or central_media")
+        return self
+
+
+def _default_intensity() -> list[IntensityStep]:
+    return [IntensityStep(grade="IV", heat=6.0), IntensityStep(grade="III", heat=10.0),
+            IntensityStep(grade="II", heat=14.0)]
+
+
+class IncidentsConfig(Strict):
+    """How items become incidents: clustering, heat, intensity raising and responsibility."""
+
+    cluster: dict[str, Any] = Field(default_factory=dict)  # window, threshold, ... (incidents.cluster)
+    heat: dict[str, Any] = Field(default_factory=dict)  # weights (incidents.heat)
+    intensity: list[IntensityStep] = Field(default_factory=_default_intensity)
+    regions: dict[str, str] = Field(default_factory=dict)  # place word -> responsible department
+    default_department: str = "值班室"
+
+
 class Settings(Strict):
     timezone: str = "Asia/Shanghai"
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
@@ -278,6 +319,8 @@ class Settings(Strict):
     sources: list[SourceConfig] = Field(default_factory=list)
     watch: list[WatchRule] = Field(default_factory=list)
     channels: list[ChannelConfig] = Field(default_factory=list)
+    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
+    incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,296 @@
+"""The incidents stage: analyse new items, place the relevant ones in incidents, keep each
+incident's aggregates, grade and timeline, all in one transaction per batch.
+
+The clusterer and the heat trackers live in memory (one analysis loop owns them) and are rebuilt
+from the store at start (:meth:`IncidentStage.load`); if a batch's transaction fails they are
+rebuilt again, so memory never runs ahead of the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from sentinel.analyse.grading import grade_floor
+from sentinel.analyse.pipeline import Analysis, Analyzer
+from sentinel.incidents.cluster import ClusterConfig, Clusterer, ClusterItem
+from sentinel.incidents.grade import GradeChange, decide, severity
+from sentinel.incidents.heat import HeatItem, HeatTracker, HeatWeights
+from sentinel.settings import Authority, Settings
+from sentinel.store.models import HeatSample, Incident, IncidentState, Item, ItemAnalysis, TimelineEvent
+
+log = logging.getLogger(__name__)
+
+_AUTHORITY_RANK = {Authority.CENTRAL: 5, Authority.PROVINCIAL: 4, Authority.LOCAL: 3,
+                   Authority.COMMERCIAL: 2, Authority.SELF_MEDIA: 1}
+_FACT_FIELDS = ("deaths", "injured", "seriously_injured", "missing", "poisoned", "loss_yuan", "magnitude")
+
+
+@dataclass(slots=True)
+class StageReport:
+    analysed: int = 0
+    relevant: int = 0
+    opened: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """What an incident's automatic grade is computed from."""
+
+    facts: dict[str, Any]
+    heat: float
+    items: int
+    central: bool
+    category: str | None
+    subtype: str | None
+
+
+@dataclass(slots=True)
+class _Memory:
+    """Per open incident, what aggregation needs without re-reading every item."""
+
+    tracker: HeatTracker
+    negatives: int = 0
+    title_rank: tuple[int, float] = (0, 0.0)  # (authority rank, -published timestamp) of the title's item
+    central: bool = False
+
+
+class IncidentStage:
+    def __init__(self, settings: Settings, analyzer: Analyzer, engine: Engine) -> None:
+        self.settings = settings
+        self.analyzer = analyzer
+        self.engine = engine
+        self.config = settings.incidents
+        self.cluster_config = ClusterConfig.from_config(self.config.cluster)
+        self.heat_weights = HeatWeights.from_config(self.config.heat)
+        self.sources = {source.id: source for source in settings.sources}
+        self.clusterer = Clusterer(self.cluster_config)
+        self.memory: dict[int, _Memory] = {}
+
+    # ----------------------------------------------------------------------------------- start-up
+
+    def load(self, now: datetime) -> None:
+        """Rebuild the open incidents' clusters and heat from the store."""
+        self.clusterer = Clusterer(self.cluster_config)
+        self.memory = {}
+        since = now - self.cluster_config.window
+        with Session(self.engine) as session:
+            incidents = session.scalars(
+                select(Incident).where(Incident.state == IncidentState.OPEN.value, Incident.last_item_at >= since)
+            ).all()
+            for incident in incidents:
+                rows = session.execute(
+                    select(Item, ItemAnalysis)
+                    .join(ItemAnalysis, ItemAnalysis.item_id == Item.id)
+                    .where(ItemAnalysis.incident_id == incident.id)
+                    .order_by(Item.published_at, Item.id)
+                ).all()
+                assert incident.id is not None
+                memory = self.memory.setdefault(incident.id, _Memory(HeatTracker(self.heat_weights)))
+                members = []
+                for item, analysis in rows:
+                    members.append(self._cluster_item(item, analysis))
+                    self._remember(memory, item, analysis.negative)
+                self.clusterer.rebuild([(incident.id, members)])
+
+    # ------------------------------------------------------------------------------------ process
+
+    def process(self, item_ids: Sequence[int], now: datetime) -> StageReport:
+        """Analyse the given items (once: analysed items are skipped) and update incidents."""
+        try:
+            return self._process(item_ids, now)
+        except Exception:
+            self.load(now)  # memory must not run ahead of what was committed
+            raise
+
+    def _process(self, item_ids: Sequence[int], now: datetime) -> StageReport:
+        report = StageReport()
+        touched: dict[int, Incident] = {}
+        before: dict[int, _Evidence] = {}  # each incident's evidence before this batch
+        with Session(self.engine) as session:
+            done = set(session.scalars(
+                select(ItemAnalysis.item_id).where(ItemAnalysis.item_id.in_(list(item_ids)))  # type: ignore[attr-defined]
+            ).all())
+            items = session.scalars(
+                select(Item).where(Item.id.in_([i for i in item_ids if i not in done]))  # type: ignore[union-attr]
+                .order_by(Item.published_at, Item.id)
+            ).all()
+            for item in items:
+                analysis = self.analyzer.analyze(item.title, item.text)
+                row = _analysis_row(item, analysis, now)
+                session.add(row)
+                report.analysed += 1
+                if not analysis.relevant:
+                    continue
+                report.relevant += 1
+                cluster_item = self._cluster_item(item, row)
+                opened: list[Incident] = []
+
+                def new_incident(_ci: ClusterItem, item: Item = item, analysis: Analysis = analysis,
+                                 opened: list[Incident] = opened) -> int:
+                    incident = self._open(session, item, analysis, now)
+                    opened.append(incident)
+                    assert incident.id is not None
+                    return incident.id
+
+                key, assignment = self.clusterer.place(cluster_item, new_incident)
+                row.incident_id = key
+                incident = opened[0] if opened else touched.get(key) or session.get(Incident, key)
+                if incident is None:  # closed or dismissed in the store meanwhile: start afresh
+                    self.clusterer.close(key)
+                    key, assignment = self.clusterer.place(cluster_item, new_incident)
+                    row.incident_id = key
+                    incident = opened[0]
+                if opened:
+                    report.opened.append(key)
+                memory = self.memory.setdefault(key, _Memory(HeatTracker(self.heat_weights)))
+                if key not in before:
+                    before[key] = _Evidence(dict(incident.facts), incident.heat, incident.item_count, memory.central,
+                                            incident.category, incident.subtype)
+                self._join(session, incident, item, analysis, memory, now, first=bool(opened))
+                touched[key] = incident
+            for key, incident in touched.items():
+                self._regrade(session, incident, self.memory[key], before[key], now)
+                session.add(HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
+                                       negative_share=incident.negative_share))
+            session.commit()
+        report.updated = sorted(set(touched) - set(report.opened))
+        self.clusterer.expire(now)
+        return report
+
+    # ---------------------------------------------------------------------------------- internals
+
+    def _open(self, session: Session, item: Item, analysis: Analysis, now: datetime) -> Incident:
+        department, source = self._department(analysis)
+        incident = Incident(
+            title=item.title or item.text[:60], department=department, department_source=source,
+            category=analysis.category.code, subtype=analysis.category.subtype, grade=None, grade_reasons=[],
+            facts={}, keywords=[], rules=[], regions=[], emerged_at=item.published_at, detected_at=now,
+            last_item_at=item.published_at, updated_at=now, heat_components={},
+        )
+        session.add(incident)
+        session.flush()
+        matched = "; ".join(
+            f"{m.rule_id}: " + " + ".join("/".join(words) for words in m.groups.values()) for m in analysis.matches
+        )
+        session.add(TimelineEvent(
+            incident_id=incident.id, at=now, kind="detected", reason=f"watch rule {matched}",
+            data={"item": item.external_id, "source": item.source_id, "first_published_at": item.published_at.isoformat(),
+                  "department": department, "department_source": source},
+        ))
+        return incident
+
+    def _department(self, analysis: Analysis) -> tuple[str, str]:
+        if analysis.department:
+            return analysis.department, "rule"
+        for region in analysis.regions:
+            if region in self.config.regions:
+                return self.config.regions[region], "region"
+        return self.config.default_department, "default"
+
+    def _join(self, session: Session, incident: Incident, item: Item, analysis: Analysis, memory: _Memory,
+              now: datetime, *, first: bool) -> None:
+        rank = self._title_rank(item)
+        if item.title and (first or rank > memory.title_rank):
+            incident.title = item.title  # the most authoritative source's title, earliest first
+        self._remember(memory, item, analysis.negative)
+        incident.item_count += 1
+        incident.emerged_at = min(incident.emerged_at, item.published_at)
+        incident.last_item_at = max(incident.last_item_at, item.published_at)
+        incident.negative_share = round(memory.negatives / incident.item_count, 4)
+        facts = dict(incident.facts)
+        for name in _FACT_FIELDS:
+            value = getattr(analysis.facts, name)
+            if value is not None and (facts.get(name) is None or value > facts[name]):
+                facts[name] = value  # reported counts grow as a story develops: keep the largest
+        incident.facts = facts
+        if incident.category is None and analysis.category.code is not None:
+            incident.category, incident.subtype = analysis.category.code, analysis.category.subtype
+        incident.rules = sorted(set(incident.rules) | {m.rule_id for m in analysis.matches})
+        incident.regions = list(dict.fromkeys([*incident.regions, *analysis.regions]))[:20]
+        incident.keywords = [word for word, _ in self.clusterer.summary(incident.id or 0, top=10).top_keywords]
+        if incident.department_source == "default":
+            department, source = self._department(analysis)
+            if source != "default":
+                incident.department, incident.department_source = department, source
+                session.add(TimelineEvent(incident_id=incident.id, at=now, kind="department_assigned",
+                                          reason=f"from {source}", data={"department": department}))
+        breakdown = memory.tracker.breakdown(now)
+        incident.heat = round(breakdown.total, 4)
+        incident.heat_components = {k: round(v, 4) if isinstance(v, float) else v
+                                    for k, v in breakdown.as_dict().items()}
+        incident.source_count = breakdown.source_count
+        incident.updated_at = now
+
+    def _automatic(self, evidence: _Evidence) -> GradeChange | None:
+        floor = grade_floor(evidence.facts, evidence.category, evidence.subtype, self.analyzer.tables)
+        return decide(floor, self.config.intensity, heat=evidence.heat, items=evidence.items,
+                      central_media=evidence.central, current=None)
+
+    def _regrade(self, session: Session, incident: Incident, memory: _Memory, before: _Evidence,
+                 now: datetime) -> None:
+        floor = grade_floor(incident.facts, incident.category, incident.subtype, self.analyzer.tables)
+        change = decide(floor, self.config.intensity, heat=incident.heat, items=incident.item_count,
+                        central_media=memory.central, current=incident.grade)
+        if change is None:
+            return
+        if incident.grade_source == "manual":
+            # A person's grade stands until new evidence demands more than the old evidence did.
+            earlier = self._automatic(before)
+            if severity(change.grade) <= severity(earlier.grade if earlier else None):
+                return
+        previous = incident.grade
+        incident.grade = change.grade.value if change.grade else None
+        incident.grade_source = change.source
+        incident.grade_reasons = list(change.reasons)
+        session.add(TimelineEvent(
+            incident_id=incident.id, at=now, kind="grade_changed", reason="; ".join(change.reasons),
+            data={"from": previous, "to": incident.grade, "source": change.source},
+        ))
+
+    def _remember(self, memory: _Memory, item: Item, negative: bool) -> None:
+        source = self.sources.get(item.source_id)
+        authority = source.authority.value if source else Authority.COMMERCIAL.value
+        memory.tracker.add(HeatItem(
+            item_id=int(item.id or 0), published_at=item.published_at, source_id=item.source_id, authority=authority,
+            reposts=item.reposts or 0, comments=item.comments or 0, likes=item.likes or 0,
+            author_verified_type=item.author_verified_type,
+        ))
+        memory.negatives += int(negative)
+        memory.central = memory.central or authority == Authority.CENTRAL.value
+        rank = self._title_rank(item)
+        if rank > memory.title_rank and item.title:
+            memory.title_rank = rank
+
+    def _title_rank(self, item: Item) -> tuple[int, float]:
+        source = self.sources.get(item.source_id)
+        authority = _AUTHORITY_RANK.get(source.authority, 0) if source else 0
+        return authority, -item.published_at.timestamp()
+
+    def _cluster_item(self, item: Item, analysis: ItemAnalysis) -> ClusterItem:
+        return ClusterItem(
+            item_id=int(item.id or 0), source_id=item.source_id, published_at=item.published_at,
+            keywords={word: float(score) for word, score in analysis.keywords}, simhash=analysis.simhash & (2**64 - 1),
+            content_hash=item.content_hash, rule_ids=tuple(r["rule"] for r in analysis.rules),
+            region_words=tuple(analysis.regions),
+        )
+
+
+def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> ItemAnalysis:
+    fingerprint = analysis.simhash
+    signed = fingerprint - 2**64 if fingerprint >= 2**63 else fingerprint  # BIGINT is signed
+    return ItemAnalysis(
+        item_id=item.id, analysed_at=now, relevant=analysis.relevant, rules=[m.to_dict() for m in analysis.matches],
+        department=analysis.department, sentiment=round(analysis.sentiment, 4), negative=analysis.negative,
+        facts={name: getattr(analysis.facts, name) for name in _FACT_FIELDS}, category=analysis.category.code,
+        subtype=analysis.category.subtype, grade=analysis.grade.grade.value if analysis.grade.grade else None,
+        keywords=[[word, score] for word, score in analysis.keywords], regions=list(analysis.regions),
+        simhash=signed,
+    )

@@ -1,0 +1,71 @@
+"""An incident's grade: the floor its facts reach, raised by opinion intensity, never lowered by
+the machine below a grade a person set.
+
+突发事件应对法 grades I 特别重大 … IV 一般. Event facts set a floor (tables in
+:mod:`sentinel.analyse.grading`); heat, volume or central-media pickup can raise it
+(``incidents.intensity`` in the configuration). The machine only raises a grade; a person may set
+any grade, which then stands until facts or intensity demand more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sentinel.analyse.grading import Grade, GradeDecision
+from sentinel.settings import IntensityStep
+
+
+@dataclass(frozen=True, slots=True)
+class GradeChange:
+    grade: Grade | None
+    source: str | None  # facts, intensity, manual
+    reasons: tuple[str, ...]
+
+
+def severity(grade: Grade | str | None) -> int:
+    return Grade(grade).severity if grade else 0
+
+
+def intensity_grade(
+    steps: Sequence[IntensityStep], *, heat: float, items: int, central_media: bool
+) -> tuple[Grade | None, list[str]]:
+    """The most severe grade whose intensity step the incident reaches, with the reasons."""
+    best: Grade | None = None
+    reasons: list[str] = []
+    for step in steps:
+        why = []
+        if step.heat is not None and heat >= step.heat:
+            why.append(f"热度 {heat:.1f} ≥ {step.heat:g} / heat {heat:.1f} ≥ {step.heat:g}")
+        if step.items is not None and items >= step.items:
+            why.append(f"信息量 {items} ≥ {step.items} / items {items} ≥ {step.items}")
+        if step.central_media and central_media:
+            why.append("中央媒体已报道 / carried by central media")
+        if why and severity(step.grade) > severity(best):
+            best = Grade(step.grade)
+            reasons = [f"{reason} → {step.grade}" for reason in why]
+    return best, reasons
+
+
+def decide(
+    floor: GradeDecision,
+    steps: Sequence[IntensityStep],
+    *,
+    heat: float,
+    items: int,
+    central_media: bool,
+    current: str | None,
+) -> GradeChange | None:
+    """The new grade, or None when it stays as it is."""
+    raised, raise_reasons = intensity_grade(steps, heat=heat, items=items, central_media=central_media)
+    if severity(raised) > severity(floor.grade):
+        automatic = GradeChange(raised, "intensity", tuple(raise_reasons))
+    elif floor.grade is not None:
+        automatic = GradeChange(floor.grade, "facts", tuple(floor.reasons))
+    else:
+        automatic = GradeChange(None, None, ())
+    # The machine only ever raises a grade: heat falls as a story cools, and a grade that flapped
+    # down would waive the response clocks it started. Lowering is a person's decision.
+    if severity(automatic.grade) <= severity(current):
+        return None
+    return automatic

@@ -1,0 +1,81 @@
+"""Runs the incidents stage beside collection: new item ids queue up and are processed in batches
+on one thread of their own (the clusterer has one owner), so analysis never holds up a poll."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from sentinel.clock import Clock
+from sentinel.incidents import service
+from sentinel.incidents.flows import IncidentStage, StageReport
+from sentinel.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class AnalysisWorker:
+    def __init__(self, stage: IncidentStage, database: Database, clock: Clock, *, batch: int = 500) -> None:
+        self.stage = stage
+        self.database = database
+        self.clock = clock
+        self.batch = batch
+        self._queue: asyncio.Queue[list[int]] = asyncio.Queue()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
+        self._task: asyncio.Task[None] | None = None
+        self.reports: list[StageReport] = []
+
+    async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
+    async def start(self) -> None:
+        """Rebuild the stage's memory, catch up on items stored but never analysed, then listen."""
+        await self._run(self.stage.load, self.clock.now())
+        await self.catch_up()
+        self._task = asyncio.create_task(self._loop(), name="analysis")
+
+    async def catch_up(self) -> int:
+        done = 0
+        while True:
+            ids = await self._run(lambda: service.unanalysed_item_ids(self.database.engine, limit=self.batch))
+            if not ids:
+                return done
+            await self.process(ids)
+            done += len(ids)
+
+    async def submit(self, source_id: str, item_ids: list[int]) -> None:
+        """The collection runner's hook for new items."""
+        await self._queue.put(item_ids)
+
+    async def process(self, item_ids: list[int]) -> StageReport:
+        report = await self._run(self.stage.process, item_ids, self.clock.now())
+        if report.opened:
+            log.info("opened incidents %s", report.opened)
+        return report
+
+    async def _loop(self) -> None:
+        while True:
+            ids = await self._queue.get()
+            while not self._queue.empty() and len(ids) < self.batch:
+                ids.extend(self._queue.get_nowait())
+            try:
+                await self.process(ids)
+            except Exception:  # a failed batch is retried by catch-up; it never stops the daemon
+                log.exception("analysis of %d items failed; they stay queued for catch-up", len(ids))
+
+    async def drain(self) -> None:
+        """Process everything queued so far (collect-once, replay, shutdown)."""
+        while not self._queue.empty():
+            ids = self._queue.get_nowait()
+            await self.process(ids)
+        await self.catch_up()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        self._thread.shutdown(wait=True)

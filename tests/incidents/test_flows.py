@@ -1,0 +1,183 @@
+"""The incidents stage over a real store: analysis, clustering, aggregation, grading, timeline."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sentinel.analyse.pipeline import Analyzer
+from sentinel.collect.push import parse_pushed_item
+from sentinel.incidents import service
+from sentinel.incidents.flows import IncidentStage
+from sentinel.normalise.item import normalise
+from sentinel.settings import Settings
+from sentinel.store import items as item_store
+from sentinel.store import sources as source_store
+from sentinel.store.db import open_database
+
+T0 = datetime(2026, 11, 21, 1, 40, tzinfo=UTC)
+ZONE = ZoneInfo("Asia/Shanghai")
+
+# Real phrasing of emergency reports (after the CEC corpus), set in a city the watch rule covers.
+STORY = [
+    ("wb-1", "weibo", 0, None, "刚刚中原区建设路附近一小区传来巨响，好像是燃气爆炸了，好多消防车过去了"),
+    ("hd-1", "daily", 20, "郑州中原区一居民楼发生燃气爆炸 已致3人死亡",
+     "记者从郑州市应急管理局获悉，中原区建设路一居民楼发生燃气爆炸事故，截至目前已造成3人死亡、12人受伤，其中2人重伤。"),
+    ("cn-1", "central", 30, "郑州中原区一居民楼发生燃气爆炸 已致3人死亡",
+     "记者从郑州市应急管理局获悉，中原区建设路一居民楼发生燃气爆炸事故，截至目前已造成3人死亡、12人受伤，其中2人重伤。"),
+    ("hd-2", "daily", 90, "中原区燃气爆炸事故死亡人数上升至十一人",
+     "记者从救援现场获悉，中原区建设路燃气爆炸事故死亡人数上升至十一人，另有20余人受伤。"),
+]
+UNRELATED = [
+    ("hd-3", "daily", 40, "郑州地铁6号线一期工程全线贯通", "郑州地铁6号线一期工程实现全线贯通，预计明年上半年开通试运营。"),
+    ("hd-4", "daily", 50, "南京一化工厂发生爆炸 造成2人死亡", "南京市江北新区一化工厂发生爆炸，造成2人死亡。"),
+    ("hd-5", "daily", 60, "郑州市开展消防演练", "郑州市中原区组织开展高层建筑火灾消防演练。"),
+]
+
+
+def settings_for(url: str) -> Settings:
+    return Settings.model_validate({
+        "database": {"url": url},
+        "sources": [
+            {"id": "weibo", "kind": "push", "authority": "self_media"},
+            {"id": "daily", "kind": "push", "authority": "provincial"},
+            {"id": "central", "kind": "push", "authority": "central"},
+        ],
+        "watch": [
+            {"id": "safety", "department": "郑州市应急管理局",
+             "groups": {"region": ["郑州", "中原区", "南京"], "event": ["爆炸", "坍塌", "火灾", "死亡"]},
+             "exclude": ["演练", "演习"]},
+        ],
+        "incidents": {"regions": {"南京": "南京市应急管理局"}},
+    })
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(settings_for("sqlite:///unused.db"))
+
+
+def push(db, rows, *, now: datetime) -> list[int]:
+    ids = []
+    for external_id, source, minutes, title, text in rows:
+        raw = parse_pushed_item({"id": external_id, "title": title, "text": text,
+                                 "published_at": (T0 + timedelta(minutes=minutes)).isoformat()})
+        ids += item_store.save_pushed(db.engine, source, [normalise(raw, zone=ZONE, fetched_at=now)], now=now).new_ids
+    return ids
+
+
+@pytest.fixture
+def world(database_url: str, analyzer: Analyzer):
+    settings = settings_for(database_url)
+    db = open_database(database_url)
+    source_store.ensure_sources(db.engine, settings.sources, now=T0)
+    stage = IncidentStage(settings, analyzer, db.engine)
+    stage.load(T0)
+    yield settings, db, stage
+    db.close()
+
+
+def test_a_story_becomes_one_graded_incident_and_unrelated_news_does_not_join(world) -> None:
+    _settings, db, stage = world
+    now = T0 + timedelta(hours=2)
+    report = stage.process(push(db, STORY + UNRELATED, now=now), now)
+    assert report.analysed == 7
+    incidents = {i.title: i for i in service.list_incidents(db.engine)}
+    assert len(incidents) == 2, list(incidents)  # Zhengzhou's explosion, and Nanjing's apart from it
+    zz = next(i for i in incidents.values() if "郑州" in "".join(i.regions))
+    detail = service.get_incident(db.engine, zz.id)
+    assert sorted(item.external_id for item, _ in detail.items) == ["cn-1", "hd-1", "hd-2", "wb-1"]
+    assert zz.title == "郑州中原区一居民楼发生燃气爆炸 已致3人死亡"  # the central-media title wins
+    assert zz.facts["deaths"] == 11 and zz.facts["seriously_injured"] == 2
+    assert (zz.grade, zz.grade_source) == ("II", "facts")
+    assert zz.category == "accident" and zz.department == "郑州市应急管理局" and zz.department_source == "rule"
+    assert zz.emerged_at == T0 and zz.item_count == 4 and zz.source_count == 3
+    kinds = [event.kind for event in detail.timeline]
+    assert kinds == ["detected", "grade_changed"]
+    assert "11" in detail.timeline[1].reason and detail.timeline[1].data["to"] == "II"
+    nj = next(i for i in incidents.values() if "南京" in "".join(i.regions))
+    assert nj.grade == "IV" and nj.facts["deaths"] == 2
+    # the drill is excluded by the rule's exclusion words; the metro news matched nothing
+    analysed = {item.external_id: a for item, a in service.get_incident(db.engine, nj.id).items}
+    assert list(analysed) == ["hd-4"]
+
+
+def test_items_are_analysed_once_and_a_restart_rebuilds_the_clusters(world, analyzer) -> None:
+    settings, db, stage = world
+    now = T0 + timedelta(hours=1)
+    ids = push(db, STORY[:2], now=now)
+    stage.process(ids, now)
+    assert stage.process(ids, now).analysed == 0  # idempotent
+    restarted = IncidentStage(settings, analyzer, db.engine)
+    restarted.load(now)
+    later = now + timedelta(hours=1)
+    restarted.process(push(db, STORY[3:], now=later), later)
+    rows = service.list_incidents(db.engine)
+    assert len(rows) == 1 and rows[0].item_count == 3 and rows[0].grade == "II"
+
+
+def test_a_persons_grade_stands_until_facts_demand_more(world) -> None:
+    _settings, db, stage = world
+    now = T0 + timedelta(hours=1)
+    stage.process(push(db, STORY[:2], now=now), now)
+    (incident,) = service.list_incidents(db.engine)
+    assert incident.grade == "III"  # three dead
+    service.set_grade(db.engine, incident.id, grade="IV", reason="核实后伤亡较轻", by="张三", now=now)
+    stage.process(push(db, [STORY[2]], now=now), now)  # no new facts: the person's grade stands
+    assert service.get_incident(db.engine, incident.id).incident.grade == "IV"
+    later = now + timedelta(hours=1)
+    stage.process(push(db, [STORY[3]], now=later), later)  # eleven dead: the machine must raise it
+    detail = service.get_incident(db.engine, incident.id)
+    assert detail.incident.grade == "II"
+    changes = [(e.actor, e.data["from"], e.data["to"]) for e in detail.timeline if e.kind == "grade_changed"]
+    assert changes == [("sentinel", None, "III"), ("张三", "III", "IV"), ("sentinel", "IV", "II")]
+
+
+def test_unanalysed_items_are_caught_up(world) -> None:
+    _settings, db, _stage = world
+    ids = push(db, STORY, now=T0)
+    assert service.unanalysed_item_ids(db.engine) == sorted(ids)
+
+
+def test_end_to_end_from_a_feed_to_a_graded_incident(http_server, tmp_path) -> None:
+    from sentinel.app import Daemon, Timing
+    from sentinel.metrics import Metrics
+    from tests.support.server import Route
+
+    entries = "".join(
+        f"<item><title>{title or text[:20]}</title><guid>{external_id}</guid>"
+        f"<pubDate>{(T0 + timedelta(minutes=m)).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+        f"<description>{text}</description></item>"
+        for external_id, _s, m, title, text in STORY + UNRELATED
+    )
+    http_server.routes["/rss"] = Route(
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{entries}</channel></rss>'
+        .encode(), headers={"Content-Type": "application/rss+xml"})
+    url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    settings = settings_for(url).model_copy(update={"sources": [
+        Settings.model_validate({"sources": [{"id": "feed", "kind": "rss", "url": http_server.url("/rss")}]}).sources[0]
+    ]})
+
+    async def go() -> None:
+        daemon = Daemon(settings, metrics=Metrics(process=False), serve_http=False,
+                        timing=Timing(collect_tick=0.05, health_tick=0.5))
+        task = asyncio.create_task(daemon.run())
+        await daemon.wait_ready()
+        for _ in range(200):
+            assert daemon.database is not None
+            if any(i.grade == "II" for i in service.list_incidents(daemon.database.engine)):
+                break
+            await asyncio.sleep(0.05)
+        daemon.request_stop()
+        await task
+
+    asyncio.run(go())
+    db = open_database(url)
+    try:
+        graded = [i for i in service.list_incidents(db.engine) if i.grade == "II"]
+        assert len(graded) == 1 and graded[0].facts["deaths"] == 11 and graded[0].item_count == 4
+    finally:
+        db.close()
