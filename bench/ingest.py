@@ -69,7 +69,7 @@ def serve(feeds: int, items: int, port_out: multiprocessing.Queue) -> None:  # t
     server.serve_forever()
 
 
-async def collect(database_url: str, port: int, feeds: int, workers: int = 1) -> tuple[int, float]:
+async def collect(database_url: str, port: int, feeds: int, workers: int | None = None) -> tuple[int, float]:
     from sentinel.clock import SystemClock
     from sentinel.collect.cpu import ParsePool
     from sentinel.collect.fetcher import Fetcher
@@ -106,7 +106,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--items", type=int, default=50)
-    parser.add_argument("--parse-workers", type=int, default=1, help="parse processes (0: in the collector)")
+    parser.add_argument("--parse-workers", type=int, default=None,
+                        help="parse processes (default: one per core; 0: parse in the collector)")
     parser.add_argument("--database", default=None, help="default: a fresh SQLite file in a temp dir")
     args = parser.parse_args()
     database_url = args.database or f"sqlite:///{Path(tempfile.mkdtemp(prefix='sentinel-bench-')) / 'ingest.db'}"

@@ -208,7 +208,8 @@ class CollectConfig(Strict):
     blocked_backoff: Duration = timedelta(minutes=30)
     blind_after: Duration = timedelta(hours=6)
     allow_private_links: bool = False
-    parse_workers: int = Field(default=1, ge=0, le=64)  # processes that parse feeds; 0 parses in the daemon
+    # processes that parse and normalise feeds: default one per core; 0 parses in the daemon itself
+    parse_workers: int | None = Field(default=None, ge=0, le=64)
 
 
 class WatchRule(Strict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,8 +22,8 @@ log = logging.getLogger(__name__)
 class ParsePool:
     """A :data:`~sentinel.collect.base.CpuRunner` backed by worker processes (none: run inline)."""
 
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
+    def __init__(self, workers: int | None) -> None:
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
         self._executor: ProcessPoolExecutor | None = None
 
     def _pool(self) -> ProcessPoolExecutor:

@@ -107,8 +107,10 @@ def _insert_new(session: Session, source_id: str, items: Sequence[ItemLike], now
     rows = [_row(source_id, item, now) for key, item in unique.items() if key not in existing]
     if not rows:
         return []
-    statement = _insert_ignoring_duplicates(session.get_bind()).values(rows).returning(Item.id)  # type: ignore[arg-type]
-    return [int(value) for value in session.scalars(statement).all()]
+    # executemany with RETURNING (SQLAlchemy's "insertmanyvalues"): one cached statement, batched,
+    # rather than a VALUES list compiled afresh for every poll
+    statement = _insert_ignoring_duplicates(session.get_bind()).returning(Item.id)  # type: ignore[arg-type]
+    return [int(value) for value in session.scalars(statement, rows).all()]
 
 
 def _existing(session: Session, source_id: str, ids: list[str]) -> set[str]:
