@@ -92,3 +92,12 @@ def test_unknown_source_and_bad_duration_are_clear_errors(config: Path) -> None:
     assert result.exit_code == 2 and "no source with id 'nope'" in result.output
     result = CliRunner().invoke(main, ["--config", str(config), "items", "list", "--since", "yesterday"])
     assert result.exit_code == 2 and "duration" in result.output
+
+
+def test_config_check_against_store_names_rule_groups_never_seen(config: Path) -> None:
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "watch:\n  - {id: city, groups: {region: [郑州], event: [爆炸, 坍塌]}}\n", encoding="utf-8")
+    invoke(config, "collect-once", "--source", "news")  # three items about 郑州市 meetings
+    report = json.loads(invoke(config, "config", "check", "--against-store", "--json").output)
+    assert report["warnings"] == ["watch[city].groups.event: none of its words occurred in the 3 items "
+                                  "collected in the last 7d"]

@@ -295,14 +295,19 @@ def config() -> None:
 
 
 @config.command("check")
+@click.option("--against-store", is_flag=True,
+              help="Also warn about watch-rule groups none of whose words occurred in the last week's items.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def config_check(click_ctx: click.Context, as_json: bool) -> None:
+def config_check(click_ctx: click.Context, against_store: bool, as_json: bool) -> None:
     """Validate the configuration; on error name the file, key and problem, and exit 2."""
     import os
 
+    from sentinel.analyse.pipeline import Analyzer
+
     obj: Context = click_ctx.obj
     settings = obj.settings
+    Analyzer(settings)  # dictionaries, model, lexicon and grade tables named in the file must load
     missing = []
     for source in settings.sources:
         if source.cookie_env and not os.environ.get(source.cookie_env):
@@ -315,6 +320,8 @@ def config_check(click_ctx: click.Context, as_json: bool) -> None:
             name = getattr(channel, key)
             if name and not os.environ.get(name):
                 missing.append(f"channels[{channel.id}].{key}: ${name} is not set")
+    if against_store:
+        missing += _unused_rule_groups(settings)
     summary = {"ok": True, "sources": len(settings.sources), "watch_rules": len(settings.watch),
                "channels": len(settings.channels), "warnings": missing}
     if as_json:
@@ -490,6 +497,33 @@ def train_sentiment_command(data_dir: str, out_path: str | None) -> None:
 
     report = train_sentiment(data_dir, out_path or DEFAULT_MODEL)
     click.echo(str(report))
+
+
+def _unused_rule_groups(settings: Settings, window: str = "7d") -> list[str]:
+    """Watch-rule groups none of whose words (or their aliases) appear in a week of items."""
+    from sentinel.analyse.tokenize import load_aliases
+    from sentinel.store import items as item_store
+    from sentinel.store.db import open_database
+
+    aliases = load_aliases()
+    database = open_database(settings.database.url)
+    try:
+        since = SystemClock().now() - parse_duration(window)
+        groups = {(rule.id, name): {w for word in words for w in (word, *aliases.get(word, ()))}
+                  for rule in settings.watch for name, words in rule.groups.items()}
+        unseen = set(groups)
+        seen_items = 0
+        for batch in item_store.iter_texts(database.engine, since=since):
+            for text in batch:
+                seen_items += 1
+                for key in [k for k in unseen if any(word in text for word in groups[k])]:
+                    unseen.discard(key)
+            if not unseen:
+                break
+    finally:
+        database.close()
+    return [f"watch[{rule}].groups.{name}: none of its words occurred in the {seen_items} items "
+            f"collected in the last {window}" for rule, name in sorted(unseen)]
 
 
 # --------------------------------------------------------------------------------------------- demo

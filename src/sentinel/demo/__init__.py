@@ -35,7 +35,33 @@ def demo_settings(base: str, database_url: str, port: int) -> Settings:
              "selectors": {"item": "li.news", "link": "a", "date": "span.date", "body": "div.content"}},
         ],
         "collect": {"jitter": 0.0},
+        "watch": [
+            {"id": "safety", "department": "郑州市应急管理局",
+             "groups": {"region": ["郑州", "中原区"], "event": ["爆炸", "坍塌", "火灾", "死亡", "伤亡"]},
+             "exclude": ["演练", "演习"]},
+        ],
     })
+
+
+async def _show_incidents(daemon: Daemon, settings: Settings) -> None:
+    """Print each incident as it opens and each grade change, from the store."""
+    from sentinel.incidents import service
+
+    seen: dict[int, str | None] = {}
+    while True:
+        await asyncio.sleep(0.5)
+        if daemon.database is None:
+            continue
+        rows = await daemon.database.read(service.list_incidents, daemon.database.engine)
+        for row in sorted(rows, key=lambda r: r.id or 0):
+            assert row.id is not None
+            if row.id not in seen:
+                click.echo(f"  ▶ 新舆情事件 incident #{row.id} opened: {row.title[:40]}  "
+                           f"[{row.department}] grade {row.grade or '-'}")
+            elif seen[row.id] != row.grade:
+                reason = (row.grade_reasons or [""])[0].split(" / ")[0]
+                click.echo(f"  ▲ incident #{row.id} graded {row.grade}: {reason}")
+            seen[row.id] = row.grade
 
 
 def _free(port: int) -> int:
@@ -69,6 +95,7 @@ async def run_demo(*, seconds: float | None = None, port: int = 8470) -> None:
     if task.done():
         task.result()
         return
+    watcher = asyncio.create_task(_show_incidents(daemon, settings))
     url = f"http://127.0.0.1:{daemon.http_port}"
     click.echo("sentinel demo: four bundled feeds (RSS, JSON Feed, Weibo, a GBK government site) on "
                f"{feeds.base}\n  metrics  {url}/metrics\n  health   {url}/healthz\n  API      {url}/api/docs\n"
@@ -80,6 +107,7 @@ async def run_demo(*, seconds: float | None = None, port: int = 8470) -> None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(task), timeout=seconds)
     finally:
+        watcher.cancel()
         daemon.request_stop()
         await task
         feeds.stop()

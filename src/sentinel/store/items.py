@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -175,6 +175,22 @@ def list_items(
         if source_id is not None:
             query = query.where(Item.source_id == source_id)
         return list(session.scalars(query).all())
+
+
+def iter_texts(engine: Engine, *, since: datetime, batch: int = 2000) -> Iterator[list[str]]:
+    """Title and text of items fetched since ``since``, in batches (for scans such as rule checks)."""
+    last = 0
+    while True:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(Item.id, Item.title, Item.text)
+                .where(Item.fetched_at >= since, Item.id > last)  # type: ignore[operator]
+                .order_by(Item.id).limit(batch)  # type: ignore[arg-type]
+            ).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield [f"{title}\n{text}" for _id, title, text in rows]
 
 
 def items_by_ids(engine: Engine, ids: Sequence[int]) -> list[Item]:
