@@ -101,3 +101,17 @@ def test_config_check_against_store_names_rule_groups_never_seen(config: Path) -
     report = json.loads(invoke(config, "config", "check", "--against-store", "--json").output)
     assert report["warnings"] == ["watch[city].groups.event: none of its words occurred in the 3 items "
                                   "collected in the last 7d"]
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [("incidents:\n  cluster: {treshold: 0.3}\n", "incidents.cluster"),
+     ("incidents:\n  heat: {authority: {central: many}}\n", "incidents.heat"),
+     ("analysis:\n  user_dicts: [/nonexistent/dict.txt]\n", "analysis.user_dicts")],
+)
+def test_config_check_validates_the_analysis_and_incident_tables(tmp_path: Path, section: str, key: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(section, encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(bad), "config", "check"])
+    assert result.exit_code == 2, result.output
+    assert key in result.output

@@ -307,7 +307,12 @@ def config_check(click_ctx: click.Context, against_store: bool, as_json: bool) -
 
     obj: Context = click_ctx.obj
     settings = obj.settings
+    from sentinel.incidents.cluster import ClusterConfig
+    from sentinel.incidents.heat import HeatWeights
+
     Analyzer(settings)  # dictionaries, model, lexicon and grade tables named in the file must load
+    ClusterConfig.from_config(settings.incidents.cluster)
+    HeatWeights.from_config(settings.incidents.heat)
     missing = []
     for source in settings.sources:
         if source.cookie_env and not os.environ.get(source.cookie_env):

@@ -59,22 +59,27 @@ class NotFoundError(SentinelError):
 class CollectError(SentinelError):
     """Collecting from one source failed. ``reason`` is one of :data:`FAILURE_REASONS`."""
 
-    def __init__(self, reason: str, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, message: str, *, retry_after: float | None = None, status: int | None = None
+    ) -> None:
         if reason not in FAILURE_REASONS:
             raise ValueError(f"unknown failure reason {reason!r}")
         self.reason = reason
         self.detail = message
         self.retry_after = retry_after
+        self.status = status  # the HTTP status, when there was one
         super().__init__(f"{reason}: {message}")
 
     def __reduce__(self) -> tuple[object, ...]:
         # errors cross process boundaries (the parse pool): rebuild them with their fields
-        return (_restore, (type(self), self.reason, self.detail, self.retry_after))
+        return (_restore, (type(self), self.reason, self.detail, self.retry_after, self.status))
 
 
-def _restore(cls: type[CollectError], reason: str, detail: str, retry_after: float | None) -> CollectError:
+def _restore(
+    cls: type[CollectError], reason: str, detail: str, retry_after: float | None, status: int | None
+) -> CollectError:
     error = cls.__new__(cls)
-    CollectError.__init__(error, reason, detail, retry_after=retry_after)
+    CollectError.__init__(error, reason, detail, retry_after=retry_after, status=status)
     return error
 
 

@@ -591,10 +591,12 @@ def test_extend_answering_ok_minus_100_is_a_problem_not_a_failed_poll(http_serve
     "route",
     [
         Route(b"", 432),
+        Route(b"", 403),
+        Route(b"", 418),
         json_route(raw("captcha.json")),
         Route(raw("login.html"), 200, {"Content-Type": "text/html; charset=utf-8"}),
     ],
-    ids=["http-432", "ok-minus-100", "html-page"],
+    ids=["http-432", "http-403", "http-418", "ok-minus-100", "html-page"],
 )
 def test_blocked_source(http_server, route: Route) -> None:
     http_server.routes[INDEX] = route

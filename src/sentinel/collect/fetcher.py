@@ -120,14 +120,15 @@ class Fetcher:
                         "rate_limited",
                         f"HTTP {reply.status_code} from {url}",
                         retry_after=parse_retry_after(reply.headers.get("retry-after"), reply.headers),
+                        status=reply.status_code,
                     )
                 if reply.status_code == 432:
                     # Weibo's "blocked" status; collectors that know it turn it into SourceBlocked.
-                    raise FetchError("blocked", f"HTTP 432 from {url}")
+                    raise FetchError("blocked", f"HTTP 432 from {url}", status=432)
                 if 400 <= reply.status_code < 500:
-                    raise FetchError("http_4xx", f"HTTP {reply.status_code} from {url}")
+                    raise FetchError("http_4xx", f"HTTP {reply.status_code} from {url}", status=reply.status_code)
                 if reply.status_code >= 500:
-                    raise FetchError("http_5xx", f"HTTP {reply.status_code} from {url}")
+                    raise FetchError("http_5xx", f"HTTP {reply.status_code} from {url}", status=reply.status_code)
                 declared = reply.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > cap:
                     raise FetchError("too_large", f"{url} declares {declared} bytes, over the cap of {cap}")

@@ -39,6 +39,7 @@ EXTEND_PATH = "/statuses/extend"
 _PAGE_PARAMS = {"next_since_id": "since_id", "next_page": "page"}
 # After these, further long-text requests in the same poll would only deepen the refusal.
 _STOP_EXPANDING = ("blocked", "rate_limited")
+_BLOCKED_STATUSES = (403, 418, 432)
 
 
 class WeiboCollector:
@@ -144,8 +145,10 @@ async def _get_json(ctx: CollectContext, url: str, *, referer: str) -> dict[str,
     try:
         response = await ctx.fetcher.get(url, headers=request_headers(referer=referer, cookie=ctx.cookie))
     except FetchError as exc:
-        if exc.reason == "blocked":  # the fetcher's name for Weibo's HTTP 432
-            raise SourceBlocked(f"Weibo refused {url} (HTTP 432)", retry_after=exc.retry_after) from exc
+        # 432 is Weibo's own "blocked"; 403 and 418 are what its edge answers a banned address or
+        # a missing/expired cookie with. All three are an outage to alert on, not "no news".
+        if exc.reason == "blocked" or exc.status in _BLOCKED_STATUSES:
+            raise SourceBlocked(f"Weibo refused {url} (HTTP {exc.status})", retry_after=exc.retry_after) from exc
         raise
     if response.url != url and is_challenge_url(response.url):
         raise SourceBlocked(f"{url} was redirected to a login or captcha page: {response.url}")
