@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, SQLModel
 
+from sentinel.normalise.item import NormalItem
 from sentinel.settings import SourceConfig
 from sentinel.store import items as item_store
 from sentinel.store import sources as source_store
@@ -23,24 +23,12 @@ from sentinel.store.models import Item, SourceState
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 
-@dataclass
-class FakeItem:
-    """An item as normalisation hands it over (only the attributes the store reads)."""
-
-    external_id: str
-    title: str = "标题"
-    text: str = "正文"
-    url: str | None = None
-    canonical_url: str | None = None
-    author: str | None = None
-    author_verified_type: int | None = None
-    published_at: datetime = NOW - timedelta(hours=1)
-    published_at_estimated: bool = False
-    reposts: int | None = None
-    comments: int | None = None
-    likes: int | None = None
-    content_hash: str = "0" * 32
-    extra: dict[str, Any] = field(default_factory=dict)
+def FakeItem(external_id: str, **fields: Any) -> NormalItem:  # noqa: N802 (reads like the class it builds)
+    """A normalised item with defaults for what a test does not care about."""
+    values: dict[str, Any] = {"title": "标题", "text": "正文", "url": None, "canonical_url": None, "author": None,
+                              "published_at": NOW - timedelta(hours=1), "published_at_estimated": False,
+                              "content_hash": "0" * 32}
+    return NormalItem(external_id=external_id, **{**values, **fields})
 
 
 def source(source_id: str = "zz-gov") -> SourceConfig:

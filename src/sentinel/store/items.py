@@ -5,33 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from sentinel.normalise.item import NormalItem
 from sentinel.store.models import Item, SourceHealth, SourceState
-
-
-class ItemLike(Protocol):
-    """What the store needs of a normalised item (``sentinel.normalise.item.NormalItem``)."""
-
-    external_id: str
-    title: str
-    text: str
-    url: str | None
-    canonical_url: str | None
-    author: str | None
-    author_verified_type: int | None
-    published_at: datetime
-    published_at_estimated: bool
-    reposts: int | None
-    comments: int | None
-    likes: int | None
-    content_hash: str
-    extra: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +29,7 @@ class SaveResult:
 def save_poll(
     engine: Engine,
     source_id: str,
-    items: Sequence[ItemLike],
+    items: Sequence[NormalItem],
     *,
     now: datetime,
     etag: str | None,
@@ -79,7 +61,7 @@ def save_poll(
         return SaveResult(new_ids=new_ids, duplicates=len(items) - len(new_ids))
 
 
-def save_pushed(engine: Engine, source_id: str, items: Sequence[ItemLike], *, now: datetime) -> SaveResult:
+def save_pushed(engine: Engine, source_id: str, items: Sequence[NormalItem], *, now: datetime) -> SaveResult:
     """Store items that an external crawler pushed (``POST /api/items``)."""
     with Session(engine) as session:
         new_ids = _insert_new(session, source_id, items, now)
@@ -98,9 +80,9 @@ def save_pushed(engine: Engine, source_id: str, items: Sequence[ItemLike], *, no
         return SaveResult(new_ids=new_ids, duplicates=len(items) - len(new_ids))
 
 
-def _insert_new(session: Session, source_id: str, items: Sequence[ItemLike], now: datetime) -> list[int]:
+def _insert_new(session: Session, source_id: str, items: Sequence[NormalItem], now: datetime) -> list[int]:
     """Insert the items not stored yet (the unique constraint settles races); return their ids."""
-    unique: dict[str, ItemLike] = {}
+    unique: dict[str, NormalItem] = {}
     for item in items:
         unique.setdefault(item.external_id, item)
     existing = _existing(session, source_id, list(unique))
@@ -134,7 +116,7 @@ def _insert_ignoring_duplicates(engine: Any) -> Any:
     return insert(table)
 
 
-def _row(source_id: str, item: ItemLike, now: datetime) -> dict[str, Any]:
+def _row(source_id: str, item: NormalItem, now: datetime) -> dict[str, Any]:
     return {
         "source_id": source_id,
         "external_id": item.external_id,

@@ -1,79 +1,18 @@
-"""``sentinel``: the command line. Commands and options follow DESIGN.md §4 (a contract)."""
+"""Commands about sources and what they publish: run, collect-once, sources, items, config, demo."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sys
-from datetime import datetime
 from typing import Any
 
 import click
 
+from sentinel.cli import Context, _echo_json, _local, main, pass_ctx, store
 from sentinel.clock import SystemClock
-from sentinel.errors import ConfigError, SentinelError
-from sentinel.settings import Settings, load_settings, parse_duration
-
-EXIT_CONFIG = 2
-
-
-class Context:
-    def __init__(self, config_path: str | None, log_level: str) -> None:
-        self.config_path = config_path
-        self.log_level = log_level
-        self._settings: Settings | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(self.config_path)
-        return self._settings
-
-
-pass_ctx = click.make_pass_decorator(Context)
-
-
-class SentinelGroup(click.Group):
-    """Turns sentinel's own errors into one clear line and the documented exit codes."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ConfigError as exc:
-            click.echo(f"sentinel: configuration error: {exc}", err=True)
-            sys.exit(EXIT_CONFIG)
-        except SentinelError as exc:
-            click.echo(f"sentinel: {exc}", err=True)
-            sys.exit(1)
-
-
-@click.group(cls=SentinelGroup)
-@click.option("--config", "config_path", envvar="SENTINEL_CONFIG", default=None, metavar="PATH",
-              help="Configuration file (default $SENTINEL_CONFIG, else config/sentinel.yaml).")
-@click.option("--log-level", default="WARNING", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-@click.version_option(package_name="sentinel-gov")
-@click.pass_context
-def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
-    """sentinel: public-opinion (政务舆情) monitoring and response-deadline alerting."""
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx.obj = Context(config_path, log_level)
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=None, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _local(value: datetime | None, settings: Settings) -> str:
-    return value.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
-
+from sentinel.errors import SentinelError
+from sentinel.settings import Settings, parse_duration
 
 # ---------------------------------------------------------------------------------------------- run
 
@@ -145,16 +84,12 @@ def sources_list(obj: Context, as_json: bool) -> None:
     """Each source's state, last success, last error and items in the last 24 h."""
     from sentinel.collect.runner import is_blind
     from sentinel.store import sources as source_store
-    from sentinel.store.db import open_database
 
     settings = obj.settings
     now = SystemClock().now()
-    database = open_database(settings.database.url)
-    try:
+    with store(settings) as database:
         rows = {row.source_id: row for row in source_store.summarize(database.engine, now=now)}
         states = source_store.all_states(database.engine)
-    finally:
-        database.close()
     out = []
     for source in settings.sources:
         row = rows.get(source.id)
@@ -261,19 +196,15 @@ def items() -> None:
 def items_list(obj: Context, since: str, source_id: str | None, limit: int, as_json: bool) -> None:
     """Items fetched recently, newest first."""
     from sentinel.store import items as item_store
-    from sentinel.store.db import open_database
 
     try:
         window = parse_duration(since)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
     settings = obj.settings
-    database = open_database(settings.database.url)
-    try:
+    with store(settings) as database:
         rows = item_store.list_items(database.engine, since=SystemClock().now() - window, source_id=source_id,
                                      limit=limit)
-    finally:
-        database.close()
     if as_json:
         _echo_json([{
             "id": row.external_id, "source": row.source_id, "title": row.title, "text": row.text, "url": row.url,
@@ -338,181 +269,14 @@ def config_check(click_ctx: click.Context, against_store: bool, as_json: bool) -
         click.echo(f"warning: {line}")
 
 
-# ---------------------------------------------------------------------------------------- incidents
-
-
-@main.group()
-def incidents() -> None:
-    """Incidents (舆情事件)."""
-
-
-@incidents.command("list")
-@click.option("--state", default="open", show_default=True, type=click.Choice(["open", "closed", "dismissed", "all"]))
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_ctx
-def incidents_list(obj: Context, state: str, as_json: bool) -> None:
-    """Incidents, most urgent first."""
-    from sentinel.incidents import service
-    from sentinel.store.db import open_database
-
-    settings = obj.settings
-    database = open_database(settings.database.url)
-    try:
-        rows = service.list_incidents(database.engine, state=None if state == "all" else state)
-    finally:
-        database.close()
-    if as_json:
-        _echo_json([service.incident_json(row) for row in rows])
-        return
-    click.echo(f"{'ID':>5}  {'GRADE':5} {'HEAT':>5} {'ITEMS':>5}  {'DEPARTMENT':12} {'EMERGED':16}  TITLE")
-    for row in rows:
-        click.echo(f"{row.id:>5}  {row.grade or '-':5} {row.heat:5.1f} {row.item_count:>5}  "
-                   f"{(row.department or '-')[:12]:12} {_local(row.emerged_at, settings)[:16]:16}  {row.title[:50]}")
-
-
-@incidents.command("show")
-@click.argument("incident_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_ctx
-def incidents_show(obj: Context, incident_id: int, as_json: bool) -> None:
-    """One incident: grade and why, facts, items and the timeline."""
-    from sentinel.incidents import service
-    from sentinel.store.db import open_database
-
-    settings = obj.settings
-    database = open_database(settings.database.url)
-    try:
-        detail = service.get_incident(database.engine, incident_id)
-    finally:
-        database.close()
-    if as_json:
-        _echo_json(service.detail_json(detail))
-        return
-    i = detail.incident
-    click.echo(f"#{i.id} {i.title}")
-    click.echo(f"  grade {i.grade or '-'} ({i.grade_source or '-'})   category {i.category or '-'}/{i.subtype or '-'}"
-               f"   department {i.department or '-'} ({i.department_source})")
-    for reason in i.grade_reasons:
-        click.echo(f"    {reason}")
-    facts = ", ".join(f"{k}={v}" for k, v in i.facts.items() if v is not None) or "-"
-    click.echo(f"  facts {facts}")
-    click.echo(f"  emerged {_local(i.emerged_at, settings)}   detected {_local(i.detected_at, settings)}   "
-               f"last item {_local(i.last_item_at, settings)}")
-    click.echo(f"  heat {i.heat:.2f}   items {i.item_count}   sources {i.source_count}   "
-               f"negative {i.negative_share:.0%}   keywords {' '.join(i.keywords[:8])}")
-    click.echo("  items:")
-    for item, analysis in detail.items:
-        mark = "-" if analysis.negative else " "
-        click.echo(f"   {mark}{_local(item.published_at, settings)}  [{item.source_id}] {item.title[:60]}")
-    click.echo("  timeline:")
-    for event in detail.timeline:
-        click.echo(f"    {_local(event.at, settings)}  {event.kind:18} {event.actor:10} {event.reason or ''}")
-
-
-@main.command()
-@click.argument("incident_id", type=int)
-@click.option("--grade", "grade", required=True, type=click.Choice(["I", "II", "III", "IV"]))
-@click.option("--reason", required=True)
-@click.option("--by", "by", required=True, help="Who grades (recorded on the timeline).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_ctx
-def grade(obj: Context, incident_id: int, grade: str, reason: str, by: str, as_json: bool) -> None:
-    """Grade an incident by hand; the change and its reason go on the timeline."""
-    from sentinel.incidents import service
-    from sentinel.store.db import open_database
-
-    database = open_database(obj.settings.database.url)
-    try:
-        incident = service.set_grade(database.engine, incident_id, grade=grade, reason=reason, by=by,
-                                     now=SystemClock().now())
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--reason") from None
-    finally:
-        database.close()
-    if as_json:
-        _echo_json(service.incident_json(incident))
-    else:
-        click.echo(f"incident {incident_id}: grade {incident.grade}")
-
-
-# ------------------------------------------------------------------------------------------ analyze
-
-
-@main.command()
-@click.option("--json", "as_json", is_flag=True, help="JSON lines out (the default; kept for symmetry).")
-@pass_ctx
-def analyze(obj: Context, as_json: bool) -> None:
-    """Read JSON lines {"id", "title", "text"} on stdin; write one JSON line of analysis per input.
-
-    A line that is not such an object gets {"id", "error"} and the rest go on.
-    """
-    from sentinel.analyse.pipeline import Analyzer
-
-    settings = _settings_or_defaults(obj)
-    analyzer = Analyzer(settings)
-    failures = 0
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
-        item_id: Any = None
-        try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise ValueError("expected a JSON object")
-            item_id = data.get("id")
-            text = data.get("text")
-            title = data.get("title")
-            if not isinstance(text, str) or (title is not None and not isinstance(title, str)):
-                raise ValueError("text must be a string, and title a string when given")
-            out = analyzer.analyze(title, text).to_json(item_id)
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
-            failures += 1
-            out = {"id": item_id, "line": number, "error": str(exc)}
-        click.echo(json.dumps(out, ensure_ascii=False))
-    if failures:
-        click.echo(f"sentinel analyze: {failures} line(s) could not be analysed", err=True)
-
-
-def _settings_or_defaults(obj: Context) -> Settings:
-    """``analyze`` works without a configuration file (no watch rules then), but not with a bad one."""
-    import os
-    from pathlib import Path
-
-    from sentinel.settings import DEFAULT_CONFIG
-
-    chosen = obj.config_path or os.environ.get("SENTINEL_CONFIG")
-    if chosen is None and not Path(DEFAULT_CONFIG).exists():
-        return Settings()
-    return obj.settings
-
-
-@main.group()
-def model() -> None:
-    """Analysis models."""
-
-
-@model.command("train-sentiment")
-@click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False),
-              help="Directory with the labelled corpora (see src/sentinel/analyse/models/README.md).")
-@click.option("--out", "out_path", default=None, type=click.Path(dir_okay=False),
-              help="Where to write the model (default: the bundled model's path).")
-def train_sentiment_command(data_dir: str, out_path: str | None) -> None:
-    """Train the sentiment model on labelled Weibo and news text, deterministically."""
-    from sentinel.analyse.sentiment import DEFAULT_MODEL, train_sentiment
-
-    report = train_sentiment(data_dir, out_path or DEFAULT_MODEL)
-    click.echo(str(report))
-
 
 def _unused_rule_groups(settings: Settings, window: str = "7d") -> list[str]:
     """Watch-rule groups none of whose words (or their aliases) appear in a week of items."""
     from sentinel.analyse.tokenize import load_aliases
     from sentinel.store import items as item_store
-    from sentinel.store.db import open_database
 
     aliases = load_aliases()
-    database = open_database(settings.database.url)
-    try:
+    with store(settings) as database:
         since = SystemClock().now() - parse_duration(window)
         groups = {(rule.id, name): {w for word in words for w in (word, *aliases.get(word, ()))}
                   for rule in settings.watch for name, words in rule.groups.items()}
@@ -525,8 +289,6 @@ def _unused_rule_groups(settings: Settings, window: str = "7d") -> list[str]:
                     unseen.discard(key)
             if not unseen:
                 break
-    finally:
-        database.close()
     return [f"watch[{rule}].groups.{name}: none of its words occurred in the {seen_items} items "
             f"collected in the last {window}" for rule, name in sorted(unseen)]
 
