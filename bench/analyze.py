@@ -101,7 +101,7 @@ def main() -> None:
     sample = posts[: args.snownlp_sample]
     started = time.perf_counter()
     for text in sample:
-        SnowNLP(text).sentiments
+        _ = SnowNLP(text).sentiments
     snow_rate = len(sample) / (time.perf_counter() - started)
 
     print(f"full analysis:        {rate:8,.0f} posts/s  (target >= 3,000)  relevant {relevant}, incidents {len(clusterer)}")

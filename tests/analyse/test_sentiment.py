@@ -16,7 +16,9 @@ from snownlp.classification.bayes import Bayes
 from sentinel.analyse.sentiment import (
     DEFAULT_MODEL,
     MAX_CHARS,
+    FixedSentiment,
     SentimentModel,
+    SentimentScorer,
     features,
     join_emoticons,
     meta_path,
@@ -62,6 +64,15 @@ def test_bundled_model_is_loaded_once_with_a_tuned_threshold(model: SentimentMod
     assert SentimentModel.load(DEFAULT_MODEL) is model
     assert 0 < model.threshold < 1 and model.threshold != 0.5
     assert model.meta["held_out"]["weibo2018"]["auc"] >= 0.9  # what training measured, kept with it
+
+
+@pytest.mark.parametrize("scorer", [SentimentModel.load(), FixedSentiment(0.2, 0.3)], ids=["bundled", "fake"])
+def test_every_scorer_keeps_the_contract(tokenizer: Tokenizer, scorer: SentimentScorer) -> None:
+    for text in [*POSITIVE, *NEGATIVE, ""]:
+        score = scorer.score(tokenizer.tokens(text))
+        assert 0.0 <= score <= 1.0
+        assert scorer.negative(score) is (score < scorer.threshold)
+    assert scorer.negative(0.0) and not scorer.negative(1.0)
 
 
 @pytest.mark.parametrize("text", POSITIVE)

@@ -3,13 +3,11 @@
 snownlp's own ``SnowNLP(text).sentiments`` re-segments every text with its slow segmenter and uses
 a model trained on product reviews, close to chance on Weibo. sentinel scores the jieba tokens with
 a linear model trained on hand-labelled Weibo text instead (``models/README.md`` says which data and
-how to rebuild it). Features, all binary:
+how to rebuild it). Features, all binary, from the first :data:`MAX_CHARS` characters:
 
 * tokens, with Weibo emoticons joined back (``[`` ``哈哈`` ``]`` → ``[哈哈]``),
 * the token after a negation (不/没/别 ...), so 不好 is not 好,
-* character unigrams and bigrams of the text, which survive tokens split differently;
-
-of the first :data:`MAX_CHARS` characters.
+* character unigrams and bigrams of the text, which survive tokens split differently.
 
 The model is ``bias + Σ weight(feature)`` through a sigmoid; a feature missing from a table adds
 ``unknown`` (0 for logistic regression; a constant for naive Bayes, which snownlp's ``Bayes`` gives
@@ -60,6 +58,20 @@ class SentimentScorer(Protocol):
     def score(self, tokens: Tokens | Sequence[str]) -> float: ...
 
     def negative(self, score: float) -> bool: ...
+
+
+@dataclass(frozen=True)
+class FixedSentiment:
+    """A stand-in :class:`SentimentScorer` for tests: every text gets ``value``."""
+
+    value: float = 0.5
+    threshold: float = 0.5
+
+    def score(self, tokens: Tokens | Sequence[str]) -> float:
+        return self.value
+
+    def negative(self, score: float) -> bool:
+        return score < self.threshold
 
 
 def join_emoticons(words: Sequence[str]) -> list[str]:

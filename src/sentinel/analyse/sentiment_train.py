@@ -245,10 +245,10 @@ def _train_bayes(
     from snownlp.classification.bayes import Bayes
 
     counts = Counter(f for doc in docs for f in doc)
-    data = []
+    data: list[tuple[list[str], str]] = []
     for doc, label, weight in zip(docs, labels, weights, strict=True):
         data.extend(
-            [[f for f in doc if counts[f] >= min_count], "pos" if label else "neg"]
+            ([f for f in doc if counts[f] >= min_count], "pos" if label else "neg")
             for _ in range(round(weight))
         )
     bayes = Bayes()
