@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from sentinel.clock import FakeClock
+from tests.support.postgres import PostgresServer, PostgresUnavailable
 from tests.support.server import LoopbackServer
 
 
@@ -25,11 +28,6 @@ def clock() -> FakeClock:
 
 
 # ------------------------------------------------------------------------------------- databases
-
-import itertools
-import os
-
-from tests.support.postgres import PostgresServer, PostgresUnavailable
 
 _db_counter = itertools.count()
 

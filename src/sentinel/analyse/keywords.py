@@ -43,14 +43,17 @@ def keyword_scores(
     *,
     stopwords: Iterable[str] | None = None,
     idf: tuple[Mapping[str, float], float] | None = None,
+    counts: Mapping[str, int] | None = None,
 ) -> list[tuple[str, float]]:
     """The ``top`` words by TF × IDF with their scores, best first (ties by word, so stable).
 
     Stopwords, one-character tokens and tokens without letters (numbers, punctuation) are dropped.
+    ``counts`` may hand in :func:`content_counts` of the tokens when the caller has it already.
     """
-    stop = load_stopwords() if stopwords is None else frozenset(stopwords)
     table, median = load_idf() if idf is None else idf
-    counts = {w: n for w, n in Counter(tokens).items() if len(w) > 1 and w not in stop and _HAS_LETTER(w)}
+    if counts is None:
+        counts = content_counts(tokens, load_stopwords() if stopwords is None else frozenset(stopwords))
+    counts = {w: n for w, n in counts.items() if len(w) > 1}
     if not counts or top <= 0:
         return []
     total = sum(counts.values())
@@ -60,6 +63,14 @@ def keyword_scores(
         top, [(-count / total * get(word, median), word) for word, count in counts.items()]
     )
     return [(word, round(-score, 6)) for score, word in best]
+
+
+def content_counts(tokens: Tokens | Sequence[str], stopwords: frozenset[str]) -> dict[str, int]:
+    """How often each content token occurs: stopwords and tokens without letters dropped.
+
+    Keywords and simhash both start from this; the analysis pipeline computes it once per item.
+    """
+    return {w: n for w, n in Counter(tokens).items() if w not in stopwords and _HAS_LETTER(w)}
 
 
 def keywords(tokens: Tokens | Sequence[str], top: int = 10) -> list[str]:

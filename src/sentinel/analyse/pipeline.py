@@ -17,7 +17,7 @@ from typing import Any
 from sentinel.analyse.category import Classification, classify, load_lexicon
 from sentinel.analyse.facts import Facts, extract_facts, facts_to_dict
 from sentinel.analyse.grading import GradeDecision, grade_floor, load_tables
-from sentinel.analyse.keywords import keyword_scores, load_idf
+from sentinel.analyse.keywords import content_counts, keyword_scores, load_idf
 from sentinel.analyse.rules import RuleMatch, compile_rules
 from sentinel.analyse.sentiment import SentimentModel
 from sentinel.analyse.simhash import simhash
@@ -99,8 +99,9 @@ class Analyzer:
         facts = extract_facts(text, title)
         category = classify(text, title, tokens=words, lexicon=self.lexicon)
         grade = grade_floor(facts, category.code, category.subtype, self.tables)
-        keywords = tuple(keyword_scores(words, self.top_keywords, stopwords=self.tokenizer.stopwords, idf=self.idf))
-        fingerprint = simhash(words, stopwords=self.tokenizer.stopwords, idf=self.idf[0])
+        counts = content_counts(words, self.tokenizer.stopwords)  # shared by keywords and simhash
+        keywords = tuple(keyword_scores(words, self.top_keywords, idf=self.idf, counts=counts))
+        fingerprint = simhash(words, idf=self.idf[0], counts=counts)
         regions = tuple(dict.fromkeys(w for w in words if w in self.places))
         return Analysis(title_tokens, body_tokens, matches, score, negative, facts, category, grade,
                         keywords, fingerprint, regions)

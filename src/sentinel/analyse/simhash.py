@@ -90,16 +90,19 @@ def simhash(
     *,
     stopwords: Iterable[str] | None = None,
     idf: Mapping[str, float] | None = None,
+    counts: Mapping[str, int] | None = None,
 ) -> int:
     """The 64-bit simhash of ``tokens``: each content token weighted by count × IDF.
 
     Stopwords, punctuation and digits are dropped. ``idf`` defaults to jieba's IDF table; pass an
-    empty mapping to weigh by count alone. Empty content hashes to 0.
+    empty mapping to weigh by count alone. Empty content hashes to 0. ``counts`` may hand in
+    :func:`~sentinel.analyse.keywords.content_counts` of the tokens when the caller has it already.
     """
-    stop = load_stopwords() if stopwords is None else frozenset(stopwords)
     default_table, median = load_idf()
     table, default = (default_table, median) if idf is None or idf is default_table else (idf, 1.0)
-    counts = {w: n for w, n in Counter(tokens).items() if w not in stop and _HAS_LETTER(w)}
+    if counts is None:
+        stop = load_stopwords() if stopwords is None else frozenset(stopwords)
+        counts = {w: n for w, n in Counter(tokens).items() if w not in stop and _HAS_LETTER(w)}
     total = 0
     weight_sum = 0
     cache = _cache if table is default_table else None  # the cache holds default-table weights
