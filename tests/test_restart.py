@@ -83,6 +83,17 @@ def test_sigkill_during_collection_loses_and_repeats_nothing(http_server, tmp_pa
     assert len(keys) == len(set(keys))  # none stored twice
     expected = {(f"feed{n}", f"f{n}-{i}") for n in range(FEEDS) for i in range(TOTAL)}
     assert set(keys) == expected  # none lost
+    assert _unanalysed(database_url) == []  # and every one analysed, those stored just before a kill too
+
+
+def _unanalysed(database_url: str) -> list[int]:
+    from sentinel.incidents.service import unanalysed_item_ids
+
+    database = open_database(database_url)
+    try:
+        return unanalysed_item_ids(database.engine)
+    finally:
+        database.close()
 
 
 def _stored(database_url: str):

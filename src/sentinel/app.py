@@ -106,7 +106,7 @@ class Daemon:
         database = self.open()
         analyzer = await asyncio.to_thread(Analyzer, self.settings)
         stage = IncidentStage(self.settings, analyzer, database.engine)
-        self.analysis = AnalysisWorker(stage, database, self.clock)
+        self.analysis = AnalysisWorker(stage, database, self.clock, self.metrics)
         await self.analysis.start()
         return self.analysis
 

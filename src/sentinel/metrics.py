@@ -65,5 +65,19 @@ class Metrics:
             "sentinel_push_items", "Items received on POST /api/items by outcome", ["outcome"], registry=r
         )
 
+        # analysis and incidents
+        self.items_analysed = Counter("sentinel_items_analysed", "Items analysed", registry=r)
+        self.items_relevant = Counter(
+            "sentinel_items_relevant", "Analysed items that matched a watch rule", registry=r
+        )
+        self.incidents_opened = Counter("sentinel_incidents_opened", "Incidents opened", registry=r)
+        self.analysis_batch_duration = Histogram(
+            "sentinel_analysis_batch_duration_seconds", "Time to analyse a batch of new items and update incidents",
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=r,
+        )
+        self.analysis_failures = Counter(
+            "sentinel_analysis_failures", "Analysis batches that failed (their items are retried)", registry=r
+        )
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -161,8 +161,10 @@ def test_end_to_end_from_a_feed_to_a_graded_incident(http_server, tmp_path) -> N
         Settings.model_validate({"sources": [{"id": "feed", "kind": "rss", "url": http_server.url("/rss")}]}).sources[0]
     ]})
 
+    metrics = Metrics(process=False)
+
     async def go() -> None:
-        daemon = Daemon(settings, metrics=Metrics(process=False), serve_http=False,
+        daemon = Daemon(settings, metrics=metrics, serve_http=False,
                         timing=Timing(collect_tick=0.05, health_tick=0.5))
         task = asyncio.create_task(daemon.run())
         await daemon.wait_ready()
@@ -181,3 +183,6 @@ def test_end_to_end_from_a_feed_to_a_graded_incident(http_server, tmp_path) -> N
         assert len(graded) == 1 and graded[0].facts["deaths"] == 11 and graded[0].item_count == 4
     finally:
         db.close()
+    assert metrics.registry.get_sample_value("sentinel_items_analysed_total") == 7
+    assert metrics.registry.get_sample_value("sentinel_items_relevant_total") == 5  # the drill is excluded
+    assert metrics.registry.get_sample_value("sentinel_incidents_opened_total") == 2

@@ -10,14 +10,18 @@ from concurrent.futures import ThreadPoolExecutor
 from sentinel.clock import Clock
 from sentinel.incidents import service
 from sentinel.incidents.flows import IncidentStage, StageReport
+from sentinel.metrics import Metrics
 from sentinel.store.db import Database
 
 log = logging.getLogger(__name__)
 
 
 class AnalysisWorker:
-    def __init__(self, stage: IncidentStage, database: Database, clock: Clock, *, batch: int = 500) -> None:
+    def __init__(
+        self, stage: IncidentStage, database: Database, clock: Clock, metrics: Metrics, *, batch: int = 500
+    ) -> None:
         self.stage = stage
+        self.metrics = metrics
         self.database = database
         self.clock = clock
         self.batch = batch
@@ -49,7 +53,16 @@ class AnalysisWorker:
         await self._queue.put(item_ids)
 
     async def process(self, item_ids: list[int]) -> StageReport:
-        report = await self._run(self.stage.process, item_ids, self.clock.now())
+        started = self.clock.monotonic()
+        try:
+            report = await self._run(self.stage.process, item_ids, self.clock.now())
+        except Exception:
+            self.metrics.analysis_failures.inc()
+            raise
+        self.metrics.analysis_batch_duration.observe(max(0.0, self.clock.monotonic() - started))
+        self.metrics.items_analysed.inc(report.analysed)
+        self.metrics.items_relevant.inc(report.relevant)
+        self.metrics.incidents_opened.inc(len(report.opened))
         if report.opened:
             log.info("opened incidents %s", report.opened)
         return report

@@ -1,0 +1,154 @@
+"""Working days on real holiday notices (国务院办公厅关于部分节假日安排的通知, 2024–2026).
+
+Expected deadlines are counted by hand from the notices: the start day does not count, holidays and
+ordinary weekends do not count, 调休 weekend days do.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+import pytest
+
+from sentinel.errors import SentinelError
+from sentinel.escalation.workdays import (
+    WorkdayCalendarError,
+    add_working_days,
+    covered_years,
+    is_working_day,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(y: int, mo: int, d: int, h: int = 10, mi: int = 0) -> datetime:
+    return datetime(y, mo, d, h, mi, tzinfo=SHANGHAI)
+
+
+def end_of(y: int, mo: int, d: int) -> datetime:
+    """The end of a local day, as UTC: 23:59:59.999999 +08:00 is 15:59:59.999999Z."""
+    return datetime(y, mo, d, 23, 59, 59, 999999, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [
+        # 国庆 2024: Oct 1–7 off, Sun Sep 29 and Sat Oct 12 worked
+        pytest.param(local(2024, 9, 30), 3, end_of(2024, 10, 10), id="2024-national-day-mon-before"),
+        pytest.param(local(2024, 9, 27), 3, end_of(2024, 10, 8), id="2024-friday-before-national-day"),
+        pytest.param(local(2024, 10, 5), 3, end_of(2024, 10, 10), id="2024-published-during-holiday"),
+        pytest.param(local(2024, 10, 9), 3, end_of(2024, 10, 12), id="2024-adjusted-saturday-oct-12"),
+        # 国庆+中秋 2025: Oct 1–8 off, Sun Sep 28 and Sat Oct 11 worked
+        pytest.param(local(2025, 9, 30), 3, end_of(2025, 10, 11), id="2025-national-day-ends-on-saturday"),
+        pytest.param(local(2025, 9, 26), 1, end_of(2025, 9, 28), id="2025-friday-then-adjusted-sunday"),
+        # 春节 2024: Feb 10–17 off, Sun Feb 4 and Sun Feb 18 worked
+        pytest.param(local(2024, 2, 2), 3, end_of(2024, 2, 6), id="2024-spring-festival-sunday-feb-4"),
+        pytest.param(local(2024, 2, 8), 3, end_of(2024, 2, 19), id="2024-spring-festival-across"),
+        # 春节 2025: Jan 28–Feb 4 off, Sun Jan 26 and Sat Feb 8 worked
+        pytest.param(local(2025, 2, 7), 3, end_of(2025, 2, 11), id="2025-spring-festival-saturday-feb-8"),
+        pytest.param(local(2025, 1, 24), 3, end_of(2025, 2, 5), id="2025-friday-before-spring-festival"),
+        # 春节 2026: Feb 15–23 off, Sat Feb 14 and Sat Feb 28 worked
+        pytest.param(local(2026, 2, 13), 3, end_of(2026, 2, 25), id="2026-friday-then-adjusted-saturday"),
+        pytest.param(local(2026, 2, 26), 2, end_of(2026, 2, 28), id="2026-adjusted-saturday-feb-28"),
+        # 清明: 2024 Apr 4–6 off with Sun Apr 7 worked; 2025 Apr 4–6 off
+        pytest.param(local(2024, 4, 3), 3, end_of(2024, 4, 9), id="2024-qingming"),
+        pytest.param(local(2025, 4, 3), 3, end_of(2025, 4, 9), id="2025-qingming"),
+        # 劳动节 2025: May 1–5 off, Sun Apr 27 worked
+        pytest.param(local(2025, 4, 25), 3, end_of(2025, 4, 29), id="2025-labour-day-sunday-apr-27"),
+        pytest.param(local(2025, 4, 30), 3, end_of(2025, 5, 8), id="2025-labour-day-across"),
+        # 劳动节 2026: May 1–5 off, Sat May 9 worked
+        pytest.param(local(2026, 4, 30), 4, end_of(2026, 5, 9), id="2026-labour-day-saturday-may-9"),
+        # the year boundary: 元旦 2026 Jan 1–3 off, Sun Jan 4 worked; 元旦 2025 Jan 1 off
+        pytest.param(local(2025, 12, 31), 3, end_of(2026, 1, 6), id="2025-2026-new-year"),
+        pytest.param(local(2025, 12, 31), 1, end_of(2026, 1, 4), id="2026-adjusted-sunday-jan-4"),
+        pytest.param(local(2024, 12, 31), 3, end_of(2025, 1, 6), id="2024-2025-new-year"),
+        # 20 working days (第三十三条) across 国庆 2025 with both adjusted days
+        pytest.param(local(2025, 9, 15), 20, end_of(2025, 10, 17), id="2025-disclosure-20-days"),
+        pytest.param(local(2025, 9, 15), 40, end_of(2025, 11, 14), id="2025-disclosure-extended-40"),
+        # an ordinary week: Wednesday + 3 = Monday
+        pytest.param(local(2025, 3, 12), 3, end_of(2025, 3, 17), id="ordinary-week"),
+    ],
+)
+def test_add_working_days(start: datetime, days: int, due: datetime) -> None:
+    result = add_working_days(start, days, SHANGHAI)
+    assert result == due
+    assert result.tzinfo is UTC
+
+
+def test_the_start_day_is_the_local_date_not_the_utc_date() -> None:
+    # 2025-04-29 16:30Z is Wed Apr 30 00:30 in Shanghai: counting starts on May 1 (a holiday), not Apr 30
+    start = datetime(2025, 4, 29, 16, 30, tzinfo=UTC)
+    assert add_working_days(start, 3, SHANGHAI) == end_of(2025, 5, 8)
+    # the same instant seen from UTC would start on Apr 30 and end on May 7
+    assert add_working_days(start, 3, ZoneInfo("UTC")) == datetime(2025, 5, 7, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def test_time_of_day_of_the_start_does_not_matter() -> None:
+    assert add_working_days(local(2025, 3, 12, 0, 1), 3, SHANGHAI) == add_working_days(
+        local(2025, 3, 12, 23, 59), 3, SHANGHAI)
+
+
+def test_end_of_day_is_configurable() -> None:
+    due = add_working_days(local(2024, 9, 27), 3, SHANGHAI, end_of_day=time(17, 30))
+    assert due == datetime(2024, 10, 8, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [(date(2024, 9, 29), True), (date(2024, 10, 12), True), (date(2025, 2, 8), True),
+     (date(2026, 2, 14), True), (date(2024, 10, 7), False), (date(2025, 10, 8), False),
+     (date(2025, 5, 5), False), (date(2025, 3, 15), False), (date(2025, 3, 14), True)],
+)
+def test_is_working_day(day: date, working: bool) -> None:
+    assert is_working_day(day) is working
+
+
+def test_is_working_day_refuses_a_datetime() -> None:
+    with pytest.raises(TypeError):
+        is_working_day(local(2025, 3, 12))
+
+
+@pytest.mark.parametrize(
+    "start",
+    [local(2026, 12, 30), local(2027, 1, 5), local(2003, 6, 1)],
+    ids=["runs-into-2027", "starts-in-2027", "before-2004"],
+)
+def test_outside_the_calendar_is_an_error(start: datetime) -> None:
+    first, last = covered_years()
+    assert (first, last) == (2004, 2026)  # chinese_calendar 1.11; bump with the package
+    with pytest.raises(WorkdayCalendarError, match="no working-day calendar") as caught:
+        add_working_days(start, 3, SHANGHAI)
+    assert isinstance(caught.value, SentinelError)
+    assert caught.value.day.year in (2003, 2027)
+
+
+def test_the_last_covered_days_still_work() -> None:
+    # Mon 2026-12-28 + 3 = Thu Dec 31: no need to look into 2027
+    assert add_working_days(local(2026, 12, 28), 3, SHANGHAI) == end_of(2026, 12, 31)
+
+
+@pytest.mark.parametrize("days", [0, -1])
+def test_days_must_be_positive(days: int) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        add_working_days(local(2025, 3, 12), days, SHANGHAI)
+
+
+def test_naive_start_is_refused() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        add_working_days(datetime(2025, 3, 12, 10, 0), 3, SHANGHAI)  # noqa: DTZ001 - on purpose
+
+
+def test_agrees_with_the_calendar_everywhere() -> None:
+    """Every start in 2024–2026: the due day is a working day, exactly N working days after."""
+    first, last = date(2024, 1, 1), date(2026, 12, 31)
+    calendar = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    working = [day for day in calendar if chinese_calendar.is_workday(day)]
+    for index, day in enumerate(calendar[:-40]):
+        start = datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI)
+        for days in (1, 3, 20) if index % 5 == 0 else (1, 3):
+            due_day = add_working_days(start, days, SHANGHAI).astimezone(SHANGHAI).date()
+            assert due_day in working
+            assert bisect_right(working, due_day) - bisect_right(working, day) == days
