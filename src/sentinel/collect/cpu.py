@@ -50,6 +50,11 @@ class ParsePool:
             loop = asyncio.get_running_loop()
             await asyncio.gather(*(loop.run_in_executor(self._pool(), _import_parsers) for _ in range(self.workers)))
 
+    def worker_pids(self) -> list[int]:
+        """The worker processes' ids (for measuring their memory)."""
+        processes = getattr(self._executor, "_processes", None) or {}
+        return [int(pid) for pid in processes]
+
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
