@@ -107,6 +107,33 @@ class Sender(Protocol):
         ...
 
 
+class HttpSender:
+    """What the HTTP senders share: the channel, its URL (which may hold a credential, so it is
+    never shown), the shared client, an optional signing secret, and a send that never raises.
+    Subclasses set ``kind`` and implement ``_send``."""
+
+    kind = "http"
+
+    def __init__(
+        self, channel_id: str, url: str, client: httpx.AsyncClient, *, secret: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.channel_id = channel_id
+        self._url = url
+        self._client = client
+        self._secret = secret
+        self._timeout = timeout
+
+    def __repr__(self) -> str:  # never the URL or the secret
+        return f"{type(self).__name__}({self.channel_id!r}, signed={self._secret is not None})"
+
+    async def send(self, message: Message, *, now: datetime) -> Delivery:
+        return await guarded(self.channel_id, lambda: self._send(message, now=check_now(now)))
+
+    async def _send(self, message: Message, *, now: datetime) -> Delivery:
+        raise NotImplementedError
+
+
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _DETAIL_MAX else text[: _DETAIL_MAX - 1] + "…"

@@ -54,9 +54,7 @@ import json
 from datetime import datetime
 from urllib.parse import quote_plus
 
-import httpx
-
-from sentinel.notify.base import Delivery, Reason, check_now, guarded, post, read_answer
+from sentinel.notify.base import Delivery, HttpSender, Reason, post, read_answer
 from sentinel.notify.message import (
     DINGTALK_BODY_LIMIT,
     Message,
@@ -149,29 +147,12 @@ def encode(document: dict[str, object]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-class DingTalkSender:
+class DingTalkSender(HttpSender):
     """Sends markdown messages to one DingTalk custom robot, signed when constructed with a secret."""
 
     kind = "dingtalk"
 
-    def __init__(
-        self, channel_id: str, url: str, client: httpx.AsyncClient, *, secret: str | None = None,
-        timeout: float | None = None,
-    ) -> None:
-        self.channel_id = channel_id
-        self._url = url
-        self._client = client
-        self._secret = secret
-        self._timeout = timeout
-
-    def __repr__(self) -> str:  # the URL holds the access token
-        return f"DingTalkSender({self.channel_id!r}, signed={self._secret is not None})"
-
-    async def send(self, message: Message, *, now: datetime) -> Delivery:
-        return await guarded(self.channel_id, lambda: self._send(message, now=now))
-
     async def _send(self, message: Message, *, now: datetime) -> Delivery:
-        now = check_now(now)
 
         def build(text: str) -> bytes:
             return encode(payload(message, text))

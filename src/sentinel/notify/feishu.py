@@ -56,9 +56,7 @@ import hmac
 import json
 from datetime import datetime
 
-import httpx
-
-from sentinel.notify.base import Delivery, Reason, check_now, guarded, post, read_answer
+from sentinel.notify.base import Delivery, HttpSender, Reason, post, read_answer
 from sentinel.notify.message import (
     FEISHU_BODY_LIMIT,
     Message,
@@ -132,26 +130,10 @@ def card(message: Message, text: str) -> dict[str, object]:
     }
 
 
-class FeishuSender:
+class FeishuSender(HttpSender):
     """Sends interactive cards to one Feishu custom bot, signed when constructed with a secret."""
 
     kind = "feishu"
-
-    def __init__(
-        self, channel_id: str, url: str, client: httpx.AsyncClient, *, secret: str | None = None,
-        timeout: float | None = None,
-    ) -> None:
-        self.channel_id = channel_id
-        self._url = url
-        self._client = client
-        self._secret = secret
-        self._timeout = timeout
-
-    def __repr__(self) -> str:  # the URL holds the hook token
-        return f"FeishuSender({self.channel_id!r}, signed={self._secret is not None})"
-
-    async def send(self, message: Message, *, now: datetime) -> Delivery:
-        return await guarded(self.channel_id, lambda: self._send(message, now=now))
 
     def _encode(self, message: Message, text: str, timestamp: int) -> bytes:
         document: dict[str, object] = {}
@@ -161,7 +143,6 @@ class FeishuSender:
         return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     async def _send(self, message: Message, *, now: datetime) -> Delivery:
-        now = check_now(now)
         timestamp = int(now.timestamp())
 
         def build(text: str) -> bytes:

@@ -41,9 +41,7 @@ import hmac
 import json
 from datetime import UTC, datetime
 
-import httpx
-
-from sentinel.notify.base import Delivery, check_now, classify_status, guarded, post
+from sentinel.notify.base import Delivery, HttpSender, check_now, classify_status, post
 from sentinel.notify.message import WEBHOOK_TEXT_LIMIT, Message, clean, cut_bytes, one_line, safe_url
 
 VERSION = 1
@@ -83,29 +81,12 @@ def payload(message: Message, *, now: datetime) -> dict[str, object]:
     }
 
 
-class WebhookSender:
+class WebhookSender(HttpSender):
     """POSTs :func:`payload` to one URL, signed when constructed with a secret."""
 
     kind = "webhook"
 
-    def __init__(
-        self, channel_id: str, url: str, client: httpx.AsyncClient, *, secret: str | None = None,
-        timeout: float | None = None,
-    ) -> None:
-        self.channel_id = channel_id
-        self._url = url
-        self._client = client
-        self._secret = secret
-        self._timeout = timeout
-
-    def __repr__(self) -> str:  # never the URL or the secret
-        return f"WebhookSender({self.channel_id!r}, signed={self._secret is not None})"
-
-    async def send(self, message: Message, *, now: datetime) -> Delivery:
-        return await guarded(self.channel_id, lambda: self._send(message, now=now))
-
     async def _send(self, message: Message, *, now: datetime) -> Delivery:
-        now = check_now(now)
         body = json.dumps(payload(message, now=now), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         headers = {"Idempotency-Key": message.idempotency_key} if message.idempotency_key else {}
         if self._secret is not None:

@@ -43,9 +43,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import httpx
-
-from sentinel.notify.base import Delivery, Reason, check_now, guarded, post, read_answer
+from sentinel.notify.base import Delivery, HttpSender, Reason, post, read_answer
 from sentinel.notify.message import (
     WECOM_MARKDOWN_LIMIT,
     WECOM_TEXT_LIMIT,
@@ -123,27 +121,12 @@ def payload(message: Message) -> dict[str, object]:
     return text_payload(message) if message.mentions else markdown_payload(message)
 
 
-class WeComSender:
+class WeComSender(HttpSender):
     """Sends to one WeCom group robot; the key is part of ``url``."""
 
     kind = "wecom"
 
-    def __init__(
-        self, channel_id: str, url: str, client: httpx.AsyncClient, *, timeout: float | None = None
-    ) -> None:
-        self.channel_id = channel_id
-        self._url = url
-        self._client = client
-        self._timeout = timeout
-
-    def __repr__(self) -> str:  # the URL holds the key
-        return f"WeComSender({self.channel_id!r})"
-
-    async def send(self, message: Message, *, now: datetime) -> Delivery:
-        return await guarded(self.channel_id, lambda: self._send(message, now=now))
-
     async def _send(self, message: Message, *, now: datetime) -> Delivery:
-        now = check_now(now)
         body = json.dumps(payload(message), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         response = await post(self._client, self._url, body, timeout=self._timeout)
         if isinstance(response, Delivery):
