@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from sentinel.notify.base import REASONS, RETRYABLE, Delivery, classify_status, guarded, retry_after_seconds
+from sentinel.httputil import retry_after_seconds
+from sentinel.notify.base import REASONS, RETRYABLE, Delivery, classify_status, guarded
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -74,7 +75,7 @@ def test_classify_status(
     [("12", 12.0), ("Fri, 20 Nov 2026 01:00:00 GMT", 0.0), ("soon", None), ("", None), (None, None)],
 )
 def test_retry_after_seconds(value: str | None, seconds: float | None) -> None:
-    assert retry_after_seconds(value, now=NOW) == seconds
+    assert retry_after_seconds(value, since=NOW) == seconds
 
 
 def test_guarded_turns_a_bug_into_an_internal_failure(caplog: pytest.LogCaptureFixture) -> None:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from sentinel.errors import FetchError
+from sentinel.httputil import retry_after_seconds
 from sentinel.settings import CollectConfig
 
 
@@ -202,24 +203,13 @@ def _decode_transfer(raw: bytes, encoding: str | None, cap: int, url: str) -> by
 
 
 def parse_retry_after(value: str | None, headers: httpx.Headers | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
+    """Seconds to wait from a ``Retry-After`` header, an HTTP date measured from the reply's ``Date``."""
     sent = headers.get("date") if headers is not None else None
     try:
-        base = parsedate_to_datetime(sent) if sent else None
+        since = parsedate_to_datetime(sent) if sent else None
     except (TypeError, ValueError):
-        base = None
-    if base is None or when.tzinfo is None:
-        return None
-    return max(0.0, (when - base).total_seconds())
+        since = None
+    return retry_after_seconds(value, since=since)
 
 
 def is_private_address(address: str) -> bool:

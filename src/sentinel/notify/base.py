@@ -33,12 +33,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Literal, Protocol, runtime_checkable
 
 import httpx
 
 from sentinel.clock import require_aware
+from sentinel.httputil import retry_after_seconds
 from sentinel.notify.message import Message
 
 log = logging.getLogger("sentinel.notify")
@@ -152,22 +152,6 @@ def check_now(now: datetime) -> datetime:
     return require_aware(now)
 
 
-def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
-    """An HTTP ``Retry-After`` (seconds, or an HTTP date measured from ``now``) in seconds."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - now).total_seconds())
-
-
 async def post(
     client: httpx.AsyncClient,
     url: str,
@@ -202,11 +186,11 @@ def classify_status(response: httpx.Response, *, now: datetime, signed: bool = F
         return Delivery.sent(f"HTTP {status}")
     if status == 429:
         return Delivery.failed(
-            "rate_limited", text, retry_after=retry_after_seconds(response.headers.get("retry-after"), now=now)
+            "rate_limited", text, retry_after=retry_after_seconds(response.headers.get("retry-after"), since=now)
         )
     if status >= 500:
         return Delivery.failed(
-            "server_error", text, retry_after=retry_after_seconds(response.headers.get("retry-after"), now=now)
+            "server_error", text, retry_after=retry_after_seconds(response.headers.get("retry-after"), since=now)
         )
     if status == 408:
         return Delivery.failed("timeout", text)
