@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from datetime import datetime
 from typing import Any
 
 import click
@@ -113,8 +114,11 @@ def sources_list(obj: Context, as_json: bool) -> None:
         return
     click.echo(f"{'SOURCE':24} {'KIND':9} {'STATE':8} {'LAST SUCCESS':20} {'24H':>5}  LAST ERROR")
     for r in out:
-        error = f"{_local(r['last_error_at'], settings)} {r['last_error_reason']}" if r["last_error_at"] else "-"
-        click.echo(f"{r['id']:24} {r['kind']:9} {r['state']:8} {_local(r['last_success_at'], settings):20} "
+        last_error, last_success = r["last_error_at"], r["last_success_at"]
+        assert last_error is None or isinstance(last_error, datetime)
+        assert last_success is None or isinstance(last_success, datetime)
+        error = f"{_local(last_error, settings)} {r['last_error_reason']}" if last_error else "-"
+        click.echo(f"{r['id']:24} {r['kind']:9} {r['state']:8} {_local(last_success, settings):20} "
                    f"{r['items_24h']:>5}  {error}")
 
 

@@ -106,7 +106,11 @@ class CollectionRunner:
     def _start(self, source: SourceConfig, state: SourceState) -> asyncio.Task[PollReport]:
         task = asyncio.create_task(self._guarded_poll(source, state), name=f"poll:{source.id}")
         self._running[source.id] = task
-        task.add_done_callback(lambda _t, sid=source.id: self._running.pop(sid, None))
+
+        def forget(_task: asyncio.Task[PollReport], sid: str = source.id) -> None:
+            self._running.pop(sid, None)
+
+        task.add_done_callback(forget)
         return task
 
     async def collect_once(self, source_ids: Iterable[str] | None = None) -> list[PollReport]:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
@@ -83,14 +83,14 @@ class IncidentStage:
         since = now - self.cluster_config.window
         with Session(self.engine) as session:
             incidents = session.scalars(
-                select(Incident).where(Incident.state == IncidentState.OPEN.value, Incident.last_item_at >= since)
+                select(Incident).where(col(Incident.state) == IncidentState.OPEN.value, col(Incident.last_item_at) >= since)
             ).all()
             for incident in incidents:
                 rows = session.execute(
                     select(Item, ItemAnalysis)
-                    .join(ItemAnalysis, ItemAnalysis.item_id == Item.id)
-                    .where(ItemAnalysis.incident_id == incident.id)
-                    .order_by(Item.published_at, Item.id)
+                    .join(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
+                    .where(col(ItemAnalysis.incident_id) == incident.id)
+                    .order_by(col(Item.published_at), col(Item.id))
                 ).all()
                 assert incident.id is not None
                 memory = self.memory.setdefault(incident.id, _Memory(HeatTracker(self.heat_weights)))
@@ -116,11 +116,11 @@ class IncidentStage:
         before: dict[int, _Evidence] = {}  # each incident's evidence before this batch
         with Session(self.engine) as session:
             done = set(session.scalars(
-                select(ItemAnalysis.item_id).where(ItemAnalysis.item_id.in_(list(item_ids)))  # type: ignore[attr-defined]
+                select(col(ItemAnalysis.item_id)).where(col(ItemAnalysis.item_id).in_(list(item_ids)))
             ).all())
             items = session.scalars(
-                select(Item).where(Item.id.in_([i for i in item_ids if i not in done]))  # type: ignore[union-attr]
-                .order_by(Item.published_at, Item.id)
+                select(Item).where(col(Item.id).in_([i for i in item_ids if i not in done]))
+                .order_by(col(Item.published_at), col(Item.id))
             ).all()
             for item in items:
                 analysis = self.analyzer.analyze(item.title, item.text)
@@ -181,7 +181,7 @@ class IncidentStage:
             f"{m.rule_id}: " + " + ".join("/".join(words) for words in m.groups.values()) for m in analysis.matches
         )
         session.add(TimelineEvent(
-            incident_id=incident.id, at=now, kind="detected", reason=f"watch rule {matched}",
+            incident_id=_id(incident), at=now, kind="detected", reason=f"watch rule {matched}",
             data={"item": item.external_id, "source": item.source_id, "first_published_at": item.published_at.isoformat(),
                   "department": department, "department_source": source},
         ))
@@ -220,7 +220,7 @@ class IncidentStage:
             department, source = self._department(analysis)
             if source != "default":
                 incident.department, incident.department_source = department, source
-                session.add(TimelineEvent(incident_id=incident.id, at=now, kind="department_assigned",
+                session.add(TimelineEvent(incident_id=_id(incident), at=now, kind="department_assigned",
                                           reason=f"from {source}", data={"department": department}))
         breakdown = memory.tracker.breakdown(now)
         incident.heat = round(breakdown.total, 4)
@@ -251,7 +251,7 @@ class IncidentStage:
         incident.grade_source = change.source
         incident.grade_reasons = list(change.reasons)
         session.add(TimelineEvent(
-            incident_id=incident.id, at=now, kind="grade_changed", reason="; ".join(change.reasons),
+            incident_id=_id(incident), at=now, kind="grade_changed", reason="; ".join(change.reasons),
             data={"from": previous, "to": incident.grade, "source": change.source},
         ))
 
@@ -283,11 +283,18 @@ class IncidentStage:
         )
 
 
+def _id(row: Incident | Item) -> int:
+    """A stored row's id (flushed rows always have one)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
+
+
 def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> ItemAnalysis:
     fingerprint = analysis.simhash
     signed = fingerprint - 2**64 if fingerprint >= 2**63 else fingerprint  # BIGINT is signed
     return ItemAnalysis(
-        item_id=item.id, analysed_at=now, relevant=analysis.relevant, rules=[m.to_dict() for m in analysis.matches],
+        item_id=_id(item), analysed_at=now, relevant=analysis.relevant, rules=[m.to_dict() for m in analysis.matches],
         department=analysis.department, sentiment=round(analysis.sentiment, 4), negative=analysis.negative,
         facts={name: getattr(analysis.facts, name) for name in _FACT_FIELDS}, category=analysis.category.code,
         subtype=analysis.category.subtype, grade=analysis.grade.grade.value if analysis.grade.grade else None,

@@ -7,21 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, case, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sentinel.analyse.grading import Grade
 from sentinel.errors import NotFoundError
 from sentinel.store.models import Incident, IncidentState, Item, ItemAnalysis, TimelineEvent
 
-_URGENCY = case({"I": 4, "II": 3, "III": 2, "IV": 1}, value=Incident.grade, else_=0)
+_URGENCY = case({"I": 4, "II": 3, "III": 2, "IV": 1}, value=col(Incident.grade), else_=0)
 
 
 def list_incidents(engine: Engine, *, state: str | None = IncidentState.OPEN.value, limit: int = 200) -> list[Incident]:
     """Most urgent first: grade, then heat, then the newest."""
     with Session(engine) as session:
-        query = select(Incident).order_by(_URGENCY.desc(), Incident.heat.desc(), Incident.id.desc()).limit(limit)  # type: ignore[attr-defined,union-attr]
+        query = select(Incident).order_by(_URGENCY.desc(), col(Incident.heat).desc(), col(Incident.id).desc()).limit(limit)
         if state is not None:
-            query = query.where(Incident.state == state)
+            query = query.where(col(Incident.state) == state)
         return list(session.scalars(query).all())
 
 
@@ -41,13 +41,13 @@ def get_incident(engine: Engine, incident_id: int) -> IncidentDetail:
             (item, analysis)
             for item, analysis in session.execute(
                 select(Item, ItemAnalysis)
-                .join(ItemAnalysis, ItemAnalysis.item_id == Item.id)
-                .where(ItemAnalysis.incident_id == incident_id)
-                .order_by(Item.published_at, Item.id)
+                .join(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
+                .where(col(ItemAnalysis.incident_id) == incident_id)
+                .order_by(col(Item.published_at), col(Item.id))
             ).all()
         ]
         timeline = list(session.scalars(
-            select(TimelineEvent).where(TimelineEvent.incident_id == incident_id).order_by(TimelineEvent.at, TimelineEvent.id)  # type: ignore[arg-type]
+            select(TimelineEvent).where(col(TimelineEvent.incident_id) == incident_id).order_by(col(TimelineEvent.at), col(TimelineEvent.id))
         ).all())
         return IncidentDetail(incident, items, timeline)
 
@@ -55,10 +55,10 @@ def get_incident(engine: Engine, incident_id: int) -> IncidentDetail:
 def unanalysed_item_ids(engine: Engine, *, limit: int = 500) -> list[int]:
     """Items stored but not analysed yet (a crash between the two): the stage catches up on them."""
     with Session(engine) as session:
-        return [int(i) for i in session.scalars(
-            select(Item.id).outerjoin(ItemAnalysis, ItemAnalysis.item_id == Item.id)
-            .where(ItemAnalysis.item_id.is_(None)).order_by(Item.id).limit(limit)  # type: ignore[union-attr]
-        ).all()]
+        return [i for i in session.scalars(
+            select(col(Item.id)).outerjoin(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
+            .where(col(ItemAnalysis.item_id).is_(None)).order_by(col(Item.id)).limit(limit)
+        ).all() if i is not None]
 
 
 def set_grade(engine: Engine, incident_id: int, *, grade: str, reason: str, by: str, now: datetime) -> Incident:

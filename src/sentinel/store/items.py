@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sentinel.normalise.item import NormalItem
 from sentinel.store.models import Item, SourceHealth, SourceState
@@ -50,13 +50,13 @@ def save_poll(
             "last_modified": last_modified,
             "lease_owner": None,
             "lease_until": None,
-            "items_total": SourceState.items_total + len(new_ids),
+            "items_total": col(SourceState.items_total) + len(new_ids),
         }
         if cursor is not None:
             values["cursor"] = cursor
         if new_ids:
             values["last_new_item_at"] = now
-        session.execute(update(SourceState).where(SourceState.source_id == source_id).values(**values))
+        session.execute(update(SourceState).where(col(SourceState.source_id) == source_id).values(**values))
         session.commit()
         return SaveResult(new_ids=new_ids, duplicates=len(items) - len(new_ids))
 
@@ -68,12 +68,12 @@ def save_pushed(engine: Engine, source_id: str, items: Sequence[NormalItem], *, 
         if new_ids:
             session.execute(
                 update(SourceState)
-                .where(SourceState.source_id == source_id)
+                .where(col(SourceState.source_id) == source_id)
                 .values(
                     health=SourceHealth.UP.value,
                     last_success_at=now,
                     last_new_item_at=now,
-                    items_total=SourceState.items_total + len(new_ids),
+                    items_total=col(SourceState.items_total) + len(new_ids),
                 )
             )
         session.commit()
@@ -91,7 +91,7 @@ def _insert_new(session: Session, source_id: str, items: Sequence[NormalItem], n
         return []
     # executemany with RETURNING (SQLAlchemy's "insertmanyvalues"): one cached statement, batched,
     # rather than a VALUES list compiled afresh for every poll
-    statement = _insert_ignoring_duplicates(session.get_bind()).returning(Item.id)  # type: ignore[arg-type]
+    statement = _insert_ignoring_duplicates(session.get_bind()).returning(col(Item.id))
     return [int(value) for value in session.scalars(statement, rows).all()]
 
 
@@ -101,7 +101,7 @@ def _existing(session: Session, source_id: str, ids: list[str]) -> set[str]:
         chunk = ids[start : start + 500]
         found.update(
             session.scalars(
-                select(Item.external_id).where(Item.source_id == source_id, Item.external_id.in_(chunk))  # type: ignore[attr-defined]
+                select(col(Item.external_id)).where(col(Item.source_id) == source_id, col(Item.external_id).in_(chunk))
             ).all()
         )
     return found
@@ -151,11 +151,11 @@ def list_items(
 ) -> list[Item]:
     """Newest first by fetch time."""
     with Session(engine) as session:
-        query = select(Item).order_by(Item.fetched_at.desc(), Item.id.desc()).limit(limit)  # type: ignore[union-attr,attr-defined]
+        query = select(Item).order_by(col(Item.fetched_at).desc(), col(Item.id).desc()).limit(limit)
         if since is not None:
-            query = query.where(Item.fetched_at >= since)
+            query = query.where(col(Item.fetched_at) >= since)
         if source_id is not None:
-            query = query.where(Item.source_id == source_id)
+            query = query.where(col(Item.source_id) == source_id)
         return list(session.scalars(query).all())
 
 
@@ -165,9 +165,9 @@ def iter_texts(engine: Engine, *, since: datetime, batch: int = 2000) -> Iterato
     while True:
         with Session(engine) as session:
             rows = session.execute(
-                select(Item.id, Item.title, Item.text)
-                .where(Item.fetched_at >= since, Item.id > last)  # type: ignore[operator]
-                .order_by(Item.id).limit(batch)  # type: ignore[arg-type]
+                select(col(Item.id), col(Item.title), col(Item.text))
+                .where(col(Item.fetched_at) >= since, col(Item.id) > last)
+                .order_by(col(Item.id)).limit(batch)
             ).all()
         if not rows:
             return
@@ -177,4 +177,4 @@ def iter_texts(engine: Engine, *, since: datetime, batch: int = 2000) -> Iterato
 
 def items_by_ids(engine: Engine, ids: Sequence[int]) -> list[Item]:
     with Session(engine) as session:
-        return list(session.scalars(select(Item).where(Item.id.in_(list(ids))).order_by(Item.id)).all())  # type: ignore[union-attr]
+        return list(session.scalars(select(Item).where(col(Item.id).in_(list(ids))).order_by(col(Item.id))).all())

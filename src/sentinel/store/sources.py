@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sentinel.settings import SourceConfig
 from sentinel.store.models import Item, SourceHealth, SourceState
@@ -22,13 +22,13 @@ def ensure_sources(engine: Engine, sources: Iterable[SourceConfig], *, now: date
     """Create a state row for each configured source that has none; keep existing rows as they are."""
     sources = list(sources)
     with Session(engine) as session:
-        existing = set(session.scalars(select(SourceState.source_id)).all())
+        existing = set(session.scalars(select(col(SourceState.source_id))).all())
         for source in sources:
             if source.id not in existing:
                 session.add(SourceState(source_id=source.id, kind=source.kind.value, next_check_at=now, cursor={}))
             else:
                 session.execute(
-                    update(SourceState).where(SourceState.source_id == source.id).values(kind=source.kind.value)
+                    update(SourceState).where(col(SourceState.source_id) == source.id).values(kind=source.kind.value)
                 )
         session.commit()
 
@@ -60,14 +60,14 @@ def lease_due(
     ids = list(source_ids)
     if not ids:
         return []
-    free = or_(SourceState.lease_until.is_(None), SourceState.lease_until < now)  # type: ignore[union-attr]
+    free = or_(col(SourceState.lease_until).is_(None), col(SourceState.lease_until) < now)
     with Session(engine) as session:
         query = (
-            select(SourceState.source_id)
-            .where(SourceState.source_id.in_(ids))  # type: ignore[attr-defined]
-            .where(SourceState.next_check_at <= now)
+            select(col(SourceState.source_id))
+            .where(col(SourceState.source_id).in_(ids))
+            .where(col(SourceState.next_check_at) <= now)
             .where(free)
-            .order_by(SourceState.next_check_at)
+            .order_by(col(SourceState.next_check_at))
             .limit(limit)
         )
         if engine.dialect.name == "postgresql":
@@ -79,7 +79,7 @@ def lease_due(
             # SKIP LOCKED) cannot both take a row: only the one whose UPDATE matched keeps it.
             result = session.execute(
                 update(SourceState)
-                .where(SourceState.source_id == source_id, SourceState.next_check_at <= now, free)
+                .where(col(SourceState.source_id) == source_id, col(SourceState.next_check_at) <= now, free)
                 .values(lease_owner=owner, lease_until=now + lease_for)
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
@@ -88,7 +88,7 @@ def lease_due(
         if not claimed:
             return []
         rows = session.scalars(
-            select(SourceState).where(SourceState.source_id.in_(claimed)).order_by(SourceState.next_check_at)  # type: ignore[attr-defined]
+            select(SourceState).where(col(SourceState.source_id).in_(claimed)).order_by(col(SourceState.next_check_at))
         ).all()
         session.expunge_all()
         return list(rows)
@@ -97,7 +97,7 @@ def lease_due(
 def release_leases(engine: Engine, *, owner: str) -> None:
     with Session(engine) as session:
         session.execute(
-            update(SourceState).where(SourceState.lease_owner == owner).values(lease_owner=None, lease_until=None)
+            update(SourceState).where(col(SourceState.lease_owner) == owner).values(lease_owner=None, lease_until=None)
         )
         session.commit()
 
@@ -106,7 +106,7 @@ def record_not_modified(engine: Engine, source_id: str, *, now: datetime, next_c
     with Session(engine) as session:
         session.execute(
             update(SourceState)
-            .where(SourceState.source_id == source_id)
+            .where(col(SourceState.source_id) == source_id)
             .values(
                 health=SourceHealth.UP.value,
                 consecutive_failures=0,
@@ -171,10 +171,10 @@ def summarize(engine: Engine, *, now: datetime) -> list[SourceSummary]:
     with Session(engine) as session:
         recent = dict(
             session.execute(
-                select(Item.source_id, func.count()).where(Item.fetched_at >= since).group_by(Item.source_id)
+                select(col(Item.source_id), func.count()).where(col(Item.fetched_at) >= since).group_by(col(Item.source_id))
             ).all()
         )
-        rows = session.scalars(select(SourceState).order_by(SourceState.source_id)).all()
+        rows = session.scalars(select(SourceState).order_by(col(SourceState.source_id))).all()
         return [
             SourceSummary(
                 source_id=row.source_id,
