@@ -141,7 +141,7 @@ class Daemon:
                           max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.add_job(runner.refresh_health, "interval", seconds=self.timing.health_tick, id="health",
                           max_instances=1, coalesce=True, misfire_grace_time=None)
-        scheduler.add_job(analysis.catch_up, "interval", seconds=self.timing.health_tick, id="analysis-catch-up",
+        scheduler.add_job(analysis.retry_failed, "interval", seconds=self.timing.health_tick, id="analysis-catch-up",
                           max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.start()
         await runner.tick()  # the first look at once, not a tick later

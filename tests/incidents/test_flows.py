@@ -55,11 +55,6 @@ def settings_for(url: str) -> Settings:
     })
 
 
-@pytest.fixture(scope="module")
-def analyzer() -> Analyzer:
-    return Analyzer(settings_for("sqlite:///unused.db"))
-
-
 def push(db, rows, *, now: datetime) -> list[int]:
     ids = []
     for external_id, source, minutes, title, text in rows:

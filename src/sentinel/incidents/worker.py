@@ -29,6 +29,9 @@ class AnalysisWorker:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
         self._task: asyncio.Task[None] | None = None
         self.reports: list[StageReport] = []
+        # Set when a batch failed: its items are stored but unanalysed until a catch-up finds them.
+        # Finding them means scanning for items without analysis, so it runs only when needed.
+        self._behind = False
 
     async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
@@ -40,13 +43,20 @@ class AnalysisWorker:
         self._task = asyncio.create_task(self._loop(), name="analysis")
 
     async def catch_up(self) -> int:
+        """Analyse every stored item that has no analysis yet (after a crash or a failed batch)."""
         done = 0
+        self._behind = True
         while True:
             ids = await self._run(lambda: service.unanalysed_item_ids(self.database.engine, limit=self.batch))
             if not ids:
+                self._behind = False
                 return done
             await self.process(ids)
             done += len(ids)
+
+    async def retry_failed(self) -> int:
+        """The periodic job: catch up only when a batch has failed since the last catch-up."""
+        return await self.catch_up() if self._behind else 0
 
     async def submit(self, source_id: str, item_ids: list[int]) -> None:
         """The collection runner's hook for new items."""
@@ -75,6 +85,7 @@ class AnalysisWorker:
             try:
                 await self.process(ids)
             except Exception:  # a failed batch is retried by catch-up; it never stops the daemon
+                self._behind = True
                 log.exception("analysis of %d items failed; they stay queued for catch-up", len(ids))
 
     async def drain(self) -> None:
@@ -82,7 +93,7 @@ class AnalysisWorker:
         while not self._queue.empty():
             ids = self._queue.get_nowait()
             await self.process(ids)
-        await self.catch_up()
+        await self.retry_failed()
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -19,7 +19,7 @@ from sentinel.clock import Clock
 from sentinel.collect.push import ItemShapeError, parse_pushed_item
 from sentinel.metrics import Metrics
 from sentinel.normalise.item import normalise
-from sentinel.settings import Role, Settings, SourceKind, env_secret
+from sentinel.settings import Role, Settings, env_secret
 from sentinel.store import items as item_store
 from sentinel.store import sources as source_store
 from sentinel.store.db import Database
@@ -106,8 +106,8 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
         metrics.push_items.labels("new").inc(result.new)
         metrics.push_items.labels("duplicate").inc(result.duplicates)
         metrics.push_items.labels("rejected").inc(len(rejected))
-        if source.kind is SourceKind.PUSH and result.new:
-            metrics.items_new.labels(source.id, source.kind.value).inc(result.new)
+        metrics.items_new.labels(source.id, source.kind.value).inc(result.new)
+        metrics.items_duplicate.labels(source.id, source.kind.value).inc(result.duplicates)
         return PushResult(received=len(batch.items), new=result.new, duplicates=result.duplicates, rejected=rejected)
 
     @app.get("/api/sources")

@@ -1,0 +1,59 @@
+"""The analysis worker: a failed batch is retried by the periodic job, which otherwise does nothing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sentinel.clock import FakeClock
+from sentinel.incidents import service
+from sentinel.incidents.flows import IncidentStage
+from sentinel.incidents.worker import AnalysisWorker
+from sentinel.metrics import Metrics
+from sentinel.store import sources as source_store
+from sentinel.store.db import open_database
+from tests.incidents.test_flows import STORY, T0, push, settings_for
+
+
+class FlakyStage(IncidentStage):
+    """The real stage, whose next ``fail`` batches raise before doing anything."""
+
+    fail = 0
+
+    def process(self, item_ids, now):  # type: ignore[no-untyped-def]
+        if self.fail:
+            self.fail -= 1
+            raise RuntimeError("database went away")
+        return super().process(item_ids, now)
+
+
+def test_a_failed_batch_is_retried_and_the_retry_is_free_otherwise(sqlite_url, analyzer, monkeypatch) -> None:
+    settings = settings_for(sqlite_url)
+    db = open_database(sqlite_url)
+    source_store.ensure_sources(db.engine, settings.sources, now=T0)
+    stage = FlakyStage(settings, analyzer, db.engine)
+    worker = AnalysisWorker(stage, db, FakeClock(T0), Metrics(process=False))
+    scans: list[int] = []
+    real_scan = service.unanalysed_item_ids
+    monkeypatch.setattr(service, "unanalysed_item_ids", lambda *a, **k: scans.append(1) or real_scan(*a, **k))
+
+    async def go() -> None:
+        await worker.start()
+        started_scans = len(scans)
+        assert await worker.retry_failed() == 0 and len(scans) == started_scans  # nothing failed: no scan
+        stage.fail = 1
+        ids = push(db, STORY, now=T0)
+        await worker.submit("daily", ids)
+        while not worker._queue.empty():
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # the failed batch has been logged
+        assert service.unanalysed_item_ids(db.engine) == sorted(ids)
+        assert await worker.retry_failed() == len(ids)
+        assert service.unanalysed_item_ids(db.engine) == []
+        await worker.stop()
+
+    try:
+        asyncio.run(go())
+        incidents = service.list_incidents(db.engine)
+    finally:
+        db.close()
+    assert len(incidents) == 1 and incidents[0].item_count == 4
