@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from sentinel.configtypes import parse_duration
 from sentinel.errors import ConfigError
-from sentinel.settings import load_settings, parse_duration, parse_settings
+from sentinel.settings import load_settings, parse_settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "sentinel.example.yaml"
 

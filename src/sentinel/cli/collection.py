@@ -12,8 +12,9 @@ import click
 
 from sentinel.cli import Context, _echo_json, _local, main, pass_ctx, store
 from sentinel.clock import SystemClock
+from sentinel.configtypes import parse_duration
 from sentinel.errors import SentinelError
-from sentinel.settings import Settings, parse_duration
+from sentinel.settings import Settings
 
 # ---------------------------------------------------------------------------------------------- run
 

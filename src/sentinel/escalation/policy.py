@@ -33,8 +33,8 @@ from typing import Any, TypeVar
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sentinel.analyse.grading import Grade
+from sentinel.configtypes import Duration, Strict, format_duration
 from sentinel.escalation.workdays import END_OF_DAY
-from sentinel.settings import Duration, Strict, format_duration
 
 __all__ = [
     "ClockRule",

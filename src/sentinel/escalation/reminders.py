@@ -29,9 +29,9 @@ from enum import StrEnum
 
 from sentinel.analyse.grading import Grade
 from sentinel.clock import require_aware
+from sentinel.configtypes import format_duration
 from sentinel.escalation.obligations import Obligation, ObligationKind
 from sentinel.escalation.policy import EscalationRole, Policy
-from sentinel.settings import format_duration
 
 __all__ = [
     "Action",

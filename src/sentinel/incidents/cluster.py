@@ -49,10 +49,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sentinel.configtypes import parse_duration
 from sentinel.errors import ConfigError, NotFoundError
 from sentinel.incidents.copies import MAX_DISTANCE, CopyIndex
 from sentinel.incidents.summary import IncidentSummary
-from sentinel.settings import parse_duration
 
 __all__ = [
     "Assignment",
