@@ -83,6 +83,14 @@ class IncidentState(StrEnum):
     DISMISSED = "dismissed"
 
 
+class IncidentKind(StrEnum):
+    """What a case is: a cluster of posts, or a deadline started by one document or request."""
+
+    INCIDENT = "incident"  # 舆情事件: relevant items clustered into one story
+    POLICY_DOCUMENT = "policy_document"  # a policy document from an official source: 政策解读 due
+    DISCLOSURE_REQUEST = "disclosure_request"  # 依申请公开, entered with `sentinel requests add`
+
+
 class ItemAnalysis(SQLModel, table=True):
     """What analysis found in one item, and the incident it joined (if relevant)."""
 
@@ -137,6 +145,139 @@ class Incident(SQLModel, table=True):
     heat: float = Field(default=0.0)
     heat_components: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     negative_share: float = Field(default=0.0)
+    kind: str = Field(default=IncidentKind.INCIDENT.value, sa_column=Column(String(24), nullable=False, index=True))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    needs_response: bool = Field(default=False)  # marked by hand as needing a 48h response
+    # the clocks: when they run from, and the policy and roster in force when the first one started
+    clock_start: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    policy_snapshot: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    roster_snapshot: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    acknowledged_by: str | None = Field(default=None, sa_column=Column(String(128)))
+    responded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # first response on record
+    first_breach_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # the next moment an escalation step may fall due; None when none can (the engine's index)
+    next_escalation_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
+
+
+class Obligation(SQLModel, table=True):
+    """A deadline (处置时限) the responsible department must meet with recorded evidence."""
+
+    __tablename__ = "obligation"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "kind", "sequence", name="uq_obligation_incident_kind_sequence"),
+        Index("ix_obligation_state_next", "state", "next_action_at"),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    )
+    incident_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                              ForeignKey("incident.id"), nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    sequence: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    state: str = Field(default="open", sa_column=Column(String(16), nullable=False))
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))  # the clock runs from here
+    opened_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))  # when sentinel started it
+    due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    next_action_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # reminder or breach
+    met_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # the response's time
+    breached_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # when the breach was handled
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # met, waived or breached, when
+    reason: str | None = Field(default=None, sa_column=Column(Text))  # why waived
+    response_id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                                   ForeignKey("response.id")))
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+
+
+class Response(SQLModel, table=True):
+    """A release on record (信息发布登记): content, unit, reviewer, publisher, time, channel.
+
+    ``state`` is ``recorded`` for a release a person entered or confirmed, ``candidate`` for an
+    official source's item awaiting the duty officer's confirmation, ``rejected`` when refused.
+    """
+
+    __tablename__ = "response"
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    )
+    incident_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                              ForeignKey("incident.id"), nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    state: str = Field(default="recorded", sa_column=Column(String(16), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))  # when it was published
+    url: str | None = Field(default=None, sa_column=Column(Text))
+    channel: str | None = Field(default=None, sa_column=Column(String(128)))  # 发布渠道
+    content: str | None = Field(default=None, sa_column=Column(Text))
+    unit: str | None = Field(default=None, sa_column=Column(String(128)))  # 发布单位
+    reviewer: str | None = Field(default=None, sa_column=Column(String(128)))  # 审核人
+    publisher: str | None = Field(default=None, sa_column=Column(String(128)))  # 发布人
+    recorded_by: str = Field(sa_column=Column(String(128), nullable=False))
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    item_id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                               ForeignKey("item.id")))
+
+
+class EngineAction(SQLModel, table=True):
+    """One reminder, breach or escalation handled, by its idempotency key: never handled twice."""
+
+    __tablename__ = "engine_action"
+
+    key: str = Field(sa_column=Column(String(160), primary_key=True))
+    incident_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                              ForeignKey("incident.id"), nullable=False, index=True))
+    obligation_id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                                     ForeignKey("obligation.id"), index=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))  # the moment it fell due
+    handled_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"  # to be sent at or after not_before
+    DELIVERED = "delivered"
+    FAILED = "failed"  # permanently: the service refused it, or attempts ran out
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the engine decided to send through one channel, written with the decision."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_not_before", "state", "not_before"),)
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    )
+    key: str = Field(sa_column=Column(String(255), nullable=False, unique=True))  # action key + channel
+    action_key: str = Field(sa_column=Column(String(160), nullable=False, index=True))
+    incident_id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                                   ForeignKey("incident.id"), index=True))
+    obligation_id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite")))
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    channel: str = Field(sa_column=Column(String(64), nullable=False))
+    recipients: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    grade: str | None = Field(default=None, sa_column=Column(String(4)))
+    message: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    not_before: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    state: str = Field(default=OutboxState.PENDING.value, sa_column=Column(String(16), nullable=False))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    last_reason: str | None = Field(default=None, sa_column=Column(String(32)))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    lease_owner: str | None = Field(default=None, sa_column=Column(String(128)))
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class Lease(SQLModel, table=True):
+    """A named lease (the engine's): one process at a time holds it until it expires."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(sa_column=Column(String(64), primary_key=True))
+    owner: str = Field(sa_column=Column(String(128), nullable=False))
+    until: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 class TimelineEvent(SQLModel, table=True):
