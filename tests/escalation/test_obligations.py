@@ -196,6 +196,28 @@ def test_working_day_obligation_past_the_calendar() -> None:
         disclosure_reply_for(cst(2026, 12, 10, 9), policy=POLICY, zone=SHANGHAI)
 
 
+def test_working_day_obligations_use_the_policy_calendar() -> None:
+    # a made-up 2027 notice (not the State Council's): Fri Jan 1 off, Mon Feb 8 – Fri Feb 12 off
+    policy = Policy.model_validate({"end_of_day": "17:30", "calendar": {
+        "2027": {"holidays": ["2027-01-01", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"],
+                 "workdays": ["2027-02-20"]}}})
+    # received Thu 2026-12-10: Dec 11 is 1, Dec 14–31 are 2–15, Jan 1 off, Jan 4–8 are 16–20
+    reply = disclosure_reply_for(cst(2026, 12, 10, 9), policy=policy, zone=SHANGHAI)
+    assert reply.due_at == cst(2027, 1, 8, 17, 30)
+    # extended by 20: Jan 11 – Feb 5 are 21–40
+    extended = disclosure_reply_for(cst(2026, 12, 10, 9), policy=policy, zone=SHANGHAI, extended=True)
+    assert extended.due_at == cst(2027, 2, 5, 17, 30)
+    # published Wed 2026-12-30: Thu Dec 31 is 1, Jan 1 off, Mon Jan 4 is 2, Tue Jan 5 is 3
+    interpretation = policy_interpretation_for(cst(2026, 12, 30, 15), policy=policy, zone=SHANGHAI)
+    assert interpretation.due_at == cst(2027, 1, 5, 17, 30)
+    # published Fri Feb 5: Feb 8–12 off, then Mon Feb 15, Tue 16, Wed 17
+    festival = policy_interpretation_for(cst(2027, 2, 5, 10), policy=policy, zone=SHANGHAI)
+    assert festival.due_at == cst(2027, 2, 17, 17, 30)
+    # 2028 is in neither calendar
+    with pytest.raises(WorkdayCalendarError, match="add 2028 under policy.calendar"):
+        disclosure_reply_for(cst(2027, 12, 10, 9), policy=policy, zone=SHANGHAI)
+
+
 @pytest.mark.parametrize(
     ("kind", "meets"),
     [

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import json
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from sentinel.analyse.grading import Grade
 from sentinel.escalation.policy import ClockStart, EscalationRole, Policy
+from sentinel.escalation.workdays import is_working_day
 
 H, M = timedelta(hours=1), timedelta(minutes=1)
 
@@ -39,6 +41,8 @@ def test_defaults_follow_the_regulations() -> None:
     assert policy.chain(Grade.I).reescalate_to == [EscalationRole.SECTION_CHIEF, EscalationRole.LEADER]
     assert policy.chain("IV").reescalate_to == [EscalationRole.SECTION_CHIEF]
     assert policy.chain(None) == policy.chain(Grade.IV)
+    assert policy.calendar.years() == ()
+    assert policy.official_evidence == "confirm"
 
 
 def test_one_key_overrides_keep_the_other_defaults() -> None:
@@ -92,6 +96,14 @@ def test_lists_replace_and_reminders_sort_earliest_first() -> None:
         ({"escalation": {"I": {"reescalate_to": []}}}, "escalation.I.reescalate_to", "at least 1"),
         ({"escalation": {"I": {"steps": [{"role": "mayor", "after": "1m"}]}}}, "escalation.I.steps.0.role",
          "duty_officer"),
+        ({"calendar": {"2027": {"holidays": ["2026-12-31"], "workdays": []}}}, "calendar", "not in 2027"),
+        ({"calendar": {"2027": {"holidays": ["2027-01-01"], "workdays": ["2027-01-04"]}}}, "calendar.2027",
+         "2027-01-04 is a Monday"),
+        ({"calendar": {"2027": {"holidays": ["2027-01-01"]}}}, "calendar.2027.workdays", "required"),
+        ({"calendar": {"2027": {"holidays": ["2027-01-01"], "workdays": []}, 2027: {}}}, "calendar", "given twice"),
+        ({"calendar": ["2027-01-01"]}, "calendar", "dictionary"),
+        ({"official_evidence": "auto"}, "official_evidence", "'confirm' or 'count'"),
+        ({"official_evidence": True}, "official_evidence", "'confirm' or 'count'"),
     ],
 )
 def test_bad_policy_names_the_key(data: dict[str, object], where: str, problem: str) -> None:
@@ -117,6 +129,57 @@ def test_snapshot_is_plain_json_and_reads_back() -> None:
     assert snapshot["end_of_day"] == "17:30:00"
     assert snapshot["escalation"]["III"]["reescalate_every"] == "3h"
     assert Policy.from_snapshot(json.loads(text)) == policy
+
+
+def test_snapshot_keeps_the_calendar_and_official_evidence() -> None:
+    policy = Policy.model_validate({
+        "calendar": {2027: {"holidays": [date(2027, 2, 8), date(2027, 1, 1)], "workdays": [date(2027, 2, 20)]}},
+        "official_evidence": "count",
+    })
+    snapshot = json.loads(json.dumps(policy.snapshot()))
+    assert snapshot["calendar"] == {"2027": {"holidays": ["2027-01-01", "2027-02-08"], "workdays": ["2027-02-20"]}}
+    assert snapshot["official_evidence"] == "count"
+    again = Policy.from_snapshot(snapshot)
+    assert again == policy
+    assert again.official_evidence == "count"
+    assert is_working_day(date(2027, 2, 20), again.calendar) is True
+    # and a default policy's snapshot carries the empty supplement and the default
+    default = json.loads(json.dumps(Policy().snapshot()))
+    assert (default["calendar"], default["official_evidence"]) == ({}, "confirm")
+    assert Policy.from_snapshot(default) == Policy()
+
+
+def test_calendar_from_the_configuration_file() -> None:
+    # YAML reads the dates as dates and "2027" as a string key, 2028 as an int
+    data = yaml.safe_load("""
+policy:
+  authoritative_info: {within: 4h}
+  official_evidence: count
+  calendar:
+    "2027":
+      holidays: [2027-01-01, 2027-02-08]
+      workdays: [2027-02-20]
+    2028:
+      holidays: [2028-01-03]
+      workdays: []
+""")
+    policy = Policy.model_validate(data["policy"])
+    assert policy.calendar.years() == (2027, 2028)
+    assert is_working_day(date(2027, 1, 1), policy.calendar) is False
+    assert is_working_day(date(2027, 2, 20), policy.calendar) is True
+    assert is_working_day(date(2028, 1, 3), policy.calendar) is False
+    assert policy.official_evidence == "count"
+    # the rest still merges over the defaults
+    assert policy.authoritative_info.reminders == [2 * H, 1 * H, 30 * M, 10 * M]
+    assert policy.disclosure_reply.working_days == 20
+
+
+def test_calendar_with_string_dates() -> None:
+    policy = Policy.model_validate({"calendar": {"2027": {"holidays": ["2027-01-01"], "workdays": ["2027-02-20"]}}})
+    year = policy.calendar.year(2027)
+    assert year is not None
+    assert (year.holidays, year.workdays) == ((date(2027, 1, 1),), (date(2027, 2, 20),))
+    assert policy.official_evidence == "confirm"
 
 
 def test_snapshot_of_another_version_is_refused() -> None:

@@ -1,4 +1,5 @@
-"""Working days on real holiday notices (国务院办公厅关于部分节假日安排的通知, 2024–2026).
+"""Working days on real holiday notices (国务院办公厅关于部分节假日安排的通知, 2024–2026), and on a
+made-up 2027 supplement (the 2027 notice is not out yet: its dates below are invented for the tests).
 
 Expected deadlines are counted by hand from the notices: the start day does not count, holidays and
 ordinary weekends do not count, 调休 weekend days do.
@@ -6,15 +7,18 @@ ordinary weekends do not count, 调休 weekend days do.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import pytest
+from pydantic import ValidationError
 
 from sentinel.errors import SentinelError
 from sentinel.escalation.workdays import (
+    WorkdayCalendar,
     WorkdayCalendarError,
     add_working_days,
     covered_years,
@@ -117,12 +121,14 @@ def test_is_working_day_refuses_a_datetime() -> None:
     ids=["runs-into-2027", "starts-in-2027", "before-2004"],
 )
 def test_outside_the_calendar_is_an_error(start: datetime) -> None:
-    first, last = covered_years()
-    assert (first, last) == (2004, 2026)  # chinese_calendar 1.11; bump with the package
+    assert covered_years() == tuple(range(2004, 2027))  # chinese_calendar 1.11; bump with the package
     with pytest.raises(WorkdayCalendarError, match="no working-day calendar") as caught:
         add_working_days(start, 3, SHANGHAI)
     assert isinstance(caught.value, SentinelError)
     assert caught.value.day.year in (2003, 2027)
+    # the message says where the missing year can be given
+    assert f"add {caught.value.day.year} under policy.calendar" in str(caught.value)
+    assert "covers 2004–2026" in str(caught.value)
 
 
 def test_the_last_covered_days_still_work() -> None:
@@ -152,3 +158,149 @@ def test_agrees_with_the_calendar_everywhere() -> None:
             due_day = add_working_days(start, days, SHANGHAI).astimezone(SHANGHAI).date()
             assert due_day in working
             assert bisect_right(working, due_day) - bisect_right(working, day) == days
+
+
+# A made-up 2027 notice: 元旦 on Fri Jan 1; 春节 off Mon Feb 8 – Fri Feb 12; Sat Feb 20 worked.
+SUPPLEMENT_2027 = {
+    "2027": {
+        "holidays": ["2027-02-12", "2027-01-01", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11"],
+        "workdays": ["2027-02-20"],
+    }
+}
+CALENDAR = WorkdayCalendar.model_validate(SUPPLEMENT_2027)
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2027, 1, 1), False),  # a Friday listed as a holiday
+        (date(2027, 1, 2), False),  # an ordinary Saturday
+        (date(2027, 1, 4), True),  # an ordinary Monday
+        (date(2027, 2, 10), False),
+        (date(2027, 2, 20), True),  # the adjusted Saturday
+        (date(2027, 2, 21), False),
+        # other years still come from chinese_calendar: 国庆 2026, and the 调休 Saturday of 春节 2026
+        (date(2026, 10, 1), False),
+        (date(2026, 2, 14), True),
+    ],
+)
+def test_the_supplement_decides_its_year(day: date, working: bool) -> None:
+    assert is_working_day(day, CALENDAR) is working
+
+
+def test_twenty_working_days_into_2027() -> None:
+    # from Thu 2026-12-10 (not counted): Fri Dec 11 is 1; Dec 14–18 are 2–6, Dec 21–25 are 7–11,
+    # Dec 28–31 are 12–15; Fri Jan 1 is off; Jan 4–7 are 16–19; Fri Jan 8 is the 20th
+    start = local(2026, 12, 10, 9)
+    assert add_working_days(start, 20, SHANGHAI, calendar=CALENDAR) == end_of(2027, 1, 8)
+    # without Jan 1 listed as a holiday it would be the working day the 20th falls on: Thu Jan 7
+    no_new_year = WorkdayCalendar.model_validate({2027: {"holidays": ["2027-02-08"], "workdays": []}})
+    assert add_working_days(start, 20, SHANGHAI, calendar=no_new_year) == end_of(2027, 1, 7)
+    # and without any supplement 2027 is unknown
+    with pytest.raises(WorkdayCalendarError):
+        add_working_days(start, 20, SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [
+        # Fri Feb 5 (not counted); Feb 8–12 off; Mon Feb 15, Tue 16, Wed 17
+        pytest.param(local(2027, 2, 5), 3, end_of(2027, 2, 17), id="across-spring-festival"),
+        # Thu Feb 18 (not counted); Fri Feb 19, Sat Feb 20 (调休), Mon Feb 22
+        pytest.param(local(2027, 2, 18), 3, end_of(2027, 2, 22), id="adjusted-saturday"),
+        # Wed 2026-12-30 (not counted); Thu Dec 31, then Mon Jan 4 and Tue Jan 5
+        pytest.param(local(2026, 12, 30), 3, end_of(2027, 1, 5), id="across-new-year"),
+    ],
+)
+def test_add_working_days_with_the_supplement(start: datetime, days: int, due: datetime) -> None:
+    assert add_working_days(start, days, SHANGHAI, calendar=CALENDAR) == due
+
+
+def test_a_year_in_neither_is_still_an_error() -> None:
+    # Tue 2027-12-28: Dec 29, 30, 31 are 1–3; the 4th would be in 2028, which nobody knows
+    with pytest.raises(WorkdayCalendarError) as caught:
+        add_working_days(local(2027, 12, 28), 5, SHANGHAI, calendar=CALENDAR)
+    assert caught.value.day == date(2028, 1, 1)
+    message = str(caught.value)
+    assert "add 2028 under policy.calendar" in message
+    assert "policy.calendar covers 2027" in message
+    with pytest.raises(WorkdayCalendarError):
+        is_working_day(date(2003, 6, 2), CALENDAR)
+
+
+def test_the_supplement_replaces_the_package_for_a_year_it_gives() -> None:
+    # a year given is decided by its lists alone, even one chinese_calendar knows
+    only_new_year = WorkdayCalendar.model_validate({"2026": {"holidays": ["2026-01-01"], "workdays": []}})
+    assert chinese_calendar.is_workday(date(2026, 2, 16)) is False  # 春节 2026
+    assert is_working_day(date(2026, 2, 16), only_new_year) is True
+    assert is_working_day(date(2026, 2, 14), only_new_year) is False  # no longer an adjusted Saturday
+    assert is_working_day(date(2025, 2, 3), only_new_year) is False  # 2025 still from the package
+
+
+def test_a_supplement_copied_from_the_package_agrees_with_it() -> None:
+    """The supplement's rule is the package's: every day of 2024–2026 gets the same answer."""
+    years = (2024, 2025, 2026)
+    copied = WorkdayCalendar.model_validate({
+        year: {"holidays": [d for d in chinese_calendar.holidays if d.year == year and d.weekday() < 5],
+               "workdays": [d for d in chinese_calendar.workdays if d.year == year]}
+        for year in years})
+    day = date(2024, 1, 1)
+    while day.year in years:
+        assert is_working_day(day, copied) is chinese_calendar.is_workday(day), day
+        day += timedelta(days=1)
+
+
+def test_covered_years_include_the_supplement() -> None:
+    assert covered_years(CALENDAR) == (*range(2004, 2027), 2027)
+    assert covered_years(WorkdayCalendar()) == covered_years()
+    assert WorkdayCalendar().years() == ()
+
+
+def test_the_supplement_reads_back_from_json() -> None:
+    dumped = CALENDAR.model_dump(mode="json")
+    # years as string keys, dates as ISO strings, each list sorted whatever the order given
+    assert dumped == {"2027": {
+        "holidays": ["2027-01-01", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"],
+        "workdays": ["2027-02-20"]}}
+    assert WorkdayCalendar.model_validate(json.loads(json.dumps(dumped))) == CALENDAR
+    year = CALENDAR.year(2027)
+    assert year is not None and year.workdays == (date(2027, 2, 20),)
+    assert CALENDAR.year(2028) is None
+
+
+def _year(holidays: list[str], workdays: list[str]) -> dict[str, object]:
+    return {"2027": {"holidays": holidays, "workdays": workdays}}
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "problem"),
+    [
+        pytest.param(_year(["2026-12-31"], []), "", "2027.holidays: 2026-12-31 not in 2027", id="holiday-year"),
+        pytest.param(_year(["2027-01-01"], ["2028-01-08"]), "", "2027.workdays: 2028-01-08 not in 2027",
+                     id="workday-year"),
+        pytest.param(_year(["2027-01-01", "2027-02-20"], ["2027-02-20"]), "2027",
+                     "2027-02-20 in both holidays and workdays", id="both-lists"),
+        pytest.param(_year(["2027-01-01"], ["2027-02-19"]), "2027", "workdays: 2027-02-19 is a Friday",
+                     id="weekday-in-workdays"),
+        pytest.param(_year(["2027-01-01", "2027-01-02"], []), "2027", "holidays: 2027-01-02 is a Saturday",
+                     id="weekend-in-holidays"),
+        pytest.param(_year([], []), "2027", "holidays is empty", id="no-holidays"),
+        pytest.param(_year(["2027-01-01", "2027-01-01"], []), "2027.holidays", "2027-01-01 appears twice",
+                     id="twice"),
+        pytest.param(_year(["2027-1-1"], []), "2027.holidays.0", "valid date", id="not-a-date"),
+        pytest.param({"2027": {"holidays": ["2027-01-01"]}}, "2027.workdays", "Field required",
+                     id="workdays-forgotten"),
+        pytest.param({"2027": {"holidays": ["2027-01-01"], "workdays": [], "note": "x"}}, "2027.note", "Extra",
+                     id="unknown-key"),
+        pytest.param({2027: {"holidays": ["2027-01-01"], "workdays": []}, "2027": {}}, "", "year 2027 is given twice",
+                     id="year-twice"),
+        pytest.param({"next year": {}}, "", "years such as 2027, got 'next year'", id="not-a-year"),
+        pytest.param({True: {}}, "", "years such as 2027, got True", id="bool-is-not-a-year"),
+        pytest.param(["2027-01-01"], "", "valid dictionary", id="not-a-mapping"),
+    ],
+)
+def test_bad_supplement_says_what_is_wrong(data: object, where: str, problem: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        WorkdayCalendar.model_validate(data)
+    found = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in caught.value.errors()]
+    assert any(loc == where and problem in msg for loc, msg in found), found

@@ -252,9 +252,11 @@ def next_sustained_release(last_release_at: datetime, *, sequence: int, policy: 
 
 def policy_interpretation_for(published_at: datetime, *, policy: Policy, zone: ZoneInfo) -> PlannedObligation:
     """政策解读 of a policy document published at ``published_at``: at the latest N working days
-    after it. Raises :class:`~sentinel.escalation.workdays.WorkdayCalendarError` past the calendar."""
+    after it. Working days come from ``policy.calendar`` for the years it gives, else
+    ``chinese_calendar``; :class:`~sentinel.escalation.workdays.WorkdayCalendarError` past both."""
     start = _utc(published_at)
-    due = add_working_days(start, policy.policy_interpretation.working_days, zone, end_of_day=policy.end_of_day)
+    due = add_working_days(start, policy.policy_interpretation.working_days, zone, end_of_day=policy.end_of_day,
+                           calendar=policy.calendar)
     return PlannedObligation(ObligationKind.POLICY_INTERPRETATION, due, start)
 
 
@@ -269,7 +271,7 @@ def disclosure_reply_for(
     start = _utc(received_at)
     rule = policy.disclosure_reply
     days = rule.working_days + (rule.extension if extended else 0)
-    due = add_working_days(start, days, zone, end_of_day=policy.end_of_day)
+    due = add_working_days(start, days, zone, end_of_day=policy.end_of_day, calendar=policy.calendar)
     return PlannedObligation(ObligationKind.DISCLOSURE_REPLY, due, start)
 
 

@@ -3,7 +3,9 @@
 Every deadline, reminder offset and escalation step the engine uses comes from here, with the
 regulations' values as defaults. Each key can be overridden alone: a section given in the file is
 merged over its defaults, so ``authoritative_info: {within: 4h}`` keeps the default reminders.
-Lists (reminders, escalation steps) are replaced whole. Unknown keys are errors.
+Lists (reminders, escalation steps) are replaced whole, and so is ``calendar``, the supplement to the
+working-day calendar (:class:`~sentinel.escalation.workdays.WorkdayCalendar`, empty by default).
+Unknown keys are errors.
 
 Defaults, and where they come from:
 
@@ -28,13 +30,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import time, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sentinel.analyse.grading import Grade
 from sentinel.configtypes import Duration, Strict, format_duration
-from sentinel.escalation.workdays import END_OF_DAY
+from sentinel.escalation.workdays import END_OF_DAY, WorkdayCalendar
 
 __all__ = [
     "ClockRule",
@@ -210,6 +212,10 @@ DEFAULTS: dict[str, Any] = {
     # T-1d before a 24:00 deadline is the start of its last day (a calendar day, not a working day)
     "policy_interpretation": {"working_days": 3, "reminders": ["1d"]},
     "disclosure_reply": {"working_days": 20, "extension": 20, "reminders": ["1d"]},
+    # years chinese_calendar does not know yet, copied from the State Council's holiday notice
+    "calendar": {},
+    # see Policy.official_evidence
+    "official_evidence": "confirm",
     # a leader hears of an unanswered I/II incident 2h after acknowledgment; III/IV have 48h to answer
     "escalation": {
         "I": _chain(["section_chief", "leader"]),
@@ -222,6 +228,11 @@ DEFAULTS: dict[str, Any] = {
 
 def _default(model: type[_Rule], name: str) -> _Rule:
     return model.model_validate(DEFAULTS[name])
+
+
+#: Sections given whole rather than merged over their defaults. A year of the calendar is one notice;
+#: merging would also fold the keys 2027 and "2027" into one before the calendar could object.
+_WHOLE = frozenset({"calendar"})
 
 
 def _merge(defaults: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
@@ -251,6 +262,11 @@ class Policy(Strict):
     disclosure_reply: DisclosureRule = Field(default_factory=lambda: _default(DisclosureRule, "disclosure_reply"))
     escalation: dict[Grade, EscalationChain] = Field(default_factory=lambda: {
         Grade(grade): EscalationChain.model_validate(chain) for grade, chain in DEFAULTS["escalation"].items()})
+    calendar: WorkdayCalendar = Field(default_factory=lambda: WorkdayCalendar.model_validate(DEFAULTS["calendar"]))
+    # an item from an `official: true` source that joins an open incident is candidate evidence of
+    # authoritative information (权威信息): "confirm" asks the duty officer to confirm it as the
+    # release, "count" records it as the release at once
+    official_evidence: Literal["confirm", "count"] = "confirm"
 
     @model_validator(mode="before")
     @classmethod
@@ -258,7 +274,9 @@ class Policy(Strict):
         if data is None:
             data = {}
         if isinstance(data, Mapping):
-            return _merge(DEFAULTS, data)
+            merged = _merge(DEFAULTS, data)
+            merged.update({name: data[name] for name in _WHOLE if name in data})
+            return merged
         return data  # not a mapping: let pydantic say so
 
     @field_validator("end_of_day")

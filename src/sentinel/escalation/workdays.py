@@ -8,9 +8,12 @@ A weekday can be a holiday (国庆 Oct 1–7) and a weekend day can be a working
 or Sunday before or after 春节 and 国庆), so plain weekdays are wrong around every long holiday.
 
 ``chinese_calendar`` only knows the years whose notices it ships, and raises ``NotImplementedError``
-for any other year. That is turned into :class:`WorkdayCalendarError`: a deadline is never guessed
-from weekdays for a year whose holidays are not known (upgrade the package when the State Council
-publishes next year's notice, usually in October or November).
+for any other year. The State Council publishes next year's notice in October or November, and a
+20-working-day deadline started in December reaches into that year before a new release of the
+package does; so an office can copy the notice into the configuration (:class:`WorkdayCalendar`,
+``policy.calendar``). A year listed there is decided by the list alone; any other year by
+``chinese_calendar``. A year neither knows is a :class:`WorkdayCalendarError`: a deadline is never
+guessed from weekdays for a year whose holidays are not known.
 
 Counting (:func:`add_working_days`) follows the general rule for legal periods, 民法典 第二百零一条
 and 第二百零三条: the day of the start is not counted, counting begins the next day; the period ends
@@ -19,17 +22,23 @@ at the end (24:00) of its last day, or at the close of business where there are 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from pydantic import ConfigDict, Field, RootModel, field_validator, model_validator
 
 from sentinel.clock import require_aware
+from sentinel.configtypes import Strict
 from sentinel.errors import SentinelError
 
 __all__ = [
     "END_OF_DAY",
+    "WorkdayCalendar",
     "WorkdayCalendarError",
+    "YearDays",
     "add_working_days",
     "covered_years",
     "is_working_day",
@@ -38,46 +47,195 @@ __all__ = [
 #: The last representable moment of a day: 民法典 第二百零三条 ends a period at 24:00 of its last day.
 END_OF_DAY = time(23, 59, 59, 999999)
 
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _is_weekend(day: date) -> bool:
+    return day.weekday() >= 5
+
+
+class YearDays(Strict):
+    """One year of the State Council's holiday notice (国务院办公厅关于部分节假日安排的通知).
+
+    ``holidays`` are the days off that fall Monday to Friday (the statutory days and the rest of
+    each holiday; a Saturday or Sunday off is one anyway, so listing it is refused as a likely
+    mistake). ``workdays`` are the adjusted working weekend days (调休上班). Both keys must be given,
+    ``workdays: []`` when the notice has none: a forgotten list would move every deadline near it.
+    """
+
+    holidays: tuple[date, ...]
+    workdays: tuple[date, ...]
+
+    @field_validator("holidays", "workdays")
+    @classmethod
+    def _once_each(cls, value: tuple[date, ...]) -> tuple[date, ...]:
+        seen: set[date] = set()
+        for day in value:
+            if day in seen:
+                raise ValueError(f"{day.isoformat()} appears twice")
+            seen.add(day)
+        return tuple(sorted(value))  # sorted, so that a snapshot reads the same however the file did
+
+    @model_validator(mode="after")
+    def _valid(self) -> YearDays:
+        # checked in this order so that a day in both lists is reported as that, not as a weekday
+        both = sorted(set(self.holidays) & set(self.workdays))
+        if both:
+            raise ValueError(f"{', '.join(d.isoformat() for d in both)} in both holidays and workdays")
+        if not self.holidays:
+            # every notice gives weekdays off (春节 at the least): an empty list is a mistake
+            raise ValueError("holidays is empty: list the notice's days off that fall Monday to Friday")
+        for day in self.holidays:
+            if _is_weekend(day):
+                raise ValueError(
+                    f"holidays: {day.isoformat()} is a {_WEEKDAY_NAMES[day.weekday()]}, a day off anyway; "
+                    "list only the days off that fall Monday to Friday")
+        for day in self.workdays:
+            if not _is_weekend(day):
+                raise ValueError(
+                    f"workdays: {day.isoformat()} is a {_WEEKDAY_NAMES[day.weekday()]}, a working day "
+                    "anyway; list only the Saturdays and Sundays worked (调休上班)")
+        return self
+
+    def is_working_day(self, day: date) -> bool:
+        """The notice's answer for ``day``, which the caller has checked lies in this year."""
+        if day in self.workdays:
+            return True
+        return day not in self.holidays and not _is_weekend(day)
+
+
+def _year(key: Any) -> int:
+    # YAML reads `2027:` as an int and `"2027":` as a string; a JSON snapshot always has strings
+    if isinstance(key, int) and not isinstance(key, bool):
+        year = key
+    elif isinstance(key, str) and key.strip().isdigit():
+        year = int(key)
+    else:
+        raise ValueError(f"calendar keys are years such as 2027, got {key!r}")
+    if not 1000 <= year <= 9999:
+        raise ValueError(f"calendar keys are years such as 2027, got {key!r}")
+    return year
+
+
+class WorkdayCalendar(RootModel[dict[int, YearDays]]):
+    """The working-day supplement: holiday notices by year, for years ``chinese_calendar`` lacks.
+
+    Configured as ``policy.calendar``, years as keys::
+
+        calendar:
+          "2027":
+            holidays: [2027-01-01, ...]   # days off falling Monday to Friday
+            workdays: [2027-02-20, ...]   # adjusted working Saturdays and Sundays (调休上班)
+
+    Empty by default. A year given here replaces ``chinese_calendar`` for that year entirely.
+    """
+
+    # a RootModel so that the file and the snapshot have the years directly under `calendar`;
+    # extra keys cannot arise (every key is a year) so Strict's extra="forbid" has nothing to add
+    model_config = ConfigDict(frozen=True)
+
+    root: dict[int, YearDays] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _years(cls, data: Any) -> Any:
+        if data is None:
+            return {}
+        if not isinstance(data, Mapping):
+            return data  # not a mapping: let pydantic say so
+        years: dict[int, Any] = {}
+        for key, value in data.items():
+            year = _year(key)
+            if year in years:
+                raise ValueError(f"year {year} is given twice")
+            years[year] = value
+        return years
+
+    @model_validator(mode="after")
+    def _in_their_year(self) -> WorkdayCalendar:
+        for year, days in self.root.items():
+            for name, listed in (("holidays", days.holidays), ("workdays", days.workdays)):
+                strays = [day.isoformat() for day in listed if day.year != year]
+                if strays:
+                    raise ValueError(f"{year}.{name}: {', '.join(strays)} not in {year}")
+        return self
+
+    def years(self) -> tuple[int, ...]:
+        """The years given, in order."""
+        return tuple(sorted(self.root))
+
+    def year(self, year: int) -> YearDays | None:
+        """The notice for ``year``, or None when it is not given."""
+        return self.root.get(year)
+
+
+def _package_years() -> set[int]:
+    return {day.year for day in chinese_calendar.holidays}
+
+
+def _spans(years: Iterable[int]) -> str:
+    """``2004–2026, 2028`` for the years given; ``none`` for no year."""
+    runs: list[list[int]] = []
+    for year in sorted(set(years)):
+        if runs and runs[-1][1] == year - 1:
+            runs[-1][1] = year
+        else:
+            runs.append([year, year])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs) or "none"
+
 
 class WorkdayCalendarError(SentinelError):
-    """A date outside the years whose holiday notices ``chinese_calendar`` carries."""
+    """A date in a year that neither ``chinese_calendar`` nor the configured supplement covers."""
 
-    def __init__(self, day: date) -> None:
-        first, last = covered_years()
+    def __init__(self, day: date, calendar: WorkdayCalendar | None = None) -> None:
         self.day = day
+        given = calendar.years() if calendar is not None else ()
         super().__init__(
             f"工作日日历不含 {day.year} 年 / no working-day calendar for {day.isoformat()}: "
-            f"chinese_calendar {chinese_calendar.__version__} covers {first}–{last}; "
-            "upgrade it once the State Council publishes that year's holiday notice"
+            f"chinese_calendar {chinese_calendar.__version__} covers {_spans(_package_years())}, "
+            f"policy.calendar covers {_spans(given)}; add {day.year} under policy.calendar from the "
+            "State Council's holiday notice, or upgrade chinese_calendar"
         )
 
 
-def covered_years() -> tuple[int, int]:
-    """The first and last year whose holidays the installed ``chinese_calendar`` knows."""
-    years = [day.year for day in chinese_calendar.holidays]
-    return min(years), max(years)
+def covered_years(calendar: WorkdayCalendar | None = None) -> tuple[int, ...]:
+    """Every year whose working days are known, in order: ``chinese_calendar``'s and the supplement's."""
+    given = calendar.years() if calendar is not None else ()
+    return tuple(sorted(_package_years() | set(given)))
 
 
-def is_working_day(day: date) -> bool:
-    """Whether people work on ``day`` in China (调休 weekend days are working days)."""
+def is_working_day(day: date, calendar: WorkdayCalendar | None = None) -> bool:
+    """Whether people work on ``day`` in China (调休 weekend days are working days).
+
+    A year given in ``calendar`` is decided by it; any other by ``chinese_calendar``.
+    """
     if isinstance(day, datetime):
         # a datetime's date depends on its zone: the caller must convert first, not us silently
         raise TypeError("is_working_day takes a date; convert the datetime to the local zone first")
+    notice = calendar.year(day.year) if calendar is not None else None
+    if notice is not None:
+        return notice.is_working_day(day)
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
-        raise WorkdayCalendarError(day) from None
+        raise WorkdayCalendarError(day, calendar) from None
 
 
 def add_working_days(
-    start: datetime, days: int, zone: ZoneInfo, *, end_of_day: time = END_OF_DAY
+    start: datetime,
+    days: int,
+    zone: ZoneInfo,
+    *,
+    end_of_day: time = END_OF_DAY,
+    calendar: WorkdayCalendar | None = None,
 ) -> datetime:
     """The deadline "within ``days`` working days" of ``start``, as an aware UTC datetime.
 
     ``start`` is converted to ``zone`` and its local date is the start day, which is not counted,
     whatever the time of day and whether or not it is a working day. The deadline is ``end_of_day``
     (default 23:59:59.999999, i.e. 24:00) local time on the ``days``-th working day after it.
-    Raises :class:`WorkdayCalendarError` when a day to be counted lies outside the calendar's data,
+    Working days are those of ``calendar`` for the years it gives, of ``chinese_calendar`` otherwise.
+    Raises :class:`WorkdayCalendarError` when a day to be counted lies in a year neither covers,
     and ``ValueError`` for a naive ``start``, ``days`` < 1 or a zone-aware ``end_of_day``.
     """
     require_aware(start)
@@ -89,6 +247,6 @@ def add_working_days(
     counted = 0
     while counted < days:
         day += timedelta(days=1)
-        if is_working_day(day):
+        if is_working_day(day, calendar):
             counted += 1
     return datetime.combine(day, end_of_day, tzinfo=zone).astimezone(UTC)
