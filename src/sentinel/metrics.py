@@ -78,6 +78,52 @@ class Metrics:
         self.analysis_failures = Counter(
             "sentinel_analysis_failures", "Analysis batches that failed (their items are retried)", registry=r
         )
+        # the escalation engine
+        self.engine_tick_duration = Histogram(
+            "sentinel_engine_tick_duration_seconds", "Time one engine tick took",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5), registry=r,
+        )
+        self.engine_last_tick = Gauge(
+            "sentinel_engine_last_tick_timestamp_seconds", "When the engine last completed a tick", registry=r
+        )
+        self.engine_actions = Counter(
+            "sentinel_engine_actions", "Reminders, breaches and escalations the engine handled", ["action"], registry=r
+        )
+        self.obligations = Gauge(
+            "sentinel_obligations", "Obligations by kind and state", ["kind", "state"], registry=r
+        )
+        self.obligation_breaches = Counter(
+            "sentinel_obligation_breaches", "Obligations breached (deadline passed without evidence)", ["kind"],
+            registry=r,
+        )
+        self.obligation_time_to_met = Histogram(
+            "sentinel_obligation_time_to_met_seconds", "From an obligation's clock start to the response that met it",
+            ["kind"], buckets=(600, 1800, 3600, 7200, 3 * 3600, 5 * 3600, 12 * 3600, 24 * 3600, 48 * 3600,
+                               5 * 86400, 30 * 86400), registry=r,
+        )
+        self.obligation_next_due = Gauge(
+            "sentinel_obligation_next_due_timestamp_seconds", "The earliest due time among open obligations, by kind",
+            ["kind"], registry=r,
+        )
+        # notification delivery (the outbox)
+        self.notifications = Counter(
+            "sentinel_notifications", "Outbox messages by channel, kind and outcome (delivered, retry, failed)",
+            ["channel", "kind", "outcome"], registry=r,
+        )
+        self.notification_latency = Histogram(
+            "sentinel_notification_latency_seconds", "From a message entering the outbox to its delivery",
+            ["channel"], buckets=(1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 6 * 3600), registry=r,
+        )
+        self.outbox_pending = Gauge("sentinel_outbox_pending", "Outbox messages not yet delivered or failed", registry=r)
+        self.outbox_oldest_pending = Gauge(
+            "sentinel_outbox_oldest_pending_seconds", "How long the longest-waiting due outbox message has waited",
+            registry=r,
+        )
+        self.notifications_rate_limited = Counter(
+            "sentinel_notifications_rate_limited",
+            "Messages held back or folded into a digest by a channel's rate limit, or throttled by the service",
+            ["channel"], registry=r,
+        )
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -1,0 +1,634 @@
+"""The outbox: claim, send, retry, fail over, rate-limit and record, against SQLite and a real
+PostgreSQL, through the loopback fakes of the services (``tests/notify/servers.py``).
+
+Time is only ever the ``now`` handed to ``drain``; nothing here sleeps to make time pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import ValidationError
+from sqlmodel import Session, select
+
+from sentinel.errors import ConfigError
+from sentinel.metrics import Metrics
+from sentinel.notify.base import Delivery, Sender
+from sentinel.notify.dingtalk import DingTalkSender
+from sentinel.notify.message import Message, render_markdown
+from sentinel.notify.outbox import (
+    DeliveryConfig,
+    Dispatcher,
+    Queued,
+    Rate,
+    claim_due,
+    derived_key,
+    digest,
+    message_from_json,
+    message_to_json,
+    parse_rate,
+    plan,
+    retry_delay,
+)
+from sentinel.notify.webhook import WebhookSender
+from sentinel.store.db import Database, open_database
+from sentinel.store.models import Incident, OutboxMessage, TimelineEvent
+from tests.notify.servers import NOW, FakeDingTalk, FakeWebhook
+from tests.support.server import LoopbackServer
+
+S = timedelta(seconds=1)
+M = timedelta(minutes=1)
+
+# ------------------------------------------------------------------------------- pure functions
+
+
+def sample(**fields: Any) -> Message:
+    values: dict[str, Any] = {
+        "kind": "reminder", "title": "郑州市中原区某化工厂爆炸 <b>", "incident_id": "7", "grade": "II",
+        "text_markdown": render_markdown("距发布权威信息时限还有 **{left}**", left="30分钟"),
+        "text_plain": "距发布权威信息时限还有 30分钟", "department": "应急管理局",
+        "link": "https://sentinel.example.gov.cn/incidents/7", "mentions": ("13800000000",),
+        "idempotency_key": "obligation:3:reminder:30m",
+    }
+    return Message(**{**values, **fields})
+
+
+@pytest.mark.parametrize("message", [
+    sample(),
+    sample(grade=None, incident_id=None, department=None, link=None, mentions=(), idempotency_key=""),
+    sample(kind="test", title="", text_plain="", text_markdown="", grade="I"),
+])
+def test_message_json_round_trips_exactly(message: Message) -> None:
+    data = message_to_json(message)
+    assert set(data) == {"kind", "title", "text_markdown", "text_plain", "incident_id", "grade", "department",
+                         "link", "mentions", "idempotency_key"}
+    assert data["grade"] in (None, "I", "II") and isinstance(data["mentions"], list)
+    assert message_from_json(data) == message
+    assert message_from_json({**data, "added_in_a_later_version": 1}) == message
+
+
+@pytest.mark.parametrize("broken", [
+    [], {"title": "t", "text_markdown": "", "text_plain": ""}, {**message_to_json(sample()), "grade": "V"},
+    {**message_to_json(sample()), "mentions": "13800000000"}, {**message_to_json(sample()), "incident_id": 7},
+])
+def test_a_malformed_message_document_is_a_value_error(broken: Any) -> None:
+    with pytest.raises(ValueError):
+        message_from_json(broken)
+
+
+def test_rates_and_the_configuration() -> None:
+    assert parse_rate("5/s") == Rate(5, S) and parse_rate(" 20 / m ") == Rate(20, M)
+    for bad in ("5", "0/s", "5/h", "x/m", ""):
+        with pytest.raises(ValueError):
+            parse_rate(bad)
+    config = DeliveryConfig.model_validate({"rate_limits": {"ding": "10/m", "lark": ["1/s", "30/m"], "wc": []},
+                                            "backoff": "10s", "lease": "5m"})
+    assert config.rates_for("ding", "dingtalk") == (Rate(10, M),)
+    assert config.rates_for("lark", "feishu") == (Rate(1, S), Rate(30, M))
+    assert config.rates_for("wc", "wecom") == ()  # an empty list turns the default off
+    assert config.rates_for("other", "feishu") == (Rate(5, S), Rate(100, M))
+    assert config.rates_for("robot", "wecom") == (Rate(20, M),)
+    assert config.rates_for("hook", "webhook") == ()
+    assert (config.backoff, config.lease, config.max_attempts, config.fallback_after) == (10 * S, 5 * M, 8, 3)
+    for bad in ({"rate_limits": {"ding": "20 per minute"}}, {"retries": 3}, {"backoff": "0s"},
+                {"backoff": "10m", "backoff_max": "1m"}):
+        with pytest.raises(ValidationError):
+            DeliveryConfig.model_validate(bad)
+
+
+@pytest.mark.parametrize(("attempts", "retry_after", "expected"), [
+    (1, None, 30 * S), (2, None, 60 * S), (3, None, 120 * S), (6, None, 16 * M), (7, None, 30 * M),
+    (40, None, 30 * M), (1, 7.0, 30 * S), (1, 600.0, 10 * M), (7, 3600.0, 60 * M),
+])
+def test_retry_delay_doubles_is_capped_and_honours_retry_after(attempts: int, retry_after: float | None,
+                                                               expected: timedelta) -> None:
+    assert retry_delay(attempts, backoff=30 * S, backoff_max=30 * M, retry_after=retry_after) == expected
+
+
+def queued(number: int, kind: str = "reminder") -> Queued:
+    return Queued(id=number, key=f"k{number}", action_key=f"a{number}", incident_id=1, obligation_id=None, kind=kind,
+                  channel="ding", recipients=[], grade="II", message={}, created_at=NOW, attempts=0)
+
+
+@pytest.mark.parametrize(("kinds", "room", "units", "held"), [
+    ("rrr", None, [[0], [1], [2]], []),
+    ("rrr", 3, [[0], [1], [2]], []),
+    ("rrrrr", 3, [[0], [1], [2, 3, 4]], []),  # two singles, then a digest of the rest
+    ("nnrnr", 3, [[0], [1], [2, 4]], [3]),  # non-reminders are never folded into a digest
+    ("nnnn", 2, [[0], [1]], [2, 3]),
+    ("rrnn", 2, [[0], [1]], [2, 3]),  # the last reminder takes the digest's slot by itself
+    ("nrnr", 2, [[0], [1, 3]], [2]),
+    ("rr", 0, [], [0, 1]),
+])
+def test_plan_fits_a_channel_queue_into_its_room(kinds: str, room: int | None, units: list[list[int]],
+                                                  held: list[int]) -> None:
+    rows = [queued(n, "reminder" if k == "r" else "new_incident") for n, k in enumerate(kinds)]
+    got_units, got_held = plan(rows, room)
+    assert [[row.id for row in unit] for unit in got_units] == units
+    assert [row.id for row in got_held] == held
+
+
+def test_a_digest_lists_every_member_and_merges_mentions() -> None:
+    members = [sample(title=f"提醒{n} *粗体*", mentions=("13800000000", f"1390000000{n}")) for n in range(3)]
+    merged = digest(members, key="digest:abc")
+    assert merged.kind == "digest" and merged.title == "3条提醒" and merged.idempotency_key == "digest:abc"
+    assert merged.mentions == ("13800000000", "13900000000", "13900000001", "13900000002")
+    assert all(f"提醒{n}" in merged.text_plain and f"提醒{n} ＊粗体＊" in merged.text_markdown for n in range(3))
+    assert "*粗体*" not in merged.text_markdown  # member titles are feed text: escaped
+    assert merged.incident_id == "7" and merged.department == "应急管理局"
+    mixed = digest([sample(grade="IV"), sample(grade="I", incident_id="8")], key="k")
+    assert mixed.grade is not None and mixed.grade.value == "I" and mixed.incident_id is None
+
+
+def test_derived_keys_fit_the_column() -> None:
+    assert derived_key("a:b", ":fallback") == "a:b:fallback"
+    long = derived_key("x" * 300, ":failed:ops")
+    assert len(long) <= 255 and long.endswith(":failed:ops") and long != derived_key("x" * 299 + "y", ":failed:ops")
+
+
+# -------------------------------------------------------------------------------------- world
+
+
+class OpsHook(FakeWebhook):
+    path = "/ops"
+
+
+class BackupHook(FakeWebhook):
+    path = "/backup"
+
+
+@dataclass
+class World:
+    """A database with one incident, and loopback services behind the channels hook, ding, ops, backup."""
+
+    db: Database
+    server: LoopbackServer
+    hook: FakeWebhook
+    ding: FakeDingTalk
+    ops: FakeWebhook
+    backup: FakeWebhook
+    metrics: Metrics
+    incident_id: int
+
+    def senders(self, client: httpx.AsyncClient, *, ding_secret: str = "SECding", ding_token: str | None = None,
+                ) -> dict[str, Sender]:
+        return {
+            "hook": WebhookSender("hook", self.hook.url(), client),
+            "ding": DingTalkSender("ding", self.ding.url(ding_token), client, secret=ding_secret),
+            "ops": WebhookSender("ops", self.ops.url(), client),
+            "backup": WebhookSender("backup", self.backup.url(), client),
+        }
+
+    def dispatcher(self, senders: dict[str, Sender], *, owner: str = "one", database: Database | None = None,
+                   **config: Any) -> Dispatcher:
+        settings = DeliveryConfig.model_validate({"fallback": "backup", "operators": ["ops"], **config})
+        kinds = {channel: sender.kind for channel, sender in senders.items()}
+        return Dispatcher(database or self.db, senders, settings, metrics=self.metrics, owner=owner,
+                          channel_kinds=kinds)
+
+    def queue(self, key: str, *, channel: str = "hook", kind: str = "new_incident", grade: str | None = "II",
+              at: datetime = NOW, not_before: datetime | None = None, title: str | None = None,
+              incident: bool = True) -> None:
+        message = sample(kind=kind, grade=grade, title=title or key, idempotency_key=key)
+        with Session(self.db.engine) as session:
+            session.add(OutboxMessage(
+                key=f"{key}:{channel}", action_key=key, incident_id=self.incident_id if incident else None,
+                kind=kind, channel=channel, recipients=[{"name": "张三", "phone": "13800000000", "role": "duty"}],
+                grade=grade, message=message_to_json(message), created_at=at, not_before=not_before or at,
+            ))
+            session.commit()
+
+    def rows(self) -> dict[str, OutboxMessage]:
+        with Session(self.db.engine) as session:
+            return {row.key: row for row in session.exec(select(OutboxMessage).order_by(OutboxMessage.id))}
+
+    def timeline(self) -> list[TimelineEvent]:
+        with Session(self.db.engine) as session:
+            return list(session.exec(select(TimelineEvent).order_by(TimelineEvent.id)))
+
+    def run(self, scenario: Callable[[httpx.AsyncClient], Awaitable[Any]]) -> Any:
+        async def go() -> Any:
+            async with httpx.AsyncClient(timeout=5) as client:
+                return await scenario(client)
+
+        return asyncio.run(go())
+
+
+@pytest.fixture
+def world(database_url: str, http_server: LoopbackServer) -> Iterator[World]:
+    db = open_database(database_url)
+    with Session(db.engine) as session:
+        incident = Incident(title="化工厂爆炸", emerged_at=NOW, detected_at=NOW, last_item_at=NOW, updated_at=NOW,
+                            grade="II")
+        session.add(incident)
+        session.commit()
+        assert incident.id is not None
+        incident_id = incident.id
+    yield World(
+        db, http_server,
+        FakeWebhook(http_server, secret=None, now=NOW),
+        FakeDingTalk(http_server, token="tok-ding", secret="SECding", now=NOW),
+        OpsHook(http_server, secret=None, now=NOW),
+        BackupHook(http_server, secret=None, now=NOW),
+        Metrics(), incident_id,
+    )
+    db.close()
+
+
+def titles(fake: Any) -> list[str]:
+    return [received.document["title"] if "title" in received.document else received.document["markdown"]["title"]
+            for received in fake.accepted]
+
+
+def counter(world: World, name: str, **labels: str) -> float:
+    return world.metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+# -------------------------------------------------------------------------------------- drains
+
+
+def test_due_rows_are_delivered_in_order_with_their_timeline_entries(world: World) -> None:
+    world.queue("inc:1:new_incident", at=NOW - 5 * S)
+    world.queue("obligation:1:reminder:30m", kind="reminder", at=NOW - 2 * S)
+    world.queue("quiet", at=NOW - 9 * S, not_before=NOW + 10 * M)  # held for quiet hours
+    world.queue("daily", kind="daily_digest", grade=None, incident=False)
+
+    async def scenario(client: httpx.AsyncClient) -> Any:
+        dispatcher = world.dispatcher(world.senders(client))
+        first = await dispatcher.drain(NOW)
+        again = await dispatcher.drain(NOW + S)
+        later = await dispatcher.drain(NOW + 10 * M)
+        return first, again, later
+
+    first, again, later = world.run(scenario)
+    assert (first.claimed, first.delivered, again.claimed, later.delivered) == (3, 3, 0, 1)
+    assert titles(world.hook) == ["inc:1:new_incident", "obligation:1:reminder:30m", "daily", "quiet"]
+    sent = world.server.requests_to("/hook")
+    assert [r.headers["idempotency-key"] for r in sent][:2] == ["inc:1:new_incident", "obligation:1:reminder:30m"]
+    rows = world.rows()
+    row = rows["inc:1:new_incident:hook"]
+    assert (row.state, row.attempts, row.delivered_at, row.lease_owner, row.lease_until) == ("delivered", 1, NOW,
+                                                                                              None, None)
+    assert rows["quiet:hook"].delivered_at == NOW + 10 * M
+    delivered = [event for event in world.timeline() if event.kind == "notification_delivered"]
+    assert len(delivered) == 3  # the daily digest belongs to no incident
+    assert delivered[0].incident_id == world.incident_id and delivered[0].at == NOW
+    assert delivered[0].data == {"outbox_id": row.id, "channel": "hook", "kind": "new_incident", "attempts": 1,
+                                 "recipients": [{"name": "张三", "phone": "13800000000", "role": "duty"}],
+                                 "latency_seconds": 5.0}
+    assert counter(world, "sentinel_notifications_total", channel="hook", kind="new_incident",
+                   outcome="delivered") == 2
+    assert counter(world, "sentinel_notification_latency_seconds_count", channel="hook") == 4
+
+
+def test_a_failing_service_is_retried_with_doubling_backoff_until_it_answers(world: World) -> None:
+    world.queue("a")
+    world.hook.fail_every = 1  # every request: 502
+
+    async def scenario(client: httpx.AsyncClient) -> list[Any]:
+        dispatcher = world.dispatcher(world.senders(client))
+        reports = [await dispatcher.drain(NOW)]
+        assert world.rows()["a:hook"].not_before == NOW + 30 * S
+        reports.append(await dispatcher.drain(NOW + 29 * S))  # not yet
+        reports.append(await dispatcher.drain(NOW + 30 * S))
+        assert world.rows()["a:hook"].not_before == NOW + 90 * S  # 30s later doubled to 60s
+        world.hook.reset()
+        reports.append(await dispatcher.drain(NOW + 90 * S))
+        return reports
+
+    reports = world.run(scenario)
+    assert [(r.claimed, r.retried, r.delivered) for r in reports] == [(1, 1, 0), (0, 0, 0), (1, 1, 0), (1, 0, 1)]
+    row = world.rows()["a:hook"]
+    assert (row.state, row.attempts, row.last_reason) == ("delivered", 3, "server_error")
+    assert "502" in (row.last_error or "")
+    assert len(world.hook.accepted) == 1 and len(world.server.requests_to("/hook")) == 3
+    assert counter(world, "sentinel_notifications_total", channel="hook", kind="new_incident", outcome="retry") == 2
+
+
+def test_an_intermittent_service_gets_every_message_exactly_once(world: World) -> None:
+    for n in range(6):
+        world.queue(f"m{n}", at=NOW - S + n * timedelta(milliseconds=1))
+    world.hook.fail_every = 3
+
+    async def scenario(client: httpx.AsyncClient) -> None:
+        dispatcher = world.dispatcher(world.senders(client), backoff="5s")
+        for second in range(120):
+            await dispatcher.drain(NOW + second * S)
+
+    world.run(scenario)
+    assert sorted(titles(world.hook)) == [f"m{n}" for n in range(6)]
+    assert all(row.state == "delivered" for row in world.rows().values())
+    assert {row.attempts for row in world.rows().values()} >= {1, 2}
+
+
+def test_retry_after_is_honoured_and_pauses_the_channel(world: World) -> None:
+    world.queue("a", at=NOW - S)
+    world.queue("b")
+    world.hook.rate_limit = 0  # 429 with Retry-After: 7
+
+    async def scenario(client: httpx.AsyncClient) -> list[Any]:
+        dispatcher = world.dispatcher(world.senders(client), backoff="2s")
+        first = await dispatcher.drain(NOW)
+        rows = world.rows()
+        assert (rows["a:hook"].not_before, rows["a:hook"].last_reason) == (NOW + 7 * S, "rate_limited")
+        assert (rows["b:hook"].attempts, rows["b:hook"].lease_owner) == (0, None)  # held, not tried
+        paused = await dispatcher.drain(NOW + 6 * S)
+        world.hook.reset()
+        return [first, paused, await dispatcher.drain(NOW + 7 * S)]
+
+    first, paused, resumed = world.run(scenario)
+    assert (first.sent, first.retried, first.held) == (1, 1, 1)
+    assert paused.claimed == 0  # b was due, but the service asked us to wait
+    assert resumed.delivered == 2 and titles(world.hook) == ["a", "b"]
+    assert counter(world, "sentinel_notifications_rate_limited_total", channel="hook") == 1
+
+
+@pytest.mark.parametrize(("secret", "token", "reason", "said"), [
+    ("SECwrong", None, "bad_signature", "sign not match"),
+    ("SECding", "revoked", "bad_token", "token is not exist"),
+])
+def test_a_permanent_failure_tells_the_operators_and_uses_the_fallback_for_grades_i_and_ii(
+    world: World, secret: str, token: str | None, reason: str, said: str
+) -> None:
+    world.queue("major", channel="ding", grade="II")
+    world.queue("minor", channel="ding", grade="IV")
+
+    async def scenario(client: httpx.AsyncClient) -> list[Any]:
+        dispatcher = world.dispatcher(world.senders(client, ding_secret=secret, ding_token=token))
+        return [await dispatcher.drain(NOW), await dispatcher.drain(NOW + S), await dispatcher.drain(NOW + 2 * S)]
+
+    first, follow_up, quiet = world.run(scenario)
+    assert (first.failed, follow_up.delivered, quiet.claimed) == (2, 3, 0)
+    rows = world.rows()
+    for key in ("major:ding", "minor:ding"):
+        assert (rows[key].state, rows[key].last_reason, rows[key].attempts) == ("failed", reason, 1)
+        assert said in (rows[key].last_error or "")
+    assert set(rows) == {"major:ding", "minor:ding", "major:ding:failed:ops", "minor:ding:failed:ops",
+                         "major:ding:fallback"}
+    notice = rows["major:ding:failed:ops"]
+    assert (notice.kind, notice.channel, notice.state, notice.incident_id) == ("delivery_failed", "ops", "delivered",
+                                                                               world.incident_id)
+    copy = rows["major:ding:fallback"]
+    assert (copy.kind, copy.channel, copy.grade, copy.state) == ("new_incident", "backup", "II", "delivered")
+    (received,) = world.backup.accepted
+    assert received.document["idempotency_key"] == "major:ding:fallback" and "备用通道" in received.document["text_plain"]
+    assert sorted(r.document["title"] for r in world.ops.accepted) == ["通知投递失败：ding"] * 2
+    assert any(reason in r.document["text_plain"] and said in r.document["text_plain"] for r in world.ops.accepted)
+    failed = [event for event in world.timeline() if event.kind == "notification_failed"]
+    assert len(failed) == 2 and all(said in (event.reason or "") for event in failed)
+    assert failed[0].data["reason"] == reason and failed[0].data["channel"] == "ding"
+
+
+def test_operators_default_to_every_other_channel_and_a_failed_notice_makes_no_other(world: World) -> None:
+    world.queue("a", channel="ding", grade="III")
+
+    async def scenario(client: httpx.AsyncClient) -> None:
+        senders = world.senders(client, ding_secret="SECwrong")
+        settings = DeliveryConfig()
+        dispatcher = Dispatcher(world.db, senders, settings, metrics=world.metrics, owner="x",
+                                channel_kinds={"hook": "webhook", "ding": "dingtalk"})
+        await dispatcher.drain(NOW)
+        world.hook.fail_every = world.ops.fail_every = world.backup.fail_every = 1
+        for n in range(1, 9):
+            await dispatcher.drain(NOW + n * 30 * M)  # every notice fails until attempts run out
+
+    world.run(scenario)
+    rows = world.rows()
+    assert set(rows) == {"a:ding", "a:ding:failed:hook", "a:ding:failed:ops", "a:ding:failed:backup"}
+    for channel in ("hook", "ops", "backup"):
+        notice = rows[f"a:ding:failed:{channel}"]
+        assert (notice.state, notice.attempts) == ("failed", 8)
+        assert "gave up after 8 attempts" in (notice.last_error or "")
+
+
+def test_fallback_after_consecutive_failures_while_still_retrying(world: World) -> None:
+    world.queue("red", grade="I")
+    world.hook.fail_every = 1
+
+    async def scenario(client: httpx.AsyncClient) -> None:
+        dispatcher = world.dispatcher(world.senders(client), backoff="1s")
+        for n, at in enumerate((NOW, NOW + S, NOW + 3 * S)):
+            await dispatcher.drain(at)
+            assert ("red:hook:fallback" in world.rows()) is (n == 2)
+        await dispatcher.drain(NOW + 4 * S)
+
+    world.run(scenario)
+    rows = world.rows()
+    assert (rows["red:hook"].state, rows["red:hook"].attempts) == ("pending", 3)
+    assert rows["red:hook:fallback"].state == "delivered" and len(world.backup.accepted) == 1
+
+
+def test_reminders_beyond_a_robots_rate_are_digested(world: World) -> None:
+    for n in range(25):
+        world.queue(f"obligation:{n}:reminder:30m", channel="ding", kind="reminder",
+                    at=NOW - M + n * timedelta(milliseconds=1))
+    sent_at: list[datetime] = []
+
+    async def scenario(client: httpx.AsyncClient) -> list[Any]:
+        dispatcher = world.dispatcher(world.senders(client))
+        reports = []
+        for second in range(0, 130, 1):
+            if second == 1:
+                for n in range(25, 50):
+                    world.queue(f"obligation:{n}:reminder:30m", channel="ding", kind="reminder", at=NOW + S)
+            before = len(world.ding.accepted)
+            reports.append(await dispatcher.drain(NOW + second * S))
+            sent_at.extend([NOW + second * S] * (len(world.ding.accepted) - before))
+        return reports
+
+    reports = world.run(scenario)
+    assert (reports[0].sent, reports[0].delivered, reports[0].digests) == (20, 25, 1)
+    for start in sent_at:
+        assert sum(start <= at < start + M for at in sent_at) <= 20
+    assert len(sent_at) == 40 and all(row.state == "delivered" for row in world.rows().values())
+    received = world.ding.accepted
+    assert [r.document["markdown"]["title"] for r in received[:19]] == [f"obligation:{n}:reminder:30m"
+                                                                         for n in range(19)]
+    assert received[19].document["markdown"]["title"] == "6条提醒"
+    assert all(f"obligation:{n}:reminder:30m" in received[19].document["markdown"]["text"] for n in range(19, 25))
+    members = [e for e in world.timeline() if e.kind == "notification_delivered" and "digest" in e.data]
+    assert len(members) == 6 + 25 - 19 and len({e.data["digest"] for e in members}) == 2
+    assert counter(world, "sentinel_notifications_rate_limited_total", channel="ding") == 12
+
+
+def test_other_messages_beyond_the_rate_wait_for_room(world: World) -> None:
+    for n in range(22):
+        world.queue(f"new:{n}", channel="ding", at=NOW - S + n * timedelta(milliseconds=1))
+
+    async def scenario(client: httpx.AsyncClient) -> list[Any]:
+        dispatcher = world.dispatcher(world.senders(client))
+        return [await dispatcher.drain(NOW + second * S) for second in (0, 1, 59, 60)]
+
+    reports = world.run(scenario)
+    assert [(r.claimed, r.sent, r.held) for r in reports] == [(22, 20, 2), (0, 0, 0), (0, 0, 0), (2, 2, 0)]
+    assert len(world.ding.accepted) == 22
+
+
+def test_two_dispatchers_never_send_the_same_row(world: World, database_url: str) -> None:
+    for n in range(40):
+        world.queue(f"m{n}", at=NOW - S + n * timedelta(milliseconds=1))
+    world.hook.delay = 0.005
+    other = open_database(database_url, migrate_schema=False)
+
+    async def scenario(client: httpx.AsyncClient) -> list[Any]:
+        senders = world.senders(client)
+        first = world.dispatcher(senders, owner="process-1", batch=7)
+        second = world.dispatcher(senders, owner="process-2", batch=7, database=other)
+        reports = []
+        for tick in range(6):
+            reports.extend(await asyncio.gather(first.drain(NOW + tick * S), second.drain(NOW + tick * S)))
+        return reports
+
+    try:
+        reports = world.run(scenario)
+    finally:
+        other.close()
+    assert sum(r.claimed for r in reports) == 40 and sum(r.delivered for r in reports) == 40
+    assert sorted(titles(world.hook)) == sorted(f"m{n}" for n in range(40))
+    assert all(r.claimed for r in reports[:2]), [(r.claimed, r.delivered) for r in reports]  # both took part
+
+
+class Hanging:
+    """A sender that never answers: the process dies while it waits."""
+
+    kind = "webhook"
+
+    def __init__(self, channel_id: str) -> None:
+        self.channel_id = channel_id
+        self.called = asyncio.Event()
+
+    async def send(self, message: Message, *, now: datetime) -> Delivery:
+        self.called.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+def test_after_a_crash_the_claimed_rows_are_sent_once_when_the_lease_ends(world: World) -> None:
+    for n in range(3):
+        world.queue(f"m{n}", at=NOW - S + n * timedelta(milliseconds=1))
+
+    async def scenario(client: httpx.AsyncClient) -> list[Any]:
+        hanging = Hanging("hook")
+        doomed = world.dispatcher({**world.senders(client), "hook": hanging}, owner="doomed")
+        task = asyncio.create_task(doomed.drain(NOW))
+        await hanging.called.wait()
+        task.cancel()  # the process is gone; its rows keep their lease
+        del doomed
+        assert {row.lease_owner for row in world.rows().values()} == {"doomed"}
+        heir = world.dispatcher(world.senders(client), owner="heir")
+        reports = [await heir.drain(NOW + M), await heir.drain(NOW + 2 * M + S), await heir.drain(NOW + 3 * M)]
+        restarted = world.dispatcher(world.senders(client), owner="restarted")
+        reports.append(await restarted.drain(NOW + 1 * timedelta(hours=1)))
+        return reports
+
+    reports = world.run(scenario)
+    assert [r.claimed for r in reports] == [0, 3, 0, 0]
+    assert titles(world.hook) == ["m0", "m1", "m2"]
+    assert all(row.state == "delivered" and row.attempts == 1 for row in world.rows().values())
+
+
+def test_claims_are_exclusive_until_the_lease_ends(world: World) -> None:
+    world.queue("a")
+    engine = world.db.engine
+    assert [r.key for r in claim_due(engine, owner="p1", now=NOW, lease_for=2 * M, limit=10)] == ["a:hook"]
+    assert claim_due(engine, owner="p2", now=NOW + M, lease_for=2 * M, limit=10) == []
+    assert claim_due(engine, owner="p2", now=NOW + 2 * M, lease_for=2 * M, limit=10) == []  # lease_until == now
+    (row,) = claim_due(engine, owner="p2", now=NOW + 2 * M + S, lease_for=2 * M, limit=10)
+    assert world.rows()["a:hook"].lease_owner == "p2" and row.attempts == 0
+
+
+def test_concurrent_claims_from_many_connections_never_overlap(world: World, database_url: str) -> None:
+    for n in range(60):
+        world.queue(f"m{n}", at=NOW - S + n * timedelta(milliseconds=1))
+    databases = [open_database(database_url, migrate_schema=False) for _ in range(4)]
+    claimed: list[list[str]] = [[] for _ in databases]
+    sizes: list[int] = []
+
+    def claimer(number: int) -> None:
+        while rows := claim_due(databases[number].engine, owner=f"p{number}", now=NOW, lease_for=M, limit=4):
+            sizes.append(len(rows))
+            claimed[number].extend(row.key for row in rows)
+
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(len(databases))]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        for database in databases:
+            database.close()
+    keys = [key for part in claimed for key in part]
+    assert max(sizes) <= 4  # a claim never takes more than its limit
+    assert sorted(keys) == sorted(f"m{n}:hook" for n in range(60))  # each row once, none left
+    owners = {row.key: row.lease_owner for row in world.rows().values()}
+    assert all(owners[key] == f"p{number}" for number, part in enumerate(claimed) for key in part)
+
+
+class Broken:
+    kind = "webhook"
+
+    def __init__(self, channel_id: str) -> None:
+        self.channel_id = channel_id
+
+    async def send(self, message: Message, *, now: datetime) -> Delivery:
+        raise RuntimeError("a bug")
+
+
+def test_an_unknown_channel_or_a_sender_bug_fails_that_row_and_not_the_others(world: World) -> None:
+    world.queue("gone", channel="retired-robot", at=NOW - 2 * S)
+    world.queue("bug", channel="buggy", at=NOW - S)
+    world.queue("fine")
+    with Session(world.db.engine) as session:  # written by a broken or older writer
+        session.add(OutboxMessage(key="garbled:hook", action_key="garbled", kind="test", channel="hook",
+                                  message={"title": 1}, created_at=NOW, not_before=NOW))
+        session.commit()
+
+    async def scenario(client: httpx.AsyncClient) -> Any:
+        dispatcher = world.dispatcher({**world.senders(client), "buggy": Broken("buggy")})
+        return await dispatcher.drain(NOW)
+
+    report = world.run(scenario)
+    assert (report.delivered, report.failed) == (1, 3) and titles(world.hook) == ["fine"]
+    rows = world.rows()
+    gone = rows["gone:retired-robot"]
+    assert (gone.state, gone.last_reason) == ("failed", "unknown_channel")
+    assert "'retired-robot' is not configured" in (gone.last_error or "")
+    assert (rows["bug:buggy"].state, rows["bug:buggy"].last_reason) == ("failed", "internal")
+    assert "RuntimeError: a bug" in (rows["bug:buggy"].last_error or "")
+    assert (rows["garbled:hook"].state, rows["garbled:hook"].last_reason) == ("failed", "internal")
+    assert {"gone:retired-robot:failed:ops", "gone:retired-robot:fallback", "bug:buggy:fallback"} <= set(rows)
+
+
+def test_a_configuration_naming_unknown_channels_is_refused(world: World) -> None:
+    async def scenario(client: httpx.AsyncClient) -> None:
+        for bad, key in (({"fallback": "nope"}, "delivery.fallback"), ({"operators": ["nope"]}, "delivery.operators"),
+                         ({"rate_limits": {"nope": "1/s"}}, "delivery.rate_limits")):
+            with pytest.raises(ConfigError, match=key):
+                world.dispatcher(world.senders(client), **bad)
+
+    world.run(scenario)
+
+
+def test_gauges_count_pending_and_the_longest_wait(world: World) -> None:
+    world.queue("old", at=NOW - 10 * M, not_before=NOW - 4 * M)  # never tried: waiting since not_before
+    world.queue("quiet", at=NOW - 60 * M, not_before=NOW + 60 * M)  # held for quiet hours: not waiting
+
+    async def scenario(client: httpx.AsyncClient) -> None:
+        dispatcher = world.dispatcher(world.senders(client))
+        await dispatcher.refresh_gauges(NOW)
+        assert counter(world, "sentinel_outbox_pending") == 2
+        assert counter(world, "sentinel_outbox_oldest_pending_seconds") == 240
+        await dispatcher.drain(NOW)
+        await dispatcher.refresh_gauges(NOW)
+
+    world.run(scenario)
+    assert counter(world, "sentinel_outbox_pending") == 1
+    assert counter(world, "sentinel_outbox_oldest_pending_seconds") == 0
