@@ -51,7 +51,7 @@ def test_config_check_accepts_a_good_file_and_warns_of_unset_secrets(tmp_path: P
                     "cookie_env: SENTINEL_TEST_UNSET_COOKIE}\n", encoding="utf-8")
     result = invoke(good, "config", "check", "--json")
     assert result.exit_code == 0
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["ok"] and report["sources"] == 1
     assert "SENTINEL_TEST_UNSET_COOKIE" in report["warnings"][0]
 
@@ -59,18 +59,18 @@ def test_config_check_accepts_a_good_file_and_warns_of_unset_secrets(tmp_path: P
 def test_collect_once_then_list_items_and_sources(config: Path) -> None:
     result = invoke(config, "collect-once", "--json")
     assert result.exit_code == 0, result.output
-    outcomes = {row["source"]: row for row in json.loads(result.output)}
+    outcomes = {row["source"]: row for row in json.loads(result.stdout)}
     assert outcomes["news"]["outcome"] == "ok" and outcomes["news"]["new"] == 3
     assert outcomes["down"]["outcome"] == "http_5xx"
 
-    again = json.loads(invoke(config, "collect-once", "--source", "news", "--json").output)
+    again = json.loads(invoke(config, "collect-once", "--source", "news", "--json").stdout)
     assert again == [{"source": "news", "outcome": "ok", "new": 0, "duplicates": 3, "problems": [], "error": None}]
 
-    items = json.loads(invoke(config, "items", "list", "--since", "1h", "--json").output)
+    items = json.loads(invoke(config, "items", "list", "--since", "1h", "--json").stdout)
     assert sorted(item["id"] for item in items) == ["r-0", "r-1", "r-2"]
     assert all(item["source"] == "news" and item["published_at"].endswith("+00:00") for item in items)
 
-    sources = {row["id"]: row for row in json.loads(invoke(config, "sources", "list", "--json").output)}
+    sources = {row["id"]: row for row in json.loads(invoke(config, "sources", "list", "--json").stdout)}
     assert sources["news"]["state"] == "up" and sources["news"]["items_24h"] == 3
     assert sources["down"]["state"] == "failing" and sources["down"]["last_error_reason"] == "http_5xx"
     table = invoke(config, "sources", "list").output
@@ -80,9 +80,9 @@ def test_collect_once_then_list_items_and_sources(config: Path) -> None:
 def test_sources_test_prints_but_stores_nothing(config: Path) -> None:
     result = invoke(config, "sources", "test", "news", "--json")
     assert result.exit_code == 0
-    parsed = json.loads(result.output)
+    parsed = json.loads(result.stdout)
     assert [item["id"] for item in parsed["items"]] == ["r-0", "r-1", "r-2"]
-    assert json.loads(invoke(config, "items", "list", "--json").output) == []
+    assert json.loads(invoke(config, "items", "list", "--json").stdout) == []
     failed = invoke(config, "sources", "test", "down")
     assert failed.exit_code == 1 and "http_5xx" in failed.output
 
@@ -98,7 +98,7 @@ def test_config_check_against_store_names_rule_groups_never_seen(config: Path) -
     text = config.read_text(encoding="utf-8")
     config.write_text(text + "watch:\n  - {id: city, groups: {region: [郑州], event: [爆炸, 坍塌]}}\n", encoding="utf-8")
     invoke(config, "collect-once", "--source", "news")  # three items about 郑州市 meetings
-    report = json.loads(invoke(config, "config", "check", "--against-store", "--json").output)
+    report = json.loads(invoke(config, "config", "check", "--against-store", "--json").stdout)
     assert report["warnings"] == ["watch[city].groups.event: none of its words occurred in the 3 items "
                                   "collected in the last 7d"]
 

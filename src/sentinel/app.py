@@ -1,7 +1,9 @@
 """The daemon, composed in one place and shut down in reverse order.
 
-Start: database (migrations) → metrics → fetcher → collection runner → scheduler → HTTP server.
-Stop (SIGTERM/SIGINT): HTTP server → scheduler → polls under way → fetcher → database.
+Start: database (migrations) → metrics → fetcher → collection runner → analysis → escalation engine
+and outbox (a first tick catches up on what fell due while down) → scheduler → HTTP server.
+Stop (SIGTERM/SIGINT): HTTP server → scheduler → polls under way → engine lease → senders → fetcher →
+database.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,8 +27,14 @@ from sentinel.collect.cpu import ParsePool
 from sentinel.collect.fetcher import Fetcher
 from sentinel.collect.registry import default_collectors
 from sentinel.collect.runner import CollectionRunner, NewItemsHook
+from sentinel.escalation.clocks import Rules
+from sentinel.escalation.engine import EscalationEngine
 from sentinel.incidents.worker import AnalysisWorker
 from sentinel.metrics import Metrics
+from sentinel.notify.base import Sender
+from sentinel.notify.outbox import Dispatcher
+from sentinel.notify.registry import build_senders
+from sentinel.notify.roster import Roster
 from sentinel.settings import Settings
 from sentinel.store.db import Database, open_database
 from sentinel.web.app import create_app
@@ -36,6 +46,8 @@ log = logging.getLogger(__name__)
 class Timing:
     collect_tick: float = 1.0  # seconds between looks for due sources
     health_tick: float = 30.0  # seconds between health/blindness refreshes
+    engine_tick: float | None = None  # seconds between engine ticks (None: settings.engine.tick)
+    deliver_tick: float = 1.0  # seconds between looks at the outbox
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -58,6 +70,8 @@ class Daemon:
         serve_http: bool = True,
         timing: Timing = Timing(),
         on_new_items: NewItemsHook | None = None,
+        send_transport: httpx.AsyncBaseTransport | None = None,
+        senders: dict[str, Sender] | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -67,11 +81,17 @@ class Daemon:
         self.serve_http = serve_http
         self.timing = timing
         self._on_new_items = on_new_items
+        self._send_transport = send_transport
+        self._senders = senders
         self.database: Database | None = None
         self.runner: CollectionRunner | None = None
         self.fetcher: Fetcher | None = None
         self.parse_pool: ParsePool | None = None
         self.analysis: AnalysisWorker | None = None
+        self.escalation: EscalationEngine | None = None
+        self.dispatcher: Dispatcher | None = None
+        self._send_client: httpx.AsyncClient | None = None
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self._stop = asyncio.Event()
         self._ready = asyncio.Event()
         self.http_port: int | None = None
@@ -110,6 +130,52 @@ class Daemon:
         await self.analysis.start()
         return self.analysis
 
+    def build_escalation(self) -> EscalationEngine:
+        """The escalation engine and the outbox's dispatcher, on the configured channels."""
+        database = self.open()
+        settings = self.settings
+        channels = settings.effective_channels
+        rules = Rules(settings.policy, Roster(settings.roster, settings.zone), settings.zone)
+        self.escalation = EscalationEngine(
+            database.engine, rules, [channel.id for channel in channels], metrics=self.metrics, owner=self.owner,
+            lease=settings.engine.lease, late_after=settings.engine.late_after, link_base=settings.http.public_url)
+        self._send_client = httpx.AsyncClient(transport=self._send_transport, follow_redirects=False,
+                                              timeout=httpx.Timeout(10.0, connect=5.0))
+        senders = {**build_senders(channels, self._send_client), **(self._senders or {})}
+        self.dispatcher = Dispatcher(database, senders, settings.delivery, metrics=self.metrics, owner=self.owner,
+                                     channel_kinds={channel.id: channel.kind for channel in channels})
+        return self.escalation
+
+    async def engine_tick(self) -> None:
+        """One tick of the engine on the database's writer (SQLite has one writer at a time)."""
+        assert self.escalation is not None and self.database is not None
+        started = self.clock.monotonic()
+        try:
+            report = await self.database.write(self.escalation.tick, self.clock.now())
+        except Exception:  # a failed tick is retried by the next one; it never stops the daemon
+            log.exception("engine tick failed")
+            return
+        self.metrics.engine_tick_duration.observe(max(0.0, self.clock.monotonic() - started))
+        for notice in report.notices:
+            self.metrics.engine_actions.labels(action=notice.kind).inc()
+            log.info("%s for incident %s (%s)%s", notice.kind, notice.incident, notice.key,
+                     f", late by {notice.late_by}" if notice.late_by else "")
+        if report.notices and self.dispatcher is not None:
+            await self.deliver()  # what the tick decided goes out now, not a second later
+
+    async def deliver(self) -> None:
+        assert self.dispatcher is not None
+        try:
+            await self.dispatcher.drain(self.clock.now())
+        except Exception:
+            log.exception("delivering the outbox failed; pending messages stay pending")
+
+    async def refresh_gauges(self) -> None:
+        if self.escalation is not None and self.database is not None:
+            await self.database.read(self.escalation.refresh_gauges)
+        if self.dispatcher is not None:
+            await self.dispatcher.refresh_gauges(self.clock.now())
+
     async def _new_items(self, source_id: str, item_ids: list[int]) -> None:
         if self.analysis is not None:
             await self.analysis.submit(source_id, item_ids)
@@ -135,8 +201,18 @@ class Daemon:
         if self.parse_pool is not None:
             await self.parse_pool.warm()
         analysis = await self.start_analysis()
+        self.build_escalation()
+        await self.engine_tick()  # catch up at once on what fell due while we were down
+        await self.refresh_gauges()
 
         scheduler = AsyncIOScheduler(timezone="UTC")
+        engine_every = self.timing.engine_tick or self.settings.engine.tick.total_seconds()
+        scheduler.add_job(self.engine_tick, "interval", seconds=engine_every, id="engine",
+                          max_instances=1, coalesce=True, misfire_grace_time=None)
+        scheduler.add_job(self.deliver, "interval", seconds=self.timing.deliver_tick, id="deliver",
+                          max_instances=1, coalesce=True, misfire_grace_time=None)
+        scheduler.add_job(self.refresh_gauges, "interval", seconds=self.timing.health_tick, id="gauges",
+                          max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.add_job(runner.tick, "interval", seconds=self.timing.collect_tick, id="collect",
                           max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.add_job(runner.refresh_health, "interval", seconds=self.timing.health_tick, id="health",
@@ -176,6 +252,13 @@ class Daemon:
             await self._close()
 
     async def _close(self) -> None:
+        if self.escalation is not None:
+            with contextlib.suppress(Exception):
+                self.escalation.release()  # another process may take the engine over at once
+            self.escalation = None
+        if self._send_client is not None:
+            await self._send_client.aclose()
+            self._send_client = None
         if self.analysis is not None:
             await self.analysis.stop()
             self.analysis = None

@@ -25,6 +25,9 @@ from pydantic import (
 
 from sentinel.configtypes import ByteSize, Duration, Strict
 from sentinel.errors import ConfigError
+from sentinel.escalation.policy import Policy
+from sentinel.notify.outbox import DeliveryConfig
+from sentinel.notify.roster import RosterConfig
 
 DEFAULT_CONFIG = "config/sentinel.yaml"
 
@@ -264,6 +267,24 @@ class IncidentsConfig(Strict):
     default_department: str = "值班室"
 
 
+class EngineConfig(Strict):
+    """The escalation engine's tick (DESIGN §3): how often due reminders, breaches and escalations
+    are looked for, and how long one process holds the engine before another may take over."""
+
+    tick: Duration = timedelta(seconds=5)
+    lease: Duration = timedelta(seconds=30)
+    # an action handled later than this after its moment is marked "late by X" (downtime catch-up)
+    late_after: Duration = timedelta(seconds=60)
+
+    @model_validator(mode="after")
+    def _lease_outlives_tick(self) -> EngineConfig:
+        if self.tick <= timedelta(0):
+            raise ValueError("engine.tick must be positive")
+        if self.lease <= self.tick * 2:
+            raise ValueError("engine.lease must be more than twice engine.tick, or the engine changes hands between ticks")
+        return self
+
+
 class Settings(Strict):
     timezone: str = "Asia/Shanghai"
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
@@ -274,6 +295,10 @@ class Settings(Strict):
     channels: list[ChannelConfig] = Field(default_factory=list)
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
     incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
+    roster: RosterConfig = Field(default_factory=RosterConfig)
+    policy: Policy = Field(default_factory=Policy)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
 
     @field_validator("timezone")
     @classmethod
@@ -288,11 +313,20 @@ class Settings(Strict):
                 if row.id in seen:
                     raise ValueError(f"{name}: id {row.id!r} appears twice")
                 seen.add(row.id)
+        channel_ids = {channel.id for channel in self.channels}
+        for key, channel_id in self.roster.channel_refs():
+            if channel_id not in channel_ids:
+                raise ValueError(f"{key}: no channel {channel_id!r}")
         return self
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def effective_channels(self) -> list[ChannelConfig]:
+        """The configured channels, or a console channel when none is: alerts always go somewhere."""
+        return list(self.channels) or [ChannelConfig(id="console", kind="console")]
 
     def source(self, source_id: str) -> SourceConfig:
         for source in self.sources:

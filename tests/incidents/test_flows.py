@@ -10,6 +10,7 @@ import pytest
 
 from sentinel.analyse.pipeline import Analyzer
 from sentinel.collect.push import parse_pushed_item
+from sentinel.escalation import actions
 from sentinel.incidents import service
 from sentinel.incidents.flows import IncidentStage
 from sentinel.normalise.item import normalise
@@ -91,7 +92,8 @@ def test_a_story_becomes_one_graded_incident_and_unrelated_news_does_not_join(wo
     assert zz.category == "accident" and zz.department == "郑州市应急管理局" and zz.department_source == "rule"
     assert zz.emerged_at == T0 and zz.item_count == 4 and zz.source_count == 3
     kinds = [event.kind for event in detail.timeline]
-    assert kinds == ["detected", "grade_changed"]
+    # graded II: the 5h and 24h clocks start in the same transaction
+    assert kinds == ["detected", "grade_changed", "obligation_started", "obligation_started"]
     assert "11" in detail.timeline[1].reason and detail.timeline[1].data["to"] == "II"
     nj = next(i for i in incidents.values() if "南京" in "".join(i.regions))
     assert nj.grade == "IV" and nj.facts["deaths"] == 2
@@ -120,7 +122,7 @@ def test_a_persons_grade_stands_until_facts_demand_more(world) -> None:
     stage.process(push(db, STORY[:2], now=now), now)
     (incident,) = service.list_incidents(db.engine)
     assert incident.grade == "III"  # three dead
-    service.set_grade(db.engine, incident.id, grade="IV", reason="核实后伤亡较轻", by="张三", now=now)
+    actions.set_grade(db.engine, stage.rules, incident.id, grade="IV", reason="核实后伤亡较轻", by="张三", now=now)
     stage.process(push(db, [STORY[2]], now=now), now)  # no new facts: the person's grade stands
     assert service.get_incident(db.engine, incident.id).incident.grade == "IV"
     later = now + timedelta(hours=1)

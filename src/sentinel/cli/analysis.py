@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from sentinel.cli import Context, _echo_json, _local, main, pass_ctx, store
-from sentinel.clock import SystemClock
 from sentinel.settings import Settings
 
 # ---------------------------------------------------------------------------------------- incidents
@@ -73,28 +72,6 @@ def incidents_show(obj: Context, incident_id: int, as_json: bool) -> None:
     click.echo("  timeline:")
     for event in detail.timeline:
         click.echo(f"    {_local(event.at, settings)}  {event.kind:18} {event.actor:10} {event.reason or ''}")
-
-
-@main.command()
-@click.argument("incident_id", type=int)
-@click.option("--grade", "grade", required=True, type=click.Choice(["I", "II", "III", "IV"]))
-@click.option("--reason", required=True)
-@click.option("--by", "by", required=True, help="Who grades (recorded on the timeline).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_ctx
-def grade(obj: Context, incident_id: int, grade: str, reason: str, by: str, as_json: bool) -> None:
-    """Grade an incident by hand; the change and its reason go on the timeline."""
-    from sentinel.incidents import service
-
-    if not reason.strip():
-        raise click.BadParameter("a grade change needs a reason", param_hint="--reason")
-    with store(obj.settings) as database:
-        incident = service.set_grade(database.engine, incident_id, grade=grade, reason=reason, by=by,
-                                     now=SystemClock().now())
-    if as_json:
-        _echo_json(service.incident_json(incident))
-    else:
-        click.echo(f"incident {incident_id}: grade {incident.grade}")
 
 
 # ------------------------------------------------------------------------------------------ analyze

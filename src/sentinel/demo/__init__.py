@@ -7,34 +7,50 @@ import contextlib
 import logging
 import socket
 import tempfile
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from sentinel.app import Daemon, Timing
-from sentinel.clock import SystemClock
+from sentinel.clock import AcceleratedClock, SystemClock
 from sentinel.demo.server import WEIBO_CONTAINER, DemoFeedServer
+from sentinel.notify.console import ConsoleSender
 from sentinel.settings import Settings
 from sentinel.store import items as item_store
 
+#: Demo time runs this many times faster than wall time: a 5-hour deadline passes in 30 seconds.
+SPEED = 600.0
+
 
 def demo_settings(base: str, database_url: str, port: int) -> Settings:
+    """The demo's configuration. Durations are in demo time (SPEED × wall time): sources are polled
+    every 30 demo minutes, i.e. every 3 real seconds."""
     return Settings.model_validate({
         "timezone": "Asia/Shanghai",
         "database": {"url": database_url},
-        "http": {"listen": f"127.0.0.1:{port}"},
+        "http": {"listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}"},
+        "engine": {"tick": "1m", "lease": "10m", "late_after": "30m"},
+        "roster": {
+            "duty": [{"name": "张伟", "phone": "13800000001", "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                      "start": "00:00", "end": "24:00"}],
+            "section_chiefs": [{"name": "赵科长", "phone": "13800000010"}],
+            "leaders": [{"name": "钱局长", "phone": "13800000020"}],
+            "departments": {"郑州市应急管理局": [{"name": "孙主任", "phone": "13800000030"}]},
+        },
         "sources": [
-            {"id": "city-news", "kind": "rss", "url": f"{base}/rss/city-news.xml", "interval": "3s",
+            {"id": "city-news", "kind": "rss", "url": f"{base}/rss/city-news.xml", "interval": "30m",
              "authority": "local", "official": True},
-            {"id": "hn-daily", "kind": "jsonfeed", "url": f"{base}/json/hn-daily.json", "interval": "3s",
+            {"id": "hn-daily", "kind": "jsonfeed", "url": f"{base}/json/hn-daily.json", "interval": "30m",
              "authority": "provincial"},
-            {"id": "city-weibo", "kind": "weibo", "interval": "3s", "authority": "self_media",
+            {"id": "city-weibo", "kind": "weibo", "interval": "30m", "authority": "self_media",
              "url": f"{base}/api/container/getIndex?containerid={WEIBO_CONTAINER}"},
-            {"id": "gov-site", "kind": "html", "url": f"{base}/gov/list.html", "interval": "3s",
+            {"id": "gov-site", "kind": "html", "url": f"{base}/gov/list.html", "interval": "30m",
              "authority": "local", "official": True,
              "selectors": {"item": "li.news", "link": "a", "date": "span.date", "body": "div.content"}},
         ],
-        "collect": {"jitter": 0.0},
+        "collect": {"jitter": 0.0, "blind_after": "30d", "backoff_max": "2h", "blocked_backoff": "2h"},
         "watch": [
             {"id": "safety", "department": "郑州市应急管理局",
              "groups": {"region": ["郑州", "中原区"], "event": ["爆炸", "坍塌", "火灾", "死亡", "伤亡"]},
@@ -44,12 +60,15 @@ def demo_settings(base: str, database_url: str, port: int) -> Settings:
 
 
 async def _show_incidents(daemon: Daemon, settings: Settings) -> None:
-    """Print each incident as it opens and each grade change, from the store."""
+    """Print each incident as it opens, each grade change, the clocks counting down, and each alert
+    the engine sends (in demo time), from the store."""
     from sentinel.incidents import service
 
     seen: dict[int, str | None] = {}
+    alerts_seen = 0
+    last_countdown = 0.0
     while True:
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.25)
         if daemon.database is None:
             continue
         rows = await daemon.database.read(service.list_incidents, daemon.database.engine)
@@ -62,6 +81,50 @@ async def _show_incidents(daemon: Daemon, settings: Settings) -> None:
                 reason = (row.grade_reasons or [""])[0].split(" / ")[0]
                 click.echo(f"  ▲ incident #{row.id} graded {row.grade}: {reason}")
             seen[row.id] = row.grade
+        alerts = await daemon.database.read(_alerts_since, daemon.database.engine, alerts_seen)
+        for alert_id, kind, created_at, channel, names, title in alerts:
+            alerts_seen = max(alerts_seen, alert_id)
+            when = created_at.astimezone(settings.zone).strftime("%H:%M")
+            click.echo(f"  🔔 {when} {_ALERT_ZH.get(kind, kind)} → {names or channel}: {title}")
+        real = asyncio.get_running_loop().time()
+        if real - last_countdown >= 6:
+            last_countdown = real
+            for line in await daemon.database.read(_countdowns, daemon.database.engine, daemon.clock.now()):
+                click.echo(line)
+
+
+_ALERT_ZH = {"new_incident": "新舆情", "reminder": "时限提醒", "breach": "超时", "escalation": "升级",
+             "reescalation": "督办", "evidence": "待确认", "delivery_failed": "发送失败"}
+
+
+def _alerts_since(engine: Any, last_id: int) -> list[tuple[int, str, datetime, str, str, str]]:
+    from sqlalchemy import select
+    from sqlmodel import Session, col
+
+    from sentinel.store.models import OutboxMessage
+
+    with Session(engine) as session:
+        rows = session.scalars(select(OutboxMessage).where(col(OutboxMessage.id) > last_id)
+                               .order_by(col(OutboxMessage.id))).all()
+        return [(row.id or 0, row.kind, row.created_at, row.channel, "、".join(r["name"] for r in row.recipients),
+                 str(row.message.get("title", ""))) for row in rows]
+
+
+def _countdowns(engine: Any, now: datetime) -> list[str]:
+    """One line per open deadline: ``⏳ #1 权威信息发布 剩余1小时02分``."""
+    from sqlalchemy import select
+    from sqlmodel import Session, col
+
+    from sentinel.escalation.obligations import ObligationKind
+    from sentinel.escalation.reminders import format_time_left
+    from sentinel.store.models import Obligation
+
+    with Session(engine) as session:
+        rows = session.scalars(select(Obligation).where(col(Obligation.state) == "open")
+                               .order_by(col(Obligation.due_at))).all()
+        return [f"  ⏳ incident #{row.incident_id} {ObligationKind(row.kind).name_zh}："
+                f"{'剩余' + format_time_left(row.due_at - now) if row.due_at > now else format_time_left(row.due_at - now)}"
+                for row in rows]
 
 
 def _free(port: int) -> int:
@@ -75,8 +138,8 @@ def _free(port: int) -> int:
 
 async def run_demo(*, seconds: float | None = None, port: int = 8470) -> None:
     logging.getLogger("sentinel").setLevel(logging.ERROR)  # the demo prints its own account
-    clock = SystemClock()
-    feeds = DemoFeedServer(clock).start()
+    clock = AcceleratedClock(SystemClock().now(), SPEED)
+    feeds = DemoFeedServer(clock, speed=SPEED).start()
     workdir = Path(tempfile.mkdtemp(prefix="sentinel-demo-"))
     settings = demo_settings(feeds.base, f"sqlite:///{workdir / 'demo.db'}", _free(port))
     daemon: Daemon
@@ -88,7 +151,12 @@ async def run_demo(*, seconds: float | None = None, port: int = 8470) -> None:
             when = row.published_at.astimezone(settings.zone).strftime("%H:%M:%S")
             click.echo(f"  {when}  [{source_id:10}] {row.title[:60]}")
 
-    daemon = Daemon(settings, clock=clock, timing=Timing(collect_tick=0.5, health_tick=5), on_new_items=show)
+    # the alerts are delivered for real, through the console channel, into a file: the terminal gets
+    # one line per alert (below), the file their full text
+    alerts = (workdir / "alerts.txt").open("a", encoding="utf-8")
+    daemon = Daemon(settings, clock=clock, timing=Timing(collect_tick=0.5, health_tick=5, engine_tick=0.1,
+                                                         deliver_tick=0.5), on_new_items=show,
+                    senders={"console": ConsoleSender("console", stream=alerts)})
     task = asyncio.create_task(daemon.run())
     ready = asyncio.create_task(daemon.wait_ready())
     await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
@@ -99,7 +167,9 @@ async def run_demo(*, seconds: float | None = None, port: int = 8470) -> None:
     url = f"http://127.0.0.1:{daemon.http_port}"
     click.echo("sentinel demo: four bundled feeds (RSS, JSON Feed, Weibo, a GBK government site) on "
                f"{feeds.base}\n  metrics  {url}/metrics\n  health   {url}/healthz\n  API      {url}/api/docs\n"
-               f"  database {workdir / 'demo.db'}\nNew items as they are collected (Ctrl-C to stop):")
+               f"  database {workdir / 'demo.db'}\n  alerts   {workdir / 'alerts.txt'} (their full text)\nDemo time runs {SPEED:g}× faster: a 5-hour deadline passes in "
+               f"{5 * 3600 / SPEED:g} seconds.\nNew items, incidents, deadlines and alerts as they happen "
+               "(Ctrl-C to stop):")
     try:
         if seconds is None:
             await task
@@ -111,4 +181,5 @@ async def run_demo(*, seconds: float | None = None, port: int = 8470) -> None:
         daemon.request_stop()
         await task
         feeds.stop()
+        alerts.close()
         click.echo("sentinel demo: stopped.")

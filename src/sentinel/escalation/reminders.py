@@ -40,6 +40,8 @@ __all__ = [
     "due_actions",
     "escalation_due",
     "escalation_key",
+    "next_escalation_moment",
+    "next_obligation_moment",
     "format_time_left",
     "reescalation_key",
     "reminder_key",
@@ -234,3 +236,51 @@ def _span(span: timedelta) -> str:
     if hours:
         return f"{hours}小时{minutes:02d}分" if minutes else f"{hours}小时"
     return f"{minutes}分"
+
+
+def next_obligation_moment(obligation: Obligation, *, policy: Policy, already_sent: Collection[str]) -> datetime | None:
+    """The earliest moment at which :func:`due_actions` can return something for ``obligation``, given
+    the keys already handled: the engine indexes open obligations by it. None once the breach is sent."""
+    if breach_key(obligation.id) in already_sent:
+        return None
+    due, opened = _utc(obligation.due_at), _utc(obligation.opened_at)
+    reminders = [(at, reminder_key(obligation.id, offset))
+                 for offset, at in reminder_moments(obligation.kind, due, policy, opened_at=opened)]
+    latest_sent = max((at for at, key in reminders if key in already_sent), default=None)
+    pending = [at for at, key in reminders if key not in already_sent and (latest_sent is None or at > latest_sent)]
+    return min([*pending, max(due, opened)])
+
+
+def next_escalation_moment(
+    *,
+    incident_id: int | str,
+    grade: Grade | str | None,
+    opened_at: datetime,
+    acknowledged_at: datetime | None,
+    responded_at: datetime | None,
+    breached_at: datetime | None,
+    policy: Policy,
+    already_sent: Collection[str],
+) -> datetime | None:
+    """The earliest moment at which :func:`escalation_due` can return something, or None when no step
+    or re-escalation can fall due any more (every role told, or answered with nothing left to say)."""
+    opened = _utc(opened_at)
+    chain = policy.chain(grade)
+    answered = responded_at is not None
+    moments: list[datetime] = []
+    for step in chain.steps:
+        if escalation_key(incident_id, step.role) in already_sent:
+            continue
+        if step.after is not None and acknowledged_at is None and not answered:
+            moments.append(opened + step.after)
+        if step.on_breach and breached_at is not None:
+            moments.append(_utc(breached_at))
+    if acknowledged_at is not None and not answered:
+        first = _utc(acknowledged_at) + chain.reescalate_after
+        prefix = reescalation_key(incident_id, 0)[:-1]
+        done = max((int(key[len(prefix):]) for key in already_sent if key.startswith(prefix)), default=0)
+        if done == 0:
+            moments.append(first)
+        elif chain.reescalate_every is not None:
+            moments.append(first + done * chain.reescalate_every)
+    return min(moments, default=None)

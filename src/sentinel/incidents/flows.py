@@ -9,6 +9,7 @@ rebuilt again, so memory never runs ahead of the database.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,11 +20,24 @@ from sqlmodel import Session, col
 
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
+from sentinel.escalation.clocks import Rules, record_response, sync_clocks, working_day_obligation
+from sentinel.escalation.obligations import ObligationKind, policy_interpretation_for
+from sentinel.escalation.workdays import WorkdayCalendarError
 from sentinel.incidents.cluster import ClusterConfig, Clusterer, ClusterItem
 from sentinel.incidents.grade import GradeChange, decide, severity
 from sentinel.incidents.heat import HeatItem, HeatTracker, HeatWeights
+from sentinel.notify.roster import Roster
 from sentinel.settings import Authority, Settings
-from sentinel.store.models import HeatSample, Incident, IncidentState, Item, ItemAnalysis, TimelineEvent
+from sentinel.store.models import (
+    HeatSample,
+    Incident,
+    IncidentKind,
+    IncidentState,
+    Item,
+    ItemAnalysis,
+    Response,
+    TimelineEvent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +87,8 @@ class IncidentStage:
         self.sources = {source.id: source for source in settings.sources}
         self.clusterer = Clusterer(self.cluster_config)
         self.memory: dict[int, _Memory] = {}
+        self.rules = Rules(settings.policy, Roster(settings.roster, settings.zone), settings.zone)
+        self.policy_rules = {rule.id for rule in settings.watch if rule.policy_documents}
 
     # ----------------------------------------------------------------------------------- start-up
 
@@ -113,6 +129,7 @@ class IncidentStage:
     def _process(self, item_ids: Sequence[int], now: datetime) -> StageReport:
         report = StageReport()
         touched: dict[int, Incident] = {}
+        official: list[tuple[Incident, Item]] = []  # official sources' items: evidence of a release
         before: dict[int, _Evidence] = {}  # each incident's evidence before this batch
         with Session(self.engine) as session:
             done = set(session.scalars(
@@ -130,6 +147,10 @@ class IncidentStage:
                 if not analysis.relevant:
                     continue
                 report.relevant += 1
+                if self._is_policy_document(item, analysis):
+                    row.incident_id = self._policy_document(session, item, analysis, now)
+                    report.opened.append(row.incident_id)
+                    continue
                 cluster_item = self._cluster_item(item, row)
                 opened: list[Incident] = []
 
@@ -156,14 +177,83 @@ class IncidentStage:
                                             incident.category, incident.subtype)
                 self._join(session, incident, item, analysis, memory, now, first=bool(opened))
                 touched[key] = incident
+                if self._official(item):
+                    official.append((incident, item))
             for key, incident in touched.items():
+                previous = incident.grade
                 self._regrade(session, incident, self.memory[key], before[key], now)
+                sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules)
+            for incident, item in official:
+                self._official_evidence(session, incident, item, now)
                 session.add(HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
                                        negative_share=incident.negative_share))
             session.commit()
         report.updated = sorted(set(touched) - set(report.opened))
         self.clusterer.expire(now)
         return report
+
+    # -------------------------------------------------------------------- releases and documents
+
+    def _official(self, item: Item) -> bool:
+        source = self.sources.get(item.source_id)
+        return bool(source and source.official)
+
+    def _is_policy_document(self, item: Item, analysis: Analysis) -> bool:
+        return self._official(item) and any(m.rule_id in self.policy_rules for m in analysis.matches)
+
+    def _policy_document(self, session: Session, item: Item, analysis: Analysis, now: datetime) -> int:
+        """A policy document on an official channel: its interpretation (政策解读) is due within N
+        working days of its publication. A date beyond the working-day calendar is recorded as such
+        on the case's timeline (never guessed), and the batch goes on."""
+        department, source = self._department(analysis)
+        case = Incident(
+            title=item.title or item.text[:60], kind=IncidentKind.POLICY_DOCUMENT.value, department=department,
+            department_source=source, category=None, grade_reasons=[], facts={}, keywords=[], rules=[
+                m.rule_id for m in analysis.matches], regions=list(analysis.regions)[:20], emerged_at=item.published_at,
+            detected_at=now, last_item_at=item.published_at, updated_at=now, heat_components={}, item_count=1,
+            source_count=1, details={"item": item.external_id, "source": item.source_id, "url": item.url},
+        )
+        session.add(case)
+        session.flush()
+        session.add(TimelineEvent(incident_id=_id(case), at=now, kind="detected", reason="policy document",
+                                  data={"item": item.external_id, "source": item.source_id,
+                                        "first_published_at": item.published_at.isoformat()}))
+        try:
+            planned = policy_interpretation_for(item.published_at, policy=self.rules.policy, zone=self.rules.zone)
+        except WorkdayCalendarError as exc:
+            log.error("policy document %s: %s", item.external_id, exc)
+            session.add(TimelineEvent(incident_id=_id(case), at=now, kind="calendar_error", reason=str(exc), data={}))
+            return _id(case)
+        working_day_obligation(session, case, planned, now=now, rules=self.rules, actor="sentinel")
+        return _id(case)
+
+    def _official_evidence(self, session: Session, incident: Incident, item: Item, now: datetime) -> None:
+        """An official source's item in an open incident: candidate evidence of the authoritative
+        release (and of the press conference when it reports one held), to be confirmed by the duty
+        officer, or counted at once when the policy says so."""
+        if incident.state != IncidentState.OPEN.value:
+            return
+        kind = ObligationKind.PRESS_CONFERENCE if _reports_press_conference(f"{item.title}\n{item.text}") \
+            else ObligationKind.AUTHORITATIVE_INFO
+        rules = self.rules.for_incident(incident)
+        count = rules.policy.official_evidence == "count"
+        source = self.sources.get(item.source_id)
+        response = Response(
+            incident_id=_id(incident), kind=kind.value, state="recorded" if count else "candidate",
+            at=item.published_at, url=item.url, channel=source.id if source else item.source_id,
+            content=(item.title or item.text)[:500], unit=incident.department, recorded_by="sentinel",
+            recorded_at=now, item_id=item.id)
+        session.add(response)
+        session.flush()
+        session.add(TimelineEvent(
+            incident_id=_id(incident), at=now, kind="evidence_recorded" if count else "evidence_candidate",
+            reason=f"官方渠道发布 / published by official source {item.source_id}",
+            data={"response": response.id, "kind": kind.value, "item": item.external_id, "source": item.source_id,
+                  "at": item.published_at.isoformat(), "url": item.url}))
+        if count:
+            record_response(session, incident, response, now=now, rules=self.rules, actor="sentinel")
+        else:
+            incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
 
     # ---------------------------------------------------------------------------------- internals
 
@@ -174,6 +264,7 @@ class IncidentStage:
             category=analysis.category.code, subtype=analysis.category.subtype, grade=None, grade_reasons=[],
             facts={}, keywords=[], rules=[], regions=[], emerged_at=item.published_at, detected_at=now,
             last_item_at=item.published_at, updated_at=now, heat_components={},
+            next_escalation_at=now,  # the engine announces it at its next tick
         )
         session.add(incident)
         session.flush()
@@ -281,6 +372,19 @@ class IncidentStage:
             content_hash=item.content_hash, rule_ids=tuple(r["rule"] for r in analysis.rules),
             region_words=tuple(analysis.regions),
         )
+
+
+_HELD = re.compile(r"(召开|举行|举办)了?[^。；;]{0,30}(新闻)?发布会|(新闻)?发布会(上|现场|中)|在[^。]{0,20}(新闻)?发布会")
+_FUTURE = re.compile(r"将于|将在|将召开|将举行|拟于|计划于|预计于|择期")
+
+
+def _reports_press_conference(text: str) -> bool:
+    """Whether an item reports a press conference held (``召开新闻发布会``, ``在发布会上``), not one
+    announced for later (``将于15时召开发布会``)."""
+    for sentence in re.split(r"[。！？!?\n]", text):
+        if _HELD.search(sentence) and not _FUTURE.search(sentence):
+            return True
+    return False
 
 
 def _id(row: Incident | Item) -> int:

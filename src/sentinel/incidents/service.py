@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, case, select
 from sqlmodel import Session, col
 
-from sentinel.analyse.grading import Grade
 from sentinel.errors import NotFoundError
-from sentinel.store.models import Incident, IncidentState, Item, ItemAnalysis, TimelineEvent
+from sentinel.store.models import (
+    Incident,
+    IncidentState,
+    Item,
+    ItemAnalysis,
+    Obligation,
+    OutboxMessage,
+    Response,
+    TimelineEvent,
+)
 
 _URGENCY = case({"I": 4, "II": 3, "III": 2, "IV": 1}, value=col(Incident.grade), else_=0)
 
@@ -30,6 +38,9 @@ class IncidentDetail:
     incident: Incident
     items: list[tuple[Item, ItemAnalysis]]
     timeline: list[TimelineEvent]
+    obligations: list[Obligation] = field(default_factory=list)
+    responses: list[Response] = field(default_factory=list)
+    notifications: list[OutboxMessage] = field(default_factory=list)
 
 
 def get_incident(engine: Engine, incident_id: int) -> IncidentDetail:
@@ -49,7 +60,28 @@ def get_incident(engine: Engine, incident_id: int) -> IncidentDetail:
         timeline = list(session.scalars(
             select(TimelineEvent).where(col(TimelineEvent.incident_id) == incident_id).order_by(col(TimelineEvent.at), col(TimelineEvent.id))
         ).all())
-        return IncidentDetail(incident, items, timeline)
+        obligations = list(session.scalars(
+            select(Obligation).where(col(Obligation.incident_id) == incident_id).order_by(col(Obligation.id))).all())
+        responses = list(session.scalars(
+            select(Response).where(col(Response.incident_id) == incident_id).order_by(col(Response.at))).all())
+        notifications = list(session.scalars(
+            select(OutboxMessage).where(col(OutboxMessage.incident_id) == incident_id)
+            .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))).all())
+        return IncidentDetail(incident, items, timeline, obligations, responses, notifications)
+
+
+def list_requests(engine: Engine, *, state: str | None = IncidentState.OPEN.value
+                  ) -> list[tuple[Incident, Obligation | None]]:
+    """Disclosure requests with their reply deadline, the soonest first."""
+    with Session(engine) as session:
+        query = (select(Incident, Obligation)
+                 .outerjoin(Obligation, (col(Obligation.incident_id) == col(Incident.id))
+                            & (col(Obligation.kind) == "disclosure_reply"))
+                 .where(col(Incident.kind) == "disclosure_request")
+                 .order_by(col(Obligation.due_at), col(Incident.id)))
+        if state is not None:
+            query = query.where(col(Incident.state) == state)
+        return [(incident, obligation) for incident, obligation in session.execute(query).all()]
 
 
 def unanalysed_item_ids(engine: Engine, *, limit: int = 500) -> list[int]:
@@ -59,27 +91,6 @@ def unanalysed_item_ids(engine: Engine, *, limit: int = 500) -> list[int]:
             select(col(Item.id)).outerjoin(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
             .where(col(ItemAnalysis.item_id).is_(None)).order_by(col(Item.id)).limit(limit)
         ).all() if i is not None]
-
-
-def set_grade(engine: Engine, incident_id: int, *, grade: str, reason: str, by: str, now: datetime) -> Incident:
-    """A person grades an incident; it stands until a person changes it or the facts demand more."""
-    chosen = Grade(grade)
-    if not reason.strip():
-        raise ValueError("a grade change needs a reason")
-    with Session(engine) as session:
-        incident = session.get(Incident, incident_id)
-        if incident is None:
-            raise NotFoundError(f"no incident {incident_id}")
-        previous = incident.grade
-        incident.grade = chosen.value
-        incident.grade_source = "manual"
-        incident.grade_reasons = [f"{by}: {reason}"]
-        incident.updated_at = now
-        session.add(TimelineEvent(incident_id=incident_id, at=now, kind="grade_changed", actor=by, reason=reason,
-                                  data={"from": previous, "to": chosen.value, "source": "manual"}))
-        session.commit()
-        session.refresh(incident)
-        return incident
 
 
 def incident_json(incident: Incident, *, zone: Any = None) -> dict[str, Any]:
@@ -92,7 +103,41 @@ def incident_json(incident: Incident, *, zone: Any = None) -> dict[str, Any]:
         "detected_at": incident.detected_at.isoformat(), "last_item_at": incident.last_item_at.isoformat(),
         "item_count": incident.item_count, "source_count": incident.source_count, "heat": incident.heat,
         "heat_components": incident.heat_components, "negative_share": incident.negative_share,
+        "kind": incident.kind, "details": incident.details, "needs_response": incident.needs_response,
+        "clock_start": _iso(incident.clock_start), "acknowledged_at": _iso(incident.acknowledged_at),
+        "acknowledged_by": incident.acknowledged_by, "responded_at": _iso(incident.responded_at),
     }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def obligation_json(row: Obligation) -> dict[str, Any]:
+    """One obligation, with ``margin_seconds``: positive when met early, negative when late, None while open."""
+    margin = None
+    if row.met_at is not None:
+        margin = (row.due_at - row.met_at).total_seconds()
+    elif row.state == "breached":
+        margin = None  # missed, with no evidence yet: how late grows until a response is on record
+    return {"id": row.id, "kind": row.kind, "sequence": row.sequence, "state": row.state,
+            "started_at": row.started_at.isoformat(), "due_at": row.due_at.isoformat(), "met_at": _iso(row.met_at),
+            "breached_at": _iso(row.breached_at), "reason": row.reason, "margin_seconds": margin,
+            "evidence": row.evidence or None}
+
+
+def response_json(row: Response) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "state": row.state, "at": row.at.isoformat(), "url": row.url,
+            "channel": row.channel, "unit": row.unit, "reviewer": row.reviewer, "publisher": row.publisher,
+            "content": row.content, "recorded_by": row.recorded_by, "recorded_at": row.recorded_at.isoformat(),
+            "item_id": row.item_id}
+
+
+def notification_json(row: OutboxMessage) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "channel": row.channel, "recipients": row.recipients,
+            "created_at": row.created_at.isoformat(), "state": row.state, "attempts": row.attempts,
+            "delivered_at": _iso(row.delivered_at), "last_error": row.last_error, "obligation": row.obligation_id,
+            "title": row.message.get("title")}
 
 
 def detail_json(detail: IncidentDetail) -> dict[str, Any]:
@@ -103,6 +148,9 @@ def detail_json(detail: IncidentDetail) -> dict[str, Any]:
          "negative": analysis.negative, "facts": {k: v for k, v in analysis.facts.items() if v is not None}}
         for item, analysis in detail.items
     ]
+    out["obligations"] = [obligation_json(row) for row in detail.obligations]
+    out["responses"] = [response_json(row) for row in detail.responses]
+    out["notifications"] = [notification_json(row) for row in detail.notifications]
     out["timeline"] = [
         {"at": event.at.isoformat(), "kind": event.kind, "actor": event.actor, "reason": event.reason,
          "data": event.data}

@@ -150,6 +150,7 @@ class Incident(SQLModel, table=True):
     needs_response: bool = Field(default=False)  # marked by hand as needing a 48h response
     # the clocks: when they run from, and the policy and roster in force when the first one started
     clock_start: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    clocks_opened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # when sentinel started them
     policy_snapshot: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     roster_snapshot: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
@@ -238,6 +239,7 @@ class OutboxState(StrEnum):
     PENDING = "pending"  # to be sent at or after not_before
     DELIVERED = "delivered"
     FAILED = "failed"  # permanently: the service refused it, or attempts ran out
+    RECORDED = "recorded"  # written by a replay: recorded, never to be sent
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -24,6 +24,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("details", JSONType, nullable=False, server_default="{}"))
         batch.add_column(sa.Column("needs_response", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("clock_start", UTCDateTime))
+        batch.add_column(sa.Column("clocks_opened_at", UTCDateTime))
         batch.add_column(sa.Column("policy_snapshot", JSONType))
         batch.add_column(sa.Column("roster_snapshot", JSONType))
         batch.add_column(sa.Column("acknowledged_at", UTCDateTime))
@@ -123,5 +124,5 @@ def downgrade() -> None:
     op.drop_index("ix_incident_kind", "incident")
     with op.batch_alter_table("incident") as batch:
         for column in ("next_escalation_at", "first_breach_at", "responded_at", "acknowledged_by", "acknowledged_at",
-                       "roster_snapshot", "policy_snapshot", "clock_start", "needs_response", "details", "kind"):
+                       "roster_snapshot", "policy_snapshot", "clocks_opened_at", "clock_start", "needs_response", "details", "kind"):
             batch.drop_column(column)

@@ -1,0 +1,401 @@
+"""What people do to an incident: acknowledge, respond, grade, dismiss, close, assign, note, mark it
+as needing a response, confirm or reject evidence; and the disclosure requests they enter.
+
+Each action is one transaction: the change, what it does to the obligations, and the timeline entry
+with the person behind it. The command line, the JSON API and replay all call these functions, so
+the three cannot disagree. Errors are :class:`ActionError` (or :class:`~sentinel.errors.NotFoundError`)
+with a message a duty officer can act on; nothing is half-applied.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from sentinel.analyse.grading import Grade
+from sentinel.errors import NotFoundError, SentinelError
+from sentinel.escalation.clocks import (
+    Rules,
+    obligations_of,
+    record_response,
+    refresh_escalation,
+    refresh_obligation,
+    sent_keys,
+    sync_clocks,
+    waive_all,
+    working_day_obligation,
+)
+from sentinel.escalation.obligations import (
+    ObligationKind,
+    ObligationState,
+    ResponseTimeError,
+    disclosure_reply_for,
+    obligations_met_by,
+    validate_response_time,
+)
+from sentinel.escalation.workdays import WorkdayCalendarError
+from sentinel.store.models import Incident, IncidentKind, IncidentState, Response, TimelineEvent
+from sentinel.store.models import Obligation as ObligationRow
+
+__all__ = [
+    "RESPONSE_KINDS",
+    "ActionError",
+    "RespondResult",
+    "acknowledge",
+    "add_request",
+    "assign",
+    "close",
+    "confirm_evidence",
+    "dismiss",
+    "extend_request",
+    "mark_needs_response",
+    "note",
+    "reject_evidence",
+    "respond",
+    "set_grade",
+]
+
+#: What ``sentinel respond --kind`` accepts (a sustained release is recorded as authoritative_info).
+RESPONSE_KINDS = (
+    ObligationKind.AUTHORITATIVE_INFO, ObligationKind.PRESS_CONFERENCE, ObligationKind.RESPONSE,
+    ObligationKind.POLICY_INTERPRETATION, ObligationKind.DISCLOSURE_REPLY,
+)
+_NAME_MAX = 128
+
+
+class ActionError(SentinelError):
+    """An action that cannot be applied as asked (the message says why and what to do)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RespondResult:
+    response: Response
+    met: list[ObligationRow]  # met on time
+    late: list[ObligationRow]  # evidence after the due time: the breach stands
+
+
+def _person(value: str, what: str = "by") -> str:
+    name = " ".join((value or "").split())
+    if not name:
+        raise ActionError(f"--{what}: 需要填写操作人 / who did it must be given")
+    if len(name) > _NAME_MAX:
+        raise ActionError(f"--{what}: too long (at most {_NAME_MAX} characters)")
+    return name
+
+
+def _text(value: str | None, what: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ActionError(f"--{what}: 不能为空 / must not be empty")
+    return text
+
+
+def _incident(session: Session, incident_id: int, *, lock: bool = True) -> Incident:
+    query = select(Incident).where(col(Incident.id) == incident_id)
+    if lock:
+        query = query.with_for_update()
+    incident = session.scalars(query).first()
+    if incident is None:
+        raise NotFoundError(f"没有编号为 {incident_id} 的事件 / no incident {incident_id}")
+    return incident
+
+
+def _open(incident: Incident, doing: str) -> None:
+    if incident.state != IncidentState.OPEN.value:
+        raise ActionError(f"事件 {incident.id} 已{_STATE_ZH.get(incident.state, incident.state)}，不能{doing} / "
+                          f"incident {incident.id} is {incident.state}")
+
+
+_STATE_ZH = {"closed": "结束", "dismissed": "撤销"}
+
+
+def _event(session: Session, incident: Incident, kind: str, at: datetime, /, *, actor: str,
+           reason: str | None = None,
+           **data: Any) -> None:
+    assert incident.id is not None
+    session.add(TimelineEvent(incident_id=incident.id, at=at, kind=kind, actor=actor, reason=reason, data=data))
+
+
+def acknowledge(engine: Engine, rules: Rules, incident_id: int, *, by: str, now: datetime) -> Incident:
+    """签收: someone has the incident in hand. The first acknowledgment stops the chain's
+    unacknowledged steps and starts the re-escalation timer; later ones are recorded too."""
+    by = _person(by)
+    with Session(engine) as session:
+        incident = _incident(session, incident_id)
+        _open(incident, "签收")
+        first = incident.acknowledged_at is None
+        if first:
+            incident.acknowledged_at, incident.acknowledged_by = now, by
+        incident.updated_at = now
+        _event(session, incident, "acknowledged", now, actor=by, first=first)
+        refresh_escalation(incident, rules.for_incident(incident).policy, sent_keys(session, incident_ids=[incident_id]))
+        session.commit()
+        session.refresh(incident)
+        return incident
+
+
+def respond(
+    engine: Engine, rules: Rules, incident_id: int, *, kind: str, at: datetime, by: str, now: datetime,
+    url: str | None = None, channel: str | None = None, reviewer: str | None = None, publisher: str | None = None,
+    content: str | None = None, unit: str | None = None,
+) -> RespondResult:
+    """Record a release or reply (信息发布登记) and meet the obligations it answers."""
+    by = _person(by)
+    try:
+        chosen = ObligationKind(kind)
+    except ValueError:
+        raise ActionError(f"--kind: unknown kind {kind!r}; one of {', '.join(k.value for k in RESPONSE_KINDS)}") from None
+    if chosen not in RESPONSE_KINDS:
+        raise ActionError(f"--kind: record a {chosen.value} as authoritative_info")
+    if url is not None and not re.match(r"^https?://\S+$", url.strip()):
+        raise ActionError(f"--url: not an http(s) address: {url!r}")
+    with Session(engine) as session:
+        incident = _incident(session, incident_id)
+        if incident.state == IncidentState.DISMISSED.value:
+            raise ActionError(f"事件 {incident_id} 已撤销 / incident {incident_id} was dismissed")
+        try:
+            at = validate_response_time(at, emerged_at=incident.emerged_at, now=now)
+        except ResponseTimeError as exc:
+            raise ActionError(f"--at: {exc}") from None
+        rows = obligations_of(session, incident_id)
+        answers = obligations_met_by(chosen)
+        has = {ObligationKind(row.kind) for row in rows}
+        if not has & answers:
+            listed = ", ".join(sorted(k.value for k in has)) or "none"
+            raise ActionError(
+                f"--kind: 事件 {incident_id} 没有“{chosen.name_zh}”时限 / incident {incident_id} has no obligation "
+                f"that a {chosen.value} answers (its obligations: {listed})")
+        response = Response(incident_id=incident_id, kind=chosen.value, at=at, url=url, channel=channel,
+                            reviewer=reviewer, publisher=publisher, content=content, unit=unit or incident.department,
+                            recorded_by=by, recorded_at=now)
+        session.add(response)
+        session.flush()
+        _event(session, incident, "response_recorded", now, actor=by, response=response.id, kind=chosen.value,
+               at=at.isoformat(), url=url, channel=channel, reviewer=reviewer, publisher=publisher)
+        touched = record_response(session, incident, response, now=now, rules=rules, actor=by)
+        incident.updated_at = now
+        session.commit()
+        for row in touched:
+            session.refresh(row)
+        session.refresh(response)
+        met = [row for row in touched if row.state == ObligationState.MET.value]
+        return RespondResult(response, met, [row for row in touched if row not in met])
+
+
+def set_grade(engine: Engine, rules: Rules, incident_id: int, *, grade: str, reason: str, by: str,
+              now: datetime) -> Incident:
+    """A person grades an incident; it stands until a person changes it or the facts demand more.
+    Raising it to I/II starts the 5h/24h clocks; lowering it waives them with the reason."""
+    by = _person(by)
+    try:
+        chosen = Grade(grade)
+    except ValueError:
+        raise ActionError(f"--grade: expected I, II, III or IV, got {grade!r}") from None
+    reason = _text(reason, "reason")
+    with Session(engine) as session:
+        incident = _incident(session, incident_id)
+        _open(incident, "定级")
+        previous = incident.grade
+        incident.grade = chosen.value
+        incident.grade_source = "manual"
+        incident.grade_reasons = [f"{by}: {reason}"]
+        incident.updated_at = now
+        _event(session, incident, "grade_changed", now, actor=by, reason=reason,
+               **{"from": previous, "to": chosen.value, "source": "manual"})
+        sync_clocks(session, incident, previous_grade=previous, now=now, rules=rules, actor=by)
+        session.commit()
+        session.refresh(incident)
+        return incident
+
+
+def mark_needs_response(engine: Engine, rules: Rules, incident_id: int, *, reason: str, by: str,
+                        now: datetime) -> Incident:
+    """Mark a grade III/IV incident as needing a response (国办发〔2016〕61号): the 48h clock starts."""
+    by, reason = _person(by), _text(reason, "reason")
+    with Session(engine) as session:
+        incident = _incident(session, incident_id)
+        _open(incident, "标记")
+        if incident.needs_response:
+            raise ActionError(f"incident {incident_id} is already marked as needing a response")
+        incident.needs_response = True
+        incident.updated_at = now
+        _event(session, incident, "marked_needs_response", now, actor=by, reason=reason)
+        sync_clocks(session, incident, previous_grade=incident.grade, now=now, rules=rules, actor=by)
+        session.commit()
+        session.refresh(incident)
+        return incident
+
+
+def dismiss(engine: Engine, rules: Rules, incident_id: int, *, reason: str, by: str, now: datetime) -> Incident:
+    """Not an incident after all (误报, not ours): every open obligation is waived with the reason."""
+    by, reason = _person(by), _text(reason, "reason")
+    with Session(engine) as session:
+        incident = _incident(session, incident_id)
+        _open(incident, "撤销")
+        incident.state = IncidentState.DISMISSED.value
+        incident.updated_at = now
+        waive_all(session, incident, reason=f"事件撤销：{reason} / dismissed: {reason}", now=now, actor=by)
+        incident.next_escalation_at = None
+        _event(session, incident, "dismissed", now, actor=by, reason=reason)
+        session.commit()
+        session.refresh(incident)
+        return incident
+
+
+def close(engine: Engine, rules: Rules, incident_id: int, *, reason: str, by: str, now: datetime) -> Incident:
+    """处置完毕: sustained release ends; an obligation still open stays open (closing never hides a
+    deadline being missed) and the engine keeps its clock."""
+    by, reason = _person(by), _text(reason, "reason")
+    with Session(engine) as session:
+        incident = _incident(session, incident_id)
+        _open(incident, "结束")
+        incident.state = IncidentState.CLOSED.value
+        incident.updated_at = now
+        waive_all(session, incident, reason=f"事件已结束，持续发布终止 / closed: {reason}", now=now, actor=by,
+                  kinds=[ObligationKind.SUSTAINED_RELEASE])
+        incident.next_escalation_at = None
+        _event(session, incident, "closed", now, actor=by, reason=reason)
+        session.commit()
+        session.refresh(incident)
+        return incident
+
+
+def assign(engine: Engine, rules: Rules, incident_id: int, *, department: str, by: str, now: datetime) -> Incident:
+    """Hand the incident to a department (第一责任主体); its contacts hear the next alerts."""
+    by, department = _person(by), _person(department, "department")
+    with Session(engine) as session:
+        incident = _incident(session, incident_id)
+        _open(incident, "转办")
+        previous = incident.department
+        incident.department, incident.department_source = department, "manual"
+        incident.updated_at = now
+        _event(session, incident, "department_assigned", now, actor=by, reason=f"from {previous or '-'}",
+               department=department, previous=previous)
+        session.commit()
+        session.refresh(incident)
+        return incident
+
+
+def note(engine: Engine, incident_id: int, *, text: str, by: str, now: datetime) -> TimelineEvent:
+    """A note on the timeline (a leader's instruction, a call made)."""
+    by, text = _person(by), _text(text, "text")
+    if len(text) > 4000:
+        raise ActionError("a note is at most 4,000 characters")
+    with Session(engine) as session:
+        incident = _incident(session, incident_id, lock=False)
+        event = TimelineEvent(incident_id=incident_id, at=now, kind="note", actor=by, reason=text, data={})
+        session.add(event)
+        incident.updated_at = now
+        session.commit()
+        session.refresh(event)
+        return event
+
+
+def _candidate(session: Session, response_id: int) -> tuple[Response, Incident]:
+    response = session.scalars(select(Response).where(col(Response.id) == response_id).with_for_update()).first()
+    if response is None:
+        raise NotFoundError(f"没有编号为 {response_id} 的待确认证据 / no evidence {response_id}")
+    if response.state != "candidate":
+        raise ActionError(f"evidence {response_id} is already {response.state}")
+    return response, _incident(session, response.incident_id)
+
+
+def confirm_evidence(engine: Engine, rules: Rules, response_id: int, *, by: str, now: datetime,
+                     kind: str | None = None) -> RespondResult:
+    """The duty officer confirms an official source's item as the release it appears to be."""
+    by = _person(by)
+    with Session(engine) as session:
+        response, incident = _candidate(session, response_id)
+        if kind is not None:
+            chosen = ObligationKind(kind)
+            if chosen not in RESPONSE_KINDS:
+                raise ActionError(f"--kind: {kind} cannot be confirmed as evidence")
+            response.kind = chosen.value
+        response.state = "recorded"
+        response.recorded_by, response.recorded_at = by, now
+        _event(session, incident, "evidence_confirmed", now, actor=by, response=response.id, kind=response.kind,
+               at=response.at.isoformat(), url=response.url)
+        touched = record_response(session, incident, response, now=now, rules=rules, actor=by)
+        session.commit()
+        for row in touched:
+            session.refresh(row)
+        session.refresh(response)
+        met = [row for row in touched if row.state == ObligationState.MET.value]
+        return RespondResult(response, met, [row for row in touched if row not in met])
+
+
+def reject_evidence(engine: Engine, response_id: int, *, reason: str, by: str, now: datetime) -> Response:
+    by, reason = _person(by), _text(reason, "reason")
+    with Session(engine) as session:
+        response, incident = _candidate(session, response_id)
+        response.state = "rejected"
+        _event(session, incident, "evidence_rejected", now, actor=by, reason=reason, response=response.id)
+        session.commit()
+        session.refresh(response)
+        return response
+
+
+def add_request(
+    engine: Engine, rules: Rules, *, subject: str, received_at: datetime, by: str, now: datetime,
+    requester: str | None = None, department: str | None = None, reference: str | None = None,
+) -> Incident:
+    """依申请公开: a disclosure request, answered within 20 working days of receipt (第三十三条)."""
+    by, subject = _person(by), _text(subject, "subject")
+    if received_at > now:
+        raise ActionError("--received: 收到时间晚于当前时间 / the receipt time is in the future")
+    try:
+        planned = disclosure_reply_for(received_at, policy=rules.policy, zone=rules.zone)
+    except WorkdayCalendarError as exc:
+        raise ActionError(str(exc)) from None
+    with Session(engine) as session:
+        incident = Incident(
+            title=subject, kind=IncidentKind.DISCLOSURE_REQUEST.value, department=department,
+            department_source="manual" if department else None, grade_reasons=[], facts={}, keywords=[], rules=[],
+            regions=[], emerged_at=received_at, detected_at=now, last_item_at=received_at, updated_at=now,
+            heat_components={}, details={"requester": requester, "reference": reference, "extended": False},
+        )
+        session.add(incident)
+        session.flush()
+        _event(session, incident, "request_received", now, actor=by, received_at=received_at.isoformat(),
+               requester=requester, reference=reference)
+        working_day_obligation(session, incident, planned, now=now, rules=rules, actor=by)
+        session.commit()
+        session.refresh(incident)
+        return incident
+
+
+def extend_request(engine: Engine, rules: Rules, incident_id: int, *, reason: str, by: str,
+                   now: datetime) -> ObligationRow:
+    """Extend a disclosure request's deadline once, by the policy's extension (第三十三条: with the
+    approval of the office's head, which ``reason`` should record)."""
+    by, reason = _person(by), _text(reason, "reason")
+    with Session(engine) as session:
+        incident = _incident(session, incident_id)
+        if incident.kind != IncidentKind.DISCLOSURE_REQUEST.value:
+            raise ActionError(f"{incident_id} is not a disclosure request")
+        if incident.details.get("extended"):
+            raise ActionError(f"request {incident_id} was already extended once; the regulation allows one extension")
+        row = next((r for r in obligations_of(session, incident_id)
+                    if r.kind == ObligationKind.DISCLOSURE_REPLY.value and r.state == ObligationState.OPEN.value), None)
+        if row is None:
+            raise ActionError(f"request {incident_id} has no open reply deadline to extend")
+        in_force = rules.for_incident(incident)
+        try:
+            planned = disclosure_reply_for(incident.emerged_at, policy=in_force.policy, zone=rules.zone, extended=True)
+        except WorkdayCalendarError as exc:
+            raise ActionError(str(exc)) from None
+        previous = row.due_at
+        row.due_at = planned.due_at
+        refresh_obligation(row, in_force.policy, sent_keys(session, obligation_ids=[row.id or 0]))
+        incident.details = {**incident.details, "extended": True}
+        incident.updated_at = now
+        _event(session, incident, "deadline_extended", now, actor=by, reason=reason, obligation=row.id,
+               previous_due_at=previous.isoformat(), due_at=row.due_at.isoformat())
+        session.commit()
+        session.refresh(row)
+        return row

@@ -1,0 +1,336 @@
+"""Obligations in the store: starting, waiving and meeting them inside the caller's transaction.
+
+Every function here takes an open :class:`~sqlmodel.Session` and leaves the commit to its caller,
+so that an obligation's change, its timeline entry and whatever else made it happen (a regrade, a
+recorded response) are one transaction. The rules themselves are pure and live in
+:mod:`~sentinel.escalation.obligations`; this module applies them to rows.
+
+The policy and roster an incident runs under are snapshotted into it when its first clock starts
+(:func:`sync_clocks`) and read back from there ever after (:meth:`Rules.for_incident`), so that a
+configuration change never moves the deadlines of an incident already running, and the record shows
+who was supposed to be told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from sentinel.analyse.grading import Grade
+from sentinel.escalation.obligations import (
+    MAJOR_GRADES,
+    Obligation,
+    ObligationError,
+    ObligationKind,
+    ObligationState,
+    PlannedObligation,
+    clock_start_for,
+    next_sustained_release,
+    obligations_met_by,
+    on_regrade,
+    response_needed,
+)
+from sentinel.escalation.policy import Policy
+from sentinel.escalation.reminders import next_escalation_moment, next_obligation_moment
+from sentinel.notify.roster import Roster
+from sentinel.store.models import EngineAction, Incident, IncidentKind, IncidentState, Response, TimelineEvent
+from sentinel.store.models import Obligation as ObligationRow
+
+__all__ = [
+    "RELEASE_KINDS",
+    "Rules",
+    "open_obligation",
+    "record_response",
+    "refresh_escalation",
+    "refresh_obligation",
+    "sent_keys",
+    "sync_clocks",
+    "view",
+    "waive",
+]
+
+#: Responses that are releases of authoritative information: each restarts the sustained-release clock.
+RELEASE_KINDS = frozenset({ObligationKind.AUTHORITATIVE_INFO, ObligationKind.PRESS_CONFERENCE,
+                           ObligationKind.SUSTAINED_RELEASE})
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The policy and roster in force (from the configuration), and the zone for local times."""
+
+    policy: Policy
+    roster: Roster
+    zone: ZoneInfo
+
+    def for_incident(self, incident: Incident) -> Rules:
+        """The rules an incident runs under: its snapshots once its clocks started, else these."""
+        if incident.policy_snapshot is None:
+            return self
+        policy = Policy.from_snapshot(incident.policy_snapshot)
+        roster = Roster.from_snapshot(incident.roster_snapshot, self.zone) if incident.roster_snapshot else self.roster
+        return Rules(policy, roster, self.zone)
+
+
+def _id(row: Incident | ObligationRow | Response) -> int:
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
+
+
+def view(row: ObligationRow) -> Obligation:
+    """The engine's view of a stored obligation."""
+    return Obligation(id=_id(row), kind=ObligationKind(row.kind), due_at=row.due_at, started_at=row.started_at,
+                      opened_at=row.opened_at, sequence=row.sequence)
+
+
+def sent_keys(session: Session, *, obligation_ids: Collection[int] = (), incident_ids: Collection[int] = ()
+              ) -> set[str]:
+    """The idempotency keys already handled for these obligations and incidents."""
+    keys: set[str] = set()
+    if obligation_ids:
+        keys.update(session.scalars(select(col(EngineAction.key)).where(
+            col(EngineAction.obligation_id).in_(list(obligation_ids)))).all())
+    if incident_ids:
+        keys.update(session.scalars(select(col(EngineAction.key)).where(
+            col(EngineAction.incident_id).in_(list(incident_ids)), col(EngineAction.obligation_id).is_(None))).all())
+    return keys
+
+
+def refresh_obligation(row: ObligationRow, policy: Policy, already_sent: Collection[str]) -> None:
+    """Index an obligation by the next moment the engine has something to do for it."""
+    if row.state != ObligationState.OPEN.value:
+        row.next_action_at = None
+        return
+    row.next_action_at = next_obligation_moment(view(row), policy=policy, already_sent=already_sent)
+
+
+def refresh_escalation(incident: Incident, policy: Policy, already_sent: Collection[str]) -> None:
+    """Index an incident by the next moment an alert may fall due for it (the engine's tick reads it).
+
+    Every open incident is first announced (its ``incident:{id}:new`` key); one whose clocks run then
+    climbs its grade's escalation chain, counted from when they started.
+    """
+    incident_id = _id(incident)
+    if incident.state != IncidentState.OPEN.value:
+        incident.next_escalation_at = None
+        return
+    if f"incident:{incident_id}:new" not in already_sent:
+        incident.next_escalation_at = incident.detected_at
+        return
+    if incident.clocks_opened_at is None:
+        incident.next_escalation_at = None
+        return
+    incident.next_escalation_at = next_escalation_moment(
+        incident_id=incident_id, grade=incident.grade, opened_at=incident.clocks_opened_at,
+        acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at,
+        breached_at=incident.first_breach_at, policy=policy, already_sent=already_sent)
+
+
+def obligations_of(session: Session, incident_id: int) -> list[ObligationRow]:
+    return list(session.scalars(select(ObligationRow).where(col(ObligationRow.incident_id) == incident_id)
+                                .order_by(col(ObligationRow.id))).all())
+
+
+def _event(session: Session, incident: Incident, kind: str, at: datetime, /, *, actor: str = "sentinel",
+           reason: str | None = None, **data: Any) -> None:
+    session.add(TimelineEvent(incident_id=_id(incident), at=at, kind=kind, actor=actor, reason=reason, data=data))
+
+
+def _snapshot(incident: Incident, rules: Rules, now: datetime) -> None:
+    if incident.policy_snapshot is None:
+        incident.policy_snapshot = rules.policy.snapshot()
+        incident.roster_snapshot = rules.roster.snapshot()
+    if incident.clocks_opened_at is None:
+        incident.clocks_opened_at = now
+
+
+def open_obligation(session: Session, incident: Incident, planned: PlannedObligation, *, now: datetime,
+                    rules: Rules, existing: Sequence[ObligationRow] = (), actor: str = "sentinel",
+                    reason: str | None = None) -> ObligationRow:
+    """Start ``planned`` for ``incident`` (reopening a waived row of the same kind and sequence, so
+    its keys, and the reminders already sent under them, carry over) and write the timeline entry."""
+    _snapshot(incident, rules, now)
+    rules = rules.for_incident(incident)
+    row = next((r for r in existing if r.kind == planned.kind.value and r.sequence == planned.sequence), None)
+    if row is not None and row.state != ObligationState.WAIVED.value:
+        raise ObligationError(f"obligation {planned.kind.value} #{planned.sequence} already exists")
+    if row is None:
+        row = ObligationRow(incident_id=_id(incident), kind=planned.kind.value, sequence=planned.sequence,
+                            started_at=planned.started_at, opened_at=now, due_at=planned.due_at, evidence={})
+        session.add(row)
+    else:
+        row.state, row.reason, row.closed_at = ObligationState.OPEN.value, None, None
+        row.started_at, row.due_at, row.opened_at = planned.started_at, planned.due_at, now
+    session.flush()
+    refresh_obligation(row, rules.policy, sent_keys(session, obligation_ids=[_id(row)]))
+    _event(session, incident, "obligation_started", now, actor=actor, reason=reason,
+           obligation=_id(row), kind=planned.kind.value, sequence=planned.sequence,
+           started_at=planned.started_at.isoformat(), due_at=planned.due_at.isoformat(),
+           past_due=planned.due_at <= now)
+    return row
+
+
+def waive(session: Session, incident: Incident, row: ObligationRow, *, reason: str, now: datetime,
+          actor: str = "sentinel") -> None:
+    row.state, row.reason, row.closed_at, row.next_action_at = ObligationState.WAIVED.value, reason, now, None
+    _event(session, incident, "obligation_waived", now, actor=actor, reason=reason, obligation=_id(row),
+           kind=row.kind, sequence=row.sequence, due_at=row.due_at.isoformat())
+
+
+def sync_clocks(session: Session, incident: Incident, *, previous_grade: str | None, now: datetime, rules: Rules,
+                actor: str = "sentinel") -> list[ObligationRow]:
+    """Start and waive the grade-driven obligations after ``incident``'s grade, heat or marking changed.
+
+    A regrade into I/II starts the 5h/24h clocks from the incident's clock start (see
+    :func:`~sentinel.escalation.obligations.on_regrade`); a regrade out of it waives them with the
+    reason; a grade III/IV incident that needs a response gets the 48h clock. Returns the rows started.
+    """
+    if incident.kind != IncidentKind.INCIDENT.value or incident.state != IncidentState.OPEN.value:
+        return []
+    in_force = rules.for_incident(incident)
+    rows = obligations_of(session, _id(incident))
+    open_rows = [row for row in rows if row.state == ObligationState.OPEN.value]
+    done = {ObligationKind(row.kind) for row in rows
+            if row.state in (ObligationState.MET.value, ObligationState.BREACHED.value)}
+    needs = response_needed(incident.grade, negative_share=incident.negative_share, heat=incident.heat,
+                            marked=incident.needs_response, policy=in_force.policy)
+    start = incident.clock_start or clock_start_for(emerged_at=incident.emerged_at,
+                                                    detected_at=incident.detected_at, policy=in_force.policy)
+    by_view = {_id(row): row for row in open_rows}
+    outcome = on_regrade(previous_grade, incident.grade, [view(row) for row in open_rows], clock_start=start,
+                         now=now, policy=in_force.policy, needs_response=needs, met=done)
+    for obligation, why in outcome.waive:
+        waive(session, incident, by_view[int(obligation.id)], reason=why, now=now, actor=actor)
+    started = []
+    for planned in outcome.start:
+        if incident.clock_start is None:
+            incident.clock_start = start
+        reason: str | None = None
+        if planned in outcome.past_due:
+            reason = (f"定级时已超过时限（时钟自{start.isoformat()}起算）/ already past due when the grade was set: "
+                      f"the clock runs from {start.isoformat()}")
+        started.append(open_obligation(session, incident, planned, now=now, rules=rules, existing=rows,
+                                       actor=actor, reason=reason))
+    if started:
+        _apply_recorded(session, incident, started, now=now)
+        refresh_escalation(incident, rules.for_incident(incident).policy, sent_keys(session, incident_ids=[_id(incident)]))
+    return started
+
+
+def record_response(session: Session, incident: Incident, response: Response, *, now: datetime, rules: Rules,
+                    actor: str) -> list[ObligationRow]:
+    """Apply a recorded response to ``incident``'s obligations; returns the rows it met (or late-met).
+
+    An open obligation whose kind the response meets (:func:`obligations_met_by`) and whose clock
+    had started by the response's time is met when the response came by its due time. A response
+    dated after the due time stays a breach and is kept as its evidence, with how late it was; the
+    engine still sends the breach notice if it had not yet. A breached obligation whose evidence,
+    entered late, is dated on time becomes met. A release of a grade I/II incident starts the next
+    sustained release (持续发布) from the latest release on record.
+    """
+    in_force = rules.for_incident(incident)
+    rows = obligations_of(session, _id(incident))
+    touched = _meet(session, incident, response, rows, now=now, actor=actor)
+    if incident.responded_at is None or response.at < incident.responded_at:
+        incident.responded_at = response.at
+    if ObligationKind(response.kind) in RELEASE_KINDS and incident.grade in {g.value for g in MAJOR_GRADES} \
+            and incident.state == IncidentState.OPEN.value:
+        _next_release(session, incident, rows, now=now, rules=rules)
+    refresh_escalation(incident, in_force.policy, sent_keys(session, incident_ids=[_id(incident)]))
+    return touched
+
+
+def _meet(session: Session, incident: Incident, response: Response, rows: Sequence[ObligationRow], *,
+          now: datetime, actor: str) -> list[ObligationRow]:
+    kinds = obligations_met_by(response.kind)
+    touched = []
+    for row in rows:
+        kind = ObligationKind(row.kind)
+        if kind not in kinds or response.at < row.started_at:
+            continue
+        if row.state in (ObligationState.WAIVED.value, ObligationState.MET.value):
+            continue
+        if row.met_at is not None and row.met_at <= response.at:
+            continue  # already has earlier (late) evidence
+        evidence = {"response": _id(response), "kind": response.kind, "at": response.at.isoformat(), "url": response.url,
+                    "channel": response.channel, "reviewer": response.reviewer, "publisher": response.publisher}
+        row.met_at, row.response_id, row.evidence = response.at, _id(response), evidence
+        margin = (row.due_at - response.at).total_seconds()
+        if response.at <= row.due_at:
+            was_breached = row.state == ObligationState.BREACHED.value
+            row.state, row.closed_at, row.next_action_at = ObligationState.MET.value, now, None
+            _event(session, incident, "obligation_met", now, actor=actor,
+                   reason="证据补录，时间在时限内 / evidence entered late but dated on time" if was_breached else None,
+                   obligation=_id(row), kind=row.kind, sequence=row.sequence, due_at=row.due_at.isoformat(),
+                   met_at=response.at.isoformat(), margin_seconds=margin, response=_id(response))
+        else:
+            # late: the breach stands (the engine raises it at its next tick if it has not yet)
+            _event(session, incident, "obligation_met_late", now, actor=actor, obligation=_id(row), kind=row.kind,
+                   sequence=row.sequence, due_at=row.due_at.isoformat(), met_at=response.at.isoformat(),
+                   margin_seconds=margin, response=_id(response))
+        touched.append(row)
+    return touched
+
+
+def _apply_recorded(session: Session, incident: Incident, started: Sequence[ObligationRow], *, now: datetime) -> None:
+    """Releases already on record meet clocks started after them (an official release that came
+    before the regrade to II still counts for the 5h clock it answers)."""
+    responses = session.scalars(select(Response).where(
+        col(Response.incident_id) == _id(incident), col(Response.state) == "recorded").order_by(col(Response.at))).all()
+    for response in responses:
+        _meet(session, incident, response, started, now=now, actor="sentinel")
+
+
+def _next_release(session: Session, incident: Incident, rows: list[ObligationRow], *, now: datetime,
+                  rules: Rules) -> None:
+    """Keep exactly one sustained release open, due ``every`` after the latest release on record."""
+    latest = session.scalars(
+        select(Response).where(col(Response.incident_id) == _id(incident), col(Response.state) == "recorded",
+                               col(Response.kind).in_([k.value for k in RELEASE_KINDS]))
+        .order_by(col(Response.at).desc()).limit(1)).first()
+    if latest is None:
+        return
+    sustained = [row for row in rows if row.kind == ObligationKind.SUSTAINED_RELEASE.value]
+    if any(row.state == ObligationState.OPEN.value for row in sustained):
+        return  # the one open is still running: a release after it started met it above
+    if any(row.started_at >= latest.at for row in sustained):
+        return  # already started from this release
+    policy = rules.for_incident(incident).policy
+    planned = next_sustained_release(latest.at, sequence=max((r.sequence for r in sustained), default=0) + 1,
+                                     policy=policy)
+    open_obligation(session, incident, planned, now=now, rules=rules, existing=rows)
+
+
+def waive_all(session: Session, incident: Incident, *, reason: str, now: datetime, actor: str,
+              kinds: Iterable[ObligationKind] | None = None) -> list[ObligationRow]:
+    """Waive every open obligation of ``incident`` (of ``kinds`` when given), with the reason."""
+    chosen = set(kinds) if kinds is not None else None
+    waived = []
+    for row in obligations_of(session, _id(incident)):
+        if row.state == ObligationState.OPEN.value and (chosen is None or ObligationKind(row.kind) in chosen):
+            waive(session, incident, row, reason=reason, now=now, actor=actor)
+            waived.append(row)
+    return waived
+
+
+def working_day_obligation(session: Session, incident: Incident, planned: PlannedObligation, *, now: datetime,
+                           rules: Rules, actor: str, reason: str | None = None) -> ObligationRow:
+    """Start a policy interpretation or disclosure reply: its clock is its document's or request's."""
+    if incident.clock_start is None:
+        incident.clock_start = planned.started_at
+    return open_obligation(session, incident, planned, now=now, rules=rules,
+                           existing=obligations_of(session, _id(incident)), actor=actor, reason=reason)
+
+
+def late_by(at: datetime, now: datetime) -> timedelta:
+    return max(now - at, timedelta(0))
+
+
+def grade_of(value: str | None) -> Grade | None:
+    return Grade(value) if value else None

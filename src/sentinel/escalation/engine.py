@@ -1,0 +1,452 @@
+"""The engine's tick: everything due at or before ``now``, handled once, in order.
+
+A tick reads the open obligations and the incidents whose indexed next moment
+(``obligation.next_action_at``, ``incident.next_escalation_at``) has come, asks the pure rules in
+:mod:`~sentinel.escalation.reminders` what is due, and for each action writes, in one transaction:
+the state change (a breach), the idempotency key (``engine_action``), the timeline entry and one
+outbox message per channel. A tick that dies half-way leaves nothing half-done; a tick repeated
+repeats nothing; a tick that comes late (after downtime) handles what fell due in the order it fell
+due, says by how much it is late, and sends one reminder for several whose moments all passed.
+
+Who hears what (the roster in force for the incident decides the people, their channels the route):
+
+================  ========================================================================
+alert             audience
+================  ========================================================================
+new_incident      the duty officer on shift and the department's contacts
+reminder, breach  the same
+escalation        the chain's role: section chiefs, then leaders (and leaders on a breach)
+reescalation      the chain's ``reescalate_to`` roles
+================  ========================================================================
+
+One process at a time runs the engine: on PostgreSQL several sentinel processes share the
+``lease`` row named ``engine`` and only its holder ticks (DESIGN §6).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from sentinel.analyse.grading import Grade
+from sentinel.configtypes import format_duration
+from sentinel.escalation.clocks import Rules, refresh_escalation, refresh_obligation, sent_keys, view
+from sentinel.escalation.obligations import ObligationKind, ObligationState
+from sentinel.escalation.policy import EscalationRole
+from sentinel.escalation.reminders import (
+    Action,
+    ActionKind,
+    due_actions,
+    escalation_due,
+    escalation_key,
+    format_time_left,
+)
+from sentinel.metrics import Metrics
+from sentinel.notify.compose import compose
+from sentinel.notify.outbox import message_to_json
+from sentinel.notify.roster import Recipient, routes
+from sentinel.store.models import (
+    EngineAction,
+    Incident,
+    IncidentState,
+    Lease,
+    OutboxMessage,
+    Response,
+    TimelineEvent,
+)
+from sentinel.store.models import Obligation as ObligationRow
+
+log = logging.getLogger(__name__)
+
+__all__ = ["EscalationEngine", "TickReport", "Notice", "new_incident_key"]
+
+_BATCH = 2000  # rows per query; a tick that finds more goes round again
+
+
+def new_incident_key(incident_id: int) -> str:
+    return f"incident:{incident_id}:new"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One alert the tick decided on (its outbox rows are one per channel)."""
+
+    key: str
+    kind: str  # new_incident, reminder, breach, escalation, reescalation
+    incident: int
+    at: datetime  # the moment it fell due
+    late_by: timedelta
+    obligation: int | None = None
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class TickReport:
+    now: datetime
+    notices: list[Notice] = field(default_factory=list)
+    breaches: list[int] = field(default_factory=list)
+    skipped: bool = False  # another process holds the engine
+
+
+@dataclass(slots=True)
+class _Pending:
+    """An action and what it is about, before it is applied."""
+
+    action: Action
+    incident: Incident
+    row: ObligationRow | None = None
+    kind: str = ""
+    response: Response | None = None
+
+
+class EscalationEngine:
+    def __init__(
+        self, engine: Engine, rules: Rules, channel_ids: Sequence[str], *, metrics: Metrics | None = None,
+        owner: str = "sentinel", lease: timedelta = timedelta(seconds=30), late_after: timedelta = timedelta(seconds=60),
+        link_base: str | None = None,
+    ) -> None:
+        if not channel_ids:
+            raise ValueError("the engine needs at least one channel to address its alerts to")
+        self.engine = engine
+        self.rules = rules
+        self.channel_ids = list(channel_ids)
+        self.metrics = metrics
+        self.owner = owner
+        self.lease = lease
+        self.late_after = late_after
+        self.link_base = link_base
+        self._met_since: datetime | None = None
+        self._met_seen: set[int] = set()
+
+    # --------------------------------------------------------------------------------- the tick
+
+    def tick(self, now: datetime) -> TickReport:
+        """Handle everything due at or before ``now``; safe to call as often as wanted."""
+        report = TickReport(now)
+        while True:
+            with Session(self.engine) as session:
+                if not self._hold_lease(session, now):
+                    session.rollback()
+                    report.skipped = True
+                    return report
+                more = self._tick_once(session, now, report)
+                session.commit()
+            if not more:
+                break
+        if self.metrics is not None:
+            self.metrics.engine_last_tick.set(now.timestamp())
+        return report
+
+    def _tick_once(self, session: Session, now: datetime, report: TickReport) -> bool:
+        rows = list(session.scalars(
+            select(ObligationRow).where(col(ObligationRow.state) == ObligationState.OPEN.value,
+                                        col(ObligationRow.next_action_at) <= now)
+            .order_by(col(ObligationRow.next_action_at), col(ObligationRow.id)).limit(_BATCH)).all())
+        incidents: dict[int, Incident] = {}
+        if rows:
+            for incident in session.scalars(select(Incident).where(
+                    col(Incident.id).in_({row.incident_id for row in rows}))).all():
+                incidents[_id(incident)] = incident
+        sent = sent_keys(session, obligation_ids=[_id(row) for row in rows])
+        pending: list[_Pending] = []
+        for row in rows:
+            incident = incidents[row.incident_id]
+            policy = self.rules.for_incident(incident).policy
+            for action in due_actions(view(row), now=now, policy=policy, already_sent=sent):
+                pending.append(_Pending(action, incident, row, action.kind.value))
+        # obligations first: a breach may make an escalation due at once (leaders hear of breaches)
+        pending.sort(key=lambda p: (p.action.at, _id(p.incident), p.action.key))
+        for item in pending:
+            self._apply(session, item, now, report, sent)
+        for row in rows:
+            incident = incidents[row.incident_id]
+            refresh_obligation(row, self.rules.for_incident(incident).policy, sent)
+        session.flush()
+
+        due_incidents = list(session.scalars(
+            select(Incident).where(col(Incident.next_escalation_at) <= now)
+            .order_by(col(Incident.next_escalation_at), col(Incident.id)).limit(_BATCH)).all())
+        incident_sent = sent_keys(session, incident_ids=[_id(i) for i in due_incidents])
+        escalations: list[_Pending] = []
+        for incident in due_incidents:
+            escalations.extend(self._escalations(incident, now, incident_sent))
+        escalations.extend(self._evidence(session, due_incidents, now, incident_sent))
+        escalations.sort(key=lambda p: (p.action.at, _id(p.incident), p.action.key))
+        for item in escalations:
+            self._apply(session, item, now, report, incident_sent)
+        for incident in due_incidents:
+            refresh_escalation(incident, self.rules.for_incident(incident).policy, incident_sent)
+        session.flush()
+        return len(rows) == _BATCH or len(due_incidents) == _BATCH
+
+    def _escalations(self, incident: Incident, now: datetime, sent: set[str]) -> list[_Pending]:
+        incident_id = _id(incident)
+        if incident.state != IncidentState.OPEN.value:
+            return []
+        found: list[_Pending] = []
+        new_key = new_incident_key(incident_id)
+        collapsed: tuple[str, ...] = ()
+        if new_key not in sent:
+            if incident.clocks_opened_at is not None and incident.clocks_opened_at <= incident.detected_at:
+                # clocks running from the start: the announcement is the duty officer's first step
+                collapsed = (escalation_key(incident_id, EscalationRole.DUTY_OFFICER),)
+            at = incident.detected_at
+            found.append(_Pending(Action(new_key, ActionKind.ESCALATION, at, max(now - at, timedelta(0)), incident_id,
+                                         roles=(EscalationRole.DUTY_OFFICER,), collapsed=collapsed),
+                                  incident, kind="new_incident"))
+        if incident.clocks_opened_at is None:
+            return found
+        policy = self.rules.for_incident(incident).policy
+        already = sent | set(collapsed)
+        for action in escalation_due(
+                incident_id=incident_id, grade=incident.grade, opened_at=incident.clocks_opened_at,
+                acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at,
+                breached_at=incident.first_breach_at, now=now, policy=policy, already_sent=already):
+            found.append(_Pending(action, incident, kind=action.kind.value))
+        return found
+
+    def _evidence(self, session: Session, incidents: Sequence[Incident], now: datetime,
+                  sent: set[str]) -> list[_Pending]:
+        """Ask the duty officer to confirm each official item found as candidate evidence, once."""
+        if not incidents:
+            return []
+        by_id = {_id(incident): incident for incident in incidents}
+        found = []
+        for response in session.scalars(select(Response).where(
+                col(Response.incident_id).in_(list(by_id)), col(Response.state) == "candidate")
+                .order_by(col(Response.id))).all():
+            key = f"response:{response.id}:evidence"
+            incident = by_id[response.incident_id]
+            if key in sent or incident.state != IncidentState.OPEN.value:
+                continue
+            at = response.recorded_at
+            action = Action(key, ActionKind.ESCALATION, at, max(now - at, timedelta(0)), _id(incident),
+                            roles=(EscalationRole.DUTY_OFFICER,))
+            found.append(_Pending(action, incident, kind="evidence", response=response))
+        return found
+
+    # ---------------------------------------------------------------------------------- actions
+
+    def _apply(self, session: Session, item: _Pending, now: datetime, report: TickReport, sent: set[str]) -> None:
+        action, incident = item.action, item.incident
+        if action.key in sent:
+            return
+        incident_id = _id(incident)
+        rules = self.rules.for_incident(incident)
+        late = action.late_by if action.late_by > self.late_after else timedelta(0)
+        for key in action.keys:
+            if key in sent:
+                continue
+            session.add(EngineAction(key=key, incident_id=incident_id, obligation_id=item.row.id if item.row else None,
+                                     kind=item.kind, at=action.at, handled_at=now))
+            sent.add(key)
+        if item.kind in ("new_incident", "evidence"):
+            roles: tuple[EscalationRole, ...] = (EscalationRole.DUTY_OFFICER,)
+        elif item.kind in ("reminder", "breach"):
+            roles = (EscalationRole.DUTY_OFFICER,)
+        else:
+            roles = action.roles
+        recipients = self._recipients(rules, roles, incident, now)
+        context = self._context(session, item, now, recipients, late)
+        channels = self._enqueue(session, item, context, recipients, rules, now)
+        notifications = [{"channel": channel, "recipients": [r.name for r in people]}
+                         for channel, people in channels.items()]
+        data: dict[str, Any] = {"key": action.key, "due": action.at.isoformat(),
+                                "late_by_seconds": round(late.total_seconds()), "notifications": notifications,
+                                "roles": [role.value for role in roles]}
+        if action.collapsed:
+            data["collapsed"] = list(action.collapsed)
+        reason = f"系统停机补发，晚{format_duration_zh(late)} / late by {format_duration(_whole(late))}" if late else None
+        if item.row is not None:
+            data.update(obligation=_id(item.row), kind=item.row.kind, due_at=item.row.due_at.isoformat())
+        if item.kind == "breach":
+            assert item.row is not None
+            row = item.row
+            row.state, row.breached_at, row.closed_at, row.next_action_at = (
+                ObligationState.BREACHED.value, action.at, now, None)
+            if incident.first_breach_at is None:
+                incident.first_breach_at = action.at
+                incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, action.at]))
+            report.breaches.append(_id(row))
+            if self.metrics is not None:
+                self.metrics.obligation_breaches.labels(kind=row.kind).inc()
+            if row.met_at is not None:
+                data["met_at"] = row.met_at.isoformat()
+                data["margin_seconds"] = (row.due_at - row.met_at).total_seconds()
+            session.add(TimelineEvent(incident_id=incident_id, at=action.at, kind="obligation_breached",
+                                      reason=reason, data=data))
+        else:
+            if item.kind == "reminder" and action.offset is not None:
+                data["offset"] = format_duration(action.offset)
+            timeline_kind = {"new_incident": "announced", "reminder": "reminder", "escalation": "escalated",
+                             "reescalation": "reescalated", "evidence": "evidence_requested"}[item.kind]
+            if item.response is not None:
+                data["response"] = item.response.id
+            session.add(TimelineEvent(incident_id=incident_id, at=now, kind=timeline_kind, reason=reason, data=data))
+        report.notices.append(Notice(action.key, item.kind, incident_id, action.at, late,
+                                     item.row.id if item.row else None, tuple(channels)))
+
+    def _recipients(self, rules: Rules, roles: Sequence[EscalationRole], incident: Incident,
+                    now: datetime) -> list[Recipient]:
+        people: list[Recipient] = []
+        seen: set[str] = set()
+        for role in roles:
+            for person in rules.roster.recipients(role, incident.department, now):
+                if person.name not in seen:
+                    seen.add(person.name)
+                    people.append(person)
+        return people
+
+    def _enqueue(self, session: Session, item: _Pending, context: dict[str, Any], recipients: list[Recipient],
+                 rules: Rules, now: datetime) -> dict[str, list[Recipient]]:
+        incident = item.incident
+        grade = Grade(incident.grade) if incident.grade else None
+        held = rules.roster.hold_until(now, grade)
+        by_channel = routes(recipients, self.channel_ids)
+        for channel, people in by_channel.items():
+            key = f"{item.action.key}:{channel}"
+            message = compose(item.kind, {**context, "recipients": [p.as_dict() for p in people],
+                                          "idempotency_key": key},
+                              zone=rules.zone, link_base=self.link_base)
+            session.add(OutboxMessage(
+                key=key, action_key=item.action.key, incident_id=_id(incident),
+                obligation_id=item.row.id if item.row else None, kind=item.kind, channel=channel,
+                recipients=[p.as_dict() for p in people], grade=incident.grade, message=message_to_json(message),
+                created_at=now, not_before=held or now))
+        return by_channel
+
+    def _context(self, session: Session, item: _Pending, now: datetime, recipients: list[Recipient],
+                 late: timedelta) -> dict[str, Any]:
+        incident = item.incident
+        open_rows = session.scalars(select(ObligationRow).where(
+            col(ObligationRow.incident_id) == _id(incident), col(ObligationRow.state) == ObligationState.OPEN.value)
+            .order_by(col(ObligationRow.due_at))).all()
+        context: dict[str, Any] = {
+            "incident": incident_context(incident),
+            "obligations": [obligation_context(row) for row in open_rows],
+            "now": now,
+            "late_by": late.total_seconds(),
+            "collapsed": len(item.action.collapsed),
+            "roles": [role.value for role in item.action.roles],
+        }
+        if item.row is not None:
+            context["obligation"] = obligation_context(item.row)
+        if item.kind == "escalation":
+            context["reason"] = "breach" if incident.first_breach_at is not None and \
+                item.action.at == incident.first_breach_at else "unacknowledged"
+        if item.kind == "reescalation":
+            context["acknowledged_at"] = incident.acknowledged_at
+            context["acknowledged_by"] = incident.acknowledged_by
+        if item.response is not None:
+            response = item.response
+            context["item"] = {"title": response.content or "", "url": response.url, "source": response.channel,
+                               "published_at": response.at}
+            context["candidates"] = [response.kind]
+        if item.action.offset is not None:
+            context["offset"] = item.action.offset.total_seconds()
+        return context
+
+    # ---------------------------------------------------------------------------------- lease
+
+    def _hold_lease(self, session: Session, now: datetime) -> bool:
+        """Take or renew the engine lease; False while another live process holds it."""
+        row = session.scalars(select(Lease).where(col(Lease.name) == "engine").with_for_update()).first()
+        if row is None:
+            session.add(Lease(name="engine", owner=self.owner, until=now + self.lease))
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                return False
+            return True
+        if row.owner != self.owner and row.until > now:
+            return False
+        row.owner, row.until = self.owner, now + self.lease
+        return True
+
+    def release(self) -> None:
+        """Give the lease up at shutdown, so another process can take over at once."""
+        with Session(self.engine) as session:
+            row = session.get(Lease, "engine")
+            if row is not None and row.owner == self.owner:
+                session.delete(row)
+                session.commit()
+
+    # -------------------------------------------------------------------------------- metrics
+
+    def refresh_gauges(self) -> None:
+        """Obligations by kind and state, the next due time per kind, and the time-to-met of those met
+        since the last call (grouped queries; the scheduler calls this, a scrape never does)."""
+        if self.metrics is None:
+            return
+        with Session(self.engine) as session:
+            kind, state = col(ObligationRow.kind), col(ObligationRow.state)
+            counts = session.execute(select(kind, state, func.count()).group_by(kind, state)).all()
+            next_due: dict[str, datetime] = {
+                row[0]: row[1] for row in session.execute(
+                    select(kind, func.min(col(ObligationRow.due_at)))
+                    .where(state == ObligationState.OPEN.value).group_by(kind)).all()}
+            query = select(ObligationRow).where(col(ObligationRow.state) == ObligationState.MET.value)
+            if self._met_since is not None:
+                # met by anyone (the API, the command line) since the last look; a minute's overlap
+                # covers clocks a little apart, and the ids seen in it are skipped
+                query = query.where(col(ObligationRow.closed_at) > self._met_since - timedelta(minutes=1))
+            met = session.scalars(query).all()
+        found = {(row[0], row[1]): row[2] for row in counts}
+        for each in ObligationKind:
+            for status in ObligationState:
+                self.metrics.obligations.labels(kind=each.value, state=status.value).set(
+                    found.get((each.value, status.value), 0))
+            due = next_due.get(each.value)
+            self.metrics.obligation_next_due.labels(kind=each.value).set(
+                _aware(due).timestamp() if due is not None else 0)
+        first = self._met_since is None
+        recent: dict[int, datetime] = {}
+        for row in met:
+            closed = _aware(row.closed_at or row.met_at or row.due_at)
+            self._met_since = max(self._met_since or closed, closed)
+            recent[_id(row)] = closed
+            if not first and _id(row) not in self._met_seen and row.met_at is not None:  # at start: history
+                self.metrics.obligation_time_to_met.labels(kind=row.kind).observe(
+                    max(0.0, (row.met_at - row.started_at).total_seconds()))
+        if self._met_since is not None:
+            floor = self._met_since - timedelta(minutes=1)
+            self._met_seen = {i for i, closed in recent.items() if closed > floor}
+        elif first:
+            self._met_since = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def incident_context(incident: Incident) -> dict[str, Any]:
+    return {"id": _id(incident), "title": incident.title, "grade": incident.grade, "department": incident.department,
+            "category": incident.category, "emerged_at": incident.emerged_at, "detected_at": incident.detected_at,
+            "kind": incident.kind}
+
+
+def obligation_context(row: ObligationRow) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "due_at": row.due_at, "started_at": row.started_at, "state": row.state,
+            "sequence": row.sequence, "met_at": row.met_at}
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _whole(span: timedelta) -> timedelta:
+    return timedelta(seconds=round(span.total_seconds()))
+
+
+def format_duration_zh(span: timedelta) -> str:
+    return format_time_left(span)
+
+
+def _id(row: Incident | ObligationRow) -> int:
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet")
+    return row.id
