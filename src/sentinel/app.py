@@ -225,7 +225,7 @@ class Daemon:
         server: _EmbeddedServer | None = None
         server_task: asyncio.Task[None] | None = None
         if self.serve_http:
-            app = create_app(self.settings, self.database, self.metrics, self.clock)
+            app = create_app(self.settings, self.database, self.metrics, self.clock, on_new_items=self._new_items)
             config = uvicorn.Config(app, host=self.settings.http.host, port=self.settings.http.port,
                                     log_level="warning", lifespan="off", access_log=False)
             server = _EmbeddedServer(config)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from sentinel.cli import Context, _echo_json, _local, main, pass_ctx, store
+from sentinel.clock import SystemClock
 from sentinel.settings import Settings
 
 # ---------------------------------------------------------------------------------------- incidents
@@ -65,13 +66,76 @@ def incidents_show(obj: Context, incident_id: int, as_json: bool) -> None:
                f"last item {_local(i.last_item_at, settings)}")
     click.echo(f"  heat {i.heat:.2f}   items {i.item_count}   sources {i.source_count}   "
                f"negative {i.negative_share:.0%}   keywords {' '.join(i.keywords[:8])}")
+    if i.acknowledged_at:
+        click.echo(f"  acknowledged {_local(i.acknowledged_at, settings)} by {i.acknowledged_by}")
+    if detail.obligations:
+        click.echo("  deadlines:")
+        now = SystemClock().now()
+        for row in detail.obligations:
+            click.echo(f"    {_obligation_line(row, now, settings)}")
+    if detail.responses:
+        click.echo("  releases (信息发布登记):")
+        for release in detail.responses:
+            register = "  ".join(f"{label} {value}" for label, value in (
+                ("channel", release.channel), ("reviewer", release.reviewer), ("publisher", release.publisher),
+                ("unit", release.unit)) if value)
+            click.echo(f"    {_local(release.at, settings)}  {release.kind:20} [{release.state}] {release.url or ''}  "
+                       f"{register}")
     click.echo("  items:")
     for item, analysis in detail.items:
         mark = "-" if analysis.negative else " "
         click.echo(f"   {mark}{_local(item.published_at, settings)}  [{item.source_id}] {item.title[:60]}")
+    if detail.notifications:
+        click.echo("  notifications:")
+        for message in detail.notifications:
+            names = "、".join(r.get("name", "") for r in message.recipients)
+            status = message.state
+            if message.state == "delivered" and message.delivered_at:
+                status = f"delivered {_local(message.delivered_at, settings)[11:]}"
+            elif message.last_error:
+                status = f"{message.state} ({message.last_error[:60]})"
+            click.echo(f"    {_local(message.created_at, settings)}  {message.kind:13} {message.channel:12} "
+                       f"{names:16} {status}")
     click.echo("  timeline:")
     for event in detail.timeline:
-        click.echo(f"    {_local(event.at, settings)}  {event.kind:18} {event.actor:10} {event.reason or ''}")
+        click.echo(f"    {_local(event.at, settings)}  {event.kind:20} {event.actor:10} {_event_text(event)}")
+
+
+def _obligation_line(row: Any, now: Any, settings: Settings) -> str:
+    from sentinel.escalation.obligations import ObligationKind
+    from sentinel.escalation.reminders import format_time_left
+
+    name = ObligationKind(row.kind).name_zh + (f" #{row.sequence}" if row.kind == "sustained_release" else "")
+    due = _local(row.due_at, settings)
+    if row.state == "open":
+        left = row.due_at - now
+        status = f"open, {format_time_left(left)}" if left.total_seconds() < 0 else f"open, {format_time_left(left)} left"
+    elif row.met_at is not None:
+        margin = row.due_at - row.met_at
+        spare = format_time_left(abs(margin))
+        status = (f"{row.state} at {_local(row.met_at, settings)}, "
+                  + (f"{spare} early" if margin.total_seconds() >= 0 else f"late by {spare}"))
+    elif row.state == "breached":
+        status = "breached: no release on record"
+    else:
+        status = f"{row.state}: {row.reason or ''}"
+    return f"{name:10} due {due}  {status}"
+
+
+def _event_text(event: Any) -> str:
+    data = event.data or {}
+    parts = [event.reason or ""]
+    if event.kind in ("announced", "reminder", "escalated", "reescalated", "evidence_requested"):
+        told = "; ".join(f"{n['channel']}: {'、'.join(n['recipients'])}" for n in data.get("notifications", []))
+        parts.append(f"→ {told}" if told else "")
+    if "kind" in data and event.kind.startswith("obligation"):
+        parts.append(str(data["kind"]))
+    if data.get("margin_seconds") is not None:
+        margin = float(data["margin_seconds"])
+        parts.append(f"{'early' if margin >= 0 else 'late'} by {abs(margin) / 3600:.1f}h")
+    if event.kind == "grade_changed":
+        parts.append(f"{data.get('from') or '-'} → {data.get('to')}")
+    return " ".join(part for part in parts if part)
 
 
 # ------------------------------------------------------------------------------------------ analyze

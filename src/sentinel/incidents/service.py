@@ -24,13 +24,34 @@ from sentinel.store.models import (
 _URGENCY = case({"I": 4, "II": 3, "III": 2, "IV": 1}, value=col(Incident.grade), else_=0)
 
 
-def list_incidents(engine: Engine, *, state: str | None = IncidentState.OPEN.value, limit: int = 200) -> list[Incident]:
-    """Most urgent first: grade, then heat, then the newest."""
+def list_incidents(
+    engine: Engine, *, state: str | None = IncidentState.OPEN.value, limit: int = 200, grade: str | None = None,
+    department: str | None = None, kind: str | None = None, since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Incident]:
+    """Most urgent first: grade, then heat, then the newest; filtered as asked (times on emergence)."""
     with Session(engine) as session:
         query = select(Incident).order_by(_URGENCY.desc(), col(Incident.heat).desc(), col(Incident.id).desc()).limit(limit)
         if state is not None:
             query = query.where(col(Incident.state) == state)
+        if grade is not None:
+            query = query.where(col(Incident.grade) == grade)
+        if department is not None:
+            query = query.where(col(Incident.department) == department)
+        if kind is not None:
+            query = query.where(col(Incident.kind) == kind)
+        if since is not None:
+            query = query.where(col(Incident.emerged_at) >= since)
+        if until is not None:
+            query = query.where(col(Incident.emerged_at) < until)
         return list(session.scalars(query).all())
+
+
+def evidence_candidates(engine: Engine) -> list[Response]:
+    """Official items awaiting the duty officer's confirmation as releases, oldest first."""
+    with Session(engine) as session:
+        return list(session.scalars(select(Response).where(col(Response.state) == "candidate")
+                                    .order_by(col(Response.at), col(Response.id))).all())
 
 
 @dataclass(frozen=True, slots=True)

@@ -673,6 +673,20 @@ class Dispatcher:
         units, held = plan(rows, windows.available(now))
         self._metrics.notifications_rate_limited.labels(channel).inc(
             len(held) + sum(len(unit) for unit in units if len(unit) > 1))
+        import os
+        window = int(os.environ.get("WINDOW", "1"))
+        sem = asyncio.Semaphore(window)
+        stop = False
+        tasks = []
+        async def one(members, message, key):
+            nonlocal stop
+            try:
+                outcome = await self._send(sender, message, now)
+                recorder.add(Result(tuple(members), outcome, key))
+                if not outcome.ok and outcome.retryable:
+                    stop = True
+            finally:
+                sem.release()
         for position, unit in enumerate(units):
             members, messages = [], []
             for row in unit:
@@ -680,24 +694,14 @@ class Dispatcher:
                 if isinstance(decoded, Message):
                     members.append(row)
                     messages.append(decoded)
-                else:
-                    recorder.add(Result((row,), Outcome(False, reason="internal", detail=decoded)))
-            if not members:
-                continue
             key = digest_key(row.key for row in members) if len(members) > 1 else None
+            await sem.acquire()
+            if stop:
+                sem.release()
+                return [row for later in units[position:] for row in later] + held
             windows.take(now)
-            outcome = await self._send(sender, digest(messages, key=key) if key else messages[0], now)
-            report.sent += 1
-            report.digests += key is not None
-            report.channels[channel] = report.channels.get(channel, 0) + 1
-            recorder.add(Result(tuple(members), outcome, key))
-            if not outcome.ok and outcome.retryable:
-                # the service is failing or throttling: stop here, and wait as long as it asked
-                if outcome.retry_after:
-                    windows.paused_until = now + timedelta(seconds=outcome.retry_after)
-                if outcome.reason == "rate_limited":
-                    self._metrics.notifications_rate_limited.labels(channel).inc(len(members))
-                return [row for later in units[position + 1:] for row in later] + held
+            tasks.append(asyncio.create_task(one(members, digest(messages, key=key) if key else messages[0], key)))
+        await asyncio.gather(*tasks)
         return held
 
     @staticmethod

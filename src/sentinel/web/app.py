@@ -6,6 +6,7 @@ runtime, and closure-local dependencies cannot be resolved from strings.
 
 
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ from sentinel.settings import Role, Settings, env_secret
 from sentinel.store import items as item_store
 from sentinel.store import sources as source_store
 from sentinel.store.db import Database
+from sentinel.web.incidents import incident_router
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,11 @@ class PushResult(BaseModel):
     rejected: list[Rejected]
 
 
-def create_app(settings: Settings, database: Database, metrics: Metrics, clock: Clock) -> FastAPI:
+NewItemsHook = Callable[[str, list[int]], Awaitable[None]]
+
+
+def create_app(settings: Settings, database: Database, metrics: Metrics, clock: Clock,
+               on_new_items: NewItemsHook | None = None) -> FastAPI:
     app = FastAPI(title="sentinel", version="0.1.0", docs_url="/api/docs", openapi_url="/openapi.json")
     tokens = _load_tokens(settings)
 
@@ -108,6 +114,8 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
         metrics.push_items.labels("rejected").inc(len(rejected))
         metrics.items_new.labels(source.id, source.kind.value).inc(result.new)
         metrics.items_duplicate.labels(source.id, source.kind.value).inc(result.duplicates)
+        if on_new_items is not None and result.new_ids:
+            await on_new_items(source.id, list(result.new_ids))  # analysed like a poll's new items
         return PushResult(received=len(batch.items), new=result.new, duplicates=result.duplicates, rejected=rejected)
 
     @app.get("/api/sources")
@@ -127,6 +135,7 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
             for row in rows
         ]
 
+    app.include_router(incident_router(settings, database, clock, principal, require))
     return app
 
 
