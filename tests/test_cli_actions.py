@@ -1,0 +1,103 @@
+"""The duty officer's commands as a user runs them: on an incident a replay left in the database,
+and on disclosure requests. Errors exit 1 with the reason; nothing is half-applied."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sentinel.cli import main
+
+REPLAY = Path(__file__).parent / "replay"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "sentinel.yaml"
+    path.write_text((REPLAY / "sentinel.yaml").read_text(encoding="utf-8").replace(
+        "sqlite:///var/replay.db", f"sqlite:///{tmp_path / 'db.sqlite'}"), encoding="utf-8")
+    return path
+
+
+def invoke(config: Path, *args: str):
+    return CliRunner().invoke(main, ["--config", str(config), *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def incident(config: Path) -> int:
+    """Grade II, two hours into its 5h clock (the replay stops there): obligations are open."""
+    done = invoke(config, "replay", str(REPLAY / "grade2_no_response.jsonl"), "--until", "30m", "--json")
+    assert done.exit_code == 0, done.output
+    (only,) = json.loads(done.stdout)["incidents"]
+    assert {o["state"] for o in only["obligations"]} == {"open"}
+    return int(only["id"])
+
+
+def test_ack_respond_and_show(config: Path, incident: int) -> None:
+    acked = invoke(config, "ack", str(incident), "--by", "张伟")
+    assert acked.exit_code == 0 and "acknowledged by 张伟" in acked.stdout
+    done = invoke(config, "respond", str(incident), "--kind", "authoritative_info", "--at", "2026-03-10T10:40+08:00",
+                  "--url", "https://www.shantou.gov.cn/a.html", "--channel", "市政府网站", "--reviewer", "王主任",
+                  "--publisher", "李娜", "--by", "张伟", "--json")
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.stdout)
+    (met,) = result["met"]
+    assert met["kind"] == "authoritative_info" and met["margin_seconds"] == 2 * 3600
+    assert result["response"]["reviewer"] == "王主任" and result["response"]["publisher"] == "李娜"
+    shown = invoke(config, "incidents", "show", str(incident))
+    assert "权威信息发布" in shown.stdout and "2小时 early" in shown.stdout
+    assert "王主任" in shown.stdout and "acknowledged" in shown.stdout
+    detail = json.loads(invoke(config, "incidents", "show", str(incident), "--json").stdout)
+    assert {o["kind"]: o["state"] for o in detail["obligations"]}["authoritative_info"] == "met"
+    assert detail["notifications"] and detail["acknowledged_by"] == "张伟"
+
+
+def test_what_cannot_be_is_refused_with_the_reason(config: Path, incident: int) -> None:
+    early = invoke(config, "respond", str(incident), "--kind", "authoritative_info", "--at", "2026-03-09T10:00+08:00",
+                   "--by", "张伟")
+    assert early.exit_code == 1 and "早于事件首次出现时间" in early.output
+    wrong = invoke(config, "respond", str(incident), "--kind", "response", "--by", "张伟")
+    assert wrong.exit_code == 1 and "has no obligation that a response answers" in wrong.output
+    missing = invoke(config, "ack", "999", "--by", "张伟")
+    assert missing.exit_code == 1 and "no incident 999" in missing.output
+    bad_time = invoke(config, "respond", str(incident), "--kind", "authoritative_info", "--at", "yesterday",
+                      "--by", "张伟")
+    assert bad_time.exit_code == 2 and "--at" in bad_time.output
+    detail = json.loads(invoke(config, "incidents", "show", str(incident), "--json").stdout)
+    assert detail["responses"] == [] and {o["state"] for o in detail["obligations"]} == {"open"}
+
+
+def test_grade_down_then_dismiss(config: Path, incident: int) -> None:
+    lowered = invoke(config, "grade", str(incident), "--grade", "III", "--reason", "核实为3人死亡", "--by", "赵科长")
+    assert lowered.exit_code == 0 and "grade III" in lowered.stdout
+    detail = json.loads(invoke(config, "incidents", "show", str(incident), "--json").stdout)
+    assert {o["state"] for o in detail["obligations"]} == {"waived"}
+    assert invoke(config, "note", str(incident), "区政府已介入", "--by", "钱局长").exit_code == 0
+    assert invoke(config, "assign", str(incident), "--department", "潮阳区应急管理局", "--by", "张伟").exit_code == 0
+    dismissed = invoke(config, "dismiss", str(incident), "--reason", "重复事件", "--by", "张伟")
+    assert dismissed.exit_code == 0
+    again = invoke(config, "ack", str(incident), "--by", "张伟")
+    assert again.exit_code == 1 and "dismissed" in again.output
+    detail = json.loads(invoke(config, "incidents", "show", str(incident), "--json").stdout)
+    kinds = [e["kind"] for e in detail["timeline"]]
+    assert {"note", "department_assigned", "dismissed"} <= set(kinds)
+    assert detail["department"] == "潮阳区应急管理局"
+
+
+def test_disclosure_requests_count_working_days(config: Path) -> None:
+    added = invoke(config, "requests", "add", "--subject", "申请公开某项目环评报告", "--received",
+                   "2026-09-25T10:00+08:00", "--requester", "王某", "--by", "张伟")
+    assert added.exit_code == 0, added.output
+    assert "reply due 2026-10-29 23:59:59" in added.stdout  # 国庆 and the 调休 Saturday counted right
+    listed = json.loads(invoke(config, "requests", "list", "--json").stdout)
+    (request,) = listed
+    extended = invoke(config, "requests", "extend", str(request["id"]), "--reason", "经机关负责人同意延长", "--by", "张伟")
+    assert extended.exit_code == 0 and "2026-11-26" in extended.stdout
+    twice = invoke(config, "requests", "extend", str(request["id"]), "--reason", "再次延长", "--by", "张伟")
+    assert twice.exit_code == 1 and "already extended once" in twice.output
+    future = invoke(config, "requests", "add", "--subject", "明年的申请", "--received", "2099-01-01T10:00+08:00",
+                    "--by", "张伟")
+    assert future.exit_code == 1 and "in the future" in future.output
