@@ -36,21 +36,30 @@ def run(obj: Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_ctx
 def collect_once(obj: Context, source_ids: tuple[str, ...], as_json: bool) -> None:
-    """Fetch every (or one) source once, store what is new, and exit."""
+    """Fetch every (or one) source once, process what is new as the daemon would (analysis,
+    incidents, one engine tick, delivery of the alerts), and exit."""
     from sentinel.app import Daemon
 
     settings = obj.settings
     for source_id in source_ids:
         settings.source(source_id)  # unknown ids are a clear error
 
+    from sentinel.notify.console import ConsoleSender
+
+    # console alerts go to stderr here, so that --json output stays parseable
+    quiet = {c.id: ConsoleSender(c.id, stream=sys.stderr) for c in settings.effective_channels if c.kind == "console"}
+
     async def go() -> list[Any]:
-        daemon = Daemon(settings, serve_http=False)
+        daemon = Daemon(settings, serve_http=False, senders=dict(quiet))
         runner = daemon.build_runner()
         try:
             await runner.prepare()
             analysis = await daemon.start_analysis()
             reports = await runner.collect_once(source_ids or None)
-            await analysis.drain()  # everything the daemon would do with the new items
+            await analysis.drain()  # everything the daemon would do with the new items:
+            daemon.build_escalation()
+            await daemon.engine_tick()  # their clocks and alerts, and what else fell due,
+            await daemon.deliver()  # sent through the configured channels
             return reports
         finally:
             await daemon._close()

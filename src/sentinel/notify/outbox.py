@@ -48,7 +48,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from sentinel.clock import require_aware
+from sentinel.clock import Clock, require_aware
 from sentinel.configtypes import Duration, Strict
 from sentinel.errors import ConfigError
 from sentinel.metrics import Metrics
@@ -546,10 +546,6 @@ def pending_summary(engine: Engine, *, now: datetime) -> tuple[int, float]:
             select(func.min(waiting_since)).where(
                 t.state == OutboxState.PENDING.value, or_(t.attempts > 0, t.not_before <= now))
         )
-    if isinstance(oldest, str):  # SQLite loses the column type inside an aggregate of a CASE
-        oldest = datetime.fromisoformat(oldest)
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
     return int(count), max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
 
 
@@ -609,7 +605,9 @@ class Dispatcher:
         metrics: Metrics,
         owner: str,
         channel_kinds: Mapping[str, str],
+        clock: Clock | None = None,
     ) -> None:
+        """``clock``, when given, bounds a drain's sending to half the lease (see :meth:`drain`)."""
         for name, ids in (("fallback", [config.fallback] if config.fallback else []),
                           ("operators", config.operators or []), ("rate_limits", list(config.rate_limits))):
             for channel in ids:
@@ -620,6 +618,7 @@ class Dispatcher:
         self._config = config
         self._metrics = metrics
         self._owner = owner
+        self._clock = clock
         self._windows = {
             channel: RateWindows(config.rates_for(channel, channel_kinds.get(channel, getattr(sender, "kind", None))))
             for channel, sender in self._senders.items()
@@ -629,8 +628,14 @@ class Dispatcher:
                               config.fallback_after, operators)
 
     async def drain(self, now: datetime) -> DrainReport:
-        """Send what is due at ``now`` and record every outcome; never raises for one bad row."""
+        """Send what is due at ``now`` and record every outcome; never raises for one bad row.
+
+        With a clock, a channel stops sending once half the lease has gone by (a slow receiver):
+        its remaining rows are released before another process could take them over and send them
+        a second time.
+        """
         now = require_aware(now).astimezone(UTC)
+        stop_at = self._clock.monotonic() + self._config.lease.total_seconds() / 2 if self._clock else None
         full = [channel for channel, windows in self._windows.items() if windows.available(now) == 0]
         rows = await self._database.write(
             claim_due, self._database.engine, owner=self._owner, now=now, lease_for=self._config.lease,
@@ -642,7 +647,7 @@ class Dispatcher:
             by_channel.setdefault(row.channel, []).append(row)
         recorder = _Recorder(lambda results: self._record(results, now, report))
         try:
-            held = await asyncio.gather(*(self._drain_channel(channel, queue, now, report, recorder)
+            held = await asyncio.gather(*(self._drain_channel(channel, queue, now, report, recorder, stop_at)
                                           for channel, queue in by_channel.items()))
         finally:
             await recorder.close()
@@ -659,7 +664,8 @@ class Dispatcher:
         self._metrics.outbox_oldest_pending.set(oldest)
 
     async def _drain_channel(
-        self, channel: str, rows: list[Queued], now: datetime, report: DrainReport, recorder: _Recorder
+        self, channel: str, rows: list[Queued], now: datetime, report: DrainReport, recorder: _Recorder,
+        stop_at: float | None,
     ) -> list[Queued]:
         """Send one channel's rows in order; return the rows left for a later drain."""
         sender = self._senders.get(channel)
@@ -673,35 +679,36 @@ class Dispatcher:
         units, held = plan(rows, windows.available(now))
         self._metrics.notifications_rate_limited.labels(channel).inc(
             len(held) + sum(len(unit) for unit in units if len(unit) > 1))
-        import os
-        window = int(os.environ.get("WINDOW", "1"))
-        sem = asyncio.Semaphore(window)
-        stop = False
-        tasks = []
-        async def one(members, message, key):
-            nonlocal stop
-            try:
-                outcome = await self._send(sender, message, now)
-                recorder.add(Result(tuple(members), outcome, key))
-                if not outcome.ok and outcome.retryable:
-                    stop = True
-            finally:
-                sem.release()
         for position, unit in enumerate(units):
+            if stop_at is not None and self._clock is not None and self._clock.monotonic() > stop_at:
+                held = [row for later in units[position:] for row in later] + held
+                log.warning("channel %s: the drain ran past half its lease; %d rows left for the next one",
+                            channel, len(held))
+                return held
             members, messages = [], []
             for row in unit:
                 decoded = self._decode(row)
                 if isinstance(decoded, Message):
                     members.append(row)
                     messages.append(decoded)
+                else:
+                    recorder.add(Result((row,), Outcome(False, reason="internal", detail=decoded)))
+            if not members:
+                continue
             key = digest_key(row.key for row in members) if len(members) > 1 else None
-            await sem.acquire()
-            if stop:
-                sem.release()
-                return [row for later in units[position:] for row in later] + held
             windows.take(now)
-            tasks.append(asyncio.create_task(one(members, digest(messages, key=key) if key else messages[0], key)))
-        await asyncio.gather(*tasks)
+            outcome = await self._send(sender, digest(messages, key=key) if key else messages[0], now)
+            report.sent += 1
+            report.digests += key is not None
+            report.channels[channel] = report.channels.get(channel, 0) + 1
+            recorder.add(Result(tuple(members), outcome, key))
+            if not outcome.ok and outcome.retryable:
+                # the service is failing or throttling: stop here, and wait as long as it asked
+                if outcome.retry_after:
+                    windows.paused_until = now + timedelta(seconds=outcome.retry_after)
+                if outcome.reason == "rate_limited":
+                    self._metrics.notifications_rate_limited.labels(channel).inc(len(members))
+                return [row for later in units[position + 1:] for row in later] + held
         return held
 
     @staticmethod
