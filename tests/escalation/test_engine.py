@@ -269,3 +269,75 @@ def test_a_disclosure_request_is_due_in_twenty_working_days(db, rules, engine) -
     # Sep 25 is not counted; Sep 28–30 are days 1–3; Oct 1–7 are off (国庆); Oct 8–9 are 4–5; Saturday Oct 10
     # is a 调休 working day, 6; then Oct 12–16 (7–11), 19–23 (12–16) and 26–29 (17–20): 24:00 on Oct 29
     assert row.due_at.astimezone(ZONE).isoformat() == "2026-10-29T23:59:59.999999+08:00"
+
+
+def test_reminders_missed_while_down_collapse_into_one(db, rules, engine) -> None:
+    incident_id = graded(db, rules)
+    engine.tick(DETECTED)
+    back = EMERGED + timedelta(hours=4, minutes=15)  # T-2h and T-1h both passed while down
+    engine.tick(back)
+    reminders = [m for m in outbox(db) if m.kind == "reminder"]
+    assert len(reminders) == 1 and reminders[0].created_at == back
+    event = next(e for e in timeline(db, incident_id) if e.kind == "reminder")
+    assert event.data["offset"] == "1h" and len(event.data["collapsed"]) == 1
+    assert event.data["late_by_seconds"] == 15 * 60 and "late by 15m" in (event.reason or "")
+    text = message_from_json(reminders[0].message).text_plain
+    assert "系统停机补发" in text and "还剩45分" in text
+
+
+def test_a_configuration_change_does_not_move_a_running_incidents_deadlines(db, rules) -> None:
+    incident_id = graded(db, rules)
+    stricter = Rules(Policy.model_validate({"authoritative_info": {"within": "2h", "reminders": ["30m"]}}),
+                     rules.roster, ZONE)
+    later = EscalationEngine(db.engine, stricter, ["duty-hook"], owner="test")
+    later.tick(EMERGED + timedelta(hours=3))
+    row = obligations(db, incident_id)["authoritative_info"]
+    assert row.state == "open" and row.due_at == EMERGED + timedelta(hours=5)
+    # a new incident runs under the new policy
+    other = graded(db, stricter)
+    assert obligations(db, other)["authoritative_info"].due_at == EMERGED + timedelta(hours=2)
+
+
+def test_clocks_can_start_at_detection(db) -> None:
+    detection = Rules(Policy.model_validate({"clock_start": "detection"}), Roster(ROSTER, ZONE), ZONE)
+    incident_id = graded(db, detection)
+    assert obligations(db, incident_id)["authoritative_info"].due_at == DETECTED + timedelta(hours=5)
+
+
+def test_one_process_at_a_time_holds_the_engine(db, rules) -> None:
+    graded(db, rules)
+    first = EscalationEngine(db.engine, rules, ["duty-hook"], owner="a", lease=timedelta(seconds=30))
+    second = EscalationEngine(db.engine, rules, ["duty-hook"], owner="b", lease=timedelta(seconds=30))
+    assert not first.tick(DETECTED).skipped
+    assert second.tick(DETECTED + timedelta(seconds=5)).skipped
+    assert not second.tick(DETECTED + timedelta(seconds=31)).skipped  # a's lease ran out: b takes over
+    assert first.tick(DETECTED + timedelta(seconds=35)).skipped
+    second.release()
+    assert not first.tick(DETECTED + timedelta(seconds=36)).skipped
+
+
+def test_a_confirmed_official_release_meets_the_clock_it_answers(db, rules, engine) -> None:
+    from sentinel.store.models import Response
+
+    incident_id = graded(db, rules)
+    with Session(db.engine) as session:  # what the incidents stage records for an official item
+        candidate = Response(incident_id=incident_id, kind="authoritative_info", state="candidate",
+                             at=EMERGED + timedelta(hours=2), url="https://www.example.gov.cn/tb.html", channel="gov-city",
+                             content="关于某化工厂爆炸事故的情况通报", recorded_by="sentinel",
+                             recorded_at=EMERGED + timedelta(hours=2, minutes=1))
+        session.add(candidate)
+        incident = session.get(Incident, incident_id)
+        assert incident is not None
+        incident.next_escalation_at = candidate.recorded_at
+        session.commit()
+        candidate_id = candidate.id
+    engine.tick(EMERGED + timedelta(hours=2, minutes=1))
+    asks = [m for m in outbox(db) if m.kind == "evidence"]
+    assert len(asks) == 1 and "情况通报" in message_from_json(asks[0].message).text_plain
+    engine.tick(EMERGED + timedelta(hours=2, minutes=2))
+    assert len([m for m in outbox(db) if m.kind == "evidence"]) == 1  # asked once
+    assert candidate_id is not None
+    result = actions.confirm_evidence(db.engine, rules, candidate_id, by="张伟", now=EMERGED + timedelta(hours=6))
+    # confirmed after the deadline, but dated before it: the release, not the entry, decides
+    assert [row.kind for row in result.met] == ["authoritative_info"]
+    assert obligations(db, incident_id)["authoritative_info"].state == "met"

@@ -572,6 +572,35 @@ def test_concurrent_claims_from_many_connections_never_overlap(world: World, dat
     assert all(owners[key] == f"p{number}" for number, part in enumerate(claimed) for key in part)
 
 
+class Slow:
+    """A clock on which every reading is 40 s after the last (a receiver that takes its time)."""
+
+    def __init__(self) -> None:
+        self.readings = 0
+
+    def now(self) -> datetime:
+        return NOW
+
+    def monotonic(self) -> float:
+        self.readings += 1
+        return self.readings * 40.0
+
+
+def test_a_slow_drain_stops_sending_before_its_lease_could_run_out(world: World) -> None:
+    for n in range(4):
+        world.queue(f"m{n}", at=NOW - S + n * timedelta(milliseconds=1))
+
+    async def scenario(client: httpx.AsyncClient) -> Any:
+        senders = world.senders(client)
+        dispatcher = Dispatcher(world.db, senders, DeliveryConfig(lease="2m"), metrics=world.metrics, owner="x",
+                                channel_kinds={}, clock=Slow())
+        return await dispatcher.drain(NOW)
+
+    report = world.run(scenario)
+    assert (report.claimed, report.sent, report.held) == (4, 1, 3)  # 40 s in: one sent; 80 s > 60 s: stop
+    assert [row.lease_owner for row in world.rows().values()] == [None] * 4
+
+
 class Broken:
     kind = "webhook"
 
