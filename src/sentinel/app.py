@@ -35,6 +35,7 @@ from sentinel.notify.base import Sender
 from sentinel.notify.outbox import Dispatcher
 from sentinel.notify.registry import build_senders
 from sentinel.notify.roster import Roster
+from sentinel.notify.source_alerts import queue_source_alerts
 from sentinel.settings import Settings
 from sentinel.store.db import Database, open_database
 from sentinel.web.app import create_app
@@ -171,8 +172,15 @@ class Daemon:
             log.exception("delivering the outbox failed; pending messages stay pending")
 
     async def refresh_gauges(self) -> None:
+        """Engine and outbox gauges, and alerts for sources gone blind or blocked (every health tick)."""
         if self.escalation is not None and self.database is not None:
             await self.database.read(self.escalation.refresh_gauges)
+            try:
+                await self.database.write(
+                    queue_source_alerts, self.database.engine, self.settings, self.escalation.channel_ids,
+                    self.clock.now(), link_base=self.settings.http.public_url)
+            except Exception:
+                log.exception("checking for blind or blocked sources failed")
         if self.dispatcher is not None:
             await self.dispatcher.refresh_gauges(self.clock.now())
 
