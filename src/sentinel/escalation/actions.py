@@ -233,33 +233,30 @@ def mark_needs_response(engine: Engine, rules: Rules, incident_id: int, *, reaso
 
 def dismiss(engine: Engine, rules: Rules, incident_id: int, *, reason: str, by: str, now: datetime) -> Incident:
     """Not an incident after all (误报, not ours): every open obligation is waived with the reason."""
-    by, reason = _person(by), _text(reason, "reason")
-    with Session(engine) as session:
-        incident = _incident(session, incident_id)
-        _open(incident, "撤销")
-        incident.state = IncidentState.DISMISSED.value
-        incident.updated_at = now
-        waive_all(session, incident, reason=f"事件撤销：{reason} / dismissed: {reason}", now=now, actor=by)
-        incident.next_escalation_at = None
-        _event(session, incident, "dismissed", now, actor=by, reason=reason)
-        session.commit()
-        session.refresh(incident)
-        return incident
+    return _end(engine, incident_id, IncidentState.DISMISSED, reason=reason, by=by, now=now, verb="撤销",
+                waiver="事件撤销：{reason} / dismissed: {reason}", kinds=None)
 
 
 def close(engine: Engine, rules: Rules, incident_id: int, *, reason: str, by: str, now: datetime) -> Incident:
     """处置完毕: sustained release ends; an obligation still open stays open (closing never hides a
     deadline being missed) and the engine keeps its clock."""
+    return _end(engine, incident_id, IncidentState.CLOSED, reason=reason, by=by, now=now, verb="结束",
+                waiver="事件已结束，持续发布终止 / closed: {reason}", kinds=[ObligationKind.SUSTAINED_RELEASE])
+
+
+def _end(engine: Engine, incident_id: int, state: IncidentState, *, reason: str, by: str, now: datetime, verb: str,
+         waiver: str, kinds: list[ObligationKind] | None) -> Incident:
+    """Dismiss or close: the state, the obligations it waives (``kinds``; all when None), no more
+    escalation, and the timeline entry, in one transaction."""
     by, reason = _person(by), _text(reason, "reason")
     with Session(engine) as session:
         incident = _incident(session, incident_id)
-        _open(incident, "结束")
-        incident.state = IncidentState.CLOSED.value
+        _open(incident, verb)
+        incident.state = state.value
         incident.updated_at = now
-        waive_all(session, incident, reason=f"事件已结束，持续发布终止 / closed: {reason}", now=now, actor=by,
-                  kinds=[ObligationKind.SUSTAINED_RELEASE])
+        waive_all(session, incident, reason=waiver.format(reason=reason), now=now, actor=by, kinds=kinds)
         incident.next_escalation_at = None
-        _event(session, incident, "closed", now, actor=by, reason=reason)
+        _event(session, incident, state.value, now, actor=by, reason=reason)
         session.commit()
         session.refresh(incident)
         return incident

@@ -6,18 +6,20 @@ it (:class:`~sentinel.store.models.OutboxMessage`). A :class:`Dispatcher` drains
 ``drain(now)`` per scheduler tick:
 
 1. **Claim.** Up to ``batch`` due rows (pending, ``not_before <= now``, unleased or lease expired),
-   oldest first, get this dispatcher's lease in one committed ``UPDATE … RETURNING``; on PostgreSQL
-   the candidates are picked ``FOR UPDATE SKIP LOCKED``, on SQLite the single statement holds the
-   write lock. Two processes never hold the same row; a dead one's rows come free when its lease ends.
+   oldest first, get this dispatcher's lease in a committed transaction: on PostgreSQL the candidates
+   are picked ``FOR UPDATE SKIP LOCKED``, on SQLite one ``UPDATE … RETURNING`` holds the write lock.
+   Two processes never hold the same row; a dead one's rows come free when its lease ends.
 2. **Send.** Channels are sent concurrently; within a channel in ``created_at`` order, one at a time.
    Each channel has rate windows ("at most N in any second/minute"): what does not fit waits for a
    later drain, except reminders, which are folded into one digest ("N条提醒") when more are queued
    than the channel may carry now. A retryable failure stops the channel until the next drain (or
    for the service's Retry-After): hammering a failing robot only gets it throttled longer.
-3. **Record.** Each outcome is written with its timeline entry in one transaction: delivered;
-   retry later (exponential backoff from ``backoff``, capped at ``backoff_max``, never before the
-   service's Retry-After); or failed for good, which queues a ``delivery_failed`` message to the
-   operators' channels and, for grade I/II, a copy through the ``fallback`` channel.
+3. **Record.** Each outcome is written with its timeline entry in one transaction (outcomes that
+   arrive while the previous write is in flight share the next one), while the channel goes on
+   sending: delivered; retry later (exponential backoff from ``backoff``, capped at ``backoff_max``,
+   never before the service's Retry-After); or failed for good, which queues a ``delivery_failed``
+   message to the operators' channels and, for grade I/II, a copy through the ``fallback`` channel
+   (also after ``fallback_after`` failures in a row while still retrying).
 
 A crash between sending and recording leaves the row pending: it is sent again when the lease ends
 (at least once). Receivers drop the repeat by its idempotency key (the webhook's ``Idempotency-Key``
@@ -619,6 +621,7 @@ class Dispatcher:
         self._metrics = metrics
         self._owner = owner
         self._clock = clock
+        self._one_at_a_time = asyncio.Lock()  # overlapping drains would each spend the same rate room
         self._windows = {
             channel: RateWindows(config.rates_for(channel, channel_kinds.get(channel, getattr(sender, "kind", None))))
             for channel, sender in self._senders.items()
@@ -632,9 +635,13 @@ class Dispatcher:
 
         With a clock, a channel stops sending once half the lease has gone by (a slow receiver):
         its remaining rows are released before another process could take them over and send them
-        a second time.
+        a second time. Drains of one dispatcher run one at a time; a second call waits for the first.
         """
         now = require_aware(now).astimezone(UTC)
+        async with self._one_at_a_time:
+            return await self._drain(now)
+
+    async def _drain(self, now: datetime) -> DrainReport:
         stop_at = self._clock.monotonic() + self._config.lease.total_seconds() / 2 if self._clock else None
         full = [channel for channel, windows in self._windows.items() if windows.available(now) == 0]
         rows = await self._database.write(
