@@ -144,7 +144,7 @@ class Daemon:
                                               timeout=httpx.Timeout(10.0, connect=5.0))
         senders = {**build_senders(channels, self._send_client), **(self._senders or {})}
         self.dispatcher = Dispatcher(database, senders, settings.delivery, metrics=self.metrics, owner=self.owner,
-                                     channel_kinds={channel.id: channel.kind for channel in channels})
+                                     channel_kinds={channel.id: channel.kind for channel in channels}, clock=self.clock)
         return self.escalation
 
     async def engine_tick(self) -> None:

@@ -471,6 +471,18 @@ def test_other_messages_beyond_the_rate_wait_for_room(world: World) -> None:
     assert len(world.ding.accepted) == 22
 
 
+def test_overlapping_drains_of_one_dispatcher_share_its_rate(world: World) -> None:
+    for n in range(30):
+        world.queue(f"new:{n}", channel="ding", at=NOW - S + n * timedelta(milliseconds=1))
+
+    async def scenario(client: httpx.AsyncClient) -> list[Any]:
+        dispatcher = world.dispatcher(world.senders(client), batch=10)
+        return list(await asyncio.gather(*(dispatcher.drain(NOW) for _ in range(3))))  # a tick and the timer
+
+    reports = world.run(scenario)
+    assert sum(r.sent for r in reports) == 20 and len(world.ding.accepted) == 20
+
+
 def test_two_dispatchers_never_send_the_same_row(world: World, database_url: str) -> None:
     for n in range(40):
         world.queue(f"m{n}", at=NOW - S + n * timedelta(milliseconds=1))

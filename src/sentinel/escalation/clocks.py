@@ -13,9 +13,11 @@ who was supposed to be told.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -72,9 +74,23 @@ class Rules:
         """The rules an incident runs under: its snapshots once its clocks started, else these."""
         if incident.policy_snapshot is None:
             return self
-        policy = Policy.from_snapshot(incident.policy_snapshot)
-        roster = Roster.from_snapshot(incident.roster_snapshot, self.zone) if incident.roster_snapshot else self.roster
+        policy = _policy(json.dumps(incident.policy_snapshot, sort_keys=True, ensure_ascii=False))
+        roster = self.roster
+        if incident.roster_snapshot:
+            roster = _roster(json.dumps(incident.roster_snapshot, sort_keys=True, ensure_ascii=False), self.zone)
         return Rules(policy, roster, self.zone)
+
+
+# Incidents started under the same configuration share one snapshot: parse each once (validating a
+# policy costs about a millisecond, and the engine asks for every action it takes).
+@lru_cache(maxsize=256)
+def _policy(snapshot: str) -> Policy:
+    return Policy.from_snapshot(json.loads(snapshot))
+
+
+@lru_cache(maxsize=256)
+def _roster(snapshot: str, zone: ZoneInfo) -> Roster:
+    return Roster.from_snapshot(json.loads(snapshot), zone)
 
 
 def _id(row: Incident | ObligationRow | Response) -> int:

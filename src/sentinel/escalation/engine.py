@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -58,6 +58,7 @@ from sentinel.store.models import (
     IncidentState,
     Lease,
     OutboxMessage,
+    OutboxState,
     Response,
     TimelineEvent,
 )
@@ -67,7 +68,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["EscalationEngine", "TickReport", "Notice", "new_incident_key"]
 
-_BATCH = 2000  # rows per query; a tick that finds more goes round again
+_BATCH = 200  # rows per transaction: a catch-up goes round again rather than hold the writer for long
 
 
 def new_incident_key(incident_id: int) -> str:
@@ -122,6 +123,8 @@ class EscalationEngine:
         self.lease = lease
         self.late_after = late_after
         self.link_base = link_base
+        self._open_rows: dict[int, list[ObligationRow]] = {}
+        self._rows: dict[type, list[dict[str, Any]]] = {EngineAction: [], TimelineEvent: [], OutboxMessage: []}
         self._met_since: datetime | None = None
         self._met_seen: set[int] = set()
 
@@ -145,6 +148,8 @@ class EscalationEngine:
         return report
 
     def _tick_once(self, session: Session, now: datetime, report: TickReport) -> bool:
+        for pending_rows in self._rows.values():
+            pending_rows.clear()  # a tick that failed half-way left its rows uncommitted: drop them
         rows = list(session.scalars(
             select(ObligationRow).where(col(ObligationRow.state) == ObligationState.OPEN.value,
                                         col(ObligationRow.next_action_at) <= now)
@@ -155,36 +160,61 @@ class EscalationEngine:
                     col(Incident.id).in_({row.incident_id for row in rows}))).all():
                 incidents[_id(incident)] = incident
         sent = sent_keys(session, obligation_ids=[_id(row) for row in rows])
+        self._load_open(session, incidents)
         pending: list[_Pending] = []
         for row in rows:
             incident = incidents[row.incident_id]
-            policy = self.rules.for_incident(incident).policy
+            policy = self._rules_for(incident).policy
             for action in due_actions(view(row), now=now, policy=policy, already_sent=sent):
                 pending.append(_Pending(action, incident, row, action.kind.value))
         # obligations first: a breach may make an escalation due at once (leaders hear of breaches)
         pending.sort(key=lambda p: (p.action.at, _id(p.incident), p.action.key))
-        for item in pending:
-            self._apply(session, item, now, report, sent)
+        with session.no_autoflush:  # one flush for the whole batch, not one per action
+            for item in pending:
+                self._apply(session, item, now, report, sent)
         for row in rows:
             incident = incidents[row.incident_id]
-            refresh_obligation(row, self.rules.for_incident(incident).policy, sent)
+            refresh_obligation(row, self._rules_for(incident).policy, sent)
+        self._write_rows(session)
         session.flush()
 
         due_incidents = list(session.scalars(
             select(Incident).where(col(Incident.next_escalation_at) <= now)
             .order_by(col(Incident.next_escalation_at), col(Incident.id)).limit(_BATCH)).all())
         incident_sent = sent_keys(session, incident_ids=[_id(i) for i in due_incidents])
+        self._load_open(session, {_id(i): i for i in due_incidents})
         escalations: list[_Pending] = []
         for incident in due_incidents:
             escalations.extend(self._escalations(incident, now, incident_sent))
         escalations.extend(self._evidence(session, due_incidents, now, incident_sent))
         escalations.sort(key=lambda p: (p.action.at, _id(p.incident), p.action.key))
-        for item in escalations:
-            self._apply(session, item, now, report, incident_sent)
+        with session.no_autoflush:
+            for item in escalations:
+                self._apply(session, item, now, report, incident_sent)
         for incident in due_incidents:
-            refresh_escalation(incident, self.rules.for_incident(incident).policy, incident_sent)
+            refresh_escalation(incident, self._rules_for(incident).policy, incident_sent)
+        self._write_rows(session)
         session.flush()
         return len(rows) == _BATCH or len(due_incidents) == _BATCH
+
+    def _write_rows(self, session: Session) -> None:
+        """The batch's keys, timeline entries and outbox messages: one multi-row insert per table
+        (building ORM objects one by one cost more than everything else in a tick)."""
+        for model in (EngineAction, TimelineEvent, OutboxMessage):
+            rows = self._rows[model]
+            if rows:
+                session.execute(insert(model.__table__), rows)  # type: ignore[union-attr]
+                rows.clear()
+
+    def _load_open(self, session: Session, incidents: dict[int, Incident]) -> None:
+        """The open obligations of this batch's incidents, in one query (alerts list every deadline)."""
+        self._open_rows = {incident_id: [] for incident_id in incidents}
+        if incidents:
+            # by incident only: a condition on state would lead SQLite to the state index, every open row
+            for row in session.scalars(select(ObligationRow).where(
+                    col(ObligationRow.incident_id).in_(list(incidents)))).all():
+                if row.state == ObligationState.OPEN.value:
+                    self._open_rows[row.incident_id].append(row)
 
     def _escalations(self, incident: Incident, now: datetime, sent: set[str]) -> list[_Pending]:
         incident_id = _id(incident)
@@ -203,7 +233,7 @@ class EscalationEngine:
                                   incident, kind="new_incident"))
         if incident.clocks_opened_at is None:
             return found
-        policy = self.rules.for_incident(incident).policy
+        policy = self._rules_for(incident).policy
         already = sent | set(collapsed)
         for action in escalation_due(
                 incident_id=incident_id, grade=incident.grade, opened_at=incident.clocks_opened_at,
@@ -239,13 +269,13 @@ class EscalationEngine:
         if action.key in sent:
             return
         incident_id = _id(incident)
-        rules = self.rules.for_incident(incident)
+        rules = self._rules_for(incident)
         late = action.late_by if action.late_by > self.late_after else timedelta(0)
         for key in action.keys:
             if key in sent:
                 continue
-            session.add(EngineAction(key=key, incident_id=incident_id, obligation_id=item.row.id if item.row else None,
-                                     kind=item.kind, at=action.at, handled_at=now))
+            self._rows[EngineAction].append(dict(key=key, incident_id=incident_id, kind=item.kind, at=action.at,
+                                                 obligation_id=item.row.id if item.row else None, handled_at=now))
             sent.add(key)
         if item.kind in ("new_incident", "evidence"):
             roles: tuple[EscalationRole, ...] = (EscalationRole.DUTY_OFFICER,)
@@ -280,8 +310,8 @@ class EscalationEngine:
             if row.met_at is not None:
                 data["met_at"] = row.met_at.isoformat()
                 data["margin_seconds"] = (row.due_at - row.met_at).total_seconds()
-            session.add(TimelineEvent(incident_id=incident_id, at=action.at, kind="obligation_breached",
-                                      reason=reason, data=data))
+            self._rows[TimelineEvent].append(dict(incident_id=incident_id, at=action.at, kind="obligation_breached",
+                                                  actor="sentinel", reason=reason, data=data))
         else:
             if item.kind == "reminder" and action.offset is not None:
                 data["offset"] = format_duration(action.offset)
@@ -289,7 +319,8 @@ class EscalationEngine:
                              "reescalation": "reescalated", "evidence": "evidence_requested"}[item.kind]
             if item.response is not None:
                 data["response"] = item.response.id
-            session.add(TimelineEvent(incident_id=incident_id, at=now, kind=timeline_kind, reason=reason, data=data))
+            self._rows[TimelineEvent].append(dict(incident_id=incident_id, at=now, kind=timeline_kind, actor="sentinel",
+                                                  reason=reason, data=data))
         report.notices.append(Notice(action.key, item.kind, incident_id, action.at, late,
                                      item.row.id if item.row else None, tuple(channels)))
 
@@ -310,24 +341,29 @@ class EscalationEngine:
         grade = Grade(incident.grade) if incident.grade else None
         held = rules.roster.hold_until(now, grade)
         by_channel = routes(recipients, self.channel_ids)
+        composed: dict[tuple[str, ...], dict[str, Any]] = {}  # one rendering per audience
         for channel, people in by_channel.items():
             key = f"{item.action.key}:{channel}"
-            message = compose(item.kind, {**context, "recipients": [p.as_dict() for p in people],
-                                          "idempotency_key": key},
-                              zone=rules.zone, link_base=self.link_base)
-            session.add(OutboxMessage(
+            audience = tuple(person.name for person in people)
+            if audience not in composed:
+                message = compose(item.kind, {**context, "recipients": [p.as_dict() for p in people],
+                                              "idempotency_key": item.action.key},
+                                  zone=rules.zone, link_base=self.link_base)
+                composed[audience] = message_to_json(message)
+            self._rows[OutboxMessage].append(dict(
                 key=key, action_key=item.action.key, incident_id=_id(incident),
                 obligation_id=item.row.id if item.row else None, kind=item.kind, channel=channel,
-                recipients=[p.as_dict() for p in people], grade=incident.grade, message=message_to_json(message),
-                created_at=now, not_before=held or now))
+                recipients=[p.as_dict() for p in people], grade=incident.grade,
+                message={**composed[audience], "idempotency_key": key}, created_at=now, not_before=held or now,
+                state=OutboxState.PENDING.value, attempts=0))
         return by_channel
 
     def _context(self, session: Session, item: _Pending, now: datetime, recipients: list[Recipient],
                  late: timedelta) -> dict[str, Any]:
         incident = item.incident
-        open_rows = session.scalars(select(ObligationRow).where(
-            col(ObligationRow.incident_id) == _id(incident), col(ObligationRow.state) == ObligationState.OPEN.value)
-            .order_by(col(ObligationRow.due_at))).all()
+        # the rows as this tick has left them so far (a breach earlier in the tick closed one)
+        open_rows = sorted((row for row in self._open_rows.get(_id(incident), [])
+                            if row.state == ObligationState.OPEN.value), key=lambda row: row.due_at)
         context: dict[str, Any] = {
             "incident": incident_context(incident),
             "obligations": [obligation_context(row) for row in open_rows],
@@ -352,6 +388,9 @@ class EscalationEngine:
         if item.action.offset is not None:
             context["offset"] = item.action.offset.total_seconds()
         return context
+
+    def _rules_for(self, incident: Incident) -> Rules:
+        return self.rules.for_incident(incident)
 
     # ---------------------------------------------------------------------------------- lease
 

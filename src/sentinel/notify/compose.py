@@ -294,6 +294,7 @@ def _environments(zone: ZoneInfo, link_base: str | None) -> tuple[Environment, E
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,  # an included piece ends with its line break
+            auto_reload=False,  # templates are package data: never re-read them per message
         )
         environment.filters.update(filters)
         environment.globals.update(incident_link=filters["incident_link"], safe_link=filters["safe_link"])

@@ -224,10 +224,12 @@ class EngineAction(SQLModel, table=True):
     """One reminder, breach or escalation handled, by its idempotency key: never handled twice."""
 
     __tablename__ = "engine_action"
+    # the engine reads an incident's own keys (obligation_id IS NULL) every time it escalates
+    __table_args__ = (Index("ix_engine_action_incident_obligation", "incident_id", "obligation_id"),)
 
     key: str = Field(sa_column=Column(String(160), primary_key=True))
     incident_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
-                                              ForeignKey("incident.id"), nullable=False, index=True))
+                                              ForeignKey("incident.id"), nullable=False))
     obligation_id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
                                                                      ForeignKey("obligation.id"), index=True))
     kind: str = Field(sa_column=Column(String(16), nullable=False))

@@ -82,7 +82,7 @@ def upgrade() -> None:
         sa.Column("at", UTCDateTime, nullable=False),
         sa.Column("handled_at", UTCDateTime, nullable=False),
     )
-    op.create_index("ix_engine_action_incident_id", "engine_action", ["incident_id"])
+    op.create_index("ix_engine_action_incident_obligation", "engine_action", ["incident_id", "obligation_id"])
     op.create_index("ix_engine_action_obligation_id", "engine_action", ["obligation_id"])
     op.create_table(
         "outbox",
