@@ -42,6 +42,7 @@ from sentinel.escalation.engine import EscalationEngine
 from sentinel.escalation.obligations import ObligationError, ObligationState
 from sentinel.incidents.flows import IncidentStage
 from sentinel.normalise.item import normalise
+from sentinel.notify.outbox import message_title
 from sentinel.notify.roster import Roster
 from sentinel.settings import Settings, SourceKind
 from sentinel.store import items as item_store
@@ -340,7 +341,7 @@ class Replayer:
             notifications = [{
                 "at": local(m.created_at), "channel": m.channel,
                 "recipient": "、".join(r.get("name", "") for r in m.recipients), "kind": m.kind,
-                "incident": m.incident_id, "obligation": m.obligation_id, "title": m.message.get("title"),
+                "incident": m.incident_id, "obligation": m.obligation_id, "title": message_title(m.message),
                 "key": m.key,
             } for m in messages]
         return {"incidents": out, "notifications": notifications, "errors": list(self.errors)}

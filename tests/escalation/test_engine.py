@@ -15,7 +15,7 @@ from sentinel.escalation import actions
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
 from sentinel.escalation.policy import Policy
-from sentinel.notify.outbox import message_from_json
+from sentinel.notify.outbox import stored_message
 from sentinel.notify.roster import Roster, RosterConfig
 from sentinel.store.db import open_database
 from sentinel.store.models import EngineAction, Incident, Obligation, OutboxMessage, TimelineEvent
@@ -109,7 +109,7 @@ def test_reminders_fire_at_their_offsets_and_the_breach_exactly_at_five_hours(db
     # tick every minute, acknowledging nothing, for 25 hours
     run(engine, DETECTED, EMERGED + timedelta(hours=25), timedelta(minutes=1))
     sent = outbox(db)
-    reminders = [(m.message["title"], m.created_at) for m in sent if m.kind == "reminder"]
+    reminders = [(stored_message(m.message).title, m.created_at) for m in sent if m.kind == "reminder"]
     due5 = EMERGED + timedelta(hours=5)
     due24 = EMERGED + timedelta(hours=24)
     ai = obligations(db, incident_id)["authoritative_info"]
@@ -127,9 +127,9 @@ def test_reminders_fire_at_their_offsets_and_the_breach_exactly_at_five_hours(db
     assert obligations(db, incident_id)["press_conference"].state == "breached"
     # the reminder text gives the time left, in Chinese
     first = next(m for m in sent if m.kind == "reminder")
-    assert "距5小时权威信息发布时限还剩2小时" in message_from_json(first.message).text_plain
+    assert "距5小时权威信息发布时限还剩2小时" in stored_message(first.message).text_plain
     # unacknowledged: the section chief at 15 minutes, the leader at 30 (before any breach)
-    escalations = {m.message["title"]: m for m in sent if m.kind == "escalation"}
+    escalations = {stored_message(m.message).title: m for m in sent if m.kind == "escalation"}
     chiefs = [m for m in sent if m.kind == "escalation" and m.recipients[0]["name"] == "赵科长"]
     leaders = [m for m in sent if m.kind == "escalation" and m.recipients[0]["name"] == "钱局长"]
     assert escalations and [m.created_at for m in chiefs] == [DETECTED + timedelta(minutes=15)]
@@ -281,7 +281,7 @@ def test_reminders_missed_while_down_collapse_into_one(db, rules, engine) -> Non
     event = next(e for e in timeline(db, incident_id) if e.kind == "reminder")
     assert event.data["offset"] == "1h" and len(event.data["collapsed"]) == 1
     assert event.data["late_by_seconds"] == 15 * 60 and "late by 15m" in (event.reason or "")
-    text = message_from_json(reminders[0].message).text_plain
+    text = stored_message(reminders[0].message).text_plain
     assert "系统停机补发" in text and "还剩45分" in text
 
 
@@ -333,7 +333,7 @@ def test_a_confirmed_official_release_meets_the_clock_it_answers(db, rules, engi
         candidate_id = candidate.id
     engine.tick(EMERGED + timedelta(hours=2, minutes=1))
     asks = [m for m in outbox(db) if m.kind == "evidence"]
-    assert len(asks) == 1 and "情况通报" in message_from_json(asks[0].message).text_plain
+    assert len(asks) == 1 and "情况通报" in stored_message(asks[0].message).text_plain
     engine.tick(EMERGED + timedelta(hours=2, minutes=2))
     assert len([m for m in outbox(db) if m.kind == "evidence"]) == 1  # asked once
     assert candidate_id is not None

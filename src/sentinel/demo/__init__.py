@@ -101,13 +101,14 @@ def _alerts_since(engine: Any, last_id: int) -> list[tuple[int, str, datetime, s
     from sqlalchemy import select
     from sqlmodel import Session, col
 
+    from sentinel.notify.outbox import message_title
     from sentinel.store.models import OutboxMessage
 
     with Session(engine) as session:
         rows = session.scalars(select(OutboxMessage).where(col(OutboxMessage.id) > last_id)
                                .order_by(col(OutboxMessage.id))).all()
         return [(row.id or 0, row.kind, row.created_at, row.channel, "、".join(r["name"] for r in row.recipients),
-                 str(row.message.get("title", ""))) for row in rows]
+                 message_title(row.message)) for row in rows]
 
 
 def _countdowns(engine: Any, now: datetime) -> list[str]:

@@ -49,8 +49,7 @@ from sentinel.escalation.reminders import (
     format_time_left,
 )
 from sentinel.metrics import Metrics
-from sentinel.notify.compose import compose
-from sentinel.notify.outbox import message_to_json
+from sentinel.notify.outbox import deferred_message
 from sentinel.notify.roster import Recipient, routes
 from sentinel.store.models import (
     EngineAction,
@@ -68,6 +67,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["EscalationEngine", "TickReport", "Notice", "new_incident_key"]
 
+_SNAPSHOTS = 50_000
 _BATCH = 200  # rows per transaction: a catch-up goes round again rather than hold the writer for long
 
 
@@ -124,6 +124,7 @@ class EscalationEngine:
         self.late_after = late_after
         self.link_base = link_base
         self._open_rows: dict[int, list[ObligationRow]] = {}
+        self._snapshots: dict[int, Rules] = {}  # by incident id: this engine's database only
         self._rows: dict[type, list[dict[str, Any]]] = {EngineAction: [], TimelineEvent: [], OutboxMessage: []}
         self._met_since: datetime | None = None
         self._met_seen: set[int] = set()
@@ -341,21 +342,16 @@ class EscalationEngine:
         grade = Grade(incident.grade) if incident.grade else None
         held = rules.roster.hold_until(now, grade)
         by_channel = routes(recipients, self.channel_ids)
-        composed: dict[tuple[str, ...], dict[str, Any]] = {}  # one rendering per audience
         for channel, people in by_channel.items():
             key = f"{item.action.key}:{channel}"
-            audience = tuple(person.name for person in people)
-            if audience not in composed:
-                message = compose(item.kind, {**context, "recipients": [p.as_dict() for p in people],
-                                              "idempotency_key": item.action.key},
-                                  zone=rules.zone, link_base=self.link_base)
-                composed[audience] = message_to_json(message)
+            audience = [person.as_dict() for person in people]
             self._rows[OutboxMessage].append(dict(
                 key=key, action_key=item.action.key, incident_id=_id(incident),
                 obligation_id=item.row.id if item.row else None, kind=item.kind, channel=channel,
-                recipients=[p.as_dict() for p in people], grade=incident.grade,
-                message={**composed[audience], "idempotency_key": key}, created_at=now, not_before=held or now,
-                state=OutboxState.PENDING.value, attempts=0))
+                recipients=audience, grade=incident.grade,
+                message=deferred_message(item.kind, {**context, "recipients": audience}, zone=rules.zone,
+                                         link_base=self.link_base, idempotency_key=key),
+                created_at=now, not_before=held or now, state=OutboxState.PENDING.value, attempts=0))
         return by_channel
 
     def _context(self, session: Session, item: _Pending, now: datetime, recipients: list[Recipient],
@@ -390,7 +386,15 @@ class EscalationEngine:
         return context
 
     def _rules_for(self, incident: Incident) -> Rules:
-        return self.rules.for_incident(incident)
+        """:meth:`Rules.for_incident`, remembered by incident: a snapshot never changes once taken."""
+        if incident.policy_snapshot is None or incident.id is None:
+            return self.rules
+        rules = self._snapshots.get(incident.id)
+        if rules is None:
+            if len(self._snapshots) >= _SNAPSHOTS:
+                self._snapshots.clear()  # cheap to rebuild: incidents share a handful of snapshots
+            rules = self._snapshots[incident.id] = self.rules.for_incident(incident)
+        return rules
 
     # ---------------------------------------------------------------------------------- lease
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, case, select
 from sqlmodel import Session, col
 
 from sentinel.errors import NotFoundError
+from sentinel.notify.outbox import message_title
 from sentinel.store.models import (
     Incident,
     IncidentState,
@@ -158,7 +159,7 @@ def notification_json(row: OutboxMessage) -> dict[str, Any]:
     return {"id": row.id, "kind": row.kind, "channel": row.channel, "recipients": row.recipients,
             "created_at": row.created_at.isoformat(), "state": row.state, "attempts": row.attempts,
             "delivered_at": _iso(row.delivered_at), "last_error": row.last_error, "obligation": row.obligation_id,
-            "title": row.message.get("title")}
+            "title": message_title(row.message)}
 
 
 def detail_json(detail: IncidentDetail) -> dict[str, Any]:

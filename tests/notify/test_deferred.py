@@ -1,0 +1,46 @@
+"""Outbox messages the engine writes as a template and its context, rendered when sent."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sentinel.notify.outbox import deferred_message, message_title, message_to_json, stored_message
+
+ZONE = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+CONTEXT = {
+    "now": START + timedelta(hours=3, minutes=58),
+    "incident": {"id": 7, "title": "某化工厂爆炸", "grade": "II", "department": "应急管理局", "category": "accident",
+                 "emerged_at": START, "detected_at": START + timedelta(minutes=5)},
+    "obligations": [{"kind": "authoritative_info", "due_at": START + timedelta(hours=5), "started_at": START,
+                     "state": "open"}],
+    "obligation": {"kind": "authoritative_info", "due_at": START + timedelta(hours=5), "started_at": START,
+                   "state": "open"},
+    "offset": timedelta(hours=1), "late_by": 0, "collapsed": 0,
+    "recipients": [{"name": "张伟", "phone": "13800000001", "role": "duty_officer"}],
+}
+
+
+def test_a_deferred_message_survives_json_and_renders_as_composed() -> None:
+    stored = json.loads(json.dumps(deferred_message("reminder", CONTEXT, zone=ZONE, link_base="https://yq.example.gov.cn",
+                                                    idempotency_key="obligation:1:reminder:1h:hook")))
+    message = stored_message(stored)
+    assert "距5小时权威信息发布时限还剩1小时02分" in message.text_plain
+    assert message.mentions == ("13800000001",)
+    assert message.idempotency_key == "obligation:1:reminder:1h:hook"
+    assert message.link == "https://yq.example.gov.cn/incidents/7"
+    assert message_title(stored) == message.title
+    # a message written whole still reads as it was written
+    assert stored_message(message_to_json(message)) == message
+
+
+def test_a_context_that_does_not_fit_its_template_is_a_clear_error() -> None:
+    broken = deferred_message("reminder", {k: v for k, v in CONTEXT.items() if k != "obligation"}, zone=ZONE,
+                              link_base=None, idempotency_key="k")
+    with pytest.raises(ValueError, match="does not fit template 'reminder'"):
+        stored_message(broken)
+    assert message_title(broken).startswith("(unreadable message:")
