@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import re
 from collections import deque
@@ -145,15 +146,18 @@ def message_title(data: Mapping[str, Any]) -> str:
 
 
 def _jsonable(value: Any) -> Any:
+    """``value`` as plain JSON data: times as ISO 8601, spans as seconds (json's C encoder walks it)."""
+    return json.loads(json.dumps(value, default=_json_default, ensure_ascii=False))
+
+
+def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return require_aware(value).isoformat()
     if isinstance(value, timedelta):
         return value.total_seconds()
-    if isinstance(value, Mapping):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    return value
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(f"not JSON data: {type(value).__name__}")
 
 
 _TEXT_FIELDS = ("kind", "title", "text_markdown", "text_plain")
