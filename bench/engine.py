@@ -358,6 +358,7 @@ def run(backend: str, url: str, args: argparse.Namespace) -> list[Case]:
         stats = pstats.Stats(profiler).strip_dirs()
         stats.sort_stats("tottime").print_stats(15)
         stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("cumulative").print_stats("sentinel|engine.py|clocks|outbox|roster", 40)
 
     catch_up = Case(backend, "catch-up after 1 h down", open_count(engine))
     timed_tick(sentinel, counter, now + timedelta(hours=1), catch_up)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -125,6 +125,7 @@ class EscalationEngine:
         self.link_base = link_base
         self._open_rows: dict[int, list[ObligationRow]] = {}
         self._snapshots: dict[int, Rules] = {}  # by incident id: this engine's database only
+        self._audiences: dict[tuple[int, EscalationRole, str | None], list[Recipient]] = {}
         self._rows: dict[type, list[dict[str, Any]]] = {EngineAction: [], TimelineEvent: [], OutboxMessage: []}
         self._met_since: datetime | None = None
         self._met_seen: set[int] = set()
@@ -151,6 +152,7 @@ class EscalationEngine:
     def _tick_once(self, session: Session, now: datetime, report: TickReport) -> bool:
         for pending_rows in self._rows.values():
             pending_rows.clear()  # a tick that failed half-way left its rows uncommitted: drop them
+        self._audiences = {}
         rows = list(session.scalars(
             select(ObligationRow).where(col(ObligationRow.state) == ObligationState.OPEN.value,
                                         col(ObligationRow.next_action_at) <= now)
@@ -330,7 +332,11 @@ class EscalationEngine:
         people: list[Recipient] = []
         seen: set[str] = set()
         for role in roles:
-            for person in rules.roster.recipients(role, incident.department, now):
+            # who is on duty is the same for every alert of one tick: ask the roster once per audience
+            memo = (id(rules.roster), role, incident.department)
+            if memo not in self._audiences:
+                self._audiences[memo] = rules.roster.recipients(role, incident.department, now)
+            for person in self._audiences[memo]:
                 if person.name not in seen:
                     seen.add(person.name)
                     people.append(person)
@@ -399,19 +405,21 @@ class EscalationEngine:
     # ---------------------------------------------------------------------------------- lease
 
     def _hold_lease(self, session: Session, now: datetime) -> bool:
-        """Take or renew the engine lease; False while another live process holds it."""
-        row = session.scalars(select(Lease).where(col(Lease.name) == "engine").with_for_update()).first()
-        if row is None:
-            session.add(Lease(name="engine", owner=self.owner, until=now + self.lease))
-            try:
-                session.flush()
-            except IntegrityError:
-                session.rollback()
-                return False
+        """Take or renew the engine lease; False while another live process holds it. One conditional
+        UPDATE (the row lock it takes serialises two processes); an INSERT the very first time."""
+        taken = session.execute(
+            update(Lease).where(col(Lease.name) == "engine", or_(col(Lease.owner) == self.owner, col(Lease.until) <= now))
+            .values(owner=self.owner, until=now + self.lease))
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
             return True
-        if row.owner != self.owner and row.until > now:
+        if session.get(Lease, "engine") is not None:
+            return False  # another process holds it, and its lease has not run out
+        session.add(Lease(name="engine", owner=self.owner, until=now + self.lease))
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
             return False
-        row.owner, row.until = self.owner, now + self.lease
         return True
 
     def release(self) -> None:

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -278,9 +278,7 @@ class Recipient:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able, as the composer's ``recipients`` and the timeline take it."""
-        data = asdict(self)
-        data["channels"] = list(self.channels)
-        return data
+        return {"name": self.name, "phone": self.phone, "channels": list(self.channels), "role": self.role}
 
 
 def _recipient(contact: Contact, role: RecipientRole) -> Recipient:
