@@ -8,6 +8,7 @@ headers, signatures, bodies).
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +41,13 @@ Handler = Callable[[Request], Route]
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # the default backlog of 5 drops connections when many polls start at once
     daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away mid-request (a killed daemon, a timed-out poll) is not news; any
+        other error in a handler is, and is printed as socketserver would."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class LoopbackServer:
