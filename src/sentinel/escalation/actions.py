@@ -179,12 +179,17 @@ def respond(
                at=at.isoformat(), url=url, channel=channel, reviewer=reviewer, publisher=publisher)
         touched = record_response(session, incident, response, now=now, rules=rules, actor=by)
         incident.updated_at = now
-        session.commit()
-        for row in touched:
-            session.refresh(row)
-        session.refresh(response)
-        met = [row for row in touched if row.state == ObligationState.MET.value]
-        return RespondResult(response, met, [row for row in touched if row not in met])
+        return _committed(session, response, touched)
+
+
+def _committed(session: Session, response: Response, touched: list[ObligationRow]) -> RespondResult:
+    """Commit a recorded response and say which obligations it met on time and which late."""
+    session.commit()
+    for row in touched:
+        session.refresh(row)
+    session.refresh(response)
+    met = [row for row in touched if row.state == ObligationState.MET.value]
+    return RespondResult(response, met, [row for row in touched if row not in met])
 
 
 def set_grade(engine: Engine, rules: Rules, incident_id: int, *, grade: str, reason: str, by: str,
@@ -318,12 +323,7 @@ def confirm_evidence(engine: Engine, rules: Rules, response_id: int, *, by: str,
         _event(session, incident, "evidence_confirmed", now, actor=by, response=response.id, kind=response.kind,
                at=response.at.isoformat(), url=response.url)
         touched = record_response(session, incident, response, now=now, rules=rules, actor=by)
-        session.commit()
-        for row in touched:
-            session.refresh(row)
-        session.refresh(response)
-        met = [row for row in touched if row.state == ObligationState.MET.value]
-        return RespondResult(response, met, [row for row in touched if row not in met])
+        return _committed(session, response, touched)
 
 
 def reject_evidence(engine: Engine, response_id: int, *, reason: str, by: str, now: datetime) -> Response:
