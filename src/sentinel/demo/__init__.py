@@ -129,12 +129,16 @@ def _countdowns(engine: Any, now: datetime) -> list[str]:
 
 
 def _free(port: int) -> int:
+    """``port`` if it is free, else one the system picks (so the printed URLs and links are true)."""
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
             return port
         except OSError:
-            return 0
+            pass
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 async def run_demo(*, seconds: float | None = None, port: int = 8470) -> None:
