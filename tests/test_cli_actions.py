@@ -96,6 +96,11 @@ def test_disclosure_requests_count_working_days(config: Path) -> None:
     (request,) = listed
     extended = invoke(config, "requests", "extend", str(request["id"]), "--reason", "经机关负责人同意延长", "--by", "张伟")
     assert extended.exit_code == 0 and "2026-11-26" in extended.stdout
+    shown = json.loads(invoke(config, "incidents", "show", str(request["id"]), "--json").stdout)
+    # the extended deadline is a row of its own (fresh reminders); the first is waived with the approval
+    assert [(o["sequence"], o["state"]) for o in shown["obligations"]] == [(1, "waived"), (2, "open")]
+    (listed_again,) = json.loads(invoke(config, "requests", "list", "--json").stdout)
+    assert listed_again["obligation"]["due_at"].startswith("2026-11-26")
     twice = invoke(config, "requests", "extend", str(request["id"]), "--reason", "再次延长", "--by", "张伟")
     assert twice.exit_code == 1 and "already extended once" in twice.output
     future = invoke(config, "requests", "add", "--subject", "明年的申请", "--received", "2099-01-01T10:00+08:00",

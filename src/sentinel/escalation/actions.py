@@ -22,17 +22,19 @@ from sentinel.errors import NotFoundError, SentinelError
 from sentinel.escalation.clocks import (
     Rules,
     obligations_of,
+    open_obligation,
     record_response,
     refresh_escalation,
-    refresh_obligation,
     sent_keys,
     sync_clocks,
+    waive,
     waive_all,
     working_day_obligation,
 )
 from sentinel.escalation.obligations import (
     ObligationKind,
     ObligationState,
+    PlannedObligation,
     ResponseTimeError,
     disclosure_reply_for,
     obligations_met_by,
@@ -386,9 +388,13 @@ def extend_request(engine: Engine, rules: Rules, incident_id: int, *, reason: st
             planned = disclosure_reply_for(incident.emerged_at, policy=in_force.policy, zone=rules.zone, extended=True)
         except WorkdayCalendarError as exc:
             raise ActionError(str(exc)) from None
+        # the extended deadline is a new row (sequence 2), so its reminders have keys of their own;
+        # the first deadline is waived with the approval as its reason
         previous = row.due_at
-        row.due_at = planned.due_at
-        refresh_obligation(row, in_force.policy, sent_keys(session, obligation_ids=[row.id or 0]))
+        waive(session, incident, row, reason=f"延期答复 / extended: {reason}", now=now, actor=by)
+        row = open_obligation(session, incident, PlannedObligation(
+            ObligationKind.DISCLOSURE_REPLY, planned.due_at, planned.started_at, sequence=row.sequence + 1),
+            now=now, rules=rules, existing=obligations_of(session, incident_id), actor=by, reason=reason)
         incident.details = {**incident.details, "extended": True}
         incident.updated_at = now
         _event(session, incident, "deadline_extended", now, actor=by, reason=reason, obligation=row.id,

@@ -98,7 +98,8 @@ def list_requests(engine: Engine, *, state: str | None = IncidentState.OPEN.valu
     with Session(engine) as session:
         query = (select(Incident, Obligation)
                  .outerjoin(Obligation, (col(Obligation.incident_id) == col(Incident.id))
-                            & (col(Obligation.kind) == "disclosure_reply"))
+                            & (col(Obligation.kind) == "disclosure_reply")
+                            & (col(Obligation.state) != "waived"))  # an extension waives the first deadline
                  .where(col(Incident.kind) == "disclosure_request")
                  .order_by(col(Obligation.due_at), col(Incident.id)))
         if state is not None:
