@@ -32,6 +32,7 @@ from sentinel.escalation.engine import EscalationEngine
 from sentinel.incidents.worker import AnalysisWorker
 from sentinel.metrics import Metrics
 from sentinel.notify.base import Sender
+from sentinel.notify.digest import queue_daily_digest
 from sentinel.notify.outbox import Dispatcher
 from sentinel.notify.registry import build_senders
 from sentinel.notify.roster import Roster
@@ -181,6 +182,12 @@ class Daemon:
                     self.clock.now(), link_base=self.settings.http.public_url)
             except Exception:
                 log.exception("checking for blind or blocked sources failed")
+            try:
+                await self.database.write(
+                    queue_daily_digest, self.database.engine, self.settings, self.escalation.channel_ids,
+                    self.clock.now(), link_base=self.settings.http.public_url)
+            except Exception:
+                log.exception("queueing the daily digest failed")
         if self.dispatcher is not None:
             await self.dispatcher.refresh_gauges(self.clock.now())
 

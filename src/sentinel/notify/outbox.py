@@ -42,7 +42,7 @@ import re
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -153,6 +153,8 @@ def _jsonable(value: Any) -> Any:
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return require_aware(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, timedelta):
         return value.total_seconds()
     if isinstance(value, tuple | set | frozenset):
@@ -282,6 +284,8 @@ class DeliveryConfig(Strict):
     fallback_after: int = Field(default=3, ge=1)  # … permanently, or this many times in a row
     rate_limits: Annotated[dict[str, list[RateText]], BeforeValidator(_one_or_many)] = Field(default_factory=dict)
     operators: list[str] | None = None  # who hears of permanent failures; default every other channel
+    # the daily digest (舆情日报) to the leaders, at this local time each day; null turns it off
+    digest_at: time | None = time(8, 30)
 
     @model_validator(mode="after")
     def _positive(self) -> DeliveryConfig:

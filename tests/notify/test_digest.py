@@ -1,0 +1,59 @@
+"""The daily digest (舆情日报) is queued once a day at its time, for the leaders, with the day's news."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from sentinel.escalation import actions
+from sentinel.escalation.clocks import Rules
+from sentinel.escalation.engine import EscalationEngine
+from sentinel.notify.digest import queue_daily_digest
+from sentinel.notify.outbox import stored_message
+from sentinel.notify.roster import Roster
+from sentinel.settings import Settings
+from sentinel.store.db import open_database
+from sentinel.store.models import Incident, OutboxMessage
+
+ZONE = ZoneInfo("Asia/Shanghai")
+EMERGED = datetime(2026, 11, 23, 1, 0, tzinfo=ZONE)
+
+
+def test_the_digest_goes_to_the_leaders_once_a_day_at_its_time(database_url) -> None:
+    settings = Settings.model_validate({
+        "database": {"url": database_url},
+        "channels": [{"id": "duty", "kind": "console"}, {"id": "leaders", "kind": "console"}],
+        "roster": {"leaders": [{"name": "钱局长", "phone": "13800000020", "channels": ["leaders"]}]},
+    })
+    db = open_database(database_url)
+    try:
+        rules = Rules(settings.policy, Roster(settings.roster, ZONE), ZONE)
+        with Session(db.engine) as session:
+            incident = Incident(title="某化工厂爆炸事故造成12人死亡", department="应急管理局", grade_reasons=[], facts={},
+                                keywords=[], rules=[], regions=[], emerged_at=EMERGED, detected_at=EMERGED,
+                                last_item_at=EMERGED, updated_at=EMERGED, heat_components={})
+            session.add(incident)
+            session.commit()
+            incident_id = incident.id
+        assert incident_id is not None
+        actions.set_grade(db.engine, rules, incident_id, grade="II", reason="12人死亡", by="张伟", now=EMERGED)
+        EscalationEngine(db.engine, rules, ["duty", "leaders"]).tick(EMERGED + timedelta(hours=6))  # 5h breached
+        before = datetime(2026, 11, 23, 8, 29, tzinfo=ZONE)
+        assert queue_daily_digest(db.engine, settings, ["duty", "leaders"], before) == []
+        at = datetime(2026, 11, 23, 8, 31, tzinfo=ZONE)
+        assert queue_daily_digest(db.engine, settings, ["duty", "leaders"], at) == ["digest:2026-11-23:leaders"]
+        assert queue_daily_digest(db.engine, settings, ["duty", "leaders"], at + timedelta(hours=3)) == []
+        with Session(db.engine) as session:
+            (row,) = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "daily_digest")).all()
+        message = stored_message(row.message)
+        assert message.title == "【舆情日报】11月23日：新增1起，未结1起，超时1项"
+        assert "新闻发布会" in message.text_plain and "权威信息发布" in message.text_plain
+        assert [r["name"] for r in row.recipients] == ["钱局长"]
+        # the next day has a digest of its own
+        assert queue_daily_digest(db.engine, settings, ["duty", "leaders"], at + timedelta(days=1)) == [
+            "digest:2026-11-24:leaders"]
+    finally:
+        db.close()
