@@ -35,7 +35,6 @@ from sentinel.notify.base import Sender
 from sentinel.notify.digest import queue_daily_digest
 from sentinel.notify.outbox import Dispatcher
 from sentinel.notify.registry import build_senders
-from sentinel.notify.roster import Roster
 from sentinel.notify.source_alerts import queue_source_alerts
 from sentinel.settings import Settings
 from sentinel.store.db import Database, open_database
@@ -137,7 +136,7 @@ class Daemon:
         database = self.open()
         settings = self.settings
         channels = settings.effective_channels
-        rules = Rules(settings.policy, Roster(settings.roster, settings.zone), settings.zone)
+        rules = Rules.from_settings(settings)
         self.escalation = EscalationEngine(
             database.engine, rules, [channel.id for channel in channels], metrics=self.metrics, owner=self.owner,
             lease=settings.engine.lease, late_after=settings.engine.late_after, link_base=settings.http.public_url)
@@ -173,23 +172,23 @@ class Daemon:
             log.exception("delivering the outbox failed; pending messages stay pending")
 
     async def refresh_gauges(self) -> None:
-        """Engine and outbox gauges, and alerts for sources gone blind or blocked (every health tick)."""
+        """Engine and outbox gauges (every health tick; a scrape never queries)."""
         if self.escalation is not None and self.database is not None:
             await self.database.read(self.escalation.refresh_gauges)
-            try:
-                await self.database.write(
-                    queue_source_alerts, self.database.engine, self.settings, self.escalation.channel_ids,
-                    self.clock.now(), link_base=self.settings.http.public_url)
-            except Exception:
-                log.exception("checking for blind or blocked sources failed")
-            try:
-                await self.database.write(
-                    queue_daily_digest, self.database.engine, self.settings, self.escalation.channel_ids,
-                    self.clock.now(), link_base=self.settings.http.public_url)
-            except Exception:
-                log.exception("queueing the daily digest failed")
         if self.dispatcher is not None:
             await self.dispatcher.refresh_gauges(self.clock.now())
+
+    async def operator_alerts(self) -> None:
+        """Alerts for sources gone blind or blocked, and the day's digest once its time has come."""
+        if self.escalation is None or self.database is None:
+            return
+        for queue, what in ((queue_source_alerts, "checking for blind or blocked sources"),
+                            (queue_daily_digest, "queueing the daily digest")):
+            try:
+                await self.database.write(queue, self.database.engine, self.settings, self.escalation.channel_ids,
+                                          self.clock.now(), link_base=self.settings.http.public_url)
+            except Exception:
+                log.exception("%s failed", what)
 
     async def _new_items(self, source_id: str, item_ids: list[int]) -> None:
         if self.analysis is not None:
@@ -227,6 +226,8 @@ class Daemon:
         scheduler.add_job(self.deliver, "interval", seconds=self.timing.deliver_tick, id="deliver",
                           max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.add_job(self.refresh_gauges, "interval", seconds=self.timing.health_tick, id="gauges",
+                          max_instances=1, coalesce=True, misfire_grace_time=None)
+        scheduler.add_job(self.operator_alerts, "interval", seconds=self.timing.health_tick, id="operator-alerts",
                           max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.add_job(runner.tick, "interval", seconds=self.timing.collect_tick, id="collect",
                           max_instances=1, coalesce=True, misfire_grace_time=None)

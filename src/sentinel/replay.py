@@ -42,9 +42,9 @@ from sentinel.escalation.engine import EscalationEngine
 from sentinel.escalation.obligations import ObligationError, ObligationState
 from sentinel.incidents.flows import IncidentStage
 from sentinel.normalise.item import normalise
+from sentinel.normalise.times import parse_iso
 from sentinel.notify.outbox import message_title
-from sentinel.notify.roster import Roster
-from sentinel.settings import Settings, SourceKind
+from sentinel.settings import Settings
 from sentinel.store import items as item_store
 from sentinel.store import sources as source_store
 from sentinel.store.db import Database
@@ -82,15 +82,10 @@ class Line:
 
 
 def _time(value: Any, what: str) -> datetime:
-    if not isinstance(value, str):
-        raise ScenarioError(f"{what}: expected an ISO 8601 time with an offset, got {value!r}")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ScenarioError(f"{what}: not an ISO 8601 time: {value!r}") from None
-    if parsed.tzinfo is None:
-        raise ScenarioError(f"{what}: needs a UTC offset, got {value!r}")
-    return parsed.astimezone(UTC)
+        return parse_iso(value).astimezone(UTC)
+    except ValueError as exc:
+        raise ScenarioError(f"{what}: {exc}") from None
 
 
 def read_scenario(lines: Iterable[str]) -> tuple[list[Line], list[str]]:
@@ -139,7 +134,7 @@ class Replayer:
         self.engine = database.engine
         self.zone = settings.zone
         self.sources = {source.id: source for source in settings.sources}
-        self.rules = Rules(settings.policy, Roster(settings.roster, settings.zone), settings.zone)
+        self.rules = Rules.from_settings(settings)
         self.analyzer = analyzer or Analyzer(settings)
         channel_ids = [channel.id for channel in settings.channels] or ["console"]
         self.escalation = EscalationEngine(self.engine, self.rules, channel_ids, owner="replay",
@@ -254,9 +249,6 @@ class Replayer:
         source = self.sources.get(source_id) if isinstance(source_id, str) else None
         if source is None:
             raise ScenarioError(f"source: no source {source_id!r} in the configuration")
-        if source.kind is not SourceKind.PUSH:
-            # replay feeds every source directly; any kind is fine, the check is only that it exists
-            pass
         raw = parse_pushed_item(line.body.get("item"))
         item = normalise(raw, zone=self.settings.source_zone(source), fetched_at=now)
         saved = item_store.save_pushed(self.engine, source.id, [item], now=now)

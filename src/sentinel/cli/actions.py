@@ -24,24 +24,20 @@ KINDS = ["authoritative_info", "press_conference", "response", "policy_interpret
 
 def _rules(settings: Settings) -> Any:
     from sentinel.escalation.clocks import Rules
-    from sentinel.notify.roster import Roster
 
-    return Rules(settings.policy, Roster(settings.roster, settings.zone), settings.zone)
+    return Rules.from_settings(settings)
 
 
 def _time(value: str | None, settings: Settings, *, option: str) -> datetime:
     """``--at``: ISO 8601; without an offset it is read in the configured zone. Default: now."""
-    now = SystemClock().now()
+    from sentinel.normalise.times import parse_iso
+
     if value is None:
-        return now
+        return SystemClock().now()
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"not an ISO 8601 time such as 2026-03-10T09:40 or 2026-03-10T09:40+08:00: {value!r}",
-                                 param_hint=option) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=settings.zone)
-    return parsed
+        return parse_iso(value, zone=settings.zone)
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc} (e.g. 2026-03-10T09:40 or 2026-03-10T09:40+08:00)", param_hint=option) from None
 
 
 def _act(obj: Context, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import datetime
 
 import click
 
@@ -30,12 +29,12 @@ def roster_now(obj: Context, at: str | None, department: str | None, as_json: bo
     settings = obj.settings
     moment = SystemClock().now()
     if at is not None:
+        from sentinel.normalise.times import parse_iso
+
         try:
-            moment = datetime.fromisoformat(at)
-        except ValueError:
-            raise click.BadParameter(f"not an ISO 8601 time: {at!r}", param_hint="--at") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=settings.zone)
+            moment = parse_iso(at, zone=settings.zone)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--at") from None
     people = Roster(settings.roster, settings.zone)
     chain = {role.value: [r.as_dict() for r in people.recipients(role, department, moment)] for role in EscalationRole}
     on_duty = [r.as_dict() for r in people.on_duty(moment)]

@@ -7,10 +7,10 @@ Both use the item shape of DESIGN.md §5: ``{"id", "title", "text", "url", "auth
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sentinel.collect.types import RawItem
+from sentinel.normalise.times import parse_iso
 
 _OPTIONAL_TEXT = ("title", "url", "author")
 _COUNTS = ("reposts", "comments", "likes")
@@ -39,11 +39,9 @@ def parse_pushed_item(data: Any) -> RawItem:
     if not isinstance(published, str):
         raise ItemShapeError("published_at: required, an ISO 8601 time with an offset")
     try:
-        published_at = datetime.fromisoformat(published.replace("Z", "+00:00"))
-    except ValueError:
-        raise ItemShapeError(f"published_at: not an ISO 8601 time: {published!r}") from None
-    if published_at.tzinfo is None:
-        raise ItemShapeError(f"published_at: needs a UTC offset, got {published!r}")
+        published_at = parse_iso(published)
+    except ValueError as exc:
+        raise ItemShapeError(f"published_at: {exc}") from None
     fields: dict[str, Any] = {}
     for name in _OPTIONAL_TEXT:
         value = data.get(name)

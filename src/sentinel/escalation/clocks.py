@@ -16,15 +16,14 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from sentinel.analyse.grading import Grade
 from sentinel.escalation.obligations import (
     MAJOR_GRADES,
     Obligation,
@@ -43,6 +42,9 @@ from sentinel.escalation.reminders import next_escalation_moment, next_obligatio
 from sentinel.notify.roster import Roster
 from sentinel.store.models import EngineAction, Incident, IncidentKind, IncidentState, Response, TimelineEvent
 from sentinel.store.models import Obligation as ObligationRow
+
+if TYPE_CHECKING:
+    from sentinel.settings import Settings
 
 __all__ = [
     "RELEASE_KINDS",
@@ -69,6 +71,11 @@ class Rules:
     policy: Policy
     roster: Roster
     zone: ZoneInfo
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Rules:
+        """The rules the configuration puts in force."""
+        return cls(settings.policy, Roster(settings.roster, settings.zone), settings.zone)
 
     def for_incident(self, incident: Incident) -> Rules:
         """The rules an incident runs under: its snapshots once its clocks started, else these."""
@@ -343,10 +350,3 @@ def working_day_obligation(session: Session, incident: Incident, planned: Planne
     return open_obligation(session, incident, planned, now=now, rules=rules,
                            existing=obligations_of(session, _id(incident)), actor=actor, reason=reason)
 
-
-def late_by(at: datetime, now: datetime) -> timedelta:
-    return max(now - at, timedelta(0))
-
-
-def grade_of(value: str | None) -> Grade | None:
-    return Grade(value) if value else None

@@ -304,7 +304,7 @@ class EscalationEngine:
                                 "roles": [role.value for role in roles]}
         if action.collapsed:
             data["collapsed"] = list(action.collapsed)
-        reason = f"系统停机补发，晚{format_duration_zh(late)} / late by {format_duration(_whole(late))}" if late else None
+        reason = f"系统停机补发，晚{format_time_left(late)} / late by {format_duration(_whole(late))}" if late else None
         if item.row is not None:
             data.update(obligation=_id(item.row), kind=item.row.kind, due_at=item.row.due_at.isoformat())
         if item.kind == "breach":
@@ -499,10 +499,6 @@ def _aware(value: datetime) -> datetime:
 
 def _whole(span: timedelta) -> timedelta:
     return timedelta(seconds=round(span.total_seconds()))
-
-
-def format_duration_zh(span: timedelta) -> str:
-    return format_time_left(span)
 
 
 def _id(row: Incident | ObligationRow) -> int:

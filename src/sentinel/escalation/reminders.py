@@ -127,11 +127,8 @@ def due_actions(
     breach = breach_key(obligation.id)
     if breach in already_sent:
         return []
-    reminders = [(offset, at, reminder_key(obligation.id, offset))
-                 for offset, at in reminder_moments(kind, due, policy, opened_at=opened)]
-    latest_sent = max((at for _, at, key in reminders if key in already_sent), default=None)
-    pending = [(offset, at, key) for offset, at, key in reminders
-               if at <= now and key not in already_sent and (latest_sent is None or at > latest_sent)]
+    pending = [(offset, at, key) for offset, at, key in _unsent_reminders(obligation, policy, already_sent)
+               if at <= now]
     at = max(due, opened)
     if at <= now:
         return [Action(breach, ActionKind.BREACH, at, now - at, obligation.id, kind, due,
@@ -244,11 +241,20 @@ def next_obligation_moment(obligation: Obligation, *, policy: Policy, already_se
     if breach_key(obligation.id) in already_sent:
         return None
     due, opened = _utc(obligation.due_at), _utc(obligation.opened_at)
-    reminders = [(at, reminder_key(obligation.id, offset))
-                 for offset, at in reminder_moments(obligation.kind, due, policy, opened_at=opened)]
-    latest_sent = max((at for at, key in reminders if key in already_sent), default=None)
-    pending = [at for at, key in reminders if key not in already_sent and (latest_sent is None or at > latest_sent)]
+    pending = [at for _, at, _ in _unsent_reminders(obligation, policy, already_sent)]
     return min([*pending, max(due, opened)])
+
+
+def _unsent_reminders(obligation: Obligation, policy: Policy, already_sent: Collection[str]
+                      ) -> list[tuple[timedelta, datetime, str]]:
+    """``(offset, moment, key)`` of the reminders still to send, earliest first: those after the
+    latest one sent (an earlier one is superseded by it) and after the obligation was opened."""
+    due, opened = _utc(obligation.due_at), _utc(obligation.opened_at)
+    reminders = [(offset, at, reminder_key(obligation.id, offset))
+                 for offset, at in reminder_moments(obligation.kind, due, policy, opened_at=opened)]
+    latest_sent = max((at for _, at, key in reminders if key in already_sent), default=None)
+    return [(offset, at, key) for offset, at, key in reminders
+            if key not in already_sent and (latest_sent is None or at > latest_sent)]
 
 
 def next_escalation_moment(

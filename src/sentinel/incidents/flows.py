@@ -26,7 +26,6 @@ from sentinel.escalation.workdays import WorkdayCalendarError
 from sentinel.incidents.cluster import ClusterConfig, Clusterer, ClusterItem
 from sentinel.incidents.grade import GradeChange, decide, severity
 from sentinel.incidents.heat import HeatItem, HeatTracker, HeatWeights
-from sentinel.notify.roster import Roster
 from sentinel.settings import Authority, Settings
 from sentinel.store.models import (
     HeatSample,
@@ -87,7 +86,7 @@ class IncidentStage:
         self.sources = {source.id: source for source in settings.sources}
         self.clusterer = Clusterer(self.cluster_config)
         self.memory: dict[int, _Memory] = {}
-        self.rules = Rules(settings.policy, Roster(settings.roster, settings.zone), settings.zone)
+        self.rules = Rules.from_settings(settings)
         self.policy_rules = {rule.id for rule in settings.watch if rule.policy_documents}
 
     # ----------------------------------------------------------------------------------- start-up

@@ -138,11 +138,8 @@ def _iso(value: datetime | None) -> str | None:
 
 def obligation_json(row: Obligation) -> dict[str, Any]:
     """One obligation, with ``margin_seconds``: positive when met early, negative when late, None while open."""
-    margin = None
-    if row.met_at is not None:
-        margin = (row.due_at - row.met_at).total_seconds()
-    elif row.state == "breached":
-        margin = None  # missed, with no evidence yet: how late grows until a response is on record
+    # None while open, and for a breach with no evidence yet: how late grows until a response is on record
+    margin = (row.due_at - row.met_at).total_seconds() if row.met_at is not None else None
     return {"id": row.id, "kind": row.kind, "sequence": row.sequence, "state": row.state,
             "started_at": row.started_at.isoformat(), "due_at": row.due_at.isoformat(), "met_at": _iso(row.met_at),
             "breached_at": _iso(row.breached_at), "reason": row.reason, "margin_seconds": margin,

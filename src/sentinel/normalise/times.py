@@ -47,6 +47,23 @@ _AGO_UNITS = {"秒": "seconds", "分钟": "minutes", "小时": "hours", "天": "
 _DAY_OFFSETS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
 
 
+def parse_iso(value: object, *, zone: ZoneInfo | None = None) -> datetime:
+    """An ISO 8601 time (``Z`` accepted) as an aware datetime. Without an offset it is read in
+    ``zone`` when one is given, else refused. ValueError says what was wrong, for the caller to
+    prefix with the field's name."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO 8601 time with an offset, got {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 time: {value!r}") from None
+    if parsed.tzinfo is None:
+        if zone is None:
+            raise ValueError(f"needs a UTC offset, got {value!r}")
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed
+
+
 def to_utc(dt: datetime, zone: ZoneInfo) -> datetime:
     """``dt`` in UTC; a naive ``dt`` is read as wall time in ``zone``."""
     if dt.tzinfo is None or dt.utcoffset() is None:

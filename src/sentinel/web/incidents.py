@@ -30,7 +30,6 @@ from sentinel.errors import NotFoundError
 from sentinel.escalation import actions
 from sentinel.escalation.clocks import Rules
 from sentinel.incidents import service
-from sentinel.notify.roster import Roster
 from sentinel.settings import Role, Settings
 from sentinel.store.db import Database
 
@@ -81,7 +80,7 @@ class RequestBody(BaseModel):
 def incident_router(settings: Settings, database: Database, clock: Clock,
                     principal: Callable[..., Any], require: Callable[..., Any]) -> APIRouter:
     router = APIRouter(prefix="/api")
-    rules = Rules(settings.policy, Roster(settings.roster, settings.zone), settings.zone)
+    rules = Rules.from_settings(settings)
     engine = database.engine
     Acting = Annotated[Any, Depends(require(Role.DUTY, Role.ADMIN))]
     Noting = Annotated[Any, Depends(require(Role.DUTY, Role.LEADER, Role.ADMIN))]
