@@ -182,10 +182,10 @@ class IncidentStage:
                 previous = incident.grade
                 self._regrade(session, incident, self.memory[key], before[key], now)
                 sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules)
-            for incident, item in official:
-                self._official_evidence(session, incident, item, now)
                 session.add(HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
                                        negative_share=incident.negative_share))
+            for incident, item in official:
+                self._official_evidence(session, incident, item, now)
             session.commit()
         report.updated = sorted(set(touched) - set(report.opened))
         self.clusterer.expire(now)
