@@ -5,7 +5,7 @@
 The webhook receiver runs in its own process (so it does not share the dispatcher's interpreter
 lock) on 127.0.0.1 and answers 204 like a healthy receiver. The figure is messages per second from
 the first claim to the last recorded outcome, through the real ``Dispatcher``: claim with a lease,
-``WebhookSender`` over one shared ``httpx`` client, and one transaction per message for its outcome
+``WebhookSender`` over the daemon's shared client (``send_client``: httpx over aiohttp), and one transaction per message for its outcome
 and its timeline entry. Drains run back to back (the daemon runs one a second; a backlog after an
 outage is what this measures). The webhook kind has no default rate limit.
 """
@@ -88,10 +88,9 @@ def fill(database_url: str, count: int) -> None:
 
 
 async def drain(database_url: str, port: int, batch: int) -> tuple[int, int, float]:
-    import httpx
-
     from sentinel.clock import SystemClock
     from sentinel.metrics import Metrics
+    from sentinel.notify.base import send_client
     from sentinel.notify.outbox import DeliveryConfig, Dispatcher
     from sentinel.notify.webhook import WebhookSender
     from sentinel.store.db import open_database
@@ -99,7 +98,7 @@ async def drain(database_url: str, port: int, batch: int) -> tuple[int, int, flo
     database = open_database(database_url)
     clock = SystemClock()
     delivered = failed = 0
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with send_client() as client:
         senders = {"hook": WebhookSender("hook", f"http://127.0.0.1:{port}/hook", client, secret="whsec-bench")}
         dispatcher = Dispatcher(database, senders, DeliveryConfig(batch=batch), metrics=Metrics(), owner="bench",
                                 channel_kinds={"hook": "webhook"})

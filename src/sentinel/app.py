@@ -31,7 +31,7 @@ from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
 from sentinel.incidents.worker import AnalysisWorker
 from sentinel.metrics import Metrics
-from sentinel.notify.base import Sender
+from sentinel.notify.base import Sender, send_client
 from sentinel.notify.digest import queue_daily_digest
 from sentinel.notify.outbox import Dispatcher
 from sentinel.notify.registry import build_senders
@@ -140,8 +140,7 @@ class Daemon:
         self.escalation = EscalationEngine(
             database.engine, rules, [channel.id for channel in channels], metrics=self.metrics, owner=self.owner,
             lease=settings.engine.lease, late_after=settings.engine.late_after, link_base=settings.http.public_url)
-        self._send_client = httpx.AsyncClient(transport=self._send_transport, follow_redirects=False,
-                                              timeout=httpx.Timeout(10.0, connect=5.0))
+        self._send_client = send_client(transport=self._send_transport)
         senders = {**build_senders(channels, self._send_client), **(self._senders or {})}
         self.dispatcher = Dispatcher(database, senders, settings.delivery, metrics=self.metrics, owner=self.owner,
                                      channel_kinds={channel.id: channel.kind for channel in channels}, clock=self.clock)

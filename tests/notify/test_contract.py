@@ -3,7 +3,8 @@
 Sent is sent; a wrong credential is permanent and says which; throttling, 5xx, timeouts and dropped
 connections are retryable; an oversized message is cut to the service's limit and still accepted;
 feed text arrives inert; an intermittently failing service gets every message exactly once when
-the caller retries what is retryable.
+the caller retries what is retryable. They run on the daemon's own client (:func:`send_client`,
+httpx over aiohttp).
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import httpx
-
-from sentinel.notify.base import REASONS, Delivery, Sender
+from sentinel.notify.base import REASONS, Delivery, Sender, send_client
 from sentinel.notify.message import CUT_MARKER, Message
 from tests.notify.conftest import Harness
 from tests.notify.servers import HOSTILE, NOW, message
@@ -24,7 +23,7 @@ T = TypeVar("T")
 
 def run(harness: Harness, action: Callable[[Sender], Awaitable[T]], *, good: bool = True, timeout: float = 5.0) -> T:
     async def go() -> T:
-        async with httpx.AsyncClient() as client:
+        async with send_client() as client:
             return await action(harness.sender(client, good=good, timeout=timeout))
 
     return asyncio.run(go())
@@ -76,7 +75,7 @@ def test_timeout_is_retryable(harness: Harness) -> None:
 
 def test_nothing_listening_is_a_retryable_connection_failure(harness: Harness) -> None:
     async def go() -> Delivery:
-        async with httpx.AsyncClient() as client:
+        async with send_client() as client:
             return await harness.unreachable(client).send(message(), now=NOW)
 
     delivery = asyncio.run(go())

@@ -26,8 +26,11 @@ from sentinel.notify.message import Message, render_markdown
 from sentinel.notify.outbox import (
     DeliveryConfig,
     Dispatcher,
+    Outcome,
+    Policy,
     Queued,
     Rate,
+    Result,
     claim_due,
     derived_key,
     digest,
@@ -35,6 +38,7 @@ from sentinel.notify.outbox import (
     message_to_json,
     parse_rate,
     plan,
+    record,
     retry_delay,
 )
 from sentinel.notify.webhook import WebhookSender
@@ -554,6 +558,29 @@ def test_claims_are_exclusive_until_the_lease_ends(world: World) -> None:
     assert claim_due(engine, owner="p2", now=NOW + 2 * M, lease_for=2 * M, limit=10) == []  # lease_until == now
     (row,) = claim_due(engine, owner="p2", now=NOW + 2 * M + S, lease_for=2 * M, limit=10)
     assert world.rows()["a:hook"].lease_owner == "p2" and row.attempts == 0
+
+
+def test_a_batch_records_each_row_once_with_its_own_attempts(world: World) -> None:
+    """Delivered rows are marked together; a row recorded meanwhile by another process is left alone."""
+    for key in ("a", "b", "c", "d"):
+        world.queue(key)
+    engine = world.db.engine
+    rows = {r.key: r for r in claim_due(engine, owner="p1", now=NOW, lease_for=M, limit=10)}
+    policy = Policy(max_attempts=3, backoff=10 * S, backoff_max=M, fallback=None, fallback_after=9, operators=())
+    record(engine, [Result((rows["d:hook"],), Outcome(True))], now=NOW, policy=policy)  # "another process"
+    busy = Outcome(False, retryable=True, reason="server_error", detail="HTTP 502")
+    verdicts = record(engine, [Result((rows["a:hook"], rows["d:hook"]), Outcome(True), digest_of="dg"),
+                               Result((rows["b:hook"],), busy), Result((rows["c:hook"],), Outcome(True))],
+                      now=NOW + S, policy=policy)
+    assert verdicts == [["delivered", None], ["retry"], ["delivered"]]
+    stored = world.rows()
+    assert (stored["a:hook"].state, stored["a:hook"].attempts, stored["a:hook"].delivered_at) == ("delivered", 1, NOW + S)
+    assert (stored["d:hook"].state, stored["d:hook"].delivered_at) == ("delivered", NOW)  # as first recorded
+    assert (stored["b:hook"].state, stored["b:hook"].attempts, stored["b:hook"].last_reason) == ("pending", 1, "server_error")
+    assert stored["b:hook"].not_before > NOW + S and stored["b:hook"].lease_owner is None
+    delivered = [e.data["outbox_id"] for e in world.timeline() if e.kind == "notification_delivered"]
+    assert sorted(delivered) == sorted([rows["d:hook"].id, rows["a:hook"].id, rows["c:hook"].id])
+    assert next(e for e in world.timeline() if e.data.get("outbox_id") == rows["a:hook"].id).data["digest"] == "dg"
 
 
 def test_concurrent_claims_from_many_connections_never_overlap(world: World, database_url: str) -> None:

@@ -63,9 +63,8 @@ def notify() -> None:
 @pass_ctx
 def notify_test(obj: Context, channel_id: str, as_json: bool) -> None:
     """Send a test message through one configured channel; exit 1 with the service's error if refused."""
-    import httpx
-
     from sentinel.errors import ConfigError
+    from sentinel.notify.base import send_client
     from sentinel.notify.compose import compose
     from sentinel.notify.registry import build_sender
 
@@ -79,7 +78,7 @@ def notify_test(obj: Context, channel_id: str, as_json: bool) -> None:
                       zone=settings.zone, link_base=settings.http.public_url)
 
     async def send() -> object:
-        async with httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=False) as client:
+        async with send_client(timeout=15.0) as client:
             sender = build_sender(channel, client)
             return await sender.send(message, now=now)
 
