@@ -26,13 +26,14 @@ One process at a time runs the engine: on PostgreSQL several sentinel processes 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, or_, select, update
+from sqlalchemy import Engine, Table, bindparam, func, insert, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from sentinel.analyse.grading import Grade
@@ -154,52 +155,79 @@ class EscalationEngine:
         for pending_rows in self._rows.values():
             pending_rows.clear()  # a tick that failed half-way left its rows uncommitted: drop them
         self._audiences = {}
-        rows = list(session.scalars(
-            select(ObligationRow).where(col(ObligationRow.state) == ObligationState.OPEN.value,
-                                        col(ObligationRow.next_action_at) <= now)
-            .order_by(col(ObligationRow.next_action_at), col(ObligationRow.id)).limit(_BATCH)).all())
-        incidents: dict[int, Incident] = {}
-        if rows:
-            for incident in session.scalars(select(Incident).where(
-                    col(Incident.id).in_({row.incident_id for row in rows}))).all():
-                incidents[_id(incident)] = incident
-        sent = sent_keys(session, obligation_ids=[_id(row) for row in rows])
-        self._load_open(session, incidents)
-        pending: list[_Pending] = []
-        for row in rows:
-            incident = incidents[row.incident_id]
-            policy = self._rules_for(incident).policy
-            for action in due_actions(view(row), now=now, policy=policy, already_sent=sent):
-                pending.append(_Pending(action, incident, row, action.kind.value))
-        # obligations first: a breach may make an escalation due at once (leaders hear of breaches)
-        pending.sort(key=lambda p: (p.action.at, _id(p.incident), p.action.key))
-        with session.no_autoflush:  # one flush for the whole batch, not one per action
+        # No autoflush: the batch's changes are written at the end, one statement per table
+        # (:meth:`_write_changes`), not flushed piecemeal before each query.
+        with session.no_autoflush:
+            found = session.execute(
+                select(ObligationRow, Incident).join(Incident, col(Incident.id) == col(ObligationRow.incident_id))
+                .where(col(ObligationRow.state) == ObligationState.OPEN.value, col(ObligationRow.next_action_at) <= now)
+                .order_by(col(ObligationRow.next_action_at), col(ObligationRow.id)).limit(_BATCH)).all()
+            rows = [row for row, _ in found]
+            incidents = {_id(incident): incident for _, incident in found}
+            sent = sent_keys(session, obligation_ids=[_id(row) for row in rows])
+            self._load_open(session, incidents)
+            pending: list[_Pending] = []
+            for row in rows:
+                incident = incidents[row.incident_id]
+                policy = self._rules_for(incident).policy
+                for action in due_actions(view(row), now=now, policy=policy, already_sent=sent):
+                    pending.append(_Pending(action, incident, row, action.kind.value))
+            # obligations first: a breach may make an escalation due at once (leaders hear of breaches)
+            pending.sort(key=lambda p: (p.action.at, _id(p.incident), p.action.key))
             for item in pending:
                 self._apply(session, item, now, report, sent)
-        for row in rows:
-            incident = incidents[row.incident_id]
-            refresh_obligation(row, self._rules_for(incident).policy, sent)
-        self._write_rows(session)
-        session.flush()
+            for row in rows:
+                incident = incidents[row.incident_id]
+                refresh_obligation(row, self._rules_for(incident).policy, sent)
 
-        due_incidents = list(session.scalars(
-            select(Incident).where(col(Incident.next_escalation_at) <= now)
-            .order_by(col(Incident.next_escalation_at), col(Incident.id)).limit(_BATCH)).all())
-        incident_sent = sent_keys(session, incident_ids=[_id(i) for i in due_incidents])
-        self._load_open(session, {_id(i): i for i in due_incidents})
-        escalations: list[_Pending] = []
-        for incident in due_incidents:
-            escalations.extend(self._escalations(incident, now, incident_sent))
-        escalations.extend(self._evidence(session, due_incidents, now, incident_sent))
-        escalations.sort(key=lambda p: (p.action.at, _id(p.incident), p.action.key))
-        with session.no_autoflush:
+            due_incidents = self._due_incidents(session, now, incidents.values())
+            incident_sent = sent_keys(session, incident_ids=[_id(i) for i in due_incidents])
+            self._load_open(session, {_id(i): i for i in due_incidents})
+            escalations: list[_Pending] = []
+            for incident in due_incidents:
+                escalations.extend(self._escalations(incident, now, incident_sent))
+            escalations.extend(self._evidence(session, due_incidents, now, incident_sent))
+            escalations.sort(key=lambda p: (p.action.at, _id(p.incident), p.action.key))
             for item in escalations:
                 self._apply(session, item, now, report, incident_sent)
-        for incident in due_incidents:
-            refresh_escalation(incident, self._rules_for(incident).policy, incident_sent)
-        self._write_rows(session)
-        session.flush()
+            for incident in due_incidents:
+                refresh_escalation(incident, self._rules_for(incident).policy, incident_sent)
+            self._write_changes(session, rows, [*incidents.values(), *due_incidents])
+            self._write_rows(session)
+        session.flush()  # nothing is left to flush; a safety net should a change escape _write_changes
         return len(rows) == _BATCH or len(due_incidents) == _BATCH
+
+    def _due_incidents(self, session: Session, now: datetime, changed: Iterable[Incident]) -> list[Incident]:
+        """Incidents whose next escalation moment has come: those the store says, and those this
+        tick's breaches made due (their new moment is not written yet)."""
+        stored = session.scalars(
+            select(Incident).where(col(Incident.next_escalation_at) <= now)
+            .order_by(col(Incident.next_escalation_at), col(Incident.id)).limit(_BATCH)).all()
+        due = {_id(incident): incident for incident in stored}
+        for incident in changed:
+            if incident.next_escalation_at is not None and incident.next_escalation_at <= now:
+                due.setdefault(_id(incident), incident)
+        ordered = sorted(due.values(), key=lambda i: (i.next_escalation_at or now, _id(i)))
+        return ordered[:_BATCH]
+
+    def _write_changes(self, session: Session, obligations: Iterable[ObligationRow],
+                       incidents: Iterable[Incident]) -> None:
+        """The batch's changes to obligations and incidents as one UPDATE per table, every row with
+        the same columns. The ORM's flush sent one statement per distinct set of changed columns
+        (six or more a tick); the rows are then marked clean so that it sends nothing more."""
+        for table, rows, columns in ((_OBLIGATIONS, obligations, _OBLIGATION_COLUMNS),
+                                     (_INCIDENTS, incidents, _INCIDENT_COLUMNS)):
+            changed = {_id(row): row for row in rows if _changed(row, columns)}
+            if not changed:
+                continue
+            session.execute(
+                update(table).where(table.c.id == bindparam("row_id"))
+                .values({column: bindparam(f"new_{column}") for column in columns}),
+                [{"row_id": row_id, **{f"new_{column}": getattr(row, column) for column in columns}}
+                 for row_id, row in changed.items()])
+            for row in changed.values():
+                for column in columns:
+                    set_committed_value(row, column, getattr(row, column))
 
     def _write_rows(self, session: Session) -> None:
         """The batch's keys, timeline entries and outbox messages: one multi-row insert per table
@@ -480,6 +508,19 @@ class EscalationEngine:
             self._met_seen = {i for i, closed in recent.items() if closed > floor}
         elif first:
             self._met_since = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+_OBLIGATIONS: Table = ObligationRow.__table__  # type: ignore[attr-defined]
+_INCIDENTS: Table = Incident.__table__  # type: ignore[attr-defined]
+#: what a tick may change: a breach closes an obligation and marks its incident; every row it
+#: handles gets its next moment
+_OBLIGATION_COLUMNS = ("state", "next_action_at", "breached_at", "closed_at")
+_INCIDENT_COLUMNS = ("first_breach_at", "next_escalation_at")
+
+
+def _changed(row: Incident | ObligationRow, columns: Sequence[str]) -> bool:
+    attributes = inspect(row).attrs
+    return any(attributes[column].history.has_changes() for column in columns)
 
 
 def incident_context(incident: Incident) -> dict[str, Any]:
