@@ -37,7 +37,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
 import re
 from collections import deque
@@ -147,19 +146,20 @@ def message_title(data: Mapping[str, Any]) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    """``value`` as plain JSON data: times as ISO 8601, spans as seconds (json's C encoder walks it)."""
-    return json.loads(json.dumps(value, default=_json_default, ensure_ascii=False))
-
-
-def _json_default(value: Any) -> Any:
+    """``value`` as plain JSON data: times as ISO 8601, spans as seconds, tuples and sets as lists.
+    A walk, not a dumps/loads round trip: the column's own encoder serialises the result once."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(item) for item in value]
     if isinstance(value, datetime):
         return require_aware(value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, timedelta):
         return value.total_seconds()
-    if isinstance(value, tuple | set | frozenset):
-        return list(value)
     raise TypeError(f"not JSON data: {type(value).__name__}")
 
 
