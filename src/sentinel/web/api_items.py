@@ -54,7 +54,7 @@ class PushResult(BaseModel):
 
 def items_router(settings: Settings, database: Database, metrics: Metrics, clock: Clock, tokens: Tokens,
                  on_new_items: NewItemsHook | None = None) -> APIRouter:
-    router = APIRouter(prefix="/api", tags=["items"])
+    router = APIRouter(prefix="/api", tags=["items"], responses=schemas.AUTH_ERRORS)
     Reading = Annotated[Principal, Depends(tokens.require(Permission.READ))]
     Ingesting = Annotated[Principal, Depends(tokens.require(Permission.INGEST))]
 

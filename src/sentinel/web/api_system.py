@@ -18,7 +18,7 @@ from sentinel.web.config_view import config_view
 
 
 def system_router(settings: Settings, database: Database, clock: Clock, tokens: Tokens) -> APIRouter:
-    router = APIRouter(prefix="/api", tags=["system"])
+    router = APIRouter(prefix="/api", tags=["system"], responses=schemas.AUTH_ERRORS)
     Reading = Annotated[Principal, Depends(tokens.require(Permission.READ))]
     Configuring = Annotated[Principal, Depends(tokens.require(Permission.CONFIG))]
 

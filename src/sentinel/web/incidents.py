@@ -79,7 +79,7 @@ class RequestBody(BaseModel):
 
 
 def incident_router(settings: Settings, database: Database, clock: Clock, tokens: Tokens) -> APIRouter:
-    router = APIRouter(prefix="/api", tags=["incidents"])
+    router = APIRouter(prefix="/api", tags=["incidents"], responses=schemas.ACTION_ERRORS)
     rules = Rules.from_settings(settings)
     engine = database.engine
     Acting = Annotated[Principal, Depends(tokens.require(Permission.ACT))]
@@ -213,10 +213,14 @@ def incident_router(settings: Settings, database: Database, clock: Clock, tokens
     return router
 
 
+_FLAG_FIELDS = {"received": "received_at"}  # the command line's option names that differ from the API's fields
+
+
 def _action_error(exc: actions.ActionError) -> HTTPException:
     """422 naming the field when the message starts with ``--field:``, else 409."""
     message = str(exc)
     if message.startswith("--"):
-        field, _, problem = message[2:].partition(":")
-        return HTTPException(422, [{"loc": ["body", field.strip()], "msg": problem.strip(), "type": "value_error"}])
+        flag, _, problem = message[2:].partition(":")
+        field = _FLAG_FIELDS.get(flag.strip(), flag.strip())
+        return HTTPException(422, [{"loc": ["body", field], "msg": problem.strip(), "type": "value_error"}])
     return HTTPException(409, message)

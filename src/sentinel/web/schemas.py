@@ -186,3 +186,18 @@ class SecretRef(_Out):
 class ConfigView(_Out):
     config: dict[str, Any] = Field(description="the configuration in force; secrets in URLs masked as ***")
     secrets: list[SecretRef]
+
+
+class Error(BaseModel):
+    detail: Any = Field(description="what went wrong: a message, or for 422 a list of {loc, msg, type}")
+
+
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Error, "description": "missing, malformed or unknown bearer token"},
+    403: {"model": Error, "description": "the token's role may not do this"},
+}
+ACTION_ERRORS: dict[int | str, dict[str, Any]] = {
+    **AUTH_ERRORS,
+    404: {"model": Error, "description": "no such incident, evidence or request"},
+    409: {"model": Error, "description": "the case's state forbids the action (already dismissed, …)"},
+}
