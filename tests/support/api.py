@@ -20,6 +20,7 @@ from sentinel.escalation.clocks import Rules
 from sentinel.metrics import Metrics
 from sentinel.settings import Settings
 from sentinel.store.db import Database, open_database
+from sentinel.store.sources import ensure_sources
 from sentinel.store.models import Incident, Response
 from sentinel.web.app import create_app
 
@@ -67,7 +68,7 @@ class Api:
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table: what a refused request must leave exactly as it was."""
         with self.database.engine.connect() as connection:
-            return {table.name: sorted((tuple(map(repr, row)) for row in connection.execute(select(table)).all()))
+            return {table.name: sorted(tuple(map(repr, row)) for row in connection.execute(select(table)).all())
                     for table in SQLModel.metadata.sorted_tables}
 
 
@@ -78,6 +79,7 @@ def running_api(database_url: str, monkeypatch: pytest.MonkeyPatch, **extra: Any
     monkeypatch.delenv("T_UNSET", raising=False)
     settings = api_settings(database_url, **extra)
     database = open_database(database_url)
+    ensure_sources(database.engine, settings.sources, now=NOW)  # as the daemon does before serving
     clock = FakeClock(NOW)
     metrics = Metrics(process=False)
     try:

@@ -4,11 +4,10 @@ No ``from __future__ import annotations``: FastAPI reads the annotations at runt
 """
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from sentinel.clock import Clock
 from sentinel.collect.push import ItemShapeError, parse_pushed_item
@@ -21,17 +20,9 @@ from sentinel.store.models import Item as ItemRow
 from sentinel.store.models import ItemAnalysis
 from sentinel.web import schemas
 from sentinel.web.auth import Permission, Principal, Tokens
+from sentinel.web.params import AwareTime
 
 NewItemsHook = Callable[[str, list[int]], Awaitable[None]]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError("needs a UTC offset, e.g. 2026-11-20T08:00:00+08:00")
-    return value
-
-
-AwareTime = Annotated[datetime | None, AfterValidator(_aware)]
 
 
 class PushBatch(BaseModel):

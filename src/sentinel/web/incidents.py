@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from sentinel.clock import Clock
@@ -29,13 +28,10 @@ from sentinel.settings import Settings
 from sentinel.store.db import Database
 from sentinel.web import schemas
 from sentinel.web.auth import Permission, Principal, Tokens
+from sentinel.web.params import AwareTime, RowId
 
 ResponseKind = Literal["authoritative_info", "press_conference", "response", "policy_interpretation",
                        "disclosure_reply"]
-
-
-# ids are 64-bit in the store: a larger one cannot name a row (and would overflow SQLite's integers)
-RowId = Annotated[int, PathParam(ge=1, le=2**62)]
 
 
 class RespondBody(BaseModel):
@@ -114,14 +110,13 @@ def incident_router(settings: Settings, database: Database, clock: Clock, tokens
         grade: Literal["I", "II", "III", "IV"] | None = None,
         department: str | None = None,
         kind: Literal["incident", "policy_document", "disclosure_request"] | None = None,
-        since: Annotated[datetime | None, Query(description="emerged at or after (ISO 8601 with offset)")] = None,
-        until: Annotated[datetime | None, Query(description="emerged before")] = None,
+        since: Annotated[AwareTime, Query(description="emerged at or after (ISO 8601 with offset)")] = None,
+        until: Annotated[AwareTime, Query(description="emerged before")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[dict[str, Any]]:
         rows = await database.read(service.list_incidents, engine, state=None if state == "all" else state,
                                    limit=limit, grade=grade, department=department, kind=kind,
-                                   since=aware(since, "since") if since else None,
-                                   until=aware(until, "until") if until else None)
+                                   since=since, until=until)
         return [service.incident_json(row) for row in rows]
 
     @router.get("/incidents/{incident_id}", response_model=schemas.IncidentDetail)
