@@ -20,8 +20,8 @@ from sentinel.escalation.clocks import Rules
 from sentinel.metrics import Metrics
 from sentinel.settings import Settings
 from sentinel.store.db import Database, open_database
-from sentinel.store.sources import ensure_sources
 from sentinel.store.models import Incident, Response
+from sentinel.store.sources import ensure_sources
 from sentinel.web.app import create_app
 
 NOW = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)  # a 40-working-day extension stays within the calendar
