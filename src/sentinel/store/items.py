@@ -202,11 +202,12 @@ def search_items(
     for word in (text or "").split():
         query = query.where(or_(col(Item.title).icontains(word, autoescape=True),
                                 col(Item.text).icontains(word, autoescape=True)))
-    filters = ((source_id, col(Item.source_id) == source_id), (since, col(Item.published_at) >= since),
-               (until, col(Item.published_at) < until))
-    for value, condition in filters:
-        if value is not None:
-            query = query.where(condition)
+    if source_id is not None:
+        query = query.where(col(Item.source_id) == source_id)
+    if since is not None:
+        query = query.where(col(Item.published_at) >= since)
+    if until is not None:
+        query = query.where(col(Item.published_at) < until)
     if before_id is not None:
         # keyset paging on (published_at, id): the rows after the given one in this order
         anchor = select(col(Item.published_at)).where(col(Item.id) == before_id).scalar_subquery()
