@@ -89,6 +89,8 @@ def test_the_api_end_to_end(http_server, sqlite_url, monkeypatch) -> None:
                 results["respond"] = (ok.status_code, ok.json())
                 results["detail"] = (await client.get(f"/api/incidents/{incident_id}", headers=auth("T_READ"))).json()
                 results["openapi"] = (await client.get("/openapi.json")).json()
+                results["items"] = (await client.get("/api/items", params={"q": "燃气 爆炸"},
+                                                     headers=auth("T_READ"))).json()
                 state["step"] = 2
 
     run_daemon(settings, lambda d: state["step"] == 2, serve_http=True, during=exercise, timeout=60)
@@ -114,5 +116,7 @@ def test_the_api_end_to_end(http_server, sqlite_url, monkeypatch) -> None:
     states = {o["kind"]: o["state"] for o in detail["obligations"]}
     assert states == {"authoritative_info": "met", "press_conference": "open", "sustained_release": "open"}
     assert any(n["kind"] == "new_incident" for n in detail["notifications"])
+    (item,) = results["items"]  # found by words inside the text, analysed, and in the incident
+    assert item["external_id"] == "p1" and item["relevant"] and item["incident"] == incident["id"]
     paths = results["openapi"]["paths"]
     assert "/api/incidents/{incident_id}/respond" in paths and "/api/requests" in paths

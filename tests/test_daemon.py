@@ -150,6 +150,9 @@ def test_bad_inputs_are_counted_by_reason_and_never_stop_the_others(http_server,
         texts = [r.title + r.text for r in rows if r.source_id == name]
         assert texts and "朱镕基" in texts[0] and "堃喆" in texts[0], name
     assert count(metrics, "sentinel_source_blocked", source="weibo-432", kind="weibo") == 1
+    health = {state: count(metrics, "sentinel_source_health", source=name, kind=kind, sentinel_source_health=state)
+              for name, kind, state in (("weibo-432", "weibo", "blocked"), ("error", "rss", "failing"), ("good", "rss", "up"))}
+    assert set(health.values()) == {1.0}, health
 
 
 def _failure_reason(metrics: Metrics, source: str) -> str:

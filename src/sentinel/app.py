@@ -29,8 +29,9 @@ from sentinel.collect.registry import default_collectors
 from sentinel.collect.runner import CollectionRunner, NewItemsHook
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
+from sentinel.incidents import service as incident_service
 from sentinel.incidents.worker import AnalysisWorker
-from sentinel.metrics import Metrics
+from sentinel.metrics import Metrics, set_open_incidents
 from sentinel.notify.base import Sender, send_client
 from sentinel.notify.digest import queue_daily_digest
 from sentinel.notify.outbox import Dispatcher
@@ -171,7 +172,10 @@ class Daemon:
             log.exception("delivering the outbox failed; pending messages stay pending")
 
     async def refresh_gauges(self) -> None:
-        """Engine and outbox gauges (every health tick; a scrape never queries)."""
+        """Engine, incident and outbox gauges (every health tick; a scrape never queries)."""
+        if self.database is not None:
+            counts = await self.database.read(incident_service.open_counts, self.database.engine)
+            set_open_incidents(self.metrics, counts)
         if self.escalation is not None and self.database is not None:
             await self.database.read(self.escalation.refresh_gauges)
         if self.dispatcher is not None:

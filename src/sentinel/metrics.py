@@ -10,6 +10,7 @@ from __future__ import annotations
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Enum,
     Gauge,
     Histogram,
     PlatformCollector,
@@ -17,7 +18,11 @@ from prometheus_client import (
     generate_latest,
 )
 
+from sentinel.store.models import IncidentKind
+
 FETCH_OUTCOMES_OK = ("ok", "not_modified")
+SOURCE_HEALTH_STATES = ("unknown", "up", "failing", "blocked")  # store.models.SourceHealth
+GRADE_LABELS = ("I", "II", "III", "IV", "none")  # "none": not graded (yet)
 
 
 class Metrics:
@@ -61,6 +66,10 @@ class Metrics:
         self.source_failures = Gauge(
             "sentinel_source_consecutive_failures", "Failed polls in a row", ["source", "kind"], registry=r
         )
+        self.source_health = Enum(
+            "sentinel_source_health", "The source's health state (1 for the state it is in)", ["source", "kind"],
+            states=list(SOURCE_HEALTH_STATES), registry=r,
+        )
         self.push_items = Counter(
             "sentinel_push_items", "Items received on POST /api/items by outcome", ["outcome"], registry=r
         )
@@ -70,7 +79,17 @@ class Metrics:
         self.items_relevant = Counter(
             "sentinel_items_relevant", "Analysed items that matched a watch rule", registry=r
         )
-        self.incidents_opened = Counter("sentinel_incidents_opened", "Incidents opened", registry=r)
+        self.incidents_opened = Counter(
+            "sentinel_incidents_opened", "Cases opened, by kind and the grade they had at the end of their batch",
+            ["kind", "grade"], registry=r,
+        )
+        self.incidents_open = Gauge(
+            "sentinel_incidents_open", "Open cases by kind and grade (refreshed periodically)", ["kind", "grade"],
+            registry=r,
+        )
+        self.analysis_queue = Gauge(
+            "sentinel_analysis_queue_batches", "Batches of new items waiting for analysis", registry=r
+        )
         self.analysis_batch_duration = Histogram(
             "sentinel_analysis_batch_duration_seconds", "Time to analyse a batch of new items and update incidents",
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=r,
@@ -125,5 +144,20 @@ class Metrics:
             ["channel"], registry=r,
         )
 
+        # the HTTP API (route templates, never concrete paths: a closed set)
+        self.api_requests = Counter(
+            "sentinel_api_requests", "HTTP requests by method, route template and status code",
+            ["method", "route", "status"], registry=r,
+        )
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def set_open_incidents(metrics: Metrics, counts: dict[tuple[str, str | None], int]) -> None:
+    """Set the open-cases gauge from grouped counts; every kind and grade absent from them is 0, so a
+    grade that empties drops to 0 rather than keeping its last value."""
+    for kind in IncidentKind:
+        for grade in GRADE_LABELS:
+            metrics.incidents_open.labels(kind=kind.value, grade=grade).set(
+                counts.get((kind.value, None if grade == "none" else grade), 0))

@@ -182,4 +182,6 @@ def test_end_to_end_from_a_feed_to_a_graded_incident(http_server, tmp_path) -> N
         db.close()
     assert metrics.registry.get_sample_value("sentinel_items_analysed_total") == 7
     assert metrics.registry.get_sample_value("sentinel_items_relevant_total") == 5  # the drill is excluded
-    assert metrics.registry.get_sample_value("sentinel_incidents_opened_total") == 2
+    opened = [s for f in metrics.registry.collect() if f.name == "sentinel_incidents_opened" for s in f.samples
+              if s.name.endswith("_total")]
+    assert sum(s.value for s in opened) == 2 and {s.labels["kind"] for s in opened} == {"incident"}

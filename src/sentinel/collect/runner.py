@@ -29,6 +29,7 @@ from sentinel.store import items as item_store
 from sentinel.store import sources as source_store
 from sentinel.store.db import Database
 from sentinel.store.models import SourceState
+from sentinel.store.sources import SourceSummary
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +216,7 @@ class CollectionRunner:
         self.metrics.source_up.labels(*labels).set(1 if up else 0)
         self.metrics.source_blocked.labels(*labels).set(1 if blocked else 0)
         self.metrics.source_failures.labels(*labels).set(failures)
+        self.metrics.source_health.labels(*labels).state("up" if up else "blocked" if blocked else "failing")
         if success_at is not None:
             self.metrics.source_last_success.labels(*labels).set(success_at.timestamp())
 
@@ -231,12 +233,13 @@ class CollectionRunner:
             self.metrics.source_up.labels(*labels).set(1 if state.health == "up" else 0)
             self.metrics.source_blocked.labels(*labels).set(1 if state.health == "blocked" else 0)
             self.metrics.source_failures.labels(*labels).set(state.consecutive_failures)
+            self.metrics.source_health.labels(*labels).state(state.health)
             if state.last_success_at is not None:
                 self.metrics.source_last_success.labels(*labels).set(state.last_success_at.timestamp())
             self.metrics.source_blind.labels(*labels).set(1 if is_blind(state, now, blind_after) else 0)
 
 
-def is_blind(state: SourceState, now: datetime, blind_after: timedelta) -> bool:
+def is_blind(state: SourceState | SourceSummary, now: datetime, blind_after: timedelta) -> bool:
     """A source is blind when it has been watched longer than ``blind_after`` without a new item."""
     if state.health == "unknown":
         return False

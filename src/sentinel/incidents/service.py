@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, case, select
+from sqlalchemy import Engine, case, func, select
 from sqlmodel import Session, col
 
 from sentinel.errors import NotFoundError
@@ -105,6 +106,22 @@ def list_requests(engine: Engine, *, state: str | None = IncidentState.OPEN.valu
         if state is not None:
             query = query.where(col(Incident.state) == state)
         return [(incident, obligation) for incident, obligation in session.execute(query).all()]
+
+
+def kinds_and_grades(engine: Engine, incident_ids: Sequence[int]) -> list[tuple[str, str | None]]:
+    """Each incident's kind and grade (for the metrics of those just opened)."""
+    with Session(engine) as session:
+        return [(kind, grade) for kind, grade in session.execute(
+            select(col(Incident.kind), col(Incident.grade)).where(col(Incident.id).in_(list(incident_ids)))).all()]
+
+
+def open_counts(engine: Engine) -> dict[tuple[str, str | None], int]:
+    """Open cases counted by kind and grade: one grouped query, for the periodic gauge refresh."""
+    with Session(engine) as session:
+        kind, grade = col(Incident.kind), col(Incident.grade)
+        rows = session.execute(select(kind, grade, func.count()).where(col(Incident.state) == IncidentState.OPEN.value)
+                               .group_by(kind, grade)).all()
+        return {(row[0], row[1]): int(row[2]) for row in rows}
 
 
 def unanalysed_item_ids(engine: Engine, *, limit: int = 500) -> list[int]:

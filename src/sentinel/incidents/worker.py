@@ -61,6 +61,7 @@ class AnalysisWorker:
     async def submit(self, source_id: str, item_ids: list[int]) -> None:
         """The collection runner's hook for new items."""
         await self._queue.put(item_ids)
+        self.metrics.analysis_queue.set(self._queue.qsize())
 
     async def process(self, item_ids: list[int]) -> StageReport:
         started = self.clock.monotonic()
@@ -72,8 +73,10 @@ class AnalysisWorker:
         self.metrics.analysis_batch_duration.observe(max(0.0, self.clock.monotonic() - started))
         self.metrics.items_analysed.inc(report.analysed)
         self.metrics.items_relevant.inc(report.relevant)
-        self.metrics.incidents_opened.inc(len(report.opened))
         if report.opened:
+            opened = await self._run(service.kinds_and_grades, self.database.engine, report.opened)
+            for kind, grade in opened:
+                self.metrics.incidents_opened.labels(kind=kind, grade=grade or "none").inc()
             log.info("opened incidents %s", report.opened)
         return report
 
@@ -82,6 +85,7 @@ class AnalysisWorker:
             ids = await self._queue.get()
             while not self._queue.empty() and len(ids) < self.batch:
                 ids.extend(self._queue.get_nowait())
+            self.metrics.analysis_queue.set(self._queue.qsize())
             try:
                 await self.process(ids)
             except Exception:  # a failed batch is retried by catch-up; it never stops the daemon

@@ -1,15 +1,9 @@
 """The JSON API for incidents, their actions, evidence and disclosure requests.
 
 The actions are the command line's (:mod:`sentinel.escalation.actions`): the same checks, the same
-single transaction, and the person behind the token as the actor on the timeline. Who may do what:
-
-========================================  ==============================
-endpoint                                   roles
-========================================  ==============================
-GET incidents, requests, evidence          any valid token
-POST …/notes                               duty, leader, admin
-every other POST                           duty, admin
-========================================  ==============================
+single transaction, and the person behind the token as the actor on the timeline. Who may do what
+is the table in :mod:`sentinel.web.auth`: reading needs ``read``, notes ``note``, every other POST
+``act``.
 
 An action that cannot be applied answers 422 when a field is at fault (``loc`` names it: a response
 time before the incident emerged, an unknown kind) and 409 when the incident's state forbids it
@@ -30,8 +24,11 @@ from sentinel.errors import NotFoundError
 from sentinel.escalation import actions
 from sentinel.escalation.clocks import Rules
 from sentinel.incidents import service
-from sentinel.settings import Role, Settings
+from sentinel.settings import Settings
 from sentinel.store.db import Database
+from sentinel.web import schemas
+from sentinel.web.auth import Permission, Principal, Tokens
+from sentinel.web.params import AwareTime, RowId
 
 ResponseKind = Literal["authoritative_info", "press_conference", "response", "policy_interpretation",
                        "disclosure_reply"]
@@ -77,14 +74,13 @@ class RequestBody(BaseModel):
     reference: str | None = Field(default=None, max_length=128)
 
 
-def incident_router(settings: Settings, database: Database, clock: Clock,
-                    principal: Callable[..., Any], require: Callable[..., Any]) -> APIRouter:
-    router = APIRouter(prefix="/api")
+def incident_router(settings: Settings, database: Database, clock: Clock, tokens: Tokens) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["incidents"], responses=schemas.ACTION_ERRORS)
     rules = Rules.from_settings(settings)
     engine = database.engine
-    Acting = Annotated[Any, Depends(require(Role.DUTY, Role.ADMIN))]
-    Noting = Annotated[Any, Depends(require(Role.DUTY, Role.LEADER, Role.ADMIN))]
-    Reading = Annotated[Any, Depends(principal)]
+    Acting = Annotated[Principal, Depends(tokens.require(Permission.ACT))]
+    Noting = Annotated[Principal, Depends(tokens.require(Permission.NOTE))]
+    Reading = Annotated[Principal, Depends(tokens.require(Permission.READ))]
 
     async def act(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
@@ -107,34 +103,33 @@ def incident_router(settings: Settings, database: Database, clock: Clock,
         except NotFoundError as exc:
             raise HTTPException(404, str(exc)) from None
 
-    @router.get("/incidents")
+    @router.get("/incidents", response_model=list[schemas.Incident])
     async def list_incidents(
         _who: Reading,
         state: Literal["open", "closed", "dismissed", "all"] = "open",
         grade: Literal["I", "II", "III", "IV"] | None = None,
         department: str | None = None,
         kind: Literal["incident", "policy_document", "disclosure_request"] | None = None,
-        since: Annotated[datetime | None, Query(description="emerged at or after (ISO 8601 with offset)")] = None,
-        until: Annotated[datetime | None, Query(description="emerged before")] = None,
+        since: Annotated[AwareTime, Query(description="emerged at or after (ISO 8601 with offset)")] = None,
+        until: Annotated[AwareTime, Query(description="emerged before")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[dict[str, Any]]:
         rows = await database.read(service.list_incidents, engine, state=None if state == "all" else state,
                                    limit=limit, grade=grade, department=department, kind=kind,
-                                   since=aware(since, "since") if since else None,
-                                   until=aware(until, "until") if until else None)
+                                   since=since, until=until)
         return [service.incident_json(row) for row in rows]
 
-    @router.get("/incidents/{incident_id}")
-    async def get_incident(incident_id: int, _who: Reading) -> dict[str, Any]:
+    @router.get("/incidents/{incident_id}", response_model=schemas.IncidentDetail)
+    async def get_incident(incident_id: RowId, _who: Reading) -> dict[str, Any]:
         return await database.read(detail, incident_id)
 
-    @router.post("/incidents/{incident_id}/ack")
-    async def ack(incident_id: int, who: Acting) -> dict[str, Any]:
+    @router.post("/incidents/{incident_id}/ack", response_model=schemas.IncidentDetail)
+    async def ack(incident_id: RowId, who: Acting) -> dict[str, Any]:
         await act(actions.acknowledge, rules, incident_id, by=who.name, now=clock.now())
         return await database.read(detail, incident_id)
 
-    @router.post("/incidents/{incident_id}/respond")
-    async def respond(incident_id: int, body: RespondBody, who: Acting) -> dict[str, Any]:
+    @router.post("/incidents/{incident_id}/respond", response_model=schemas.ResponseResult)
+    async def respond(incident_id: RowId, body: RespondBody, who: Acting) -> dict[str, Any]:
         result = await act(actions.respond, rules, incident_id, kind=body.kind, at=aware(body.at, "at"), by=who.name,
                            now=clock.now(), url=body.url, channel=body.channel, reviewer=body.reviewer,
                            publisher=body.publisher, unit=body.unit, content=body.content)
@@ -142,55 +137,55 @@ def incident_router(settings: Settings, database: Database, clock: Clock,
                 "met": [service.obligation_json(row) for row in result.met],
                 "late": [service.obligation_json(row) for row in result.late]}
 
-    @router.post("/incidents/{incident_id}/grade")
-    async def grade(incident_id: int, body: GradeBody, who: Acting) -> dict[str, Any]:
+    @router.post("/incidents/{incident_id}/grade", response_model=schemas.IncidentDetail)
+    async def grade(incident_id: RowId, body: GradeBody, who: Acting) -> dict[str, Any]:
         await act(actions.set_grade, rules, incident_id, grade=body.grade, reason=body.reason, by=who.name,
                   now=clock.now())
         return await database.read(detail, incident_id)
 
-    @router.post("/incidents/{incident_id}/dismiss")
-    async def dismiss(incident_id: int, body: ReasonBody, who: Acting) -> dict[str, Any]:
+    @router.post("/incidents/{incident_id}/dismiss", response_model=schemas.IncidentDetail)
+    async def dismiss(incident_id: RowId, body: ReasonBody, who: Acting) -> dict[str, Any]:
         await act(actions.dismiss, rules, incident_id, reason=body.reason, by=who.name, now=clock.now())
         return await database.read(detail, incident_id)
 
-    @router.post("/incidents/{incident_id}/close")
-    async def close(incident_id: int, body: ReasonBody, who: Acting) -> dict[str, Any]:
+    @router.post("/incidents/{incident_id}/close", response_model=schemas.IncidentDetail)
+    async def close(incident_id: RowId, body: ReasonBody, who: Acting) -> dict[str, Any]:
         await act(actions.close, rules, incident_id, reason=body.reason, by=who.name, now=clock.now())
         return await database.read(detail, incident_id)
 
-    @router.post("/incidents/{incident_id}/mark")
-    async def mark(incident_id: int, body: ReasonBody, who: Acting) -> dict[str, Any]:
+    @router.post("/incidents/{incident_id}/mark", response_model=schemas.IncidentDetail)
+    async def mark(incident_id: RowId, body: ReasonBody, who: Acting) -> dict[str, Any]:
         await act(actions.mark_needs_response, rules, incident_id, reason=body.reason, by=who.name, now=clock.now())
         return await database.read(detail, incident_id)
 
-    @router.post("/incidents/{incident_id}/assign")
-    async def assign(incident_id: int, body: AssignBody, who: Acting) -> dict[str, Any]:
+    @router.post("/incidents/{incident_id}/assign", response_model=schemas.IncidentDetail)
+    async def assign(incident_id: RowId, body: AssignBody, who: Acting) -> dict[str, Any]:
         await act(actions.assign, rules, incident_id, department=body.department, by=who.name, now=clock.now())
         return await database.read(detail, incident_id)
 
-    @router.post("/incidents/{incident_id}/notes")
-    async def note(incident_id: int, body: NoteBody, who: Noting) -> dict[str, Any]:
+    @router.post("/incidents/{incident_id}/notes", response_model=schemas.Note)
+    async def note(incident_id: RowId, body: NoteBody, who: Noting) -> dict[str, Any]:
         event = await act(actions.note, incident_id, text=body.text, by=who.name, now=clock.now())
         return {"id": event.id, "at": event.at.isoformat(), "actor": event.actor, "text": event.reason}
 
-    @router.get("/evidence")
+    @router.get("/evidence", response_model=list[schemas.Evidence])
     async def list_evidence(_who: Reading) -> list[dict[str, Any]]:
         rows = await database.read(service.evidence_candidates, engine)
         return [{**service.response_json(row), "incident": row.incident_id} for row in rows]
 
-    @router.post("/evidence/{evidence_id}/confirm")
-    async def confirm(evidence_id: int, body: ConfirmBody, who: Acting) -> dict[str, Any]:
+    @router.post("/evidence/{evidence_id}/confirm", response_model=schemas.ResponseResult)
+    async def confirm(evidence_id: RowId, body: ConfirmBody, who: Acting) -> dict[str, Any]:
         result = await act(actions.confirm_evidence, rules, evidence_id, by=who.name, now=clock.now(), kind=body.kind)
         return {"response": service.response_json(result.response),
                 "met": [service.obligation_json(row) for row in result.met],
                 "late": [service.obligation_json(row) for row in result.late]}
 
-    @router.post("/evidence/{evidence_id}/reject")
-    async def reject(evidence_id: int, body: ReasonBody, who: Acting) -> dict[str, Any]:
+    @router.post("/evidence/{evidence_id}/reject", response_model=schemas.Release)
+    async def reject(evidence_id: RowId, body: ReasonBody, who: Acting) -> dict[str, Any]:
         row = await act(actions.reject_evidence, evidence_id, reason=body.reason, by=who.name, now=clock.now())
         return service.response_json(row)
 
-    @router.get("/requests")
+    @router.get("/requests", response_model=list[schemas.DisclosureRequest])
     async def list_requests(
         _who: Reading, state: Literal["open", "closed", "all"] = "open",
     ) -> list[dict[str, Any]]:
@@ -198,25 +193,29 @@ def incident_router(settings: Settings, database: Database, clock: Clock,
         return [{**service.incident_json(incident), "obligation": service.obligation_json(row) if row else None}
                 for incident, row in rows]
 
-    @router.post("/requests", status_code=201)
+    @router.post("/requests", status_code=201, response_model=schemas.IncidentDetail)
     async def add_request(body: RequestBody, who: Acting) -> dict[str, Any]:
         incident = await act(actions.add_request, rules, subject=body.subject,
                              received_at=aware(body.received_at, "received_at"), by=who.name, now=clock.now(),
                              requester=body.requester, department=body.department, reference=body.reference)
         return await database.read(detail, incident.id)
 
-    @router.post("/requests/{request_id}/extend")
-    async def extend(request_id: int, body: ReasonBody, who: Acting) -> dict[str, Any]:
+    @router.post("/requests/{request_id}/extend", response_model=schemas.IncidentDetail)
+    async def extend(request_id: RowId, body: ReasonBody, who: Acting) -> dict[str, Any]:
         await act(actions.extend_request, rules, request_id, reason=body.reason, by=who.name, now=clock.now())
         return await database.read(detail, request_id)
 
     return router
 
 
+_FLAG_FIELDS = {"received": "received_at"}  # the command line's option names that differ from the API's fields
+
+
 def _action_error(exc: actions.ActionError) -> HTTPException:
     """422 naming the field when the message starts with ``--field:``, else 409."""
     message = str(exc)
     if message.startswith("--"):
-        field, _, problem = message[2:].partition(":")
-        return HTTPException(422, [{"loc": ["body", field.strip()], "msg": problem.strip(), "type": "value_error"}])
+        flag, _, problem = message[2:].partition(":")
+        field = _FLAG_FIELDS.get(flag.strip(), flag.strip())
+        return HTTPException(422, [{"loc": ["body", field], "msg": problem.strip(), "type": "value_error"}])
     return HTTPException(409, message)

@@ -1,0 +1,105 @@
+"""Items: the push ingest of external crawlers (``POST /api/items``) and search (``GET /api/items``).
+
+No ``from __future__ import annotations``: FastAPI reads the annotations at runtime.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from sentinel.clock import Clock
+from sentinel.collect.push import ItemShapeError, parse_pushed_item
+from sentinel.metrics import Metrics
+from sentinel.normalise.item import normalise
+from sentinel.settings import Settings
+from sentinel.store import items as item_store
+from sentinel.store.db import Database
+from sentinel.store.models import Item as ItemRow
+from sentinel.store.models import ItemAnalysis
+from sentinel.web import schemas
+from sentinel.web.auth import Permission, Principal, Tokens
+from sentinel.web.params import AwareTime
+
+NewItemsHook = Callable[[str, list[int]], Awaitable[None]]
+
+
+class PushBatch(BaseModel):
+    source: str = Field(description="id of a configured source, usually of kind push")
+    items: list[Any] = Field(max_length=5000, description="items in the replay item shape (DESIGN.md §5)")
+
+
+class Rejected(BaseModel):
+    index: int
+    id: str | None
+    reason: str
+
+
+class PushResult(BaseModel):
+    received: int
+    new: int
+    duplicates: int
+    rejected: list[Rejected]
+
+
+def items_router(settings: Settings, database: Database, metrics: Metrics, clock: Clock, tokens: Tokens,
+                 on_new_items: NewItemsHook | None = None) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["items"], responses=schemas.AUTH_ERRORS)
+    Reading = Annotated[Principal, Depends(tokens.require(Permission.READ))]
+    Ingesting = Annotated[Principal, Depends(tokens.require(Permission.INGEST))]
+
+    @router.post("/items", response_model=PushResult)
+    async def push_items(batch: PushBatch, _who: Ingesting) -> PushResult:
+        """Items from an external crawler. Each bad item is rejected with its reason; the good ones in
+        the batch are kept and analysed like a poll's new items."""
+        source = next((s for s in settings.sources if s.id == batch.source), None)
+        if source is None:
+            raise HTTPException(422, [{"loc": ["body", "source"], "msg": f"no configured source {batch.source!r}",
+                                       "type": "value_error"}])
+        now = clock.now()
+        zone = settings.source_zone(source)
+        good = []
+        rejected: list[Rejected] = []
+        for index, data in enumerate(batch.items):
+            item_id = data.get("id") if isinstance(data, dict) else None
+            try:
+                good.append(normalise(parse_pushed_item(data), zone=zone, fetched_at=now))
+            except (ItemShapeError, ValueError, TypeError) as exc:
+                rejected.append(Rejected(index=index, id=str(item_id) if item_id is not None else None, reason=str(exc)))
+        result = await database.write(item_store.save_pushed, database.engine, source.id, good, now=now)
+        metrics.push_items.labels("new").inc(result.new)
+        metrics.push_items.labels("duplicate").inc(result.duplicates)
+        metrics.push_items.labels("rejected").inc(len(rejected))
+        metrics.items_new.labels(source.id, source.kind.value).inc(result.new)
+        metrics.items_duplicate.labels(source.id, source.kind.value).inc(result.duplicates)
+        if on_new_items is not None and result.new_ids:
+            await on_new_items(source.id, list(result.new_ids))
+        return PushResult(received=len(batch.items), new=result.new, duplicates=result.duplicates, rejected=rejected)
+
+    @router.get("/items", response_model=list[schemas.Item])
+    async def search_items(
+        _who: Reading,
+        q: Annotated[str | None, Query(max_length=200, description="words that title or text must all contain")] = None,
+        source: Annotated[str | None, Query(max_length=64, description="a source id")] = None,
+        since: Annotated[AwareTime, Query(description="published at or after (ISO 8601 with offset)")] = None,
+        until: Annotated[AwareTime, Query(description="published before")] = None,
+        before: Annotated[int | None, Query(ge=1, le=2**62, description="the last id of the previous page")] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> list[dict[str, Any]]:
+        """Items, newest publication first: a substring search over title and text (every word must
+        appear), by source and publication time."""
+        rows = await database.read(item_store.search_items, database.engine, text=q, source_id=source, since=since,
+                                   until=until, before_id=before, limit=limit)
+        return [item_json(item, analysis) for item, analysis in rows]
+
+    return router
+
+
+def item_json(item: ItemRow, analysis: ItemAnalysis | None) -> dict[str, Any]:
+    return {"id": item.id, "source": item.source_id, "external_id": item.external_id, "title": item.title,
+            "text": item.text, "url": item.url, "author": item.author, "published_at": item.published_at.isoformat(),
+            "fetched_at": item.fetched_at.isoformat(), "reposts": item.reposts, "comments": item.comments,
+            "likes": item.likes, "relevant": analysis.relevant if analysis else None,
+            "sentiment": analysis.sentiment if analysis else None,
+            "incident": analysis.incident_id if analysis else None}

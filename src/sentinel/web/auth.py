@@ -1,0 +1,98 @@
+"""Bearer tokens with roles, and the one table of which role may do what.
+
+A token is configured under ``http.tokens`` with a name and a role; its secret is read from the
+environment variable the entry names. The name is the person (or integration) behind the token:
+it is the actor every action records.
+
+==========  =====================================================================
+role        may
+==========  =====================================================================
+duty        read everything; act on incidents (ack, respond, grade, dismiss, …);
+            add notes; enter disclosure requests; confirm or reject evidence
+leader      read everything; add notes
+admin       everything duty may; push items; view the configuration (secrets masked)
+readonly    read everything (dashboards and integrations)
+ingest      push items (``POST /api/items``) and nothing else
+==========  =====================================================================
+
+A missing, malformed or unknown token is 401; a known token whose role lacks the permission is 403.
+
+No ``from __future__ import annotations``: FastAPI reads the dependencies' annotations at runtime.
+"""
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from sentinel.settings import Role, Settings, env_secret
+
+PRINCIPAL_SCOPE_KEY = "sentinel.principal"  # where the request's principal is kept for the audit log
+
+
+class Permission(StrEnum):
+    READ = "read"  # incidents, items, sources, requests, evidence
+    NOTE = "note"  # notes on an incident's timeline
+    ACT = "act"  # the escalation actions, evidence, disclosure requests
+    INGEST = "ingest"  # POST /api/items
+    CONFIG = "config"  # the configuration view
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.DUTY: frozenset({Permission.READ, Permission.NOTE, Permission.ACT}),
+    Role.LEADER: frozenset({Permission.READ, Permission.NOTE}),
+    Role.ADMIN: frozenset(Permission),
+    Role.READONLY: frozenset({Permission.READ}),
+    Role.INGEST: frozenset({Permission.INGEST}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    name: str
+    role: Role
+
+    def may(self, permission: Permission) -> bool:
+        return permission in GRANTS[self.role]
+
+
+class Tokens:
+    """The configured tokens whose secrets are set; looked up in constant time per token."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._known: list[tuple[str, Principal]] = []
+        for entry in settings.http.tokens:
+            value = env_secret(entry.token_env)
+            if value:
+                self._known.append((value, Principal(entry.name, entry.role)))
+
+    def principal(self, request: Request) -> Principal:
+        """The FastAPI dependency: the principal behind the request's bearer token, or 401."""
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        found = None
+        for known, who in self._known:
+            # compare with every token (no early exit): the time taken does not tell which matched
+            if hmac.compare_digest(known.encode(), token.encode()):
+                found = who
+        if found is None:
+            raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"})
+        request.scope[PRINCIPAL_SCOPE_KEY] = found
+        return found
+
+    def require(self, permission: Permission) -> Callable[..., Principal]:
+        """A dependency that lets through only principals whose role grants ``permission`` (else 403)."""
+        principal = self.principal
+
+        def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+            if not who.may(permission):
+                raise HTTPException(403, f"role {who.role.value} may not {permission.value}")
+            return who
+
+        return check

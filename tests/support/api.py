@@ -1,0 +1,121 @@
+"""The API over a real store, in process: the daemon's own FastAPI app on a fresh database, with
+one token per role, and a seeded case of each kind for the routes to act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import Session, SQLModel
+
+from sentinel.clock import FakeClock
+from sentinel.escalation import actions
+from sentinel.escalation.clocks import Rules
+from sentinel.metrics import Metrics
+from sentinel.settings import Settings
+from sentinel.store.db import Database, open_database
+from sentinel.store.models import Incident, Response
+from sentinel.store.sources import ensure_sources
+from sentinel.web.app import create_app
+
+NOW = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)  # a 40-working-day extension stays within the calendar
+EMERGED = NOW - timedelta(hours=1)
+# role -> (token name, secret); the names are the actors the timeline must show
+PEOPLE = {
+    "duty": ("张伟", "duty-secret"),
+    "leader": ("钱局长", "leader-secret"),
+    "admin": ("管理员", "admin-secret"),
+    "readonly": ("dashboard", "read-secret"),
+    "ingest": ("crawler", "ingest-secret"),
+}
+ROLES = tuple(PEOPLE)
+
+
+def bearer(role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {PEOPLE[role][1]}"}
+
+
+def api_settings(database_url: str, **extra: Any) -> Settings:
+    return Settings.model_validate({
+        "database": {"url": database_url},
+        "http": {"listen": "127.0.0.1:0", "tokens": [
+            {"name": name, "role": role, "token_env": f"T_{role.upper()}"} for role, (name, _) in PEOPLE.items()]
+            + [{"name": "nobody", "role": "admin", "token_env": "T_UNSET"}]},
+        "sources": [{"id": "crawler", "kind": "push", "authority": "provincial"},
+                    {"id": "gov-city", "kind": "rss", "url": "http://127.0.0.1:9/rss", "official": True}],
+        **extra,
+    })
+
+
+@dataclass
+class Api:
+    client: TestClient
+    database: Database
+    settings: Settings
+    clock: FakeClock
+    metrics: Metrics
+    incident: int = 0
+    evidence: int = 0  # an official item awaiting confirmation
+    other_evidence: int = 0  # another, to be rejected
+    request: int = 0
+
+    def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table: what a refused request must leave exactly as it was."""
+        with self.database.engine.connect() as connection:
+            return {table.name: sorted(tuple(map(repr, row)) for row in connection.execute(select(table)).all())
+                    for table in SQLModel.metadata.sorted_tables}
+
+
+@contextmanager
+def running_api(database_url: str, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> Iterator[Api]:
+    for role, (_, secret) in PEOPLE.items():
+        monkeypatch.setenv(f"T_{role.upper()}", secret)
+    monkeypatch.delenv("T_UNSET", raising=False)
+    settings = api_settings(database_url, **extra)
+    database = open_database(database_url)
+    ensure_sources(database.engine, settings.sources, now=NOW)  # as the daemon does before serving
+    clock = FakeClock(NOW)
+    metrics = Metrics(process=False)
+    try:
+        with TestClient(create_app(settings, database, metrics, clock), raise_server_exceptions=False) as client:
+            yield Api(client, database, settings, clock, metrics)
+    finally:
+        database.close()
+
+
+def seed(api: Api) -> Api:
+    """A grade II incident with open clocks, an official item awaiting confirmation as its release,
+    and a disclosure request: one of each thing the routes act on."""
+    rules = Rules.from_settings(api.settings)
+    engine = api.database.engine
+    with Session(engine) as session:
+        incident = Incident(title="郑州中原区一居民楼发生燃气爆炸", department="郑州市应急管理局", department_source="rule",
+                            category="accident", grade_reasons=[], facts={"deaths": 12}, keywords=[], rules=["safety"],
+                            regions=["郑州"], emerged_at=EMERGED, detected_at=EMERGED + timedelta(minutes=5),
+                            last_item_at=EMERGED, updated_at=EMERGED, heat_components={})
+        session.add(incident)
+        session.commit()
+        assert incident.id is not None
+        api.incident = incident.id
+    actions.set_grade(engine, rules, api.incident, grade="II", reason="12人死亡", by="值班员", now=EMERGED)
+    with Session(engine) as session:  # what the incidents stage records for an official source's items
+        candidates = [Response(incident_id=api.incident, kind="authoritative_info", state="candidate",
+                               at=EMERGED + timedelta(minutes=minutes), url=f"https://www.example.gov.cn/{minutes}.html",
+                               channel="gov-city", content=content, recorded_by="sentinel",
+                               recorded_at=EMERGED + timedelta(minutes=minutes + 1))
+                      for minutes, content in ((30, "关于燃气爆炸事故的情况通报"), (40, "全市开展燃气安全大检查"))]
+        session.add_all(candidates)
+        session.commit()
+        assert candidates[0].id is not None and candidates[1].id is not None
+        api.evidence, api.other_evidence = candidates[0].id, candidates[1].id
+    request = actions.add_request(engine, rules, subject="申请公开燃气管网巡检记录", received_at=EMERGED, by="值班员",
+                                  now=EMERGED, requester="王某")
+    assert request.id is not None
+    api.request = request.id
+    return api
