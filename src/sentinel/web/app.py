@@ -24,6 +24,7 @@ from sentinel.settings import Role, Settings, env_secret
 from sentinel.store import items as item_store
 from sentinel.store import sources as source_store
 from sentinel.store.db import Database
+from sentinel.web.console import mount_console
 from sentinel.web.incidents import incident_router
 
 
@@ -136,6 +137,7 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
         ]
 
     app.include_router(incident_router(settings, database, clock, principal, require))
+    mount_console(app, settings, database, clock, tokens)  # the web console under /
     return app
 
 
