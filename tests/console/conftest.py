@@ -17,7 +17,7 @@ from sentinel.clock import FakeClock
 from sentinel.metrics import Metrics
 from sentinel.replay import Replayer, load_scenario
 from sentinel.settings import Settings, load_settings
-from sentinel.store.db import open_database
+from sentinel.store.db import Database, open_database
 from sentinel.web.app import create_app
 
 HERE = Path(__file__).parent
@@ -72,6 +72,7 @@ class Console:
     client: TestClient
     clock: FakeClock
     settings: Settings
+    database: Database
 
     def csrf(self, path: str = "/login") -> str:
         page = self.client.get(path)
@@ -96,6 +97,6 @@ def console(replayed: Replayed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     app = create_app(settings, database, Metrics(process=False), clock)
     try:
         with TestClient(app, base_url="http://127.0.0.1") as client:
-            yield Console(client, clock, settings)
+            yield Console(client, clock, settings, database)
     finally:
         database.close()

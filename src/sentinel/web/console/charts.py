@@ -57,8 +57,9 @@ class Chart:
     middle: float | None = None  # a reference line (sentiment's 0.5)
 
 
-def charts(series: IncidentSeries, zone: tzinfo) -> list[Chart]:
-    """Volume (with the negative share), mean sentiment and heat, each with the same time axis and marks."""
+def charts(series: IncidentSeries, zone: tzinfo, now: datetime | None = None) -> list[Chart]:
+    """Volume (with the negative share), mean sentiment and heat, each with the same time axis and marks
+    (and ``now``, when it falls on the chart)."""
     start, end = series.start, series.end
     span = (end - start).total_seconds() or 1.0
 
@@ -72,9 +73,11 @@ def charts(series: IncidentSeries, zone: tzinfo) -> list[Chart]:
         return at.astimezone(zone).strftime("%m-%d %H:%M")
 
     marks = [_mark(m.kind, m.label, m.state, x(m.at), local(m.at)) for m in series.markers if start <= m.at <= end]
+    if now is not None and start <= now <= end:
+        marks.append(Mark(x(now), "now", "现在", f"现在 {local(now)}"))
     count = len(series.points)
     step = max(1, count // 4)
-    ticks = [Tick(x(p.start), p.start.astimezone(zone).strftime("%H:%M" if series.bucket.days == 0 else "%m-%d"))
+    ticks = [Tick(min(max(x(p.start), LEFT + 14), WIDTH - RIGHT - 14), p.start.astimezone(zone).strftime("%H:%M" if series.bucket.days == 0 else "%m-%d"))
              for p in series.points[::step]]
     slot = PLOT_W / count
 

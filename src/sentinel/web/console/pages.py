@@ -63,7 +63,7 @@ async def incident_view(console: Console, request: Request, session: Session, in
     done = request.query_params.get("done")
     return console.render(
         request, session, "incident.html", status=status, now=now, detail=detail, incident=detail.incident,
-        charts=charts(series, console.settings.zone), sources=sources, timeline_detail=timeline_detail,
+        charts=charts(series, console.settings.zone, now), sources=sources, timeline_detail=timeline_detail,
         candidates=[r for r in detail.responses if r.state == "candidate"],
         recorded=[r for r in detail.responses if r.state == "recorded"],
         response_choices=RESPONSE_CHOICES, done=DONE.get(done or ""), error=error, form=form or {}, action=action,
