@@ -153,6 +153,18 @@ def test_a_refused_action_names_the_field_and_keeps_what_was_typed(console) -> N
     assert console.client.get("/incidents/999").status_code == 404
 
 
+def test_an_action_the_incidents_state_forbids_is_a_conflict_shown_on_the_page(console) -> None:
+    console.login("duty")
+    dismissed = console.client.post("/incidents/1/dismiss", data={"csrf": console.csrf("/incidents/1"),
+                                                                    "reason": "误报"}, follow_redirects=False)
+    assert dismissed.status_code == 303
+    (event,) = events(console, "dismissed")
+    assert (event.actor, event.reason) == ("张伟", "误报")
+    again = console.client.post("/incidents/1/ack", data={"csrf": console.csrf("/incidents/1")})
+    assert again.status_code == 409 and "已撤销，不能签收" in again.text
+    assert "/incidents/1" not in console.client.get("/").text  # off the board
+
+
 def test_a_response_recorded_in_the_page_meets_the_deadline(console) -> None:
     console.login("duty")
     at = console.clock.now().astimezone(console.settings.zone).strftime("%Y-%m-%dT%H:%M")

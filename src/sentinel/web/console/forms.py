@@ -64,6 +64,18 @@ def _split(exc: actions.ActionError) -> tuple[str, str]:
     return "", message
 
 
+async def _refused(console: Console, request: Request, session: Session, incident_id: int, action: str,
+                   fields: dict[str, str], exc: FieldError | actions.ActionError) -> Response:
+    """The incident's page again, with the refused form's error (422 for a field, 409 for the state)
+    and what was typed."""
+    if isinstance(exc, FieldError):
+        field, message = exc.field, exc.message
+    else:
+        field, message = _split(exc)
+    return await incident_view(console, request, session, incident_id, error=(field, message), form=fields,
+                               action=action, status=422 if field else 409)
+
+
 async def _posted(console: Console, request: Request) -> tuple[Session, FormData]:
     session = console.sessions.read(request)
     form = await request.form()
@@ -138,21 +150,16 @@ def add_forms(router: APIRouter, console: Console) -> None:
             await console.database.write(lambda: call(fields, console.clock.now(), who.name))
         except NotFoundError:
             raise PageError(404, f"没有编号为 {incident_id} 的事件") from None
-        except FieldError as exc:
-            return await incident_view(console, request, session, incident_id, error=(exc.field, exc.message),
-                                       form=fields, action=action, status=422)
-        except actions.ActionError as exc:
-            field, message = _split(exc)
-            return await incident_view(console, request, session, incident_id, error=(field, message), form=fields,
-                                       action=action, status=422 if field else 409)
+        except (FieldError, actions.ActionError) as exc:
+            return await _refused(console, request, session, incident_id, action, fields, exc)
         return console.redirect(f"/incidents/{incident_id}?done={action}#timeline")
 
     @router.post("/evidence/{evidence_id}/{verdict}")
     async def evidence(request: Request, evidence_id: int, verdict: str) -> Response:
         session, form = await _posted(console, request)
         who = console.gate(request, session, ACT)
-        fields = _fields(form)
-        incident_id = int(fields.get("incident", "0") or 0)
+        fields = {key: str(value) for key, value in form.items() if key != "csrf"}
+        incident_id = int(fields["incident"]) if fields.get("incident", "").isdigit() else 0
         try:
             if verdict == "confirm":
                 await console.database.write(actions.confirm_evidence, engine, rules, evidence_id, by=who.name,
@@ -165,9 +172,7 @@ def add_forms(router: APIRouter, console: Console) -> None:
         except NotFoundError as exc:
             raise PageError(404, str(exc)) from None
         except actions.ActionError as exc:
-            field, message = _split(exc)
-            return await incident_view(console, request, session, incident_id, error=(field or "evidence", message),
-                                       form=fields, action="evidence", status=422 if field else 409)
+            return await _refused(console, request, session, incident_id, "evidence", fields, exc)
         return console.redirect(f"/incidents/{incident_id}?done={verdict}#timeline")
 
     @router.post("/requests")
@@ -193,14 +198,13 @@ def add_forms(router: APIRouter, console: Console) -> None:
     async def extend(request: Request, request_id: int) -> Response:
         session, form = await _posted(console, request)
         who = console.gate(request, session, ACT)
-        fields = _fields(form)
+        fields: dict[str, str] = {}
         try:
+            fields = _fields(form)
             await console.database.write(actions.extend_request, engine, rules, request_id,
                                          reason=fields.get("reason", ""), by=who.name, now=console.clock.now())
         except NotFoundError as exc:
             raise PageError(404, str(exc)) from None
-        except actions.ActionError as exc:
-            field, message = _split(exc)
-            return await incident_view(console, request, session, request_id, error=(field or "extend", message),
-                                       form=fields, action="extend", status=422 if field else 409)
+        except (FieldError, actions.ActionError) as exc:
+            return await _refused(console, request, session, request_id, "extend", fields, exc)
         return console.redirect(f"/incidents/{request_id}?done=extend#timeline")
