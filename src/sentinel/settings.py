@@ -130,6 +130,7 @@ class HttpConfig(Strict):
     listen: str = "127.0.0.1:8470"
     tokens: list[TokenConfig] = Field(default_factory=list)
     public_url: str | None = None
+    session_secret_env: str | None = None  # signs the web console's cookie (default: a key per process)
 
     @field_validator("listen")
     @classmethod

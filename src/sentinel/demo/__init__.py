@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 import socket
 import tempfile
 from datetime import datetime
@@ -22,6 +24,9 @@ from sentinel.store import items as item_store
 
 #: Demo time runs this many times faster than wall time: a 5-hour deadline passes in 30 seconds.
 SPEED = 600.0
+#: The people who may log in to the demo's console: (name, role, the environment variable of their token)
+DEMO_PEOPLE = (("张伟", "duty", "SENTINEL_DEMO_DUTY_TOKEN"), ("钱局长", "leader", "SENTINEL_DEMO_LEADER_TOKEN"),
+               ("管理员", "admin", "SENTINEL_DEMO_ADMIN_TOKEN"))
 
 
 def demo_settings(base: str, database_url: str, port: int) -> Settings:
@@ -30,7 +35,8 @@ def demo_settings(base: str, database_url: str, port: int) -> Settings:
     return Settings.model_validate({
         "timezone": "Asia/Shanghai",
         "database": {"url": database_url},
-        "http": {"listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}"},
+        "http": {"listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}",
+                 "tokens": [{"name": name, "role": role, "token_env": env} for name, role, env in DEMO_PEOPLE]},
         "engine": {"tick": "1m", "lease": "10m", "late_after": "30m"},
         "roster": {
             "duty": [{"name": "张伟", "phone": "13800000001", "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
@@ -141,8 +147,17 @@ def _free(port: int) -> int:
         return int(probe.getsockname()[1])
 
 
+def demo_tokens() -> dict[str, str]:
+    """A token per demo person, from their environment variable or made up now (and put there)."""
+    tokens = {}
+    for _, role, env in DEMO_PEOPLE:
+        tokens[role] = os.environ.setdefault(env, secrets.token_urlsafe(12))
+    return tokens
+
+
 async def run_demo(*, seconds: float | None = None, port: int = 8470) -> None:
     logging.getLogger("sentinel").setLevel(logging.ERROR)  # the demo prints its own account
+    tokens = demo_tokens()
     clock = AcceleratedClock(SystemClock().now(), SPEED)
     feeds = DemoFeedServer(clock, speed=SPEED).start()
     workdir = Path(tempfile.mkdtemp(prefix="sentinel-demo-"))
@@ -171,7 +186,9 @@ async def run_demo(*, seconds: float | None = None, port: int = 8470) -> None:
     watcher = asyncio.create_task(_show_incidents(daemon, settings))
     url = f"http://127.0.0.1:{daemon.http_port}"
     click.echo("sentinel demo: four bundled feeds (RSS, JSON Feed, Weibo, a GBK government site) on "
-               f"{feeds.base}\n  metrics  {url}/metrics\n  health   {url}/healthz\n  API      {url}/api/docs\n"
+               f"{feeds.base}\n  console  {url}/  (令牌 tokens: 值班员 duty {tokens['duty']}, 领导 leader "
+               f"{tokens['leader']}, 管理员 admin {tokens['admin']})\n"
+               f"  metrics  {url}/metrics\n  health   {url}/healthz\n  API      {url}/api/docs\n"
                f"  database {workdir / 'demo.db'}\n  alerts   {workdir / 'alerts.txt'} (their full text)\nDemo time runs {SPEED:g}× faster: a 5-hour deadline passes in "
                f"{5 * 3600 / SPEED:g} seconds.\nNew items, incidents, deadlines and alerts as they happen "
                "(Ctrl-C to stop):")

@@ -69,6 +69,11 @@ class Tokens:
             if value:
                 self._known.append((value, Principal(entry.name, entry.role)))
 
+    @property
+    def known(self) -> list[tuple[str, Principal]]:
+        """Each set token's secret and who is behind it (the web console's login checks these)."""
+        return list(self._known)
+
     def principal(self, request: Request) -> Principal:
         """The FastAPI dependency: the principal behind the request's bearer token, or 401."""
         header = request.headers.get("authorization", "")

@@ -1,0 +1,210 @@
+"""The console's forms: login and logout, and the duty officer's actions.
+
+Every POST carries the session's CSRF token. The actions call :mod:`sentinel.escalation.actions`,
+the functions behind the command line and the JSON API, with the logged-in person as the actor on
+the timeline; a refused action comes back on its page with the field at fault and what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sentinel.errors import NotFoundError
+from sentinel.escalation import actions
+from sentinel.escalation.clocks import Rules
+from sentinel.settings import Role
+from sentinel.web.console.core import ACT, NOTE, Console, PageError, local_redirect
+from sentinel.web.console.pages import incident_view, requests_view
+from sentinel.web.console.session import Session
+
+MAX_FIELD = 20000  # characters; the longest the domain takes (a release's content)
+
+
+class FieldError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _fields(form: FormData) -> dict[str, str]:
+    out = {}
+    for key, value in form.multi_items():
+        if key == "csrf" or not isinstance(value, str):
+            continue
+        if len(value) > MAX_FIELD:
+            raise FieldError(key, f"太长（最多 {MAX_FIELD} 字）")
+        out[key] = value.strip()
+    return out
+
+
+def _time(value: str, field: str, console: Console) -> datetime:
+    """A ``datetime-local`` input, read in the configured zone; empty means now."""
+    if not value:
+        return console.clock.now()
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise FieldError(field, "时间格式应为 YYYY-MM-DD HH:MM") from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=console.settings.zone)
+
+
+def _split(exc: actions.ActionError) -> tuple[str, str]:
+    """(field, message) from an action's error: ``--field: problem`` names the field."""
+    message = str(exc)
+    if message.startswith("--"):
+        field, _, problem = message[2:].partition(":")
+        return field.strip(), problem.strip()
+    return "", message
+
+
+async def _refused(console: Console, request: Request, session: Session, incident_id: int, action: str,
+                   fields: dict[str, str], exc: FieldError | actions.ActionError) -> Response:
+    """The incident's page again, with the refused form's error (422 for a field, 409 for the state)
+    and what was typed."""
+    if isinstance(exc, FieldError):
+        field, message = exc.field, exc.message
+    else:
+        field, message = _split(exc)
+    return await incident_view(console, request, session, incident_id, error=(field, message), form=fields,
+                               action=action, status=422 if field else 409)
+
+
+async def _posted(console: Console, request: Request) -> tuple[Session, FormData]:
+    session = console.sessions.read(request)
+    form = await request.form()
+    if not console.sessions.csrf_ok(session, form.get("csrf")):
+        raise PageError(403, "表单已失效或来源不明（CSRF 校验失败），请刷新页面后重试")
+    return session, form
+
+
+def add_forms(router: APIRouter, console: Console) -> None:
+    rules = Rules.from_settings(console.settings)
+    engine = console.database.engine
+
+    @router.get("/login")
+    async def login_page(request: Request) -> Response:
+        session = console.sessions.read(request)
+        back = local_redirect(request.query_params.get("next"))
+        if session.who is not None:
+            return console.redirect(back)
+        return console.render(request, session, "login.html", back=back, error=None)
+
+    @router.post("/login")
+    async def login(request: Request) -> Response:
+        session, form = await _posted(console, request)
+        back = local_redirect(str(form.get("next") or "/"))
+        found = console.sessions.person(str(form.get("token") or ""))
+        error = None
+        if found is None:
+            error = "令牌无效"
+        elif found[1].role is Role.INGEST:
+            error = "数据接入令牌不能登录控制台"
+        if error is not None or found is None:
+            return console.render(request, session, "login.html", status=401, back=back, error=error)
+        return console.redirect(back, console.sessions.logged_in(*found))
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        await _posted(console, request)
+        return console.redirect("/login", console.sessions.anonymous())
+
+    # incident actions: name -> (roles, call(fields, now, by) -> the domain function's result)
+    def calls(incident_id: int) -> dict[str, tuple[frozenset[Role], Callable[[dict[str, str], datetime, str], Any]]]:
+        return {
+            "ack": (ACT, lambda f, now, by: actions.acknowledge(engine, rules, incident_id, by=by, now=now)),
+            "respond": (ACT, lambda f, now, by: actions.respond(
+                engine, rules, incident_id, kind=f.get("kind", ""), at=_time(f.get("at", ""), "at", console), by=by,
+                now=now, url=f.get("url") or None, channel=f.get("channel") or None, reviewer=f.get("reviewer") or None,
+                publisher=f.get("publisher") or None, unit=f.get("unit") or None, content=f.get("content") or None)),
+            "grade": (ACT, lambda f, now, by: actions.set_grade(engine, rules, incident_id, grade=f.get("grade", ""),
+                                                                reason=f.get("reason", ""), by=by, now=now)),
+            "dismiss": (ACT, lambda f, now, by: actions.dismiss(engine, rules, incident_id, reason=f.get("reason", ""),
+                                                                by=by, now=now)),
+            "close": (ACT, lambda f, now, by: actions.close(engine, rules, incident_id, reason=f.get("reason", ""),
+                                                            by=by, now=now)),
+            "mark": (ACT, lambda f, now, by: actions.mark_needs_response(engine, rules, incident_id,
+                                                                         reason=f.get("reason", ""), by=by, now=now)),
+            "assign": (ACT, lambda f, now, by: actions.assign(engine, rules, incident_id,
+                                                              department=f.get("department", ""), by=by, now=now)),
+            "note": (NOTE, lambda f, now, by: actions.note(engine, incident_id, text=f.get("text", ""), by=by, now=now)),
+        }
+
+    @router.post("/incidents/{incident_id}/{action}")
+    async def incident_action(request: Request, incident_id: int, action: str) -> Response:
+        session, form = await _posted(console, request)
+        known = calls(incident_id)
+        if action not in known:
+            raise PageError(404, f"没有“{action}”这项操作")
+        roles, call = known[action]
+        who = console.gate(request, session, roles)
+        fields: dict[str, str] = {}
+        try:
+            fields = _fields(form)
+            await console.database.write(lambda: call(fields, console.clock.now(), who.name))
+        except NotFoundError:
+            raise PageError(404, f"没有编号为 {incident_id} 的事件") from None
+        except (FieldError, actions.ActionError) as exc:
+            return await _refused(console, request, session, incident_id, action, fields, exc)
+        return console.redirect(f"/incidents/{incident_id}?done={action}#timeline")
+
+    @router.post("/evidence/{evidence_id}/{verdict}")
+    async def evidence(request: Request, evidence_id: int, verdict: str) -> Response:
+        session, form = await _posted(console, request)
+        who = console.gate(request, session, ACT)
+        fields = {key: str(value) for key, value in form.items() if key != "csrf"}
+        incident_id = int(fields["incident"]) if fields.get("incident", "").isdigit() else 0
+        try:
+            if verdict == "confirm":
+                await console.database.write(actions.confirm_evidence, engine, rules, evidence_id, by=who.name,
+                                             now=console.clock.now(), kind=fields.get("kind") or None)
+            elif verdict == "reject":
+                await console.database.write(actions.reject_evidence, engine, evidence_id,
+                                             reason=fields.get("reason", ""), by=who.name, now=console.clock.now())
+            else:
+                raise PageError(404, f"没有“{verdict}”这项操作")
+        except NotFoundError as exc:
+            raise PageError(404, str(exc)) from None
+        except actions.ActionError as exc:
+            return await _refused(console, request, session, incident_id, "evidence", fields, exc)
+        return console.redirect(f"/incidents/{incident_id}?done={verdict}#timeline")
+
+    @router.post("/requests")
+    async def add_request(request: Request) -> Response:
+        session, form = await _posted(console, request)
+        who = console.gate(request, session, ACT)
+        fields: dict[str, str] = {}
+        try:
+            fields = _fields(form)
+            received = _time(fields.get("received_at", ""), "received_at", console)
+            incident = await console.database.write(
+                actions.add_request, engine, rules, subject=fields.get("subject", ""), received_at=received, by=who.name,
+                now=console.clock.now(), requester=fields.get("requester") or None,
+                department=fields.get("department") or None, reference=fields.get("reference") or None)
+        except FieldError as exc:
+            return await requests_view(console, request, session, error=(exc.field, exc.message), form=fields,
+                                       status=422)
+        except actions.ActionError as exc:
+            return await requests_view(console, request, session, error=_split(exc), form=fields, status=422)
+        return console.redirect(f"/incidents/{incident.id}?done=request")
+
+    @router.post("/requests/{request_id}/extend")
+    async def extend(request: Request, request_id: int) -> Response:
+        session, form = await _posted(console, request)
+        who = console.gate(request, session, ACT)
+        fields: dict[str, str] = {}
+        try:
+            fields = _fields(form)
+            await console.database.write(actions.extend_request, engine, rules, request_id,
+                                         reason=fields.get("reason", ""), by=who.name, now=console.clock.now())
+        except NotFoundError as exc:
+            raise PageError(404, str(exc)) from None
+        except (FieldError, actions.ActionError) as exc:
+            return await _refused(console, request, session, request_id, "extend", fields, exc)
+        return console.redirect(f"/incidents/{request_id}?done=extend#timeline")

@@ -1,0 +1,39 @@
+"""Chinese names for what the console shows: grades, states, timeline entries, source health."""
+
+from __future__ import annotations
+
+from sentinel.analyse.grading import Grade
+from sentinel.escalation.obligations import ObligationKind
+from sentinel.notify.compose import _CATEGORIES_ZH as CATEGORY  # noqa: F401 (one list of category names)
+
+GRADE_COLOUR_ZH = {grade.value: grade.colour_zh[0] for grade in Grade}  # 红 橙 黄 蓝
+
+INCIDENT_STATE = {"open": "处置中", "closed": "已结束", "dismissed": "已撤销"}
+OBLIGATION_STATE = {"open": "计时中", "met": "已完成", "breached": "已超时", "waived": "已免除"}
+INCIDENT_KIND = {"incident": "舆情事件", "policy_document": "政策文件", "disclosure_request": "依申请公开"}
+HEALTH = {"up": "正常", "failing": "故障", "blocked": "被封禁", "unknown": "未采集", "blind": "无新内容"}
+AUTHORITY = {"central": "中央媒体", "provincial": "省级媒体", "local": "地方媒体/政府网站", "commercial": "商业门户",
+             "self_media": "自媒体"}
+ROLE = {"duty": "值班员", "leader": "领导", "admin": "管理员", "readonly": "只读", "ingest": "数据接入"}
+TIMELINE = {
+    "detected": "发现", "grade_changed": "定级", "department_assigned": "转办", "announced": "发出新舆情通知",
+    "reminder": "时限提醒", "escalated": "逐级上报", "reescalated": "督办", "acknowledged": "签收",
+    "response_recorded": "登记回应", "obligation_started": "时限开始", "obligation_met": "按时完成",
+    "obligation_met_late": "逾期完成", "obligation_breached": "超时", "obligation_waived": "时限免除",
+    "note": "批注", "marked_needs_response": "标记需回应", "closed": "结束", "dismissed": "撤销",
+    "evidence_candidate": "待确认发布", "evidence_recorded": "官方发布已记录", "evidence_requested": "请求确认发布",
+    "evidence_confirmed": "确认发布", "evidence_rejected": "否认发布", "request_received": "收到申请",
+    "deadline_extended": "延期答复", "calendar_error": "工作日历错误",
+}
+MARKER = {"emergence": "首发", "detection": "发现", "response": "回应", "deadline": "时限"}
+
+
+def obligation_name(kind: str) -> str:
+    try:
+        return ObligationKind(kind).name_zh
+    except ValueError:
+        return kind
+
+NOTIFICATION = {"new_incident": "新舆情", "reminder": "时限提醒", "breach": "超时", "escalation": "升级",
+                "reescalation": "督办", "evidence": "待确认", "delivery_failed": "发送失败", "daily_digest": "舆情日报"}
+DELIVERY = {"pending": "待发送", "delivered": "已送达", "failed": "发送失败", "recorded": "已记录"}

@@ -1,0 +1,128 @@
+"""The console's pages: the board, an incident, disclosure requests, sources, the configuration."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sentinel.errors import NotFoundError
+from sentinel.escalation.actions import RESPONSE_KINDS
+from sentinel.incidents import service
+from sentinel.incidents.series import incident_series
+from sentinel.store import sources as source_store
+from sentinel.store.models import TimelineEvent
+from sentinel.web.console import labels
+from sentinel.web.console.board import board
+from sentinel.web.console.charts import charts
+from sentinel.web.console.config_view import masked_config
+from sentinel.web.console.core import ADMIN, Console, PageError
+from sentinel.web.console.session import Session
+
+#: what ``?done=`` says after a form went through (a fixed text: the parameter is never echoed)
+DONE = {"ack": "已签收", "respond": "回应已登记", "grade": "级别已调整", "dismiss": "事件已撤销", "close": "事件已结束",
+        "mark": "已标记为需回应", "assign": "已转办", "note": "批注已添加", "confirm": "已确认为官方发布",
+        "reject": "已否认", "request": "申请已登记", "extend": "已延期"}
+
+RESPONSE_CHOICES = [(kind.value, kind.name_zh) for kind in RESPONSE_KINDS]
+
+
+def timeline_detail(event: TimelineEvent) -> str:
+    """What a timeline entry's data adds to its reason, in a few words."""
+    data = event.data or {}
+    if event.kind == "grade_changed":
+        return f"{data.get('from') or '未定级'} → {data.get('to')}"
+    if event.kind == "department_assigned":
+        return f"{data.get('previous') or '—'} → {data.get('department')}"
+    if event.kind.startswith("obligation_") or event.kind == "reminder":
+        name = labels.obligation_name(str(data.get("kind", "")))
+        return f"{name} {data.get('offset', '')}".strip()
+    if event.kind in ("response_recorded", "evidence_confirmed"):
+        return " ".join(str(part) for part in (labels.obligation_name(str(data.get("kind", ""))), data.get("channel"),
+                                               data.get("url")) if part)
+    return ""
+
+
+async def incident_view(console: Console, request: Request, session: Session, incident_id: int, *,
+                        error: tuple[str, str] | None = None, form: dict[str, str] | None = None,
+                        action: str | None = None, status: int = 200) -> Response:
+    """An incident's page; a form that failed comes back with its error and what was typed."""
+    engine = console.database.engine
+    try:
+        detail = await console.database.read(service.get_incident, engine, incident_id)
+    except NotFoundError:
+        raise PageError(404, f"没有编号为 {incident_id} 的事件") from None
+    now = console.clock.now()
+    open_due = [o.due_at for o in detail.obligations if o.state == "open"]
+    until = max([now, *open_due]) if detail.incident.state == "open" else None
+    series = await console.database.read(incident_series, engine, incident_id, until=until)
+    sources = {s.id: s for s in console.settings.sources}
+    done = request.query_params.get("done")
+    return console.render(
+        request, session, "incident.html", status=status, now=now, detail=detail, incident=detail.incident,
+        charts=charts(series, console.settings.zone, now), sources=sources, timeline_detail=timeline_detail,
+        candidates=[r for r in detail.responses if r.state == "candidate"],
+        recorded=[r for r in detail.responses if r.state == "recorded"],
+        response_choices=RESPONSE_CHOICES, done=DONE.get(done or ""), error=error, form=form or {}, action=action,
+        local_now=now.astimezone(console.settings.zone).strftime("%Y-%m-%dT%H:%M"))
+
+
+async def requests_view(console: Console, request: Request, session: Session, *, error: tuple[str, str] | None = None,
+                        form: dict[str, str] | None = None, status: int = 200) -> Response:
+    show = request.query_params.get("state", "open")
+    state = show if show in ("open", "closed") else None
+    rows = await console.database.read(service.list_requests, console.database.engine, state=state)
+    now = console.clock.now()
+    return console.render(request, session, "requests.html", status=status, now=now, rows=rows, show=show,
+                          done=DONE.get(request.query_params.get("done") or ""), error=error, form=form or {},
+                          local_now=now.astimezone(console.settings.zone).strftime("%Y-%m-%dT%H:%M"))
+
+
+def add_pages(router: APIRouter, console: Console) -> None:
+    @router.get("/")
+    async def board_page(request: Request) -> Response:
+        session = console.sessions.read(request)
+        console.gate(request, session)
+        rows = await console.database.read(board, console.database.engine)
+        return console.render(request, session, "board.html", rows=rows)
+
+    @router.get("/incidents/{incident_id}")
+    async def incident_page(request: Request, incident_id: int) -> Response:
+        session = console.sessions.read(request)
+        console.gate(request, session)
+        return await incident_view(console, request, session, incident_id)
+
+    @router.get("/requests")
+    async def requests_page(request: Request) -> Response:
+        session = console.sessions.read(request)
+        console.gate(request, session)
+        return await requests_view(console, request, session)
+
+    @router.get("/sources")
+    async def sources_page(request: Request) -> Response:
+        session = console.sessions.read(request)
+        console.gate(request, session)
+        now = console.clock.now()
+        rows = await console.database.read(source_store.summarize, console.database.engine, now=now)
+        configured = {s.id: s for s in console.settings.sources}
+        return console.render(request, session, "sources.html", now=now, rows=rows, configured=configured,
+                              blind_after=console.settings.collect.blind_after, stale=_stale(now, console))
+
+    @router.get("/config")
+    async def config_page(request: Request) -> Response:
+        session = console.sessions.read(request)
+        console.gate(request, session, ADMIN)
+        return console.render(request, session, "config.html", config=masked_config(console.settings))
+
+
+def _stale(now: datetime, console: Console) -> Any:
+    """Whether a source has yielded nothing new for longer than ``collect.blind_after`` (collector blind)."""
+    limit: timedelta = console.settings.collect.blind_after
+
+    def stale(last_new: datetime | None, last_success: datetime | None) -> bool:
+        return last_success is not None and (last_new is None or now - last_new > limit)
+
+    return stale

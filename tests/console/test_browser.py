@@ -1,0 +1,237 @@
+"""The console in a real headless Chromium (Debian's chromium driven through its chromedriver),
+against the real daemon: uvicorn on 127.0.0.1, a SQLite store, items pushed through the API and
+turned into a graded incident by the real pipeline. The daemon's clock runs 60× fast, as the demo's
+does (600×), so the countdowns must follow the daemon's clock, not the browser's."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sentinel.app import Daemon, Timing
+from sentinel.clock import AcceleratedClock, SystemClock
+from sentinel.notify.console import ConsoleSender
+from tests.console.conftest import HERE, PEOPLE, console_settings, set_tokens
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SPEED = 60.0
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--window-size=1200,900"]
+
+
+def _browser_missing() -> str | None:
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(path, os.X_OK):
+            return f"{path} is not installed (apt-get install chromium chromium-driver)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (pip install -e '.[dev]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    missing = _browser_missing()
+    if missing:
+        if os.environ.get("SENTINEL_REQUIRE_BROWSER"):
+            pytest.fail(f"the browser tests are required here: {missing}")
+        pytest.skip(missing)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="sentinel-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    browser.set_page_load_timeout(30)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@dataclass
+class Live:
+    base: str
+    clock: AcceleratedClock
+    incident_id: int
+
+
+def _scenario_items(now: datetime) -> list[dict[str, Any]]:
+    """The scenario's first two posts (the first carries ``<script>``), moved so that the second was
+    published ten minutes ago."""
+    lines = [json.loads(line) for line in (HERE / "scenario.jsonl").read_text(encoding="utf-8").splitlines()]
+    items = [line for line in lines if line["type"] == "item"][:2]
+    shift = now - timedelta(minutes=10) - datetime.fromisoformat(items[-1]["item"]["published_at"])
+    return [{**line["item"], "source": line["source"],
+             "published_at": (datetime.fromisoformat(line["item"]["published_at"]) + shift).isoformat()}
+            for line in items]
+
+
+@pytest.fixture(scope="module")
+def live(driver: Any) -> Iterator[Live]:
+    """The daemon running in a thread of its own, with the incident made from the pushed posts."""
+    with pytest.MonkeyPatch.context() as monkeypatch, tempfile.TemporaryDirectory() as tmp:
+        set_tokens(monkeypatch)
+        settings = console_settings(f"sqlite:///{Path(tmp) / 'live.db'}")
+        clock = AcceleratedClock(SystemClock().now(), SPEED)
+        daemon = Daemon(settings, clock=clock, timing=Timing(collect_tick=0.5, health_tick=2, engine_tick=0.5),
+                        senders={"console": ConsoleSender("console", stream=io.StringIO())})
+        ready = threading.Event()
+        loop_box: list[asyncio.AbstractEventLoop] = []
+        failure: list[BaseException] = []
+
+        async def main() -> None:
+            loop_box.append(asyncio.get_running_loop())
+            task = asyncio.create_task(daemon.run())
+            waiting = asyncio.create_task(daemon.wait_ready())
+            await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+            ready.set()
+            await task
+
+        def run() -> None:
+            try:
+                asyncio.run(main())
+            except BaseException as exc:  # reported by the fixture below
+                failure.append(exc)
+                ready.set()
+
+        thread = threading.Thread(target=run, name="sentinel-daemon", daemon=True)
+        thread.start()
+        try:
+            assert ready.wait(120), "the daemon did not start"
+            assert not failure, failure
+            base = f"http://127.0.0.1:{daemon.http_port}"
+            incident_id = _push_and_wait(base, clock)
+            yield Live(base, clock, incident_id)
+        finally:
+            if loop_box:
+                loop_box[0].call_soon_threadsafe(daemon.request_stop)
+            thread.join(30)
+
+
+def _push_and_wait(base: str, clock: AcceleratedClock) -> int:
+    items = _scenario_items(clock.now())
+    with httpx.Client(base_url=base, timeout=10) as client:
+        for item in items:
+            source = item.pop("source")
+            pushed = client.post("/api/items", json={"source": source, "items": [item]},
+                                 headers={"Authorization": f"Bearer {PEOPLE['ingest'][1]}"})
+            assert pushed.status_code == 200 and pushed.json()["new"] == 1, pushed.text
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            listed = client.get("/api/incidents", headers={"Authorization": f"Bearer {PEOPLE['readonly'][1]}"}).json()
+            if listed and listed[0]["grade"] == "II":
+                return int(listed[0]["id"])
+            time.sleep(0.2)
+    raise AssertionError("the pushed posts did not become a grade II incident")
+
+
+def _login(driver: Any, base: str, role: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.delete_all_cookies()
+    driver.get(f"{base}/")  # the board sends a visitor without a session to the login form
+    assert "/login" in driver.current_url
+    driver.find_element(By.ID, "token").send_keys(PEOPLE[role][1])
+    driver.find_element(By.ID, "login").click()
+    _wait(lambda: driver.find_elements(By.CSS_SELECTOR, "header .me"), "the login did not go through")
+
+
+def _wait(condition: Any, message: str, timeout: float = 10) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(message)
+
+
+def _minutes(text: str) -> int:
+    """``剩余3小时27分`` → 207."""
+    found = re.fullmatch(r"剩余(?:(\d+)小时)?(?:(\d+)分)?", text)
+    assert found, f"not a countdown: {text!r}"
+    return int(found.group(1) or 0) * 60 + int(found.group(2) or 0)
+
+
+def test_the_board_renders_with_a_countdown_on_the_daemons_clock(driver, live) -> None:
+    from selenium.webdriver.common.by import By
+
+    _login(driver, live.base, "duty")
+    driver.get(f"{live.base}/")
+    card = driver.find_element(By.CSS_SELECTOR, f'.board li[data-incident="{live.incident_id}"]')
+    assert "橙 II" in card.find_element(By.CSS_SELECTOR, ".grade").text
+    assert "应急管理局" in card.text and "未签收" in card.text
+    first = card.find_element(By.CSS_SELECTOR, ".deadline .countdown")
+    assert card.find_element(By.CSS_SELECTOR, ".deadline .what").text == "权威信息发布"
+    # 5 hours from the first post, published 1h30m ago in the daemon's time
+    before = _minutes(first.text)
+    assert 200 - 5 <= before <= 210, first.text
+    time.sleep(3.2)  # 3.2 s of wall time are 3.2 minutes of the daemon's clock
+    after = _minutes(first.text)
+    assert 2 <= before - after <= 5, (before, after)
+
+
+def test_a_feed_item_containing_script_shows_as_text(driver, live) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    _login(driver, live.base, "leader")
+    driver.get(f"{live.base}/incidents/{live.incident_id}")
+    texts = [el.text for el in driver.find_elements(By.CSS_SELECTOR, ".items .item-text")]
+    assert any('<script>alert("xss")</script>' in text for text in texts), texts
+    assert driver.find_elements(By.CSS_SELECTOR, "main script") == []
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert.text  # noqa: B018 (the property raises when no alert opened)
+
+
+def test_an_acknowledgment_submitted_in_the_page_appears_on_the_timeline(driver, live) -> None:
+    from selenium.webdriver.common.by import By
+
+    _login(driver, live.base, "duty")
+    driver.get(f"{live.base}/incidents/{live.incident_id}")
+    assert driver.find_elements(By.CSS_SELECTOR, ".timeline .kind-acknowledged") == []
+    driver.find_element(By.ID, "ack").click()
+    done = _wait(lambda: driver.find_elements(By.CSS_SELECTOR, "p.done"), "no confirmation after the acknowledgment")
+    assert done[0].text == "已签收"
+    (entry,) = driver.find_elements(By.CSS_SELECTOR, ".timeline .kind-acknowledged")
+    assert "签收" in entry.text and "张伟" in entry.text
+    driver.get(f"{live.base}/")
+    assert "已签收（张伟）" in driver.find_element(By.CSS_SELECTOR, f'li[data-incident="{live.incident_id}"]').text
+
+
+def test_pages_fit_a_phone_screen(driver, live) -> None:
+    _login(driver, live.base, "duty")
+    driver.set_window_size(375, 812)
+    try:
+        for path in ("/", f"/incidents/{live.incident_id}", "/requests", "/sources"):
+            driver.get(f"{live.base}{path}")
+            width = driver.execute_script("return document.documentElement.clientWidth")
+            wide = driver.execute_script("return document.documentElement.scrollWidth")
+            assert wide <= width, f"{path} is {wide}px wide on a {width}px screen"
+    finally:
+        driver.set_window_size(1200, 900)
