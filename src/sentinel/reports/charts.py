@@ -64,7 +64,7 @@ def _label(marker: Mapping[str, Any]) -> str:
 
 def _mark(ax: Any, markers: Sequence[Mapping[str, Any]], zone: ZoneInfo, *, labels: bool) -> None:
     for marker in markers:
-        at = datetime.fromisoformat(marker["at"]).astimezone(zone)
+        at = float(mdates.date2num(datetime.fromisoformat(marker["at"]).astimezone(zone)))
         colour = {"emergence": "#455a64", "detection": "#1565c0", "response": "#2e7d32"}.get(
             marker["kind"], _STATE_COLOURS.get(marker.get("state") or "open", "#ef6c00"))
         style = "-" if marker["kind"] == "response" else "--" if marker["kind"] == "deadline" else ":"
@@ -84,10 +84,10 @@ def incident_charts(series: Mapping[str, Any], zone: ZoneInfo) -> dict[str, byte
     """``{"spread": PNG, "sentiment": PNG}`` from the report's ``series`` (points and markers)."""
     points = series["points"]
     markers = series["markers"]
-    starts = [datetime.fromisoformat(p["start"]).astimezone(zone) for p in points]
+    starts = mdates.date2num([datetime.fromisoformat(p["start"]).astimezone(zone) for p in points])
     width = series["bucket_seconds"] / 86400 * 0.8  # bar width in days, as matplotlib dates count
     family = cjk_font()
-    rc = {"font.family": "sans-serif", "axes.unicode_minus": False}
+    rc: dict[Any, Any] = {"font.family": "sans-serif", "axes.unicode_minus": False}
     if family:
         rc["font.sans-serif"] = [family, "DejaVu Sans"]
     with _lock, matplotlib.rc_context(rc):
@@ -102,7 +102,8 @@ def incident_charts(series: Mapping[str, Any], zone: ZoneInfo) -> dict[str, byte
         _mark(ax, markers, zone, labels=True)
         ax.set_title("传播量与热度")
         _dates(ax, zone)
-        spread.legend(loc="upper left", fontsize=8)
+        bars, lines = ax.get_legend_handles_labels(), heat_ax.get_legend_handles_labels()
+        ax.legend(bars[0] + lines[0], bars[1] + lines[1], loc="center right", fontsize=8)
 
         mood = Figure(figsize=(9, 3.2))
         ax = mood.add_subplot()
@@ -114,7 +115,7 @@ def incident_charts(series: Mapping[str, Any], zone: ZoneInfo) -> dict[str, byte
         _mark(ax, markers, zone, labels=False)
         ax.set_title("情感走势")
         _dates(ax, zone)
-        ax.legend(loc="upper left", fontsize=8)
+        ax.legend(loc="center right", fontsize=8)
         return {"spread": _png(spread), "sentiment": _png(mood)}
 
 

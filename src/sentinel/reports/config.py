@@ -17,6 +17,7 @@ from sentinel.configtypes import Duration, Strict
 __all__ = ["ReportFormat", "ReportsConfig", "ScoreWeights"]
 
 ReportFormat = Literal["html", "md", "pdf", "json"]
+_ARCHIVED: tuple[ReportFormat, ...] = ("html", "pdf", "json")
 
 
 class ScoreWeights(Strict):
@@ -45,7 +46,7 @@ class ReportsConfig(Strict):
     effect_window: Duration = timedelta(hours=6)
     # where the daily briefing (舆情日报) is archived, one set of files per day; null: not archived
     archive_dir: str | None = "var/reports"
-    archive_formats: list[ReportFormat] = Field(default_factory=lambda: ["html", "pdf", "json"])
+    archive_formats: list[ReportFormat] = Field(default_factory=lambda: list(_ARCHIVED))
 
     @model_validator(mode="after")
     def _window(self) -> ReportsConfig:

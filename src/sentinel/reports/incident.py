@@ -52,17 +52,16 @@ def build_incident_report(engine: Engine, settings: Settings, incident_id: int, 
     """The report's figures; raises :class:`~sentinel.errors.NotFoundError` for an unknown incident."""
     zone = settings.zone
     detail = get_incident(engine, incident_id)
-    incident = detail.incident
     responses = {r.id: r for r in detail.responses}
     obligations = [_obligation(row, responses.get(row.response_id), zone) for row in detail.obligations]
     release = next((r for r in detail.responses if r.state == "recorded"), None)
     before, after, effect = _effect(engine, settings, detail, release)
     weights = settings.reports.weights.as_dict()
     score = scoring.score(detail.obligations, before, after, weights)
-    series = series_json(incident_series(engine, incident_id))
-    for point in series["points"]:  # type: ignore[union-attr]
+    series: dict[str, Any] = series_json(incident_series(engine, incident_id))
+    for point in series["points"]:
         point["start"] = local_iso(datetime.fromisoformat(point["start"]), zone)
-    for marker in series["markers"]:  # type: ignore[union-attr]
+    for marker in series["markers"]:
         marker["at"] = local_iso(datetime.fromisoformat(marker["at"]), zone)
     return {
         "report": "incident",
@@ -159,7 +158,7 @@ def _sources(settings: Settings, items: list[tuple[Item, ItemAnalysis]]) -> list
 
 def _keywords(detail: IncidentDetail) -> list[dict[str, Any]]:
     """The words that weigh most across the incident's items (TF-IDF weights summed), with how many items carry each."""
-    weight: Counter[str] = Counter()
+    weight: defaultdict[str, float] = defaultdict(float)
     carried: Counter[str] = Counter()
     for _, analysis in detail.items:
         for entry in analysis.keywords:
@@ -174,7 +173,7 @@ def _keywords(detail: IncidentDetail) -> list[dict[str, Any]]:
 
 def _posts(settings: Settings, items: list[tuple[Item, ItemAnalysis]], zone: Any) -> list[dict[str, Any]]:
     """The most engaged posts, the more authoritative source first among equals, then the earliest."""
-    rank = {tier: n for n, tier in enumerate(reversed(list(Authority)))}
+    rank: dict[Authority | None, int] = {tier: n for n, tier in enumerate(reversed(list(Authority)))}
     tier_of = {source.id: source.authority for source in settings.sources}
 
     def engagement(item: Item) -> int:
