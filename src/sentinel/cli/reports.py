@@ -8,7 +8,7 @@ pipe, never to a terminal. ``--json`` is ``--format json``.
 from __future__ import annotations
 
 import sys
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -67,8 +67,10 @@ def _moment(value: str, settings: Settings, *, option: str, end: bool) -> dateti
     from sentinel.normalise.times import parse_iso
 
     try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
+        day = date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
+        day = None
+    if day is None:
         try:
             return parse_iso(value, zone=settings.zone)
         except ValueError as exc:
