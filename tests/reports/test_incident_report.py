@@ -94,8 +94,10 @@ def test_every_format_carries_the_figures(answered) -> None:
     assert json.loads(render(report, "json", zone=ZONE)) == report
     markdown = render(report, "md", zone=ZONE).decode()
     assert "宁夏两客车相撞11人死" in markdown and "提前2小时" in markdown and "提前4小时30分" in markdown
+    assert "发布前：3 条" in markdown and "发布后：0 条" in markdown and "自媒体 2 条" in markdown
     html = render(report, "html", zone=ZONE).decode()
     assert "提前2小时" in html and "政府网站" in html and "87.5" in html
+    assert "built-in method" not in html and "<td>wb-hot（2）</td>" in html
     # one self-contained file: the charts are embedded, nothing is fetched from elsewhere
     assert len(re.findall(r'<img class="chart" alt="[^"]+" src="data:image/png;base64,', html)) == 2
     assert not re.search(r'(src|href)="(?!data:|https?://)', html)
