@@ -43,6 +43,7 @@ _TIMELINE_ZH = {
     "response_recorded": "回应登记", "evidence_recorded": "官方发布计入", "obligation_met": "时限完成",
     "obligation_breached": "时限超时", "closed": "结案", "dismissed": "排除", "note": "备注",
 }
+_NOTICE_ZH = {"announced": "新舆情通报", "escalated": "逐级通知（未签收或已超时）", "reescalated": "签收后未回应，再次通知"}
 TOP_KEYWORDS = 10
 TOP_POSTS = 5
 EXCERPT = 140
@@ -136,6 +137,8 @@ def _timeline(events: list[TimelineEvent], zone: Any) -> list[dict[str, Any]]:
             what = ObligationKind(data["kind"]).name_zh + (f"：{what}" if what else "")
         if event.kind == "response_recorded" and data.get("kind"):
             what = ObligationKind(data["kind"]).name_zh + (f" {data['url']}" if data.get("url") else "")
+        if not what and event.kind in _NOTICE_ZH:
+            what = _NOTICE_ZH[event.kind]
         if event.kind == "grade_changed":
             what = f"{data.get('from') or '未定级'} → {data.get('to') or '未定级'}：{what}"
         out.append({"at": local_iso(event.at, zone), "kind": event.kind, "name": _TIMELINE_ZH[event.kind],
