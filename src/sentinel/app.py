@@ -33,7 +33,7 @@ from sentinel.incidents import service as incident_service
 from sentinel.incidents.worker import AnalysisWorker
 from sentinel.metrics import Metrics, set_open_incidents
 from sentinel.notify.base import Sender, send_client
-from sentinel.notify.digest import queue_daily_digest
+from sentinel.notify.digest import digest_pending, queue_daily_digest
 from sentinel.notify.outbox import Dispatcher
 from sentinel.notify.registry import build_senders
 from sentinel.notify.source_alerts import queue_source_alerts
@@ -182,16 +182,36 @@ class Daemon:
             await self.dispatcher.refresh_gauges(self.clock.now())
 
     async def operator_alerts(self) -> None:
-        """Alerts for sources gone blind or blocked, and the day's digest once its time has come."""
+        """Alerts for sources gone blind or blocked, and the day's digest and briefing once their time has come."""
         if self.escalation is None or self.database is None:
             return
-        for queue, what in ((queue_source_alerts, "checking for blind or blocked sources"),
-                            (queue_daily_digest, "queueing the daily digest")):
-            try:
-                await self.database.write(queue, self.database.engine, self.settings, self.escalation.channel_ids,
-                                          self.clock.now(), link_base=self.settings.http.public_url)
-            except Exception:
-                log.exception("%s failed", what)
+        try:
+            await self.database.write(queue_source_alerts, self.database.engine, self.settings,
+                                      self.escalation.channel_ids, self.clock.now(),
+                                      link_base=self.settings.http.public_url)
+        except Exception:
+            log.exception("checking for blind or blocked sources failed")
+        try:
+            await self.daily_briefing()
+        except Exception:
+            log.exception("queueing the daily digest failed")
+
+    async def daily_briefing(self) -> None:
+        """Once its time has come: the day's period report, built and archived in a worker thread, then
+        the one digest message to the leaders that summarises it."""
+        from sentinel.reports.briefing import prepare_briefing
+
+        assert self.escalation is not None and self.database is not None
+        engine, channels, now = self.database.engine, self.escalation.channel_ids, self.clock.now()
+        if not await self.database.read(digest_pending, engine, self.settings, channels, now):
+            return
+        try:
+            summary = await asyncio.to_thread(prepare_briefing, engine, self.settings, now)
+        except Exception:  # the leaders still get the digest, without the report's figures
+            log.exception("building the daily briefing failed; the digest goes out without it")
+            summary = None
+        await self.database.write(queue_daily_digest, engine, self.settings, channels, now,
+                                  link_base=self.settings.http.public_url, briefing=summary)
 
     async def _new_items(self, source_id: str, item_ids: list[int]) -> None:
         if self.analysis is not None:

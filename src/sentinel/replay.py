@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
@@ -58,7 +59,8 @@ from sentinel.store.models import (
     TimelineEvent,
 )
 
-__all__ = ["DEFAULT_HORIZON", "Line", "ReplayError", "Replayer", "ScenarioError", "read_scenario"]
+__all__ = ["DEFAULT_HORIZON", "Line", "ReplayError", "Replayer", "ScenarioError", "local_iso", "obligation_json",
+           "read_scenario"]
 
 #: Without --until, the clock runs on until no obligation is open, but at most this long.
 DEFAULT_HORIZON = timedelta(hours=72)
@@ -323,8 +325,7 @@ class Replayer:
                     "category": incident.category, "department": incident.department, "state": incident.state,
                     "clock_start": local(incident.clock_start),
                     "items": [{"id": external_id, "source": source_id} for external_id, source_id in items],
-                    "obligations": [{"kind": o.kind, "sequence": o.sequence, "due_at": local(o.due_at),
-                                     "met_at": local(o.met_at), "state": o.state} for o in obligations],
+                    "obligations": [obligation_json(o, self.zone) for o in obligations],
                     "timeline": [{"at": local(e.at), "kind": e.kind, "actor": e.actor, "reason": e.reason,
                                   "data": e.data} for e in timeline],
                 })
@@ -339,10 +340,21 @@ class Replayer:
         return {"incidents": out, "notifications": notifications, "errors": list(self.errors)}
 
     def _local(self, value: datetime | None) -> str | None:
-        if value is None:
-            return None
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return aware.astimezone(self.zone).isoformat()
+        return local_iso(value, self.zone)
+
+
+def local_iso(value: datetime | None, zone: ZoneInfo) -> str | None:
+    """ISO 8601 in ``zone`` (a naive value is UTC, as the store keeps it); None stays None."""
+    if value is None:
+        return None
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(zone).isoformat()
+
+
+def obligation_json(row: Obligation, zone: ZoneInfo) -> dict[str, Any]:
+    """One obligation as the replay prints it (DESIGN §5); the after-action report builds on this."""
+    return {"kind": row.kind, "sequence": row.sequence, "due_at": local_iso(row.due_at, zone),
+            "met_at": local_iso(row.met_at, zone), "state": row.state}
 
 
 def text_report(result: dict[str, Any]) -> Iterator[str]:

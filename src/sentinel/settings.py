@@ -28,6 +28,7 @@ from sentinel.errors import ConfigError
 from sentinel.escalation.policy import Policy
 from sentinel.notify.outbox import DeliveryConfig
 from sentinel.notify.roster import RosterConfig
+from sentinel.reports.config import ReportsConfig
 
 DEFAULT_CONFIG = "config/sentinel.yaml"
 
@@ -300,6 +301,7 @@ class Settings(Strict):
     policy: Policy = Field(default_factory=Policy)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
 
     @field_validator("timezone")
     @classmethod

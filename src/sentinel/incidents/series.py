@@ -1,7 +1,8 @@
 """An incident over time: volume, negative share, sentiment and heat per bucket, and the moments
 to mark on a chart of them (emergence, detection, each response, each deadline).
 
-The web console's charts and the after-action report draw from this one query, so they agree.
+The web console's charts and the after-action report draw from this one query, so they agree; the
+report's before/after comparison (:func:`window_counts`, :func:`heat_halving`) reads the same rows.
 Volume and sentiment count items by their publication time; heat is the last sample the incident
 stage took at or before the bucket's end (samples are taken when items join).
 """
@@ -12,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, case, func, select
 from sqlmodel import Session, col
 
 from sentinel.errors import NotFoundError
@@ -127,6 +128,42 @@ def incident_series(engine: Engine, incident_id: int, *, bucket: timedelta | Non
                 heat=samples[last][1] if last >= 0 else None,
             ))
         return IncidentSeries(incident_id, width, points, markers)
+
+
+def window_counts(engine: Engine, incident_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+    """Items of the incident published in ``[start, end)``, and how many of them are negative."""
+    with Session(engine) as session:
+        items, negative = session.execute(
+            select(func.count(), func.coalesce(func.sum(case((col(ItemAnalysis.negative), 1), else_=0)), 0))
+            .select_from(Item).join(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
+            .where(col(ItemAnalysis.incident_id) == incident_id, col(Item.published_at) >= start,
+                   col(Item.published_at) < end)
+        ).one()
+    return int(items), int(negative)
+
+
+@dataclass(frozen=True, slots=True)
+class Halving:
+    """Heat at a moment (the last sample at or before it), and the first later sample at half or less."""
+
+    heat: float | None
+    halved_at: datetime | None
+    halved_heat: float | None
+
+
+def heat_halving(engine: Engine, incident_id: int, at: datetime) -> Halving:
+    with Session(engine) as session:
+        base = session.execute(
+            select(col(HeatSample.heat)).where(col(HeatSample.incident_id) == incident_id, col(HeatSample.at) <= at)
+            .order_by(col(HeatSample.at).desc(), col(HeatSample.id).desc()).limit(1)).scalar()
+        if base is None:
+            return Halving(None, None, None)
+        row = session.execute(
+            select(col(HeatSample.at), col(HeatSample.heat))
+            .where(col(HeatSample.incident_id) == incident_id, col(HeatSample.at) > at,
+                   col(HeatSample.heat) <= base / 2)
+            .order_by(col(HeatSample.at), col(HeatSample.id)).limit(1)).first()
+    return Halving(base, row[0] if row else None, row[1] if row else None)
 
 
 def as_json(series: IncidentSeries) -> dict[str, object]:

@@ -5,12 +5,17 @@ Queued once a day, at ``delivery.digest_at`` local time (default 08:30), into th
 names the local date, so the daemon's periodic check can run as often as it likes, in several
 processes and across restarts, and the day's digest is still queued once per channel; a daemon
 down at 08:30 sends it when it is back the same day.
+
+It is also the period report's daily briefing: the daemon builds and archives the full report
+(:mod:`sentinel.reports.briefing`) and passes its summary in as ``briefing``, so the leaders get one
+message that carries both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -23,19 +28,44 @@ from sentinel.notify.roster import Roster, routes
 from sentinel.settings import Settings
 from sentinel.store.models import Incident, IncidentKind, IncidentState, Obligation, OutboxMessage
 
-__all__ = ["queue_daily_digest"]
+__all__ = ["digest_day", "digest_pending", "queue_daily_digest"]
+
+
+def digest_day(settings: Settings, now: datetime) -> date | None:
+    """Today's local date once today's digest time has come; None before it (or with no digest)."""
+    at = settings.delivery.digest_at
+    if at is None:
+        return None
+    local = now.astimezone(settings.zone)
+    return local.date() if local.time() >= at else None
+
+
+def _keys(settings: Settings, channel_ids: Sequence[str], now: datetime, day: date) -> dict[str, str]:
+    """The digest's outbox key on each channel that reaches a leader."""
+    people = Roster(settings.roster, settings.zone).recipients(EscalationRole.LEADER, None, now)
+    return {channel: f"digest:{day.isoformat()}:{channel}" for channel in routes(people, list(channel_ids))}
+
+
+def digest_pending(engine: Engine, settings: Settings, channel_ids: Sequence[str], now: datetime) -> bool:
+    """Whether today's digest is due and not queued on every channel yet (a cheap check before the report)."""
+    day = digest_day(settings, now)
+    if day is None:
+        return False
+    keys = set(_keys(settings, channel_ids, now, day).values())
+    with Session(engine) as session:
+        known = set(session.scalars(select(col(OutboxMessage.key)).where(col(OutboxMessage.key).in_(keys))).all())
+    return not known >= keys
 
 
 def queue_daily_digest(engine: Engine, settings: Settings, channel_ids: Sequence[str], now: datetime, *,
-                       link_base: str | None = None) -> list[str]:
-    """Queue today's digest if its time has come and it is not queued yet; returns the new keys."""
-    at = settings.delivery.digest_at
-    if at is None:
+                       link_base: str | None = None, briefing: Mapping[str, Any] | None = None) -> list[str]:
+    """Queue today's digest if its time has come and it is not queued yet; returns the new keys.
+
+    ``briefing`` is the summary of the day's period report (see :mod:`sentinel.reports.briefing`).
+    """
+    day = digest_day(settings, now)
+    if day is None:
         return []
-    local = now.astimezone(settings.zone)
-    if local.time() < at:
-        return []
-    day = local.date()
     key = f"digest:{day.isoformat()}"
     roster = Roster(settings.roster, settings.zone)
     people = roster.recipients(EscalationRole.LEADER, None, now)
@@ -67,6 +97,7 @@ def queue_daily_digest(engine: Engine, settings: Settings, channel_ids: Sequence
             "open_incidents": open_incidents,
             "breaches": [{"incident": incident_context(incidents[row.incident_id]), "obligation": obligation_context(row)}
                          for row in breached if row.incident_id in incidents],
+            "briefing": dict(briefing) if briefing else None,
         }
         queued = []
         for channel, audience in by_channel.items():

@@ -1,0 +1,227 @@
+"""The after-action report (舆情处置效果评估报告) of one incident, as one JSON-ready dict.
+
+Every format renders from this dict and nothing else, so the JSON carries every figure the HTML,
+Markdown and PDF show. Times are ISO 8601 in the configured zone; durations are seconds.
+
+Sections: ``incident`` (summary: what, where, category, grade and its reasons, department,
+emergence, detection and its delay, status), ``obligations`` (the replay's shape, DESIGN §5, plus
+``margin_seconds`` — positive when met early, negative when late, null while open — the rule's
+allowance, the timeliness points and the release register's evidence), ``timeline`` (condensed),
+``series`` (volume, negative share, sentiment and heat per bucket, with markers), ``sources`` by
+authority tier, ``keywords``, ``posts`` (representative), ``effect`` (before/after the first
+release) and ``score`` (:mod:`sentinel.reports.scoring`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from sentinel.analyse.category import default_lexicon
+from sentinel.analyse.grading import Grade
+from sentinel.escalation.obligations import ObligationKind
+from sentinel.incidents.series import as_json as series_json
+from sentinel.incidents.series import heat_halving, incident_series, window_counts
+from sentinel.incidents.service import IncidentDetail, get_incident
+from sentinel.notify.message import grade_label
+from sentinel.replay import local_iso, obligation_json
+from sentinel.reports import scoring
+from sentinel.settings import Authority, Settings
+from sentinel.store.models import Item, ItemAnalysis, Obligation, Response, TimelineEvent
+
+__all__ = ["AUTHORITY_ZH", "build_incident_report"]
+
+AUTHORITY_ZH = {Authority.CENTRAL: "中央媒体", Authority.PROVINCIAL: "省级媒体", Authority.LOCAL: "地方媒体、政府网站",
+                Authority.COMMERCIAL: "商业门户", Authority.SELF_MEDIA: "自媒体"}
+# the timeline, condensed: what the evaluators read; obligation starts are in the deadlines table
+_TIMELINE_ZH = {
+    "detected": "发现", "announced": "通报", "grade_changed": "定级", "department_assigned": "指定责任单位",
+    "escalated": "升级通知", "reescalated": "再次升级", "reminder": "提醒", "acknowledged": "签收",
+    "response_recorded": "回应登记", "evidence_recorded": "官方发布计入", "obligation_met": "时限完成",
+    "obligation_breached": "时限超时", "closed": "结案", "dismissed": "排除", "note": "备注",
+}
+_NOTICE_ZH = {"announced": "新舆情通报", "escalated": "逐级通知（未签收或已超时）", "reescalated": "签收后未回应，再次通知"}
+TOP_KEYWORDS = 10
+TOP_POSTS = 5
+EXCERPT = 140
+
+
+def build_incident_report(engine: Engine, settings: Settings, incident_id: int, *, now: datetime) -> dict[str, Any]:
+    """The report's figures; raises :class:`~sentinel.errors.NotFoundError` for an unknown incident."""
+    zone = settings.zone
+    detail = get_incident(engine, incident_id)
+    responses = {r.id: r for r in detail.responses}
+    obligations = [_obligation(row, responses.get(row.response_id), zone) for row in detail.obligations]
+    release = next((r for r in detail.responses if r.state == "recorded"), None)
+    before, after, effect = _effect(engine, settings, detail, release)
+    weights = settings.reports.weights.as_dict()
+    score = scoring.score(detail.obligations, before, after, weights)
+    series: dict[str, Any] = series_json(incident_series(engine, incident_id))
+    for point in series["points"]:
+        point["start"] = local_iso(datetime.fromisoformat(point["start"]), zone)
+    for marker in series["markers"]:
+        marker["at"] = local_iso(datetime.fromisoformat(marker["at"]), zone)
+    return {
+        "report": "incident",
+        "generated_at": local_iso(now, zone),
+        "timezone": settings.timezone,
+        "incident": _summary(detail, zone),
+        "obligations": obligations,
+        "timeline": _timeline(detail.timeline, zone),
+        "series": series,
+        "sources": _sources(settings, detail.items),
+        "keywords": _keywords(detail),
+        "posts": _posts(settings, detail.items, zone),
+        "effect": effect,
+        "score": score.as_json(),
+    }
+
+
+def _summary(detail: IncidentDetail, zone: Any) -> dict[str, Any]:
+    incident = detail.incident
+    names = default_lexicon().names
+    return {
+        "id": incident.id, "title": incident.title, "kind": incident.kind, "state": incident.state,
+        "category": incident.category,
+        "category_name": names.get(incident.category, incident.category) if incident.category else None,
+        "grade": incident.grade, "grade_label": grade_label(Grade(incident.grade)) if incident.grade else "未定级",
+        "grade_source": incident.grade_source, "grade_reasons": list(incident.grade_reasons),
+        "department": incident.department, "regions": list(incident.regions),
+        "facts": {k: v for k, v in incident.facts.items() if v is not None},
+        "emerged_at": local_iso(incident.emerged_at, zone), "detected_at": local_iso(incident.detected_at, zone),
+        "detection_delay_seconds": (incident.detected_at - incident.emerged_at).total_seconds(),
+        "clock_start": local_iso(incident.clock_start, zone),
+        "acknowledged_at": local_iso(incident.acknowledged_at, zone), "acknowledged_by": incident.acknowledged_by,
+        "responded_at": local_iso(incident.responded_at, zone),
+        "last_item_at": local_iso(incident.last_item_at, zone), "item_count": incident.item_count,
+        "source_count": incident.source_count, "heat": round(incident.heat, 3),
+        "negative_share": incident.negative_share,
+    }
+
+
+def _obligation(row: Obligation, response: Response | None, zone: Any) -> dict[str, Any]:
+    out = obligation_json(row, zone)
+    out.update({
+        "name": ObligationKind(row.kind).name_zh,
+        "started_at": local_iso(row.started_at, zone),
+        "breached_at": local_iso(row.breached_at, zone),
+        "allowed_seconds": (row.due_at - row.started_at).total_seconds(),
+        "margin_seconds": (row.due_at - row.met_at).total_seconds() if row.met_at is not None else None,
+        "points": scoring.deadline_points(row) if row.kind != scoring.SUSTAINED else None,
+        "reason": row.reason,
+        "evidence": None if response is None else {
+            "kind": response.kind, "at": local_iso(response.at, zone), "url": response.url,
+            "channel": response.channel, "unit": response.unit, "reviewer": response.reviewer,
+            "publisher": response.publisher, "recorded_by": response.recorded_by,
+        },
+    })
+    return out
+
+
+def _timeline(events: list[TimelineEvent], zone: Any) -> list[dict[str, Any]]:
+    out = []
+    for event in events:
+        if event.kind not in _TIMELINE_ZH:
+            continue
+        data = event.data or {}
+        recipients: list[str] = []
+        channels: list[str] = []
+        for note in data.get("notifications") or []:
+            channels.append(str(note.get("channel")))
+            recipients += [str(name) for name in note.get("recipients") or [] if str(name) not in recipients]
+        what = event.reason or ""
+        if event.kind in ("obligation_met", "obligation_breached", "reminder") and data.get("kind"):
+            what = ObligationKind(data["kind"]).name_zh + (f"：{what}" if what else "")
+        if event.kind == "response_recorded" and data.get("kind"):
+            what = ObligationKind(data["kind"]).name_zh + (f" {data['url']}" if data.get("url") else "")
+        if not what and event.kind in _NOTICE_ZH:
+            what = _NOTICE_ZH[event.kind]
+        if event.kind == "grade_changed":
+            what = f"{data.get('from') or '未定级'} → {data.get('to') or '未定级'}：{what}"
+        out.append({"at": local_iso(event.at, zone), "kind": event.kind, "name": _TIMELINE_ZH[event.kind],
+                    "actor": event.actor, "text": what, "recipients": recipients, "channels": sorted(set(channels)),
+                    "late_by_seconds": data.get("late_by_seconds") or 0})
+    return out
+
+
+def _sources(settings: Settings, items: list[tuple[Item, ItemAnalysis]]) -> list[dict[str, Any]]:
+    tier_of = {source.id: source.authority for source in settings.sources}
+    counts: dict[Authority | None, Counter[str]] = defaultdict(Counter)
+    for item, _ in items:
+        counts[tier_of.get(item.source_id)][item.source_id] += 1
+    order = [*Authority, None]
+    return [{"tier": tier.value if tier else "unknown", "name": AUTHORITY_ZH[tier] if tier else "未配置来源",
+             "items": sum(counts[tier].values()),
+             "sources": [{"id": sid, "items": n} for sid, n in sorted(counts[tier].items())]}
+            for tier in order if tier in counts]
+
+
+def _keywords(detail: IncidentDetail) -> list[dict[str, Any]]:
+    """The words that weigh most across the incident's items (TF-IDF weights summed), with how many items carry each."""
+    weight: defaultdict[str, float] = defaultdict(float)
+    carried: Counter[str] = Counter()
+    for _, analysis in detail.items:
+        for entry in analysis.keywords:
+            word, value = str(entry[0]), float(entry[1]) if len(entry) > 1 else 1.0
+            weight[word] += value
+            carried[word] += 1
+    if not weight:  # items analysed before keywords were kept: the incident's own list
+        return [{"word": word, "weight": None, "items": None} for word in detail.incident.keywords[:TOP_KEYWORDS]]
+    return [{"word": word, "weight": round(value, 3), "items": carried[word]}
+            for word, value in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_KEYWORDS]]
+
+
+def _posts(settings: Settings, items: list[tuple[Item, ItemAnalysis]], zone: Any) -> list[dict[str, Any]]:
+    """The most engaged posts, the more authoritative source first among equals, then the earliest."""
+    rank: dict[Authority | None, int] = {tier: n for n, tier in enumerate(reversed(list(Authority)))}
+    tier_of = {source.id: source.authority for source in settings.sources}
+
+    def engagement(item: Item) -> int:
+        return (item.reposts or 0) + (item.comments or 0) + (item.likes or 0)
+
+    chosen = sorted(items, key=lambda pair: (-engagement(pair[0]), -rank.get(tier_of.get(pair[0].source_id), -1),
+                                             pair[0].published_at, pair[0].id or 0))[:TOP_POSTS]
+    return [{"id": item.external_id, "source": item.source_id, "title": item.title,
+             "excerpt": _excerpt(item.text or item.title), "url": item.url,
+             "published_at": local_iso(item.published_at, zone), "reposts": item.reposts, "comments": item.comments,
+             "likes": item.likes, "sentiment": round(analysis.sentiment, 4), "negative": analysis.negative}
+            for item, analysis in chosen]
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT else text[:EXCERPT] + "…"
+
+
+def _effect(engine: Engine, settings: Settings, detail: IncidentDetail, release: Response | None
+            ) -> tuple[scoring.WindowCounts | None, scoring.WindowCounts | None, dict[str, Any]]:
+    """Before and after the first release on record, in windows of equal length."""
+    zone = settings.zone
+    if release is None:
+        return None, None, {"release": None, "window_seconds": None, "before": None, "after": None,
+                            "heat_at_release": None, "heat_halved_at": None, "heat_halving_seconds": None}
+    incident = detail.incident
+    assert incident.id is not None
+    window = min(settings.reports.effect_window, max(release.at - incident.emerged_at, timedelta(0)))
+    if window <= timedelta(0):  # released the moment it emerged: nothing before to compare with
+        window = settings.reports.effect_window
+    before = scoring.WindowCounts(*window_counts(engine, incident.id, release.at - window, release.at))
+    after = scoring.WindowCounts(*window_counts(engine, incident.id, release.at, release.at + window))
+    halving = heat_halving(engine, incident.id, release.at)
+
+    def side(counts: scoring.WindowCounts, start: datetime) -> dict[str, Any]:
+        return {"from": local_iso(start, zone), "to": local_iso(start + window, zone), "items": counts.items,
+                "negative": counts.negative, "negative_share": counts.negative_share}
+
+    return before, after, {
+        "release": {"kind": release.kind, "name": ObligationKind(release.kind).name_zh,
+                    "at": local_iso(release.at, zone), "url": release.url, "channel": release.channel},
+        "window_seconds": window.total_seconds(),
+        "before": side(before, release.at - window), "after": side(after, release.at),
+        "heat_at_release": halving.heat,
+        "heat_halved_at": local_iso(halving.halved_at, zone),
+        "heat_halving_seconds": (halving.halved_at - release.at).total_seconds() if halving.halved_at else None,
+    }

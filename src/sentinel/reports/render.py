@@ -1,0 +1,115 @@
+"""A report dict (from :mod:`.incident` or :mod:`.period`) as HTML, Markdown, PDF or JSON.
+
+- HTML is one self-contained file: the stylesheet inline, the charts as ``data:`` PNGs; Jinja2
+  autoescapes every value, so feed text (titles, posts, departments) is inert, and links pass
+  :func:`~sentinel.notify.message.safe_url` (http/https only) before they become an ``href``.
+- Markdown escapes every value as the alerts do (:func:`~sentinel.notify.message.escape_markdown`);
+  only checked links are written as they are.
+- PDF is the HTML through WeasyPrint (Pango lays the text out with the system's CJK font).
+- JSON is the dict itself: every figure the other formats show comes from it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from sentinel.escalation.reminders import format_time_left
+from sentinel.notify.message import escape_markdown, one_line, safe_url
+from sentinel.reports.config import ReportFormat
+
+__all__ = ["FORMATS", "render"]
+
+FORMATS: tuple[ReportFormat, ...] = ("html", "md", "pdf", "json")
+_OUTCOME_ZH = {"met": "按时完成", "breached": "超时", "open": "进行中", "waived": "已免除",
+               "on_time": "按时", "late": "超时完成", "missed": "超时未完成"}
+_HEALTH_ZH = {"up": "正常", "failing": "连续失败", "blocked": "被封禁", "unknown": "未采集"}
+_STATE_ZH = {"open": "处置中", "closed": "已结案", "dismissed": "已排除"}
+
+
+class _Link(str):
+    """A URL that passed :func:`safe_url`: written into Markdown as it is."""
+
+
+def _make_filters(zone: ZoneInfo) -> dict[str, Any]:
+    def when(value: str | None) -> str:
+        return datetime.fromisoformat(value).astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+    def span(seconds: float | None) -> str:
+        return "—" if seconds is None else format_time_left(timedelta(seconds=abs(seconds)))
+
+    def margin(seconds: float | None) -> str:
+        if seconds is None:
+            return "—"
+        return f"提前{span(seconds)}" if seconds >= 0 else f"超时{span(seconds)}"
+
+    def pct(share: float | None) -> str:
+        return "—" if share is None else f"{share * 100:.1f}%"
+
+    def num(value: float | None, digits: int = 1) -> str:
+        return "—" if value is None else f"{value:.{digits}f}"
+
+    def link(url: str | None) -> _Link | None:
+        checked = safe_url(url)
+        return _Link(checked) if checked else None
+
+    return {"when": when, "span": span, "margin": margin, "pct": pct, "num": num, "link": link,
+            "outcome": lambda key: _OUTCOME_ZH.get(key, key), "health": lambda key: _HEALTH_ZH.get(key, key),
+            "state_zh": lambda key: _STATE_ZH.get(key, key)}
+
+
+def _finalize_markdown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, _Link):
+        return value
+    return escape_markdown(one_line(str(value), 4096))
+
+
+@lru_cache(maxsize=8)
+def _environment(kind: str, zone: ZoneInfo) -> Environment:
+    if kind == "html":
+        environment = Environment(loader=PackageLoader("sentinel.reports", "templates"), autoescape=True,
+                                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    else:
+        environment = Environment(loader=PackageLoader("sentinel.reports", "templates"), autoescape=False,
+                                  undefined=StrictUndefined, finalize=_finalize_markdown, trim_blocks=True,
+                                  lstrip_blocks=True)
+    environment.filters.update(_make_filters(zone))
+    return environment
+
+
+def _charts(report: dict[str, Any], zone: ZoneInfo) -> dict[str, str]:
+    if report["report"] != "incident":
+        return {}
+    from sentinel.reports.charts import incident_charts  # matplotlib loads in a second: only when drawing
+
+    return {name: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            for name, png in incident_charts(report["series"], zone).items()}
+
+
+def render(report: dict[str, Any], fmt: ReportFormat, *, zone: ZoneInfo) -> bytes:
+    """The report in ``fmt``; raises :class:`ValueError` for an unknown format."""
+    if fmt == "json":
+        return (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt == "md":
+        return _environment("md", zone).get_template(f"{report['report']}.md.j2").render(r=report).encode("utf-8")
+    if fmt not in ("html", "pdf"):
+        raise ValueError(f"unknown report format {fmt!r}; known: {', '.join(FORMATS)}")
+    html = _environment("html", zone).get_template(f"{report['report']}.html.j2").render(
+        r=report, charts=_charts(report, zone))
+    if fmt == "html":
+        return html.encode("utf-8")
+    from weasyprint import HTML  # Pango and its fonts load only for a PDF
+    from weasyprint.urls import URLFetcher
+
+    # the charts are data: URLs; nothing else is fetched, whatever a feed's text might smuggle in
+    pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
+    assert pdf is not None  # write_pdf returns the bytes when given no target
+    return bytes(pdf)
