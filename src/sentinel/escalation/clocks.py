@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlmodel import Session, col
 
 from sentinel.escalation.obligations import (
@@ -115,14 +115,16 @@ def view(row: ObligationRow) -> Obligation:
 def sent_keys(session: Session, *, obligation_ids: Collection[int] = (), incident_ids: Collection[int] = ()
               ) -> set[str]:
     """The idempotency keys already handled for these obligations and incidents."""
-    keys: set[str] = set()
+    key = col(EngineAction.key)
+    queries = []  # one statement, a branch per index (an OR of the two led SQLite to scan the table)
     if obligation_ids:
-        keys.update(session.scalars(select(col(EngineAction.key)).where(
-            col(EngineAction.obligation_id).in_(list(obligation_ids)))).all())
+        queries.append(select(key).where(col(EngineAction.obligation_id).in_(list(obligation_ids))))
     if incident_ids:
-        keys.update(session.scalars(select(col(EngineAction.key)).where(
-            col(EngineAction.incident_id).in_(list(incident_ids)), col(EngineAction.obligation_id).is_(None))).all())
-    return keys
+        queries.append(select(key).where(col(EngineAction.incident_id).in_(list(incident_ids)),
+                                         col(EngineAction.obligation_id).is_(None)))
+    if not queries:
+        return set()
+    return set(session.scalars(queries[0] if len(queries) == 1 else union_all(*queries)).all())
 
 
 def refresh_obligation(row: ObligationRow, policy: Policy, already_sent: Collection[str]) -> None:

@@ -164,8 +164,14 @@ class EscalationEngine:
                 .order_by(col(ObligationRow.next_action_at), col(ObligationRow.id)).limit(_BATCH)).all()
             rows = [row for row, _ in found]
             incidents = {_id(incident): incident for _, incident in found}
-            sent = sent_keys(session, obligation_ids=[_id(row) for row in rows])
-            self._load_open(session, incidents)
+            stored_due = list(session.scalars(
+                select(Incident).where(col(Incident.next_escalation_at) <= now)
+                .order_by(col(Incident.next_escalation_at), col(Incident.id)).limit(_BATCH)).all())
+            # what both steps read, in one query each: the keys handled so far and the open obligations
+            involved = {**incidents, **{_id(incident): incident for incident in stored_due}}
+            sent = sent_keys(session, obligation_ids=[_id(row) for row in rows], incident_ids=list(involved))
+            self._load_open(session, involved)
+
             pending: list[_Pending] = []
             for row in rows:
                 incident = incidents[row.incident_id]
@@ -180,35 +186,20 @@ class EscalationEngine:
                 incident = incidents[row.incident_id]
                 refresh_obligation(row, self._rules_for(incident).policy, sent)
 
-            due_incidents = self._due_incidents(session, now, incidents.values())
-            incident_sent = sent_keys(session, incident_ids=[_id(i) for i in due_incidents])
-            self._load_open(session, {_id(i): i for i in due_incidents})
+            due_incidents = _due_incidents(stored_due, incidents.values(), now)
             escalations: list[_Pending] = []
             for incident in due_incidents:
-                escalations.extend(self._escalations(incident, now, incident_sent))
-            escalations.extend(self._evidence(session, due_incidents, now, incident_sent))
+                escalations.extend(self._escalations(incident, now, sent))
+            escalations.extend(self._evidence(session, due_incidents, now, sent))
             escalations.sort(key=lambda p: (p.action.at, _id(p.incident), p.action.key))
             for item in escalations:
-                self._apply(session, item, now, report, incident_sent)
+                self._apply(session, item, now, report, sent)
             for incident in due_incidents:
-                refresh_escalation(incident, self._rules_for(incident).policy, incident_sent)
-            self._write_changes(session, rows, [*incidents.values(), *due_incidents])
+                refresh_escalation(incident, self._rules_for(incident).policy, sent)
+            self._write_changes(session, rows, involved.values())
             self._write_rows(session)
         session.flush()  # nothing is left to flush; a safety net should a change escape _write_changes
         return len(rows) == _BATCH or len(due_incidents) == _BATCH
-
-    def _due_incidents(self, session: Session, now: datetime, changed: Iterable[Incident]) -> list[Incident]:
-        """Incidents whose next escalation moment has come: those the store says, and those this
-        tick's breaches made due (their new moment is not written yet)."""
-        stored = session.scalars(
-            select(Incident).where(col(Incident.next_escalation_at) <= now)
-            .order_by(col(Incident.next_escalation_at), col(Incident.id)).limit(_BATCH)).all()
-        due = {_id(incident): incident for incident in stored}
-        for incident in changed:
-            if incident.next_escalation_at is not None and incident.next_escalation_at <= now:
-                due.setdefault(_id(incident), incident)
-        ordered = sorted(due.values(), key=lambda i: (i.next_escalation_at or now, _id(i)))
-        return ordered[:_BATCH]
 
     def _write_changes(self, session: Session, obligations: Iterable[ObligationRow],
                        incidents: Iterable[Incident]) -> None:
@@ -516,6 +507,16 @@ _INCIDENTS: Table = Incident.__table__  # type: ignore[attr-defined]
 #: handles gets its next moment
 _OBLIGATION_COLUMNS = ("state", "next_action_at", "breached_at", "closed_at")
 _INCIDENT_COLUMNS = ("first_breach_at", "next_escalation_at")
+
+
+def _due_incidents(stored: Sequence[Incident], changed: Iterable[Incident], now: datetime) -> list[Incident]:
+    """Incidents whose next escalation moment has come: those the store said, and those this tick's
+    breaches made due (their new moment is not written yet)."""
+    due = {_id(incident): incident for incident in stored}
+    for incident in changed:
+        if incident.next_escalation_at is not None and incident.next_escalation_at <= now:
+            due.setdefault(_id(incident), incident)
+    return sorted(due.values(), key=lambda i: (i.next_escalation_at or now, _id(i)))[:_BATCH]
 
 
 def _changed(row: Incident | ObligationRow, columns: Sequence[str]) -> bool:
