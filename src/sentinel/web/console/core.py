@@ -20,13 +20,20 @@ from sentinel.clock import Clock
 from sentinel.escalation.reminders import format_time_left
 from sentinel.settings import Role, Settings
 from sentinel.store.db import Database
+from sentinel.web.auth import GRANTS, Permission
 from sentinel.web.console import labels
 from sentinel.web.console.session import Session, Sessions
 
-READ = frozenset({Role.DUTY, Role.LEADER, Role.ADMIN, Role.READONLY})
-ACT = frozenset({Role.DUTY, Role.ADMIN})  # the same as the API: duty acts, admin may too
-NOTE = frozenset({Role.DUTY, Role.LEADER, Role.ADMIN})
-ADMIN = frozenset({Role.ADMIN})
+
+def _roles_with(permission: Permission) -> frozenset[Role]:
+    return frozenset(role for role, granted in GRANTS.items() if permission in granted)
+
+
+# the roles that may do what, from the API's one table (sentinel.web.auth)
+READ = _roles_with(Permission.READ)
+ACT = _roles_with(Permission.ACT)
+NOTE = _roles_with(Permission.NOTE)
+ADMIN = _roles_with(Permission.CONFIG)
 
 #: headers on every page: scripts and styles only from our own static files, no framing
 SECURITY_HEADERS = {
