@@ -22,6 +22,7 @@ from sentinel.incidents.heat import (
     engagement,
     heat,
     item_weight,
+    rate_halving,
     velocity,
 )
 
@@ -200,3 +201,23 @@ def test_bad_items_are_refused() -> None:
         post(reposts=-1)
     with pytest.raises(ValueError, match="unknown authority tier 'national'"):
         item_weight(post(authority="national"))
+
+
+def test_the_heat_rate_halves_when_the_trailing_hour_carries_half_the_weight() -> None:
+    # six equal posts in the 30 minutes before the release, then two more 20 minutes after it
+    before = [post(n, at=NOW - n * 5 * MINUTE) for n in range(6)]
+    after = [post(10 + n, at=NOW + 20 * MINUTE + n * MINUTE) for n in range(2)]
+    weight = item_weight(before[0])
+    halving = rate_halving(before + after, NOW)
+    assert halving.rate == pytest.approx(6 * weight)  # per hour, over the trailing hour
+    # the trailing hour (t - 60 min, t] holds 8 posts at +25 min; then the old ones drop out:
+    # +40: 4 + 2, +45: 3 + 2, +50: 2 + 2, +55: 1 + 2 = 3 posts, half of 6
+    assert halving.halved_at == NOW + 55 * MINUTE
+
+
+def test_no_recent_weight_nothing_to_halve_and_a_steady_rate_never_halves() -> None:
+    assert rate_halving([post(1, at=NOW - 2 * HOUR)], NOW).halved_at is None
+    assert rate_halving([post(1, at=NOW - 2 * HOUR)], NOW).rate == 0
+    steady = [post(n, at=NOW - HOUR + n * 10 * MINUTE) for n in range(6 * 24 * 4)]  # one every 10 minutes for days
+    halving = rate_halving(steady, NOW, horizon=12 * HOUR)
+    assert halving.rate > 0 and halving.halved_at is None

@@ -56,6 +56,8 @@ def test_an_answered_incident_shows_each_deadline_met_with_its_margin_and_eviden
     assert effect["release"]["at"] == "2026-08-27T15:30:00+08:00"
     assert effect["window_seconds"] == 3 * 3600  # the release came 3h after emergence: windows of 3h
     assert (effect["before"]["items"], effect["after"]["items"]) == (3, 0)  # published 12:30, 12:40, 13:30
+    # nothing was published in the hour before the 15:30 release: no rate to halve
+    assert (effect["heat_rate_at_release"], effect["heat_halved_at"]) == (0.0, None)
 
     components = {c["key"]: c for c in report["score"]["components"]}
     assert components["timeliness"]["value"] == 100.0  # both deadlines met on time

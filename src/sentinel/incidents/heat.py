@@ -65,6 +65,7 @@ __all__ = [
     "engagement",
     "heat",
     "item_weight",
+    "rate_halving",
     "velocity",
 ]
 
@@ -206,6 +207,46 @@ def item_weight(item: HeatItem, weights: HeatWeights = DEFAULT) -> float:
     if item.author_verified_type is not None:
         verified = weights.verified.get(item.author_verified_type, weights.verified_default)
     return authority * verified * (1.0 + engagement(item.reposts, item.comments, item.likes, weights))
+
+
+@dataclass(frozen=True, slots=True)
+class Halving:
+    """How fast attention fell after a moment: the heat rate then, and when it was first half or less."""
+
+    rate: float  # item weight (s_i) per hour, over the trailing window, at the moment
+    halved_at: datetime | None  # None: it never fell to half within the horizon, or there was nothing to halve
+
+
+def rate_halving(items: Sequence[HeatItem], at: datetime, weights: HeatWeights = DEFAULT, *,
+                 window: timedelta = HOUR, step: timedelta = timedelta(minutes=5),
+                 horizon: timedelta = 3 * DAY) -> Halving:
+    """When the heat *rate* fell to half its value at ``at`` (for "热度减半用时" after a release).
+
+    Heat as defined above only grows with the items an incident gathers; what a release is meant to
+    calm is how fast it grows. The rate at a moment is the summed item weight :math:`s_i` of the items
+    published in the trailing ``window``, per hour. It is read at ``at`` and then every ``step``; the
+    first moment at which it is at most half the rate at ``at`` is the halving. A rate of zero at
+    ``at`` has nothing to halve.
+    """
+    timed = sorted((item.published_at, item_weight(item, weights)) for item in items)
+    times = [published for published, _ in timed]
+    running = [0.0]
+    for _, weight in timed:
+        running.append(running[-1] + weight)
+
+    def rate(moment: datetime) -> float:
+        high, low = bisect.bisect_right(times, moment), bisect.bisect_right(times, moment - window)
+        return (running[high] - running[low]) / (window / HOUR)
+
+    base = rate(at)
+    if base <= 0:
+        return Halving(0.0, None)
+    moment = at
+    while moment < at + horizon:
+        moment += step
+        if rate(moment) <= base / 2:
+            return Halving(base, moment)
+    return Halving(base, None)
 
 
 def velocity(times: Iterable[datetime], now: datetime, *, floor: float = DEFAULT.velocity_floor) -> float:

@@ -142,30 +142,6 @@ def window_counts(engine: Engine, incident_id: int, start: datetime, end: dateti
     return int(items), int(negative)
 
 
-@dataclass(frozen=True, slots=True)
-class Halving:
-    """Heat at a moment (the last sample at or before it), and the first later sample at half or less."""
-
-    heat: float | None
-    halved_at: datetime | None
-    halved_heat: float | None
-
-
-def heat_halving(engine: Engine, incident_id: int, at: datetime) -> Halving:
-    with Session(engine) as session:
-        base = session.execute(
-            select(col(HeatSample.heat)).where(col(HeatSample.incident_id) == incident_id, col(HeatSample.at) <= at)
-            .order_by(col(HeatSample.at).desc(), col(HeatSample.id).desc()).limit(1)).scalar()
-        if base is None:
-            return Halving(None, None, None)
-        row = session.execute(
-            select(col(HeatSample.at), col(HeatSample.heat))
-            .where(col(HeatSample.incident_id) == incident_id, col(HeatSample.at) > at,
-                   col(HeatSample.heat) <= base / 2)
-            .order_by(col(HeatSample.at), col(HeatSample.id)).limit(1)).first()
-    return Halving(base, row[0] if row else None, row[1] if row else None)
-
-
 def as_json(series: IncidentSeries) -> dict[str, object]:
     def iso(at: datetime) -> str:
         return at.astimezone(UTC).isoformat()

@@ -23,8 +23,9 @@ from sqlalchemy import Engine
 from sentinel.analyse.category import default_lexicon
 from sentinel.analyse.grading import Grade
 from sentinel.escalation.obligations import ObligationKind
+from sentinel.incidents.heat import Halving, HeatItem, HeatWeights, rate_halving
 from sentinel.incidents.series import as_json as series_json
-from sentinel.incidents.series import heat_halving, incident_series, window_counts
+from sentinel.incidents.series import incident_series, window_counts
 from sentinel.incidents.service import IncidentDetail, get_incident
 from sentinel.notify.message import grade_label
 from sentinel.replay import local_iso, obligation_json
@@ -55,7 +56,10 @@ def build_incident_report(engine: Engine, settings: Settings, incident_id: int, 
     detail = get_incident(engine, incident_id)
     responses = {r.id: r for r in detail.responses}
     obligations = [_obligation(row, responses.get(row.response_id), zone) for row in detail.obligations]
-    release = next((r for r in detail.responses if r.state == "recorded"), None)
+    # the authoritative release is the one the effect is measured around; failing that, the first release
+    recorded = [r for r in detail.responses if r.state == "recorded"]
+    release = next((r for r in recorded if r.kind == ObligationKind.AUTHORITATIVE_INFO.value),
+                   recorded[0] if recorded else None)
     before, after, effect = _effect(engine, settings, detail, release)
     weights = settings.reports.weights.as_dict()
     score = scoring.score(detail.obligations, before, after, weights)
@@ -196,13 +200,23 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[:EXCERPT] + "…"
 
 
+def _rate_halving(settings: Settings, detail: IncidentDetail, at: datetime) -> Halving:
+    tier_of = {source.id: source.authority.value for source in settings.sources}
+    items = [HeatItem(item_id=item.id or 0, published_at=item.published_at, source_id=item.source_id,
+                      authority=tier_of.get(item.source_id, Authority.COMMERCIAL.value), reposts=item.reposts or 0,
+                      comments=item.comments or 0, likes=item.likes or 0, author_verified_type=item.author_verified_type)
+             for item, _ in detail.items]
+    return rate_halving(items, at, HeatWeights.from_config(settings.incidents.heat))
+
+
 def _effect(engine: Engine, settings: Settings, detail: IncidentDetail, release: Response | None
             ) -> tuple[scoring.WindowCounts | None, scoring.WindowCounts | None, dict[str, Any]]:
-    """Before and after the first release on record, in windows of equal length."""
+    """Before and after the release, in windows of equal length, and how soon the heat rate halved
+    after it (:func:`sentinel.incidents.heat.rate_halving`)."""
     zone = settings.zone
     if release is None:
         return None, None, {"release": None, "window_seconds": None, "before": None, "after": None,
-                            "heat_at_release": None, "heat_halved_at": None, "heat_halving_seconds": None}
+                            "heat_rate_at_release": None, "heat_halved_at": None, "heat_halving_seconds": None}
     incident = detail.incident
     assert incident.id is not None
     window = min(settings.reports.effect_window, max(release.at - incident.emerged_at, timedelta(0)))
@@ -210,7 +224,7 @@ def _effect(engine: Engine, settings: Settings, detail: IncidentDetail, release:
         window = settings.reports.effect_window
     before = scoring.WindowCounts(*window_counts(engine, incident.id, release.at - window, release.at))
     after = scoring.WindowCounts(*window_counts(engine, incident.id, release.at, release.at + window))
-    halving = heat_halving(engine, incident.id, release.at)
+    halving = _rate_halving(settings, detail, release.at)
 
     def side(counts: scoring.WindowCounts, start: datetime) -> dict[str, Any]:
         return {"from": local_iso(start, zone), "to": local_iso(start + window, zone), "items": counts.items,
@@ -221,7 +235,7 @@ def _effect(engine: Engine, settings: Settings, detail: IncidentDetail, release:
                     "at": local_iso(release.at, zone), "url": release.url, "channel": release.channel},
         "window_seconds": window.total_seconds(),
         "before": side(before, release.at - window), "after": side(after, release.at),
-        "heat_at_release": halving.heat,
+        "heat_rate_at_release": round(halving.rate, 3),
         "heat_halved_at": local_iso(halving.halved_at, zone),
         "heat_halving_seconds": (halving.halved_at - release.at).total_seconds() if halving.halved_at else None,
     }
