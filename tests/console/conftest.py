@@ -3,6 +3,7 @@ first post carries ``<script>``), and the daemon's app over it with tokens for e
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from collections.abc import Iterator
@@ -86,17 +87,23 @@ class Console:
         assert response.status_code == 303, response.text[:500]
 
 
-@pytest.fixture
-def console(replayed: Replayed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Console]:
-    set_tokens(monkeypatch)
-    path = tmp_path / "console.db"
-    shutil.copy(replayed.path, path)
-    settings = console_settings(f"sqlite:///{path}")
-    database = open_database(settings.database.url)
-    clock = FakeClock(replayed.now)
+@contextlib.contextmanager
+def serve(settings: Settings, database: Database, now: datetime) -> Iterator[Console]:
+    """The daemon's app over ``database`` with its clock stopped at ``now``; closes the database after."""
+    clock = FakeClock(now)
     app = create_app(settings, database, Metrics(process=False), clock)
     try:
         with TestClient(app, base_url="http://127.0.0.1") as client:
             yield Console(client, clock, settings, database)
     finally:
         database.close()
+
+
+@pytest.fixture
+def console(replayed: Replayed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Console]:
+    set_tokens(monkeypatch)
+    path = tmp_path / "console.db"
+    shutil.copy(replayed.path, path)
+    settings = console_settings(f"sqlite:///{path}")
+    with serve(settings, open_database(settings.database.url), replayed.now) as console:
+        yield console

@@ -10,17 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from sentinel.clock import FakeClock
-from sentinel.metrics import Metrics
 from sentinel.replay import Replayer, load_scenario
 from sentinel.store.db import open_database
 from sentinel.store.models import Obligation, Response, TimelineEvent
-from sentinel.web.app import create_app
-from tests.console.conftest import Console, console_settings, set_tokens
+from tests.console.conftest import Console, console_settings, serve, set_tokens
 
 SCENARIO = Path(__file__).resolve().parents[1] / "replay" / "official_evidence.jsonl"
 
@@ -36,13 +32,8 @@ def evidence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Consol
     replayer = Replayer(settings, database)
     replayer.run(lines, until=timedelta(minutes=10))  # the official item has come; the 5h clock still runs
     assert replayer.clock is not None
-    clock = FakeClock(replayer.clock.now())
-    app = create_app(settings, database, Metrics(process=False), clock)
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            yield Console(client, clock, settings, database)
-    finally:
-        database.close()
+    with serve(settings, database, replayer.clock.now()) as console:
+        yield console
 
 
 def candidates(page: str) -> list[int]:
