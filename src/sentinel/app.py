@@ -16,6 +16,7 @@ import signal
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import uvicorn
@@ -243,21 +244,20 @@ class Daemon:
         await self.refresh_gauges()
 
         scheduler = AsyncIOScheduler(timezone="UTC")
-        engine_every = self.timing.engine_tick or self.settings.engine.tick.total_seconds()
-        scheduler.add_job(self.engine_tick, "interval", seconds=engine_every, id="engine",
-                          max_instances=1, coalesce=True, misfire_grace_time=None)
-        scheduler.add_job(self.deliver, "interval", seconds=self.timing.deliver_tick, id="deliver",
-                          max_instances=1, coalesce=True, misfire_grace_time=None)
-        scheduler.add_job(self.refresh_gauges, "interval", seconds=self.timing.health_tick, id="gauges",
-                          max_instances=1, coalesce=True, misfire_grace_time=None)
-        scheduler.add_job(self.operator_alerts, "interval", seconds=self.timing.health_tick, id="operator-alerts",
-                          max_instances=1, coalesce=True, misfire_grace_time=None)
-        scheduler.add_job(runner.tick, "interval", seconds=self.timing.collect_tick, id="collect",
-                          max_instances=1, coalesce=True, misfire_grace_time=None)
-        scheduler.add_job(runner.refresh_health, "interval", seconds=self.timing.health_tick, id="health",
-                          max_instances=1, coalesce=True, misfire_grace_time=None)
-        scheduler.add_job(analysis.retry_failed, "interval", seconds=self.timing.health_tick, id="analysis-catch-up",
-                          max_instances=1, coalesce=True, misfire_grace_time=None)
+
+        def every(seconds: float, job: Any, name: str) -> None:
+            # one run at a time; a run missed while the last one ran is dropped, not queued
+            scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True,
+                              misfire_grace_time=None)
+
+        timing = self.timing
+        every(timing.engine_tick or self.settings.engine.tick.total_seconds(), self.engine_tick, "engine")
+        every(timing.deliver_tick, self.deliver, "deliver")
+        every(timing.health_tick, self.refresh_gauges, "gauges")
+        every(timing.health_tick, self.operator_alerts, "operator-alerts")
+        every(timing.collect_tick, runner.tick, "collect")
+        every(timing.health_tick, runner.refresh_health, "health")
+        every(timing.health_tick, analysis.retry_failed, "analysis-catch-up")
         scheduler.start()
         await runner.tick()  # the first look at once, not a tick later
 

@@ -13,6 +13,9 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    #: seconds of this clock per real second: what a display counting down on its own ticks at
+    rate: float
+
     def now(self) -> datetime:
         """The current time as an aware UTC datetime."""
 
@@ -23,6 +26,8 @@ class Clock(Protocol):
 class SystemClock:
     """Wall-clock time."""
 
+    rate = 1.0
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
@@ -32,6 +37,8 @@ class SystemClock:
 
 class FakeClock:
     """A clock that moves only when told to: tests and replay use it."""
+
+    rate = 1.0  # a page showing its time counts down as if it were real time
 
     def __init__(self, start: datetime) -> None:
         self._now = require_aware(start).astimezone(UTC)
@@ -61,10 +68,10 @@ class AcceleratedClock:
     def __init__(self, start: datetime, factor: float) -> None:
         self._start = require_aware(start).astimezone(UTC)
         self._origin = time.monotonic()
-        self.factor = factor
+        self.rate = factor
 
     def now(self) -> datetime:
-        return self._start + timedelta(seconds=(time.monotonic() - self._origin) * self.factor)
+        return self._start + timedelta(seconds=(time.monotonic() - self._origin) * self.rate)
 
     def monotonic(self) -> float:
         return time.monotonic()

@@ -614,6 +614,8 @@ def test_concurrent_claims_from_many_connections_never_overlap(world: World, dat
 class Slow:
     """A clock on which every reading is 40 s after the last (a receiver that takes its time)."""
 
+    rate = 1.0
+
     def __init__(self) -> None:
         self.readings = 0
 

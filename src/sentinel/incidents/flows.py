@@ -25,7 +25,7 @@ from sentinel.escalation.obligations import ObligationKind, policy_interpretatio
 from sentinel.escalation.workdays import WorkdayCalendarError
 from sentinel.incidents.cluster import ClusterConfig, Clusterer, ClusterItem
 from sentinel.incidents.grade import GradeChange, decide, severity
-from sentinel.incidents.heat import HeatItem, HeatTracker, HeatWeights
+from sentinel.incidents.heat import HeatTracker, HeatWeights, heat_item
 from sentinel.settings import Authority, Settings
 from sentinel.store.models import (
     HeatSample,
@@ -84,6 +84,7 @@ class IncidentStage:
         self.cluster_config = ClusterConfig.from_config(self.config.cluster)
         self.heat_weights = HeatWeights.from_config(self.config.heat)
         self.sources = {source.id: source for source in settings.sources}
+        self.tiers = {source.id: source.authority.value for source in settings.sources}
         self.clusterer = Clusterer(self.cluster_config)
         self.memory: dict[int, _Memory] = {}
         self.rules = Rules.from_settings(settings)
@@ -346,13 +347,9 @@ class IncidentStage:
         ))
 
     def _remember(self, memory: _Memory, item: Item, negative: bool) -> None:
-        source = self.sources.get(item.source_id)
-        authority = source.authority.value if source else Authority.COMMERCIAL.value
-        memory.tracker.add(HeatItem(
-            item_id=int(item.id or 0), published_at=item.published_at, source_id=item.source_id, authority=authority,
-            reposts=item.reposts or 0, comments=item.comments or 0, likes=item.likes or 0,
-            author_verified_type=item.author_verified_type,
-        ))
+        seen = heat_item(item, self.tiers)
+        authority = seen.authority
+        memory.tracker.add(seen)
         memory.negatives += int(negative)
         memory.central = memory.central or authority == Authority.CENTRAL.value
         rank = self._title_rank(item)

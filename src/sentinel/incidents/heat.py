@@ -51,10 +51,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sentinel.errors import ConfigError
 from sentinel.settings import Authority
+
+if TYPE_CHECKING:
+    from sentinel.store.models import Item
 
 __all__ = [
     "DEFAULT",
@@ -63,6 +66,7 @@ __all__ = [
     "HeatTracker",
     "HeatWeights",
     "engagement",
+    "heat_item",
     "heat",
     "item_weight",
     "rate_halving",
@@ -186,6 +190,14 @@ class HeatBreakdown:
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
+
+
+def heat_item(item: Item, tiers: Mapping[str, str]) -> HeatItem:
+    """A stored item as heat sees it; ``tiers`` maps source ids to authority tiers (a source no longer
+    configured counts as ``commercial``)."""
+    return HeatItem(item_id=int(item.id or 0), published_at=item.published_at, source_id=item.source_id,
+                    authority=tiers.get(item.source_id, Authority.COMMERCIAL.value), reposts=item.reposts or 0,
+                    comments=item.comments or 0, likes=item.likes or 0, author_verified_type=item.author_verified_type)
 
 
 def engagement(reposts: int, comments: int, likes: int, weights: HeatWeights = DEFAULT) -> float:

@@ -1,8 +1,7 @@
 """An incident over time: volume, negative share, sentiment and heat per bucket, and the moments
 to mark on a chart of them (emergence, detection, each response, each deadline).
 
-The web console's charts and the after-action report draw from this one query, so they agree; the
-report's before/after comparison (:func:`window_counts`, :func:`heat_halving`) reads the same rows.
+The web console's charts and the after-action report draw from this one query, so they agree.
 Volume and sentiment count items by their publication time; heat is the last sample the incident
 stage took at or before the bucket's end (samples are taken when items join).
 """
@@ -13,7 +12,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from sentinel.errors import NotFoundError
@@ -128,18 +127,6 @@ def incident_series(engine: Engine, incident_id: int, *, bucket: timedelta | Non
                 heat=samples[last][1] if last >= 0 else None,
             ))
         return IncidentSeries(incident_id, width, points, markers)
-
-
-def window_counts(engine: Engine, incident_id: int, start: datetime, end: datetime) -> tuple[int, int]:
-    """Items of the incident published in ``[start, end)``, and how many of them are negative."""
-    with Session(engine) as session:
-        items, negative = session.execute(
-            select(func.count(), func.coalesce(func.sum(case((col(ItemAnalysis.negative), 1), else_=0)), 0))
-            .select_from(Item).join(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
-            .where(col(ItemAnalysis.incident_id) == incident_id, col(Item.published_at) >= start,
-                   col(Item.published_at) < end)
-        ).one()
-    return int(items), int(negative)
 
 
 def as_json(series: IncidentSeries) -> dict[str, object]:

@@ -23,9 +23,9 @@ from sqlalchemy import Engine
 from sentinel.analyse.category import default_lexicon
 from sentinel.analyse.grading import Grade
 from sentinel.escalation.obligations import ObligationKind
-from sentinel.incidents.heat import Halving, HeatItem, HeatWeights, rate_halving
+from sentinel.incidents.heat import Halving, HeatWeights, heat_item, rate_halving
 from sentinel.incidents.series import as_json as series_json
-from sentinel.incidents.series import incident_series, window_counts
+from sentinel.incidents.series import incident_series
 from sentinel.incidents.service import IncidentDetail, get_incident
 from sentinel.notify.message import grade_label
 from sentinel.replay import local_iso, obligation_json
@@ -60,7 +60,7 @@ def build_incident_report(engine: Engine, settings: Settings, incident_id: int, 
     recorded = [r for r in detail.responses if r.state == "recorded"]
     release = next((r for r in recorded if r.kind == ObligationKind.AUTHORITATIVE_INFO.value),
                    recorded[0] if recorded else None)
-    before, after, effect = _effect(engine, settings, detail, release)
+    before, after, effect = _effect(settings, detail, release)
     weights = settings.reports.weights.as_dict()
     score = scoring.score(detail.obligations, before, after, weights)
     series: dict[str, Any] = series_json(incident_series(engine, incident_id))
@@ -201,15 +201,18 @@ def _excerpt(text: str) -> str:
 
 
 def _rate_halving(settings: Settings, detail: IncidentDetail, at: datetime) -> Halving:
-    tier_of = {source.id: source.authority.value for source in settings.sources}
-    items = [HeatItem(item_id=item.id or 0, published_at=item.published_at, source_id=item.source_id,
-                      authority=tier_of.get(item.source_id, Authority.COMMERCIAL.value), reposts=item.reposts or 0,
-                      comments=item.comments or 0, likes=item.likes or 0, author_verified_type=item.author_verified_type)
-             for item, _ in detail.items]
+    tiers = {source.id: source.authority.value for source in settings.sources}
+    items = [heat_item(item, tiers) for item, _ in detail.items]
     return rate_halving(items, at, HeatWeights.from_config(settings.incidents.heat))
 
 
-def _effect(engine: Engine, settings: Settings, detail: IncidentDetail, release: Response | None
+def _window(detail: IncidentDetail, start: datetime, end: datetime) -> scoring.WindowCounts:
+    """The incident's items published in ``[start, end)`` and the negative among them (already loaded)."""
+    inside = [analysis for item, analysis in detail.items if start <= item.published_at < end]
+    return scoring.WindowCounts(len(inside), sum(analysis.negative for analysis in inside))
+
+
+def _effect(settings: Settings, detail: IncidentDetail, release: Response | None
             ) -> tuple[scoring.WindowCounts | None, scoring.WindowCounts | None, dict[str, Any]]:
     """Before and after the release, in windows of equal length, and how soon the heat rate halved
     after it (:func:`sentinel.incidents.heat.rate_halving`)."""
@@ -222,8 +225,8 @@ def _effect(engine: Engine, settings: Settings, detail: IncidentDetail, release:
     window = min(settings.reports.effect_window, max(release.at - incident.emerged_at, timedelta(0)))
     if window <= timedelta(0):  # released the moment it emerged: nothing before to compare with
         window = settings.reports.effect_window
-    before = scoring.WindowCounts(*window_counts(engine, incident.id, release.at - window, release.at))
-    after = scoring.WindowCounts(*window_counts(engine, incident.id, release.at, release.at + window))
+    before = _window(detail, release.at - window, release.at)
+    after = _window(detail, release.at, release.at + window)
     halving = _rate_halving(settings, detail, release.at)
 
     def side(counts: scoring.WindowCounts, start: datetime) -> dict[str, Any]:

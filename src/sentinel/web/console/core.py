@@ -102,7 +102,7 @@ class Console:
     def rate(self) -> float:
         """How many seconds of the daemon's clock pass per real second (the demo's clock runs fast);
         the page's countdowns tick at this rate from the server's ``now``."""
-        return float(getattr(self.clock, "factor", 1.0))
+        return self.clock.rate
 
     def gate(self, request: Request, session: Session, roles: frozenset[Role] = READ) -> Any:
         """The person behind the session, if their role may do this; else to the login page or 403."""
