@@ -49,9 +49,9 @@ from sentinel.escalation.reminders import (
     escalation_key,
     format_time_left,
 )
+from sentinel.escalation.roster import Recipient, routes
 from sentinel.metrics import Metrics
 from sentinel.notify.outbox import deferred_message
-from sentinel.notify.roster import Recipient, routes
 from sentinel.store.models import (
     EngineAction,
     Incident,
