@@ -16,7 +16,7 @@ from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
 from sentinel.escalation.policy import Policy
 from sentinel.escalation.roster import Roster, RosterConfig
-from sentinel.notify.outbox import stored_message
+from sentinel.notify.serialisation import stored_message
 from sentinel.store.db import open_database
 from sentinel.store.models import EngineAction, Incident, Obligation, OutboxMessage, TimelineEvent
 

@@ -51,7 +51,7 @@ from sentinel.escalation.reminders import (
 )
 from sentinel.escalation.roster import Recipient, routes
 from sentinel.metrics import Metrics
-from sentinel.notify.outbox import deferred_message
+from sentinel.notify.serialisation import deferred_message
 from sentinel.store.models import (
     EngineAction,
     Incident,

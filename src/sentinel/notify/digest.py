@@ -24,7 +24,7 @@ from sqlmodel import Session, col
 from sentinel.escalation.engine import incident_context, obligation_context
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.roster import Roster, routes
-from sentinel.notify.outbox import deferred_message
+from sentinel.notify.serialisation import deferred_message
 from sentinel.settings import Settings
 from sentinel.store.models import Incident, IncidentKind, IncidentState, Obligation, OutboxMessage
 
