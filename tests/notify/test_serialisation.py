@@ -11,13 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sentinel.notify.message import Message
-from sentinel.notify.serialisation import (
-    deferred_message,
-    message_from_json,
-    message_title,
-    message_to_json,
-    stored_message,
-)
+from sentinel.notify.serialisation import message_from_json, message_title, message_to_json, stored_message
+from sentinel.store.outbox import deferred_message
 from tests.notify.samples import sample
 
 ZONE = ZoneInfo("Asia/Shanghai")

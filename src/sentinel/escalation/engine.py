@@ -51,7 +51,6 @@ from sentinel.escalation.reminders import (
 )
 from sentinel.escalation.roster import Recipient, routes
 from sentinel.metrics import Metrics
-from sentinel.notify.serialisation import deferred_message
 from sentinel.store.models import (
     EngineAction,
     Incident,
@@ -63,6 +62,7 @@ from sentinel.store.models import (
     TimelineEvent,
 )
 from sentinel.store.models import Obligation as ObligationRow
+from sentinel.store.outbox import deferred_message
 
 log = logging.getLogger(__name__)
 

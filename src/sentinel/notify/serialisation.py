@@ -1,22 +1,21 @@
 """What an outbox row's ``message`` column holds, and the :class:`Message` it stands for.
 
 A row holds either a whole message (:func:`message_to_json`) or a template's kind and its context,
-rendered when it is sent (:func:`deferred_message`); :func:`stored_message` reads either.
+rendered when it is sent (:func:`sentinel.store.outbox.deferred_message`); :func:`stored_message`
+reads either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateError
 
-from sentinel.clock import require_aware
 from sentinel.notify.message import Message
 
-__all__ = ["deferred_message", "message_from_json", "message_title", "message_to_json", "stored_message"]
+__all__ = ["message_from_json", "message_title", "message_to_json", "stored_message"]
 
 
 def message_to_json(message: Message) -> dict[str, Any]:
@@ -33,15 +32,6 @@ def message_to_json(message: Message) -> dict[str, Any]:
         "mentions": list(message.mentions),
         "idempotency_key": message.idempotency_key,
     }
-
-
-def deferred_message(kind: str, context: Mapping[str, Any], *, zone: ZoneInfo, link_base: str | None,
-                     idempotency_key: str) -> dict[str, Any]:
-    """An ``outbox.message`` document to be rendered when it is sent: the template's kind and its
-    context (times as ISO 8601). The engine writes these so that its tick, which holds the database
-    writer, does not spend milliseconds per alert in Jinja; :func:`stored_message` renders them."""
-    return {"template": kind, "context": _jsonable(dict(context)), "zone": zone.key, "link_base": link_base,
-            "idempotency_key": idempotency_key}
 
 
 def stored_message(data: Mapping[str, Any]) -> Message:
@@ -67,24 +57,6 @@ def message_title(data: Mapping[str, Any]) -> str:
         return stored_message(data).title
     except ValueError as exc:
         return f"(unreadable message: {exc})"
-
-
-def _jsonable(value: Any) -> Any:
-    """``value`` as plain JSON data: times as ISO 8601, spans as seconds, tuples and sets as lists.
-    A walk, not a dumps/loads round trip: the column's own encoder serialises the result once."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, Mapping):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, datetime):
-        return require_aware(value).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    raise TypeError(f"not JSON data: {type(value).__name__}")
 
 
 _TEXT_FIELDS = ("kind", "title", "text_markdown", "text_plain")
