@@ -167,7 +167,8 @@ def test_end_to_end_from_a_feed_to_a_graded_incident(http_server, tmp_path) -> N
         await daemon.wait_ready()
         for _ in range(200):
             assert daemon.database is not None
-            if any(i.grade == "II" for i in service.list_incidents(daemon.database.engine)):
+            incidents = service.list_incidents(daemon.database.engine)
+            if len(incidents) == 2 and any(i.grade == "II" for i in incidents):  # both stories, all batches done
                 break
             await asyncio.sleep(0.05)
         daemon.request_stop()
