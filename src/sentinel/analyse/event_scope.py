@@ -51,7 +51,11 @@ _BACKGROUND_STRONG = re.compile(
 _OTHER_EVENT = re.compile(
     r"^(?:另据|另外|此外|与此同时|又据|同日|同一天)[^。]*?发生|另一起|又一起|另外一起|另有一起|再次发生|又发生"
 )
-_HAPPENED = re.compile(r"发生|遭遇|遭到|袭击")
+_HAPPENED = re.compile(r"发生|遭遇|遭到|袭击|相撞|追尾|翻车|侧翻|翻滚|坠|起火|失火|着火|爆炸|倒塌|坍塌|垮塌")
+# The verbs that date an event ("14日晚…相撞"); a noun such as 爆炸案 does not.
+_OCCURRED = re.compile(r"发生|遭|相撞|追尾|翻车|侧翻|起火|失火|着火|倒塌|坍塌|垮塌")
+# A month named alone, at the head of a clause: "３月，一辆小巴…".
+_MONTH = re.compile(r"(?:^|[，,：:\s])(?P<m>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})月(?:[初中底末下上旬]+)?[，,]")
 # A date of occurrence: "14日晚", "3月1日"; a dateline ("北京7月26日电") is the report's date.
 _DATE = re.compile(
     r"(?:(?P<m>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})月)?(?P<d>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})日(?![电讯])"
@@ -109,15 +113,14 @@ class Scope:
 
     @cached_property
     def _event_date(self) -> tuple[int | None, int | None]:
-        """(month, day) the event happened: the first date followed by "发生" (or "遭…") in its clause.
+        """(month, day) the event happened: the first date followed closely by "发生" (or "遭…").
 
         The month, when not written there, is the report's (the dateline's: "北京7月26日电").
         """
         month = day = None
         for text in (self.title, self.body):
             for m in _DATE.finditer(text):
-                clause = re.split(r"[，,。；;！？]", text[m.end(): m.end() + 40], maxsplit=1)[0]
-                if _HAPPENED.search(clause):
+                if _OCCURRED.search(self._after_date(text, m.end())):
                     day = _small(m.group("d"))
                     month = _small(m.group("m")) if m.group("m") else None
                     break
@@ -128,10 +131,23 @@ class Scope:
             month = _small(dateline.group(1)) if dateline else None
         return month, day
 
+    @staticmethod
+    def _after_date(text: str, end: int) -> str:
+        """The words a date governs: its clause (and the next one when the date stands alone)."""
+        after = re.split(r"[。；;！？]", text[end: end + 30], maxsplit=1)[0]
+        following = _DATE.search(after)
+        after = after[: following.start()] if following else after
+        clauses = re.split(r"[，,]", after)
+        return "，".join(clauses[:2]) if len(clauses[0]) <= 4 else clauses[0]
+
     def _other_date(self, sentence: str) -> bool:
         """The sentence says something happened on a date that is not the event's."""
         month, day = self._event_date
-        if day is None or not _HAPPENED.search(sentence):
+        if not _HAPPENED.search(sentence):
+            return False
+        if month is not None and any(_small(m.group("m")) not in (None, month) for m in _MONTH.finditer(sentence)):
+            return True
+        if day is None:
             return False
         for m in _DATE.finditer(sentence):
             if _AS_OF.search(sentence[max(0, m.start() - 2): m.start()]):

@@ -125,14 +125,14 @@ _ZERO_GAP_BAD = re.compile(r"法|确认|统计|核实|清楚|了解|查明|掌�
 _ONE = rf"(?:{_ONE_PERSON}|[\u4e00-\u9fff]某某?|(?<=[致使令将把])(?:其|对方)|(?<=致)人)"
 # A gap may hold a measure ("被车撞飞10米", "跳下5楼", "遭两辆公交车夹击") but no other count.
 _MEASURE = r"(?:[0-9０-９]+|[一二两三四五六七八九十]+)(?:岁|旬|日|时|号|米|层|楼|刀|天|小时|分钟|辆|次|年|月|后)|[高初大研][一二三四五六]"
-_ONE_GAP = rf"(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,14}}?"
+_ONE_GAP = rf"(?:{_MEASURE}|[A-Za-z][A-Za-z0-9]*|[^{_STOP}{_CN_DIGITS}]){{0,14}}?"
 _OBJECT_GAP = rf"(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,4}}?"
 _SINGULAR = re.compile(
     rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>死亡|身亡|丧生|遇难|殒命|遇害|溺亡|丧命|殉职|牺牲|不治|命丧|毙命|致死|猝死|[坠碾压]亡|溺毙|{_KILLED})"
     rf"|{_KILLED}了?(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
 )
 _HURT_SINGULAR = re.compile(
-    rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>受了?重伤|受了?轻伤|{_WOUNDED}|重伤|轻伤)(?![而后]?(?:致死|死亡|身亡|不治))"
+    rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>受了?重伤|受了?轻伤|{_WOUNDED}|重伤|轻伤)(?![而后]?(?:致死|死亡|身亡|不治)|者)"
     rf"|[撞砍刺捅打咬烫砸烧轧碾扎割]伤(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
 )
 # A transitive verb after its subject ("男子酒后扎伤舍友", "女孩杀死表弟") names the attacker, unless passive.
@@ -147,11 +147,11 @@ _HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命
 _CLAUSE = re.compile(rf"[^{_STOP}]+")
 _PLURAL_CLAUSE = re.compile(rf"[0-9０-９{_CN_DIGITS}十百千多数几群些对]|们|等|均|都|全部|纷纷|先后|相继|分别|一家|双双")
 _HEADLINE_KILLS_DEATH = re.compile(rf"(?P<v>{_KILLED})了?(?P<obj>[^{_STOP}]{{1,6}})")
-_HEADLINE_WOUNDS = re.compile(rf"(?P<v>[撞砍刺捅打咬砸扎]伤)了?(?P<obj>[^{_STOP}]{{1,6}})")
+_HEADLINE_WOUNDS = re.compile(rf"(?P<v>[撞砍刺捅打咬砸扎]伤)(?![而后]?(?:致死|死亡|身亡|不治))了?(?P<obj>[^{_STOP}]{{1,6}})")
 _MEASURE_RE = re.compile(_MEASURE)
 # Several people, not one: "多名村民", "学生们", "两人都".
 _PLURAL_BEFORE = re.compile(rf"(?:[0-9０-９{_CN_DIGITS}十百千万多数几群些对]|[名位个])$")
-_PLURAL_GAP = re.compile(r"们|等|多|数|群|家|俩|双双|都|均|纷纷|先后|相继|分别|一起|一家")
+_PLURAL_GAP = re.compile(r"们|等|多|数|群|家|俩|双双|都|均|纷纷|先后|相继|分别|一起|一家|及|和|与|、")
 _NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|"
                        r"如果|万一|立誓|扬言|发誓")
 # The count is the attackers, not the victims: "七名歹徒抢劫网吧遭拒刺伤网管".
