@@ -28,6 +28,12 @@ CASES = [
     ("another magnitude", "", "该县发生5.0级地震，1人受伤。附近发生的6.6级地震造成95人死亡，至今仍有房屋未重建。",
      "95人", 5.0, "other event"),
     ("a revised magnitude is the same quake", "", "该县发生5.0级地震。震级修正为5.2级，已造成3人受伤。", "3人", 5.2, None),
+    # the same event spoken of again: none of these is another event
+    ("the same event on a later day", "",
+     "14日凌晨，一栋在建楼房发生坍塌，造成3人死亡。16日，现场发生二次坍塌，造成2名救援人员受伤。", "2名", None, None),
+    ("an aftershock is the same quake", "", "该县发生5.0级地震。随后发生的4.2级余震造成1人受伤。", "1人", 5.0, None),
+    ("此外…发生后", "", "化工厂发生爆炸，造成2人死亡。此外，爆炸发生后，附近3名居民受伤。", "3名", None, None),
+    ("此前 in a title", "此前失联的3人已确认遇难", "", "3人", None, None),
     ("related news", "", "工地事故造成6人死亡，发展商承诺赔偿，调查仍在进行。    相关新闻：   倒楼事故已致10人遇难",
      "10人", None, "related"),
 ]

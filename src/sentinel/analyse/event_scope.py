@@ -42,15 +42,20 @@ _STATISTIC = re.compile(
 _RANKS = re.compile(rf"第[{_CN}]+(?:起|次)|首起|首次|最严重|最大的?一起|最惨|罕见")
 _BACKGROUND = re.compile(
     rf"[0-9０-９]{{4}}年|今年[{_CN}]+月|去年|前年|此前|历史上|上世纪|曾经|近[{_CN}]+年|[{_CN}]+年前"
-    r"|曾(?:造成|致|导致|发生|有|夺走|令|遭)|上一?次|那次|当年|同年|上个?月"
+    r"|曾(?:造成|致|导致|发生|有|夺走|令|遭)|上一?次|那次|当年"
 )
-# In the title and the lead the event's own date may carry its year: only these mark another time.
+# In the title and the lead the event's own date may carry its year, and "此前" often speaks of the
+# event's earlier hours ("此前失联的3人"): only these mark another time there.
 _BACKGROUND_STRONG = re.compile(
-    rf"去年|前年|此前|历史上|上世纪|曾经|[{_CN}]+年前|曾(?:造成|致|导致|发生|夺走)|上一?次|那次|当年"
+    rf"去年|前年|历史上|上世纪|曾经|[{_CN}]+年前|曾(?:造成|致|导致|发生|夺走)|上一?次|那次|当年"
 )
+# Another event opened: "另据报道…发生" (not "此外，爆炸发生后…", the same event), "又一起", "再次发生袭击".
 _OTHER_EVENT = re.compile(
-    r"^(?:另据|另外|此外|与此同时|又据|同日|同一天)[^。]*?发生|另一起|又一起|另外一起|另有一起|再次发生|又发生"
+    r"^(?:另据|另外|此外|与此同时|又据|同日|同一天)[^。]*?发生(?![后时前地的])|另一起|又一起|另外一起|另有一起"
+    r"|(?:再次|又)发生了?(?:一起|一场|多起|两起|[^，。]{0,4}?袭击|[^，。]{0,4}?枪击)"
 )
+# The event spoken of again on another day: "16日，现场发生二次坍塌…" is still this event.
+_SAME_EVENT = re.compile(r"此次|这起|该起|该事故|事故现场|现场|二次|次生|复燃|余震")
 _HAPPENED = re.compile(r"发生|遭遇|遭到|袭击|相撞|追尾|翻车|侧翻|翻滚|坠|起火|失火|着火|爆炸|倒塌|坍塌|垮塌")
 # The verbs that date an event ("14日晚…相撞"); a noun such as 爆炸案 does not.
 _OCCURRED = re.compile(r"发生|遭|相撞|追尾|翻车|侧翻|起火|失火|着火|倒塌|坍塌|垮塌")
@@ -143,7 +148,7 @@ class Scope:
     def _other_date(self, sentence: str) -> bool:
         """The sentence says something happened on a date that is not the event's."""
         month, day = self._event_date
-        if not _HAPPENED.search(sentence):
+        if not _HAPPENED.search(sentence) or _SAME_EVENT.search(sentence):
             return False
         if month is not None and any(_small(m.group("m")) not in (None, month) for m in _MONTH.finditer(sentence)):
             return True
@@ -162,7 +167,7 @@ class Scope:
 
     def _other_quake(self, text: str) -> bool:
         """The text names an earthquake of another magnitude than the event's, and not the event's."""
-        if self.magnitude is None or not _QUAKE.search(text) or _REVISION.search(text):
+        if self.magnitude is None or not _QUAKE.search(text) or _REVISION.search(text) or "余震" in text:
             return False
         values = [v for m in _MAGNITUDE.finditer(text) if (v := _magnitude_value(m.group("q"))) is not None]
         return bool(values) and all(abs(v - self.magnitude) >= 0.05 for v in values) and bool(_HAPPENED.search(text))
