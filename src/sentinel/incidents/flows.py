@@ -358,8 +358,14 @@ class IncidentStage:
             facts = dict(incident.facts)
             for name in _FACT_FIELDS:
                 value = getattr(analysis.facts, name)
-                if value is not None and (facts.get(name) is None or value > facts[name]):
-                    facts[name] = value  # reported counts grow as a story develops: keep the largest
+                if value is None:
+                    continue
+                detail = analysis.facts.detail(name)
+                corrected = detail is not None and detail.rule == "correction"  # "由14人核减为13人"
+                if facts.get(name) is None or value > facts[name] or corrected:
+                    # Reported counts grow as a story develops, and reposts repeat old ones: keep the
+                    # largest, unless a report explicitly corrects it.
+                    facts[name] = value
             incident.facts = facts
             if incident.category is None and analysis.category.code is not None:
                 incident.category, incident.subtype = analysis.category.code, analysis.category.subtype
