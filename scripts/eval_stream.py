@@ -119,7 +119,7 @@ class Gold:
                 gold.grade_of[event] = _max_grade(gold.grade_of.get(event), row["grade"])
             if row.get("scope"):
                 gold.scope_of.setdefault(event, row["scope"])
-        for name in ("events_news.tsv", "events_weibo.tsv"):
+        for name in ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv"):
             for row in read_tsv(folder / name):
                 label = row.get("label", "")
                 gold.background[row["key"]] = label if label != "other" else f"other:{row.get('kind') or 'other'}"

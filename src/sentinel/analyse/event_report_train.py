@@ -1,7 +1,8 @@
 """Training the event-report model (:mod:`sentinel.analyse.event_report`) from hand labels.
 
 Kept apart from the runtime module so the daemon never imports scikit-learn. The labelled texts
-are keyed by id in ``labels/`` (``events_news.tsv``, ``events_weibo.tsv``, ``cec_events.tsv``; how
+are keyed by id in ``labels/`` (``events_news.tsv``, ``events_weibo.tsv``, ``events_senti100k.tsv``,
+``cec_events.tsv``; how
 they were labelled is in ``labels/README.md``); the texts themselves are read from the corpora
 folder given with ``--data``, which the repository does not hold.
 
@@ -112,6 +113,8 @@ def _texts(data: Path) -> dict[str, tuple[str, str]]:
         texts[f"cnews:{number}"] = ("", row["text"])
     for row in rows_csv("bdci2019_news_sentiment_dev.csv"):
         texts[f"bdci:{row['id']}"] = (row.get("title") or "", row.get("content") or "")
+    for number, row in enumerate(rows_csv("weibo_senti_100k_recovered.csv")):
+        texts[f"senti100k:{number}"] = ("", row["review"])
     for row in rows_csv("weibo2018_train.csv"):
         texts[f"weibo2018:{row['mid']}"] = ("", row["text"])
     for jrow in rows_jsonl("weibo_hot_search_2026-08-01_14.jsonl"):
@@ -140,7 +143,7 @@ def load_examples(data: Path, labels: Path) -> list[Example]:
     """Every labelled example whose text is in ``data``; CEC articles three times (:func:`cec_views`)."""
     texts = _texts(data)
     examples: list[Example] = []
-    for name in ("events_news.tsv", "events_weibo.tsv"):
+    for name in ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv"):
         for row in _tsv(labels / name):
             key = row["key"]
             if key in texts:
