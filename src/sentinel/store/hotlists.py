@@ -155,7 +155,7 @@ class ListRow:
 
 
 def current_lists(engine: Engine, source_ids: Iterable[str]) -> dict[str, list[ListRow]]:
-    """Each source's entries on the list now (rank order), then its pinned ones."""
+    """Each source's entries on the list now (rank order), then the pinned ones its last poll showed."""
     chosen = list(source_ids)
     out: dict[str, list[ListRow]] = {source_id: [] for source_id in chosen}
     if not chosen:
@@ -165,17 +165,18 @@ def current_lists(engine: Engine, source_ids: Iterable[str]) -> dict[str, list[L
             select(HotlistEntry, ItemAnalysis)
             .outerjoin(ItemAnalysis, col(ItemAnalysis.item_id) == col(HotlistEntry.item_id))
             .where(col(HotlistEntry.source_id).in_(chosen),
-                   or_(col(HotlistEntry.on_list).is_(True), col(HotlistEntry.pinned).is_(True)))
-            .order_by(col(HotlistEntry.source_id), col(HotlistEntry.rank))).all()
+                   or_(col(HotlistEntry.on_list).is_(True), col(HotlistEntry.pinned).is_(True)))).all()
+    latest: dict[str, datetime] = {}
+    for entry, _ in rows:
+        latest[entry.source_id] = max(latest.get(entry.source_id, entry.last_seen_at), entry.last_seen_at)
     for entry, analysis in rows:
-        if entry.pinned and not entry.on_list and entry.last_seen_at < max(
-                (e.last_seen_at for e, _ in rows if e.source_id == entry.source_id), default=entry.last_seen_at):
-            continue  # pinned once, not any more
+        if not entry.on_list and entry.last_seen_at < latest[entry.source_id]:
+            continue  # pinned once, not at the last poll
         out[entry.source_id].append(ListRow(
             entry, bool(analysis and analysis.relevant), [m["rule"] for m in analysis.rules] if analysis else [],
             analysis.incident_id if analysis else None))
-    for source_id in out:
-        out[source_id].sort(key=lambda row: (row.entry.rank is None, row.entry.rank or 0))
+    for found in out.values():
+        found.sort(key=lambda row: (row.entry.rank is None, row.entry.rank or 0, row.entry.external_id))
     return out
 
 
