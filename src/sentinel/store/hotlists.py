@@ -34,8 +34,8 @@ from sentinel.store import items as item_store
 from sentinel.store.items import SaveResult
 from sentinel.store.models import HotlistEntry, HotlistRank, IncidentHotlist, Item, ItemAnalysis
 
-__all__ = ["SAMPLE_EVERY", "ListingChange", "ListRow", "current_lists", "entries_by_item", "incident_entries",
-           "rank_history", "record_listing", "save_listing_poll"]
+__all__ = ["SAMPLE_EVERY", "ListingChange", "ListRow", "MarkedEntry", "current_lists", "entries_by_item",
+           "incident_entries", "listed_spans", "rank_history", "record_listing", "save_listing_poll"]
 
 #: While an entry keeps its rank and badge, a history row at least this often (for its heat).
 SAMPLE_EVERY = timedelta(minutes=10)
@@ -216,6 +216,23 @@ def incident_entries(session: Session, incident_id: int) -> list[MarkedEntry]:
     history = _history(session, keys)
     return [MarkedEntry(mark, entries.get((mark.source_id, mark.external_id)),
                         history.get((mark.source_id, mark.external_id), [])) for mark in marks]
+
+
+def listed_spans(history: Sequence[HotlistRank], last_seen: datetime | None) -> list[tuple[datetime, datetime]]:
+    """The stints an entry was on its list, from its history: each from a row that found it on the
+    list to the poll that found it gone (or to ``last_seen``, its last sighting, while it stays)."""
+    spans: list[tuple[datetime, datetime]] = []
+    start: datetime | None = None
+    for row in history:
+        if row.gone:
+            if start is not None:
+                spans.append((start, row.at))
+            start = None
+        elif start is None:
+            start = row.at
+    if start is not None:
+        spans.append((start, max(last_seen or start, start)))
+    return spans
 
 
 def entries_by_item(session: Session, incident_ids: Iterable[int]) -> list[tuple[int, HotlistEntry]]:
