@@ -61,7 +61,7 @@ def test_the_hot_list_page_shows_the_list_now_matched_entries_first(console) -> 
     full = [text(row) for row in rows_of(page.text, 1)]
     assert full[0].startswith("1 – 台风白海豚") and len(full) == 20  # the archive's top 20 (the watched topic among them)
     by_title = {row.split()[2]: row for row in full}
-    assert by_title["虞书欣古子成大婚路透"].split()[1] == "↑6"  # 12th at 18:00, 6th at 19:00
+    assert by_title["虞书欣古子成大婚路透"].split()[1] == "↓6"  # 6th at 18:00, 12th at 19:00
     new_ones = [row for row in full if row.split()[1] == "新"]
     assert new_ones and all("0分" in row for row in new_ones)  # just arrived: no time on the list yet
 
