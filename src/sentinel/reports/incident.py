@@ -30,6 +30,7 @@ from sentinel.incidents.service import IncidentDetail, get_incident
 from sentinel.notify.message import grade_label
 from sentinel.replay import local_iso, obligation_json
 from sentinel.reports import scoring
+from sentinel.reports.hotlists import incident_hotlists
 from sentinel.settings import Authority, Settings
 from sentinel.store.models import Item, ItemAnalysis, Obligation, Response, TimelineEvent
 
@@ -81,6 +82,7 @@ def build_incident_report(engine: Engine, settings: Settings, incident_id: int, 
         "posts": _posts(settings, detail.items, zone),
         "effect": effect,
         "score": score.as_json(),
+        "hotlists": incident_hotlists(engine, detail.incident, zone),
     }
 
 
