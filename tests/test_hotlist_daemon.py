@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from sentinel.notify.outbox import stored_message
+from sentinel.notify.serialisation import stored_message
 from sentinel.store.db import open_database
 from sentinel.store.models import HotlistEntry, HotlistRank, Incident, IncidentHotlist, OutboxMessage
 from tests.support.server import Request, Route

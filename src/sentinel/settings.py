@@ -26,8 +26,8 @@ from pydantic import (
 from sentinel.configtypes import ByteSize, Duration, Strict
 from sentinel.errors import ConfigError
 from sentinel.escalation.policy import Policy
-from sentinel.notify.outbox import DeliveryConfig
-from sentinel.notify.roster import RosterConfig
+from sentinel.escalation.roster import RosterConfig
+from sentinel.notify.config import DeliveryConfig
 from sentinel.reports.config import ReportsConfig
 
 DEFAULT_CONFIG = "config/sentinel.yaml"

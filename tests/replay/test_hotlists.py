@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from sentinel.analyse.pipeline import Analyzer
 from sentinel.incidents.hotlist_heat import ListingWeights, ListStanding, listing_heat
-from sentinel.notify.outbox import stored_message
+from sentinel.notify.serialisation import stored_message
 from sentinel.replay import Replayer, load_scenario
 from sentinel.settings import Settings, load_settings
 from sentinel.store.db import open_database

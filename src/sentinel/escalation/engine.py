@@ -51,10 +51,9 @@ from sentinel.escalation.reminders import (
     escalation_key,
     format_time_left,
 )
+from sentinel.escalation.roster import Recipient, routes
 from sentinel.incidents.hotlist import alert_context
 from sentinel.metrics import Metrics
-from sentinel.notify.outbox import deferred_message
-from sentinel.notify.roster import Recipient, routes
 from sentinel.store.models import (
     EngineAction,
     Incident,
@@ -67,6 +66,7 @@ from sentinel.store.models import (
     TimelineEvent,
 )
 from sentinel.store.models import Obligation as ObligationRow
+from sentinel.store.outbox import deferred_message
 
 log = logging.getLogger(__name__)
 

@@ -93,7 +93,8 @@ class IncidentStage:
         self.memory: dict[int, _Memory] = {}
         self.rules = Rules.from_settings(settings)
         self.policy_rules = {rule.id for rule in settings.watch if rule.policy_documents}
-        self.hotlists = HotlistSignals(self.rules, ListingWeights.from_config(self.config.heat.get("listing")))
+        self.hotlists = HotlistSignals(lambda incident: self.rules.for_incident(incident).policy.hotlist,
+                                       ListingWeights.from_config(self.config.heat.get("listing")))
 
     # ----------------------------------------------------------------------------------- start-up
 
@@ -361,9 +362,12 @@ class IncidentStage:
         """A hot list was polled: mark, heat, grade and clock the open incidents on lists
         (:mod:`sentinel.incidents.hotlist`)."""
         with Session(self.engine) as session:
-            report = self.hotlists.apply(session, now, regrade=self._regrade_listed)
+            report = self.hotlists.apply(session, now, regrade=self._regrade_listed, sync_clocks=self._sync_clocks)
             session.commit()
         return report
+
+    def _sync_clocks(self, session: Session, incident: Incident, previous: str | None, now: datetime) -> None:
+        sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules)
 
     def _list_raise(self, incident: Incident) -> ListRaise | None:
         return list_raise(incident, self.rules.for_incident(incident).policy.hotlist)

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -33,8 +33,6 @@ from sqlmodel import Session, col
 from sentinel.analyse.grading import Grade
 from sentinel.analyse.hotlist_topic import TopicVerdict, judge_entry
 from sentinel.collect.hotlist.board import list_name_zh
-from sentinel.escalation.clocks import Rules, sync_clocks
-from sentinel.escalation.policy import HotlistRule
 from sentinel.incidents.grade import ListRaise
 from sentinel.incidents.hotlist_heat import ListingWeights, ListStanding, listing_heat
 from sentinel.store.models import (
@@ -56,6 +54,29 @@ __all__ = ["HotlistSignals", "SignalsReport", "alert_context", "entry_verdict", 
 ITEM_PARTS = ("engagement", "volume", "breadth", "momentum")
 
 Regrade = Callable[[Session, Incident, datetime], None]
+#: starts and waives the clocks after a grade or marking changed: (session, incident, previous grade, now)
+SyncClocks = Callable[[Session, Incident, str | None, datetime], None]
+
+
+class HotlistRule(Protocol):
+    """What the response policy says of hot lists (``policy.hotlist``, in the escalation stage)."""
+
+    @property
+    def top(self) -> int: ...
+    @property
+    def national(self) -> list[str]: ...
+    @property
+    def raise_intensity(self) -> bool: ...
+    @property
+    def max_raised_grade(self) -> Grade: ...
+    @property
+    def start_response_clock(self) -> bool: ...
+    @property
+    def alert(self) -> bool: ...
+
+
+#: the hot-list policy an incident runs under (its snapshot once its clocks started)
+PolicyOf = Callable[[Incident], HotlistRule]
 
 
 @dataclass(slots=True)
@@ -114,11 +135,14 @@ def with_listing(components: Mapping[str, Any], listing: Mapping[str, Any]) -> t
 
 
 class HotlistSignals:
-    def __init__(self, rules: Rules, weights: ListingWeights | None = None) -> None:
-        self.rules = rules
+    """The stage hands in what belongs to the escalation stage: the policy an incident runs under,
+    and the function that starts its clocks in the same transaction."""
+
+    def __init__(self, policy_of: PolicyOf, weights: ListingWeights | None = None) -> None:
+        self.policy_of = policy_of
         self.weights = weights or ListingWeights()
 
-    def apply(self, session: Session, now: datetime, *, regrade: Regrade) -> SignalsReport:
+    def apply(self, session: Session, now: datetime, *, regrade: Regrade, sync_clocks: SyncClocks) -> SignalsReport:
         """Mark, heat, grade and clock every open incident holding hot-list entries (module docstring)."""
         report = SignalsReport()
         rows = session.execute(
@@ -136,14 +160,14 @@ class HotlistSignals:
             (m.incident_id, m.source_id, m.external_id): m for m in session.scalars(
                 select(IncidentHotlist).where(col(IncidentHotlist.incident_id).in_(list(grouped)))).all()}
         for _, (incident, entries) in sorted(grouped.items()):
-            self._incident(session, incident, entries, marks, now, report, regrade)
+            self._incident(session, incident, entries, marks, now, report, regrade, sync_clocks)
         return report
 
     def _incident(self, session: Session, incident: Incident, entries: list[HotlistEntry],
                   marks: dict[tuple[int, str, str], IncidentHotlist], now: datetime, report: SignalsReport,
-                  regrade: Regrade) -> None:
+                  regrade: Regrade, sync_clocks: SyncClocks) -> None:
         incident_id = _id(incident)
-        rule = self.rules.for_incident(incident).policy.hotlist
+        rule = self.policy_of(incident)
         newly_top: list[IncidentHotlist] = []
         for entry in sorted(entries, key=lambda e: (e.first_seen_at, e.source_id, e.external_id)):
             key = (incident_id, entry.source_id, entry.external_id)
@@ -176,7 +200,7 @@ class HotlistSignals:
                    list=mark.list_name, source=mark.source_id, entry=mark.external_id, rank=mark.top_rank,
                    alert=mark.alert_pending)
         if changed or newly_top:
-            self._policy(session, incident, rule, now, regrade, top=bool(newly_top))
+            self._policy(session, incident, rule, now, regrade, sync_clocks, top=bool(newly_top))
 
     def _mark(self, session: Session, incident: Incident, entry: HotlistEntry, now: datetime) -> IncidentHotlist:
         rank = entry.rank if entry.on_list else entry.best_rank
@@ -217,8 +241,8 @@ class HotlistSignals:
             listing["top"] = incident.listing["top"]
         return listing
 
-    def _policy(self, session: Session, incident: Incident, rule: HotlistRule, now: datetime, regrade: Regrade, *,
-                top: bool) -> None:
+    def _policy(self, session: Session, incident: Incident, rule: HotlistRule, now: datetime, regrade: Regrade,
+                sync_clocks: SyncClocks, *, top: bool) -> None:
         """Heat changed: grade again (a step higher once the incident reached the top of a national list,
         :func:`list_raise`); reached the top: start the 48 h clock of a III/IV; then the clocks."""
         previous = incident.grade
@@ -230,7 +254,7 @@ class HotlistSignals:
             _event(session, incident, now, "marked_needs_response",
                    f"进入{list_name_zh(str(reached.get('list')))}前{rule.top}，需在48小时内回应 / on a national hot list: "
                    "a response is due within 48 hours")
-        sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules)
+        sync_clocks(session, incident, previous, now)
 
 
 #: Rank history rows an alert shows at most (the latest).
