@@ -52,6 +52,11 @@ def test_the_after_action_report_has_the_list_history_and_time_to_the_list(repla
     assert entry["top_at"] == entry["alerted_at"] == "2026-08-08T18:00:00+08:00"
     assert [(row["at"][11:16], row["rank"], row["heat"], row["gone"]) for row in entry["history"]] == [
         ("17:00", 34, 241912, False), ("18:00", 8, 348769, False), ("19:00", 15, 320125, False)]
+    listed_events = [(e["at"][11:16], e["name"], e["text"]) for e in report["timeline"] if e["kind"].startswith("hotlist")]
+    assert listed_events == [
+        ("17:00", "上榜", "上榜：微博热搜第34位，热度241,912 / on the Weibo hot list, rank 34, 241,912"),
+        ("18:00", "进入热搜前列", "进入微博热搜前10（第8位）/ entered the top 10 of the Weibo hot list (rank 8)"),
+        ("18:00", "上热搜提醒", "上热搜提醒")]
     for fmt in ("html", "md"):
         text = render(report, fmt, zone=SH).decode("utf-8")
         assert "热搜榜上榜情况" in text and "距首发 30分" in text
