@@ -1,15 +1,15 @@
 """item_analysis: whether an item reports an event, a complaint, or neither
 
-Revision ID: 0004_event_reports
-Revises: 0003
+Revision ID: 0005_event_reports
+Revises: 0004_hotlists
 Create Date: 2026-12-04
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_event_reports"
-down_revision = "0003"
+revision = "0005_event_reports"
+down_revision = "0004_hotlists"
 branch_labels = None
 depends_on = None
 
