@@ -235,12 +235,12 @@ def scenario_lines(pieces: list[Piece]) -> list[str]:
 # ------------------------------------------------------------------------------------- replay
 
 
-def replay(lines: list[str], workdir: Path) -> dict[str, Any]:
+def replay(lines: list[str], workdir: Path, extra: str = "") -> dict[str, Any]:
     from sentinel.replay import Replayer, read_scenario
     from sentinel.settings import parse_settings
     from sentinel.store.db import open_database
 
-    settings = parse_settings(CONFIG.replace("{db}", str(workdir / "week.db")))
+    settings = parse_settings(CONFIG.replace("{db}", str(workdir / "week.db")) + extra)
     parsed, errors = read_scenario(lines)
     if errors:
         raise SystemExit(f"scenario errors: {errors[:3]}")
@@ -388,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", default="", help="comma-separated: chatter, mixed, grades, missed, foreign, background")
     parser.add_argument("--scenario-out", type=Path, help="also write the scenario (JSON lines) here")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--config", default="", help="YAML appended to the configuration, e.g. "
+                        "'incidents: {reports: {open_post: 0.8}}' (for tuning on dev)")
     args = parser.parse_args(argv)
     if not (args.data / "cec_emergency_dev.jsonl").is_file():
         print(f"error: {args.data} holds no cec_emergency_dev.jsonl", file=sys.stderr)
@@ -406,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
             target.write_text("\n".join(lines) + "\n", encoding="utf-8")
         start = time.perf_counter()
         with tempfile.TemporaryDirectory() as folder:
-            result = replay(lines, Path(folder))
+            result = replay(lines, Path(folder), "\n" + args.config)
         seconds = time.perf_counter() - start
         figures = measure(result, pieces, gold)
         out[part] = {k: v for k, v in figures.items() if not k.startswith("_")}
