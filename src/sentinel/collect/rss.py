@@ -118,9 +118,7 @@ FeedParser = Callable[[bytes, Mapping[str, str] | None, str], ParseResult]
 
 async def collect_feed(ctx: CollectContext, parse: FeedParser) -> CollectOutcome:
     """One conditional GET of ``ctx.source.url`` parsed by ``parse(content, headers, url)``."""
-    response = await ctx.fetcher.get(
-        source_url(ctx), etag=ctx.validators.etag, last_modified=ctx.validators.last_modified
-    )
+    response = await ctx.fetch(source_url(ctx), etag=ctx.validators.etag, last_modified=ctx.validators.last_modified)
     if response.not_modified:
         return CollectOutcome(not_modified=True, validators=ctx.validators)
     result = await ctx.cpu(parse, response.content, dict(response.headers), response.url)

@@ -33,6 +33,9 @@ from sentinel.store.sources import SourceSummary
 
 log = logging.getLogger(__name__)
 
+#: Seconds a collector has after its poll's deadline to return what it read before then.
+_WRAP_UP = 5.0
+
 
 @dataclass(slots=True)
 class PollReport:
@@ -149,10 +152,16 @@ class CollectionRunner:
             cpu=self.cpu,
         )
         started = self.clock.monotonic()
+        budget = self.settings.collect.poll_deadline.total_seconds()
+        # Requests end at the deadline; the collector then has a moment to keep what it read.
+        ctx.deadline = asyncio.get_running_loop().time() + budget
         try:
-            outcome = await self.collectors[source.kind.value].collect(ctx)
+            async with asyncio.timeout_at(ctx.deadline + _WRAP_UP):
+                outcome = await self.collectors[source.kind.value].collect(ctx)
         except CollectError as exc:
             return await self._failed(source, exc)
+        except TimeoutError:
+            return await self._failed(source, CollectError("timeout", f"the poll took longer than {budget:g}s"))
         finally:
             self.metrics.fetch_duration.labels(source.kind.value).observe(max(0.0, self.clock.monotonic() - started))
         return await self._succeeded(source, outcome, now, zone)

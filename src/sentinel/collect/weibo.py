@@ -143,7 +143,7 @@ def request_headers(*, referer: str, cookie: str | None) -> dict[str, str]:
 
 async def _get_json(ctx: CollectContext, url: str, *, referer: str) -> dict[str, Any]:
     try:
-        response = await ctx.fetcher.get(url, headers=request_headers(referer=referer, cookie=ctx.cookie))
+        response = await ctx.fetch(url, headers=request_headers(referer=referer, cookie=ctx.cookie))
     except FetchError as exc:
         # 432 is Weibo's own "blocked"; 403 and 418 are what its edge answers a banned address or
         # a missing/expired cookie with. All three are an outage to alert on, not "no news".

@@ -1,0 +1,80 @@
+"""Whole polls through the runner: real sources on 127.0.0.1, the real store, the metrics they count."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from sentinel.clock import SystemClock
+from sentinel.collect.fetcher import Fetcher
+from sentinel.collect.registry import default_collectors
+from sentinel.collect.runner import CollectionRunner, PollReport
+from sentinel.metrics import Metrics
+from sentinel.settings import Settings
+from sentinel.store import items as item_store
+from sentinel.store.db import open_database
+from tests.support import feeds
+from tests.support.server import Route
+
+
+def settings_for(database_url: str, sources: list[dict[str, Any]], **collect: Any) -> Settings:
+    return Settings.model_validate({
+        "database": {"url": database_url},
+        "sources": sources,
+        "collect": {"jitter": 0, "read_timeout": "1s", "connect_timeout": "1s", **collect},
+    })
+
+
+def poll(settings: Settings, metrics: Metrics | None = None, *, times: int = 1) -> list[list[PollReport]]:
+    """Poll every source ``times`` times, one round after the other."""
+    metrics = metrics or Metrics(process=False)
+
+    async def go() -> list[list[PollReport]]:
+        database = open_database(settings.database.url)
+        fetcher = Fetcher(settings.collect)
+        try:
+            runner = CollectionRunner(settings, database, fetcher, SystemClock(), metrics, default_collectors())
+            await runner.prepare()
+            return [await runner.collect_once() for _ in range(times)]
+        finally:
+            await fetcher.aclose()
+            database.close()
+
+    return asyncio.run(go())
+
+
+def stored(database_url: str, source_id: str | None = None) -> list[Any]:
+    database = open_database(database_url)
+    try:
+        return item_store.list_items(database.engine, source_id=source_id, limit=1_000_000)
+    finally:
+        database.close()
+
+
+def count(metrics: Metrics, name: str, **labels: str) -> float:
+    return metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+# --- the poll's deadline ---------------------------------------------------------------------------
+
+
+def test_a_server_dripping_its_answer_cannot_hold_a_poll_past_its_deadline(http_server, sqlite_url) -> None:
+    # one byte every 0.05 s: never idle long enough for the 1 s read timeout, done only after ~50 s
+    http_server.routes["/slow"] = Route(feeds.rss(feeds.numbered("slow", 3)), drip=0.05)
+    http_server.routes["/fast"] = Route(feeds.rss(feeds.numbered("fast", 2)))
+    settings = settings_for(
+        sqlite_url,
+        [{"id": "slow", "kind": "rss", "url": http_server.url("/slow")},
+         {"id": "fast", "kind": "rss", "url": http_server.url("/fast")}],
+        poll_deadline="2s",
+    )
+    metrics = Metrics(process=False)
+    started = time.monotonic()
+    (reports,) = poll(settings, metrics)
+    elapsed = time.monotonic() - started
+    outcomes = {report.source_id: report.outcome for report in reports}
+    assert outcomes == {"slow": "timeout", "fast": "ok"}
+    assert elapsed < 6, f"the poll took {elapsed:.1f}s"
+    assert count(metrics, "sentinel_fetches_total", source="slow", kind="rss", outcome="timeout") == 1
+    assert [item.external_id for item in stored(sqlite_url, "fast")] != []
