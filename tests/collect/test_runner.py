@@ -78,3 +78,46 @@ def test_a_server_dripping_its_answer_cannot_hold_a_poll_past_its_deadline(http_
     assert elapsed < 6, f"the poll took {elapsed:.1f}s"
     assert count(metrics, "sentinel_fetches_total", source="slow", kind="rss", outcome="timeout") == 1
     assert [item.external_id for item in stored(sqlite_url, "fast")] != []
+
+
+# --- hostile items: rejected one by one, counted by reason, nothing the database cannot hold ------------
+
+
+def test_hostile_items_are_rejected_one_by_one_and_nul_never_reaches_the_database(
+    http_server, database_url, caplog
+) -> None:
+    from tests.collect.test_weibo import hostile_page
+
+    http_server.routes["/api/container/getIndex"] = Route(hostile_page(), headers={"Content-Type": "application/json"})
+    feed = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": ['
+        '{"id": "ok-1", "title": "郑州\\u0000发布", "content_text": "正文", "url": "http://news.example.cn/a\\u0000b",'
+        ' "tags": ["政务\\u0000要闻"], "authors": [{"name": "市\\u0000政府"}]},'
+        '{"id": "bad\\u0000id", "content_text": "NUL in the id"},'
+        '{"id": ' + "7" * 5000 + ', "content_text": "a 5,000-digit id"},'
+        '{"id": "ok-2", "content_text": "第二条"}]}'
+    ).encode()
+    http_server.routes["/feed.json"] = Route(feed, headers={"Content-Type": "application/feed+json"})
+    bomb = b'{"version": "https://jsonfeed.org/version/1.1", "items": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    http_server.routes["/bomb.json"] = Route(bomb, headers={"Content-Type": "application/feed+json"})
+    settings = settings_for(database_url, [
+        {"id": "wb", "kind": "weibo", "url": http_server.url("/api/container/getIndex?containerid=1076031")},
+        {"id": "jf", "kind": "jsonfeed", "url": http_server.url("/feed.json")},
+        {"id": "bomb", "kind": "jsonfeed", "url": http_server.url("/bomb.json")},
+    ])
+    metrics = Metrics(process=False)
+    (reports,) = poll(settings, metrics)
+    outcomes = {report.source_id: (report.outcome, report.new) for report in reports}
+    assert outcomes == {"wb": ("ok", 7), "jf": ("ok", 2), "bomb": ("malformed", 0)}
+
+    rows = stored(database_url)
+    assert sorted(row.external_id for row in rows if row.source_id == "jf") == ["ok-1", "ok-2"]
+    for row in rows:
+        assert "\x00" not in repr(row.model_dump())
+    first = next(row for row in rows if row.external_id == "ok-1")
+    assert (first.title, first.author, first.extra["tags"]) == ("郑州发布", "市政府", ["政务要闻"])
+
+    assert count(metrics, "sentinel_parse_problems_total", source="wb", kind="weibo", reason="malformed") == 8
+    assert count(metrics, "sentinel_parse_problems_total", source="jf", kind="jsonfeed", reason="malformed") == 2
+    assert count(metrics, "sentinel_fetches_total", source="bomb", kind="jsonfeed", outcome="malformed") == 1
+    assert not [record for record in caplog.records if record.exc_info]  # no traceback: a reason, counted

@@ -186,6 +186,7 @@ def _id_number(value: Any) -> int | None:
     """A post id as a number (ids grow with time), or None when it is not one."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit() and len(text) <= 19:  # post ids are 16 digits; longer is no id
+        return int(text)
     return None
