@@ -80,6 +80,23 @@ def test_a_server_dripping_its_answer_cannot_hold_a_poll_past_its_deadline(http_
     assert [item.external_id for item in stored(sqlite_url, "fast")] != []
 
 
+def test_articles_read_before_the_deadline_are_kept(http_server, sqlite_url) -> None:
+    links = "".join(f'<li><a href="/a/{n}.html">第{n}篇</a></li>' for n in (1, 2, 3))
+    http_server.routes["/list.html"] = Route(f'<ul class="news">{links}</ul>'.encode(),
+                                             headers={"Content-Type": "text/html; charset=utf-8"})
+    for n in (1, 2, 3):
+        page = f"<html><body><h1>第{n}篇</h1><p>正文{n}</p></body></html>".encode()
+        http_server.routes[f"/a/{n}.html"] = Route(page, headers={"Content-Type": "text/html; charset=utf-8"},
+                                                   drip=0.05 if n == 2 else 0.0)
+    settings = settings_for(sqlite_url, [{"id": "site", "kind": "html", "url": http_server.url("/list.html"),
+                                          "selectors": {"item": "ul.news li", "link": "a"}}], poll_deadline="2s")
+    metrics = Metrics(process=False)
+    ((report,),) = poll(settings, metrics)
+    assert (report.outcome, report.new) == ("ok", 2)
+    assert sorted(item.title for item in stored(sqlite_url)) == ["第1篇", "第3篇"]
+    assert count(metrics, "sentinel_parse_problems_total", source="site", kind="html", reason="timeout") == 1
+
+
 # --- hostile items: rejected one by one, counted by reason, nothing the database cannot hold ------------
 
 
@@ -121,3 +138,46 @@ def test_hostile_items_are_rejected_one_by_one_and_nul_never_reaches_the_databas
     assert count(metrics, "sentinel_parse_problems_total", source="jf", kind="jsonfeed", reason="malformed") == 2
     assert count(metrics, "sentinel_fetches_total", source="bomb", kind="jsonfeed", outcome="malformed") == 1
     assert not [record for record in caplog.records if record.exc_info]  # no traceback: a reason, counted
+
+
+# --- the cap on new items per poll ----------------------------------------------------------------------
+
+
+def test_a_poll_stores_at_most_the_cap_and_leaves_the_rest_for_the_next(http_server, sqlite_url) -> None:
+    etag = '"v1"'
+
+    def feed(request):
+        if request.headers.get("if-none-match") == etag:
+            return Route(b"", 304)
+        return Route(feeds.rss(feeds.numbered("n", 25)), headers={"Content-Type": "application/rss+xml", "ETag": etag})
+
+    http_server.routes["/feed"] = feed
+    settings = settings_for(sqlite_url, [{"id": "big", "kind": "rss", "url": http_server.url("/feed")}],
+                            max_items_per_poll=10)
+    metrics = Metrics(process=False)
+    rounds = poll(settings, metrics, times=4)
+    assert [(r.outcome, r.new) for (r,) in rounds] == [("ok", 10), ("ok", 10), ("ok", 5), ("not_modified", 0)]
+    # the feed's order (newest first) decides which items wait
+    assert sorted(int(item.external_id.split("-")[1]) for item in stored(sqlite_url)) == list(range(25))
+    assert count(metrics, "sentinel_items_deferred_total", source="big", kind="rss") == 15 + 5
+    # while items waited, the validators were not kept: every poll read the whole feed again
+    sent = [request.headers.get("if-none-match") for request in http_server.requests_to("/feed")]
+    assert sent == [None, None, None, etag]
+
+
+def test_a_capped_weibo_poll_keeps_its_cursor_until_nothing_waits(http_server, sqlite_url) -> None:
+    posts = [(f"49000000000000{n:02d}", f"第{n}条") for n in range(5, 0, -1)]  # newest first
+    http_server.routes["/api/container/getIndex"] = Route(feeds.weibo_page(posts),
+                                                          headers={"Content-Type": "application/json"})
+    settings = settings_for(
+        sqlite_url, [{"id": "wb", "kind": "weibo", "url": http_server.url("/api/container/getIndex?containerid=1")}],
+        max_items_per_poll=2)
+    rounds = poll(settings, times=3)
+    assert [r.new for (r,) in rounds] == [2, 2, 1]
+    database = open_database(sqlite_url)
+    try:
+        from sentinel.store import sources as source_store
+
+        assert source_store.get_state(database.engine, "wb").cursor == {"since_id": "4900000000000005"}
+    finally:
+        database.close()
