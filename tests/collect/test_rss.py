@@ -167,10 +167,6 @@ def test_gb2312_declared_feed_with_gbk_characters() -> None:
 
 def test_gbk_feed_behind_a_header_that_says_utf8() -> None:
     raw = fixture("gbk_undeclared.xml")
-    # feedparser on its own produces mojibake here
-    alone = feedparser.parse(io.BytesIO(raw), response_headers={"content-type": "text/xml; charset=utf-8"})
-    assert alone.entries[0].title != GBK_TITLES[0]
-
     result = parse_feed(raw, {"content-type": "text/xml; charset=utf-8"}, BASE)
     assert [item.title for item in result.items] == GBK_TITLES
     assert [reason for reason, _ in result.problems] == ["encoding"]
