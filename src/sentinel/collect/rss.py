@@ -46,6 +46,7 @@ _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 # the root element: the first start tag after the prolog (declarations, comments, a DOCTYPE)
 _ROOT = re.compile(r"^(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)*<([A-Za-z_][\w:.-]*)", re.DOTALL)
+_ENTRY_END = re.compile(r"</\s*(?:[\w.-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
 _HTML_START = re.compile(
     rb"^(?:\s|<\?xml[^>]*>|<!--.*?-->)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])",
     re.IGNORECASE | re.DOTALL,
@@ -78,8 +79,9 @@ def parse_feed(content: bytes, headers: Mapping[str, str] | None, base_url: str)
     entries = parsed.get("entries") or []
     bozo = bool(parsed.get("bozo"))
     # feedparser reads a document that is not well-formed with its lenient parser, to the end; only
-    # a document that stops before its root element closes may have lost its last entry.
+    # a document that stops inside its last entry may have lost part of it.
     cut = bozo and not _complete(document)
+    cut_inside_last = cut and len(_ENTRY_END.findall(document)) < len(entries)
     if not parsed.get("version") and not entries:
         if bozo:
             raise ParseError(
@@ -97,7 +99,7 @@ def parse_feed(content: bytes, headers: Mapping[str, str] | None, base_url: str)
 
     for position, entry in enumerate(entries):
         # the last entry of a cut document may be cut too: only an id or a link identifies it safely
-        item = _item(entry, base_url, truncated=cut and position == len(entries) - 1)
+        item = _item(entry, base_url, truncated=cut_inside_last and position == len(entries) - 1)
         if item is None:
             reason = (
                 "entry without id or link where the feed was cut off"
@@ -158,10 +160,12 @@ def _item(entry: Any, base_url: str, *, truncated: bool) -> RawItem | None:
     raw_id = (entry.get("id") or "").strip()
     if truncated and not raw_id and not link:
         return None
+    # a title that is only markup (an image) has no text, but still tells the entry apart
+    shown = title or (entry.get("title") or "").strip()
     if raw_id or link:
         external_id = bounded_id(raw_id or link or "")
-    elif title or body:
-        external_id = "sha1:" + _sha1(f"{title}\n{body}")
+    elif shown or body:
+        external_id = "sha1:" + _sha1(f"{shown}\n{body}")
     else:
         return None
     extra: dict[str, Any] = {}
