@@ -117,15 +117,17 @@ def test_hostile_items_are_rejected_one_by_one_and_nul_never_reaches_the_databas
     http_server.routes["/feed.json"] = Route(feed, headers={"Content-Type": "application/feed+json"})
     bomb = b'{"version": "https://jsonfeed.org/version/1.1", "items": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
     http_server.routes["/bomb.json"] = Route(bomb, headers={"Content-Type": "application/feed+json"})
+    http_server.routes["/refusal"] = Route(b'{"ok": 0, "msg": "\\u0000bad\\u0000"}', headers={"Content-Type": "application/json"})
     settings = settings_for(database_url, [
         {"id": "wb", "kind": "weibo", "url": http_server.url("/api/container/getIndex?containerid=1076031")},
         {"id": "jf", "kind": "jsonfeed", "url": http_server.url("/feed.json")},
         {"id": "bomb", "kind": "jsonfeed", "url": http_server.url("/bomb.json")},
+        {"id": "refusal", "kind": "weibo", "url": http_server.url("/refusal?containerid=1")},  # NUL in the error
     ])
     metrics = Metrics(process=False)
     (reports,) = poll(settings, metrics)
     outcomes = {report.source_id: (report.outcome, report.new) for report in reports}
-    assert outcomes == {"wb": ("ok", 7), "jf": ("ok", 2), "bomb": ("malformed", 0)}
+    assert outcomes == {"wb": ("ok", 7), "jf": ("ok", 2), "bomb": ("malformed", 0), "refusal": ("malformed", 0)}
 
     rows = stored(database_url)
     assert sorted(row.external_id for row in rows if row.source_id == "jf") == ["ok-1", "ok-2"]
@@ -138,6 +140,14 @@ def test_hostile_items_are_rejected_one_by_one_and_nul_never_reaches_the_databas
     assert count(metrics, "sentinel_parse_problems_total", source="jf", kind="jsonfeed", reason="malformed") == 2
     assert count(metrics, "sentinel_fetches_total", source="bomb", kind="jsonfeed", outcome="malformed") == 1
     assert not [record for record in caplog.records if record.exc_info]  # no traceback: a reason, counted
+    database = open_database(database_url)
+    try:
+        from sentinel.store import sources as source_store
+
+        state = source_store.get_state(database.engine, "refusal")
+        assert state.last_error_reason == "malformed" and "\x00" not in state.last_error
+    finally:
+        database.close()
 
 
 # --- the cap on new items per poll ----------------------------------------------------------------------

@@ -233,7 +233,9 @@ class CollectionRunner:
         )
         await self.db.write(
             source_store.record_failure, self.db.engine, source.id,
-            now=now, reason=exc.reason, message=str(exc), blocked=blocked, next_check_at=next_at,
+            # a service's own error text can carry a NUL, which PostgreSQL's text cannot hold
+            now=now, reason=exc.reason, message=str(exc).replace("\x00", "\\x00"), blocked=blocked,
+            next_check_at=next_at,
         )
         self.metrics.fetches.labels(source.id, source.kind.value, exc.reason).inc()
         self._set_health(source, up=False, blocked=blocked, failures=failures)
