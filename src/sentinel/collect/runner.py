@@ -26,6 +26,7 @@ from sentinel.errors import CollectError, SourceBlocked
 from sentinel.metrics import Metrics
 from sentinel.normalise.item import ItemRejected, normalise_batch, storable_id
 from sentinel.settings import Settings, SourceConfig, SourceKind, env_secret
+from sentinel.store import hotlists as hotlist_store
 from sentinel.store import items as item_store
 from sentinel.store import sources as source_store
 from sentinel.store.db import Database
@@ -50,6 +51,13 @@ class PollReport:
 
 
 NewItemsHook = Callable[[str, list[int]], Awaitable[None]]
+ListingHook = Callable[[str], Awaitable[None]]  # a hot list was polled: its ranks are stored
+
+
+def listing_gap(interval: timedelta) -> timedelta:
+    """How far apart two polls of a hot list may be for the time between them to count as time on
+    the list: three intervals (a poll or two may fail), at least 30 minutes."""
+    return max(interval * 3, timedelta(minutes=30))
 
 
 class CollectionRunner:
@@ -64,6 +72,7 @@ class CollectionRunner:
         *,
         owner: str | None = None,
         on_new_items: NewItemsHook | None = None,
+        on_listing: ListingHook | None = None,
         rng: random.Random | None = None,
         lease_for: timedelta = timedelta(minutes=2),
         cpu: CpuRunner = run_inline,
@@ -76,6 +85,7 @@ class CollectionRunner:
         self.collectors = collectors
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.on_new_items = on_new_items
+        self.on_listing = on_listing
         self.rng = rng or random.Random()
         self.lease_for = lease_for
         self.cpu = cpu
@@ -175,22 +185,23 @@ class CollectionRunner:
             self.metrics.fetches.labels(*labels, "not_modified").inc()
             await self.db.write(source_store.record_not_modified, self.db.engine, source.id, now=now, next_check_at=next_at)
             return PollReport(source.id, "not_modified")
-        raws, known, deferred = await self._cap(source, outcome.items)
+        if outcome.listing is not None:  # a hot list is one snapshot of tens of entries, stored whole
+            raws, known, deferred = outcome.items, 0, 0
+        else:
+            raws, known, deferred = await self._cap(source, outcome.items)
         normal, rejected = await self.cpu(normalise_batch, raws, zone, now) if raws else ([], [])
         problems = list(outcome.problems) + rejected
         # Items left for the next poll must be read again: no validators (a 304 would hide them) and
         # no move of the kind's cursor past them.
-        result = await self.db.write(
-            item_store.save_poll,
-            self.db.engine,
-            source.id,
-            normal,
-            now=now,
-            etag=None if deferred else outcome.validators.etag,
-            last_modified=None if deferred else outcome.validators.last_modified,
-            cursor=None if deferred else (outcome.cursor or None),
-            next_check_at=next_at,
-        )
+        saved = dict(now=now, etag=None if deferred else outcome.validators.etag,
+                     last_modified=None if deferred else outcome.validators.last_modified,
+                     cursor=None if deferred else (outcome.cursor or None), next_check_at=next_at)
+        if outcome.listing is not None:
+            result, change = await self.db.write(hotlist_store.save_listing_poll, self.db.engine, source.id, normal,
+                                                 outcome.listing, max_gap=listing_gap(source.interval), **saved)
+            self._count_listing(source, "ok", change.on_list)
+        else:
+            result = await self.db.write(item_store.save_poll, self.db.engine, source.id, normal, **saved)
         self.metrics.fetches.labels(*labels, "ok").inc()
         self.metrics.items_new.labels(*labels).inc(result.new)
         self.metrics.items_duplicate.labels(*labels).inc(result.duplicates + known)
@@ -204,6 +215,8 @@ class CollectionRunner:
             self.metrics.source_blind.labels(*labels).set(0)
         if result.new_ids and self.on_new_items is not None:
             await self.on_new_items(source.id, result.new_ids)
+        if outcome.listing is not None and self.on_listing is not None:
+            await self.on_listing(source.id)  # after the new items: the signals read where they went
         return PollReport(source.id, "ok", result.new, result.duplicates + known, problems, new_ids=result.new_ids)
 
     async def _cap(self, source: SourceConfig, raws: list[RawItem]) -> tuple[list[RawItem], int, int]:
@@ -238,9 +251,18 @@ class CollectionRunner:
             next_check_at=next_at,
         )
         self.metrics.fetches.labels(source.id, source.kind.value, exc.reason).inc()
+        self._count_listing(source, exc.reason)
         self._set_health(source, up=False, blocked=blocked, failures=failures)
         log.warning("source %s failed (%s), next poll at %s: %s", source.id, exc.reason, next_at.isoformat(), exc)
         return PollReport(source.id, exc.reason, error=str(exc))
+
+    def _count_listing(self, source: SourceConfig, outcome: str, entries: int | None = None) -> None:
+        """Hot lists' own figures: polls by platform and outcome, entries on the list."""
+        if source.platform is None:
+            return
+        self.metrics.hotlist_polls.labels(platform=source.platform.value, outcome=outcome).inc()
+        if entries is not None:
+            self.metrics.hotlist_entries.labels(source=source.id, platform=source.platform.value).set(entries)
 
     def _set_health(
         self, source: SourceConfig, *, up: bool, blocked: bool, failures: int, success_at: datetime | None = None
