@@ -46,6 +46,10 @@ class Metrics:
         self.items_duplicate = Counter(
             "sentinel_items_duplicate", "Items fetched again that were already stored", ["source", "kind"], registry=r
         )
+        self.items_deferred = Counter(
+            "sentinel_items_deferred", "New items left for the next poll by collect.max_items_per_poll",
+            ["source", "kind"], registry=r,
+        )
         self.parse_problems = Counter(
             "sentinel_parse_problems", "Survivable problems in a poll (a bozo feed, a skipped entry, ...)",
             ["source", "kind", "reason"], registry=r,
