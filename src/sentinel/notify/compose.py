@@ -29,8 +29,8 @@ durations in seconds, or timedeltas; grades ``"I"``–``"IV"`` or None; obligati
     incident       {id, title, grade, department, category, emerged_at, detected_at}
                    department and category may be None; category is a code (accident, ...) or text
     obligation     {kind, due_at, started_at, state}  state: open/met/breached/waived; optional
-                   working_days (int, for the working-day kinds; else counted from the calendar)
-                   and met_at
+                   working_days (int, for the working-day kinds; else counted from the calendar),
+                   met_at and provisional (why the deadline is not final: shown with it)
 
     new_incident   incident, obligations [obligation] (only open ones are listed),
                    sources [str] (optional), excerpt str|None (optional: the first item's text)
@@ -69,7 +69,7 @@ from sentinel.escalation.obligations import ObligationKind
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.reminders import format_time_left
 from sentinel.escalation.roster import DEPARTMENT_NAME_ZH
-from sentinel.escalation.workdays import WorkdayCalendarError, is_working_day
+from sentinel.escalation.workdays import is_working_day
 from sentinel.notify.message import Message, clean, escape_markdown, grade_label, one_line, safe_url
 
 __all__ = ["INCIDENT_KINDS", "KINDS", "compose", "incident_url"]
@@ -212,14 +212,16 @@ def _make_filters(zone: ZoneInfo, link_base: str | None) -> dict[str, Callable[.
             days = _get(obligation, "working_days", None)
             if days is None:
                 first, last = started.astimezone(zone).date(), due.astimezone(zone).date()
-                try:
-                    # 民法典 第二百零一条: the start day is not counted
-                    days = sum(is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
-                except WorkdayCalendarError:
-                    days = None
+                # 民法典 第二百零一条: the start day is not counted
+                days = sum(is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
             if days:
                 return f"{days}个工作日"
         return _hours(due - started)
+
+    def provisional(obligation: Any) -> str:
+        """``（暂定：…）`` for a deadline counted through a year whose holiday notice is not known; else empty."""
+        reason = _get(obligation, "provisional", None)
+        return f"（{str(reason).split(' / ')[0]}）" if reason else ""
 
     def duration(value: Any) -> str:
         return format_time_left(_span(value))
@@ -247,6 +249,7 @@ def _make_filters(zone: ZoneInfo, link_base: str | None) -> dict[str, Callable[.
 
     return {
         "when": when, "iso": iso, "date_zh": date_zh, "left": left, "overdue": overdue, "overdue_phrase": overdue_phrase, "since": since, "allowed": allowed,
+        "provisional": provisional,
         "duration": duration, "late_note": late_note, "count": count, "open_only": open_only,
         "kind_zh": lambda kind: ObligationKind(_defined(kind)).name_zh,
         "todo": lambda kind: _TODO[ObligationKind(_defined(kind))],
