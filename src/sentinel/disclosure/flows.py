@@ -374,13 +374,14 @@ def reply(engine: Engine, rules: Rules, request_id: int, *, outcome: str, by: st
         request, incident = _load(session, request_id)
         _state(request, RequestState.OPEN, RequestState.AWAITING_CORRECTION, RequestState.AWAITING_CONFIRMATION,
                doing="答复")
-        return _conclude(session, rules, request, incident, outcome=outcome, reply_type=reply_type,
+        return conclude(session, rules, request, incident, outcome=outcome, reply_type=reply_type,
                          at=at or now, channel=channel, note=note, by=by, now=now)
 
 
-def _conclude(session: Session, rules: Rules, request: DisclosureRequest, incident: Incident, *, outcome: str,
-              reply_type: str | None, at: datetime, channel: str | None, note: str | None, by: str,
-              now: datetime) -> DisclosureRequest:
+def conclude(session: Session, rules: Rules, request: DisclosureRequest, incident: Incident, *, outcome: str,
+             reply_type: str | None, at: datetime, channel: str | None, note: str | None, by: str,
+              now: datetime, commit: bool = True) -> DisclosureRequest:
+    """Record the reply and conclude the request in ``session`` (committed unless ``commit`` is False)."""
     try:
         chosen, kind = outcome_for(outcome, reply_type)
     except ValueError as exc:
@@ -406,6 +407,9 @@ def _conclude(session: Session, rules: Rules, request: DisclosureRequest, incide
     incident.state = IncidentState.CLOSED.value
     incident.next_escalation_at = None
     _event(session, incident, "closed", now, actor=by, reason="申请已办结 / request concluded")
+    if not commit:
+        request.updated_at = incident.updated_at = now
+        return request
     return _done(session, request, incident, now)
 
 
@@ -429,7 +433,7 @@ def lapse_corrections(engine: Engine, rules: Rules, now: datetime) -> list[int]:
             if request.state != RequestState.AWAITING_CORRECTION.value or request.correction_until is None:
                 continue
             lapsed = request.correction_until + timedelta(days=1)
-            _conclude(session, rules, request, incident, outcome="other.no_correction", reply_type="no_correction",
+            conclude(session, rules, request, incident, outcome="other.no_correction", reply_type="no_correction",
                       at=max(local_midnight(lapsed, rules.zone), incident.emerged_at), channel=None,
                       note=f"补正期限{request.correction_until.isoformat()}届满未补正 / no correction by the end of the period",
                       by="sentinel", now=now)
