@@ -128,10 +128,6 @@ class IncidentDetail(Incident):
     timeline: list[TimelineEvent]
 
 
-class DisclosureRequest(Incident):
-    obligation: Obligation | None = Field(description="the reply deadline in force")
-
-
 class ResponseResult(_Out):
     response: Release
     met: list[Obligation] = Field(description="deadlines this release met in time")
