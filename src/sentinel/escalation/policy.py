@@ -160,6 +160,9 @@ class DisclosureRule(WorkdayRule):
     correction_days: int = Field(default=7, ge=1, le=60)
     correction_reminders: list[Duration] = Field(default_factory=lambda: [timedelta(days=1)])
     consultation_days: int = Field(default=15, ge=1, le=60)
+    # the 政务公开 office: its contacts under roster.departments hear of 补正 windows closing and are
+    # reminded in January of the annual report (政府信息公开工作年度报告, due 31 January)
+    office: str | None = None
 
     @field_validator("correction_reminders")
     @classmethod

@@ -46,6 +46,10 @@ durations in seconds, or timedeltas; grades ``"I"``–``"IV"`` or None; obligati
     daily_digest   day (date), new_incidents [incident], open_incidents [incident + obligations],
                    breaches [{incident, obligation}] (all optional, empty)
     test           channel (optional: the channel id tested)
+    correction_window  request {id, content, unit, received_on}, due_at (the last moment for a 补正
+                   notice), provisional (optional str)
+    calendar_missing   year, provisional (optional: open deadlines counted by rule)
+    annual_report_due  year, deadline (date: 31 January)
 
 Incident messages carry the incident's link (``link_base + "/incidents/{id}"``, None without a
 ``link_base``), its grade, department and every open deadline with its due time in ``zone``
@@ -75,7 +79,8 @@ from sentinel.notify.message import Message, clean, escape_markdown, grade_label
 __all__ = ["INCIDENT_KINDS", "KINDS", "compose", "incident_url"]
 
 INCIDENT_KINDS = ("new_incident", "reminder", "breach", "escalation", "reescalation", "evidence")
-KINDS = (*INCIDENT_KINDS, "source_blind", "source_blocked", "daily_digest", "test")
+KINDS = (*INCIDENT_KINDS, "source_blind", "source_blocked", "daily_digest", "test", "correction_window",
+         "calendar_missing", "annual_report_due")
 
 #: Context keys a kind may leave out, and what they mean then.
 _OPTIONAL: dict[str, dict[str, Any]] = {
@@ -89,6 +94,9 @@ _OPTIONAL: dict[str, dict[str, Any]] = {
     "source_blocked": {"detail": "", "retry_at": None},
     "daily_digest": {"new_incidents": [], "open_incidents": [], "breaches": []},
     "test": {"channel": None},
+    "correction_window": {"provisional": None},
+    "calendar_missing": {"provisional": 0},
+    "annual_report_due": {},
 }
 _COMMON: dict[str, Any] = {"recipients": [], "late_by": 0, "idempotency_key": ""}
 
