@@ -96,6 +96,7 @@ class Console:
         env.filters["left"] = lambda delta: format_time_left(delta) if isinstance(delta, timedelta) else "—"
         env.globals["labels"] = labels
         env.globals["obligation_name"] = labels.obligation_name
+        env.globals.update(labels.REGISTER)
         return cls(settings, database, clock, sessions, env)
 
     @property
