@@ -19,6 +19,7 @@ from sentinel.disclosure.models import AppealKind, AppealResult
 from sentinel.errors import NotFoundError
 from sentinel.escalation.actions import ActionError
 from sentinel.store.disclosure import AnnualEntry, DisclosureAppeal, DisclosureRequest
+from sentinel.store.models import TimelineEvent
 
 __all__ = ["T2_KEYS", "add_appeal", "decide_appeal", "entry", "mark_published", "set_t2", "set_text"]
 
@@ -150,9 +151,20 @@ def add_appeal(engine: Engine, *, kind: str, filed_on: date, by: str, now: datet
                                decided_on=decided_on, reference=reference, unit=unit, note=note, recorded_by=by,
                                recorded_at=now)
         session.add(row)
+        session.flush()
+        if request_id is not None:
+            _on_timeline(session, request_id, "appeal_recorded", by=by, now=now, appeal=row.id, kind=chosen.value,
+                         result=outcome.value, filed_on=filed_on.isoformat())
         session.commit()
         session.refresh(row)
         return row
+
+
+def _on_timeline(session: Session, request_id: int, event: str, /, *, by: str, now: datetime, **data: Any) -> None:
+    """The request's case records what happened to it (a review or lawsuit filed or decided)."""
+    request = session.get(DisclosureRequest, request_id)
+    if request is not None:
+        session.add(TimelineEvent(incident_id=request.incident_id, at=now, kind=event, actor=by, data=data))
 
 
 def decide_appeal(engine: Engine, appeal_id: int, *, result: str, decided_on: date, by: str,
@@ -172,6 +184,9 @@ def decide_appeal(engine: Engine, appeal_id: int, *, result: str, decided_on: da
         if decided_on < row.filed_on:
             raise ActionError("--decided: 早于提起之日 / before it was filed")
         row.result, row.decided_on = outcome.value, decided_on
+        if row.request_id is not None:
+            _on_timeline(session, row.request_id, "appeal_decided", by=by, now=now, appeal=row.id, result=outcome.value,
+                         decided_on=decided_on.isoformat())
         session.commit()
         session.refresh(row)
         return row

@@ -351,6 +351,9 @@ def delay(engine: Engine, rules: Rules, request_id: int, *, until: date, reason:
     with Session(engine) as session:
         request, incident = _load(session, request_id)
         _running(session, request, incident, now, "确定延迟答复期限")
+        if request.delayed_to is not None:
+            raise ActionError(f"申请 {request_id} 已确定延迟答复期限（{request.delayed_to.isoformat()}） / request "
+                              f"{request_id} already has a delayed deadline")
         row = open_reply(session, incident.id or 0)
         assert row is not None
         if local_midnight(until, rules.zone) <= row.due_at:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import Path as ApiPath
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -188,8 +189,11 @@ def disclosure_router(settings: Settings, database: Database, clock: Clock, toke
                         now=clock.now())
         return service.appeal_json(row)
 
-    @router.get("/reports/annual/{year}")
-    async def annual_report(year: int, _who: Reading,
+    @router.get("/reports/annual/{year}", response_class=Response, responses={200: {
+        "description": "the report in the format asked for",
+        "content": {"application/json": {}, "text/html": {}, "application/pdf": {},
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}}})
+    async def annual_report(year: Annotated[int, ApiPath(ge=2008, le=9999)], _who: Reading,
                             unit: str | None = None,
                             format: Literal["json", "html", "pdf", "docx"] = "json") -> Response:
         """The annual report (政府信息公开工作年度报告) of ``year``; 409 when a check of the format fails."""
