@@ -22,7 +22,8 @@ import pytest
 import sentinel
 
 #: The stages in the order the data flows through them.
-STAGES = ("collect", "normalise", "store", "analyse", "incidents", "escalation", "notify", "reports", "web")
+STAGES = ("collect", "normalise", "store", "analyse", "incidents", "escalation", "disclosure", "notify", "reports",
+          "web")
 
 _PARSERS_CLEAN_AS_THEY_PARSE = (
     "the parsers apply normalise's value cleaners (HTML to text, timestamps, canonical URLs) to the "

@@ -7,6 +7,7 @@ import pytest
 
 from sentinel.analyse.grading import Grade
 from sentinel.errors import SentinelError
+from sentinel.escalation import workdays
 from sentinel.escalation.obligations import (
     Obligation,
     ObligationKind,
@@ -25,7 +26,6 @@ from sentinel.escalation.obligations import (
     validate_response_time,
 )
 from sentinel.escalation.policy import Policy
-from sentinel.escalation import workdays
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POLICY = Policy()

@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 from sentinel.cli import Context, _echo_json, _local, main, pass_ctx, store
-from sentinel.clock import SystemClock
 from sentinel.cli.actions import _rules, _time
+from sentinel.clock import SystemClock
 
 _json = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 _by = click.option("--by", "by", required=True, help="Who acts (recorded on the timeline).")

@@ -120,7 +120,7 @@ def insert_request(session: Session, rules: Rules, new: NewRequest, *, by: str, 
                    extra: dict[str, object] | None = None) -> DisclosureRequest:
     """Add ``new`` (already :func:`checked`) in the caller's transaction; starts its clock when its
     receipt day is known."""
-    if new.reference and session.scalars(select(DisclosureRequest.id).where(
+    if new.reference and session.scalars(select(col(DisclosureRequest.id)).where(
             col(DisclosureRequest.reference) == new.reference)).first() is not None:
         raise ActionError(f"--reference: 编号 {new.reference} 已登记 / reference {new.reference} is already in the register")
     received = receipt_day(new.channel, submitted_on=new.submitted_on, confirmed_on=new.confirmed_on)
@@ -134,7 +134,7 @@ def insert_request(session: Session, rules: Rules, new: NewRequest, *, by: str, 
     session.add(incident)
     session.flush()
     request = DisclosureRequest(
-        incident_id=incident.id, reference=new.reference, applicant=new.applicant, applicant_type=new.applicant_type,
+        incident_id=int(incident.id or 0), reference=new.reference, applicant=new.applicant, applicant_type=new.applicant_type,
         channel=new.channel, content=new.content, form=new.form, unit=new.unit, submitted_on=new.submitted_on,
         confirmed_on=new.confirmed_on, received_on=received, clock_from=received,
         state=(RequestState.OPEN if received else RequestState.AWAITING_CONFIRMATION).value, extra=dict(extra or {}),
@@ -427,7 +427,7 @@ def lapse_corrections(engine: Engine, rules: Rules, now: datetime) -> list[int]:
     day = today(now, rules.zone)
     done: list[int] = []
     with Session(engine) as session:
-        ids = list(session.scalars(select(DisclosureRequest.id).where(
+        ids = list(session.scalars(select(col(DisclosureRequest.id)).where(
             col(DisclosureRequest.state) == RequestState.AWAITING_CORRECTION.value,
             col(DisclosureRequest.correction_until) < day)).all())
     for request_id in ids:

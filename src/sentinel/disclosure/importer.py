@@ -78,8 +78,8 @@ def _day(value: str, name: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text.replace("/", "-").replace(".", "-")) if len(text) == 10 else \
-            datetime.strptime(text.replace("/", "-"), "%Y-%m-%d").date()
+        year, month, day = (int(part) for part in re.split(r"[-/.]", text))
+        return date(year, month, day)
     except ValueError:
         raise ValueError(f"{name}: 日期格式应为 YYYY-MM-DD，得到 {value!r}") from None
 
@@ -167,7 +167,7 @@ def import_csv(engine: Engine, rules: Rules, data: bytes, *, by: str, now: datet
     rows = parse_csv(data, today_=today(now, rules.zone))
     with Session(engine) as session:
         wanted = [new.reference for _, new, _ in rows if new.reference]
-        taken = set(session.scalars(select(DisclosureRequest.reference).where(
+        taken = set(session.scalars(select(col(DisclosureRequest.reference)).where(
             col(DisclosureRequest.reference).in_(wanted))).all()) if wanted else set()
         clashes = [(line, f"reference: 编号 {new.reference} 已在登记簿中 / already in the register")
                    for line, new, _ in rows if new.reference in taken]

@@ -101,7 +101,7 @@ def get_request(engine: Engine, request_id: int) -> RequestDetail:
 def request_by_incident(engine: Engine, incident_id: int) -> int | None:
     """The register's id of the request a case carries, if it is one."""
     with Session(engine) as session:
-        return session.scalars(select(DisclosureRequest.id).where(
+        return session.scalars(select(col(DisclosureRequest.id)).where(
             col(DisclosureRequest.incident_id) == incident_id)).first()
 
 

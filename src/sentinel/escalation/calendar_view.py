@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from sentinel.escalation.workdays import DaySource, WorkdayCalendar, provisional_reason, rule_holidays, year_source
+from sentinel.escalation.workdays import (
+    DaySource,
+    WorkdayCalendar,
+    provisional_reason,
+    rule_holidays,
+    year_source,
+)
 
 __all__ = ["NOTICE_EXPECTED_BY", "next_year_missing", "year_view"]
 

@@ -24,7 +24,14 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from sentinel.disclosure.entries import T2_KEYS
-from sentinel.disclosure.models import APPLICANT_COLUMNS, GROUPS, AppealKind, AppealResult, ApplicantType, Outcome
+from sentinel.disclosure.models import (
+    APPLICANT_COLUMNS,
+    GROUPS,
+    AppealKind,
+    AppealResult,
+    ApplicantType,
+    Outcome,
+)
 from sentinel.errors import SentinelError
 from sentinel.settings import Settings
 from sentinel.store.disclosure import AnnualEntry, DisclosureAppeal, DisclosureRequest
@@ -122,7 +129,7 @@ def build_annual_report(engine: Engine, settings: Settings, year: int, *, now: d
         if unit:
             appeals_query = appeals_query.where(col(DisclosureAppeal.unit) == unit)
         appeals = list(session.scalars(appeals_query).all())
-        documents = session.scalars(select(Incident.id).where(
+        documents = session.scalars(select(col(Incident.id)).where(
             col(Incident.kind) == IncidentKind.POLICY_DOCUMENT.value)).all()
         policy_documents = sum(1 for incident in session.scalars(select(Incident).where(
             col(Incident.id).in_(list(documents)))).all()
