@@ -59,7 +59,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("sentinel.collect.runner", "sentinel.store.sources"): _THE_POLL_STORES,
     ("sentinel.incidents.flows", "sentinel.escalation.clocks"): _THE_STAGE_STARTS_CLOCKS,
     ("sentinel.incidents.flows", "sentinel.escalation.obligations"): _THE_STAGE_STARTS_CLOCKS,
-    ("sentinel.incidents.flows", "sentinel.escalation.workdays"): _THE_STAGE_STARTS_CLOCKS,
     ("sentinel.incidents.service", "sentinel.notify.serialisation"):
         "an incident's detail lists its notifications by title, and a deferred message's title is its "
         "rendered template; the listing belongs in a later stage",
