@@ -102,13 +102,14 @@ def _add_new(session: Session, rows: list[OutboxMessage]) -> list[str]:
     known = set(session.scalars(select(col(OutboxMessage.key)).where(
         col(OutboxMessage.key).in_([row.key for row in rows]))).all())
     fresh = [row for row in rows if row.key not in known]
+    keys = [row.key for row in fresh]
     session.add_all(fresh)
     try:
         session.commit()
     except IntegrityError:  # another process queued the same a moment ago
         session.rollback()
         return []
-    return [row.key for row in fresh]
+    return keys
 
 
 def _office(rules: Rules, department: str | None, now: datetime) -> list[Recipient]:

@@ -55,10 +55,11 @@ def queue_calendar_alert(engine: Engine, settings: Settings, channel_ids: Sequen
         known = set(session.scalars(select(col(OutboxMessage.key)).where(
             col(OutboxMessage.key).in_([row.key for row in rows]))).all())
         fresh = [row for row in rows if row.key not in known]
+        keys = [row.key for row in fresh]
         session.add_all(fresh)
         try:
             session.commit()
         except IntegrityError:
             session.rollback()
             return []
-    return [row.key for row in fresh]
+    return keys
