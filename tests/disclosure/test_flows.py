@@ -3,7 +3,7 @@ it, the jobs that run with the daemon, and the CSV import."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
