@@ -200,3 +200,24 @@ def test_the_sources_page_shows_each_sources_health(console) -> None:
     for source in ("wb-hot", "news-city", "gov-city"):
         assert source in page
     assert "自媒体" in page and "官方" in page
+
+
+def test_a_requests_page_shows_its_clock_and_moves_it(console) -> None:
+    console.login("duty")
+    created = console.client.post("/requests", data={
+        "csrf": console.csrf("/requests"), "content": "申请公开某企业整改报告", "applicant_type": "commercial",
+        "channel": "in_person", "submitted_on": "2026-03-10", "applicant": "某公司"}, follow_redirects=False)
+    assert created.status_code == 303, created.text[created.text.find('class="error"'):][:300]
+    path = created.headers["location"].split("?")[0]
+    page = console.client.get(path).text
+    assert "某公司（商业企业）" in page and "2026-04-08" in page and "征求意见" in page
+    consulted = console.client.post(f"{path}/consult", data={
+        "csrf": console.csrf(path), "party": "third_party", "on": "2026-03-10"}, follow_redirects=False)
+    assert consulted.status_code == 303
+    page = console.client.get(path).text
+    assert "征求第三方意见" in page and "2026-04-29" in page  # awaited: its 15 working days not counted
+    refused = console.client.post(f"{path}/extend", data={"csrf": console.csrf(path), "approver": ""})
+    assert refused.status_code == 422 and "approver" in refused.text
+    listed = console.client.get("/requests?applicant_type=commercial").text
+    assert "申请公开某企业整改报告" in listed
+    assert "申请公开某企业整改报告" not in console.client.get("/requests?applicant_type=research").text
