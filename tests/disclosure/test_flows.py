@@ -224,7 +224,7 @@ def test_existing_requests_are_migrated(tmp_path) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
+        command.upgrade(config, "0004_hotlists")
     received = datetime(2026, 9, 24, 17, 0, tzinfo=UTC)  # 2026-09-25 01:00 in Shanghai
     with engine.begin() as connection:
         connection.execute(text(

@@ -8,7 +8,7 @@ defaults (自然人, 当面) and the row says so (``extra.migrated``) for the de
 whose reply was recorded is ``replied`` without an outcome until the desk gives one.
 
 Revision ID: 0004_disclosure
-Revises: 0003
+Revises: 0004_hotlists
 Create Date: 2026-12-04
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from sentinel.store.types import JSONType, UTCDateTime
 
 revision = "0004_disclosure"
-down_revision = "0003"
+down_revision = "0004_hotlists"
 branch_labels = None
 depends_on = None
 
