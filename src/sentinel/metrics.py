@@ -143,6 +143,16 @@ class Metrics:
             "sentinel_obligation_next_due_timestamp_seconds", "The earliest due time among open obligations, by kind",
             ["kind"], registry=r,
         )
+        # the working-day calendar (disclosure replies, policy interpretations)
+        self.calendar_next_year_missing = Gauge(
+            "sentinel_calendar_next_year_missing",
+            "1 when it is on or after 1 November and next year's holiday notice is neither in chinese_calendar "
+            "nor in policy.calendar", registry=r,
+        )
+        self.obligations_provisional = Gauge(
+            "sentinel_obligations_provisional",
+            "Open working-day deadlines counted on the statutory holidays alone (a year's notice unknown)", registry=r,
+        )
         # notification delivery (the outbox)
         self.notifications = Counter(
             "sentinel_notifications", "Outbox messages by channel, kind and outcome (delivered, retry, failed)",
