@@ -1,7 +1,7 @@
 """item_analysis: whether an item reports an event, a complaint, or neither
 
 Revision ID: 0005_event_reports
-Revises: 0004_hotlists
+Revises: 0004_disclosure
 Create Date: 2026-12-04
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_event_reports"
-down_revision = "0004_hotlists"
+down_revision = "0004_disclosure"
 branch_labels = None
 depends_on = None
 
