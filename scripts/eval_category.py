@@ -10,7 +10,7 @@ Reads from ``--data``:
   often the category and the sub-type are right (CEC's ``fire`` counts as right for 事故灾难/火灾 and
   for 自然灾害/森林草原火灾, which is where the 总体应急预案 puts forest fires).
 - the headlines read by hand in ``labels/facts_thucnews.tsv`` and ``labels/facts_bdci.tsv`` (every
-  headline with a casualty word; ``category`` column, see ``labels/README-facts.md``): how often the
+  headline with a casualty word; ``category`` column, see ``labels/README.md``): how often the
   category and the sub-type are right, on the development rows and on the held-apart rows separately;
 - ``thucnews_titles_dev.csv`` (headlines) and ``cnews_fulltext_sample.csv`` (full articles) in ten
   news sections: reports, per section, how often a category is assigned. Most sections are background

@@ -6,7 +6,7 @@ Usage::
     python scripts/eval_facts.py --data ../shared/data [--misses] [--show-held] [--labels DIR]
 
 ``--data`` is the folder of shared corpora; the labels are ``labels/facts_*.tsv`` (described in
-``labels/README-facts.md``). For each corpus (CEC news reports, cnews full articles, THUCNews
+``labels/README.md``). For each corpus (CEC news reports, cnews full articles, THUCNews
 headlines, BDCI headlines with the article's opening) and each part of it — development rows, and the
 held-apart rows the rules were never tuned on — prints:
 

@@ -1,7 +1,7 @@
 """The hand-read fact labels under ``labels/`` joined to the corpora they describe.
 
 Used by ``eval_facts.py`` and ``eval_category.py``; the labelling itself is described in
-``labels/README-facts.md``. A corpus here is one file of the shared data folder with, for each row, a
+``labels/README.md``. A corpus here is one file of the shared data folder with, for each row, a
 key, the text the extractor reads (``title``, ``text``) and the labels a person wrote for it.
 """
 

@@ -309,6 +309,7 @@ class AnalysisConfig(Strict):
     categories: dict[str, Any] | None = None  # extends/overrides the bundled category lexicon
     grading: dict[str, Any] | None = None  # overrides the default grade tables
     keywords: int = Field(default=20, ge=5, le=100)  # top TF-IDF keywords kept per item
+    event_model: str | None = None  # the event-report model (default: the bundled one)
 
 
 class IntensityStep(Strict):
@@ -331,9 +332,22 @@ def _default_intensity() -> list[IntensityStep]:
             IntensityStep(grade="II", heat=14.0)]
 
 
+class ReportThresholds(Strict):
+    """Which watched items open incidents, by P(event report or complaint) from the event-report
+    model (analyse/event_report.py). At ``open`` (news) or ``open_post`` (Weibo and self-media
+    posts) an item opens an incident on its own; from ``candidate`` up it waits, as a pending story,
+    for a second report of the same story; below ``candidate`` it only joins stories already open.
+    All three 0: every watched item opens an incident."""
+
+    candidate: float | None = Field(default=None, ge=0, lt=1)  # default: the model's tuned threshold
+    open: float = Field(default=0.5, ge=0, le=1)
+    open_post: float = Field(default=0.7, ge=0, le=1)
+
+
 class IncidentsConfig(Strict):
     """How items become incidents: clustering, heat, intensity raising and responsibility."""
 
+    reports: ReportThresholds = Field(default_factory=ReportThresholds)
     cluster: dict[str, Any] = Field(default_factory=dict)  # window, threshold, ... (incidents.cluster)
     heat: dict[str, Any] = Field(default_factory=dict)  # weights (incidents.heat)
     intensity: list[IntensityStep] = Field(default_factory=_default_intensity)

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 from pathlib import Path
 
@@ -131,6 +131,46 @@ def test_shared_place_adds_the_bonus_and_no_place_is_neutral() -> None:
     default = Clusterer(PLAIN)  # no bonus by default
     default.open_incident(1, item(1, {"x": 1, "y": 1}, regions=("郑州",)))
     assert default.assign(item(2, {"x": 1, "y": 1}, regions=("郑州",))).score == pytest.approx(1.0)
+
+
+def test_days_far_apart_veto_a_textual_match_and_near_days_do_not() -> None:
+    c = Clusterer(PLAIN)
+    # 合宁高速: a crash on 7月31日 and another on 10月8日 of the same motorway are two incidents.
+    c.open_incident(1, replace(item(1, {"合宁": 3, "高速": 2, "相撞": 2}), days=(date(2025, 7, 31),)))
+    later = replace(item(2, {"合宁": 3, "高速": 2, "相撞": 2}), days=(date(2025, 10, 8),))
+    assert c.assign(later).incident_key is None
+    next_day = replace(item(3, {"合宁": 3, "高速": 2, "相撞": 2}), days=(date(2025, 8, 1),))
+    assert c.assign(next_day).incident_key == 1  # a follow-up dated the day after
+    undated = item(4, {"合宁": 3, "高速": 2, "相撞": 2}, regions=("合肥",))
+    assert c.assign(undated).incident_key == 1  # no day on one side: text decides
+    lenient = Clusterer(replace(PLAIN, day_penalty=0.0))
+    lenient.open_incident(1, replace(item(1, {"合宁": 3, "高速": 2}), days=(date(2025, 7, 31),)))
+    assert lenient.assign(replace(item(2, {"合宁": 3, "高速": 2}), days=(date(2025, 10, 8),))).incident_key == 1
+
+
+def test_an_item_naming_no_place_or_day_needs_more_to_join_one_that_does() -> None:
+    c = Clusterer(replace(PLAIN, threshold=0.2, unanchored_threshold=0.6))
+    c.open_incident(1, replace(item(1, {"摩托车": 3, "相撞": 2, "澄城": 2, "执法车": 2}), days=(date(2026, 3, 1),),
+                               region_words=("澄城",)))
+    # "摩托车与大货车相撞3名学生死亡": cos = (3 + 2) / (2 · sqrt(21)) = 0.55, below 0.6
+    bare = item(2, {"摩托车": 1, "相撞": 1, "大货车": 1, "学生": 1})
+    score = c.assign(bare).score
+    assert 0.2 <= score < 0.6 and c.assign(bare).incident_key is None
+    placed = replace(bare, region_words=("澄城",))
+    assert c.assign(placed).incident_key == 1
+    fresh = Clusterer(replace(PLAIN, threshold=0.2, unanchored_threshold=0.6))
+    fresh.open_incident(1, item(1, {"摩托车": 3, "相撞": 2, "执法车": 2}))  # nothing anchors the incident either
+    assert fresh.assign(bare).incident_key == 1
+
+
+def test_a_category_outside_the_incidents_costs_the_penalty() -> None:
+    c = Clusterer(replace(PLAIN, category_penalty=0.3))
+    c.open_incident(1, replace(item(1, {"合肥": 2, "饭店": 2, "中毒": 1}), category="public_health"))
+    crash = replace(item(2, {"合肥": 2, "饭店": 2, "相撞": 1}), category="accident")
+    # cos = (2·2 + 2·2) / (3 · 3) = 8/9 without the penalty
+    assert c.assign(replace(crash, category=None)).score == pytest.approx(8 / 9)
+    assert c.assign(crash).score == pytest.approx(8 / 9 - 0.3)
+    assert c.assign(replace(crash, category="public_health")).score == pytest.approx(8 / 9)
 
 
 # ------------------------------------------------------------------------------------------- copies

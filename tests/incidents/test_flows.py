@@ -167,7 +167,8 @@ def test_end_to_end_from_a_feed_to_a_graded_incident(http_server, tmp_path) -> N
         await daemon.wait_ready()
         for _ in range(200):
             assert daemon.database is not None
-            if any(i.grade == "II" for i in service.list_incidents(daemon.database.engine)):
+            incidents = service.list_incidents(daemon.database.engine)
+            if len(incidents) == 2 and any(i.grade == "II" for i in incidents):  # both stories, all batches done
                 break
             await asyncio.sleep(0.05)
         daemon.request_stop()
@@ -185,3 +186,17 @@ def test_end_to_end_from_a_feed_to_a_graded_incident(http_server, tmp_path) -> N
     opened = [s for f in metrics.registry.collect() if f.name == "sentinel_incidents_opened" for s in f.samples
               if s.name.endswith("_total")]
     assert sum(s.value for s in opened) == 2 and {s.labels["kind"] for s in opened} == {"incident"}
+
+
+def test_the_largest_toll_stands_unless_a_report_corrects_it(world) -> None:
+    _settings, db, stage = world
+    now = T0 + timedelta(hours=3)
+    stage.process(push(db, STORY, now=now), now)
+    repost = [("wb-9", "weibo", 100, None, "转发：郑州中原区建设路一居民楼发生燃气爆炸事故，已造成3人死亡、12人受伤，愿平安")]
+    stage.process(push(db, repost, now=now), now)
+    (incident,) = [i for i in service.list_incidents(db.engine) if "郑州" in "".join(i.regions)]
+    assert incident.facts["deaths"] == 11  # a repost of the first report does not lower the toll
+    corrected = [("hd-9", "daily", 150, "中原区燃气爆炸事故死亡人数核减为10人",
+                  "记者从郑州市应急管理局获悉，经逐一核实，中原区建设路燃气爆炸事故死亡人数由11人核减为10人。")]
+    stage.process(push(db, corrected, now=now), now)
+    assert service.get_incident(db.engine, incident.id).incident.facts["deaths"] == 10

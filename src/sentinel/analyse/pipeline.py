@@ -2,7 +2,8 @@
 
 ``Analyzer.analyze(title, text)`` → :class:`Analysis`: watch-rule matches (relevance and the
 responsible department), sentiment, event facts, category, the grade floor those facts reach,
-TF-IDF keywords, a 64-bit simhash and the place names mentioned. Heavy resources (jieba with the
+whether the item reports an event (or a complaint) or is chatter, TF-IDF keywords, a 64-bit
+simhash and the place names mentioned. Heavy resources (jieba with the
 user dictionaries, the sentiment model, lexicons) are loaded once per :class:`Analyzer`.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sentinel.analyse.category import Classification, classify, load_lexicon
+from sentinel.analyse.event_report import EventReportModel, ReportJudgement, features, guard
 from sentinel.analyse.facts import Facts, extract_facts, facts_to_dict
 from sentinel.analyse.grading import GradeDecision, grade_floor, load_tables
 from sentinel.analyse.keywords import content_counts, keyword_scores, load_idf
@@ -41,10 +43,16 @@ class Analysis:
     keywords: tuple[tuple[str, float], ...]
     simhash: int
     regions: tuple[str, ...]
+    report: ReportJudgement
 
     @property
     def relevant(self) -> bool:
         return bool(self.matches)
+
+    @property
+    def opens_incident(self) -> bool:
+        """A watched item that reports an event or a complaint; chatter only joins a story."""
+        return self.relevant and self.report.opens_incident
 
     @property
     def department(self) -> str | None:
@@ -65,6 +73,7 @@ class Analysis:
             "grade_reasons": list(self.grade.reasons),
             "keywords": [word for word, _ in self.keywords],
             "regions": list(self.regions),
+            "report": self.report.to_dict(),
             "simhash": f"{self.simhash:016x}",
         }
 
@@ -82,6 +91,10 @@ class Analyzer:
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot load the sentiment model: {exc}", key="analysis.sentiment_model") from None
         self.threshold = config.negative_threshold
+        try:
+            self.event_model = EventReportModel.load(config.event_model)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"cannot load the event-report model: {exc}", key="analysis.event_model") from None
         self.lexicon = load_lexicon(config.categories, source="analysis.categories")
         self.tables = load_tables(config.grading, source="analysis.grading") if config.grading else None
         self.top_keywords = config.keywords
@@ -103,8 +116,10 @@ class Analyzer:
         keywords = tuple(keyword_scores(words, self.top_keywords, idf=self.idf, counts=counts))
         fingerprint = simhash(words, idf=self.idf[0], counts=counts)
         regions = tuple(dict.fromkeys(w for w in words if w in self.places))
+        report = self.event_model.judge(features(title, text, words, facts, regions, title_tokens.words),
+                                        guard=guard(title, text))
         return Analysis(title_tokens, body_tokens, matches, score, negative, facts, category, grade,
-                        keywords, fingerprint, regions)
+                        keywords, fingerprint, regions, report)
 
 
 @functools.cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -205,3 +206,25 @@ def train_sentiment_command(data_dir: str, out_path: str | None) -> None:
 
     report = train_sentiment(data_dir, out_path or DEFAULT_MODEL)
     click.echo(str(report))
+
+
+@model.command("train-events")
+@click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False),
+              help="Directory with the corpora the labels are keyed to (see labels/README.md).")
+@click.option("--labels", "labels_dir", default="labels", show_default=True,
+              type=click.Path(exists=True, file_okay=False), help="Directory with the label files.")
+@click.option("--out", "out_path", default=None, type=click.Path(dir_okay=False),
+              help="Where to write the model (default: the bundled model's path).")
+def train_events_command(data_dir: str, labels_dir: str, out_path: str | None) -> None:
+    """Train the event-report model (event report, complaint or chatter) on the labels' dev part."""
+    from sentinel.analyse.event_report import DEFAULT_MODEL
+    from sentinel.analyse.event_report_train import train_event_model
+
+    try:
+        report = train_event_model(Path(data_dir), Path(labels_dir), Path(out_path or DEFAULT_MODEL))
+    except ImportError as exc:
+        raise click.ClickException(f"training needs scikit-learn ({exc}): pip install 'sentinel-gov[train]'") from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in report.lines():
+        click.echo(line)

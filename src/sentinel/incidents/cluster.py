@@ -19,8 +19,13 @@ For each relevant item, in arrival order, :meth:`Clusterer.assign` answers with 
    open, 火灾 says little about which fire a post is about. A candidate must share at least
    ``min_shared`` terms. A shared place name adds ``region_bonus``; places on both sides but none
    shared subtract ``region_penalty`` (by default a veto: an explosion in 郑州 and one in 南京 are
-   different incidents, 属地管理). The best score at or above ``threshold`` wins; ties go to the
-   lower incident key.
+   different incidents, 属地管理). Likewise, when the item and the incident both name the day their
+   event happened (:func:`sentinel.analyse.dates.event_days`) and no day of the item is within
+   ``day_tolerance`` of one of the incident's, ``day_penalty`` is subtracted (a veto by default: a
+   crash on 7月31日 and one on 10月8日 on the same motorway are two incidents); and when both have a
+   category (事故灾难, 自然灾害 …) and the item's is not among the incident's, ``category_penalty``.
+   The best score wins if it reaches ``threshold`` (``unanchored_threshold`` for an item naming
+   neither place nor day, when the incident names one); ties go to the lower incident key.
 
 ``region_words`` should hold the places where the story happened (not "北京时间" or a wire
 dateline), each with its ancestors (郑州 → 河南), so that a provincial report overlaps a city one.
@@ -46,7 +51,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sentinel.configtypes import parse_duration
@@ -77,6 +82,8 @@ class ClusterItem:
     content_hash: str  # hash of the normalised text; "" never matches
     rule_ids: tuple[str, ...] = ()  # watch rules (关注方案) the item matched
     region_words: tuple[str, ...] = ()  # place names matched in the item
+    days: tuple[date, ...] = ()  # the days the item says its event happened
+    category: str | None = None  # 突发事件 category or 政务舆情 type of the item
 
     def __post_init__(self) -> None:
         if self.published_at.tzinfo is None or self.published_at.utcoffset() is None:
@@ -118,6 +125,14 @@ class ClusterConfig:
     # Subtracted when both name places and none is shared. 1.0 (the default) is a veto: text alone
     # scores "郑州一化工厂爆炸" against "南京一化工厂爆炸" at 0.8, and they are different incidents.
     region_penalty: float = 1.0
+    # Subtracted when both name the event's day and none is within day_tolerance (a veto by default).
+    day_penalty: float = 1.0
+    day_tolerance: timedelta = timedelta(days=1)
+    # Subtracted when both have a category and the item's is not one of the incident's.
+    category_penalty: float = 0.0
+    # The score an item that names neither a place nor a day needs to join an incident that names
+    # them: a bare "摩托车与大货车相撞3名学生死亡" is too weak a link to a crash in 澄城 to lend it facts.
+    unanchored_threshold: float = 0.45
     # A term found in more open incidents than this is too common to find candidates with (it still
     # counts in the cosine of candidates found through rarer terms). Bounds the work per item.
     max_postings: int = 200
@@ -176,6 +191,8 @@ class _Incident:
     sources: set[str] = field(default_factory=set)
     regions: Counter[str] = field(default_factory=Counter)
     rules: Counter[str] = field(default_factory=Counter)
+    days: set[date] = field(default_factory=set)
+    categories: set[str] = field(default_factory=set)
 
 
 class Clusterer:
@@ -188,6 +205,7 @@ class Clusterer:
         self._postings: dict[str, set[int]] = {}
         self._copies = CopyIndex(max_bucket=self.config.max_bucket)
         self._idle: list[tuple[datetime, int]] = []  # heap of (last_at, key); stale entries skipped
+        self._pending: dict[int, ClusterItem] = {}  # pending stories: key -> the one item they hold
         # The unit vector of the item assign() last saw: place() and the usual assign-then-add
         # sequence would otherwise normalise the same keywords twice.
         self._last: tuple[ClusterItem | None, dict[str, float]] = (None, {})
@@ -224,7 +242,7 @@ class Clusterer:
         for key, score in self._similar(item, vector):
             if score > best or (score == best and best_key is not None and key < best_key):
                 best_key, best = key, score
-        if best_key is not None and best >= self.config.threshold:
+        if best_key is not None and best >= self._threshold(item, self._incidents[best_key]):
             self.stats.similar += 1
             return Assignment(best_key, f"similar {best:.2f}", best)
         return Assignment(None, "new", best)
@@ -273,6 +291,9 @@ class Clusterer:
         incident.sources.add(item.source_id)
         incident.regions.update(set(item.region_words))
         incident.rules.update(set(item.rule_ids))
+        incident.days.update(item.days)
+        if item.category:
+            incident.categories.add(item.category)
         self._copies.add(key, item.content_hash, item.simhash)
         self._merge_centroid(incident, self._unit_of(item))
 
@@ -286,9 +307,32 @@ class Clusterer:
         self.add(decision.incident_key, item)
         return decision.incident_key, decision
 
+    def open_pending(self, key: int, item: ClusterItem) -> None:
+        """Hold ``item`` as a pending story under ``key``: it is found like an open incident, but
+        it is not one until :meth:`confirm` turns it into one (a weak report waiting for a second).
+        """
+        self.open_incident(key, item)
+        self.stats.opened -= 1
+        self._pending[key] = item
+
+    def is_pending(self, key: int) -> bool:
+        return key in self._pending
+
+    def pending_item(self, key: int) -> ClusterItem:
+        """The item pending story ``key`` holds."""
+        return self._pending[key]
+
+    def confirm(self, pending_key: int, key: int) -> ClusterItem:
+        """Turn pending story ``pending_key`` into open incident ``key``; returns the item it held."""
+        item = self._pending.pop(pending_key)
+        self.close(pending_key)
+        self.open_incident(key, item)
+        return item
+
     def close(self, key: int) -> None:
         """Forget open incident ``key``: it no longer takes items. Unknown keys are ignored."""
         incident = self._incidents.pop(key, None)
+        self._pending.pop(key, None)
         if incident is None:
             return
         for term in incident.centroid:
@@ -371,8 +415,21 @@ class Clusterer:
                     score -= config.region_penalty
                 else:
                     score += config.region_bonus
+            if item.days and incident.days and not self._same_day(item.days, incident.days):
+                score -= config.day_penalty
+            if item.category and incident.categories and item.category not in incident.categories:
+                score -= config.category_penalty
             scored.append((key, score))
         return scored
+
+    def _threshold(self, item: ClusterItem, incident: _Incident) -> float:
+        if item.region_words or item.days or not (incident.regions or incident.days):
+            return self.config.threshold
+        return max(self.config.threshold, self.config.unanchored_threshold)
+
+    def _same_day(self, days: Sequence[date], known: set[date]) -> bool:
+        tolerance = self.config.day_tolerance
+        return any(abs(day - other) <= tolerance for day in days for other in known)
 
     def _reweight(self, vector: dict[str, float]) -> dict[str, float]:
         # Rarity among the open incidents: a term in many of them (火灾, 地震 on a busy day) says

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from sentinel.analyse.dates import event_days
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
 from sentinel.escalation.clocks import Rules, record_response, sync_clocks, working_day_obligation
 from sentinel.escalation.obligations import ObligationKind, policy_interpretation_for
+from sentinel.incidents.admission import Admission, Tier, is_post
 from sentinel.incidents.cluster import ClusterConfig, Clusterer, ClusterItem
 from sentinel.incidents.grade import GradeChange, ListRaise, decide, severity
 from sentinel.incidents.heat import HeatBreakdown, HeatTracker, HeatWeights, heat_item
@@ -52,6 +54,7 @@ class StageReport:
     relevant: int = 0
     opened: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
+    held: int = 0  # watched items in no incident: chatter, or weak reports waiting for a second
     hotlist: list[tuple[str, bool]] = field(default_factory=list)  # matched hot-list entries: (list, a topic?)
 
 
@@ -92,6 +95,7 @@ class IncidentStage:
         self.memory: dict[int, _Memory] = {}
         self.rules = Rules.from_settings(settings)
         self.policy_rules = {rule.id for rule in settings.watch if rule.policy_documents}
+        self.admission = Admission.from_config(self.config.reports, model_threshold=analyzer.event_model.threshold)
         self.hotlists = HotlistSignals(lambda incident: self.rules.for_incident(incident).policy.hotlist,
                                        ListingWeights.from_config(self.config.heat.get("listing")))
 
@@ -120,6 +124,19 @@ class IncidentStage:
                     members.append(self._cluster_item(item, analysis))
                     self._remember(memory, item, analysis.negative)
                 self.clusterer.rebuild([(incident.id, members)])
+            # Pending stories: weak reports in no incident yet, still inside the window.
+            held = session.execute(
+                select(Item, ItemAnalysis).join(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
+                .where(col(ItemAnalysis.incident_id).is_(None), col(ItemAnalysis.relevant),
+                       col(ItemAnalysis.report_score) >= self.admission.candidate, col(Item.published_at) >= since)
+                .order_by(col(Item.published_at), col(Item.id))
+            ).all()
+            for item, analysis in held:
+                post = is_post(self.sources.get(item.source_id), item.title)
+                if self.admission.tier(analysis.report_score or 0.0, post=post) is Tier.CANDIDATE:
+                    cluster_item = self._cluster_item(item, analysis)
+                    if self.clusterer.assign(cluster_item).incident_key is None:
+                        self.clusterer.open_pending(-cluster_item.item_id, cluster_item)
 
     # ------------------------------------------------------------------------------------ process
 
@@ -165,31 +182,38 @@ class IncidentStage:
                 cluster_item = self._cluster_item(item, row)
                 opened: list[Incident] = []
 
-                def new_incident(_ci: ClusterItem, item: Item = item, analysis: Analysis = analysis,
-                                 opened: list[Incident] = opened) -> int:
-                    incident = self._open(session, item, analysis, now)
+                def new_incident(first: Item, first_analysis: Analysis, opened: list[Incident] = opened) -> Incident:
+                    incident = self._open(session, first, first_analysis, now)
                     opened.append(incident)
-                    assert incident.id is not None
-                    return incident.id
+                    return incident
 
-                key, assignment = self.clusterer.place(cluster_item, new_incident)
+                # An entry of a hot list that passed as public opinion is counted already: a report.
+                tier = Tier.REPORT if verdict is not None else self.admission.tier(
+                    analysis.report.score, post=is_post(self.sources.get(item.source_id), item.title))
+                placed = self._place(session, tier, item, analysis, cluster_item, new_incident, touched)
+                if placed is None:  # chatter, or a weak report held until a second one comes
+                    report.held += 1
+                    continue
+                key, incident, confirmed = placed
                 row.incident_id = key
-                incident = opened[0] if opened else touched.get(key) or session.get(Incident, key)
-                if incident is None:  # closed or dismissed in the store meanwhile: start afresh
-                    self.clusterer.close(key)
-                    key, assignment = self.clusterer.place(cluster_item, new_incident)
-                    row.incident_id = key
-                    incident = opened[0]
                 if opened:
                     report.opened.append(key)
                 memory = self.memory.setdefault(key, _Memory(HeatTracker(self.heat_weights)))
                 if key not in before:
                     before[key] = _Evidence(dict(incident.facts), incident.heat, incident.item_count, memory.central,
                                             incident.category, incident.subtype, self._list_raise(incident))
-                self._join(session, incident, item, analysis, memory, now, first=bool(opened))
+                members = [(item, analysis)]
+                if confirmed is not None:  # the pending report this one confirms comes first
+                    members.insert(0, (confirmed, self.analyzer.analyze(confirmed.title, confirmed.text)))
+                    held_row = session.get(ItemAnalysis, confirmed.id)
+                    if held_row is not None:
+                        held_row.incident_id = key
+                for position, (member, member_analysis) in enumerate(members):
+                    self._join(session, incident, member, member_analysis, memory, now,
+                               first=bool(opened) and position == 0)
+                    if self._official(member):
+                        official.append((incident, member))
                 touched[key] = incident
-                if self._official(item):
-                    official.append((incident, item))
             for key, incident in touched.items():
                 previous = incident.grade
                 self._regrade(session, incident, self.memory[key], before[key], now)
@@ -202,6 +226,39 @@ class IncidentStage:
         report.updated = sorted(set(touched) - set(report.opened))
         self.clusterer.expire(now)
         return report
+
+    def _place(self, session: Session, tier: Tier, item: Item, analysis: Analysis, cluster_item: ClusterItem,
+               new_incident: Callable[[Item, Analysis], Incident], touched: dict[int, Incident]
+               ) -> tuple[int, Incident, Item | None] | None:
+        """The incident an item of ``tier`` belongs to (:mod:`sentinel.incidents.admission`), with the
+        pending item it confirmed, if any; None when it belongs to none (chatter, or a candidate now held)."""
+        decision = self.clusterer.assign(cluster_item)
+        key = decision.incident_key
+        if key is not None and self.clusterer.is_pending(key):
+            if tier is Tier.CHATTER:
+                return None  # chatter confirms nothing
+            held = self.clusterer.pending_item(key)
+            first = session.get(Item, held.item_id)
+            if first is not None:
+                confirmed = new_incident(first, self.analyzer.analyze(first.title, first.text))
+                self.clusterer.confirm(key, _id(confirmed))
+                self.clusterer.add(_id(confirmed), cluster_item)
+                return _id(confirmed), confirmed, first
+            self.clusterer.close(key)  # the held item is gone from the store: treat as no match
+            key = None
+        if key is not None:
+            self.clusterer.add(key, cluster_item)
+            joined = touched.get(key) or session.get(Incident, key)
+            if joined is not None:
+                return key, joined, None
+            self.clusterer.close(key)  # closed or dismissed in the store meanwhile: start afresh
+        if tier is Tier.REPORT:
+            incident = new_incident(item, analysis)
+            self.clusterer.open_incident(_id(incident), cluster_item)
+            return _id(incident), incident, None
+        if tier is Tier.CANDIDATE:
+            self.clusterer.open_pending(-cluster_item.item_id, cluster_item)
+        return None
 
     # -------------------------------------------------------------------- releases and documents
 
@@ -278,9 +335,10 @@ class IncidentStage:
             f"{m.rule_id}: " + " + ".join("/".join(words) for words in m.groups.values()) for m in analysis.matches
         )
         session.add(TimelineEvent(
-            incident_id=_id(incident), at=now, kind="detected", reason=f"watch rule {matched}",
+            incident_id=_id(incident), at=now, kind="detected",
+            reason=f"watch rule {matched}; {analysis.report.describe()}",
             data={"item": item.external_id, "source": item.source_id, "first_published_at": item.published_at.isoformat(),
-                  "department": department, "department_source": source},
+                  "department": department, "department_source": source, "report": analysis.report.to_dict()},
         ))
         return incident
 
@@ -302,14 +360,23 @@ class IncidentStage:
         incident.emerged_at = min(incident.emerged_at, item.published_at)
         incident.last_item_at = max(incident.last_item_at, item.published_at)
         incident.negative_share = round(memory.negatives / incident.item_count, 4)
-        facts = dict(incident.facts)
-        for name in _FACT_FIELDS:
-            value = getattr(analysis.facts, name)
-            if value is not None and (facts.get(name) is None or value > facts[name]):
-                facts[name] = value  # reported counts grow as a story develops: keep the largest
-        incident.facts = facts
-        if incident.category is None and analysis.category.code is not None:
-            incident.category, incident.subtype = analysis.category.code, analysis.category.subtype
+        if analysis.report.score >= self.admission.candidate:
+            # Facts and category come from reports only: a joke about a 9.3 quake that joins the
+            # story of a real one must not set its magnitude.
+            facts = dict(incident.facts)
+            for name in _FACT_FIELDS:
+                value = getattr(analysis.facts, name)
+                if value is None:
+                    continue
+                detail = analysis.facts.detail(name)
+                corrected = detail is not None and detail.rule == "correction"  # "由14人核减为13人"
+                if facts.get(name) is None or value > facts[name] or corrected:
+                    # Reported counts grow as a story develops, and reposts repeat old ones: keep the
+                    # largest, unless a report explicitly corrects it.
+                    facts[name] = value
+            incident.facts = facts
+            if incident.category is None and analysis.category.code is not None:
+                incident.category, incident.subtype = analysis.category.code, analysis.category.subtype
         incident.rules = sorted(set(incident.rules) | {m.rule_id for m in analysis.matches})
         incident.regions = list(dict.fromkeys([*incident.regions, *analysis.regions]))[:20]
         incident.keywords = [word for word, _ in self.clusterer.summary(incident.id or 0, top=10).top_keywords]
@@ -401,6 +468,8 @@ class IncidentStage:
             keywords={word: float(score) for word, score in analysis.keywords}, simhash=analysis.simhash & (2**64 - 1),
             content_hash=item.content_hash, rule_ids=tuple(r["rule"] for r in analysis.rules),
             region_words=tuple(analysis.regions),
+            days=event_days(item.title, item.text, item.published_at, self.settings.zone),
+            category=analysis.category,
         )
 
 
@@ -433,5 +502,5 @@ def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> ItemAnalysis
         facts={name: getattr(analysis.facts, name) for name in _FACT_FIELDS}, category=analysis.category.code,
         subtype=analysis.category.subtype, grade=analysis.grade.grade.value if analysis.grade.grade else None,
         keywords=[[word, score] for word, score in analysis.keywords], regions=list(analysis.regions),
-        simhash=signed,
+        simhash=signed, report=analysis.report.kind.value, report_score=round(analysis.report.score, 4),
     )

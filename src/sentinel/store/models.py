@@ -122,6 +122,9 @@ class ItemAnalysis(SQLModel, table=True):
     keywords: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     regions: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     simhash: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))  # signed 64-bit
+    # event | complaint | other (analyse.event_report): only reports and complaints open incidents
+    report: str | None = Field(default=None, sa_column=Column(String(16)))
+    report_score: float | None = Field(default=None)  # P(event report or complaint)
     incident_id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
                                                                   ForeignKey("incident.id"), index=True))
 

@@ -1,0 +1,325 @@
+"""Is an item a report of a concrete event (事件报道), a complaint about a department (投诉举报),
+or neither (chatter, advice, statistics, sport, film plots, history, adverts)?
+
+A watch rule says an item *mentions* what the office cares about; this says whether it *reports*
+something that happened, somewhere, to someone. Only reports and complaints open incidents: a post
+joking "好希望今晚来个9.3级地震" or a headline on last year's road deaths matches 地震 or 死亡 as well
+as a real report does, and must not page anybody.
+
+The judgement combines what the analysis already has with a trained linear model over the same
+jieba tokens (:func:`features`):
+
+- **tokens** of the title and text (each present token once, scaled by 1/√n so long articles do not
+  outvote short posts), numbers folded into one token;
+- **facts**: a casualty, loss or magnitude figure the facts stage found (a report states them, a joke
+  rarely does), and whether the title states one on its own ("…致2死3伤");
+- **places** in the text, and in the title;
+- **cues**, small families of phrases that mark a genre (:data:`CUES`): when it happened (昨日, 凌晨,
+  3月5日, 10时20分), where (小区, 路段, 工地), how news is reported (据悉, 记者, 发生, 造成), the first
+  person and wishes (我, 希望, 要是), laughter, emoticons and exclamations, advice (注意, 谨防, 如何), statistics over a period
+  (今年以来, 前9月, 累计, 同比), sport, entertainment, history (周年, 当年), adverts, meetings and
+  policy, forecasts, complaints (投诉, 举报, 不作为), reposts and hashtags.
+
+Two **guards** overrule the model (:func:`guard`): an item whose every clause naming an event is a
+wish, a dream or a supposition ("好希望今晚来个9.3级地震"), and an item whose title or first sentence
+counts events over a period ("今年以来全国共发生交通事故300起") are never reports.
+
+The model is multinomial logistic regression (three classes) trained offline on hand-labelled text
+(``labels/``; ``sentinel model train-events``) and shipped as a table of weights
+(``models/event_report.json.gz``); scoring is a sum over the item's features and a softmax, a few
+microseconds. An item opens an incident when P(event) + P(complaint) reaches the model's threshold
+(tuned on the development part of the labels); :class:`ReportJudgement` says which features
+weighed most, so a duty officer can see why an item was or was not taken as a report.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sentinel.analyse.facts import FIELDS, Facts, extract_facts
+
+__all__ = ["CUES", "DEFAULT_MODEL", "EventReportModel", "ReportJudgement", "ReportKind", "features", "guard"]
+
+DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "event_report.json.gz"
+
+#: How much of a long body the cues read: a report says what happened in its first paragraph.
+CUE_SPAN = 400
+
+_NUM = "[0-9０-９一二三四五六七八九十百千万两]"
+
+#: Genre cues: name → (Chinese label for reasons, pattern).
+CUES: dict[str, tuple[str, re.Pattern[str]]] = {
+    name: (label, re.compile(pattern)) for name, label, pattern in [
+        ("when_relative", "时间(近日/今晨)",
+         r"今天|今日|昨天|昨日|前天|前日|当天|当日|日前|近日|刚刚|刚才|今晨|今早|昨晚|昨夜|今晚|今天下午|当晚|凌晨|深夜|傍晚|清晨"),
+        ("when_absolute", "时间(日期时刻)",
+         rf"{_NUM}{{1,2}}月{_NUM}{{1,3}}日|{_NUM}{{1,3}}日(上午|下午|晚|凌晨|早|中午|夜)|{_NUM}{{1,2}}时{_NUM}{{0,3}}分?许?|{_NUM}{{1,2}}点{_NUM}{{1,2}}分"),
+        ("reporting", "报道用语",
+         r"据悉|据了解|据报道|据介绍|记者|获悉|通报|消息|讯[）)]?|电[（(]|新华社|中新网|中新社|新华网|本报|快讯|突发"),
+        ("happened", "发生/造成",
+         r"发生|造成|导致|致使|致\d|致[一二三四五六七八九十两]|事发|现场|当场|送医|送往医院|救治|抢救|遇难者|伤者|死者|被困|搜救|救援|扑灭|赶赴"),
+        ("first_person", "第一人称", r"我|俺|咱|本宝宝|老子"),
+        ("wish", "愿望/假设", r"希望|好想|想要|如果|要是|假如|万一|梦见|梦到|做梦|感觉|觉得|好怕|害怕|怕死|宁愿|巴不得|恨不得|但愿|就好了|该多好"),
+        ("laughter", "笑/表情", r"哈哈|呵呵|嘿嘿|笑死|hhh|233|\[[^\[\]\s]{1,8}\]|～|~{2,}"),
+        ("exclaim", "感叹", r"[！!]{2,}|[?？]{2,}|[。.]{3,}|…"),
+        ("locale", "现场(小区/路段/工地…)",
+         r"小区|路口|路段|国道|省道|高速|大桥|隧道|工地|工厂|化工厂|厂房|车间|煤矿|矿井|学校|幼儿园|医院|商场|超市|酒店|宾馆|餐馆|饭店|食堂|村民|镇|街道|社区|居民楼|大楼|仓库|码头|车站|机场|景区|水库|河道|海域|附近"),
+        ("advice", "提示/建议",
+         r"注意|提醒|谨防|切勿|如何|怎样|怎么办|小贴士|常识|技巧|方法|秘诀|警惕|预防|防范|记住|学会|必看|指南|教你|攻略"),
+        ("statistics", "统计",
+         rf"今年以来|年以来|前{_NUM}{{1,2}}个?月|全年|上半年|下半年|一季度|季度|累计|同比|环比|共发生|{_NUM}+起|统计|数据显示|年度|每年|平均|比例|比率|百分之|%|％"),
+        ("sport", "体育", r"比赛|赛季|球员|球队|联赛|NBA|CBA|进球|主场|客场|伤病|伤停|复出|教练|夺冠|决赛|球迷|火箭|湖人|中超|奥运"),
+        ("entertainment", "影视/游戏",
+         r"电影|影片|电视剧|剧集|主演|导演|票房|综艺|游戏|玩家|小说|动漫|新作|上映|大片|明星|演员|剧情|剧中|角色|粉丝|网游|DLC|首映|预告片"),
+        ("history", "历史/纪念", r"周年|纪念|回忆|回顾|当年|年前|历史上|百年|追忆|往事"),
+        ("advert", "广告", r"优惠|促销|折扣|特价|代购|加盟|咨询电话|点击|抢购|包邮|限时|下单|详询|热线|团购"),
+        ("policy", "会议/政策",
+         r"会议|部署|要求各|通知|意见|条例|规定|办法|印发|召开|强调|检查组|督查|整治|专项|座谈|调研|出台|实施|工作会"),
+        ("forecast", "预报/可能", r"预计|预报|可能|或将|预警|将有|未来|有望|即将|或致"),
+        ("complaint", "投诉/指责",
+         r"投诉|举报|维权|欠薪|讨薪|强拆|城管|不作为|乱收费|腐败|贪污|受贿|殴打|打人|暴力执法|上访|黑幕|造假|偷排|失职|渎职|没人管|无人管|推诿|敷衍|曝光|求助|讨说法|乱作为|霸王条款"),
+        ("repost", "转发", r"//@|转发微博|转发理由"),
+        ("hashtag", "话题", r"#[^#\s]{1,30}#"),
+        ("question", "提问", r"[?？]|吗$|吗[，。！]"),
+    ]
+}
+
+# Guards: forms that never report an event, whatever the words around them weigh.
+_EVENT_WORD = re.compile(r"地震|火灾|着火|起火|大火|爆炸|事故|车祸|相撞|坍塌|塌方|死亡|身亡|遇难|丧生|伤亡|受伤|中毒|袭击|溺亡|坠亡|洪水|海啸")
+_HYPOTHETICAL = re.compile(r"希望|好想|想要|要是|如果|假如|万一|梦到|梦见|做梦|但愿|巴不得|恨不得|宁愿|祈求|幻想|假设")
+_CLAUSE = re.compile(r"[^，,。！？!?；;\s]+")
+_PERIOD = re.compile(rf"今年以来|年以来|去年全年|全年|上半年|下半年|[一二三四1-4]季度|前{_NUM}{{1,2}}个?月|{_NUM}{{1,2}}月份|近{_NUM}{{1,2}}年|历年|每年")
+_AGGREGATE = re.compile(rf"{_NUM}+起|共发生|累计|总计|合计|同比|环比")
+
+_FEATURE_LABELS = {
+    "fact:any": "有伤亡或损失数字",
+    "fact:title": "标题有伤亡数字",
+    "fact:zero": "明确无伤亡",
+    "fact:magnitude": "有震级",
+    "place:text": "有地名",
+    "place:title": "标题有地名",
+    "len:short": "短文本",
+    "len:long": "长文本",
+    "title": "有标题",
+}
+
+_NUMERIC = re.compile(r"^[0-9０-９.％%]+$")
+_PUNCT = re.compile(r"^[\W_]+$")
+
+
+class ReportKind(StrEnum):
+    EVENT = "event"          # 事件报道: something happened, somewhere, to someone
+    COMPLAINT = "complaint"  # 投诉举报: negative opinion about a department or public service
+    OTHER = "other"          # chatter, advice, statistics, sport, plots, history, adverts, policy news
+
+    @property
+    def name_zh(self) -> str:
+        return {"event": "事件报道", "complaint": "投诉举报", "other": "非事件"}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportJudgement:
+    """What kind of text an item is, how sure the model is, and which features weighed most."""
+
+    kind: ReportKind
+    event: float      # P(event report), as the model gave it
+    complaint: float  # P(complaint)
+    reasons: tuple[str, ...] = ()
+    guarded: bool = False  # a guard (hypothetical, period statistics) overruled the model
+
+    @property
+    def opens_incident(self) -> bool:
+        return self.kind is not ReportKind.OTHER
+
+    @property
+    def score(self) -> float:
+        """P(event) + P(complaint), the probability that the item is worth an incident; 0 when a
+        guard overruled the model."""
+        return 0.0 if self.guarded else self.event + self.complaint
+
+    def describe(self) -> str:
+        """One line for a timeline or an alert: ``事件报道 0.93（有伤亡或损失数字、时间(近日/今晨)）``."""
+        why = "、".join(self.reasons)
+        return f"{self.kind.name_zh} {self.score:.2f}" + (f"（{why}）" if why else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "score": round(self.score, 4), "event": round(self.event, 4),
+                "complaint": round(self.complaint, 4), "reasons": list(self.reasons)}
+
+
+def features(title: str, text: str, words: Sequence[str], facts: Facts | None = None,
+             regions: Iterable[str] = (), title_words: Iterable[str] = ()) -> dict[str, float]:
+    """The item's features: name → value. ``words`` are the jieba tokens of title and text."""
+    found: dict[str, float] = {}
+    tokens = {_fold(word) for word in words}
+    tokens.discard("")
+    if tokens:
+        scale = 1.0 / math.sqrt(len(tokens))
+        for token in tokens:
+            found[f"w:{token}"] = scale
+    head = f"{title}\n{text[:CUE_SPAN]}" if title else text[:CUE_SPAN]
+    for name, (_label, pattern) in CUES.items():
+        if pattern.search(head):
+            found[f"cue:{name}"] = 1.0
+    if title:
+        found["title"] = 1.0
+        for name in ("first_person", "wish", "laughter", "statistics", "history", "entertainment", "sport"):
+            if CUES[name][1].search(title):
+                found[f"tcue:{name}"] = 1.0
+    if facts is not None:
+        values = [getattr(facts, name) for name in FIELDS if name != "magnitude"]
+        if any(value for value in values):
+            found["fact:any"] = 1.0
+        elif any(value == 0 for value in values if value is not None):
+            found["fact:zero"] = 1.0
+        if facts.magnitude:
+            found["fact:magnitude"] = 1.0
+        if title and not extract_facts(title).is_empty():
+            found["fact:title"] = 1.0
+    places = set(regions)
+    if places:
+        found["place:text"] = 1.0
+        if places.intersection(title_words):
+            found["place:title"] = 1.0
+    size = len(title) + len(text)
+    if size < 40:
+        found["len:short"] = 1.0
+    elif size > 300:
+        found["len:long"] = 1.0
+    return found
+
+
+def guard(title: str, text: str) -> str | None:
+    """The reason an item cannot be a report whatever the model says, or None.
+
+    - **假设/愿望**: every clause that names an event (地震, 火灾, 死亡 …) is a wish, a dream or a
+      supposition ("好希望今晚来个9.3级地震", "要是发生地震", "梦到出车祸");
+    - **时段统计**: the title or the first sentence counts events over a period ("今年以来全国共发生较大
+      道路交通事故300起", "前9月共报告食物中毒327起").
+    """
+    head = f"{title}\n{text[:CUE_SPAN]}" if title else text[:CUE_SPAN]
+    clauses = [c for c in _CLAUSE.findall(head) if _EVENT_WORD.search(c)]
+    if clauses and all(_supposed(clause) for clause in clauses):
+        return "假设/愿望"
+    first = title or (_CLAUSE.findall(text) or [""])[0]
+    lead = re.split(r"[。！？!?\n]", text, maxsplit=1)[0]
+    for part in (first, lead):
+        if _PERIOD.search(part) and _AGGREGATE.search(part):
+            return "时段统计"
+    return None
+
+
+def _supposed(clause: str) -> bool:
+    """A wish or supposition word comes before the clause's event word."""
+    wish, event = _HYPOTHETICAL.search(clause), _EVENT_WORD.search(clause)
+    return wish is not None and event is not None and wish.start() < event.start()
+
+
+def _fold(word: str) -> str:
+    word = word.strip().lower()
+    if not word or _PUNCT.match(word):
+        return ""
+    if _NUMERIC.match(word):
+        return "#num"
+    return word
+
+
+class EventReportModel:
+    """A trained three-class linear model: weights per feature, a bias per class, a threshold."""
+
+    CLASSES = (ReportKind.EVENT, ReportKind.COMPLAINT, ReportKind.OTHER)
+
+    def __init__(self, weights: Mapping[str, Sequence[float]], bias: Sequence[float], threshold: float,
+                 meta: Mapping[str, Any] | None = None) -> None:
+        if len(bias) != 3 or any(len(w) != 3 for w in weights.values()):
+            raise ValueError("an event-report model has three classes: event, complaint, other")
+        if not 0 <= threshold < 1:
+            raise ValueError("threshold must be at least 0 and below 1")
+        self.weights = {name: tuple(float(x) for x in row) for name, row in weights.items()}
+        self.bias = tuple(float(x) for x in bias)
+        self.threshold = threshold
+        self.meta = dict(meta or {})
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> EventReportModel:
+        """The model at ``path`` (JSON, optionally gzip), or the bundled one."""
+        return _load(str(path or DEFAULT_MODEL))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"classes": [c.value for c in self.CLASSES], "bias": list(self.bias), "threshold": self.threshold,
+                "meta": self.meta, "weights": {name: [round(x, 5) for x in row]
+                                               for name, row in sorted(self.weights.items())}}
+
+    def save(self, path: str | Path) -> None:
+        data = json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        Path(path).write_bytes(gzip.compress(data, mtime=0) if str(path).endswith(".gz") else data)
+
+    def probabilities(self, found: Mapping[str, float]) -> tuple[float, float, float]:
+        scores = list(self.bias)
+        weights = self.weights
+        for name, value in found.items():
+            row = weights.get(name)
+            if row is not None:
+                scores[0] += row[0] * value
+                scores[1] += row[1] * value
+                scores[2] += row[2] * value
+        top = max(scores)
+        exp = [math.exp(s - top) for s in scores]
+        total = sum(exp)
+        return exp[0] / total, exp[1] / total, exp[2] / total
+
+    def judge(self, found: Mapping[str, float], *, reasons: int = 3, guard: str | None = None) -> ReportJudgement:
+        """The model's verdict on ``found``; a ``guard`` (from :func:`guard`) makes it ``other``."""
+        event, complaint, _other = self.probabilities(found)
+        if guard is not None:
+            return ReportJudgement(ReportKind.OTHER, event, complaint, (guard,), guarded=True)
+        if event + complaint >= self.threshold:
+            kind = ReportKind.EVENT if event >= complaint else ReportKind.COMPLAINT
+        else:
+            kind = ReportKind.OTHER
+        return ReportJudgement(kind, event, complaint, self._reasons(found, kind, reasons))
+
+    def _reasons(self, found: Mapping[str, float], kind: ReportKind, limit: int) -> tuple[str, ...]:
+        """The named features (not single tokens) that pushed most toward ``kind``."""
+        column = self.CLASSES.index(kind)
+        pushes = []
+        for name, value in found.items():
+            row = self.weights.get(name)
+            if row is None or name.startswith("w:"):
+                continue
+            others = [row[i] for i in range(3) if i != column]
+            push = (row[column] - max(others)) * value
+            if push > 0.05:
+                pushes.append((push, name))
+        pushes.sort(reverse=True)
+        return tuple(label_of(name) for _push, name in pushes[:limit])
+
+
+def label_of(feature: str) -> str:
+    """A feature's name for people: ``cue:statistics`` → ``统计``, ``tcue:wish`` → ``标题:愿望/假设``."""
+    if feature in _FEATURE_LABELS:
+        return _FEATURE_LABELS[feature]
+    kind, _, name = feature.partition(":")
+    if kind in ("cue", "tcue") and name in CUES:
+        return ("标题:" if kind == "tcue" else "") + CUES[name][0]
+    return name or feature
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str) -> EventReportModel:
+    raw = Path(path).read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    data = json.loads(raw.decode("utf-8"))
+    if data.get("classes") != [c.value for c in EventReportModel.CLASSES]:
+        raise ValueError(f"{path}: not an event-report model (classes {data.get('classes')!r})")
+    return EventReportModel(data["weights"], data["bias"], float(data["threshold"]), data.get("meta"))

@@ -1,0 +1,282 @@
+"""Training the event-report model (:mod:`sentinel.analyse.event_report`) from hand labels.
+
+Kept apart from the runtime module so the daemon never imports scikit-learn. The labelled texts
+are keyed by id in ``labels/`` (``events_news.tsv``, ``events_weibo.tsv``, ``events_senti100k.tsv``,
+``cec_events.tsv``; how
+they were labelled is in ``labels/README.md``); the texts themselves are read from the corpora
+folder given with ``--data``, which the repository does not hold.
+
+Every key belongs to one part for good: ``held`` when the first byte of its SHA-1 is below 64
+(a quarter of the keys), else ``dev`` (:func:`part_of`; ``scripts/eval_stream.py`` splits the
+stream's texts the same way). A CEC article's key is its event's (``labels/cec_events.tsv``), so
+reports of one event are never on both sides. The model is trained on ``dev`` only; the regularisation and the
+threshold are chosen by 5-fold cross-validation inside ``dev``; ``held`` is only measured.
+
+A CEC article gives three examples, as it appears in a stream: its title with its text (the news
+report), its first sentences without a title (a first report on Weibo), and its title with the second
+half of the text (a follow-up). Labels ``event`` and ``complaint`` are classes of their own; every
+``other:*`` label is ``other``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sentinel.analyse.event_report import EventReportModel, ReportKind, features
+
+__all__ = ["Example", "TrainingReport", "load_examples", "part_of", "train_event_model"]
+
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_PAGE_HEADER = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(:\d{2})?\s*来源[:：]\s*\S+\s*")
+_CLASSES = [kind.value for kind in EventReportModel.CLASSES]
+
+
+def part_of(key: str) -> str:
+    """``held`` for a quarter of the keys (by SHA-1), ``dev`` for the rest: the same everywhere."""
+    return "held" if hashlib.sha1(key.encode("utf-8")).digest()[0] < 64 else "dev"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    key: str  # the corpus row's key; for CEC, the event's key (reports of one event share a part)
+    corpus: str
+    label: str  # event, complaint or other
+    title: str
+    text: str
+
+    @property
+    def part(self) -> str:
+        return part_of(self.key)
+
+
+@dataclass
+class TrainingReport:
+    model_path: Path
+    examples: dict[str, dict[str, int]]  # part -> label -> count
+    c: float
+    threshold: float
+    features: int
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)  # part/corpus -> figures
+
+    def lines(self) -> Iterator[str]:
+        yield f"wrote {self.model_path}: {self.features} features, C={self.c}, threshold {self.threshold:.2f}"
+        for part, counts in self.examples.items():
+            yield f"  {part}: " + ", ".join(f"{label} {n}" for label, n in sorted(counts.items()))
+        for name, row in self.figures.items():
+            yield (f"  {name:<22} n={row['n']:>5}  report recall {row['recall']:.3f}  precision "
+                   f"{row['precision']:.3f}  other kept out {row['specificity']:.3f}  accuracy {row['accuracy']:.3f}")
+
+
+# ------------------------------------------------------------------------------------- reading
+
+
+def _tsv(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        return []
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def _label(row: dict[str, str]) -> str:
+    label = (row.get("label") or "").split(":", 1)[0].strip()
+    return label if label in ("event", "complaint") else "other"
+
+
+def _texts(data: Path) -> dict[str, tuple[str, str]]:
+    """key → (title, text) for every labelled corpus present in ``data``."""
+    texts: dict[str, tuple[str, str]] = {}
+
+    def rows_csv(name: str) -> Iterator[dict[str, str]]:
+        path = data / name
+        if path.is_file():
+            with path.open(encoding="utf-8", newline="") as handle:
+                yield from csv.DictReader(handle)
+
+    def rows_jsonl(name: str) -> Iterator[dict[str, Any]]:
+        path = data / name
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    yield json.loads(line)
+
+    for number, row in enumerate(rows_csv("thucnews_titles_dev.csv")):
+        texts[f"thucnews:{number}"] = (row["title"], row["title"])
+    for number, row in enumerate(rows_csv("cnews_fulltext_sample.csv")):
+        texts[f"cnews:{number}"] = ("", row["text"])
+    for row in rows_csv("bdci2019_news_sentiment_dev.csv"):
+        texts[f"bdci:{row['id']}"] = (row.get("title") or "", row.get("content") or "")
+    for number, row in enumerate(rows_csv("weibo_senti_100k_recovered.csv")):
+        texts[f"senti100k:{number}"] = ("", row["review"])
+    for row in rows_csv("weibo2018_train.csv"):
+        texts[f"weibo2018:{row['mid']}"] = ("", row["text"])
+    for jrow in rows_jsonl("weibo_hot_search_2026-08-01_14.jsonl"):
+        texts.setdefault(f"hot:{jrow['title']}", (jrow["title"], jrow.get("description") or jrow["title"]))
+    for jrow in rows_jsonl("smp2020_ewect_train_eval.jsonl"):
+        texts[f"smp:{jrow['subset']}:{jrow['split']}:{jrow['id']}"] = ("", jrow["content"])
+    for jrow in rows_jsonl("clue_emotion2020_valid.jsonl"):
+        texts[f"clue:{jrow['id']}"] = ("", jrow["content"])
+    return texts
+
+
+def cec_views(title: str, text: str) -> list[tuple[str, str]]:
+    """A CEC article as a stream shows it: news report, first report on Weibo, follow-up."""
+    body = _PAGE_HEADER.sub("", text).strip()
+    parts = [s.strip() for s in _SENTENCE.findall(body) if s.strip()]
+    lead = ""
+    for sentence in parts:
+        if lead and len(lead) + len(sentence) > 140:
+            break
+        lead += sentence
+    half = "".join(parts[len(parts) // 2:]) if len(parts) > 1 else body
+    return [(title, body), ("", lead or title), (title, half)]
+
+
+def load_examples(data: Path, labels: Path) -> list[Example]:
+    """Every labelled example whose text is in ``data``; CEC articles three times (:func:`cec_views`)."""
+    texts = _texts(data)
+    examples: list[Example] = []
+    for name in ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv"):
+        for row in _tsv(labels / name):
+            key = row["key"]
+            if key in texts:
+                title, text = texts[key]
+                examples.append(Example(key, key.split(":", 1)[0], _label(row), title, text))
+    cec_path = data / "cec_emergency_dev.jsonl"
+    cec_rows = {row["file"]: row for row in _tsv(labels / "cec_events.tsv")}
+    if cec_path.is_file():
+        for line in cec_path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            article = json.loads(line)
+            row = cec_rows.get(article["file"], {})
+            label, event = _label(row) if row else "event", row.get("event") or article["file"]
+            for title, text in cec_views(article["title"], article["text"]):
+                examples.append(Example(event, "cec", label, title, text))
+    return examples
+
+
+# ------------------------------------------------------------------------------------ training
+
+
+def featurize(examples: list[Example]) -> list[dict[str, float]]:
+    """The runtime's own features for each example (sentinel's tokenizer, facts and places)."""
+    from sentinel.analyse.facts import extract_facts
+    from sentinel.analyse.pipeline import place_names
+    from sentinel.analyse.tokenize import default_tokenizer
+
+    tokenizer = default_tokenizer()
+    places = place_names()
+    rows = []
+    for example in examples:
+        title_words = tokenizer.tokens(example.title).words if example.title else ()
+        body_words = tokenizer.tokens(example.text).words
+        words = (*title_words, *body_words)
+        regions = [w for w in words if w in places]
+        facts = extract_facts(example.text, example.title or None)
+        rows.append(features(example.title, example.text, words, facts, regions, title_words))
+    return rows
+
+
+def _fit(rows: list[dict[str, float]], labels: list[str], c: float) -> EventReportModel:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = DictVectorizer()
+    matrix = vectorizer.fit_transform(rows)
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+    model.fit(matrix, labels)
+    order = [list(model.classes_).index(name) if name in model.classes_ else None for name in _CLASSES]
+    names = vectorizer.get_feature_names_out()
+    weights = {}
+    for column, name in enumerate(names):
+        row = [float(model.coef_[i, column]) if i is not None else 0.0 for i in order]
+        if any(abs(x) >= 1e-4 for x in row):
+            weights[str(name)] = row
+    bias = [float(model.intercept_[i]) if i is not None else -10.0 for i in order]
+    return EventReportModel(weights, bias, 0.5)
+
+
+def _figures(scores: list[float], labels: list[str], threshold: float) -> dict[str, Any]:
+    """Report recall and precision, and how much ``other`` is kept out, at ``threshold``."""
+    pairs = list(zip(scores, labels, strict=True))
+    tp = sum(s >= threshold and label != "other" for s, label in pairs)
+    fp = sum(s >= threshold and label == "other" for s, label in pairs)
+    fn = sum(s < threshold and label != "other" for s, label in pairs)
+    tn = len(pairs) - tp - fp - fn
+    return {"n": len(pairs), "recall": tp / max(tp + fn, 1), "precision": tp / max(tp + fp, 1),
+            "specificity": tn / max(tn + fp, 1), "accuracy": (tp + tn) / max(len(pairs), 1)}
+
+
+def _scores(model: EventReportModel, rows: list[dict[str, float]]) -> list[float]:
+    return [sum(model.probabilities(row)[:2]) for row in rows]
+
+
+def choose_threshold(scores: list[float], labels: list[str], *, min_recall: float) -> float:
+    """The highest threshold keeping report recall at ``min_recall`` or more (cross-validated scores)."""
+    positives = sorted(s for s, label in zip(scores, labels, strict=True) if label != ReportKind.OTHER.value)
+    if not positives:
+        return 0.5
+    index = int((1 - min_recall) * len(positives))
+    return min(max(positives[index] - 1e-6, 0.05), 0.95)
+
+
+def train_event_model(data: Path, labels: Path, out: Path, *, min_recall: float = 0.95,
+                      grid: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0), folds: int = 5) -> TrainingReport:
+    """Train on the ``dev`` part, choose C and the threshold by cross-validation, measure ``held``."""
+    examples = load_examples(data, labels)
+    if not examples:
+        raise ValueError(f"no labelled examples: is {data} the corpora folder and {labels} the labels folder?")
+    rows = featurize(examples)
+    dev = [i for i, e in enumerate(examples) if e.part == "dev"]
+    held = [i for i, e in enumerate(examples) if e.part == "held"]
+    groups = [hashlib.sha1(examples[i].key.encode("utf-8")).digest()[1] % folds for i in dev]
+
+    def cross_validated(c: float) -> list[float]:
+        scores = [0.0] * len(dev)
+        for fold in range(folds):
+            train = [i for i, g in zip(dev, groups, strict=True) if g != fold]
+            model = _fit([rows[i] for i in train], [examples[i].label for i in train], c)
+            for position, (i, g) in enumerate(zip(dev, groups, strict=True)):
+                if g == fold:
+                    scores[position] = sum(model.probabilities(rows[i])[:2])
+        return scores
+
+    dev_labels = [examples[i].label for i in dev]
+    best: tuple[float, float, float] | None = None  # (specificity at threshold, c, threshold)
+    for c in grid:
+        scores = cross_validated(c)
+        threshold = choose_threshold(scores, dev_labels, min_recall=min_recall)
+        negatives = [s for s, label in zip(scores, dev_labels, strict=True) if label == ReportKind.OTHER.value]
+        specificity = sum(s < threshold for s in negatives) / max(len(negatives), 1)
+        if best is None or specificity > best[0]:
+            best = (specificity, c, threshold)
+    assert best is not None
+    _, c, threshold = best
+    model = _fit([rows[i] for i in dev], dev_labels, c)
+    model.threshold = threshold
+    model.meta = {"trained_on": "dev part of labels/ (see sentinel.analyse.event_report_train)",
+                  "c": c, "min_recall": min_recall, "examples": len(dev)}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    report = TrainingReport(out, {}, c, threshold, len(model.weights))
+    for part, indexes in (("dev", dev), ("held", held)):
+        report.examples[part] = dict(Counter(examples[i].label for i in indexes))
+        if part == "held":
+            scores = _scores(model, [rows[i] for i in indexes])
+            report.figures["held (all)"] = _figures(scores, [examples[i].label for i in indexes], threshold)
+            for corpus in sorted({examples[i].corpus for i in indexes}):
+                subset = [n for n, i in enumerate(indexes) if examples[i].corpus == corpus]
+                report.figures[f"held {corpus}"] = _figures([scores[n] for n in subset],
+                                                            [examples[indexes[n]].label for n in subset], threshold)
+    report.figures = {"dev (cross-validated)": _figures(cross_validated(c), dev_labels, threshold),
+                      **report.figures}
+    return report
+
