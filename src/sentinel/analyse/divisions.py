@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sentinel.analyse.tokenize import DICT_DIR
+DICT_DIR = Path(__file__).resolve().parent / "dict"
 
 __all__ = ["Division", "ForeignPlace", "Gazetteer", "Jurisdiction", "LEVELS", "load_gazetteer"]
 

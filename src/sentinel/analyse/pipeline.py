@@ -18,6 +18,7 @@ from sentinel.analyse.category import Classification, classify, load_lexicon
 from sentinel.analyse.facts import Facts, extract_facts, facts_to_dict
 from sentinel.analyse.grading import GradeDecision, grade_floor, load_tables
 from sentinel.analyse.keywords import content_counts, keyword_scores, load_idf
+from sentinel.analyse.places import UNKNOWN, Place, resolve_place
 from sentinel.analyse.rules import RuleMatch, compile_rules
 from sentinel.analyse.sentiment import SentimentModel
 from sentinel.analyse.simhash import simhash
@@ -41,6 +42,7 @@ class Analysis:
     keywords: tuple[tuple[str, float], ...]
     simhash: int
     regions: tuple[str, ...]
+    place: Place = UNKNOWN  # where the event happened, and whether that is inside the jurisdiction
 
     @property
     def relevant(self) -> bool:
@@ -65,6 +67,7 @@ class Analysis:
             "grade_reasons": list(self.grade.reasons),
             "keywords": [word for word, _ in self.keywords],
             "regions": list(self.regions),
+            "place": self.place.to_dict(),
             "simhash": f"{self.simhash:016x}",
         }
 
@@ -87,6 +90,7 @@ class Analyzer:
         self.top_keywords = config.keywords
         self.idf = load_idf()
         self.places = place_names()
+        self.scope = settings.scope
 
     def analyze(self, title: str | None, text: str) -> Analysis:
         title = title or ""
@@ -103,8 +107,10 @@ class Analyzer:
         keywords = tuple(keyword_scores(words, self.top_keywords, idf=self.idf, counts=counts))
         fingerprint = simhash(words, idf=self.idf[0], counts=counts)
         regions = tuple(dict.fromkeys(w for w in words if w in self.places))
+        place = resolve_place(title, text, title_tokens=title_tokens.words, body_tokens=body_tokens.words,
+                              jurisdiction=self.scope)
         return Analysis(title_tokens, body_tokens, matches, score, negative, facts, category, grade,
-                        keywords, fingerprint, regions)
+                        keywords, fingerprint, regions, place)
 
 
 @functools.cache

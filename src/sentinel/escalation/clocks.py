@@ -37,10 +37,19 @@ from sentinel.escalation.obligations import (
     on_regrade,
     response_needed,
 )
+from sentinel.escalation import verification
 from sentinel.escalation.policy import Policy
 from sentinel.escalation.reminders import next_escalation_moment, next_obligation_moment
 from sentinel.notify.roster import Roster
-from sentinel.store.models import EngineAction, Incident, IncidentKind, IncidentState, Response, TimelineEvent
+from sentinel.store.models import (
+    EngineAction,
+    Incident,
+    IncidentKind,
+    IncidentState,
+    Jurisdiction,
+    Response,
+    TimelineEvent,
+)
 from sentinel.store.models import Obligation as ObligationRow
 
 if TYPE_CHECKING:
@@ -50,6 +59,7 @@ __all__ = [
     "RELEASE_KINDS",
     "Rules",
     "open_obligation",
+    "outside",
     "record_response",
     "refresh_escalation",
     "refresh_obligation",
@@ -135,26 +145,39 @@ def refresh_obligation(row: ObligationRow, policy: Policy, already_sent: Collect
     row.next_action_at = next_obligation_moment(view(row), policy=policy, already_sent=already_sent)
 
 
+def outside(incident: Incident) -> bool:
+    """Outside the jurisdiction (属地管理): kept and shown, but no clocks and nobody paged."""
+    return incident.jurisdiction == Jurisdiction.OUTSIDE.value
+
+
 def refresh_escalation(incident: Incident, policy: Policy, already_sent: Collection[str]) -> None:
     """Index an incident by the next moment an alert may fall due for it (the engine's tick reads it).
 
-    Every open incident is first announced (its ``incident:{id}:new`` key); one whose clocks run then
-    climbs its grade's escalation chain, counted from when they started.
+    Every open incident inside the jurisdiction is first announced (its ``incident:{id}:new`` key);
+    one whose clocks run then climbs its grade's escalation chain, counted from when they started,
+    beyond the duty officer only once verification allows (:mod:`~sentinel.escalation.verification`).
+    An incident outside the jurisdiction has no moment at all.
     """
     incident_id = _id(incident)
-    if incident.state != IncidentState.OPEN.value:
+    if incident.state != IncidentState.OPEN.value or outside(incident):
         incident.next_escalation_at = None
         return
     if f"incident:{incident_id}:new" not in already_sent:
         incident.next_escalation_at = incident.detected_at
         return
+    asked = []  # the verification request, while it is pending and not yet sent
+    if verification.is_pending(incident.verification) and \
+            verification.verify_key(incident_id) not in already_sent:
+        asked = [datetime.fromisoformat(incident.verification["since"])]  # type: ignore[index]
     if incident.clocks_opened_at is None:
-        incident.next_escalation_at = None
+        incident.next_escalation_at = min(asked, default=None)
         return
-    incident.next_escalation_at = next_escalation_moment(
+    moment = next_escalation_moment(
         incident_id=incident_id, grade=incident.grade, opened_at=incident.clocks_opened_at,
         acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at,
-        breached_at=incident.first_breach_at, policy=policy, already_sent=already_sent)
+        breached_at=incident.first_breach_at, policy=policy, already_sent=already_sent,
+        held_until=verification.hold_until(incident.verification, policy.verification))
+    incident.next_escalation_at = min([*asked, *([moment] if moment else [])], default=None)
 
 
 def obligations_of(session: Session, incident_id: int) -> list[ObligationRow]:
@@ -217,6 +240,12 @@ def sync_clocks(session: Session, incident: Incident, *, previous_grade: str | N
     reason; a grade III/IV incident that needs a response gets the 48h clock. Returns the rows started.
     """
     if incident.kind != IncidentKind.INCIDENT.value or incident.state != IncidentState.OPEN.value:
+        return []
+    if outside(incident):
+        label = (incident.place or {}).get("label") or "辖区外"
+        waive_all(session, incident, reason=f"不属本辖区（{label}），不计时 / outside the jurisdiction: no clocks",
+                  now=now, actor=actor)
+        incident.next_escalation_at = None
         return []
     in_force = rules.for_incident(incident)
     rows = obligations_of(session, _id(incident))

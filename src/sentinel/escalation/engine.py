@@ -14,10 +14,19 @@ Who hears what (the roster in force for the incident decides the people, their c
 alert             audience
 ================  ========================================================================
 new_incident      the duty officer on shift and the department's contacts
-reminder, breach  the same
-escalation        the chain's role: section chiefs, then leaders (and leaders on a breach)
-reescalation      the chain's ``reescalate_to`` roles
+verification      the same: a machine grade I/II on weak evidence (待研判), with the evidence and
+                  the step to confirm or dismiss; it stands for the new_incident alert and the
+                  duty officer's escalation step when they fall at the same time
+reminder, breach  the duty officer and the department's contacts
+escalation        the chain's role: section chiefs, then leaders (and leaders on a breach); while
+                  an incident is 待研判, nobody beyond the duty officer until a person confirms it,
+                  it is corroborated or ``policy.verification.wait`` passes (then at once)
+reescalation      the chain's ``reescalate_to`` roles (held by verification likewise)
+evidence          the duty officer: an official item to confirm as the release
 ================  ========================================================================
+
+An incident outside the jurisdiction (属地管理: another province, or abroad) is on the board and
+nowhere else: no alert at all, until a person adopts it.
 
 One process at a time runs the engine: on PostgreSQL several sentinel processes share the
 ``lease`` row named ``engine`` and only its holder ticks (DESIGN §6).
@@ -38,7 +47,8 @@ from sqlmodel import Session, col
 
 from sentinel.analyse.grading import Grade
 from sentinel.configtypes import format_duration
-from sentinel.escalation.clocks import Rules, refresh_escalation, refresh_obligation, sent_keys, view
+from sentinel.escalation import verification
+from sentinel.escalation.clocks import Rules, outside, refresh_escalation, refresh_obligation, sent_keys, view
 from sentinel.escalation.obligations import ObligationKind, ObligationState
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.reminders import (
@@ -248,12 +258,16 @@ class EscalationEngine:
 
     def _escalations(self, incident: Incident, now: datetime, sent: set[str]) -> list[_Pending]:
         incident_id = _id(incident)
-        if incident.state != IncidentState.OPEN.value:
+        if incident.state != IncidentState.OPEN.value or outside(incident):
             return []
         found: list[_Pending] = []
         new_key = new_incident_key(incident_id)
         collapsed: tuple[str, ...] = ()
-        if new_key not in sent:
+        asking = self._verification(incident, now, sent)
+        if asking is not None:
+            found.append(asking)
+            collapsed = asking.action.collapsed
+        elif new_key not in sent:
             if incident.clocks_opened_at is not None and incident.clocks_opened_at <= incident.detected_at:
                 # clocks running from the start: the announcement is the duty officer's first step
                 collapsed = (escalation_key(incident_id, EscalationRole.DUTY_OFFICER),)
@@ -268,9 +282,36 @@ class EscalationEngine:
         for action in escalation_due(
                 incident_id=incident_id, grade=incident.grade, opened_at=incident.clocks_opened_at,
                 acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at,
-                breached_at=incident.first_breach_at, now=now, policy=policy, already_sent=already):
+                breached_at=incident.first_breach_at, now=now, policy=policy, already_sent=already,
+                held_until=verification.hold_until(incident.verification, policy.verification)):
             found.append(_Pending(action, incident, kind=action.kind.value))
         return found
+
+    def _verification(self, incident: Incident, now: datetime, sent: set[str]) -> _Pending | None:
+        """研判: ask the duty officer once, folding in the announcement and the duty officer's first
+        step when they are still to send; record the end of the wait when it has passed."""
+        incident_id = _id(incident)
+        rule = self._rules_for(incident).policy.verification
+        ended = verification.expired(incident.verification, rule, now)
+        if ended is not None and incident.verification is not None:
+            incident.verification = verification.decided(
+                incident.verification, verification.EXPIRED, at=ended,
+                reason=f"{verification.wait_text(rule.wait)}内无人研判，按规定继续升级 / nobody decided within "
+                       f"{format_duration(rule.wait)}: the escalation goes on")
+            self._rows[TimelineEvent].append(dict(
+                incident_id=incident_id, at=ended, kind="verification_expired", actor="sentinel",
+                reason=incident.verification["reason"], data={"since": incident.verification["since"]}))
+        key = verification.verify_key(incident_id)
+        if not verification.is_pending(incident.verification) or key in sent:
+            return None
+        assert incident.verification is not None
+        folded = [new_incident_key(incident_id)]
+        if incident.clocks_opened_at is not None:
+            folded.append(escalation_key(incident_id, EscalationRole.DUTY_OFFICER))
+        at = datetime.fromisoformat(incident.verification["since"])
+        action = Action(key, ActionKind.ESCALATION, at, max(now - at, timedelta(0)), incident_id,
+                        roles=(EscalationRole.DUTY_OFFICER,), collapsed=tuple(k for k in folded if k not in sent))
+        return _Pending(action, incident, kind="verification")
 
     def _evidence(self, session: Session, incidents: Sequence[Incident], now: datetime,
                   sent: set[str]) -> list[_Pending]:
@@ -284,7 +325,7 @@ class EscalationEngine:
                 .order_by(col(Response.id))).all():
             key = f"response:{response.id}:evidence"
             incident = by_id[response.incident_id]
-            if key in sent or incident.state != IncidentState.OPEN.value:
+            if key in sent or incident.state != IncidentState.OPEN.value or outside(incident):
                 continue
             at = response.recorded_at
             action = Action(key, ActionKind.ESCALATION, at, max(now - at, timedelta(0)), _id(incident),
@@ -307,7 +348,7 @@ class EscalationEngine:
             self._rows[EngineAction].append(dict(key=key, incident_id=incident_id, kind=item.kind, at=action.at,
                                                  obligation_id=item.row.id if item.row else None, handled_at=now))
             sent.add(key)
-        if item.kind in ("new_incident", "evidence"):
+        if item.kind in ("new_incident", "evidence", "verification"):
             roles: tuple[EscalationRole, ...] = (EscalationRole.DUTY_OFFICER,)
         elif item.kind in ("reminder", "breach"):
             roles = (EscalationRole.DUTY_OFFICER,)
@@ -346,7 +387,8 @@ class EscalationEngine:
             if item.kind == "reminder" and action.offset is not None:
                 data["offset"] = format_duration(action.offset)
             timeline_kind = {"new_incident": "announced", "reminder": "reminder", "escalation": "escalated",
-                             "reescalation": "reescalated", "evidence": "evidence_requested"}[item.kind]
+                             "reescalation": "reescalated", "evidence": "evidence_requested",
+                             "verification": "verification_requested"}[item.kind]
             if item.response is not None:
                 data["response"] = item.response.id
             self._rows[TimelineEvent].append(dict(incident_id=incident_id, at=now, kind=timeline_kind, actor="sentinel",
@@ -416,6 +458,11 @@ class EscalationEngine:
             context["candidates"] = [response.kind]
         if item.action.offset is not None:
             context["offset"] = item.action.offset.total_seconds()
+        if item.kind == "verification":
+            state = incident.verification or {}
+            rule = self._rules_for(incident).policy.verification
+            context["verification"] = {"reason": state.get("reason"), "evidence": state.get("evidence") or {},
+                                       "wait": rule.wait.total_seconds()}
         return context
 
     def _rules_for(self, incident: Incident) -> Rules:
@@ -506,7 +553,7 @@ _INCIDENTS: Table = Incident.__table__  # type: ignore[attr-defined]
 #: what a tick may change: a breach closes an obligation and marks its incident; every row it
 #: handles gets its next moment
 _OBLIGATION_COLUMNS = ("state", "next_action_at", "breached_at", "closed_at")
-_INCIDENT_COLUMNS = ("first_breach_at", "next_escalation_at")
+_INCIDENT_COLUMNS = ("first_breach_at", "next_escalation_at", "verification")
 
 
 def _due_incidents(stored: Sequence[Incident], changed: Iterable[Incident], now: datetime) -> list[Incident]:
@@ -527,7 +574,21 @@ def _changed(row: Incident | ObligationRow, columns: Sequence[str]) -> bool:
 def incident_context(incident: Incident) -> dict[str, Any]:
     return {"id": _id(incident), "title": incident.title, "grade": incident.grade, "department": incident.department,
             "category": incident.category, "emerged_at": incident.emerged_at, "detected_at": incident.detected_at,
-            "kind": incident.kind}
+            "kind": incident.kind, "place": place_text(incident)}
+
+
+def place_text(incident: Incident) -> str | None:
+    """Where it happened, as an alert says it: 四川省汶川县, 地点不明（按本辖区处置）, …（辖区外）."""
+    if incident.kind != "incident":
+        return None
+    place = incident.place or {}
+    label = place.get("label") or "不明"
+    if incident.jurisdiction == "adopted":
+        return f"{label}（已纳入本辖区处置）"
+    if label == "不明":
+        return "地点不明（未能判断是否属本辖区，按本辖区处置）"
+    return {True: label, False: f"{label}（辖区外）"}.get(place.get("inside"),
+                                                       f"{label}（无法判断是否属本辖区，按本辖区处置）")
 
 
 def obligation_context(row: ObligationRow) -> dict[str, Any]:

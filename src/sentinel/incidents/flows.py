@@ -20,12 +20,14 @@ from sqlmodel import Session, col
 
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
+from sentinel.escalation import verification
 from sentinel.escalation.clocks import Rules, record_response, sync_clocks, working_day_obligation
 from sentinel.escalation.obligations import ObligationKind, policy_interpretation_for
 from sentinel.escalation.workdays import WorkdayCalendarError
 from sentinel.incidents.cluster import ClusterConfig, Clusterer, ClusterItem
 from sentinel.incidents.grade import GradeChange, decide, severity
 from sentinel.incidents.heat import HeatTracker, HeatWeights, heat_item
+from sentinel.incidents.jurisdiction import jurisdiction_of, vote
 from sentinel.settings import Authority, Settings
 from sentinel.store.models import (
     HeatSample,
@@ -73,6 +75,10 @@ class _Memory:
     negatives: int = 0
     title_rank: tuple[int, float] = (0, 0.0)  # (authority rank, -published timestamp) of the title's item
     central: bool = False
+    # what verification (研判) weighs: the sources' tiers, an official one, independent origins
+    tiers: set[str] = field(default_factory=set)
+    official: bool = False
+    origins: set[str] = field(default_factory=set)
 
 
 class IncidentStage:
@@ -176,12 +182,14 @@ class IncidentStage:
                     before[key] = _Evidence(dict(incident.facts), incident.heat, incident.item_count, memory.central,
                                             incident.category, incident.subtype)
                 self._join(session, incident, item, analysis, memory, now, first=bool(opened))
+                self._locate(session, incident, item, analysis, now)
                 touched[key] = incident
                 if self._official(item):
                     official.append((incident, item))
             for key, incident in touched.items():
                 previous = incident.grade
                 self._regrade(session, incident, self.memory[key], before[key], now)
+                self._verify(session, incident, self.memory[key], now)
                 sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules)
                 session.add(HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
                                        negative_share=incident.negative_share))
@@ -346,12 +354,63 @@ class IncidentStage:
             data={"from": previous, "to": incident.grade, "source": change.source},
         ))
 
+    # ------------------------------------------------------------------- place and verification
+
+    def _locate(self, session: Session, incident: Incident, item: Item, analysis: Analysis, now: datetime) -> None:
+        """属地管理: the item's place votes for the incident's; a change of place or of whether it is
+        ours goes on the timeline with the reason (sync_clocks then starts or waives the clocks)."""
+        source = self.sources.get(item.source_id)
+        before = incident.place or {}
+        place = vote(before, analysis.place, authority=source.authority.value if source else None)
+        state = jurisdiction_of(place, incident.jurisdiction)
+        incident.place = place
+        if (place.get("group"), state) == (before.get("group"), incident.jurisdiction) and before:
+            return
+        incident.jurisdiction = state
+        session.add(TimelineEvent(
+            incident_id=_id(incident), at=now, kind="place_assessed", reason=place.get("why"),
+            data={"place": place.get("label"), "level": place.get("level"), "code": place.get("code"),
+                  "province": place.get("province"), "country": place.get("country"), "inside": place.get("inside"),
+                  "jurisdiction": state, "item": item.external_id}))
+
+    def _verify(self, session: Session, incident: Incident, memory: _Memory, now: datetime) -> None:
+        """研判 (:mod:`~sentinel.escalation.verification`): a machine grade I/II on weak evidence becomes
+        待研判; a pending one is released once its evidence is corroborated."""
+        rule = self.rules.for_incident(incident).policy.verification
+        evidence = verification.Evidence(frozenset(memory.tiers), memory.official, len(memory.origins),
+                                         incident.heat, incident.item_count)
+        state = incident.verification
+        if verification.is_pending(state):
+            assert state is not None
+            why = verification.corroboration(evidence, rule)
+            if why is None:
+                return
+            incident.verification = verification.decided(state, verification.CORROBORATED, at=now, reason=why,
+                                                          evidence=evidence)
+            kind = "verification_corroborated"
+        elif state:
+            return  # decided once: never asked again
+        else:
+            weak = verification.weakness(incident.grade, incident.grade_source, evidence, rule)
+            if weak is None:
+                return
+            incident.verification = verification.started(now=now, reason=weak, evidence=evidence)
+            kind = "verification_required"
+        session.add(TimelineEvent(incident_id=_id(incident), at=now, kind=kind, reason=incident.verification["reason"],
+                                  data={"evidence": evidence.to_dict(), "grade": incident.grade}))
+        incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
+
     def _remember(self, memory: _Memory, item: Item, negative: bool) -> None:
         seen = heat_item(item, self.tiers)
         authority = seen.authority
         memory.tracker.add(seen)
         memory.negatives += int(negative)
         memory.central = memory.central or authority == Authority.CENTRAL.value
+        memory.tiers.add(authority)
+        memory.official = memory.official or self._official(item)
+        # each author of a self-media source speaks for themselves; an outlet's reporters do not
+        author = f":{item.author}" if authority == Authority.SELF_MEDIA.value and item.author else ""
+        memory.origins.add(item.source_id + author)
         rank = self._title_rank(item)
         if rank > memory.title_rank and item.title:
             memory.title_rank = rank
@@ -399,5 +458,5 @@ def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> ItemAnalysis
         facts={name: getattr(analysis.facts, name) for name in _FACT_FIELDS}, category=analysis.category.code,
         subtype=analysis.category.subtype, grade=analysis.grade.grade.value if analysis.grade.grade else None,
         keywords=[[word, score] for word, score in analysis.keywords], regions=list(analysis.regions),
-        simhash=signed,
+        place=analysis.place.to_dict(), simhash=signed,
     )
