@@ -204,9 +204,14 @@ def set_grade(engine: Engine, rules: Rules, incident_id: int, *, grade: str, rea
     except ValueError:
         raise ActionError(f"--grade: expected I, II, III or IV, got {grade!r}") from None
     reason = _text(reason, "reason")
+    from sentinel.escalation.judgement import confirm, pull_in  # it builds on this module's helpers
+
     with Session(engine) as session:
         incident = _incident(session, incident_id)
         _open(incident, "定级")
+        # a person's grade is a person's judgement: of whose it is, and of whether it is real
+        pull_in(session, incident, by=by, now=now, reason=f"人工定级 / graded by hand: {reason}")
+        confirm(session, incident, rules, by=by, now=now, reason=f"人工定级 / graded by hand: {reason}")
         previous = incident.grade
         incident.grade = chosen.value
         incident.grade_source = "manual"
@@ -223,10 +228,13 @@ def set_grade(engine: Engine, rules: Rules, incident_id: int, *, grade: str, rea
 def mark_needs_response(engine: Engine, rules: Rules, incident_id: int, *, reason: str, by: str,
                         now: datetime) -> Incident:
     """Mark a grade III/IV incident as needing a response (国办发〔2016〕61号): the 48h clock starts."""
+    from sentinel.escalation.judgement import pull_in  # it builds on this module's helpers
+
     by, reason = _person(by), _text(reason, "reason")
     with Session(engine) as session:
         incident = _incident(session, incident_id)
         _open(incident, "标记")
+        pull_in(session, incident, by=by, now=now, reason=f"标记需回应 / marked as needing a response: {reason}")
         if incident.needs_response:
             raise ActionError(f"incident {incident_id} is already marked as needing a response")
         incident.needs_response = True

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RELEASE_KINDS",
     "Rules",
+    "announce_at",
     "open_obligation",
     "outside",
     "record_response",
@@ -145,6 +146,14 @@ def refresh_obligation(row: ObligationRow, policy: Policy, already_sent: Collect
     row.next_action_at = next_obligation_moment(view(row), policy=policy, already_sent=already_sent)
 
 
+def announce_at(incident: Incident) -> datetime:
+    """When an incident is announced: when it was detected, or adopted from outside the jurisdiction."""
+    adopted = (incident.details or {}).get("adopted")
+    if adopted:
+        return max(incident.detected_at, datetime.fromisoformat(adopted["at"]))
+    return incident.detected_at
+
+
 def outside(incident: Incident) -> bool:
     """Outside the jurisdiction (属地管理): kept and shown, but no clocks and nobody paged."""
     return incident.jurisdiction == Jurisdiction.OUTSIDE.value
@@ -163,7 +172,7 @@ def refresh_escalation(incident: Incident, policy: Policy, already_sent: Collect
         incident.next_escalation_at = None
         return
     if f"incident:{incident_id}:new" not in already_sent:
-        incident.next_escalation_at = incident.detected_at
+        incident.next_escalation_at = announce_at(incident)
         return
     asked = []  # the verification request, while it is pending and not yet sent
     if verification.is_pending(incident.verification) and \

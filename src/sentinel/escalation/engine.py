@@ -48,7 +48,15 @@ from sqlmodel import Session, col
 from sentinel.analyse.grading import Grade
 from sentinel.configtypes import format_duration
 from sentinel.escalation import verification
-from sentinel.escalation.clocks import Rules, outside, refresh_escalation, refresh_obligation, sent_keys, view
+from sentinel.escalation.clocks import (
+    Rules,
+    announce_at,
+    outside,
+    refresh_escalation,
+    refresh_obligation,
+    sent_keys,
+    view,
+)
 from sentinel.escalation.obligations import ObligationKind, ObligationState
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.reminders import (
@@ -201,7 +209,8 @@ class EscalationEngine:
             for incident in due_incidents:
                 escalations.extend(self._escalations(incident, now, sent))
             escalations.extend(self._evidence(session, due_incidents, now, sent))
-            escalations.sort(key=lambda p: (p.action.at, _id(p.incident), p.action.key))
+            # stable: steps due at one moment keep the chain's order (section chief, then leader)
+            escalations.sort(key=lambda p: (p.action.at, _id(p.incident)))
             for item in escalations:
                 self._apply(session, item, now, report, sent)
             for incident in due_incidents:
@@ -268,10 +277,10 @@ class EscalationEngine:
             found.append(asking)
             collapsed = asking.action.collapsed
         elif new_key not in sent:
-            if incident.clocks_opened_at is not None and incident.clocks_opened_at <= incident.detected_at:
+            if incident.clocks_opened_at is not None and incident.clocks_opened_at <= announce_at(incident):
                 # clocks running from the start: the announcement is the duty officer's first step
                 collapsed = (escalation_key(incident_id, EscalationRole.DUTY_OFFICER),)
-            at = incident.detected_at
+            at = announce_at(incident)
             found.append(_Pending(Action(new_key, ActionKind.ESCALATION, at, max(now - at, timedelta(0)), incident_id,
                                          roles=(EscalationRole.DUTY_OFFICER,), collapsed=collapsed),
                                   incident, kind="new_incident"))
