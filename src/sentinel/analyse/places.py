@@ -35,7 +35,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sentinel.analyse.divisions import NATIONAL, Division, ForeignPlace, Gazetteer, Jurisdiction, load_gazetteer
+from sentinel.analyse.divisions import (
+    NATIONAL,
+    Division,
+    ForeignPlace,
+    Gazetteer,
+    Jurisdiction,
+    load_gazetteer,
+)
 
 __all__ = ["Place", "resolve_place", "UNKNOWN"]
 
@@ -50,11 +57,11 @@ _AT_BEFORE = re.compile(r"(?:在|于|赴|往|前往|到达|抵达|驰援|支援|
 _AT_AFTER = re.compile(
     r"^(?:[省市县区州]|地区|自治州)?(?:境内|当地|一带|附近|某|发生|突发|遭|遇|连发|多地|辖区|灾区|震区|地震|强震|余震|"
     r"火灾|大火|爆炸|枪击|袭击|车祸|事故|坠机|沉船|踩踏|洪水|洪灾|暴雨|山火|疫情|矿难|坍塌|翻车|海啸|台风|警方|消防|"
-    r"应急|一名|一辆|一架|一艘|一家|一所|一处|一座|一栋|\d|[一二三四五六七八九十两]+[名人辆架艘])")
+    r"应急|一名|一辆|一架|一艘|一家|一所|一处|一座|一栋|(?:\d+|[一二三四五六七八九十两]+)[名人死伤辆架艘户栋座处起级])")
 # An origin or a source: the event is elsewhere.
 _ELSEWHERE_AFTER = re.compile(
-    r"^(?:[省市县区]|方面)?(?:籍|游客|旅客|公民|侨民|务工|民工|老乡|援助|援建|救援队|医疗队|支援队|驰援|媒体|官媒|"
-    r"外交部|驻|人(?![民大员])|网友|专家|记者|电视台|通讯社|报道)")
+    r"^(?:[省市县区]|方面)?(?:(?:\d+|[一二三四五六七八九十两]+)[名位个批])?(?:籍|游客|旅客|公民|侨民|务工|民工|老乡|"
+    r"援助|援建|救援队|医疗队|支援队|驰援|媒体|官媒|外交部|驻|人(?![民大员])|网友|专家|记者|电视台|卫视|通讯社|报道)")
 _SOURCE_BEFORE = re.compile(r"(?:据|来自|援引)$")
 _DATELINE_AFTER = re.compile(r"^\d{1,2}月\d{1,2}日电")
 
@@ -164,23 +171,22 @@ def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) ->
     offsets = _offsets(text, tokens)
     i, count = 0, len(tokens)
     while i < count:
-        best: tuple[int, str] | None = None
-        joined = ""
-        for j in range(i, min(count, i + 6)):
-            joined += tokens[j]
-            if len(joined) > table.longest:
+        # the longest name starting where a token starts and not inside a longer word (海地 in 沿海/地区
+        # and 中山 in 中山大学 are not names), except a province's: jieba keeps 广西北海 whole
+        start, size = offsets[i], len(tokens[i])
+        name = ""
+        for end in range(start + 1, min(len(text), start + table.longest) + 1):
+            piece = text[start:end]
+            if piece in table.foreign or piece in table.by_name or piece in NATIONAL:
+                name = piece
+            if piece not in table.prefixes:
                 break
-            if joined in table.foreign or joined in table.by_name or joined in NATIONAL:
-                best = (j, joined)
-            if joined not in table.prefixes:
-                break
-        if best is None:
+        if not name or (len(name) < size and not any(d.level == "province" for d in table.by_name.get(name, ()))):
             i += 1
             continue
-        end_token, name = best
-        start = offsets[i]
         end = start + len(name)
-        i = end_token + 1
+        while i < count and offsets[i] < end:
+            i += 1
         foreign = table.foreign.get(name)
         if foreign is not None and _in_compound(text, start, table.stops.get(name, ())):
             continue

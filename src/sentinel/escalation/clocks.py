@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, union_all
 from sqlmodel import Session, col
 
+from sentinel.escalation import verification
 from sentinel.escalation.obligations import (
     MAJOR_GRADES,
     Obligation,
@@ -37,7 +38,6 @@ from sentinel.escalation.obligations import (
     on_regrade,
     response_needed,
 )
-from sentinel.escalation import verification
 from sentinel.escalation.policy import Policy
 from sentinel.escalation.reminders import next_escalation_moment, next_obligation_moment
 from sentinel.notify.roster import Roster

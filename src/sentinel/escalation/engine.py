@@ -596,8 +596,12 @@ def place_text(incident: Incident) -> str | None:
         return f"{label}（已纳入本辖区处置）"
     if label == "不明":
         return "地点不明（未能判断是否属本辖区，按本辖区处置）"
-    return {True: label, False: f"{label}（辖区外）"}.get(place.get("inside"),
-                                                       f"{label}（无法判断是否属本辖区，按本辖区处置）")
+    inside = place.get("inside")
+    if inside is True:
+        return str(label)
+    if inside is False:
+        return f"{label}（辖区外）"
+    return f"{label}（无法判断是否属本辖区，按本辖区处置）"
 
 
 def obligation_context(row: ObligationRow) -> dict[str, Any]:

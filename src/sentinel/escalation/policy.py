@@ -187,6 +187,10 @@ class EscalationChain(Strict):
         return self
 
 
+Tier = Literal["central", "provincial", "local", "commercial", "self_media"]
+_AUTHORITATIVE: tuple[Tier, ...] = ("central", "provincial", "local")
+
+
 class VerificationRule(Strict):
     """研判: a machine grade in ``grades`` resting on weak evidence waits, before anyone beyond the duty
     officer hears of it, until a person confirms it, it is corroborated, or ``wait`` passes.
@@ -198,8 +202,7 @@ class VerificationRule(Strict):
 
     enabled: bool = True
     grades: list[Grade] = Field(default_factory=lambda: [Grade.I, Grade.II])
-    authorities: list[Literal["central", "provincial", "local", "commercial", "self_media"]] = Field(
-        default_factory=lambda: ["central", "provincial", "local"])
+    authorities: list[Tier] = Field(default_factory=lambda: list(_AUTHORITATIVE))
     sources: int = Field(default=3, ge=1, le=100)
     heat: float = Field(default=14.0, ge=0)
     wait: Duration = timedelta(hours=1)
