@@ -44,7 +44,7 @@ from sentinel.escalation.obligations import ObligationError, ObligationState
 from sentinel.incidents.flows import IncidentStage
 from sentinel.normalise.item import normalise
 from sentinel.normalise.times import parse_iso
-from sentinel.notify.outbox import message_title
+from sentinel.notify.serialisation import message_title
 from sentinel.settings import Settings
 from sentinel.store import items as item_store
 from sentinel.store import sources as source_store

@@ -27,8 +27,8 @@ from sentinel.analyse.divisions import Jurisdiction
 from sentinel.configtypes import ByteSize, Duration, Strict
 from sentinel.errors import ConfigError
 from sentinel.escalation.policy import Policy
-from sentinel.notify.outbox import DeliveryConfig
-from sentinel.notify.roster import RosterConfig
+from sentinel.escalation.roster import RosterConfig
+from sentinel.notify.config import DeliveryConfig
 from sentinel.reports.config import ReportsConfig
 
 DEFAULT_CONFIG = "config/sentinel.yaml"

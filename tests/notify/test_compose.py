@@ -11,8 +11,8 @@ import pytest
 from jinja2 import UndefinedError
 
 from sentinel.analyse.grading import Grade
+from sentinel.escalation.roster import Recipient
 from sentinel.notify.compose import KINDS, compose
-from sentinel.notify.roster import Recipient
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LINK_BASE = "https://sentinel.example.gov.cn/"

@@ -40,6 +40,7 @@ from sentinel.escalation.obligations import (
     obligations_met_by,
     validate_response_time,
 )
+from sentinel.escalation.verdicts import confirm, pull_in
 from sentinel.escalation.workdays import WorkdayCalendarError
 from sentinel.store.models import Incident, IncidentKind, IncidentState, Response, TimelineEvent
 from sentinel.store.models import Obligation as ObligationRow
@@ -204,8 +205,6 @@ def set_grade(engine: Engine, rules: Rules, incident_id: int, *, grade: str, rea
     except ValueError:
         raise ActionError(f"--grade: expected I, II, III or IV, got {grade!r}") from None
     reason = _text(reason, "reason")
-    from sentinel.escalation.judgement import confirm, pull_in  # it builds on this module's helpers
-
     with Session(engine) as session:
         incident = _incident(session, incident_id)
         _open(incident, "定级")
@@ -228,8 +227,6 @@ def set_grade(engine: Engine, rules: Rules, incident_id: int, *, grade: str, rea
 def mark_needs_response(engine: Engine, rules: Rules, incident_id: int, *, reason: str, by: str,
                         now: datetime) -> Incident:
     """Mark a grade III/IV incident as needing a response (国办发〔2016〕61号): the 48h clock starts."""
-    from sentinel.escalation.judgement import pull_in  # it builds on this module's helpers
-
     by, reason = _person(by), _text(reason, "reason")
     with Session(engine) as session:
         incident = _incident(session, incident_id)

@@ -40,7 +40,7 @@ from sentinel.escalation.obligations import (
 )
 from sentinel.escalation.policy import Policy
 from sentinel.escalation.reminders import next_escalation_moment, next_obligation_moment
-from sentinel.notify.roster import Roster
+from sentinel.escalation.roster import Roster
 from sentinel.store.models import (
     EngineAction,
     Incident,
@@ -59,6 +59,7 @@ __all__ = [
     "RELEASE_KINDS",
     "Rules",
     "announce_at",
+    "check_verification",
     "open_obligation",
     "outside",
     "record_response",
@@ -284,6 +285,36 @@ def sync_clocks(session: Session, incident: Incident, *, previous_grade: str | N
         _apply_recorded(session, incident, started, now=now)
         refresh_escalation(incident, rules.for_incident(incident).policy, sent_keys(session, incident_ids=[_id(incident)]))
     return started
+
+
+def check_verification(session: Session, incident: Incident, *, tiers: Collection[str], official: bool,
+                       origins: int, now: datetime, rules: Rules) -> None:
+    """研判 (:mod:`~sentinel.escalation.verification`), after a batch changed the incident: a machine
+    grade I/II on weak evidence becomes 待研判, and a pending one is released once its evidence is
+    corroborated; each with its timeline entry. ``tiers``: the authority tiers of its sources;
+    ``official``: whether an official source carried it; ``origins``: its independent sources."""
+    rule = rules.for_incident(incident).policy.verification
+    evidence = verification.Evidence(frozenset(tiers), official, origins, incident.heat, incident.item_count)
+    state = incident.verification
+    if verification.is_pending(state):
+        assert state is not None
+        why = verification.corroboration(evidence, rule)
+        if why is None:
+            return
+        incident.verification = verification.decided(state, verification.CORROBORATED, at=now, reason=why,
+                                                      evidence=evidence)
+        kind = "verification_corroborated"
+    elif state:
+        return  # decided once: never asked again
+    else:
+        weak = verification.weakness(incident.grade, incident.grade_source, evidence, rule)
+        if weak is None:
+            return
+        incident.verification = verification.started(now=now, reason=weak, evidence=evidence)
+        kind = "verification_required"
+    _event(session, incident, kind, now, reason=incident.verification["reason"], evidence=evidence.to_dict(),
+           grade=incident.grade)
+    incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
 
 
 def record_response(session: Session, incident: Incident, response: Response, *, now: datetime, rules: Rules,

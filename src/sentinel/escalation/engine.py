@@ -67,9 +67,8 @@ from sentinel.escalation.reminders import (
     escalation_key,
     format_time_left,
 )
+from sentinel.escalation.roster import Recipient, routes
 from sentinel.metrics import Metrics
-from sentinel.notify.outbox import deferred_message
-from sentinel.notify.roster import Recipient, routes
 from sentinel.store.models import (
     EngineAction,
     Incident,
@@ -81,6 +80,7 @@ from sentinel.store.models import (
     TimelineEvent,
 )
 from sentinel.store.models import Obligation as ObligationRow
+from sentinel.store.outbox import deferred_message
 
 log = logging.getLogger(__name__)
 

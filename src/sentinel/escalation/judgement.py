@@ -2,9 +2,8 @@
 (``sentinel adopt``) and confirming one that is 待研判 (``sentinel verify``).
 
 Grading or marking an incident by hand pulls it in too, and grading confirms it (a person has
-judged it): :func:`pull_in` and :func:`confirm` run inside :func:`~sentinel.escalation.actions.set_grade`
-and :func:`~sentinel.escalation.actions.mark_needs_response`. Each action is one transaction with
-its timeline entry, like every action in :mod:`~sentinel.escalation.actions`.
+judged it): :mod:`~sentinel.escalation.verdicts` applies both there as here. Each action is one
+transaction with its timeline entry, like every action in :mod:`~sentinel.escalation.actions`.
 """
 
 from __future__ import annotations
@@ -17,37 +16,10 @@ from sqlmodel import Session
 from sentinel.escalation import verification
 from sentinel.escalation.actions import ActionError, _event, _incident, _open, _person
 from sentinel.escalation.clocks import Rules, refresh_escalation, sent_keys, sync_clocks
+from sentinel.escalation.verdicts import confirm, pull_in
 from sentinel.store.models import Incident, IncidentKind, Jurisdiction
 
-__all__ = ["adopt", "confirm", "pull_in", "verify"]
-
-
-def pull_in(session: Session, incident: Incident, *, by: str, now: datetime, reason: str) -> bool:
-    """Make an incident outside the jurisdiction ours (``adopted``); False when it was not outside.
-    A pending verification's wait starts again: nobody could decide while it was not ours."""
-    if incident.jurisdiction != Jurisdiction.OUTSIDE.value:
-        return False
-    incident.jurisdiction = Jurisdiction.ADOPTED.value
-    incident.details = {**(incident.details or {}), "adopted": {"by": by, "at": now.isoformat()}}
-    if verification.is_pending(incident.verification):
-        incident.verification = {**(incident.verification or {}), "since": now.isoformat()}
-    place = (incident.place or {}).get("label")
-    _event(session, incident, "adopted", now, actor=by, reason=reason, place=place)
-    return True
-
-
-def confirm(session: Session, incident: Incident, rules: Rules, *, by: str, now: datetime, reason: str) -> bool:
-    """End a pending verification as confirmed by ``by``; False when none was pending. The held
-    escalation steps that fell due meanwhile go out at the engine's next tick."""
-    if not verification.is_pending(incident.verification):
-        return False
-    assert incident.verification is not None
-    incident.verification = verification.decided(incident.verification, verification.CONFIRMED, at=now,
-                                                 reason=reason, by=by)
-    _event(session, incident, "verification_confirmed", now, actor=by, reason=reason)
-    assert incident.id is not None
-    refresh_escalation(incident, rules.for_incident(incident).policy, sent_keys(session, incident_ids=[incident.id]))
-    return True
+__all__ = ["adopt", "verify"]
 
 
 def adopt(engine: Engine, rules: Rules, incident_id: int, *, by: str, now: datetime,

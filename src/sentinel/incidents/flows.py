@@ -20,8 +20,13 @@ from sqlmodel import Session, col
 
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
-from sentinel.escalation import verification
-from sentinel.escalation.clocks import Rules, record_response, sync_clocks, working_day_obligation
+from sentinel.escalation.clocks import (
+    Rules,
+    check_verification,
+    record_response,
+    sync_clocks,
+    working_day_obligation,
+)
 from sentinel.escalation.obligations import ObligationKind, policy_interpretation_for
 from sentinel.escalation.workdays import WorkdayCalendarError
 from sentinel.incidents.cluster import ClusterConfig, Clusterer, ClusterItem
@@ -374,31 +379,9 @@ class IncidentStage:
                   "jurisdiction": state, "item": item.external_id}))
 
     def _verify(self, session: Session, incident: Incident, memory: _Memory, now: datetime) -> None:
-        """研判 (:mod:`~sentinel.escalation.verification`): a machine grade I/II on weak evidence becomes
-        待研判; a pending one is released once its evidence is corroborated."""
-        rule = self.rules.for_incident(incident).policy.verification
-        evidence = verification.Evidence(frozenset(memory.tiers), memory.official, len(memory.origins),
-                                         incident.heat, incident.item_count)
-        state = incident.verification
-        if verification.is_pending(state):
-            assert state is not None
-            why = verification.corroboration(evidence, rule)
-            if why is None:
-                return
-            incident.verification = verification.decided(state, verification.CORROBORATED, at=now, reason=why,
-                                                          evidence=evidence)
-            kind = "verification_corroborated"
-        elif state:
-            return  # decided once: never asked again
-        else:
-            weak = verification.weakness(incident.grade, incident.grade_source, evidence, rule)
-            if weak is None:
-                return
-            incident.verification = verification.started(now=now, reason=weak, evidence=evidence)
-            kind = "verification_required"
-        session.add(TimelineEvent(incident_id=_id(incident), at=now, kind=kind, reason=incident.verification["reason"],
-                                  data={"evidence": evidence.to_dict(), "grade": incident.grade}))
-        incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
+        """研判: what the incident's story rests on, for the escalation stage to judge."""
+        check_verification(session, incident, tiers=memory.tiers, official=memory.official,
+                           origins=len(memory.origins), now=now, rules=self.rules)
 
     def _remember(self, memory: _Memory, item: Item, negative: bool) -> None:
         seen = heat_item(item, self.tiers)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, case, func, select
 from sqlmodel import Session, col
 
 from sentinel.errors import NotFoundError
-from sentinel.notify.outbox import message_title
+from sentinel.notify.serialisation import message_title
 from sentinel.store.models import (
     Incident,
     IncidentState,

@@ -71,9 +71,9 @@ from sentinel.clock import require_aware
 from sentinel.escalation.obligations import ObligationKind
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.reminders import format_time_left
+from sentinel.escalation.roster import DEPARTMENT_NAME_ZH
 from sentinel.escalation.workdays import WorkdayCalendarError, is_working_day
 from sentinel.notify.message import Message, clean, escape_markdown, grade_label, one_line, safe_url
-from sentinel.notify.roster import DEPARTMENT_NAME_ZH
 
 __all__ = ["INCIDENT_KINDS", "KINDS", "compose", "incident_url"]
 
