@@ -77,8 +77,13 @@ class Gazetteer:
                 if at >= 0:
                     self.stops.setdefault(name, []).append((compound, at))
         names = set(self.foreign) | set(self.by_name) | NATIONAL
+        self.names = frozenset(names)
         self.prefixes = frozenset(name[:n] for name in names for n in range(1, len(name)))
+        self.heads = self.prefixes | self.names  # what a token that starts a name is
         self.longest = max(map(len, names))
+        # provinces by the names a text may begin a longer word with (广西 in jieba's 广西北海)
+        self.province_heads = frozenset(name for name, found in self.by_name.items()
+                                        if any(d.level == "province" for d in found) and len(name) <= 3)
 
     def division(self, code: str) -> Division:
         return self.divisions[code]

@@ -168,25 +168,34 @@ def resolve_place(
 
 def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) -> list[_Mention]:
     found: list[_Mention] = []
-    offsets = _offsets(text, tokens)
-    i, count = 0, len(tokens)
-    while i < count:
-        # the longest name starting where a token starts and not inside a longer word (海地 in 沿海/地区
-        # and 中山 in 中山大学 are not names), except a province's: jieba keeps 广西北海 whole
-        start, size = offsets[i], len(tokens[i])
+    names, heads, prefixes, provinces = table.names, table.heads, table.prefixes, table.province_heads
+    exact = sum(map(len, tokens)) == len(text)  # no whitespace left out: a token starts where the last ended
+    pos, skip_to = 0, 0
+    for token in tokens:
+        if not exact and not text.startswith(token, pos):
+            found_at = text.find(token, pos)
+            pos = found_at if found_at >= 0 else pos
+        start, size = pos, len(token)
+        pos += size
+        # most tokens start no name: one lookup each; a province may begin a longer word (jieba keeps
+        # 广西北海 whole, and 广西 is the place)
+        if token not in heads and (size < 3 or (token[:2] not in provinces and token[:3] not in provinces)):
+            continue
+        if start < skip_to:
+            continue  # inside a name already found
+        # the longest name starting where this token starts and not inside a longer word (海地 in
+        # 沿海/地区 and 中山 in 中山大学 are not names), a province's excepted
         name = ""
         for end in range(start + 1, min(len(text), start + table.longest) + 1):
             piece = text[start:end]
-            if piece in table.foreign or piece in table.by_name or piece in NATIONAL:
+            if piece in names:
                 name = piece
-            if piece not in table.prefixes:
+            if piece not in prefixes:
                 break
-        if not name or (len(name) < size and not any(d.level == "province" for d in table.by_name.get(name, ()))):
-            i += 1
+        if not name or (len(name) < size and name not in provinces):
             continue
         end = start + len(name)
-        while i < count and offsets[i] < end:
-            i += 1
+        skip_to = end
         foreign = table.foreign.get(name)
         if foreign is not None and _in_compound(text, start, table.stops.get(name, ())):
             continue
@@ -209,18 +218,6 @@ def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) ->
         found.append(_Mention(name, field_name, start if where == "title" else start + 10_000, score, divisions,
                               foreign, name in NATIONAL and foreign is None and not divisions, context, dateline))
     return found
-
-
-def _offsets(text: str, tokens: Sequence[str]) -> list[int]:
-    """Where each token starts in ``text`` (tokens are its pieces in order, whitespace left out)."""
-    out, at = [], 0
-    for token in tokens:
-        found = text.find(token, at)
-        if found < 0:
-            found = at
-        out.append(found)
-        at = found + len(token)
-    return out
 
 
 def _in_compound(text: str, start: int, compounds: Sequence[tuple[str, int]]) -> bool:
