@@ -7,10 +7,11 @@ arguments and the gazetteer (:mod:`~sentinel.analyse.divisions`).
 
 How it decides:
 
-1. Every place name is found where it is whole tokens (so 海地 is not read inside 沿海地区): Chinese
-   divisions and their short forms, foreign countries, cities and regions, and words for the whole
-   country (中国, 全国). A foreign name inside a compound that names no place (美国白蛾, 非洲猪瘟) is
-   not one.
+1. Every place name is found where a jieba token starts and not inside a longer word (so 海地 is
+   not read in 沿海/地区, nor 中山 in 中山大学; a province is, since jieba keeps 广西北海 whole):
+   Chinese divisions and their short forms, foreign countries, cities and regions, and words for
+   the whole country (中国, 全国). A foreign name inside a compound that names no place (美国白蛾,
+   蒙古族) is not one.
 2. Each mention scores by where it is — the headline 6, the body's first 100 characters 2, the rest
    1 — plus 2 when the words around it say the event is there (在/赴/驰援/位于 X; X 发生/境内/灾区/
    地震/一名 …) and 1 for a dateline (X 5月12日电). A mention naming an origin or a source (X籍,
