@@ -72,7 +72,9 @@ from sentinel.metrics import Metrics
 from sentinel.store.models import (
     EngineAction,
     Incident,
+    IncidentKind,
     IncidentState,
+    Jurisdiction,
     Lease,
     OutboxMessage,
     OutboxState,
@@ -588,11 +590,11 @@ def incident_context(incident: Incident) -> dict[str, Any]:
 
 def place_text(incident: Incident) -> str | None:
     """Where it happened, as an alert says it: 四川省汶川县, 地点不明（按本辖区处置）, …（辖区外）."""
-    if incident.kind != "incident":
+    if incident.kind != IncidentKind.INCIDENT.value:
         return None
     place = incident.place or {}
     label = place.get("label") or "不明"
-    if incident.jurisdiction == "adopted":
+    if incident.jurisdiction == Jurisdiction.ADOPTED.value:
         return f"{label}（已纳入本辖区处置）"
     if label == "不明":
         return "地点不明（未能判断是否属本辖区，按本辖区处置）"
