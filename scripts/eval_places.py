@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/eval_places.py --data DIR [--errors]
 
-DIR holds ``cec_emergency_dev.jsonl``; the labels are ``scripts/placelabels.tsv`` (157 articles: one
+DIR holds ``cec_emergency_dev.jsonl``; the labels are ``labels/places_cec.tsv`` (see ``labels/README-places.md``) (157 articles: one
 province or country each, articles about several events left out). Rows whose position in the data
 file is 1 modulo 3 are held apart: never looked at while the rules were written. Prints, for the
 development rows and the held-apart rows apart: the share of articles placed in the labelled
@@ -24,7 +24,7 @@ from pathlib import Path
 from sentinel.analyse.divisions import Jurisdiction, load_gazetteer
 from sentinel.analyse.places import Place, resolve_place
 
-LABELS = Path(__file__).with_name("placelabels.tsv")
+LABELS = Path(__file__).resolve().parent.parent / "labels" / "places_cec.tsv"
 
 
 def main() -> None:

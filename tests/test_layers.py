@@ -56,6 +56,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("sentinel.collect.runner", "sentinel.store.items"): _THE_POLL_STORES,
     ("sentinel.collect.runner", "sentinel.store.models"): _THE_POLL_STORES,
     ("sentinel.collect.runner", "sentinel.store.sources"): _THE_POLL_STORES,
+    ("sentinel.collect.runner", "sentinel.store.hotlists"): _THE_POLL_STORES,
     ("sentinel.incidents.flows", "sentinel.escalation.clocks"): _THE_STAGE_STARTS_CLOCKS,
     ("sentinel.incidents.flows", "sentinel.escalation.obligations"): _THE_STAGE_STARTS_CLOCKS,
     ("sentinel.incidents.flows", "sentinel.escalation.workdays"): _THE_STAGE_STARTS_CLOCKS,

@@ -56,6 +56,12 @@ def context(kind: str, **changes: Any) -> dict[str, Any]:
             "reason": "仅有自媒体来源 / only self-media sources，热度3.2低于14 / heat below 14",
             "evidence": {"tiers": ["self_media"], "sources": 1, "items": 2, "heat": 3.2, "official": False},
             "wait": 3600}, "excerpt": "#郑州爆炸# 现场浓烟滚滚"},
+        "hotlist": {**base, "hotlist": {
+            "title": "郑州一化工厂爆炸", "list": "weibo", "list_zh": "微博热搜", "rank": 7, "heat": 1315270, "top": 10,
+            "top_at": NOW - timedelta(minutes=2),
+            "history": [{"at": NOW - timedelta(hours=2), "rank": 34, "heat": 241912, "gone": False},
+                        {"at": NOW - timedelta(hours=1), "rank": None, "heat": None, "gone": True},
+                        {"at": NOW - timedelta(minutes=2), "rank": 7, "heat": 1315270, "gone": False}]}},
         "source_blind": {"now": NOW, "source": {"id": "zz-gov", "kind": "rss"}, "blind_after": 6 * 3600,
                          "last_item_at": NOW - timedelta(hours=7)},
         "source_blocked": {"now": NOW, "source": {"id": "wb-city", "kind": "weibo"}, "detail": "HTTP 432",
@@ -82,7 +88,7 @@ def test_every_kind_renders_chinese_text_in_both_forms(kind: str) -> None:
     assert message.kind == kind
     assert message.title and "\n" not in message.title and message.title.startswith("【")
     for text in (message.text_plain, message.text_markdown):
-        assert message.title.split("｜")[0] in text.replace("＊", "*")
+        assert message.title.split("｜")[0] in text.replace("＊", "*").replace("＃", "#")
         assert "None" not in text and "Undefined" not in text
         assert "\n\n\n" not in text
     assert message.text_markdown.startswith("**【")
@@ -208,6 +214,17 @@ def test_evidence_asks_the_duty_officer_to_confirm() -> None:
     assert "[查看原文](https://www.zhengzhou.gov.cn/xwfb/1001.jhtml)" in message.text_markdown
     narrowed = make("evidence", candidates=["sustained_release"])
     assert "可能是本事件的持续发布。" in narrowed.text_plain
+
+
+def test_hotlist_alert_names_the_list_rank_heat_and_rank_history() -> None:
+    message = make("hotlist")
+    assert message.title == "【上热搜】#郑州一化工厂爆炸# 进入微博热搜第7位"
+    for text in (message.text_plain, message.text_markdown):
+        assert "前10" in text and "1,315,270" in text
+        # the rank history in order: rank 34, off the list, rank 7
+        assert text.index("第34位") < text.index("落榜") < text.rindex("第7位")
+        assert "241,912" in text
+    assert message.incident_id == "42" and message.link is not None
 
 
 def test_source_alerts() -> None:

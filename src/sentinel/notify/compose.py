@@ -44,6 +44,8 @@ durations in seconds, or timedeltas; grades ``"I"``–``"IV"`` or None; obligati
                    wait (seconds)}, excerpt (optional): 待研判, confirm or dismiss
     evidence       incident, obligations, item {title, url, source, published_at},
                    candidates [obligation kind] (optional: the kinds it may meet; default the open ones)
+    hotlist        incident, obligations, hotlist {title, list_zh, rank, heat (int or None), top (the
+                   policy's N), top_at, history [{at, rank, heat, gone}]}: an entry entered the top N
     source_blind   source {id, kind}, blind_after (seconds), last_item_at (optional, None: never)
     source_blocked source {id, kind}, since, detail (optional str, e.g. "HTTP 432"), retry_at (optional)
     daily_digest   day (date), new_incidents [incident], open_incidents [incident + obligations],
@@ -77,7 +79,8 @@ from sentinel.notify.message import Message, clean, escape_markdown, grade_label
 
 __all__ = ["INCIDENT_KINDS", "KINDS", "compose", "incident_url"]
 
-INCIDENT_KINDS = ("new_incident", "reminder", "breach", "escalation", "reescalation", "evidence", "verification")
+INCIDENT_KINDS = ("new_incident", "reminder", "breach", "escalation", "reescalation", "evidence", "verification",
+                  "hotlist")
 KINDS = (*INCIDENT_KINDS, "source_blind", "source_blocked", "daily_digest", "test")
 
 #: Context keys a kind may leave out, and what they mean then.
@@ -89,6 +92,7 @@ _OPTIONAL: dict[str, dict[str, Any]] = {
     "reescalation": {"acknowledged_by": None},
     "evidence": {"candidates": None},
     "verification": {"excerpt": None},
+    "hotlist": {},
     "source_blind": {"last_item_at": None},
     "source_blocked": {"detail": "", "retry_at": None},
     "daily_digest": {"new_incidents": [], "open_incidents": [], "breaches": []},
@@ -254,6 +258,7 @@ def _make_filters(zone: ZoneInfo, link_base: str | None) -> dict[str, Callable[.
     return {
         "when": when, "iso": iso, "date_zh": date_zh, "left": left, "overdue": overdue, "overdue_phrase": overdue_phrase, "since": since, "allowed": allowed,
         "duration": duration, "late_note": late_note, "count": count, "open_only": open_only,
+        "thousands": lambda value: f"{int(_defined(value)):,}",
         "kind_zh": lambda kind: ObligationKind(_defined(kind)).name_zh,
         "todo": lambda kind: _TODO[ObligationKind(_defined(kind))],
         "grade": lambda grade: grade_label(Grade(grade)) if _defined(grade) else "未定级",

@@ -30,6 +30,7 @@ from sentinel.incidents.service import IncidentDetail, get_incident
 from sentinel.notify.message import grade_label
 from sentinel.replay import local_iso, obligation_json
 from sentinel.reports import scoring
+from sentinel.reports.hotlists import incident_hotlists
 from sentinel.settings import Authority, Settings
 from sentinel.store.models import Item, ItemAnalysis, Obligation, Response, TimelineEvent
 
@@ -46,9 +47,11 @@ _TIMELINE_ZH = {
     "place_assessed": "属地研判", "adopted": "纳入本辖区", "verification_required": "待研判",
     "verification_requested": "请求研判", "verification_corroborated": "权威来源印证", "verification_confirmed": "研判属实",
     "verification_expired": "研判超时",
+    "hotlist_marked": "上榜", "hotlist_top": "进入热搜前列", "hotlist_alerted": "上热搜提醒",
 }
 _NOTICE_ZH = {"announced": "新舆情通报", "verification_requested": "请值班员研判",
-              "escalated": "逐级通知（未签收或已超时）", "reescalated": "签收后未回应，再次通知"}
+              "escalated": "逐级通知（未签收或已超时）", "reescalated": "签收后未回应，再次通知",
+              "hotlist_alerted": "上热搜提醒"}
 TOP_KEYWORDS = 10
 TOP_POSTS = 5
 EXCERPT = 140
@@ -85,6 +88,7 @@ def build_incident_report(engine: Engine, settings: Settings, incident_id: int, 
         "posts": _posts(settings, detail.items, zone),
         "effect": effect,
         "score": score.as_json(),
+        "hotlists": incident_hotlists(engine, detail.incident, zone),
     }
 
 

@@ -31,8 +31,10 @@ TIMELINE = {
     "place_assessed": "属地研判", "adopted": "纳入本辖区", "verification_required": "待研判",
     "verification_requested": "请求研判", "verification_corroborated": "权威来源印证", "verification_confirmed": "研判属实",
     "verification_expired": "研判超时",
+    "hotlist_marked": "上榜", "hotlist_top": "进入热搜前列", "hotlist_alerted": "发出上热搜提醒",
 }
 MARKER = {"emergence": "首发", "detection": "发现", "response": "回应", "deadline": "时限"}
+
 
 
 def obligation_name(kind: str) -> str:
@@ -42,5 +44,6 @@ def obligation_name(kind: str) -> str:
         return kind
 
 NOTIFICATION = {"new_incident": "新舆情", "reminder": "时限提醒", "breach": "超时", "escalation": "升级",
-                "reescalation": "督办", "evidence": "待确认", "delivery_failed": "发送失败", "daily_digest": "舆情日报"}
+                "reescalation": "督办", "evidence": "待确认", "delivery_failed": "发送失败", "daily_digest": "舆情日报",
+                "hotlist": "上热搜"}
 DELIVERY = {"pending": "待发送", "delivered": "已送达", "failed": "发送失败", "recorded": "已记录"}

@@ -1,7 +1,7 @@
 """jurisdiction and verification: an incident's place, whether it is the office's, its 研判 state
 
-Revision ID: 0004_jurisdiction
-Revises: 0003
+Revision ID: 0005_jurisdiction
+Revises: 0004_hotlists
 Create Date: 2026-12-04
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from sentinel.store.types import JSONType
 
-revision = "0004_jurisdiction"
-down_revision = "0003"
+revision = "0005_jurisdiction"
+down_revision = "0004_hotlists"
 branch_labels = None
 depends_on = None
 
