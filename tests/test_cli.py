@@ -45,6 +45,17 @@ def test_config_check_exits_2_naming_file_key_and_problem(tmp_path: Path) -> Non
     assert f"{bad}: sources[0] (id a).intervl: unknown key" in done.stderr
 
 
+def test_config_check_names_an_unknown_division_of_the_jurisdiction(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("jurisdiction: [郑州市, 中原县]\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "sentinel", "--config", str(bad), "config", "check"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"{bad}: jurisdiction: [1] '中原县': no such administrative division" in done.stderr
+    bad.write_text("jurisdiction: [郑州市, 中原区]\n", encoding="utf-8")
+    assert invoke(bad, "config", "check").exit_code == 0
+
+
 def test_config_check_accepts_a_good_file_and_warns_of_unset_secrets(tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
     good.write_text("sources:\n  - {id: w, kind: weibo, url: 'https://m.weibo.cn/api/container/getIndex?containerid=1', "

@@ -116,3 +116,47 @@ def test_disclosure_requests_count_working_days(config: Path) -> None:
     future = invoke(config, "requests", "add", "--subject", "明年的申请", "--received", "2099-01-01T10:00+08:00",
                     "--by", "张伟")
     assert future.exit_code == 1 and "in the future" in future.output
+
+
+def test_verify_confirms_an_incident_awaiting_verification(config: Path) -> None:
+    """研判: the self-media grade II of scenario g, replayed to 15:40 (still pending): one command
+    confirms it, and the section chief and the leader, held since 15:25 and 15:40, are due at once."""
+    done = invoke(config, "replay", str(REPLAY / "verify_expired.jsonl"), "--until", "10m", "--json")
+    (incident,) = json.loads(done.stdout)["incidents"]
+    assert incident["verification"] == "pending"
+    assert [n["kind"] for n in json.loads(done.stdout)["notifications"]] == ["verification"]
+    confirmed = invoke(config, "verify", str(incident["id"]), "--by", "张伟", "--reason", "电话核实：晋城市应急局确认")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert f"incident {incident['id']}: verified by 张伟" in confirmed.stdout
+    detail = json.loads(invoke(config, "incidents", "show", str(incident["id"]), "--json").stdout)
+    assert detail["verification"]["state"] == "confirmed" and detail["verification"]["by"] == "张伟"
+    event = next(e for e in detail["timeline"] if e["kind"] == "verification_confirmed")
+    assert event["actor"] == "张伟" and "晋城市应急局" in event["reason"]
+    again = invoke(config, "verify", str(incident["id"]), "--by", "张伟")
+    assert again.exit_code == 1 and "not awaiting verification (it is confirmed)" in again.output
+
+
+def test_adopt_pulls_an_incident_outside_the_jurisdiction_in(tmp_path: Path) -> None:
+    config = tmp_path / "jurisdiction.yaml"
+    config.write_text((REPLAY / "jurisdiction.yaml").read_text(encoding="utf-8").replace(
+        "sqlite:///var/replay-jurisdiction.db", f"sqlite:///{tmp_path / 'db.sqlite'}"), encoding="utf-8")
+    lines = (REPLAY / "jurisdiction.jsonl").read_text(encoding="utf-8").splitlines()
+    scenario = tmp_path / "three.jsonl"
+    scenario.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")  # without the adoption
+    done = invoke(config, "replay", str(scenario), "--until", "10m", "--json")
+    incidents = {i["place"]: i for i in json.loads(done.stdout)["incidents"]}
+    algeria = incidents["阿尔及利亚阿尔及尔"]
+    assert algeria["jurisdiction"] == "outside" and algeria["obligations"] == []
+    listed = json.loads(invoke(config, "incidents", "list", "--json").stdout)
+    assert {row["jurisdiction"] for row in listed} == {"inside", "outside"}  # on the board all the same
+    adopted = invoke(config, "adopt", str(algeria["id"]), "--by", "张伟", "--reason", "我省援外工程人员受伤")
+    assert adopted.exit_code == 0, adopted.output
+    detail = json.loads(invoke(config, "incidents", "show", str(algeria["id"]), "--json").stdout)
+    assert detail["jurisdiction"] == "adopted"
+    assert {o["kind"]: o["state"] for o in detail["obligations"]} == {"authoritative_info": "open",
+                                                                      "press_conference": "open"}
+    assert detail["clock_start"] == "2026-05-20T00:40:00+00:00"  # from its emergence, not from the adoption
+    assert invoke(config, "adopt", str(algeria["id"]), "--by", "张伟").exit_code == 1  # once
+    inside = incidents["广东省汕头市潮阳区"]
+    refused = invoke(config, "adopt", str(inside["id"]), "--by", "张伟")
+    assert refused.exit_code == 1 and "inside the jurisdiction already" in refused.output

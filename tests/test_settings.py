@@ -53,6 +53,11 @@ def test_the_shipped_example_is_valid() -> None:
         ("watch:\n  - {id: w, groups: {r: [郑州]}, regex: ['(']}", "watch[0] (id w).regex", "does not compile"),
         ("channels:\n  - {id: c, kind: dingtalk}", "channels[0] (id c)", "needs url"),
         ("sources: {id: a}", "sources", "list"),
+        ("jurisdiction: [河南省, 不存在市]", "jurisdiction", "[1] '不存在市': no such administrative division"),
+        ("jurisdiction: [朝阳区]", "jurisdiction", "names 2 divisions"),
+        ("jurisdiction: 河南省", "jurisdiction", "list"),
+        ("policy: {verification: {wait: 0s}}", "policy.verification.wait", "positive"),
+        ("policy: {verification: {authorities: [cctv]}}", "policy.verification.authorities[0]", "central"),
     ],
 )
 def test_errors_name_the_file_the_key_and_the_problem(yaml_text: str, key: str, problem: str) -> None:

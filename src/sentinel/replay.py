@@ -6,7 +6,7 @@ A scenario is JSON lines in time order, each with ``at`` and ``type``:
   that source's feed at ``at``; it is stored, analysed and placed in an incident as the daemon would;
 - ``action``: ``{"action": "ack"|"respond"|"grade"|"dismiss", "item": ITEM_ID, "by": ...}`` — a
   person acts on the incident holding that item (also ``assign``, ``note``, ``close`` and
-  ``mark``, the ``sentinel`` commands of the same names);
+  ``mark``, ``adopt`` and ``verify``, the ``sentinel`` commands of the same names);
 - ``downtime`` (an extension): ``{"until": TIME}`` — the daemon is down from ``at`` to ``until``:
   no tick runs, and what arrives meanwhile is taken in at ``until``, when the engine catches up.
 - ``hotlist`` (an extension): ``{"source": ID, "entries": [{"rank", "title", "category",
@@ -46,7 +46,7 @@ from sentinel.collect.hotlist.collector import entry_item, listing_of, parse_boa
 from sentinel.collect.push import ItemShapeError, parse_pushed_item
 from sentinel.collect.runner import listing_gap
 from sentinel.errors import CollectError, NotFoundError, SentinelError
-from sentinel.escalation import actions
+from sentinel.escalation import actions, judgement
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
 from sentinel.escalation.obligations import ObligationError, ObligationState
@@ -74,7 +74,7 @@ __all__ = ["DEFAULT_HORIZON", "Line", "ReplayError", "Replayer", "ScenarioError"
 
 #: Without --until, the clock runs on until no obligation is open, but at most this long.
 DEFAULT_HORIZON = timedelta(hours=72)
-_ACTIONS = ("ack", "respond", "grade", "dismiss", "assign", "note", "close", "mark")
+_ACTIONS = ("ack", "respond", "grade", "dismiss", "assign", "note", "close", "mark", "adopt", "verify")
 
 
 class ScenarioError(SentinelError):
@@ -342,6 +342,10 @@ class Replayer:
         elif name == "mark":
             actions.mark_needs_response(self.engine, self.rules, incident_id, reason=str(body.get("reason") or ""),
                                         by=by, now=now)
+        elif name == "adopt":
+            judgement.adopt(self.engine, self.rules, incident_id, by=by, now=now, reason=body.get("reason"))
+        elif name == "verify":
+            judgement.verify(self.engine, self.rules, incident_id, by=by, now=now, reason=body.get("reason"))
 
     # ----------------------------------------------------------------------------------- output
 
@@ -363,7 +367,9 @@ class Replayer:
                 out.append({
                     "id": incident.id, "kind": incident.kind, "title": incident.title, "grade": incident.grade,
                     "category": incident.category, "department": incident.department, "state": incident.state,
-                    "clock_start": local(incident.clock_start),
+                    "clock_start": local(incident.clock_start), "place": (incident.place or {}).get("label"),
+                    "jurisdiction": incident.jurisdiction,
+                    "verification": (incident.verification or {}).get("state"),
                     "items": [{"id": external_id, "source": source_id} for external_id, source_id in items],
                     "obligations": [obligation_json(o, self.zone) for o in obligations],
                     "timeline": [{"at": local(e.at), "kind": e.kind, "actor": e.actor, "reason": e.reason,

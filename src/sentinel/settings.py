@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from sentinel.analyse.divisions import Jurisdiction
 from sentinel.configtypes import ByteSize, Duration, Strict
 from sentinel.errors import ConfigError
 from sentinel.escalation.policy import Policy
@@ -383,6 +384,8 @@ class Settings(Strict):
     channels: list[ChannelConfig] = Field(default_factory=list)
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
     incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
+    # the administrative divisions the office answers for (属地管理); empty: the whole of China
+    jurisdiction: list[str] = Field(default_factory=list)
     roster: RosterConfig = Field(default_factory=RosterConfig)
     policy: Policy = Field(default_factory=Policy)
     engine: EngineConfig = Field(default_factory=EngineConfig)
@@ -393,6 +396,17 @@ class Settings(Strict):
     @classmethod
     def _zone(cls, value: str) -> str:
         return _check_zone(value)
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _divisions(cls, value: list[str]) -> list[str]:
+        Jurisdiction.parse(value)  # a ValueError names the entry at fault
+        return value
+
+    @property
+    def scope(self) -> Jurisdiction:
+        """The jurisdiction as divisions (validated when the configuration was read)."""
+        return Jurisdiction.parse(self.jurisdiction)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:

@@ -235,3 +235,38 @@ def test_pages_fit_a_phone_screen(driver, live) -> None:
             assert wide <= width, f"{path} is {wide}px wide on a {width}px screen"
     finally:
         driver.set_window_size(1200, 900)
+
+
+def test_an_incident_awaiting_verification_is_confirmed_in_the_page(driver, live) -> None:
+    """A grade II on one self-media post (the 晋城 tunnel of the replay scenarios, published now) is
+    待研判 on the board; the duty officer confirms it on its page."""
+    from selenium.webdriver.common.by import By
+
+    post = json.loads((HERE.parent / "replay" / "verify_expired.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    item = {**post["item"], "id": "browser-v-1", "published_at": live.clock.now().isoformat()}
+    with httpx.Client(base_url=live.base, timeout=10) as client:
+        pushed = client.post("/api/items", json={"source": "wb-hot", "items": [item]},
+                             headers={"Authorization": f"Bearer {PEOPLE['ingest'][1]}"})
+        assert pushed.status_code == 200 and pushed.json()["new"] == 1, pushed.text
+        found: dict[str, Any] = {}
+
+        def pending() -> bool:
+            for row in client.get("/api/incidents", headers={"Authorization": f"Bearer {PEOPLE['readonly'][1]}"}).json():
+                if (row["verification"] or {}).get("state") == "pending":
+                    found.update(row)
+            return bool(found)
+
+        _wait(pending, "the self-media post did not become an incident awaiting verification", timeout=60)
+    _login(driver, live.base, "duty")
+    driver.get(f"{live.base}/")
+    card = driver.find_element(By.CSS_SELECTOR, f'.board li[data-incident="{found["id"]}"]')
+    assert "待研判" in card.find_element(By.CSS_SELECTOR, ".flag.verify").text
+    driver.get(f"{live.base}/incidents/{found['id']}")
+    assert "仅有自媒体来源" in driver.find_element(By.ID, "verification").text
+    driver.find_element(By.CSS_SELECTOR, "#verification input[name=reason]").send_keys("电话核实属实")
+    driver.find_element(By.ID, "verify").click()
+    done = _wait(lambda: driver.find_elements(By.CSS_SELECTOR, "p.done"), "no confirmation after verifying")
+    assert done[0].text == "已研判属实，按规定升级"
+    assert driver.find_elements(By.ID, "verification") == []
+    (entry,) = driver.find_elements(By.CSS_SELECTOR, ".timeline .kind-verification_confirmed")
+    assert "张伟" in entry.text and "电话核实属实" in entry.text

@@ -92,9 +92,12 @@ def test_a_story_becomes_one_graded_incident_and_unrelated_news_does_not_join(wo
     assert zz.category == "accident" and zz.department == "郑州市应急管理局" and zz.department_source == "rule"
     assert zz.emerged_at == T0 and zz.item_count == 4 and zz.source_count == 3
     kinds = [event.kind for event in detail.timeline]
-    # graded II: the 5h and 24h clocks start in the same transaction
-    assert kinds == ["detected", "grade_changed", "obligation_started", "obligation_started"]
-    assert "11" in detail.timeline[1].reason and detail.timeline[1].data["to"] == "II"
+    # placed (郑州, inside the default jurisdiction, the whole country); graded II: the 5h and 24h
+    # clocks start in the same transaction
+    assert kinds == ["detected", "place_assessed", "grade_changed", "obligation_started", "obligation_started"]
+    assert detail.timeline[1].data["jurisdiction"] == "inside" and "郑州" in detail.timeline[1].data["place"]
+    assert zz.jurisdiction == "inside" and zz.verification is None  # a central source carried it
+    assert "11" in detail.timeline[2].reason and detail.timeline[2].data["to"] == "II"
     nj = next(i for i in incidents.values() if "南京" in "".join(i.regions))
     assert nj.grade == "IV" and nj.facts["deaths"] == 2
     # the drill is excluded by the rule's exclusion words; the metro news matched nothing

@@ -52,6 +52,10 @@ def context(kind: str, **changes: Any) -> dict[str, Any]:
         "evidence": {**base, "item": {"title": "关于中原区某化工厂爆炸事故的情况通报", "source": "郑州发布",
                                       "url": "https://www.zhengzhou.gov.cn/xwfb/1001.jhtml",
                                       "published_at": NOW - timedelta(minutes=5)}},
+        "verification": {**base, "verification": {
+            "reason": "仅有自媒体来源 / only self-media sources，热度3.2低于14 / heat below 14",
+            "evidence": {"tiers": ["self_media"], "sources": 1, "items": 2, "heat": 3.2, "official": False},
+            "wait": 3600}, "excerpt": "#郑州爆炸# 现场浓烟滚滚"},
         "hotlist": {**base, "hotlist": {
             "title": "郑州一化工厂爆炸", "list": "weibo", "list_zh": "微博热搜", "rank": 7, "heat": 1315270, "top": 10,
             "top_at": NOW - timedelta(minutes=2),
@@ -96,7 +100,8 @@ def test_every_kind_renders_chinese_text_in_both_forms(kind: str) -> None:
     assert message.idempotency_key == context(kind).get("idempotency_key", "")
 
 
-@pytest.mark.parametrize("kind", ["new_incident", "reminder", "breach", "escalation", "reescalation", "evidence"])
+@pytest.mark.parametrize("kind", ["new_incident", "reminder", "breach", "escalation", "reescalation", "evidence",
+                                  "verification"])
 def test_incident_messages_carry_link_grade_department_and_open_deadlines(kind: str) -> None:
     message = make(kind)
     assert message.incident_id == "42"
@@ -112,6 +117,26 @@ def test_incident_messages_carry_link_grade_department_and_open_deadlines(kind: 
         assert "新闻发布会（24小时）：11月24日 09:05到期" in text
     assert "详情：https://sentinel.example.gov.cn/incidents/42" in message.text_plain
     assert "[查看事件详情](https://sentinel.example.gov.cn/incidents/42)" in message.text_markdown
+
+
+def test_the_verification_request_gives_the_evidence_and_the_step_to_confirm_or_dismiss() -> None:
+    message = make("verification")
+    assert message.title == "【待研判】II级（重大）｜郑州市中原区某化工厂发生爆炸"
+    for text in (message.text_plain, message.text_markdown):
+        assert "仅有自媒体来源" in text and "自媒体，1个来源，2条信息，热度3.2" in text
+        assert "sentinel verify 42 --by 姓名" in text and "sentinel dismiss 42 --reason 不实 --by 姓名" in text
+        assert "1小时内无人研判，按规定继续升级" in text
+        assert "权威信息发布（5小时）：11月23日 14:05到期" in text  # the deadlines run all the same
+
+
+@pytest.mark.parametrize(("place", "shown"), [
+    ("地点不明（未能判断是否属本辖区，按本辖区处置）", "地点：地点不明（未能判断是否属本辖区，按本辖区处置）"),
+    ("河南省郑州市中原区", "地点：河南省郑州市中原区"),
+])
+def test_the_new_incident_alert_says_where_it_happened_or_that_nobody_knows(place: str, shown: str) -> None:
+    message = make("new_incident", incident=incident(place=place))
+    assert shown in message.text_plain and shown in message.text_markdown
+    assert "地点" not in make("new_incident").text_plain  # a context without a place says nothing of it
 
 
 def test_deadlines_list_only_open_obligations_with_time_left() -> None:
@@ -270,7 +295,8 @@ def hostile_context(kind: str) -> dict[str, Any]:
     )
 
 
-@pytest.mark.parametrize("kind", ["new_incident", "reminder", "breach", "escalation", "reescalation", "evidence"])
+@pytest.mark.parametrize("kind", ["new_incident", "reminder", "breach", "escalation", "reescalation", "evidence",
+                                  "verification"])
 def test_feed_text_comes_out_inert(kind: str) -> None:
     message = compose(kind, hostile_context(kind), zone=SHANGHAI, link_base=LINK_BASE)
     markdown = message.text_markdown
@@ -280,7 +306,7 @@ def test_feed_text_comes_out_inert(kind: str) -> None:
     assert "＜at user＿id=\"all\"＞" in markdown
     for line in markdown.splitlines():  # no feed text starts a heading, a quote or a setext underline
         assert not line.startswith(("#", "===")), line
-        assert not line.startswith(">") or kind in ("new_incident", "evidence"), line
+        assert not line.startswith(">") or kind in ("new_incident", "evidence", "verification"), line
     assert "\u202e" not in message.text_plain and "\u202e" not in message.title
     assert "\n" not in message.title
     assert '<at user_id="all">' in message.title  # titles are raw: each sender escapes them for itself

@@ -57,3 +57,32 @@ def test_the_digest_goes_to_the_leaders_once_a_day_at_its_time(database_url) -> 
             "digest:2026-11-24:leaders"]
     finally:
         db.close()
+
+
+def test_the_digest_leaves_out_incidents_abroad_and_those_awaiting_verification(database_url) -> None:
+    settings = Settings.model_validate({
+        "database": {"url": database_url}, "channels": [{"id": "leaders", "kind": "console"}],
+        "roster": {"leaders": [{"name": "钱局长", "channels": ["leaders"]}]}})
+    db = open_database(database_url)
+    try:
+        common = dict(grade_reasons=[], facts={}, keywords=[], rules=[], regions=[], emerged_at=EMERGED,
+                      detected_at=EMERGED, last_item_at=EMERGED, updated_at=EMERGED, heat_components={})
+        with Session(db.engine) as session:
+            session.add_all([
+                Incident(title="本市一化工厂爆炸", jurisdiction="inside", **common),
+                Incident(title="尼日利亚发生宗教暴力冲突致5人死亡", jurisdiction="outside", **common),
+                Incident(title="#晋城隧道爆炸# 现场发现12具遗体", grade="II", jurisdiction="inside",
+                         verification={"state": "pending", "since": EMERGED.isoformat()}, **common),
+                Incident(title="网传某地塌方已获证实", grade="II", jurisdiction="unknown",
+                         verification={"state": "confirmed", "since": EMERGED.isoformat(),
+                                       "at": EMERGED.isoformat()}, **common)])
+            session.commit()
+        at = datetime(2026, 11, 23, 8, 31, tzinfo=ZONE)
+        assert queue_daily_digest(db.engine, settings, ["leaders"], at) == ["digest:2026-11-23:leaders"]
+        with Session(db.engine) as session:
+            (row,) = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "daily_digest")).all()
+        text = stored_message(row.message).text_plain
+        assert "本市一化工厂爆炸" in text and "网传某地塌方已获证实" in text
+        assert "尼日利亚" not in text and "晋城" not in text
+    finally:
+        db.close()

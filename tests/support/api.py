@@ -68,6 +68,8 @@ class Api:
     unconfirmed: int = 0  # one submitted online, its receipt not yet confirmed
     correcting: int = 0  # one awaiting its correction (补正)
     consulting: int = 0  # one awaiting a third party's opinion
+    outside: int = 0  # an incident abroad: no clocks until adopted
+    pending: int = 0  # a grade II incident awaiting verification (待研判)
 
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table: what a refused request must leave exactly as it was."""
@@ -137,4 +139,23 @@ def seed(api: Api) -> Api:
     flows.ask_correction(engine, rules, api.correcting, on=day, until=day + timedelta(days=30), by="值班员", now=EMERGED)
     api.consulting = another("申请公开某企业整改报告")
     flows.start_consultation(engine, rules, api.consulting, party="third_party", on=day, by="值班员", now=EMERGED)
+
+    with Session(engine) as session:  # what the incidents stage records for an event abroad, and for a
+        # grade II on one self-media post
+        abroad = Incident(title="尼日利亚发生宗教暴力冲突致5人死亡", category="social_safety", grade="IV",
+                          grade_reasons=[], facts={"deaths": 5}, keywords=[], rules=["safety"], regions=[],
+                          emerged_at=EMERGED, detected_at=EMERGED, last_item_at=EMERGED, updated_at=EMERGED,
+                          heat_components={}, jurisdiction="outside",
+                          place={"name": "尼日利亚", "level": "country", "code": "NG", "country": "尼日利亚",
+                                 "inside": False, "why": "标题“尼日利亚”：境外", "label": "尼日利亚"})
+        weak = Incident(title="#中原区爆炸# 现场12人遇难", category="accident", grade="II", grade_source="facts",
+                        grade_reasons=[], facts={"deaths": 12}, keywords=[], rules=["safety"], regions=["中原区"],
+                        emerged_at=EMERGED, detected_at=EMERGED, last_item_at=EMERGED, updated_at=EMERGED,
+                        heat_components={}, jurisdiction="inside",
+                        verification={"state": "pending", "since": EMERGED.isoformat(), "at": None,
+                                      "reason": "仅有自媒体来源", "evidence": {"tiers": ["self_media"]}, "by": None})
+        session.add_all([abroad, weak])
+        session.commit()
+        assert abroad.id is not None and weak.id is not None
+        api.outside, api.pending = abroad.id, weak.id
     return api

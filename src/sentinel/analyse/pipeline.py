@@ -20,6 +20,7 @@ from sentinel.analyse.event_report import EventReportModel, ReportJudgement, fea
 from sentinel.analyse.facts import Facts, extract_facts, facts_to_dict
 from sentinel.analyse.grading import GradeDecision, grade_floor, load_tables
 from sentinel.analyse.keywords import content_counts, keyword_scores, load_idf
+from sentinel.analyse.places import UNKNOWN, Place, resolve_place
 from sentinel.analyse.rules import RuleMatch, compile_rules
 from sentinel.analyse.sentiment import SentimentModel
 from sentinel.analyse.simhash import simhash
@@ -44,6 +45,7 @@ class Analysis:
     simhash: int
     regions: tuple[str, ...]
     report: ReportJudgement
+    place: Place = UNKNOWN  # where the event happened, and whether that is inside the jurisdiction
 
     @property
     def relevant(self) -> bool:
@@ -74,6 +76,7 @@ class Analysis:
             "keywords": [word for word, _ in self.keywords],
             "regions": list(self.regions),
             "report": self.report.to_dict(),
+            "place": self.place.to_dict(),
             "simhash": f"{self.simhash:016x}",
         }
 
@@ -100,6 +103,7 @@ class Analyzer:
         self.top_keywords = config.keywords
         self.idf = load_idf()
         self.places = place_names()
+        self.scope = settings.scope
 
     def analyze(self, title: str | None, text: str) -> Analysis:
         title = title or ""
@@ -118,8 +122,10 @@ class Analyzer:
         regions = tuple(dict.fromkeys(w for w in words if w in self.places))
         report = self.event_model.judge(features(title, text, words, facts, regions, title_tokens.words),
                                         guard=guard(title, text))
+        place = resolve_place(title, text, title_tokens=title_tokens.words, body_tokens=body_tokens.words,
+                              jurisdiction=self.scope)
         return Analysis(title_tokens, body_tokens, matches, score, negative, facts, category, grade,
-                        keywords, fingerprint, regions, report)
+                        keywords, fingerprint, regions, report, place)
 
 
 @functools.cache

@@ -207,6 +207,38 @@ def mark(obj: Context, incident_id: int, reason: str, by: str, as_json: bool) ->
     _show_incident(obj, incident, as_json, f"incident {incident_id}: marked as needing a response")
 
 
+@main.command()
+@click.argument("incident_id", type=int)
+@click.option("--reason", default=None, help="Why it is the office's after all (on the timeline).")
+@_by
+@_json
+@pass_ctx
+def adopt(obj: Context, incident_id: int, reason: str | None, by: str, as_json: bool) -> None:
+    """Adopt (纳入本辖区) an incident outside the jurisdiction: its clocks start and it is announced."""
+    from sentinel.escalation import judgement
+
+    incident = _act(obj, judgement.adopt, _rules(obj.settings), incident_id, by=by, reason=reason,
+                    now=SystemClock().now())
+    _show_incident(obj, incident, as_json, f"incident {incident_id}: adopted by {by}; "
+                                           f"clocks from {_local(incident.clock_start, obj.settings) or '-'}")
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@click.option("--reason", default=None, help="What the verification found (on the timeline).")
+@_by
+@_json
+@pass_ctx
+def verify(obj: Context, incident_id: int, reason: str | None, by: str, as_json: bool) -> None:
+    """Confirm (研判属实) an incident awaiting verification: the escalation held for it goes on.
+    To say it is not real, dismiss it."""
+    from sentinel.escalation import judgement
+
+    incident = _act(obj, judgement.verify, _rules(obj.settings), incident_id, by=by, reason=reason,
+                    now=SystemClock().now())
+    _show_incident(obj, incident, as_json, f"incident {incident_id}: verified by {by}")
+
+
 @main.group()
 def evidence() -> None:
     """Releases found on official sources, awaiting the duty officer's confirmation."""

@@ -61,6 +61,13 @@ def incidents_show(obj: Context, incident_id: int, as_json: bool) -> None:
                f"   department {i.department or '-'} ({i.department_source})")
     for reason in i.grade_reasons:
         click.echo(f"    {reason}")
+    if i.kind == "incident":
+        place = i.place or {}
+        click.echo(f"  place {place.get('label') or '不明'}   jurisdiction {i.jurisdiction or '-'}   {place.get('why') or ''}")
+    if i.verification:
+        v = i.verification
+        by = f" by {v['by']}" if v.get("by") and v["by"] != "sentinel" else ""
+        click.echo(f"  verification {v.get('state')}{by}: {v.get('reason') or ''}")
     facts = ", ".join(f"{k}={v}" for k, v in i.facts.items() if v is not None) or "-"
     click.echo(f"  facts {facts}")
     click.echo(f"  emerged {_local(i.emerged_at, settings)}   detected {_local(i.detected_at, settings)}   "
@@ -126,7 +133,8 @@ def _obligation_line(row: Any, now: Any, settings: Settings) -> str:
 def _event_text(event: Any) -> str:
     data = event.data or {}
     parts = [event.reason or ""]
-    if event.kind in ("announced", "reminder", "escalated", "reescalated", "evidence_requested"):
+    if event.kind in ("announced", "reminder", "escalated", "reescalated", "evidence_requested",
+                      "verification_requested"):
         told = "; ".join(f"{n['channel']}: {'、'.join(n['recipients'])}" for n in data.get("notifications", []))
         parts.append(f"→ {told}" if told else "")
     if "kind" in data and event.kind.startswith("obligation"):

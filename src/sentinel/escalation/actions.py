@@ -36,6 +36,7 @@ from sentinel.escalation.obligations import (
     obligations_met_by,
     validate_response_time,
 )
+from sentinel.escalation.verdicts import confirm, pull_in
 from sentinel.store.models import Incident, IncidentState, Response, TimelineEvent
 from sentinel.store.models import Obligation as ObligationRow
 
@@ -200,6 +201,9 @@ def set_grade(engine: Engine, rules: Rules, incident_id: int, *, grade: str, rea
     with Session(engine) as session:
         incident = _incident(session, incident_id)
         _open(incident, "定级")
+        # a person's grade is a person's judgement: of whose it is, and of whether it is real
+        pull_in(session, incident, by=by, now=now, reason=f"人工定级 / graded by hand: {reason}")
+        confirm(session, incident, rules, by=by, now=now, reason=f"人工定级 / graded by hand: {reason}")
         previous = incident.grade
         incident.grade = chosen.value
         incident.grade_source = "manual"
@@ -220,6 +224,7 @@ def mark_needs_response(engine: Engine, rules: Rules, incident_id: int, *, reaso
     with Session(engine) as session:
         incident = _incident(session, incident_id)
         _open(incident, "标记")
+        pull_in(session, incident, by=by, now=now, reason=f"标记需回应 / marked as needing a response: {reason}")
         if incident.needs_response:
             raise ActionError(f"incident {incident_id} is already marked as needing a response")
         incident.needs_response = True

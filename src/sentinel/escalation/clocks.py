@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, union_all
 from sqlmodel import Session, col
 
+from sentinel.escalation import verification
 from sentinel.escalation.obligations import (
     MAJOR_GRADES,
     Obligation,
@@ -40,7 +41,15 @@ from sentinel.escalation.obligations import (
 from sentinel.escalation.policy import Policy
 from sentinel.escalation.reminders import next_escalation_moment, next_obligation_moment
 from sentinel.escalation.roster import Roster
-from sentinel.store.models import EngineAction, Incident, IncidentKind, IncidentState, Response, TimelineEvent
+from sentinel.store.models import (
+    EngineAction,
+    Incident,
+    IncidentKind,
+    IncidentState,
+    Jurisdiction,
+    Response,
+    TimelineEvent,
+)
 from sentinel.store.models import Obligation as ObligationRow
 
 if TYPE_CHECKING:
@@ -49,7 +58,10 @@ if TYPE_CHECKING:
 __all__ = [
     "RELEASE_KINDS",
     "Rules",
+    "announce_at",
+    "check_verification",
     "open_obligation",
+    "outside",
     "record_response",
     "refresh_escalation",
     "refresh_obligation",
@@ -135,26 +147,47 @@ def refresh_obligation(row: ObligationRow, policy: Policy, already_sent: Collect
     row.next_action_at = next_obligation_moment(view(row), policy=policy, already_sent=already_sent)
 
 
+def announce_at(incident: Incident) -> datetime:
+    """When an incident is announced: when it was detected, or adopted from outside the jurisdiction."""
+    adopted = (incident.details or {}).get("adopted")
+    if adopted:
+        return max(incident.detected_at, datetime.fromisoformat(adopted["at"]))
+    return incident.detected_at
+
+
+def outside(incident: Incident) -> bool:
+    """Outside the jurisdiction (属地管理): kept and shown, but no clocks and nobody paged."""
+    return incident.jurisdiction == Jurisdiction.OUTSIDE.value
+
+
 def refresh_escalation(incident: Incident, policy: Policy, already_sent: Collection[str]) -> None:
     """Index an incident by the next moment an alert may fall due for it (the engine's tick reads it).
 
-    Every open incident is first announced (its ``incident:{id}:new`` key); one whose clocks run then
-    climbs its grade's escalation chain, counted from when they started.
+    Every open incident inside the jurisdiction is first announced (its ``incident:{id}:new`` key);
+    one whose clocks run then climbs its grade's escalation chain, counted from when they started,
+    beyond the duty officer only once verification allows (:mod:`~sentinel.escalation.verification`).
+    An incident outside the jurisdiction has no moment at all.
     """
     incident_id = _id(incident)
-    if incident.state != IncidentState.OPEN.value:
+    if incident.state != IncidentState.OPEN.value or outside(incident):
         incident.next_escalation_at = None
         return
     if f"incident:{incident_id}:new" not in already_sent:
-        incident.next_escalation_at = incident.detected_at
+        incident.next_escalation_at = announce_at(incident)
         return
+    asked = []  # the verification request, while it is pending and not yet sent
+    if verification.is_pending(incident.verification) and \
+            verification.verify_key(incident_id) not in already_sent:
+        asked = [datetime.fromisoformat(incident.verification["since"])]  # type: ignore[index]
     if incident.clocks_opened_at is None:
-        incident.next_escalation_at = None
+        incident.next_escalation_at = min(asked, default=None)
         return
-    incident.next_escalation_at = next_escalation_moment(
+    moment = next_escalation_moment(
         incident_id=incident_id, grade=incident.grade, opened_at=incident.clocks_opened_at,
         acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at,
-        breached_at=incident.first_breach_at, policy=policy, already_sent=already_sent)
+        breached_at=incident.first_breach_at, policy=policy, already_sent=already_sent,
+        held_until=verification.hold_until(incident.verification, policy.verification))
+    incident.next_escalation_at = min([*asked, *([moment] if moment else [])], default=None)
 
 
 def obligations_of(session: Session, incident_id: int) -> list[ObligationRow]:
@@ -220,6 +253,12 @@ def sync_clocks(session: Session, incident: Incident, *, previous_grade: str | N
     """
     if incident.kind != IncidentKind.INCIDENT.value or incident.state != IncidentState.OPEN.value:
         return []
+    if outside(incident):
+        label = (incident.place or {}).get("label") or "辖区外"
+        waive_all(session, incident, reason=f"不属本辖区（{label}），不计时 / outside the jurisdiction: no clocks",
+                  now=now, actor=actor)
+        incident.next_escalation_at = None
+        return []
     in_force = rules.for_incident(incident)
     rows = obligations_of(session, _id(incident))
     open_rows = [row for row in rows if row.state == ObligationState.OPEN.value]
@@ -248,6 +287,36 @@ def sync_clocks(session: Session, incident: Incident, *, previous_grade: str | N
         _apply_recorded(session, incident, started, now=now)
         refresh_escalation(incident, rules.for_incident(incident).policy, sent_keys(session, incident_ids=[_id(incident)]))
     return started
+
+
+def check_verification(session: Session, incident: Incident, *, tiers: Collection[str], official: bool,
+                       origins: int, now: datetime, rules: Rules) -> None:
+    """研判 (:mod:`~sentinel.escalation.verification`), after a batch changed the incident: a machine
+    grade I/II on weak evidence becomes 待研判, and a pending one is released once its evidence is
+    corroborated; each with its timeline entry. ``tiers``: the authority tiers of its sources;
+    ``official``: whether an official source carried it; ``origins``: its independent sources."""
+    rule = rules.for_incident(incident).policy.verification
+    evidence = verification.Evidence(frozenset(tiers), official, origins, incident.heat, incident.item_count)
+    state = incident.verification
+    if verification.is_pending(state):
+        assert state is not None
+        why = verification.corroboration(evidence, rule)
+        if why is None:
+            return
+        incident.verification = verification.decided(state, verification.CORROBORATED, at=now, reason=why,
+                                                      evidence=evidence)
+        kind = "verification_corroborated"
+    elif state:
+        return  # decided once: never asked again
+    else:
+        weak = verification.weakness(incident.grade, incident.grade_source, evidence, rule)
+        if weak is None:
+            return
+        incident.verification = verification.started(now=now, reason=weak, evidence=evidence)
+        kind = "verification_required"
+    _event(session, incident, kind, now, reason=incident.verification["reason"], evidence=evidence.to_dict(),
+           grade=incident.grade)
+    incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
 
 
 def record_response(session: Session, incident: Incident, response: Response, *, now: datetime, rules: Rules,

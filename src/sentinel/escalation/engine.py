@@ -14,12 +14,22 @@ Who hears what (the roster in force for the incident decides the people, their c
 alert             audience
 ================  ========================================================================
 new_incident      the duty officer on shift and the department's contacts
-reminder, breach  the same
-hotlist           the same: an entry of the incident entered the top of a national hot list (once per
-                  entry and incident, after the incident was announced)
-escalation        the chain's role: section chiefs, then leaders (and leaders on a breach)
-reescalation      the chain's ``reescalate_to`` roles
+verification      the same: a machine grade I/II on weak evidence (待研判), with the evidence and
+                  the step to confirm or dismiss; it stands for the new_incident alert and the
+                  duty officer's escalation step when they fall at the same time
+reminder, breach  the duty officer and the department's contacts
+escalation        the chain's role: section chiefs, then leaders (and leaders on a breach); while
+                  an incident is 待研判, nobody beyond the duty officer until a person confirms it,
+                  it is corroborated or ``policy.verification.wait`` passes (then at once)
+reescalation      the chain's ``reescalate_to`` roles (held by verification likewise)
+evidence          the duty officer: an official item to confirm as the release
+hotlist           the duty officer and the department's contacts: an entry of the incident entered
+                  the top of a national hot list (once per entry and incident, after the incident
+                  was announced)
 ================  ========================================================================
+
+An incident outside the jurisdiction (属地管理: another province, or abroad) is on the board and
+nowhere else: no alert at all, until a person adopts it.
 
 One process at a time runs the engine: on PostgreSQL several sentinel processes share the
 ``lease`` row named ``engine`` and only its holder ticks (DESIGN §6).
@@ -40,7 +50,16 @@ from sqlmodel import Session, col
 
 from sentinel.analyse.grading import Grade
 from sentinel.configtypes import format_duration
-from sentinel.escalation.clocks import Rules, refresh_escalation, refresh_obligation, sent_keys, view
+from sentinel.escalation import verification
+from sentinel.escalation.clocks import (
+    Rules,
+    announce_at,
+    outside,
+    refresh_escalation,
+    refresh_obligation,
+    sent_keys,
+    view,
+)
 from sentinel.escalation.obligations import ObligationKind, ObligationState
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.reminders import (
@@ -58,7 +77,9 @@ from sentinel.store.models import (
     EngineAction,
     Incident,
     IncidentHotlist,
+    IncidentKind,
     IncidentState,
+    Jurisdiction,
     Lease,
     OutboxMessage,
     OutboxState,
@@ -198,7 +219,8 @@ class EscalationEngine:
             for incident in due_incidents:
                 escalations.extend(self._escalations(incident, now, sent))
             escalations.extend(self._evidence(session, due_incidents, now, sent))
-            escalations.sort(key=lambda p: (p.action.at, _id(p.incident), p.action.key))
+            # stable: steps due at one moment keep the chain's order (section chief, then leader)
+            escalations.sort(key=lambda p: (p.action.at, _id(p.incident)))
             for item in escalations:
                 self._apply(session, item, now, report, sent)
             self._hotlist_alerts(session, listed, now, report, sent)  # after the announcements above
@@ -256,16 +278,20 @@ class EscalationEngine:
 
     def _escalations(self, incident: Incident, now: datetime, sent: set[str]) -> list[_Pending]:
         incident_id = _id(incident)
-        if incident.state != IncidentState.OPEN.value:
+        if incident.state != IncidentState.OPEN.value or outside(incident):
             return []
         found: list[_Pending] = []
         new_key = new_incident_key(incident_id)
         collapsed: tuple[str, ...] = ()
-        if new_key not in sent:
-            if incident.clocks_opened_at is not None and incident.clocks_opened_at <= incident.detected_at:
+        asking = self._verification(incident, now, sent)
+        if asking is not None:
+            found.append(asking)
+            collapsed = asking.action.collapsed
+        elif new_key not in sent:
+            if incident.clocks_opened_at is not None and incident.clocks_opened_at <= announce_at(incident):
                 # clocks running from the start: the announcement is the duty officer's first step
                 collapsed = (escalation_key(incident_id, EscalationRole.DUTY_OFFICER),)
-            at = incident.detected_at
+            at = announce_at(incident)
             found.append(_Pending(Action(new_key, ActionKind.ESCALATION, at, max(now - at, timedelta(0)), incident_id,
                                          roles=(EscalationRole.DUTY_OFFICER,), collapsed=collapsed),
                                   incident, kind="new_incident"))
@@ -276,9 +302,36 @@ class EscalationEngine:
         for action in escalation_due(
                 incident_id=incident_id, grade=incident.grade, opened_at=incident.clocks_opened_at,
                 acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at,
-                breached_at=incident.first_breach_at, now=now, policy=policy, already_sent=already):
+                breached_at=incident.first_breach_at, now=now, policy=policy, already_sent=already,
+                held_until=verification.hold_until(incident.verification, policy.verification)):
             found.append(_Pending(action, incident, kind=action.kind.value))
         return found
+
+    def _verification(self, incident: Incident, now: datetime, sent: set[str]) -> _Pending | None:
+        """研判: ask the duty officer once, folding in the announcement and the duty officer's first
+        step when they are still to send; record the end of the wait when it has passed."""
+        incident_id = _id(incident)
+        rule = self._rules_for(incident).policy.verification
+        ended = verification.expired(incident.verification, rule, now)
+        if ended is not None and incident.verification is not None:
+            incident.verification = verification.decided(
+                incident.verification, verification.EXPIRED, at=ended,
+                reason=f"{verification.wait_text(rule.wait)}内无人研判，按规定继续升级 / nobody decided within "
+                       f"{format_duration(rule.wait)}: the escalation goes on")
+            self._rows[TimelineEvent].append(dict(
+                incident_id=incident_id, at=ended, kind="verification_expired", actor="sentinel",
+                reason=incident.verification["reason"], data={"since": incident.verification["since"]}))
+        key = verification.verify_key(incident_id)
+        if not verification.is_pending(incident.verification) or key in sent:
+            return None
+        assert incident.verification is not None
+        folded = [new_incident_key(incident_id)]
+        if incident.clocks_opened_at is not None:
+            folded.append(escalation_key(incident_id, EscalationRole.DUTY_OFFICER))
+        at = datetime.fromisoformat(incident.verification["since"])
+        action = Action(key, ActionKind.ESCALATION, at, max(now - at, timedelta(0)), incident_id,
+                        roles=(EscalationRole.DUTY_OFFICER,), collapsed=tuple(k for k in folded if k not in sent))
+        return _Pending(action, incident, kind="verification")
 
     def _evidence(self, session: Session, incidents: Sequence[Incident], now: datetime,
                   sent: set[str]) -> list[_Pending]:
@@ -292,7 +345,7 @@ class EscalationEngine:
                 .order_by(col(Response.id))).all():
             key = f"response:{response.id}:evidence"
             incident = by_id[response.incident_id]
-            if key in sent or incident.state != IncidentState.OPEN.value:
+            if key in sent or incident.state != IncidentState.OPEN.value or outside(incident):
                 continue
             at = response.recorded_at
             action = Action(key, ActionKind.ESCALATION, at, max(now - at, timedelta(0)), _id(incident),
@@ -312,8 +365,8 @@ class EscalationEngine:
         national hot list, once per entry and incident (its key)."""
         for mark, incident in listed:
             incident_id = _id(incident)
-            if incident.state != IncidentState.OPEN.value:
-                mark.alert_pending = False
+            if incident.state != IncidentState.OPEN.value or outside(incident):
+                mark.alert_pending = False  # outside the jurisdiction: nobody is paged (adopting announces it)
                 continue
             if new_incident_key(incident_id) not in sent:
                 continue  # announced first, at this incident's first tick; the alert follows then
@@ -339,7 +392,7 @@ class EscalationEngine:
             self._rows[EngineAction].append(dict(key=key, incident_id=incident_id, kind=item.kind, at=action.at,
                                                  obligation_id=item.row.id if item.row else None, handled_at=now))
             sent.add(key)
-        if item.kind in ("new_incident", "evidence", "hotlist"):
+        if item.kind in ("new_incident", "evidence", "verification", "hotlist"):
             roles: tuple[EscalationRole, ...] = (EscalationRole.DUTY_OFFICER,)
         elif item.kind in ("reminder", "breach"):
             roles = (EscalationRole.DUTY_OFFICER,)
@@ -379,7 +432,7 @@ class EscalationEngine:
                 data["offset"] = format_duration(action.offset)
             timeline_kind = {"new_incident": "announced", "reminder": "reminder", "escalation": "escalated",
                              "reescalation": "reescalated", "evidence": "evidence_requested",
-                             "hotlist": "hotlist_alerted"}[item.kind]
+                             "verification": "verification_requested", "hotlist": "hotlist_alerted"}[item.kind]
             if item.response is not None:
                 data["response"] = item.response.id
             if item.mark is not None:
@@ -451,6 +504,11 @@ class EscalationEngine:
             context["candidates"] = [response.kind]
         if item.action.offset is not None:
             context["offset"] = item.action.offset.total_seconds()
+        if item.kind == "verification":
+            state = incident.verification or {}
+            rule = self._rules_for(incident).policy.verification
+            context["verification"] = {"reason": state.get("reason"), "evidence": state.get("evidence") or {},
+                                       "wait": rule.wait.total_seconds()}
         if item.mark is not None:
             context["hotlist"] = alert_context(session, item.mark, top=self._rules_for(incident).policy.hotlist.top)
         return context
@@ -543,7 +601,7 @@ _INCIDENTS: Table = Incident.__table__  # type: ignore[attr-defined]
 #: what a tick may change: a breach closes an obligation and marks its incident; every row it
 #: handles gets its next moment
 _OBLIGATION_COLUMNS = ("state", "next_action_at", "breached_at", "closed_at")
-_INCIDENT_COLUMNS = ("first_breach_at", "next_escalation_at")
+_INCIDENT_COLUMNS = ("first_breach_at", "next_escalation_at", "verification")
 
 
 def _due_incidents(stored: Sequence[Incident], changed: Iterable[Incident], now: datetime) -> list[Incident]:
@@ -564,7 +622,25 @@ def _changed(row: Incident | ObligationRow, columns: Sequence[str]) -> bool:
 def incident_context(incident: Incident) -> dict[str, Any]:
     return {"id": _id(incident), "title": incident.title, "grade": incident.grade, "department": incident.department,
             "category": incident.category, "emerged_at": incident.emerged_at, "detected_at": incident.detected_at,
-            "kind": incident.kind}
+            "kind": incident.kind, "place": place_text(incident)}
+
+
+def place_text(incident: Incident) -> str | None:
+    """Where it happened, as an alert says it: 四川省汶川县, 地点不明（按本辖区处置）, …（辖区外）."""
+    if incident.kind != IncidentKind.INCIDENT.value:
+        return None
+    place = incident.place or {}
+    label = place.get("label") or "不明"
+    if incident.jurisdiction == Jurisdiction.ADOPTED.value:
+        return f"{label}（已纳入本辖区处置）"
+    if label == "不明":
+        return "地点不明（未能判断是否属本辖区，按本辖区处置）"
+    inside = place.get("inside")
+    if inside is True:
+        return str(label)
+    if inside is False:
+        return f"{label}（辖区外）"
+    return f"{label}（无法判断是否属本辖区，按本辖区处置）"
 
 
 def obligation_context(row: ObligationRow) -> dict[str, Any]:

@@ -49,6 +49,7 @@ __all__ = [
     "Policy",
     "ResponseRule",
     "SustainedRule",
+    "VerificationRule",
     "WorkdayRule",
 ]
 
@@ -207,6 +208,34 @@ class EscalationChain(Strict):
         return self
 
 
+Tier = Literal["central", "provincial", "local", "commercial", "self_media"]
+_AUTHORITATIVE: tuple[Tier, ...] = ("central", "provincial", "local")
+
+
+class VerificationRule(Strict):
+    """研判: a machine grade in ``grades`` resting on weak evidence waits, before anyone beyond the duty
+    officer hears of it, until a person confirms it, it is corroborated, or ``wait`` passes.
+
+    Corroborated: an item from an ``official: true`` source or from a source of one of
+    ``authorities``, or items from ``sources`` independent sources (a self-media source counts each
+    author apart), or heat at least ``heat``. The deadlines are never moved by it.
+    """
+
+    enabled: bool = True
+    grades: list[Grade] = Field(default_factory=lambda: [Grade.I, Grade.II])
+    authorities: list[Tier] = Field(default_factory=lambda: list(_AUTHORITATIVE))
+    sources: int = Field(default=3, ge=1, le=100)
+    heat: float = Field(default=14.0, ge=0)
+    wait: Duration = timedelta(hours=1)
+
+    @field_validator("wait")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("wait must be positive")
+        return value
+
+
 def _chain(reescalate_to: list[str]) -> dict[str, Any]:
     return {
         "steps": [
@@ -255,6 +284,10 @@ DEFAULTS: dict[str, Any] = {
     "calendar": {},
     # see Policy.official_evidence
     "official_evidence": "confirm",
+    # 研判 (VerificationRule): I/II on self-media or one source waits up to 1h for a person, or for an
+    # authoritative source, 3 independent sources or heat 14 (the heat that alone makes grade II)
+    "verification": {"enabled": True, "grades": ["I", "II"], "authorities": ["central", "provincial", "local"],
+                     "sources": 3, "heat": 14.0, "wait": "1h"},
     # see HotlistRule: the top 10 of the platforms' own national lists
     "hotlist": {"top": 10, "national": ["weibo", "baidu", "douyin", "zhihu", "toutiao"], "raise_intensity": True,
                 "max_raised_grade": "II", "start_response_clock": True, "alert": True},
@@ -309,6 +342,7 @@ class Policy(Strict):
     # authoritative information (权威信息): "confirm" asks the duty officer to confirm it as the
     # release, "count" records it as the release at once
     official_evidence: Literal["confirm", "count"] = "confirm"
+    verification: VerificationRule = Field(default_factory=lambda: _default(VerificationRule, "verification"))
     hotlist: HotlistRule = Field(default_factory=lambda: _default(HotlistRule, "hotlist"))
 
     @model_validator(mode="before")

@@ -151,8 +151,12 @@ def escalation_due(
     now: datetime,
     policy: Policy,
     already_sent: Collection[str],
+    held_until: datetime | None = None,
 ) -> list[Action]:
     """Escalation steps and re-escalations of an incident due at ``now``, in order of their moment.
+
+    ``held_until`` (研判, :mod:`~sentinel.escalation.verification`): a step to anyone beyond the duty
+    officer, and a re-escalation, falls due no earlier than it.
 
     A step with ``after`` falls due at ``opened_at + after`` while nobody has acknowledged (or
     responded) by ``now``: a step that fell due during downtime but was overtaken by an
@@ -179,12 +183,19 @@ def escalation_due(
             moments.append(opened + step.after)
         if step.on_breach and breached_at is not None:
             moments.append(_utc(breached_at))
+        if step.role is not EscalationRole.DUTY_OFFICER:
+            moments = _held(moments, held_until)
         due = [moment for moment in moments if moment <= now]
         if due:
             at = min(due)
             actions.append(Action(key, ActionKind.ESCALATION, at, now - at, incident_id, roles=(step.role,)))
     if acknowledged is not None and not answered:
         moments = _reescalation_moments(acknowledged, now, chain.reescalate_after, chain.reescalate_every)
+        hold = _utc(held_until) if held_until is not None else None
+        if hold is not None and hold > now:
+            moments = []
+        elif hold is not None:
+            moments = _held(moments, hold)
         keys = [reescalation_key(incident_id, n) for n in range(1, len(moments) + 1)]
         latest_sent = max((n for n, key in enumerate(keys) if key in already_sent), default=-1)
         pending = list(range(latest_sent + 1, len(keys)))
@@ -195,6 +206,13 @@ def escalation_due(
                                   collapsed=tuple(keys[n] for n in pending[:-1])))
     # a stable sort: steps due at the same moment keep the chain's order
     return sorted(actions, key=lambda action: action.at)
+
+
+def _held(moments: list[datetime], held_until: datetime | None) -> list[datetime]:
+    if held_until is None:
+        return moments
+    hold = _utc(held_until)
+    return [max(moment, hold) for moment in moments]
 
 
 def _reescalation_moments(
@@ -267,6 +285,7 @@ def next_escalation_moment(
     breached_at: datetime | None,
     policy: Policy,
     already_sent: Collection[str],
+    held_until: datetime | None = None,
 ) -> datetime | None:
     """The earliest moment at which :func:`escalation_due` can return something, or None when no step
     or re-escalation can fall due any more (every role told, or answered with nothing left to say)."""
@@ -277,16 +296,18 @@ def next_escalation_moment(
     for step in chain.steps:
         if escalation_key(incident_id, step.role) in already_sent:
             continue
+        found = []
         if step.after is not None and acknowledged_at is None and not answered:
-            moments.append(opened + step.after)
+            found.append(opened + step.after)
         if step.on_breach and breached_at is not None:
-            moments.append(_utc(breached_at))
+            found.append(_utc(breached_at))
+        moments.extend(found if step.role is EscalationRole.DUTY_OFFICER else _held(found, held_until))
     if acknowledged_at is not None and not answered:
         first = _utc(acknowledged_at) + chain.reescalate_after
         prefix = reescalation_key(incident_id, 0)[:-1]
         done = max((int(key[len(prefix):]) for key in already_sent if key.startswith(prefix)), default=0)
         if done == 0:
-            moments.append(first)
+            moments.extend(_held([first], held_until))
         elif chain.reescalate_every is not None:
-            moments.append(first + done * chain.reescalate_every)
+            moments.extend(_held([first + done * chain.reescalate_every], held_until))
     return min(moments, default=None)

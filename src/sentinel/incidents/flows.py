@@ -21,7 +21,13 @@ from sqlmodel import Session, col
 from sentinel.analyse.dates import event_days
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
-from sentinel.escalation.clocks import Rules, record_response, sync_clocks, working_day_obligation
+from sentinel.escalation.clocks import (
+    Rules,
+    check_verification,
+    record_response,
+    sync_clocks,
+    working_day_obligation,
+)
 from sentinel.escalation.obligations import ObligationKind, policy_interpretation_for
 from sentinel.incidents.admission import Admission, Tier, is_post
 from sentinel.incidents.cluster import ClusterConfig, Clusterer, ClusterItem
@@ -29,6 +35,7 @@ from sentinel.incidents.grade import GradeChange, ListRaise, decide, severity
 from sentinel.incidents.heat import HeatBreakdown, HeatTracker, HeatWeights, heat_item
 from sentinel.incidents.hotlist import HotlistSignals, SignalsReport, entry_verdict, list_raise, with_listing
 from sentinel.incidents.hotlist_heat import ListingWeights
+from sentinel.incidents.jurisdiction import jurisdiction_of, vote
 from sentinel.settings import Authority, Settings
 from sentinel.store.models import (
     HeatSample,
@@ -79,6 +86,10 @@ class _Memory:
     negatives: int = 0
     title_rank: tuple[int, float] = (0, 0.0)  # (authority rank, -published timestamp) of the title's item
     central: bool = False
+    # what verification (研判) weighs: the sources' tiers, an official one, independent origins
+    tiers: set[str] = field(default_factory=set)
+    official: bool = False
+    origins: set[str] = field(default_factory=set)
 
 
 class IncidentStage:
@@ -211,12 +222,14 @@ class IncidentStage:
                 for position, (member, member_analysis) in enumerate(members):
                     self._join(session, incident, member, member_analysis, memory, now,
                                first=bool(opened) and position == 0)
+                    self._locate(session, incident, member, member_analysis, now)
                     if self._official(member):
                         official.append((incident, member))
                 touched[key] = incident
             for key, incident in touched.items():
                 previous = incident.grade
                 self._regrade(session, incident, self.memory[key], before[key], now)
+                self._verify(session, incident, self.memory[key], now)
                 sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules)
                 session.add(HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
                                        negative_share=incident.negative_share))
@@ -417,6 +430,29 @@ class IncidentStage:
             data={"from": previous, "to": incident.grade, "source": change.source},
         ))
 
+    # ------------------------------------------------------------------- place and verification
+
+    def _locate(self, session: Session, incident: Incident, item: Item, analysis: Analysis, now: datetime) -> None:
+        """属地管理: the item's place votes for the incident's; a change of place or of whether it is
+        ours goes on the timeline with the reason (sync_clocks then starts or waives the clocks)."""
+        source = self.sources.get(item.source_id)
+        before = incident.place or {}
+        place = vote(before, analysis.place, authority=source.authority.value if source else None)
+        state = jurisdiction_of(place, incident.jurisdiction)
+        incident.place = place
+        if (place.get("group"), state) == (before.get("group"), incident.jurisdiction) and before:
+            return
+        incident.jurisdiction = state
+        session.add(TimelineEvent(
+            incident_id=_id(incident), at=now, kind="place_assessed", reason=place.get("why"),
+            data={"place": place.get("label"), "level": place.get("level"), "code": place.get("code"),
+                  "province": place.get("province"), "country": place.get("country"), "inside": place.get("inside"),
+                  "jurisdiction": state, "item": item.external_id}))
+
+    def _verify(self, session: Session, incident: Incident, memory: _Memory, now: datetime) -> None:
+        """研判: what the incident's story rests on, for the escalation stage to judge."""
+        check_verification(session, incident, tiers=memory.tiers, official=memory.official,
+                           origins=len(memory.origins), now=now, rules=self.rules)
     # ---------------------------------------------------------------------------------- hot lists
 
     def process_listings(self, now: datetime) -> SignalsReport:
@@ -453,6 +489,11 @@ class IncidentStage:
         memory.tracker.add(seen)
         memory.negatives += int(negative)
         memory.central = memory.central or authority == Authority.CENTRAL.value
+        memory.tiers.add(authority)
+        memory.official = memory.official or self._official(item)
+        # each author of a self-media source speaks for themselves; an outlet's reporters do not
+        author = f":{item.author}" if authority == Authority.SELF_MEDIA.value and item.author else ""
+        memory.origins.add(item.source_id + author)
         rank = self._title_rank(item)
         if rank > memory.title_rank and item.title:
             memory.title_rank = rank
@@ -502,5 +543,6 @@ def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> ItemAnalysis
         facts={name: getattr(analysis.facts, name) for name in _FACT_FIELDS}, category=analysis.category.code,
         subtype=analysis.category.subtype, grade=analysis.grade.grade.value if analysis.grade.grade else None,
         keywords=[[word, score] for word, score in analysis.keywords], regions=list(analysis.regions),
-        simhash=signed, report=analysis.report.kind.value, report_score=round(analysis.report.score, 4),
+        place=analysis.place.to_dict(), simhash=signed, report=analysis.report.kind.value,
+        report_score=round(analysis.report.score, 4),
     )

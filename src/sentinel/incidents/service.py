@@ -147,7 +147,15 @@ def incident_json(incident: Incident, *, zone: Any = None) -> dict[str, Any]:
         "kind": incident.kind, "details": incident.details, "needs_response": incident.needs_response,
         "clock_start": _iso(incident.clock_start), "acknowledged_at": _iso(incident.acknowledged_at),
         "acknowledged_by": incident.acknowledged_by, "responded_at": _iso(incident.responded_at),
+        "place": _place(incident.place), "jurisdiction": incident.jurisdiction, "verification": incident.verification,
     }
+
+
+def _place(place: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The decided place without the votes behind it."""
+    if not place:
+        return None
+    return {key: value for key, value in place.items() if key not in ("votes", "seen")}
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -27,7 +27,8 @@ durations in seconds, or timedeltas; grades ``"I"``–``"IV"`` or None; obligati
                    idempotency_key      str            optional, ""; copied to the message
 
     incident       {id, title, grade, department, category, emerged_at, detected_at}
-                   department and category may be None; category is a code (accident, ...) or text
+                   department and category may be None; category is a code (accident, ...) or text;
+                   optional place (str: where it happened, as the alert should say it)
     obligation     {kind, due_at, started_at, state}  state: open/met/breached/waived; optional
                    working_days (int, for the working-day kinds; else counted from the calendar),
                    met_at and provisional (why the deadline is not final: shown with it)
@@ -39,6 +40,8 @@ durations in seconds, or timedeltas; grades ``"I"``–``"IV"`` or None; obligati
     breach         incident, obligations, obligation
     escalation     incident, obligations, roles [role], reason ("unacknowledged" (default) or "breach")
     reescalation   incident, obligations, roles [role], acknowledged_at, acknowledged_by (optional)
+    verification   incident, obligations, verification {reason, evidence {tiers, sources, items, heat},
+                   wait (seconds)}, excerpt (optional): 待研判, confirm or dismiss
     evidence       incident, obligations, item {title, url, source, published_at},
                    candidates [obligation kind] (optional: the kinds it may meet; default the open ones)
     hotlist        incident, obligations, hotlist {title, list_zh, rank, heat (int or None), top (the
@@ -80,7 +83,8 @@ from sentinel.notify.message import Message, clean, escape_markdown, grade_label
 
 __all__ = ["INCIDENT_KINDS", "KINDS", "compose", "incident_url"]
 
-INCIDENT_KINDS = ("new_incident", "reminder", "breach", "escalation", "reescalation", "evidence", "hotlist")
+INCIDENT_KINDS = ("new_incident", "reminder", "breach", "escalation", "reescalation", "evidence", "verification",
+                  "hotlist")
 KINDS = (*INCIDENT_KINDS, "source_blind", "source_blocked", "daily_digest", "test", "correction_window",
          "calendar_missing", "annual_report_due")
 
@@ -92,6 +96,7 @@ _OPTIONAL: dict[str, dict[str, Any]] = {
     "escalation": {"reason": "unacknowledged"},
     "reescalation": {"acknowledged_by": None},
     "evidence": {"candidates": None},
+    "verification": {"excerpt": None},
     "hotlist": {},
     "source_blind": {"last_item_at": None},
     "source_blocked": {"detail": "", "retry_at": None},
@@ -119,6 +124,8 @@ _TODO = {
     ObligationKind.POLICY_INTERPRETATION: "发布政策解读",
     ObligationKind.DISCLOSURE_REPLY: "答复申请人",
 }
+_TIERS_ZH = {"central": "中央媒体", "provincial": "省级媒体", "local": "地方媒体", "commercial": "商业门户",
+             "self_media": "自媒体"}
 _ROLES_ZH = {**{role.value: role.name_zh for role in EscalationRole}, "department": DEPARTMENT_NAME_ZH}
 _MISSING = object()
 
@@ -268,6 +275,7 @@ def _make_filters(zone: ZoneInfo, link_base: str | None) -> dict[str, Callable[.
         "grade": lambda grade: grade_label(Grade(grade)) if _defined(grade) else "未定级",
         "category": lambda code: _CATEGORIES_ZH.get(code, code) if _defined(code) else "未分类",
         "role_zh": lambda role: _ROLES_ZH.get(str(_defined(role)), str(role)),
+        "tier_zh": lambda tier: _TIERS_ZH.get(str(_defined(tier)), str(tier)),
         "names": lambda people: "、".join(str(_get(person, "name")) for person in _defined(people)),
         "line": lambda text: one_line(str(_defined(text))) if text is not None else "",
         "incident_link": incident_link, "safe_link": safe_link,

@@ -1,5 +1,6 @@
-"""The daily digest (舆情日报) for the leaders: new incidents of the last day, the incidents still
-open with their deadlines, and every deadline breached in the last day.
+"""The daily digest (舆情日报) for the leaders: new incidents of the last day (ours, and past
+verification), the incidents still open with their deadlines, and every deadline breached in the
+last day.
 
 Queued once a day, at ``delivery.digest_at`` local time (default 08:30), into the outbox. Its key
 names the local date, so the daemon's periodic check can run as often as it likes, in several
@@ -21,6 +22,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from sentinel.escalation import verification
+from sentinel.escalation.clocks import outside
 from sentinel.escalation.engine import incident_context, obligation_context
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.roster import Roster, routes
@@ -93,7 +96,10 @@ def queue_daily_digest(engine: Engine, settings: Settings, channel_ids: Sequence
                 open_incidents.append({**incident_context(incident), "obligations": [obligation_context(r) for r in rows]})
         context = {
             "day": day, "now": now,
-            "new_incidents": [incident_context(incident) for incident in new],
+            # not the incidents outside the jurisdiction, nor those still awaiting verification (研判):
+            # the leaders hear of neither before a person or the evidence decides
+            "new_incidents": [incident_context(incident) for incident in new
+                              if not outside(incident) and not verification.is_pending(incident.verification)],
             "open_incidents": open_incidents,
             "breaches": [{"incident": incident_context(incidents[row.incident_id]), "obligation": obligation_context(row)}
                          for row in breached if row.incident_id in incidents],

@@ -44,9 +44,13 @@ _TIMELINE_ZH = {
     "escalated": "升级通知", "reescalated": "再次升级", "reminder": "提醒", "acknowledged": "签收",
     "response_recorded": "回应登记", "evidence_recorded": "官方发布计入", "obligation_met": "时限完成",
     "obligation_breached": "时限超时", "closed": "结案", "dismissed": "排除", "note": "备注",
+    "place_assessed": "属地研判", "adopted": "纳入本辖区", "verification_required": "待研判",
+    "verification_requested": "请求研判", "verification_corroborated": "权威来源印证", "verification_confirmed": "研判属实",
+    "verification_expired": "研判超时",
     "hotlist_marked": "上榜", "hotlist_top": "进入热搜前列", "hotlist_alerted": "上热搜提醒",
 }
-_NOTICE_ZH = {"announced": "新舆情通报", "escalated": "逐级通知（未签收或已超时）", "reescalated": "签收后未回应，再次通知",
+_NOTICE_ZH = {"announced": "新舆情通报", "verification_requested": "请值班员研判",
+              "escalated": "逐级通知（未签收或已超时）", "reescalated": "签收后未回应，再次通知",
               "hotlist_alerted": "上热搜提醒"}
 TOP_KEYWORDS = 10
 TOP_POSTS = 5

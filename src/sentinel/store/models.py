@@ -102,6 +102,25 @@ class IncidentKind(StrEnum):
     DISCLOSURE_REQUEST = "disclosure_request"  # 依申请公开, entered with `sentinel requests add`
 
 
+class Jurisdiction(StrEnum):
+    """Whether an incident is the office's (属地管理), from its place or a person's decision."""
+
+    INSIDE = "inside"  # its place is inside the configured jurisdiction
+    OUTSIDE = "outside"  # another province, or abroad: kept and shown, no clocks, nobody paged
+    UNKNOWN = "unknown"  # no place, or one that cannot be told: treated as ours, and the alert says so
+    ADOPTED = "adopted"  # a person pulled it in (adopt, grade, mark): ours whatever its place
+
+
+class Verification(StrEnum):
+    """研判: a machine grade of I/II on weak evidence waits for a person or corroboration before the
+    escalation beyond the duty officer goes on."""
+
+    PENDING = "pending"  # 待研判
+    CONFIRMED = "confirmed"  # a person confirmed it
+    CORROBORATED = "corroborated"  # an authoritative source, enough sources, or heat
+    EXPIRED = "expired"  # the configured wait passed without a decision: escalation went on
+
+
 class ItemAnalysis(SQLModel, table=True):
     """What analysis found in one item, and the incident it joined (if relevant)."""
 
@@ -121,6 +140,7 @@ class ItemAnalysis(SQLModel, table=True):
     grade: str | None = Field(default=None, sa_column=Column(String(4)))
     keywords: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     regions: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    place: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))  # analyse.places.Place
     simhash: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))  # signed 64-bit
     # event | complaint | other (analyse.event_report): only reports and complaints open incidents
     report: str | None = Field(default=None, sa_column=Column(String(16)))
@@ -173,6 +193,11 @@ class Incident(SQLModel, table=True):
     first_breach_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     # the next moment an escalation step may fall due; None when none can (the engine's index)
     next_escalation_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
+    # where it happened (analyse.places.Place, with the votes of its items) and whether it is ours
+    place: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    jurisdiction: str | None = Field(default=None, sa_column=Column(String(16)))  # Jurisdiction
+    # 研判: {"state": Verification, "since", "reason", "evidence", "by", "at"}; None when never needed
+    verification: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     # its entries on hot lists (上榜), per list, as sentinel.incidents.hotlist keeps it; {} when none
     listing: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
 

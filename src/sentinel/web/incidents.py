@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from sentinel.clock import Clock
 from sentinel.errors import NotFoundError
-from sentinel.escalation import actions
+from sentinel.escalation import actions, judgement
 from sentinel.escalation.clocks import Rules
 from sentinel.incidents import service
 from sentinel.settings import Settings
@@ -52,6 +52,10 @@ class GradeBody(BaseModel):
 
 class ReasonBody(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class JudgementBody(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
 
 
 class AssignBody(BaseModel):
@@ -148,6 +152,18 @@ def incident_router(settings: Settings, database: Database, clock: Clock, tokens
     @router.post("/incidents/{incident_id}/mark", response_model=schemas.IncidentDetail)
     async def mark(incident_id: RowId, body: ReasonBody, who: Acting) -> dict[str, Any]:
         await act(actions.mark_needs_response, rules, incident_id, reason=body.reason, by=who.name, now=clock.now())
+        return await database.read(detail, incident_id)
+
+    @router.post("/incidents/{incident_id}/adopt", response_model=schemas.IncidentDetail)
+    async def adopt(incident_id: RowId, who: Acting, body: JudgementBody | None = None) -> dict[str, Any]:
+        """纳入本辖区: an incident outside the jurisdiction is the office's; its clocks start."""
+        await act(judgement.adopt, rules, incident_id, by=who.name, now=clock.now(), reason=body.reason if body else None)
+        return await database.read(detail, incident_id)
+
+    @router.post("/incidents/{incident_id}/verify", response_model=schemas.IncidentDetail)
+    async def verify(incident_id: RowId, who: Acting, body: JudgementBody | None = None) -> dict[str, Any]:
+        """研判属实: confirm an incident awaiting verification (to refute it, dismiss it)."""
+        await act(judgement.verify, rules, incident_id, by=who.name, now=clock.now(), reason=body.reason if body else None)
         return await database.read(detail, incident_id)
 
     @router.post("/incidents/{incident_id}/assign", response_model=schemas.IncidentDetail)

@@ -120,6 +120,12 @@ class Incident(_Out):
     acknowledged_at: str | None
     acknowledged_by: str | None
     responded_at: str | None
+    place: dict[str, Any] | None = Field(default=None, description=(
+        "where it happened: name, level (county … province, national, country, city, region, unknown), code, "
+        "province, country, inside (true, false, null: cannot be told), why, label"))
+    jurisdiction: str | None = Field(default=None, description="inside, outside, unknown or adopted (属地管理)")
+    verification: dict[str, Any] | None = Field(default=None, description=(
+        "研判: state (pending, confirmed, corroborated, expired), since, at, reason, evidence, by; null when never needed"))
 
 
 class IncidentDetail(Incident):

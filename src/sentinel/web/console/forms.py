@@ -1,6 +1,7 @@
 """The console's forms: login and logout, and the duty officer's actions.
 
-Every POST carries the session's CSRF token. The actions call :mod:`sentinel.escalation.actions`,
+Every POST carries the session's CSRF token. The actions call :mod:`sentinel.escalation.actions`
+(and :mod:`sentinel.escalation.judgement` for adopting and verifying),
 the functions behind the command line and the JSON API, with the logged-in person as the actor on
 the timeline; a refused action comes back on its page with the field at fault and what was typed.
 """
@@ -17,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sentinel.errors import NotFoundError
-from sentinel.escalation import actions
+from sentinel.escalation import actions, judgement
 from sentinel.escalation.clocks import Rules
 from sentinel.settings import Role
 from sentinel.web.console.core import ACT, NOTE, Console, PageError, local_redirect
@@ -134,6 +135,10 @@ def add_forms(router: APIRouter, console: Console) -> None:
             "assign": (ACT, lambda f, now, by: actions.assign(engine, rules, incident_id,
                                                               department=f.get("department", ""), by=by, now=now)),
             "note": (NOTE, lambda f, now, by: actions.note(engine, incident_id, text=f.get("text", ""), by=by, now=now)),
+            "adopt": (ACT, lambda f, now, by: judgement.adopt(engine, rules, incident_id, by=by, now=now,
+                                                              reason=f.get("reason") or None)),
+            "verify": (ACT, lambda f, now, by: judgement.verify(engine, rules, incident_id, by=by, now=now,
+                                                                reason=f.get("reason") or None)),
         }
 
     @router.post("/incidents/{incident_id}/{action}")

@@ -10,6 +10,10 @@ from sentinel.notify.compose import _CATEGORIES_ZH as CATEGORY  # noqa: F401 (on
 GRADE_COLOUR_ZH = {grade.value: grade.colour_zh[0] for grade in Grade}  # 红 橙 黄 蓝
 
 INCIDENT_STATE = {"open": "处置中", "closed": "已结束", "dismissed": "已撤销"}
+JURISDICTION = {"inside": "属本辖区", "outside": "辖区外", "unknown": "无法判断是否属本辖区，按本辖区处置",
+                "adopted": "已纳入本辖区"}
+VERIFICATION = {"pending": "待研判", "confirmed": "已确认属实", "corroborated": "已获权威来源印证",
+                "expired": "研判超时，已按规定升级"}
 OBLIGATION_STATE = {"open": "计时中", "met": "已完成", "breached": "已超时", "waived": "已免除"}
 INCIDENT_KIND = {"incident": "舆情事件", "policy_document": "政策文件", "disclosure_request": "依申请公开"}
 HEALTH = {"up": "正常", "failing": "故障", "blocked": "被封禁", "unknown": "未采集", "blind": "无新内容"}
@@ -25,6 +29,9 @@ TIMELINE = {
     "evidence_candidate": "待确认发布", "evidence_recorded": "官方发布已记录", "evidence_requested": "请求确认发布",
     "evidence_confirmed": "确认发布", "evidence_rejected": "否认发布", "request_received": "收到申请",
     "deadline_extended": "延期答复", "calendar_error": "工作日历错误",
+    "place_assessed": "属地研判", "adopted": "纳入本辖区", "verification_required": "待研判",
+    "verification_requested": "请求研判", "verification_corroborated": "权威来源印证", "verification_confirmed": "研判属实",
+    "verification_expired": "研判超时",
     "hotlist_marked": "上榜", "hotlist_top": "进入热搜前列", "hotlist_alerted": "发出上热搜提醒",
 }
 MARKER = {"emergence": "首发", "detection": "发现", "response": "回应", "deadline": "时限"}

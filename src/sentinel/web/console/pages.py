@@ -24,7 +24,7 @@ from sentinel.web.console.hotlists import arrow, hotlist_page, incident_hotlists
 from sentinel.web.console.session import Session
 
 #: what ``?done=`` says after a form went through (a fixed text: the parameter is never echoed)
-DONE = {"ack": "已签收", "respond": "回应已登记", "grade": "级别已调整", "dismiss": "事件已撤销", "close": "事件已结束",
+DONE = {"adopt": "已纳入本辖区，开始计时", "verify": "已研判属实，按规定升级", "ack": "已签收", "respond": "回应已登记", "grade": "级别已调整", "dismiss": "事件已撤销", "close": "事件已结束",
         "mark": "已标记为需回应", "assign": "已转办", "note": "批注已添加", "confirm": "已确认为官方发布",
         "reject": "已否认", "request": "申请已登记", "extend": "已延期"}
 
