@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
+from sentinel.analyse.sentiment import Register, register_of_source
 from sentinel.escalation.clocks import Rules, record_response, sync_clocks, working_day_obligation
 from sentinel.escalation.obligations import ObligationKind, policy_interpretation_for
 from sentinel.escalation.workdays import WorkdayCalendarError
@@ -71,6 +72,7 @@ class _Memory:
 
     tracker: HeatTracker
     negatives: int = 0
+    registers: dict[str, list[int]] = field(default_factory=dict)  # register → [items, negative]
     title_rank: tuple[int, float] = (0, 0.0)  # (authority rank, -published timestamp) of the title's item
     central: bool = False
 
@@ -140,7 +142,7 @@ class IncidentStage:
                 .order_by(col(Item.published_at), col(Item.id))
             ).all()
             for item in items:
-                analysis = self.analyzer.analyze(item.title, item.text)
+                analysis = self.analyzer.analyze(item.title, item.text, register=self._register(item))
                 row = _analysis_row(item, analysis, now)
                 session.add(row)
                 report.analysed += 1
@@ -296,6 +298,8 @@ class IncidentStage:
         incident.emerged_at = min(incident.emerged_at, item.published_at)
         incident.last_item_at = max(incident.last_item_at, item.published_at)
         incident.negative_share = round(memory.negatives / incident.item_count, 4)
+        incident.negative_by_register = {name: {"items": items, "negative": negative}
+                                         for name, (items, negative) in sorted(memory.registers.items())}
         facts = dict(incident.facts)
         for name in _FACT_FIELDS:
             value = getattr(analysis.facts, name)
@@ -351,10 +355,18 @@ class IncidentStage:
         authority = seen.authority
         memory.tracker.add(seen)
         memory.negatives += int(negative)
+        counts = memory.registers.setdefault(self._register(item).value, [0, 0])
+        counts[0] += 1
+        counts[1] += int(negative)
         memory.central = memory.central or authority == Authority.CENTRAL.value
         rank = self._title_rank(item)
         if rank > memory.title_rank and item.title:
             memory.title_rank = rank
+
+    def _register(self, item: Item) -> Register:
+        """News or post: how the item's source writes (its kind and authority tier)."""
+        source = self.sources.get(item.source_id)
+        return register_of_source(source.kind if source else None, source.authority if source else None)
 
     def _title_rank(self, item: Item) -> tuple[int, float]:
         source = self.sources.get(item.source_id)
