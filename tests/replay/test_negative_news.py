@@ -6,7 +6,8 @@ each item is a sentence or paragraph of the article as it was written, carried b
 (the headline with a paragraph) or posted on Weibo (a paragraph, or the headline in 【】 with one).
 
 - An 11-death explosion: the after-action report shows the news reports all negative, and the posts
-  apart from them (news and posts are never averaged into one share).
+  apart from them, in the summary and around the release (news and posts are never averaged into one
+  share).
 - A 2-death explosion reported by three news outlets and picked up on Weibo: grade IV, hot enough for
   the 48h response (国办发〔2016〕61号) and negative news, so the response clock starts by itself. The
   same replay with a scorer that calls the reports positive (as snownlp-like models did: 0.9)
@@ -77,6 +78,8 @@ EXPLOSION_11 = [
     item("2026-08-20T09:00:00+08:00", "xinhua", "x-1", ALGERIA_1 + ALGERIA_2, title=ALGERIA),
     item("2026-08-20T09:10:00+08:00", "weibo-hot", "w-1", f"【{ALGERIA}】{ALGERIA_1}", reposts=120, comments=40),
     item("2026-08-20T09:30:00+08:00", "province-news", "p-1", ALGERIA_2 + ALGERIA_3, title=ALGERIA),
+    json.dumps({"at": "2026-08-20T09:35:00+08:00", "type": "action", "action": "respond", "item": "x-1", "by": "张伟",
+                "kind": "authoritative_info", "url": "https://gov.example/notice", "channel": "政府网站"}),
     item("2026-08-20T09:40:00+08:00", "weibo-hot", "w-2", ALGERIA_3, reposts=15, comments=8, likes=30),
 ]
 
@@ -129,6 +132,16 @@ def test_the_report_of_an_11_death_explosion_shows_negative_news_apart_from_post
     assert "新闻 100.0%（2 条中 2 条）" in markdown and "；帖文 " in markdown and "分别统计" in markdown
     html = render(report, "html", zone=replayer.settings.zone).decode()
     assert "新闻 100.0%（2条中2条）" in html and "不合并平均" in html
+
+    # the release at 09:35: before it two reports and a post, after it a post; the posts are
+    # compared with each other, the news reports with nothing
+    effect = report["effect"]
+    assert [(g["register"], g["items"]) for g in effect["before"]["by_register"]] == [("news", 2), ("post", 1)]
+    assert [(g["register"], g["items"]) for g in effect["after"]["by_register"]] == [("post", 1)]
+    (change,) = [c for c in report["score"]["components"] if c["key"] == "sentiment_change"]
+    assert change["basis"].startswith("负面占比 帖文 发布前") and "新闻" not in change["basis"]
+    assert "<th>发布前·新闻</th>" in html and "<th>发布后·帖文</th>" in html and "<th>发布后·新闻</th>" not in html
+    assert "- 发布前：3 条；新闻 2 条，负面 2 条（100.0%）；帖文 1 条" in markdown
 
 
 def test_negative_news_of_a_hot_grade_iv_explosion_starts_the_48h_clock_by_itself(
