@@ -70,7 +70,7 @@ from sentinel.escalation.reminders import (
     reminder_key,
     reminder_moments,
 )
-from sentinel.notify.roster import Roster, RosterConfig
+from sentinel.escalation.roster import Roster, RosterConfig
 from sentinel.store.db import open_database
 from sentinel.store.models import EngineAction, Incident, Response
 from sentinel.store.models import Obligation as ObligationRow

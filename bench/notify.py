@@ -53,7 +53,7 @@ def fill(database_url: str, count: int) -> None:
 
     from sentinel.clock import SystemClock
     from sentinel.notify.message import Message, render_markdown
-    from sentinel.notify.outbox import message_to_json
+    from sentinel.notify.serialisation import message_to_json
     from sentinel.store.db import open_database
     from sentinel.store.models import Incident, OutboxMessage
 
@@ -91,7 +91,8 @@ async def drain(database_url: str, port: int, batch: int) -> tuple[int, int, flo
     from sentinel.clock import SystemClock
     from sentinel.metrics import Metrics
     from sentinel.notify.base import send_client
-    from sentinel.notify.outbox import DeliveryConfig, Dispatcher
+    from sentinel.notify.config import DeliveryConfig
+    from sentinel.notify.outbox import Dispatcher
     from sentinel.notify.webhook import WebhookSender
     from sentinel.store.db import open_database
 

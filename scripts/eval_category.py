@@ -9,6 +9,9 @@ Reads from ``--data``:
 - ``cec_emergency_dev.jsonl``: news of five event types with a true ``category`` column; reports how
   often the category and the sub-type are right (CEC's ``fire`` counts as right for 事故灾难/火灾 and
   for 自然灾害/森林草原火灾, which is where the 总体应急预案 puts forest fires).
+- the headlines read by hand in ``labels/facts_thucnews.tsv`` and ``labels/facts_bdci.tsv`` (every
+  headline with a casualty word; ``category`` column, see ``labels/README-facts.md``): how often the
+  category and the sub-type are right, on the development rows and on the held-apart rows separately;
 - ``thucnews_titles_dev.csv`` (headlines) and ``cnews_fulltext_sample.csv`` (full articles) in ten
   news sections: reports, per section, how often a category is assigned. Most sections are background
   traffic that should get none; politics/society (时政) hold real incidents, so their rate is shown
@@ -23,6 +26,8 @@ import csv
 import json
 import time
 from pathlib import Path
+
+from factlabels import Row, load_corpora
 
 from sentinel.analyse.category import classify, default_lexicon
 
@@ -64,6 +69,36 @@ def eval_cec(path: Path, show: int) -> None:
         print("   miss:", *m)
 
 
+def eval_labelled(data: Path, show: int, show_held: bool) -> None:
+    """Category accuracy on the hand-labelled headlines, development and held-apart rows apart."""
+    for corpus in load_corpora(data):
+        rows = [r for r in corpus.rows if r.category not in (None, "?")]
+        if not rows or not corpus.has_split:
+            continue
+        for part, subset in (("dev", [r for r in rows if not r.held]), ("held apart", [r for r in rows if r.held])):
+            cat_ok = sub_ok = sub_n = none_n = none_ok = 0
+            misses: list[tuple[Row, str | None, str | None]] = []
+            for r in subset:
+                c = classify(r.text, r.title or None)
+                want_code, _, want_sub = (r.category or "").partition("/")
+                want = None if want_code == "-" else want_code
+                ok = c.code == want
+                cat_ok += ok
+                if want is None:
+                    none_n += 1
+                    none_ok += ok
+                if want_sub:
+                    sub_n += 1
+                    sub_ok += ok and c.subtype == want_sub
+                if not ok or (want_sub and c.subtype != want_sub):
+                    misses.append((r, c.code, c.subtype))
+            print(f"{corpus.name} labelled headlines, {part} ({len(subset)} rows): category {pct(cat_ok, len(subset))}; "
+                  f"sub-type {pct(sub_ok, sub_n)}; none where none is right {pct(none_ok, none_n)}")
+            if part == "dev" or show_held:
+                for r, code, sub in misses[:show]:
+                    print(f"   miss: {r.key} want {r.category} got {code}/{sub}  {(r.title or r.text)[:50]!r}")
+
+
 def eval_sections(path: Path, text_col: str, title_col: str | None, show: int) -> None:
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     per: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
@@ -98,9 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="directory with the shared corpora")
     parser.add_argument("--show", type=int, default=0, help="print up to N misses / assignments per group")
+    parser.add_argument("--show-held", action="store_true", help="print the held-apart misses too")
     args = parser.parse_args(argv)
     default_lexicon()  # compile once, outside the timings
     eval_cec(args.data / "cec_emergency_dev.jsonl", args.show)
+    eval_labelled(args.data, args.show, args.show_held)
     eval_sections(args.data / "thucnews_titles_dev.csv", "title", "title", args.show)
     eval_sections(args.data / "cnews_fulltext_sample.csv", "text", None, args.show)
     return 0

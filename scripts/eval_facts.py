@@ -1,90 +1,133 @@
 #!/usr/bin/env python3
-"""Evaluate death-count extraction against hand labels.
+"""Evaluate fact extraction (deaths, injured, … magnitude) against the hand-read labels.
 
 Usage::
 
-    python scripts/eval_facts.py --data ../shared/data/cec_emergency_dev.jsonl \\
-        --labels bench/data/cec_deaths.tsv [--show-all]
+    python scripts/eval_facts.py --data ../shared/data [--misses] [--show-held] [--labels DIR]
 
-``--data`` is JSON lines with ``file``, ``title`` and ``text`` (the CEC dev set); ``--labels`` is a TSV
-``file<TAB>deaths<TAB>note`` written by a person reading each article (deaths empty when the article
-states no death count, 0 when it says nobody died). Prints exact-match accuracy on the articles that
-state a count (all, positive, zero), the false-positive rate on articles that state none, the misses,
-and the extraction speed.
+``--data`` is the folder of shared corpora; the labels are ``labels/facts_*.tsv`` (described in
+``labels/README-facts.md``). For each corpus (CEC news reports, cnews full articles, THUCNews
+headlines, BDCI headlines with the article's opening) and each part of it — development rows, and the
+held-apart rows the rules were never tuned on — prints:
+
+- deaths exact: rows stating a death count (or zero) whose count is extracted exactly;
+- all fields exact: every (row, field) the reader gave a figure for, and per field;
+- false positives: rows stating no figure at all that get one; and per field, rows not stating that
+  field that get a value for it;
+
+then the extraction speed over every row of every corpus. ``--misses`` lists the development
+misses (expected → got, the phrase and the rule that chose it); ``--show-held`` lists the
+held-apart ones too (do not look at them while tuning).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
-from sentinel.analyse.facts import extract_facts
+from factlabels import FIELDS, LABELS, UNREADABLE, Corpus, Row, load_corpora
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from sentinel.analyse.facts import Facts, extract_facts  # noqa: E402
 
 
-def read_labels(path: Path) -> dict[str, int | None]:
-    labels: dict[str, int | None] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#") or line.startswith("file\t"):
-            continue
-        file, deaths, *_ = line.split("\t") + [""]
-        labels[file] = int(deaths) if deaths.strip() else None
-    return labels
+def pct(n: int, d: int) -> str:
+    return f"{n}/{d} = {100 * n / d:.1f}%" if d else "n/a"
+
+
+def same(got: float | None, want: float) -> bool:
+    return got is not None and abs(float(got) - want) < 1e-6
+
+
+def stated(rows: Iterable[Row], name: str) -> list[Row]:
+    return [r for r in rows if r.labels[name] not in (None, UNREADABLE)]
+
+
+def report(corpus: Corpus, part: str, rows: list[Row], got: dict[str, Facts]) -> None:
+    if not rows:
+        return
+    print(f"  {part}: {len(rows)} rows")
+    deaths = stated(rows, "deaths")
+    zero = [r for r in deaths if r.labels["deaths"] == 0]
+    positive = [r for r in deaths if r.labels["deaths"]]
+
+    def hits(subset: list[Row], name: str) -> int:
+        return sum(same(getattr(got[r.key], name), float(r.labels[name])) for r in subset)  # type: ignore[arg-type]
+
+    print(f"    deaths exact        {pct(hits(deaths, 'deaths'), len(deaths))}"
+          f"   (positive {pct(hits(positive, 'deaths'), len(positive))}; zero {pct(hits(zero, 'deaths'), len(zero))})")
+    per = {name: (hits(stated(rows, name), name), len(stated(rows, name))) for name in FIELDS}
+    total = sum(h for h, _ in per.values()), sum(n for _, n in per.values())
+    print(f"    all fields exact    {pct(*total)}")
+    print("      " + "  ".join(f"{name} {h}/{n}" for name, (h, n) in per.items() if n))
+    nothing = [r for r in rows if r.states_nothing]
+    fp_any = [r for r in nothing if not got[r.key].is_empty()]
+    fp_pos = [r for r in nothing if any(getattr(got[r.key], f) for f in FIELDS)]
+    print(f"    false positives     rows stating no figure: any value {pct(len(fp_any), len(nothing))}; "
+          f"a positive figure {pct(len(fp_pos), len(nothing))}")
+    fp_field = []
+    for name in FIELDS:
+        unstated = [r for r in rows if r.labels[name] is None]
+        wrong = sum(getattr(got[r.key], name) is not None for r in unstated)
+        if wrong:
+            fp_field.append(f"{name} {wrong}/{len(unstated)}")
+    print("      per field: " + ("  ".join(fp_field) if fp_field else "none"))
+
+
+def misses(rows: list[Row], got: dict[str, Facts]) -> None:
+    for r in rows:
+        f = got[r.key]
+        for name in FIELDS:
+            want = r.labels[name]
+            value = getattr(f, name)
+            if want == UNREADABLE or (want is None and value is None):
+                continue
+            if want is not None and same(value, float(want)):  # type: ignore[arg-type]
+                continue
+            d = f.detail(name)
+            shown = (r.title + " | " + r.text) if r.title else r.text
+            print(f"    {r.corpus}:{r.key} {name}: {want} → {value}  «{d.phrase if d else ''}» [{d.rule if d else ''}]"
+                  f"  {shown[:60]!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--labels", type=Path, required=True)
-    parser.add_argument("--show-all", action="store_true", help="print every article's result")
+    parser.add_argument("--data", type=Path, required=True, help="folder with the shared corpora")
+    parser.add_argument("--labels", type=Path, default=LABELS, help="folder with facts_*.tsv (default: labels/)")
+    parser.add_argument("--misses", action="store_true", help="list the development misses")
+    parser.add_argument("--show-held", action="store_true", help="list the held-apart misses too")
     args = parser.parse_args(argv)
 
-    labels = read_labels(args.labels)
-    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
-    missing = [r["file"] for r in rows if r["file"] not in labels]
-    if missing:
-        print(f"error: {len(missing)} articles have no label, e.g. {missing[0]}", file=sys.stderr)
+    corpora = load_corpora(args.data, args.labels)
+    if not corpora:
+        print(f"error: no labelled corpus found in {args.data}", file=sys.stderr)
         return 2
-
-    start = time.perf_counter()
-    predicted = {r["file"]: extract_facts(r["text"], r.get("title")) for r in rows}
-    elapsed = time.perf_counter() - start
-
-    stated = [r for r in rows if labels[r["file"]] is not None]
-    positive = [r for r in stated if labels[r["file"]]]
-    zero = [r for r in stated if labels[r["file"]] == 0]
-    unstated = [r for r in rows if labels[r["file"]] is None]
-
-    def hits(subset: list[dict]) -> int:
-        return sum(predicted[r["file"]].deaths == labels[r["file"]] for r in subset)
-
-    def pct(n: int, d: int) -> str:
-        return f"{n}/{d} = {100 * n / d:.1f}%" if d else "n/a"
-
-    print(f"articles: {len(rows)}; stating a death count: {len(stated)} "
-          f"({len(positive)} positive, {len(zero)} zero); stating none: {len(unstated)}")
-    print(f"accuracy, articles stating a count: {pct(hits(stated), len(stated))}")
-    print(f"  positive counts:                  {pct(hits(positive), len(positive))}")
-    print(f"  stated zero (no deaths):          {pct(hits(zero), len(zero))}")
-    fp = [r for r in unstated if predicted[r["file"]].deaths is not None]
-    fp_pos = [r for r in fp if predicted[r["file"]].deaths]
-    print(f"false positives, articles stating none: any value {pct(len(fp), len(unstated))}; "
-          f"a positive count {pct(len(fp_pos), len(unstated))}")
-    print(f"speed: {len(rows) / elapsed:,.0f} articles/s ({sum(len(r['text']) for r in rows) / elapsed / 1e6:.2f} M chars/s)")
-
-    print("\nmisses (file: expected → got, phrase, rule):")
-    for r in stated + fp:
-        f = predicted[r["file"]]
-        if f.deaths == labels[r["file"]]:
-            continue
-        d = f.detail("deaths")
-        print(f"  {r['file']}: {labels[r['file']]} → {f.deaths}  {d.phrase if d else ''} [{d.rule if d else ''}]")
-    if args.show_all:
-        print("\nall:")
-        for r in rows:
-            print(f"  {r['file']}\t{labels[r['file']]}\t{predicted[r['file']].deaths}")
+    elapsed = chars = count = 0.0
+    for corpus in corpora:
+        start = time.perf_counter()
+        got = {r.key: extract_facts(r.text, r.title or None) for r in corpus.rows}
+        elapsed += time.perf_counter() - start
+        chars += sum(len(r.text) + len(r.title) for r in corpus.rows)
+        count += len(corpus.rows)
+        dev = [r for r in corpus.rows if not r.held]
+        held = [r for r in corpus.rows if r.held]
+        note = "" if corpus.has_split else " (every row was tuned on)"
+        print(f"{corpus.name}: {len(corpus.rows)} rows{note}")
+        report(corpus, "dev", dev, got)
+        report(corpus, "held apart", held, got)
+        if args.misses:
+            print("  misses, dev:")
+            misses(dev, got)
+        if args.show_held and held:
+            print("  misses, held apart:")
+            misses(held, got)
+    print(f"speed: {count / elapsed:,.0f} texts/s, {chars / elapsed / 1e6:.2f} M chars/s "
+          f"({int(count)} texts, {chars / count:.0f} chars on average, one core)")
     return 0
 
 

@@ -117,6 +117,7 @@ class Daemon:
             self.metrics,
             self._collectors or default_collectors(),
             on_new_items=self._new_items,
+            on_listing=self._listing_polled,
             cpu=self.parse_pool,
         )
         return self.runner
@@ -219,6 +220,10 @@ class Daemon:
             await self.analysis.submit(source_id, item_ids)
         if self._on_new_items is not None:
             await self._on_new_items(source_id, item_ids)
+
+    async def _listing_polled(self, source_id: str) -> None:
+        if self.analysis is not None:
+            await self.analysis.listing_polled(source_id)
 
     def request_stop(self) -> None:
         self._stop.set()

@@ -74,6 +74,21 @@ class Metrics:
             "sentinel_push_items", "Items received on POST /api/items by outcome", ["outcome"], registry=r
         )
 
+        # hot lists (热搜榜): platform is the source's configured platform, a closed set
+        self.hotlist_polls = Counter(
+            "sentinel_hotlist_polls", "Polls of hot lists by platform and outcome (ok or a failure reason)",
+            ["platform", "outcome"], registry=r,
+        )
+        self.hotlist_entries = Gauge(
+            "sentinel_hotlist_entries", "Entries on a hot list at its last successful poll", ["source", "platform"],
+            registry=r,
+        )
+        self.hotlist_matched = Counter(
+            "sentinel_hotlist_matched_entries",
+            "Hot-list entries that matched a watch rule, by the list and whether they were taken as a public-opinion "
+            "topic (incident) or set aside (entertainment, chatter)", ["platform", "outcome"], registry=r,
+        )
+
         # analysis and incidents
         self.items_analysed = Counter("sentinel_items_analysed", "Items analysed", registry=r)
         self.items_relevant = Counter(

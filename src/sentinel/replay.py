@@ -9,6 +9,11 @@ A scenario is JSON lines in time order, each with ``at`` and ``type``:
   ``mark``, the ``sentinel`` commands of the same names);
 - ``downtime`` (an extension): ``{"until": TIME}`` — the daemon is down from ``at`` to ``until``:
   no tick runs, and what arrives meanwhile is taken in at ``until``, when the engine catches up.
+- ``hotlist`` (an extension): ``{"source": ID, "entries": [{"rank", "title", "category",
+  "description", "hot", "ads", "url"}]}`` — a poll of a ``hotlist`` source at ``at`` found this list
+  (the archive form, :mod:`sentinel.collect.hotlist.archive`); or ``"body"``: the platform's own
+  response (a JSON object, or the page as a string), read by the source's adapter. It is stored
+  with its ranks, its new entries analysed, and the hot-list signals run, as after a daemon's poll.
 
 Between lines the virtual clock jumps from one due moment to the next, and the engine ticks exactly
 at each (so in a replay nothing is late unless the scenario says the daemon was down). Lines at a
@@ -35,17 +40,22 @@ from sqlmodel import Session, col
 
 from sentinel.analyse.pipeline import Analyzer
 from sentinel.clock import FakeClock
+from sentinel.collect.hotlist import newsnow
+from sentinel.collect.hotlist.archive import parse_rows
+from sentinel.collect.hotlist.collector import entry_item, listing_of, parse_board
 from sentinel.collect.push import ItemShapeError, parse_pushed_item
-from sentinel.errors import NotFoundError, SentinelError
+from sentinel.collect.runner import listing_gap
+from sentinel.errors import CollectError, NotFoundError, SentinelError
 from sentinel.escalation import actions
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
 from sentinel.escalation.obligations import ObligationError, ObligationState
 from sentinel.incidents.flows import IncidentStage
-from sentinel.normalise.item import normalise
+from sentinel.normalise.item import normalise, normalise_batch
 from sentinel.normalise.times import parse_iso
-from sentinel.notify.outbox import message_title
-from sentinel.settings import Settings
+from sentinel.notify.serialisation import message_title
+from sentinel.settings import Settings, SourceKind
+from sentinel.store import hotlists as hotlist_store
 from sentinel.store import items as item_store
 from sentinel.store import sources as source_store
 from sentinel.store.db import Database
@@ -104,8 +114,8 @@ def read_scenario(lines: Iterable[str]) -> tuple[list[Line], list[str]]:
                 raise ScenarioError("a line is a JSON object")
             at = _time(data.get("at"), "at")
             kind = data.get("type")
-            if kind not in ("item", "action", "downtime"):
-                raise ScenarioError(f"type: expected item, action or downtime, got {kind!r}")
+            if kind not in ("item", "action", "downtime", "hotlist"):
+                raise ScenarioError(f"type: expected item, action, downtime or hotlist, got {kind!r}")
             if last is not None and at < last:
                 raise ScenarioError(f"at: {data['at']} is earlier than the line before; lines are in time order")
             if kind == "downtime" and _time(data.get("until"), "until") <= at:
@@ -241,9 +251,12 @@ class Replayer:
         try:
             if line.type == "item":
                 self._item(line, now)
+            elif line.type == "hotlist":
+                self._hotlist(line, now)
             else:
                 self._action(line, now)
-        except (ScenarioError, ItemShapeError, actions.ActionError, NotFoundError, ObligationError) as exc:
+        except (ScenarioError, ItemShapeError, actions.ActionError, NotFoundError, ObligationError,
+                CollectError) as exc:
             self.errors.append(f"line {line.number}: {exc}")
 
     def _item(self, line: Line, now: datetime) -> None:
@@ -257,6 +270,33 @@ class Replayer:
         if not saved.new_ids:
             raise ScenarioError(f"item {raw.external_id!r} of {source.id} appeared before; the repeat is ignored")
         self.stage.process(saved.new_ids, now)
+
+    def _hotlist(self, line: Line, now: datetime) -> None:
+        source_id = line.body.get("source")
+        source = self.sources.get(source_id) if isinstance(source_id, str) else None
+        if source is None or source.kind is not SourceKind.HOTLIST or source.platform is None:
+            raise ScenarioError(f"source: no hotlist source {source_id!r} in the configuration")
+        if "entries" in line.body:
+            if not isinstance(line.body["entries"], list):
+                raise ScenarioError("entries: expected a list of entries")
+            name = newsnow.list_name(source.url or "") if source.platform.value == "newsnow" else source.platform.value
+            board = parse_rows(name, line.body["entries"])
+        elif "body" in line.body:
+            body = line.body["body"]
+            content = body.encode("utf-8") if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
+            board = parse_board(source.platform.value, content, source.url or "")
+        else:
+            raise ScenarioError("a hotlist line needs entries or body")
+        zone = self.settings.source_zone(source)
+        items, rejected = normalise_batch([entry_item(e, board.list_name) for e in [*board.entries, *board.pinned]],
+                                          zone, now)
+        self.errors.extend(f"line {line.number}: {reason}: {message}" for reason, message in board.problems + rejected)
+        saved, _ = hotlist_store.save_listing_poll(
+            self.engine, source.id, items, listing_of(board), now=now, etag=None, last_modified=None, cursor=None,
+            next_check_at=now + source.interval, max_gap=listing_gap(source.interval))
+        if saved.new_ids:
+            self.stage.process(saved.new_ids, now)
+        self.stage.process_listings(now)
 
     def _incident_of(self, item_id: Any) -> int:
         if not isinstance(item_id, str) or not item_id:

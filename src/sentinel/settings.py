@@ -26,8 +26,8 @@ from pydantic import (
 from sentinel.configtypes import ByteSize, Duration, Strict
 from sentinel.errors import ConfigError
 from sentinel.escalation.policy import Policy
-from sentinel.notify.outbox import DeliveryConfig
-from sentinel.notify.roster import RosterConfig
+from sentinel.escalation.roster import RosterConfig
+from sentinel.notify.config import DeliveryConfig
 from sentinel.reports.config import ReportsConfig
 
 DEFAULT_CONFIG = "config/sentinel.yaml"
@@ -41,6 +41,30 @@ class SourceKind(StrEnum):
     WEIBO = "weibo"
     HTML = "html"
     PUSH = "push"  # items arrive on POST /api/items from an external crawler; never polled
+    HOTLIST = "hotlist"  # a platform's hot-search list (热搜榜): ranked entries, polled
+
+
+class HotlistPlatform(StrEnum):
+    """The hot lists sentinel reads (the ``platform`` of a ``hotlist`` source)."""
+
+    WEIBO = "weibo"  # 微博热搜
+    BAIDU = "baidu"  # 百度热搜
+    ZHIHU = "zhihu"  # 知乎热榜
+    DOUYIN = "douyin"  # 抖音热榜
+    TOUTIAO = "toutiao"  # 今日头条热榜
+    NEWSNOW = "newsnow"  # a newsnow instance (https://github.com/ourongxing/newsnow) serving any of them
+
+
+#: Where each platform's list is read from when a hotlist source gives no ``url`` (newsnow has no
+#: default: it is an instance the office runs).
+HOTLIST_ENDPOINTS: dict[HotlistPlatform, str] = {
+    HotlistPlatform.WEIBO: "https://weibo.com/ajax/side/hotSearch",
+    HotlistPlatform.BAIDU: "https://top.baidu.com/board?tab=realtime",
+    HotlistPlatform.ZHIHU: "https://www.zhihu.com/api/v3/feed/topstory/hot-list-web?limit=50&desktop=true",
+    HotlistPlatform.DOUYIN: "https://www.douyin.com/aweme/v1/web/hot/search/list/?device_platform=webapp&aid=6383"
+                            "&channel=channel_pc_web&detail_list=1",
+    HotlistPlatform.TOUTIAO: "https://www.toutiao.com/hot-event/hot-board/?origin=toutiao_pc",
+}
 
 
 class Authority(StrEnum):
@@ -73,6 +97,7 @@ class SourceConfig(Strict):
     enabled: bool = True
     timezone: str | None = None
     cookie_env: str | None = None
+    platform: HotlistPlatform | None = None  # hotlist sources: whose list
     selectors: HtmlSelectors | None = None
     pages: int = Field(default=1, ge=1, le=20)
     max_articles: int = Field(default=30, ge=1, le=500)
@@ -89,16 +114,38 @@ class SourceConfig(Strict):
     def _zone(cls, value: str | None) -> str | None:
         return _check_zone(value) if value is not None else None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _platform_endpoint(cls, data: Any) -> Any:
+        """A hotlist source without ``url`` reads its platform's own endpoint."""
+        if isinstance(data, dict) and data.get("kind") == SourceKind.HOTLIST.value and data.get("url") is None:
+            try:
+                endpoint = HOTLIST_ENDPOINTS.get(HotlistPlatform(str(data.get("platform"))))
+            except ValueError:
+                return data  # pydantic names the bad platform
+            if endpoint is not None:
+                return {**data, "url": endpoint}
+        return data
+
     @model_validator(mode="after")
     def _kind_fields(self) -> SourceConfig:
+        if self.kind is SourceKind.HOTLIST:
+            if self.platform is None:
+                raise ValueError("a hotlist source needs platform: " + ", ".join(p.value for p in HotlistPlatform))
+            if self.url is None:  # only newsnow has no default endpoint
+                raise ValueError("a newsnow hotlist source needs url: the instance's /api/s?id=PLATFORM")
+            if self.platform is HotlistPlatform.DOUYIN and self.cookie_env is None:
+                raise ValueError("Douyin's hot list answers only with a cookie: name its variable in cookie_env")
+        elif self.platform is not None:
+            raise ValueError(f"platform is for hotlist sources, not {self.kind.value}")
         if self.url is None and self.kind is not SourceKind.PUSH:
             raise ValueError(f"a {self.kind.value} source needs url")
         if self.kind is SourceKind.HTML and self.selectors is None:
             raise ValueError("an html source needs selectors: {item, link, title, date, body}")
         if self.kind is not SourceKind.HTML and self.selectors is not None:
             raise ValueError(f"selectors are for html sources, not {self.kind.value}")
-        if self.cookie_env is not None and self.kind is not SourceKind.WEIBO:
-            raise ValueError("cookie_env is for weibo sources")
+        if self.cookie_env is not None and self.kind not in (SourceKind.WEIBO, SourceKind.HOTLIST):
+            raise ValueError("cookie_env is for weibo and hotlist sources")
         return self
 
 

@@ -124,3 +124,44 @@ def test_default_lexicon_is_loaded_once() -> None:
 def test_empty_classification() -> None:
     c = Classification()
     assert c.code is None and c.words == [] and c.score == 0.0
+
+
+# A stated casualty count is core evidence that something happened; the category's own words say what.
+# Headlines from THUCNews except where noted.
+CASUALTY_CASES = [
+    ("安阳殷都区隧道工地塌方事故死亡人数上升至20人", "accident", "collapse"),  # the incident report of issue 12
+    ("某县一在建工地基坑塌方致3人死亡", "accident", "collapse"),
+    ("男子乱刀捅死情人丈夫 曾多次作案失败", "social_safety", "criminal_case"),
+    ("男子用女友睡衣将其勒死被判死刑", "social_safety", "criminal_case"),
+    ("美小型飞机当街坠落一死三伤", "accident", None),
+    ("纽约一架直升机坠入东河致一人死亡", "accident", "aviation"),
+]
+# Casualties alone say nothing of the kind of event; idioms are no casualties.
+CASUALTY_NONE_CASES = ["某地5人死亡", "笑死了笑死了打死都不删够你笑到明了"]  # the second from BDCI 2019
+
+
+@pytest.mark.parametrize(("title", "code", "subtype"), CASUALTY_CASES)
+def test_a_casualty_count_is_core_evidence(title: str, code: str, subtype: str | None) -> None:
+    c = classify("", title)
+    assert (c.code, c.subtype) == (code, subtype), c.scores
+    assert any(m.shared for m in c.matched) and any(not m.shared for m in c.matched)
+
+
+@pytest.mark.parametrize("title", CASUALTY_NONE_CASES)
+def test_casualties_alone_choose_no_category(title: str) -> None:
+    assert classify("", title).code is None
+
+
+def test_a_cave_in_on_a_mountain_is_geological() -> None:
+    c = classify("", "某地山体塌方致3人死亡")
+    assert (c.code, c.subtype) == ("natural_disaster", "geological")
+
+
+def test_the_tunnel_collapse_gets_its_grade() -> None:
+    from sentinel.analyse.facts import extract_facts
+    from sentinel.analyse.grading import grade_floor
+
+    title = "安阳殷都区隧道工地塌方事故死亡人数上升至20人"
+    c = classify("", title)
+    decision = grade_floor(extract_facts("", title), c.code, c.subtype)
+    assert decision.grade is not None and decision.grade.value == "II", decision.reasons

@@ -87,7 +87,7 @@ RULE_CASES = [
      {"deaths": 1}),
     ("confirmed cases are not deaths", "#新型肺炎确诊440例死亡9例#", {"deaths": 9}),
     ("idioms", "罪该万死，九死一生，一口吐沫把我淹死。", {}),
-    ("attackers are not victims", "七名歹徒抢劫网吧遭拒刺伤网管", {}),
+    ("attackers are not victims", "七名歹徒抢劫网吧遭拒刺伤网管", {"injured": 1}),
     ("verb takes the count", "司机两次撞人逃逸 撞死1人后再撞伤3人", {"deaths": 1, "injured": 3}),
     ("compact with brackets", "俄达吉斯坦军营遇袭5死39伤(组图)", {"deaths": 5, "injured": 39}),
     ("one-character verbs", "苏丹两辆公共汽车相撞致37人死亡26人伤", {"deaths": 37, "injured": 26}),

@@ -12,6 +12,7 @@ from sentinel.analyse.numerals import NUMERAL, find_numbers, parse_number
 CASES = [
     ("十三", 13, False, 13, 13),
     ("两", 2, False, 2, 2),
+    ("俩", 2, False, 2, 2),  # "母女俩", "俩人"
     ("十", 10, False, 10, 10),
     ("一百零五", 105, False, 105, 105),
     ("三千五百", 3500, False, 3500, 3500),

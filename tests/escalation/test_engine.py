@@ -15,8 +15,8 @@ from sentinel.escalation import actions
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
 from sentinel.escalation.policy import Policy
-from sentinel.notify.outbox import stored_message
-from sentinel.notify.roster import Roster, RosterConfig
+from sentinel.escalation.roster import Roster, RosterConfig
+from sentinel.notify.serialisation import stored_message
 from sentinel.store.db import open_database
 from sentinel.store.models import EngineAction, Incident, Obligation, OutboxMessage, TimelineEvent
 

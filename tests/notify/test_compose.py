@@ -11,8 +11,8 @@ import pytest
 from jinja2 import UndefinedError
 
 from sentinel.analyse.grading import Grade
+from sentinel.escalation.roster import Recipient
 from sentinel.notify.compose import KINDS, compose
-from sentinel.notify.roster import Recipient
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LINK_BASE = "https://sentinel.example.gov.cn/"
@@ -52,6 +52,12 @@ def context(kind: str, **changes: Any) -> dict[str, Any]:
         "evidence": {**base, "item": {"title": "关于中原区某化工厂爆炸事故的情况通报", "source": "郑州发布",
                                       "url": "https://www.zhengzhou.gov.cn/xwfb/1001.jhtml",
                                       "published_at": NOW - timedelta(minutes=5)}},
+        "hotlist": {**base, "hotlist": {
+            "title": "郑州一化工厂爆炸", "list": "weibo", "list_zh": "微博热搜", "rank": 7, "heat": 1315270, "top": 10,
+            "top_at": NOW - timedelta(minutes=2),
+            "history": [{"at": NOW - timedelta(hours=2), "rank": 34, "heat": 241912, "gone": False},
+                        {"at": NOW - timedelta(hours=1), "rank": None, "heat": None, "gone": True},
+                        {"at": NOW - timedelta(minutes=2), "rank": 7, "heat": 1315270, "gone": False}]}},
         "source_blind": {"now": NOW, "source": {"id": "zz-gov", "kind": "rss"}, "blind_after": 6 * 3600,
                          "last_item_at": NOW - timedelta(hours=7)},
         "source_blocked": {"now": NOW, "source": {"id": "wb-city", "kind": "weibo"}, "detail": "HTTP 432",
@@ -78,7 +84,7 @@ def test_every_kind_renders_chinese_text_in_both_forms(kind: str) -> None:
     assert message.kind == kind
     assert message.title and "\n" not in message.title and message.title.startswith("【")
     for text in (message.text_plain, message.text_markdown):
-        assert message.title.split("｜")[0] in text.replace("＊", "*")
+        assert message.title.split("｜")[0] in text.replace("＊", "*").replace("＃", "#")
         assert "None" not in text and "Undefined" not in text
         assert "\n\n\n" not in text
     assert message.text_markdown.startswith("**【")
@@ -183,6 +189,17 @@ def test_evidence_asks_the_duty_officer_to_confirm() -> None:
     assert "[查看原文](https://www.zhengzhou.gov.cn/xwfb/1001.jhtml)" in message.text_markdown
     narrowed = make("evidence", candidates=["sustained_release"])
     assert "可能是本事件的持续发布。" in narrowed.text_plain
+
+
+def test_hotlist_alert_names_the_list_rank_heat_and_rank_history() -> None:
+    message = make("hotlist")
+    assert message.title == "【上热搜】#郑州一化工厂爆炸# 进入微博热搜第7位"
+    for text in (message.text_plain, message.text_markdown):
+        assert "前10" in text and "1,315,270" in text
+        # the rank history in order: rank 34, off the list, rank 7
+        assert text.index("第34位") < text.index("落榜") < text.rindex("第7位")
+        assert "241,912" in text
+    assert message.incident_id == "42" and message.link is not None
 
 
 def test_source_alerts() -> None:

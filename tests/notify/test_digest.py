@@ -11,9 +11,9 @@ from sqlmodel import Session
 from sentinel.escalation import actions
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
+from sentinel.escalation.roster import Roster
 from sentinel.notify.digest import queue_daily_digest
-from sentinel.notify.outbox import stored_message
-from sentinel.notify.roster import Roster
+from sentinel.notify.serialisation import stored_message
 from sentinel.settings import Settings
 from sentinel.store.db import open_database
 from sentinel.store.models import Incident, OutboxMessage

@@ -15,147 +15,27 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from sentinel.errors import ConfigError
 from sentinel.metrics import Metrics
 from sentinel.notify.base import Delivery, Sender
+from sentinel.notify.claiming import claim_due
+from sentinel.notify.config import DeliveryConfig
 from sentinel.notify.dingtalk import DingTalkSender
-from sentinel.notify.message import Message, render_markdown
-from sentinel.notify.outbox import (
-    DeliveryConfig,
-    Dispatcher,
-    Outcome,
-    Policy,
-    Queued,
-    Rate,
-    Result,
-    claim_due,
-    derived_key,
-    digest,
-    message_from_json,
-    message_to_json,
-    parse_rate,
-    plan,
-    record,
-    retry_delay,
-)
+from sentinel.notify.message import Message
+from sentinel.notify.outbox import Dispatcher
+from sentinel.notify.recording import Outcome, Policy, Result, record
+from sentinel.notify.serialisation import message_to_json
 from sentinel.notify.webhook import WebhookSender
 from sentinel.store.db import Database, open_database
 from sentinel.store.models import Incident, OutboxMessage, TimelineEvent
+from tests.notify.samples import sample
 from tests.notify.servers import NOW, FakeDingTalk, FakeWebhook
 from tests.support.server import LoopbackServer
 
 S = timedelta(seconds=1)
 M = timedelta(minutes=1)
-
-# ------------------------------------------------------------------------------- pure functions
-
-
-def sample(**fields: Any) -> Message:
-    values: dict[str, Any] = {
-        "kind": "reminder", "title": "郑州市中原区某化工厂爆炸 <b>", "incident_id": "7", "grade": "II",
-        "text_markdown": render_markdown("距发布权威信息时限还有 **{left}**", left="30分钟"),
-        "text_plain": "距发布权威信息时限还有 30分钟", "department": "应急管理局",
-        "link": "https://sentinel.example.gov.cn/incidents/7", "mentions": ("13800000000",),
-        "idempotency_key": "obligation:3:reminder:30m",
-    }
-    return Message(**{**values, **fields})
-
-
-@pytest.mark.parametrize("message", [
-    sample(),
-    sample(grade=None, incident_id=None, department=None, link=None, mentions=(), idempotency_key=""),
-    sample(kind="test", title="", text_plain="", text_markdown="", grade="I"),
-])
-def test_message_json_round_trips_exactly(message: Message) -> None:
-    data = message_to_json(message)
-    assert set(data) == {"kind", "title", "text_markdown", "text_plain", "incident_id", "grade", "department",
-                         "link", "mentions", "idempotency_key"}
-    assert data["grade"] in (None, "I", "II") and isinstance(data["mentions"], list)
-    assert message_from_json(data) == message
-    assert message_from_json({**data, "added_in_a_later_version": 1}) == message
-
-
-@pytest.mark.parametrize("broken", [
-    [], {"title": "t", "text_markdown": "", "text_plain": ""}, {**message_to_json(sample()), "grade": "V"},
-    {**message_to_json(sample()), "mentions": "13800000000"}, {**message_to_json(sample()), "incident_id": 7},
-])
-def test_a_malformed_message_document_is_a_value_error(broken: Any) -> None:
-    with pytest.raises(ValueError):
-        message_from_json(broken)
-
-
-def test_rates_and_the_configuration() -> None:
-    assert parse_rate("5/s") == Rate(5, S) and parse_rate(" 20 / m ") == Rate(20, M)
-    for bad in ("5", "0/s", "5/h", "x/m", ""):
-        with pytest.raises(ValueError):
-            parse_rate(bad)
-    config = DeliveryConfig.model_validate({"rate_limits": {"ding": "10/m", "lark": ["1/s", "30/m"], "wc": []},
-                                            "backoff": "10s", "lease": "5m"})
-    assert config.rates_for("ding", "dingtalk") == (Rate(10, M),)
-    assert config.rates_for("lark", "feishu") == (Rate(1, S), Rate(30, M))
-    assert config.rates_for("wc", "wecom") == ()  # an empty list turns the default off
-    assert config.rates_for("other", "feishu") == (Rate(5, S), Rate(100, M))
-    assert config.rates_for("robot", "wecom") == (Rate(20, M),)
-    assert config.rates_for("hook", "webhook") == ()
-    assert (config.backoff, config.lease, config.max_attempts, config.fallback_after) == (10 * S, 5 * M, 8, 3)
-    for bad in ({"rate_limits": {"ding": "20 per minute"}}, {"retries": 3}, {"backoff": "0s"},
-                {"backoff": "10m", "backoff_max": "1m"}):
-        with pytest.raises(ValidationError):
-            DeliveryConfig.model_validate(bad)
-
-
-@pytest.mark.parametrize(("attempts", "retry_after", "expected"), [
-    (1, None, 30 * S), (2, None, 60 * S), (3, None, 120 * S), (6, None, 16 * M), (7, None, 30 * M),
-    (40, None, 30 * M), (1, 7.0, 30 * S), (1, 600.0, 10 * M), (7, 3600.0, 60 * M),
-])
-def test_retry_delay_doubles_is_capped_and_honours_retry_after(attempts: int, retry_after: float | None,
-                                                               expected: timedelta) -> None:
-    assert retry_delay(attempts, backoff=30 * S, backoff_max=30 * M, retry_after=retry_after) == expected
-
-
-def queued(number: int, kind: str = "reminder") -> Queued:
-    return Queued(id=number, key=f"k{number}", action_key=f"a{number}", incident_id=1, obligation_id=None, kind=kind,
-                  channel="ding", recipients=[], grade="II", message={}, created_at=NOW, attempts=0)
-
-
-@pytest.mark.parametrize(("kinds", "room", "units", "held"), [
-    ("rrr", None, [[0], [1], [2]], []),
-    ("rrr", 3, [[0], [1], [2]], []),
-    ("rrrrr", 3, [[0], [1], [2, 3, 4]], []),  # two singles, then a digest of the rest
-    ("nnrnr", 3, [[0], [1], [2, 4]], [3]),  # non-reminders are never folded into a digest
-    ("nnnn", 2, [[0], [1]], [2, 3]),
-    ("rrnn", 2, [[0], [1]], [2, 3]),  # the last reminder takes the digest's slot by itself
-    ("nrnr", 2, [[0], [1, 3]], [2]),
-    ("rr", 0, [], [0, 1]),
-])
-def test_plan_fits_a_channel_queue_into_its_room(kinds: str, room: int | None, units: list[list[int]],
-                                                  held: list[int]) -> None:
-    rows = [queued(n, "reminder" if k == "r" else "new_incident") for n, k in enumerate(kinds)]
-    got_units, got_held = plan(rows, room)
-    assert [[row.id for row in unit] for unit in got_units] == units
-    assert [row.id for row in got_held] == held
-
-
-def test_a_digest_lists_every_member_and_merges_mentions() -> None:
-    members = [sample(title=f"提醒{n} *粗体*", mentions=("13800000000", f"1390000000{n}")) for n in range(3)]
-    merged = digest(members, key="digest:abc")
-    assert merged.kind == "digest" and merged.title == "3条提醒" and merged.idempotency_key == "digest:abc"
-    assert merged.mentions == ("13800000000", "13900000000", "13900000001", "13900000002")
-    assert all(f"提醒{n}" in merged.text_plain and f"提醒{n} ＊粗体＊" in merged.text_markdown for n in range(3))
-    assert "*粗体*" not in merged.text_markdown  # member titles are feed text: escaped
-    assert merged.incident_id == "7" and merged.department == "应急管理局"
-    mixed = digest([sample(grade="IV"), sample(grade="I", incident_id="8")], key="k")
-    assert mixed.grade is not None and mixed.grade.value == "I" and mixed.incident_id is None
-
-
-def test_derived_keys_fit_the_column() -> None:
-    assert derived_key("a:b", ":fallback") == "a:b:fallback"
-    long = derived_key("x" * 300, ":failed:ops")
-    assert len(long) <= 255 and long.endswith(":failed:ops") and long != derived_key("x" * 299 + "y", ":failed:ops")
-
 
 # -------------------------------------------------------------------------------------- world
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from sentinel.notify.outbox import message_from_json
+from sentinel.notify.serialisation import message_from_json
 from sentinel.notify.source_alerts import queue_source_alerts
 from sentinel.settings import Settings
 from sentinel.store import items as item_store

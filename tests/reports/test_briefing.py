@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 from sentinel.app import Daemon
 from sentinel.clock import FakeClock
 from sentinel.metrics import Metrics
-from sentinel.notify.outbox import stored_message
+from sentinel.notify.serialisation import stored_message
 from sentinel.reports.briefing import briefing_period
 from sentinel.store.models import OutboxMessage
 

@@ -12,10 +12,12 @@ Codes (突发事件应对法 art. 3; 国办发〔2016〕61号)::
 
 Scoring (the lexicon's header says the same): each matched word adds its weight per occurrence, at
 most ``max_repeats`` occurrences in the body, ``title_weight`` times as much in the title. A category's
-score is its own words, the ``shared`` casualty words of its kind and all its sub-types' words. The
-best-scoring category wins if one of its words is *strong* (weight ≥ ``strong_weight``), or if it reaches
-``min_score`` with ``min_words`` distinct words, one of them *core* (weight ≥ ``core_weight``);
-otherwise there is no category. Damper words (演练, 电影, 游戏 …) scale the emergency categories down.
+score is its own words, the ``shared`` casualty words and counts of its kind and all its sub-types'
+words. The best-scoring category wins if one of its own words is *strong* (weight ≥ ``strong_weight``), or
+if it reaches ``min_score`` with ``min_words`` distinct words, one of them *core* (weight ≥
+``core_weight``) and one of them its own: a stated casualty count ("死亡人数上升至20人", "致2死3伤") is core
+evidence that something happened, and the category's own words ("隧道", "塌方", "事故") say what.
+Otherwise there is no category. Damper words (演练, 电影, 游戏 …) scale the emergency categories down.
 The sub-type is the best-scoring one with a core word.
 
 Words are matched as substrings of the title and text. When the caller passes the jieba ``tokens`` of
@@ -51,6 +53,7 @@ class WordMatch:
     in_title: bool
     score: float        # its contribution to the category score
     subtype: str | None
+    shared: bool = False  # a casualty word or count that counts for every emergency category
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,7 @@ class _Entry:
     weight: float
     category: str
     subtype: str | None
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +139,7 @@ def _compile(data: Mapping[str, Any], source: str) -> Lexicon:
                 entries.append(_Entry(str(word), float(weight), code, None))
             if kinds[code] == shared.get("kind"):
                 for word, weight in {**(shared.get("words") or {}), **(shared.get("patterns") or {})}.items():
-                    entries.append(_Entry(str(word), float(weight), code, None))
+                    entries.append(_Entry(str(word), float(weight), code, None, shared=True))
             for sub, subdata in (cat.get("subtypes") or {}).items():
                 names[f"{code}/{sub}"] = str(subdata.get("name", sub))
                 for word, weight in (subdata.get("words") or {}).items():
@@ -231,7 +235,7 @@ def classify(text: str, title: str | None = None, tokens: Sequence[str] | None =
             factor = damp if lex.kinds[e.category] == "emergency" else 1.0
             score = e.weight * (nb + lex.title_weight * nt) * factor
             per_cat.setdefault(e.category, []).append(
-                WordMatch(shown.get(word, word), e.weight, nb + nt, nt > 0, score, e.subtype))
+                WordMatch(shown.get(word, word), e.weight, nb + nt, nt > 0, score, e.subtype, e.shared))
 
     totals = {c: sum(m.score for m in ms) for c, ms in per_cat.items()}
     ranked = tuple(sorted(((c, round(s, 2)) for c, s in totals.items()), key=lambda x: -x[1]))
@@ -239,9 +243,12 @@ def classify(text: str, title: str | None = None, tokens: Sequence[str] | None =
         matches = per_cat[code]
         kind = lex.kinds[code]
         positive = [m for m in matches if m.weight > 0]
-        strong = any(m.weight >= lex.strong_weight for m in positive) and score >= lex.strong_weight
+        own = [m for m in positive if not m.shared]
+        strong = any(m.weight >= lex.strong_weight for m in own) and score >= lex.strong_weight
+        # A casualty count may be the core evidence ("死亡人数上升至20人"), but only the category's own
+        # words say which category: shared evidence alone ties every emergency category.
         enough = (score >= lex.min_score.get(kind, 0.0) and len(positive) >= lex.min_words.get(kind, 1)
-                  and any(m.weight >= lex.core_weight for m in positive))
+                  and any(m.weight >= lex.core_weight for m in positive) and bool(own))
         if not (strong or enough):
             continue  # weak words, or one ordinary word, are not enough evidence
         sub_scores: dict[str, float] = {}

@@ -178,7 +178,13 @@ def sources_test(obj: Context, source_id: str, as_json: bool) -> None:
     for reason, message in outcome.problems:
         click.echo(f"  problem {reason}: {message}")
     for item in items:
-        click.echo(f"  {_local(item.published_at, settings)}  {item.title[:60]}")
+        listed = item.extra.get("hotlist") if isinstance(item.extra.get("hotlist"), dict) else None
+        if listed is not None:  # a hot list: rank, heat and badge rather than a time
+            rank = listed.get("rank") or "置顶"
+            heat = f"  {listed['heat']:,}" if isinstance(listed.get("heat"), int) else ""
+            click.echo(f"  {rank:>4}  {item.title[:60]}{heat}  {listed.get('label') or ''}".rstrip())
+        else:
+            click.echo(f"  {_local(item.published_at, settings)}  {item.title[:60]}")
         if item.url:
             click.echo(f"      {item.url}")
 

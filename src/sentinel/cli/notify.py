@@ -24,7 +24,7 @@ def roster() -> None:
 def roster_now(obj: Context, at: str | None, department: str | None, as_json: bool) -> None:
     """Who is on duty now (or --at), and who hears each step of the escalation chain."""
     from sentinel.escalation.policy import EscalationRole
-    from sentinel.notify.roster import Roster
+    from sentinel.escalation.roster import Roster
 
     settings = obj.settings
     moment = SystemClock().now()

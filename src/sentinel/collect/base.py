@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sentinel.collect.fetcher import Fetcher
-from sentinel.collect.types import RawItem
+from sentinel.collect.types import Listing, RawItem
 from sentinel.settings import SourceConfig
 
 
@@ -60,6 +60,7 @@ class CollectOutcome:
     cursor: dict[str, Any] = field(default_factory=dict)  # to store with the items
     not_modified: bool = False  # a 304: nothing to store, nothing spent
     requests: int = 1
+    listing: Listing | None = None  # a hot list's ranks (hotlist sources), stored with the items
 
 
 class Collector(Protocol):

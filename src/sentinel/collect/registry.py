@@ -7,6 +7,7 @@ from sentinel.settings import SourceKind
 
 
 def default_collectors() -> dict[str, Collector]:
+    from sentinel.collect.hotlist.collector import HotlistCollector
     from sentinel.collect.html import HtmlCollector
     from sentinel.collect.jsonfeed import JsonFeedCollector
     from sentinel.collect.rss import RssCollector
@@ -17,4 +18,5 @@ def default_collectors() -> dict[str, Collector]:
         SourceKind.JSONFEED.value: JsonFeedCollector(),
         SourceKind.WEIBO.value: WeiboCollector(),
         SourceKind.HTML.value: HtmlCollector(),
+        SourceKind.HOTLIST.value: HotlistCollector(),
     }

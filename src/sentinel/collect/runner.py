@@ -25,6 +25,7 @@ from sentinel.errors import CollectError, SourceBlocked
 from sentinel.metrics import Metrics
 from sentinel.normalise.item import normalise_batch
 from sentinel.settings import Settings, SourceConfig, SourceKind, env_secret
+from sentinel.store import hotlists as hotlist_store
 from sentinel.store import items as item_store
 from sentinel.store import sources as source_store
 from sentinel.store.db import Database
@@ -46,6 +47,13 @@ class PollReport:
 
 
 NewItemsHook = Callable[[str, list[int]], Awaitable[None]]
+ListingHook = Callable[[str], Awaitable[None]]  # a hot list was polled: its ranks are stored
+
+
+def listing_gap(interval: timedelta) -> timedelta:
+    """How far apart two polls of a hot list may be for the time between them to count as time on
+    the list: three intervals (a poll or two may fail), at least 30 minutes."""
+    return max(interval * 3, timedelta(minutes=30))
 
 
 class CollectionRunner:
@@ -60,6 +68,7 @@ class CollectionRunner:
         *,
         owner: str | None = None,
         on_new_items: NewItemsHook | None = None,
+        on_listing: ListingHook | None = None,
         rng: random.Random | None = None,
         lease_for: timedelta = timedelta(minutes=2),
         cpu: CpuRunner = run_inline,
@@ -72,6 +81,7 @@ class CollectionRunner:
         self.collectors = collectors
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.on_new_items = on_new_items
+        self.on_listing = on_listing
         self.rng = rng or random.Random()
         self.lease_for = lease_for
         self.cpu = cpu
@@ -167,17 +177,14 @@ class CollectionRunner:
             return PollReport(source.id, "not_modified")
         normal, rejected = await self.cpu(normalise_batch, outcome.items, zone, now) if outcome.items else ([], [])
         problems = list(outcome.problems) + rejected
-        result = await self.db.write(
-            item_store.save_poll,
-            self.db.engine,
-            source.id,
-            normal,
-            now=now,
-            etag=outcome.validators.etag,
-            last_modified=outcome.validators.last_modified,
-            cursor=outcome.cursor or None,
-            next_check_at=next_at,
-        )
+        saved = dict(now=now, etag=outcome.validators.etag, last_modified=outcome.validators.last_modified,
+                     cursor=outcome.cursor or None, next_check_at=next_at)
+        if outcome.listing is not None:
+            result, change = await self.db.write(hotlist_store.save_listing_poll, self.db.engine, source.id, normal,
+                                                 outcome.listing, max_gap=listing_gap(source.interval), **saved)
+            self._count_listing(source, "ok", change.on_list)
+        else:
+            result = await self.db.write(item_store.save_poll, self.db.engine, source.id, normal, **saved)
         self.metrics.fetches.labels(*labels, "ok").inc()
         self.metrics.items_new.labels(*labels).inc(result.new)
         self.metrics.items_duplicate.labels(*labels).inc(result.duplicates)
@@ -188,6 +195,8 @@ class CollectionRunner:
             self.metrics.source_blind.labels(*labels).set(0)
         if result.new_ids and self.on_new_items is not None:
             await self.on_new_items(source.id, result.new_ids)
+        if outcome.listing is not None and self.on_listing is not None:
+            await self.on_listing(source.id)  # after the new items: the signals read where they went
         return PollReport(source.id, "ok", result.new, result.duplicates, problems, new_ids=result.new_ids)
 
     async def _failed(self, source: SourceConfig, exc: CollectError) -> PollReport:
@@ -205,9 +214,18 @@ class CollectionRunner:
             now=now, reason=exc.reason, message=str(exc), blocked=blocked, next_check_at=next_at,
         )
         self.metrics.fetches.labels(source.id, source.kind.value, exc.reason).inc()
+        self._count_listing(source, exc.reason)
         self._set_health(source, up=False, blocked=blocked, failures=failures)
         log.warning("source %s failed (%s), next poll at %s: %s", source.id, exc.reason, next_at.isoformat(), exc)
         return PollReport(source.id, exc.reason, error=str(exc))
+
+    def _count_listing(self, source: SourceConfig, outcome: str, entries: int | None = None) -> None:
+        """Hot lists' own figures: polls by platform and outcome, entries on the list."""
+        if source.platform is None:
+            return
+        self.metrics.hotlist_polls.labels(platform=source.platform.value, outcome=outcome).inc()
+        if entries is not None:
+            self.metrics.hotlist_entries.labels(source=source.id, platform=source.platform.value).set(entries)
 
     def _set_health(
         self, source: SourceConfig, *, up: bool, blocked: bool, failures: int, success_at: datetime | None = None

@@ -44,3 +44,24 @@ class ParseResult:
     problems: list[tuple[str, str]] = field(default_factory=list)
     cursor: dict[str, Any] = field(default_factory=dict)
     end_of_results: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ListingRow:
+    """One ranked entry of a hot list as a poll saw it (the item is ``external_id`` of the source)."""
+
+    external_id: str
+    rank: int  # 1-based position on the list
+    heat: int | None = None  # the platform's own heat value (热度), when it gives one
+    label: str | None = None  # the platform's badge: 新, 热, 沸, 爆 ...
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One poll of a hot list (热搜榜): its ranked entries in order, and the pinned ones (置顶),
+    which are kept as items but not ranked. ``list_name`` says whose list it is (``weibo``, ...; a
+    newsnow source serving Weibo's list says ``weibo``)."""
+
+    list_name: str
+    rows: tuple[ListingRow, ...]
+    pinned: tuple[str, ...] = ()

@@ -107,7 +107,7 @@ def _alerts_since(engine: Any, last_id: int) -> list[tuple[int, str, datetime, s
     from sqlalchemy import select
     from sqlmodel import Session, col
 
-    from sentinel.notify.outbox import message_title
+    from sentinel.notify.serialisation import message_title
     from sentinel.store.models import OutboxMessage
 
     with Session(engine) as session:

@@ -40,7 +40,7 @@ from sentinel.escalation.obligations import (
 )
 from sentinel.escalation.policy import Policy
 from sentinel.escalation.reminders import next_escalation_moment, next_obligation_moment
-from sentinel.notify.roster import Roster
+from sentinel.escalation.roster import Roster
 from sentinel.store.models import EngineAction, Incident, IncidentKind, IncidentState, Response, TimelineEvent
 from sentinel.store.models import Obligation as ObligationRow
 

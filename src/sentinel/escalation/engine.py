@@ -15,6 +15,8 @@ alert             audience
 ================  ========================================================================
 new_incident      the duty officer on shift and the department's contacts
 reminder, breach  the same
+hotlist           the same: an entry of the incident entered the top of a national hot list (once per
+                  entry and incident, after the incident was announced)
 escalation        the chain's role: section chiefs, then leaders (and leaders on a breach)
 reescalation      the chain's ``reescalate_to`` roles
 ================  ========================================================================
@@ -49,12 +51,13 @@ from sentinel.escalation.reminders import (
     escalation_key,
     format_time_left,
 )
+from sentinel.escalation.roster import Recipient, routes
+from sentinel.incidents.hotlist import alert_context
 from sentinel.metrics import Metrics
-from sentinel.notify.outbox import deferred_message
-from sentinel.notify.roster import Recipient, routes
 from sentinel.store.models import (
     EngineAction,
     Incident,
+    IncidentHotlist,
     IncidentState,
     Lease,
     OutboxMessage,
@@ -63,6 +66,7 @@ from sentinel.store.models import (
     TimelineEvent,
 )
 from sentinel.store.models import Obligation as ObligationRow
+from sentinel.store.outbox import deferred_message
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +110,7 @@ class _Pending:
     row: ObligationRow | None = None
     kind: str = ""
     response: Response | None = None
+    mark: IncidentHotlist | None = None  # a hot-list alert's entry
 
 
 class EscalationEngine:
@@ -167,8 +172,10 @@ class EscalationEngine:
             stored_due = list(session.scalars(
                 select(Incident).where(col(Incident.next_escalation_at) <= now)
                 .order_by(col(Incident.next_escalation_at), col(Incident.id)).limit(_BATCH)).all())
+            listed = self._listed(session)
             # what both steps read, in one query each: the keys handled so far and the open obligations
-            involved = {**incidents, **{_id(incident): incident for incident in stored_due}}
+            involved = {**incidents, **{_id(incident): incident for incident in stored_due},
+                        **{_id(incident): incident for _, incident in listed}}
             sent = sent_keys(session, obligation_ids=[_id(row) for row in rows], incident_ids=list(involved))
             self._load_open(session, involved)
 
@@ -194,6 +201,7 @@ class EscalationEngine:
             escalations.sort(key=lambda p: (p.action.at, _id(p.incident), p.action.key))
             for item in escalations:
                 self._apply(session, item, now, report, sent)
+            self._hotlist_alerts(session, listed, now, report, sent)  # after the announcements above
             for incident in due_incidents:
                 refresh_escalation(incident, self._rules_for(incident).policy, sent)
             self._write_changes(session, rows, involved.values())
@@ -292,6 +300,30 @@ class EscalationEngine:
             found.append(_Pending(action, incident, kind="evidence", response=response))
         return found
 
+    def _listed(self, session: Session) -> list[tuple[IncidentHotlist, Incident]]:
+        """Hot-list alerts waiting to be sent (an indexed flag: usually none)."""
+        return [(mark, incident) for mark, incident in session.execute(
+            select(IncidentHotlist, Incident).join(Incident, col(Incident.id) == col(IncidentHotlist.incident_id))
+            .where(col(IncidentHotlist.alert_pending).is_(True)).order_by(col(IncidentHotlist.id)).limit(_BATCH)).all()]
+
+    def _hotlist_alerts(self, session: Session, listed: Sequence[tuple[IncidentHotlist, Incident]], now: datetime,
+                        report: TickReport, sent: set[str]) -> None:
+        """Tell the duty officer that an entry of an open, announced incident entered the top of a
+        national hot list, once per entry and incident (its key)."""
+        for mark, incident in listed:
+            incident_id = _id(incident)
+            if incident.state != IncidentState.OPEN.value:
+                mark.alert_pending = False
+                continue
+            if new_incident_key(incident_id) not in sent:
+                continue  # announced first, at this incident's first tick; the alert follows then
+            key = f"incident:{incident_id}:hotlist:{mark.id}"
+            at = mark.top_at or now
+            action = Action(key, ActionKind.ESCALATION, at, max(now - at, timedelta(0)), incident_id,
+                            roles=(EscalationRole.DUTY_OFFICER,))
+            self._apply(session, _Pending(action, incident, kind="hotlist", mark=mark), now, report, sent)
+            mark.alert_pending, mark.alerted_at = False, now
+
     # ---------------------------------------------------------------------------------- actions
 
     def _apply(self, session: Session, item: _Pending, now: datetime, report: TickReport, sent: set[str]) -> None:
@@ -307,7 +339,7 @@ class EscalationEngine:
             self._rows[EngineAction].append(dict(key=key, incident_id=incident_id, kind=item.kind, at=action.at,
                                                  obligation_id=item.row.id if item.row else None, handled_at=now))
             sent.add(key)
-        if item.kind in ("new_incident", "evidence"):
+        if item.kind in ("new_incident", "evidence", "hotlist"):
             roles: tuple[EscalationRole, ...] = (EscalationRole.DUTY_OFFICER,)
         elif item.kind in ("reminder", "breach"):
             roles = (EscalationRole.DUTY_OFFICER,)
@@ -346,9 +378,12 @@ class EscalationEngine:
             if item.kind == "reminder" and action.offset is not None:
                 data["offset"] = format_duration(action.offset)
             timeline_kind = {"new_incident": "announced", "reminder": "reminder", "escalation": "escalated",
-                             "reescalation": "reescalated", "evidence": "evidence_requested"}[item.kind]
+                             "reescalation": "reescalated", "evidence": "evidence_requested",
+                             "hotlist": "hotlist_alerted"}[item.kind]
             if item.response is not None:
                 data["response"] = item.response.id
+            if item.mark is not None:
+                data.update(list=item.mark.list_name, entry=item.mark.external_id, rank=item.mark.top_rank)
             self._rows[TimelineEvent].append(dict(incident_id=incident_id, at=now, kind=timeline_kind, actor="sentinel",
                                                   reason=reason, data=data))
         report.notices.append(Notice(action.key, item.kind, incident_id, action.at, late,
@@ -416,6 +451,8 @@ class EscalationEngine:
             context["candidates"] = [response.kind]
         if item.action.offset is not None:
             context["offset"] = item.action.offset.total_seconds()
+        if item.mark is not None:
+            context["hotlist"] = alert_context(session, item.mark, top=self._rules_for(incident).policy.hotlist.top)
         return context
 
     def _rules_for(self, incident: Incident) -> Rules:

@@ -45,6 +45,7 @@ __all__ = [
     "EscalationChain",
     "EscalationRole",
     "EscalationStep",
+    "HotlistRule",
     "Policy",
     "ResponseRule",
     "SustainedRule",
@@ -199,6 +200,24 @@ def _chain(reescalate_to: list[str]) -> dict[str, Any]:
     }
 
 
+class HotlistRule(Strict):
+    """What entering the top of a national hot list (热搜榜) does to an incident.
+
+    Reaching the top ``top`` of a list named in ``national`` (a rank at or above ``top``), the
+    first time for an entry of the incident: ``raise_intensity`` raises the opinion-intensity grade a
+    step (never above ``max_raised_grade``); ``start_response_clock`` marks a grade III/IV incident as
+    needing a response, which starts its 48 h clock; ``alert`` sends the duty officer an alert of
+    its own ("#…# 进入微博热搜第7位"), once per entry and incident, with the entry's rank history.
+    """
+
+    top: int = Field(ge=1, le=100)
+    national: list[str]
+    raise_intensity: bool
+    max_raised_grade: Grade
+    start_response_clock: bool
+    alert: bool
+
+
 _Rule = TypeVar("_Rule", bound=Strict)
 
 #: The defaults, written as they would be in the configuration file.
@@ -216,6 +235,9 @@ DEFAULTS: dict[str, Any] = {
     "calendar": {},
     # see Policy.official_evidence
     "official_evidence": "confirm",
+    # see HotlistRule: the top 10 of the platforms' own national lists
+    "hotlist": {"top": 10, "national": ["weibo", "baidu", "douyin", "zhihu", "toutiao"], "raise_intensity": True,
+                "max_raised_grade": "II", "start_response_clock": True, "alert": True},
     # a leader hears of an unanswered I/II incident 2h after acknowledgment; III/IV have 48h to answer
     "escalation": {
         "I": _chain(["section_chief", "leader"]),
@@ -267,6 +289,7 @@ class Policy(Strict):
     # authoritative information (权威信息): "confirm" asks the duty officer to confirm it as the
     # release, "count" records it as the release at once
     official_evidence: Literal["confirm", "count"] = "confirm"
+    hotlist: HotlistRule = Field(default_factory=lambda: _default(HotlistRule, "hotlist"))
 
     @model_validator(mode="before")
     @classmethod

@@ -25,8 +25,10 @@ from sentinel.escalation.clocks import Rules, record_response, sync_clocks, work
 from sentinel.escalation.obligations import ObligationKind, policy_interpretation_for
 from sentinel.escalation.workdays import WorkdayCalendarError
 from sentinel.incidents.cluster import ClusterConfig, Clusterer, ClusterItem
-from sentinel.incidents.grade import GradeChange, decide, severity
-from sentinel.incidents.heat import HeatTracker, HeatWeights, heat_item
+from sentinel.incidents.grade import GradeChange, ListRaise, decide, severity
+from sentinel.incidents.heat import HeatBreakdown, HeatTracker, HeatWeights, heat_item
+from sentinel.incidents.hotlist import HotlistSignals, SignalsReport, entry_verdict, list_raise, with_listing
+from sentinel.incidents.hotlist_heat import ListingWeights
 from sentinel.settings import Authority, Settings
 from sentinel.store.models import (
     HeatSample,
@@ -52,6 +54,7 @@ class StageReport:
     relevant: int = 0
     opened: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
+    hotlist: list[tuple[str, bool]] = field(default_factory=list)  # matched hot-list entries: (list, a topic?)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ class _Evidence:
     central: bool
     category: str | None
     subtype: str | None
+    listed: ListRaise | None = None
 
 
 @dataclass(slots=True)
@@ -91,6 +95,8 @@ class IncidentStage:
         self.memory: dict[int, _Memory] = {}
         self.rules = Rules.from_settings(settings)
         self.policy_rules = {rule.id for rule in settings.watch if rule.policy_documents}
+        self.hotlists = HotlistSignals(lambda incident: self.rules.for_incident(incident).policy.hotlist,
+                                       ListingWeights.from_config(self.config.heat.get("listing")))
 
     # ----------------------------------------------------------------------------------- start-up
 
@@ -148,6 +154,12 @@ class IncidentStage:
                 report.analysed += 1
                 if not analysis.relevant:
                     continue
+                verdict = entry_verdict(item)  # a hot-list entry: a public-opinion topic, or entertainment?
+                if verdict is not None:
+                    report.hotlist.append((str(item.extra["hotlist"].get("list")), verdict.public_opinion))
+                    if not verdict.public_opinion:  # kept and searchable, but no incident
+                        log.info("hot-list entry %s set aside: %s", item.external_id, verdict.reason)
+                        continue
                 report.relevant += 1
                 if self._is_policy_document(item, analysis):
                     row.incident_id = self._policy_document(session, item, analysis, now)
@@ -176,7 +188,7 @@ class IncidentStage:
                 memory = self.memory.setdefault(key, _Memory(HeatTracker(self.heat_weights)))
                 if key not in before:
                     before[key] = _Evidence(dict(incident.facts), incident.heat, incident.item_count, memory.central,
-                                            incident.category, incident.subtype)
+                                            incident.category, incident.subtype, self._list_raise(incident))
                 self._join(session, incident, item, analysis, memory, now, first=bool(opened))
                 touched[key] = incident
                 if self._official(item):
@@ -318,22 +330,20 @@ class IncidentStage:
                 session.add(TimelineEvent(incident_id=_id(incident), at=now, kind="department_assigned",
                                           reason=f"from {source}", data={"department": department}))
         breakdown = memory.tracker.breakdown(now)
-        incident.heat = round(breakdown.total, 4)
-        incident.heat_components = {k: round(v, 4) if isinstance(v, float) else v
-                                    for k, v in breakdown.as_dict().items()}
+        self._set_heat(incident, breakdown)
         incident.source_count = breakdown.source_count
         incident.updated_at = now
 
     def _automatic(self, evidence: _Evidence) -> GradeChange | None:
         floor = grade_floor(evidence.facts, evidence.category, evidence.subtype, self.analyzer.tables)
         return decide(floor, self.config.intensity, heat=evidence.heat, items=evidence.items,
-                      central_media=evidence.central, current=None)
+                      central_media=evidence.central, current=None, listed=evidence.listed)
 
     def _regrade(self, session: Session, incident: Incident, memory: _Memory, before: _Evidence,
                  now: datetime) -> None:
         floor = grade_floor(incident.facts, incident.category, incident.subtype, self.analyzer.tables)
         change = decide(floor, self.config.intensity, heat=incident.heat, items=incident.item_count,
-                        central_media=memory.central, current=incident.grade)
+                        central_media=memory.central, current=incident.grade, listed=self._list_raise(incident))
         if change is None:
             return
         if incident.grade_source == "manual":
@@ -349,6 +359,36 @@ class IncidentStage:
             incident_id=_id(incident), at=now, kind="grade_changed", reason="; ".join(change.reasons),
             data={"from": previous, "to": incident.grade, "source": change.source},
         ))
+
+    # ---------------------------------------------------------------------------------- hot lists
+
+    def process_listings(self, now: datetime) -> SignalsReport:
+        """A hot list was polled: mark, heat, grade and clock the open incidents on lists
+        (:mod:`sentinel.incidents.hotlist`)."""
+        with Session(self.engine) as session:
+            report = self.hotlists.apply(session, now, regrade=self._regrade_listed, sync_clocks=self._sync_clocks)
+            session.commit()
+        return report
+
+    def _sync_clocks(self, session: Session, incident: Incident, previous: str | None, now: datetime) -> None:
+        sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules)
+
+    def _list_raise(self, incident: Incident) -> ListRaise | None:
+        return list_raise(incident, self.rules.for_incident(incident).policy.hotlist)
+
+    def _regrade_listed(self, session: Session, incident: Incident, now: datetime) -> None:
+        """Grade again after the incident's heat or standing on hot lists changed."""
+        memory = self.memory.get(incident.id or 0)
+        central = memory.central if memory is not None else False
+        before = _Evidence(dict(incident.facts), incident.heat, incident.item_count, central, incident.category,
+                           incident.subtype, None)
+        self._regrade(session, incident, memory or _Memory(HeatTracker(self.heat_weights), central=central), before,
+                      now)
+
+    def _set_heat(self, incident: Incident, breakdown: HeatBreakdown) -> None:
+        """The items' heat and its components, plus the incident's hot-list component."""
+        components = {k: round(v, 4) if isinstance(v, float) else v for k, v in breakdown.as_dict().items()}
+        incident.heat, incident.heat_components = with_listing(components, incident.listing or {})
 
     def _remember(self, memory: _Memory, item: Item, negative: bool) -> None:
         seen = heat_item(item, self.tiers)

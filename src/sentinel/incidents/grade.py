@@ -17,6 +17,16 @@ from sentinel.settings import IntensityStep
 
 
 @dataclass(frozen=True, slots=True)
+class ListRaise:
+    """Entering the top of a national hot list: the intensity grade one step higher, at most ``cap``
+    (policy ``hotlist``). The reasons say which list and rank, in Chinese and English."""
+
+    reason_zh: str
+    reason_en: str
+    cap: Grade
+
+
+@dataclass(frozen=True, slots=True)
 class GradeChange:
     grade: Grade | None
     source: str | None  # facts, intensity, manual
@@ -27,10 +37,20 @@ def severity(grade: Grade | str | None) -> int:
     return Grade(grade).severity if grade else 0
 
 
+def step_up(grade: Grade | None, cap: Grade) -> Grade:
+    """One grade more severe (ungraded → IV → III → II → I), never past ``cap``, never lower."""
+    order = [Grade.IV, Grade.III, Grade.II, Grade.I]
+    raised = order[0] if grade is None else order[min(order.index(grade) + 1, len(order) - 1)]
+    if severity(raised) > severity(cap):
+        raised = cap
+    return raised if severity(raised) > severity(grade) else grade  # type: ignore[return-value]
+
+
 def intensity_grade(
-    steps: Sequence[IntensityStep], *, heat: float, items: int, central_media: bool
+    steps: Sequence[IntensityStep], *, heat: float, items: int, central_media: bool, listed: ListRaise | None = None
 ) -> tuple[Grade | None, list[str]]:
-    """The most severe grade whose intensity step the incident reaches, with the reasons."""
+    """The most severe grade whose intensity step the incident reaches, with the reasons; a step
+    higher when ``listed`` (the incident reached the top of a national hot list)."""
     best: Grade | None = None
     reasons: list[str] = []
     for step in steps:
@@ -44,6 +64,12 @@ def intensity_grade(
         if why and severity(step.grade) > severity(best):
             best = Grade(step.grade)
             reasons = [f"{reason} → {step.grade}" for reason in why]
+    if listed is not None:
+        raised = step_up(best, listed.cap)
+        if severity(raised) > severity(best):
+            best = raised
+            reasons = [*reasons, f"{listed.reason_zh}，舆情烈度升一级 / {listed.reason_en}: intensity up a step → "
+                                 f"{raised.value}"]
     return best, reasons
 
 
@@ -55,9 +81,11 @@ def decide(
     items: int,
     central_media: bool,
     current: str | None,
+    listed: ListRaise | None = None,
 ) -> GradeChange | None:
     """The new grade, or None when it stays as it is."""
-    raised, raise_reasons = intensity_grade(steps, heat=heat, items=items, central_media=central_media)
+    raised, raise_reasons = intensity_grade(steps, heat=heat, items=items, central_media=central_media,
+                                            listed=listed)
     if severity(raised) > severity(floor.grade):
         automatic = GradeChange(raised, "intensity", tuple(raise_reasons))
     elif floor.grade is not None:

@@ -159,6 +159,8 @@ class HeatWeights:
                     except ValueError:
                         raise ConfigError(f"verified type {vtype!r} is not an integer", key=where) from None
                 values[name] = _frozen(table)
+            elif name == "listing":
+                continue  # the hot-list component's weights: sentinel.incidents.hotlist_heat
             elif name in cls.__dataclass_fields__:
                 values[name] = _number(value, where)
             else:

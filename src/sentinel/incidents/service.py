@@ -11,7 +11,7 @@ from sqlalchemy import Engine, case, func, select
 from sqlmodel import Session, col
 
 from sentinel.errors import NotFoundError
-from sentinel.notify.outbox import message_title
+from sentinel.notify.serialisation import message_title
 from sentinel.store.models import (
     Incident,
     IncidentState,
@@ -142,7 +142,8 @@ def incident_json(incident: Incident, *, zone: Any = None) -> dict[str, Any]:
         "rules": incident.rules, "regions": incident.regions, "emerged_at": incident.emerged_at.isoformat(),
         "detected_at": incident.detected_at.isoformat(), "last_item_at": incident.last_item_at.isoformat(),
         "item_count": incident.item_count, "source_count": incident.source_count, "heat": incident.heat,
-        "heat_components": incident.heat_components, "negative_share": incident.negative_share,
+        "heat_components": incident.heat_components, "listing": incident.listing or {},
+        "negative_share": incident.negative_share,
         "kind": incident.kind, "details": incident.details, "needs_response": incident.needs_response,
         "clock_start": _iso(incident.clock_start), "acknowledged_at": _iso(incident.acknowledged_at),
         "acknowledged_by": incident.acknowledged_by, "responded_at": _iso(incident.responded_at),

@@ -1,5 +1,6 @@
 """Runs the incidents stage beside collection: new item ids queue up and are processed in batches
-on one thread of their own (the clusterer has one owner), so analysis never holds up a poll."""
+on one thread of their own (the clusterer has one owner), so analysis never holds up a poll. A hot
+list's poll queues its signals after its new items, so they see where the new entries went."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 from sentinel.clock import Clock
 from sentinel.incidents import service
 from sentinel.incidents.flows import IncidentStage, StageReport
+from sentinel.incidents.hotlist import SignalsReport
 from sentinel.metrics import Metrics
 from sentinel.store.db import Database
 
 log = logging.getLogger(__name__)
+
+_KNOWN_LISTS = frozenset({"weibo", "baidu", "zhihu", "douyin", "toutiao"})
+Job = list[int] | str  # new item ids, or the id of a hot-list source just polled
 
 
 class AnalysisWorker:
@@ -25,7 +30,7 @@ class AnalysisWorker:
         self.database = database
         self.clock = clock
         self.batch = batch
-        self._queue: asyncio.Queue[list[int]] = asyncio.Queue()
+        self._queue: asyncio.Queue[Job] = asyncio.Queue()
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
         self._task: asyncio.Task[None] | None = None
         self.reports: list[StageReport] = []
@@ -63,6 +68,18 @@ class AnalysisWorker:
         await self._queue.put(item_ids)
         self.metrics.analysis_queue.set(self._queue.qsize())
 
+    async def listing_polled(self, source_id: str) -> None:
+        """The collection runner's hook after a hot list's poll (its new items are queued already)."""
+        await self._queue.put(source_id)
+        self.metrics.analysis_queue.set(self._queue.qsize())
+
+    async def process_listings(self) -> SignalsReport:
+        """Hot-list signals for every open incident on a list (:mod:`sentinel.incidents.hotlist`)."""
+        report = await self._run(self.stage.process_listings, self.clock.now())
+        if report.top:
+            log.info("incidents in the top of a hot list: %s", report.top)
+        return report
+
     async def process(self, item_ids: list[int]) -> StageReport:
         started = self.clock.monotonic()
         try:
@@ -73,6 +90,9 @@ class AnalysisWorker:
         self.metrics.analysis_batch_duration.observe(max(0.0, self.clock.monotonic() - started))
         self.metrics.items_analysed.inc(report.analysed)
         self.metrics.items_relevant.inc(report.relevant)
+        for name, topic in report.hotlist:
+            self.metrics.hotlist_matched.labels(platform=name if name in _KNOWN_LISTS else "other",
+                                                outcome="topic" if topic else "set_aside").inc()
         if report.opened:
             opened = await self._run(service.kinds_and_grades, self.database.engine, report.opened)
             for kind, grade in opened:
@@ -82,21 +102,34 @@ class AnalysisWorker:
 
     async def _loop(self) -> None:
         while True:
-            ids = await self._queue.get()
-            while not self._queue.empty() and len(ids) < self.batch:
-                ids.extend(self._queue.get_nowait())
+            jobs = [await self._queue.get()]
+            while not self._queue.empty() and sum(len(j) for j in jobs if isinstance(j, list)) < self.batch:
+                jobs.append(self._queue.get_nowait())
             self.metrics.analysis_queue.set(self._queue.qsize())
-            try:
+            await self._jobs(jobs)
+
+    async def _jobs(self, jobs: list[Job]) -> None:
+        """New items first, then (if a hot list was polled) the hot-list signals, once."""
+        ids = [item_id for job in jobs if isinstance(job, list) for item_id in job]
+        try:
+            if ids:
                 await self.process(ids)
-            except Exception:  # a failed batch is retried by catch-up; it never stops the daemon
-                self._behind = True
-                log.exception("analysis of %d items failed; they stay queued for catch-up", len(ids))
+        except Exception:  # a failed batch is retried by catch-up; it never stops the daemon
+            self._behind = True
+            log.exception("analysis of %d items failed; they stay queued for catch-up", len(ids))
+        if any(isinstance(job, str) for job in jobs):
+            try:
+                await self.process_listings()
+            except Exception:  # the next poll of the list tries again
+                log.exception("hot-list signals failed; the next poll of a list tries again")
 
     async def drain(self) -> None:
         """Process everything queued so far (collect-once, replay, shutdown)."""
+        jobs: list[Job] = []
         while not self._queue.empty():
-            ids = self._queue.get_nowait()
-            await self.process(ids)
+            jobs.append(self._queue.get_nowait())
+        if jobs:
+            await self._jobs(jobs)
         await self.retry_failed()
 
     async def stop(self) -> None:

@@ -41,6 +41,8 @@ durations in seconds, or timedeltas; grades ``"I"``–``"IV"`` or None; obligati
     reescalation   incident, obligations, roles [role], acknowledged_at, acknowledged_by (optional)
     evidence       incident, obligations, item {title, url, source, published_at},
                    candidates [obligation kind] (optional: the kinds it may meet; default the open ones)
+    hotlist        incident, obligations, hotlist {title, list_zh, rank, heat (int or None), top (the
+                   policy's N), top_at, history [{at, rank, heat, gone}]}: an entry entered the top N
     source_blind   source {id, kind}, blind_after (seconds), last_item_at (optional, None: never)
     source_blocked source {id, kind}, since, detail (optional str, e.g. "HTTP 432"), retry_at (optional)
     daily_digest   day (date), new_incidents [incident], open_incidents [incident + obligations],
@@ -68,13 +70,13 @@ from sentinel.clock import require_aware
 from sentinel.escalation.obligations import ObligationKind
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.reminders import format_time_left
+from sentinel.escalation.roster import DEPARTMENT_NAME_ZH
 from sentinel.escalation.workdays import WorkdayCalendarError, is_working_day
 from sentinel.notify.message import Message, clean, escape_markdown, grade_label, one_line, safe_url
-from sentinel.notify.roster import DEPARTMENT_NAME_ZH
 
 __all__ = ["INCIDENT_KINDS", "KINDS", "compose", "incident_url"]
 
-INCIDENT_KINDS = ("new_incident", "reminder", "breach", "escalation", "reescalation", "evidence")
+INCIDENT_KINDS = ("new_incident", "reminder", "breach", "escalation", "reescalation", "evidence", "hotlist")
 KINDS = (*INCIDENT_KINDS, "source_blind", "source_blocked", "daily_digest", "test")
 
 #: Context keys a kind may leave out, and what they mean then.
@@ -85,6 +87,7 @@ _OPTIONAL: dict[str, dict[str, Any]] = {
     "escalation": {"reason": "unacknowledged"},
     "reescalation": {"acknowledged_by": None},
     "evidence": {"candidates": None},
+    "hotlist": {},
     "source_blind": {"last_item_at": None},
     "source_blocked": {"detail": "", "retry_at": None},
     "daily_digest": {"new_incidents": [], "open_incidents": [], "breaches": []},
@@ -248,6 +251,7 @@ def _make_filters(zone: ZoneInfo, link_base: str | None) -> dict[str, Callable[.
     return {
         "when": when, "iso": iso, "date_zh": date_zh, "left": left, "overdue": overdue, "overdue_phrase": overdue_phrase, "since": since, "allowed": allowed,
         "duration": duration, "late_note": late_note, "count": count, "open_only": open_only,
+        "thousands": lambda value: f"{int(_defined(value)):,}",
         "kind_zh": lambda kind: ObligationKind(_defined(kind)).name_zh,
         "todo": lambda kind: _TODO[ObligationKind(_defined(kind))],
         "grade": lambda grade: grade_label(Grade(grade)) if _defined(grade) else "未定级",

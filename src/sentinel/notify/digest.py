@@ -23,10 +23,10 @@ from sqlmodel import Session, col
 
 from sentinel.escalation.engine import incident_context, obligation_context
 from sentinel.escalation.policy import EscalationRole
-from sentinel.notify.outbox import deferred_message
-from sentinel.notify.roster import Roster, routes
+from sentinel.escalation.roster import Roster, routes
 from sentinel.settings import Settings
 from sentinel.store.models import Incident, IncidentKind, IncidentState, Obligation, OutboxMessage
+from sentinel.store.outbox import deferred_message
 
 __all__ = ["digest_day", "digest_pending", "queue_daily_digest"]
 

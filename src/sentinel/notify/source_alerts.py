@@ -19,9 +19,9 @@ from sqlmodel import Session, col
 
 from sentinel.collect.runner import is_blind
 from sentinel.escalation.policy import EscalationRole
+from sentinel.escalation.roster import Roster, routes
 from sentinel.notify.compose import compose
-from sentinel.notify.outbox import message_to_json
-from sentinel.notify.roster import Roster, routes
+from sentinel.notify.serialisation import message_to_json
 from sentinel.settings import Settings
 from sentinel.store.models import OutboxMessage, SourceState
 

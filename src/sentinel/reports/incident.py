@@ -36,6 +36,7 @@ from sentinel.incidents.service import IncidentDetail, get_incident
 from sentinel.notify.message import grade_label
 from sentinel.replay import local_iso, obligation_json
 from sentinel.reports import scoring
+from sentinel.reports.hotlists import incident_hotlists
 from sentinel.settings import Authority, Settings
 from sentinel.store.models import Item, ItemAnalysis, Obligation, Response, TimelineEvent
 
@@ -49,8 +50,10 @@ _TIMELINE_ZH = {
     "escalated": "升级通知", "reescalated": "再次升级", "reminder": "提醒", "acknowledged": "签收",
     "response_recorded": "回应登记", "evidence_recorded": "官方发布计入", "obligation_met": "时限完成",
     "obligation_breached": "时限超时", "closed": "结案", "dismissed": "排除", "note": "备注",
+    "hotlist_marked": "上榜", "hotlist_top": "进入热搜前列", "hotlist_alerted": "上热搜提醒",
 }
-_NOTICE_ZH = {"announced": "新舆情通报", "escalated": "逐级通知（未签收或已超时）", "reescalated": "签收后未回应，再次通知"}
+_NOTICE_ZH = {"announced": "新舆情通报", "escalated": "逐级通知（未签收或已超时）", "reescalated": "签收后未回应，再次通知",
+              "hotlist_alerted": "上热搜提醒"}
 TOP_KEYWORDS = 10
 TOP_POSTS = 5
 EXCERPT = 140
@@ -89,6 +92,7 @@ def build_incident_report(engine: Engine, settings: Settings, incident_id: int, 
         "posts": _posts(settings, detail.items, zone),
         "effect": effect,
         "score": score.as_json(),
+        "hotlists": incident_hotlists(engine, detail.incident, zone),
     }
 
 

@@ -13,6 +13,8 @@ What counts where:
 - **response time**: from the clock's start to the response, for the deadlines met (on time or
   late); percentiles by the nearest-rank method (the ⌈q·n⌉-th smallest), so they are actual values.
 - **topics**: the incidents' keywords, by how many incidents carry each;
+- **hot lists**: those incidents that reached a hot list, with each list's best rank, hours on it
+  and the time from emergence to the first list;
 - **sentiment**: the items of those incidents published in the period, by sentiment score;
 - **sources**: every configured source's health now, items fetched in the period, and the blind
   or blocked alerts raised in it.
@@ -36,6 +38,7 @@ from sentinel.escalation.obligations import ObligationKind
 from sentinel.incidents.service import list_incidents
 from sentinel.notify.message import grade_label
 from sentinel.replay import local_iso
+from sentinel.reports.hotlists import period_hotlists
 from sentinel.reports.incident import AUTHORITY_ZH
 from sentinel.settings import Settings
 from sentinel.store.models import Incident, Item, ItemAnalysis, Obligation, OutboxMessage, SourceState
@@ -101,6 +104,7 @@ def build_period_report(engine: Engine, settings: Settings, start: datetime, end
         "compliance": _compliance([row for row, _ in deadlines], now),
         "breaches": _breaches(deadlines, now, zone),
         "topics": _topics(incidents),
+        "hotlists": period_hotlists(engine, incidents, zone),
         "sentiment": _sentiment([(float(score), bool(negative)) for score, negative in scores]),
         "sources": sources,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,8 +36,10 @@ def save_poll(
     last_modified: str | None,
     cursor: dict[str, Any] | None,
     next_check_at: datetime,
+    also: Callable[[Session], None] | None = None,
 ) -> SaveResult:
-    """Store one successful poll: the new items and the validators that cover them, atomically."""
+    """Store one successful poll: the new items and the validators that cover them, atomically;
+    ``also`` writes what else the poll brought (a hot list's ranks) in the same transaction."""
     with Session(engine) as session:
         new_ids = _insert_new(session, source_id, items, now)
         values: dict[str, Any] = {
@@ -57,6 +59,8 @@ def save_poll(
         if new_ids:
             values["last_new_item_at"] = now
         session.execute(update(SourceState).where(col(SourceState.source_id) == source_id).values(**values))
+        if also is not None:
+            also(session)
         session.commit()
         return SaveResult(new_ids=new_ids, duplicates=len(items) - len(new_ids))
 

@@ -10,7 +10,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from sentinel.store.types import JSONType, UTCDateTime
@@ -161,6 +172,8 @@ class Incident(SQLModel, table=True):
     first_breach_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     # the next moment an escalation step may fall due; None when none can (the engine's index)
     next_escalation_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
+    # its entries on hot lists (上榜), per list, as sentinel.incidents.hotlist keeps it; {} when none
+    listing: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
 
 
 class Obligation(SQLModel, table=True):
@@ -317,3 +330,82 @@ class HeatSample(SQLModel, table=True):
     heat: float
     items: int
     negative_share: float
+
+
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class HotlistEntry(SQLModel, table=True):
+    """A hot-list entry (热搜词条) as last seen: on the list now or not, its rank, heat and badge, its
+    best rank, its highest heat relative to the list, and how long it has been on the list. One row
+    per (source, external id); its item is the entry's text, analysed like any other."""
+
+    __tablename__ = "hotlist_entry"
+    __table_args__ = (Index("ix_hotlist_entry_source_on_list", "source_id", "on_list"),)
+
+    source_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    external_id: str = Field(sa_column=Column(String(512), primary_key=True))
+    list_name: str = Field(sa_column=Column(String(32), nullable=False))  # whose list: weibo, baidu ...
+    item_id: int | None = Field(default=None, sa_column=Column(_ID, ForeignKey("item.id"), index=True))
+    title: str = Field(default="", sa_column=Column(Text, nullable=False))
+    pinned: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    on_list: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    rank: int | None = Field(default=None, sa_column=Column(Integer))  # now; None when off the list or pinned
+    previous_rank: int | None = Field(default=None, sa_column=Column(Integer))  # at the poll before; None: new
+    heat: int | None = Field(default=None, sa_column=Column(BigInteger))  # the platform's value, last seen
+    label: str | None = Field(default=None, sa_column=Column(String(16)))
+    best_rank: int | None = Field(default=None, sa_column=Column(Integer))
+    best_rank_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    peak_heat: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # the highest heat ÷ (heat + the median heat of the list it was on then), 0..1
+    heat_share: float | None = Field(default=None, sa_column=Column(Float))
+    first_seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    last_seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    on_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # this stint's start
+    listed_seconds: float = Field(default=0.0, sa_column=Column(Float, nullable=False))  # time on the list so far
+    left_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # when it was last found gone
+    sampled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # its last history row
+
+
+class HotlistRank(SQLModel, table=True):
+    """One row of an entry's rank history: list, entry, time, rank, heat and badge. A row with
+    ``gone`` is the poll that no longer found the entry on the list."""
+
+    __tablename__ = "hotlist_rank"
+    __table_args__ = (Index("ix_hotlist_rank_entry_at", "source_id", "external_id", "at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(_ID, primary_key=True, autoincrement=True))
+    source_id: str = Field(sa_column=Column(String(64), nullable=False))
+    external_id: str = Field(sa_column=Column(String(512), nullable=False))
+    list_name: str = Field(sa_column=Column(String(32), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    rank: int | None = Field(default=None, sa_column=Column(Integer))
+    heat: int | None = Field(default=None, sa_column=Column(BigInteger))
+    label: str | None = Field(default=None, sa_column=Column(String(16)))
+    gone: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+
+
+class IncidentHotlist(SQLModel, table=True):
+    """An incident on a hot list through one of its entries (上榜): when it was marked, and when the
+    entry reached the top of a national list and the duty officer was told (once per entry and
+    incident)."""
+
+    __tablename__ = "incident_hotlist"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "source_id", "external_id", name="uq_incident_hotlist_entry"),
+        Index("ix_incident_hotlist_alert_pending", "alert_pending"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(_ID, primary_key=True, autoincrement=True))
+    incident_id: int = Field(sa_column=Column(_ID, ForeignKey("incident.id"), nullable=False, index=True))
+    source_id: str = Field(sa_column=Column(String(64), nullable=False))
+    external_id: str = Field(sa_column=Column(String(512), nullable=False))
+    list_name: str = Field(sa_column=Column(String(32), nullable=False))
+    title: str = Field(default="", sa_column=Column(Text, nullable=False))
+    marked_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    rank: int | None = Field(default=None, sa_column=Column(Integer))  # when marked
+    heat: int | None = Field(default=None, sa_column=Column(BigInteger))  # when marked
+    top_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # reached the policy's top N
+    top_rank: int | None = Field(default=None, sa_column=Column(Integer))
+    alert_pending: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    alerted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

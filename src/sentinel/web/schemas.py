@@ -108,6 +108,8 @@ class Incident(_Out):
     source_count: int
     heat: float
     heat_components: dict[str, Any]
+    listing: dict[str, Any] = Field(default_factory=dict,
+                                    description="its entries on hot lists, per list (best rank, rank now, hours)")
     negative_share: float
     kind: str = Field(description="incident, policy_document or disclosure_request")
     details: dict[str, Any]

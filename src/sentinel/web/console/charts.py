@@ -7,6 +7,7 @@ text in it goes through Jinja's escaping like the rest of the page.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
@@ -37,6 +38,15 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
+class Band:
+    """A stretch of time shaded behind a chart: the hours the incident was on a hot list."""
+
+    x: float
+    w: float
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     x: float
     label: str
@@ -51,15 +61,18 @@ class Chart:
     dots: list[tuple[float, float, str]] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
     ticks: list[Tick] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
     width: int = WIDTH
     height: int = HEIGHT
     baseline: float = TOP + PLOT_H
     middle: float | None = None  # a reference line (sentiment's 0.5)
 
 
-def charts(series: IncidentSeries, zone: tzinfo, now: datetime | None = None) -> list[Chart]:
+def charts(series: IncidentSeries, zone: tzinfo, now: datetime | None = None,
+           listed: Sequence[tuple[datetime, datetime, str]] = ()) -> list[Chart]:
     """Volume (with the negative share), mean sentiment and heat, each with the same time axis and marks
-    (and ``now``, when it falls on the chart)."""
+    (and ``now``, when it falls on the chart), and the hours the incident was on a hot list shaded
+    (``listed``: start, end and what list)."""
     start, end = series.start, series.end
     span = (end - start).total_seconds() or 1.0
 
@@ -75,6 +88,8 @@ def charts(series: IncidentSeries, zone: tzinfo, now: datetime | None = None) ->
     marks = [_mark(m.kind, m.label, m.state, x(m.at), local(m.at)) for m in series.markers if start <= m.at <= end]
     if now is not None and start <= now <= end:
         marks.append(Mark(x(now), "now", "现在", f"现在 {local(now)}"))
+    bands = [Band(x(max(a, start)), max(x(min(b, end)) - x(max(a, start)), 1.0),
+                  f"{label} {local(a)} – {local(b)}") for a, b, label in listed if b >= start and a <= end]
     count = len(series.points)
     step = max(1, count // 4)
     ticks = [Tick(min(max(x(p.start), LEFT + 14), WIDTH - RIGHT - 14), p.start.astimezone(zone).strftime("%H:%M" if series.bucket.days == 0 else "%m-%d"))
@@ -82,7 +97,7 @@ def charts(series: IncidentSeries, zone: tzinfo, now: datetime | None = None) ->
     slot = PLOT_W / count
 
     most = max((p.items for p in series.points), default=0) or 1
-    volume = Chart("声量（条/时段，深色为负面）", str(most), marks=marks, ticks=ticks)
+    volume = Chart("声量（条/时段，深色为负面）", str(most), marks=marks, ticks=ticks, bands=bands)
     for p in series.points:
         if p.items:
             volume.bars.append(Bar(x(p.start) + 1, y(p.items, most), max(slot - 2, 1), round(p.items / most * PLOT_H, 1),
@@ -91,12 +106,12 @@ def charts(series: IncidentSeries, zone: tzinfo, now: datetime | None = None) ->
             volume.bars.append(Bar(x(p.start) + 1, y(p.negative, most), max(slot - 2, 1),
                                    round(p.negative / most * PLOT_H, 1), "negative", f"{local(p.start)} 负面 {p.negative} 条"))
 
-    sentiment = Chart("情感均值（0 负面 — 1 正面）", "1", marks=marks, ticks=ticks, middle=y(0.5, 1.0))
+    sentiment = Chart("情感均值（0 负面 — 1 正面）", "1", marks=marks, ticks=ticks, middle=y(0.5, 1.0), bands=bands)
     _line(sentiment, [(x(p.start) + slot / 2, y(p.sentiment, 1.0), f"{local(p.start)} 情感 {p.sentiment:.2f}")
                       for p in series.points if p.sentiment is not None])
 
     hottest = max((p.heat for p in series.points if p.heat is not None), default=0.0) or 1.0
-    heat = Chart("热度", f"{hottest:.0f}", marks=marks, ticks=ticks)
+    heat = Chart("热度", f"{hottest:.0f}", marks=marks, ticks=ticks, bands=bands)
     _line(heat, [(x(p.start) + slot / 2, y(p.heat, hottest), f"{local(p.start)} 热度 {p.heat:.1f}")
                  for p in series.points if p.heat is not None])
     return [volume, sentiment, heat]

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sentinel.clock import Clock
+from sentinel.collect.hotlist.board import list_name_zh
 from sentinel.escalation.reminders import format_time_left
 from sentinel.settings import Role, Settings
 from sentinel.store.db import Database
@@ -95,6 +96,8 @@ class Console:
         env.filters["href"] = safe_href
         env.filters["left"] = lambda delta: format_time_left(delta) if isinstance(delta, timedelta) else "—"
         env.globals["labels"] = labels
+        env.globals["list_zh"] = list_name_zh
+        env.globals["seconds"] = lambda value: timedelta(seconds=float(value or 0))
         env.globals["obligation_name"] = labels.obligation_name
         return cls(settings, database, clock, sessions, env)
 

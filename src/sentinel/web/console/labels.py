@@ -24,8 +24,10 @@ TIMELINE = {
     "evidence_candidate": "待确认发布", "evidence_recorded": "官方发布已记录", "evidence_requested": "请求确认发布",
     "evidence_confirmed": "确认发布", "evidence_rejected": "否认发布", "request_received": "收到申请",
     "deadline_extended": "延期答复", "calendar_error": "工作日历错误",
+    "hotlist_marked": "上榜", "hotlist_top": "进入热搜前列", "hotlist_alerted": "发出上热搜提醒",
 }
 MARKER = {"emergence": "首发", "detection": "发现", "response": "回应", "deadline": "时限"}
+
 
 
 def obligation_name(kind: str) -> str:
@@ -35,5 +37,6 @@ def obligation_name(kind: str) -> str:
         return kind
 
 NOTIFICATION = {"new_incident": "新舆情", "reminder": "时限提醒", "breach": "超时", "escalation": "升级",
-                "reescalation": "督办", "evidence": "待确认", "delivery_failed": "发送失败", "daily_digest": "舆情日报"}
+                "reescalation": "督办", "evidence": "待确认", "delivery_failed": "发送失败", "daily_digest": "舆情日报",
+                "hotlist": "上热搜"}
 DELIVERY = {"pending": "待发送", "delivered": "已送达", "failed": "发送失败", "recorded": "已记录"}

@@ -20,6 +20,7 @@ from sentinel.web.console.board import board
 from sentinel.web.console.charts import charts
 from sentinel.web.console.config_view import masked_config
 from sentinel.web.console.core import ADMIN, Console, PageError
+from sentinel.web.console.hotlists import arrow, hotlist_page, incident_hotlists
 from sentinel.web.console.session import Session
 
 #: what ``?done=`` says after a form went through (a fixed text: the parameter is never echoed)
@@ -40,6 +41,8 @@ def timeline_detail(event: TimelineEvent) -> str:
     if event.kind.startswith("obligation_") or event.kind == "reminder":
         name = labels.obligation_name(str(data.get("kind", "")))
         return f"{name} {data.get('offset', '')}".strip()
+    if event.kind in ("hotlist_marked", "hotlist_top", "hotlist_alerted") and data.get("rank"):
+        return f"第{data['rank']}位"
     if event.kind in ("response_recorded", "evidence_confirmed"):
         return " ".join(str(part) for part in (labels.obligation_name(str(data.get("kind", ""))), data.get("channel"),
                                                data.get("url")) if part)
@@ -59,11 +62,13 @@ async def incident_view(console: Console, request: Request, session: Session, in
     open_due = [o.due_at for o in detail.obligations if o.state == "open"]
     until = max([now, *open_due]) if detail.incident.state == "open" else None
     series = await console.database.read(incident_series, engine, incident_id, until=until)
+    hotlists, listed = await console.database.read(incident_hotlists, engine, incident_id, console.settings.zone)
     sources = {s.id: s for s in console.settings.sources}
     done = request.query_params.get("done")
     return console.render(
         request, session, "incident.html", status=status, now=now, detail=detail, incident=detail.incident,
-        charts=charts(series, console.settings.zone, now), sources=sources, timeline_detail=timeline_detail,
+        charts=charts(series, console.settings.zone, now, listed), hotlists=hotlists, sources=sources,
+        timeline_detail=timeline_detail,
         candidates=[r for r in detail.responses if r.state == "candidate"],
         recorded=[r for r in detail.responses if r.state == "recorded"],
         response_choices=RESPONSE_CHOICES, done=DONE.get(done or ""), error=error, form=form or {}, action=action,
@@ -94,6 +99,14 @@ def add_pages(router: APIRouter, console: Console) -> None:
         session = console.sessions.read(request)
         console.gate(request, session)
         return await incident_view(console, request, session, incident_id)
+
+    @router.get("/hotlists")
+    async def hotlists_page(request: Request) -> Response:
+        session = console.sessions.read(request)
+        console.gate(request, session)
+        now = console.clock.now()
+        sections = await console.database.read(hotlist_page, console.database.engine, console.settings, now)
+        return console.render(request, session, "hotlists.html", now=now, sections=sections, arrow=arrow)
 
     @router.get("/requests")
     async def requests_page(request: Request) -> Response:

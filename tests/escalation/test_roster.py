@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sentinel.analyse.grading import Grade
 from sentinel.errors import ConfigError
 from sentinel.escalation.policy import EscalationRole
-from sentinel.notify.roster import Recipient, Roster, RosterConfig, routes
+from sentinel.escalation.roster import Recipient, Roster, RosterConfig, routes
 from sentinel.settings import parse_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -1,14 +1,19 @@
-"""Outbox messages the engine writes as a template and its context, rendered when sent."""
+"""What an outbox row holds: a whole message that round-trips exactly, or a template and its context
+rendered when it is sent; a malformed document is a clear error."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from sentinel.notify.outbox import deferred_message, message_title, message_to_json, stored_message
+from sentinel.notify.message import Message
+from sentinel.notify.serialisation import message_from_json, message_title, message_to_json, stored_message
+from sentinel.store.outbox import deferred_message
+from tests.notify.samples import sample
 
 ZONE = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -44,3 +49,26 @@ def test_a_context_that_does_not_fit_its_template_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="does not fit template 'reminder'"):
         stored_message(broken)
     assert message_title(broken).startswith("(unreadable message:")
+
+
+@pytest.mark.parametrize("message", [
+    sample(),
+    sample(grade=None, incident_id=None, department=None, link=None, mentions=(), idempotency_key=""),
+    sample(kind="test", title="", text_plain="", text_markdown="", grade="I"),
+])
+def test_message_json_round_trips_exactly(message: Message) -> None:
+    data = message_to_json(message)
+    assert set(data) == {"kind", "title", "text_markdown", "text_plain", "incident_id", "grade", "department",
+                         "link", "mentions", "idempotency_key"}
+    assert data["grade"] in (None, "I", "II") and isinstance(data["mentions"], list)
+    assert message_from_json(data) == message
+    assert message_from_json({**data, "added_in_a_later_version": 1}) == message
+
+
+@pytest.mark.parametrize("broken", [
+    [], {"title": "t", "text_markdown": "", "text_plain": ""}, {**message_to_json(sample()), "grade": "V"},
+    {**message_to_json(sample()), "mentions": "13800000000"}, {**message_to_json(sample()), "incident_id": 7},
+])
+def test_a_malformed_message_document_is_a_value_error(broken: Any) -> None:
+    with pytest.raises(ValueError):
+        message_from_json(broken)

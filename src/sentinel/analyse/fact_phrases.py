@@ -1,0 +1,409 @@
+"""The phrases reporters use for casualties, loss and magnitude, found in a title and a body.
+
+:func:`find_mentions` returns every count phrase that belongs to the reported event (see
+:mod:`sentinel.analyse.event_scope` for what does not) as a :class:`Mention`; :mod:`sentinel.analyse.facts`
+chooses among them. The other finders give what is stated without a count: a zero ("尚无人员伤亡"), one
+victim ("女大学生被车撞飞身亡", "将老师打成重伤"), and the loss and magnitude phrases.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sentinel.analyse.event_scope import Scope
+from sentinel.analyse.numerals import NUMERAL, Quantity, parse_number
+
+__all__ = ["Doc", "Mention", "find_hurt_singular", "find_loss", "find_magnitudes", "find_mentions",
+           "find_singular", "find_zeros", "has_trigger"]
+
+_Q = rf"(?P<q>{NUMERAL})"
+_Q2 = rf"(?P<q2>{NUMERAL})"
+_CLS = r"(?:人|名|位|个|口|例|具)"
+_ONE_PERSON = (
+    r"小学生|中学生|初中生|高中生|大学生|研究生|留学生|学生|女生|男生|儿童|幼儿|幼童|孩童|婴儿|女婴|男婴|孩子|"
+    r"男孩|女孩|男童|女童|少年|少女|青年|小伙子?|打工仔|男子|女子|妇女|孕妇|产妇|老人|老太太?|老汉|老翁|老伯|大爷|大妈|"
+    r"奶奶|爷爷|司机|驾驶员|驾驶人|乘客|旅客|游客|行人|路人|骑手|环卫工人?|工人|女工|民工|农民工|员工|职工|矿工|"
+    r"电工|工程师|船员|渔民|保安|老板|店主|摊主|村民|市民|居民|教师|老师|医生|护士|护理师|患者|病人|民警|交警|辅警|"
+    r"协警|特警|消防员|士兵|军人|警察|干部|官员|镇长|县长|局长|所长|校长|院长|厂长|书记|记者|编辑|主持人?|歌手|演员|"
+    r"女星|男星|明星|丈夫|妻子|老公|老婆|儿子|女儿|父亲|母亲|侄子|弟弟|哥哥|姐姐|妹妹|男友|女友|情敌|新娘|"
+    r"独子|嫌犯|嫌疑人|小偷|窃贼|网管|商贩"
+)
+# People a headline names one of ("女大学生被车撞飞身亡") or counts without a classifier ("32学生",
+# "两路人", "两兄妹"). Sports people are left out: "姚明受伤" is not an event.
+_PAIR_NOUN = r"兄妹|姐弟|兄弟|姐妹|夫妻|夫妇|母女|母子|父子|父女|祖孙|爷孙|婆孙|情侣"
+_PERSON = rf"(?:{_ONE_PERSON}|{_PAIR_NOUN}|群众|师生|平民)"
+_STOP = r"\s0-9０-９，,。；;！!？?、：:（）()“”\"'《》【】"
+_CN_DIGITS = "零〇一二两俩三四五六七八九"
+# Between the count and the verb: a few characters of the same clause; an age or a day may sit in
+# it ("一名3岁男童当场死亡", "一名妇女经医治无效于6日死亡") but no other number.
+_AGE_OR_DAY = r"[0-9０-９]+(?:岁|日|时|号)"
+_GAP = rf"(?P<gap>(?:{_AGE_OR_DAY}|[^{_STOP}{_CN_DIGITS}]){{0,12}}?)"
+_KILLED = r"[熏炸烧砸撞压淹砍刺毒电冻困捅打轧碾勒掐踩枪杀害]死"
+_DEATH_VERB = (r"(?:死亡|身亡|遇难|罹难|丧生|丧命|殒命|命丧|毙命|遇害|殉职|牺牲|致死|不治|死于|溺亡|猝死|[坠碾压]亡|溺毙|"
+               rf"{_KILLED}|没有生命体征|无生命体征|已无生命迹象|没有生命迹象|夺[走去]了?(?:宝贵的)?(?:生命|性命))")
+_DEATH_NOUN = r"(?:遇难者|罹难者|死者|遗体|尸体)"
+# "因重伤死亡" is a death: a wound word followed by death is left for the death verb.
+_DIED = r"(?![而后]?(?:死亡|身亡|不治))"
+_SERIOUS = rf"(?:(?:重伤|伤势严重|伤势较重|伤势危重|伤情严重|伤情较重|危重){_DIED})"
+_LIGHT = r"(?:轻伤|伤势较轻)"
+_MINOR = r"(?:轻微伤)"
+_WOUNDED = r"(?:受伤|负伤|受了伤|[烧砸撞刺砍炸摔灼捅打咬烫轧碾扎割击]伤)"
+# 伤者 followed by a death ("两名伤者经抢救无效死亡") are deaths, not injured.
+_HURT = (rf"(?:{_WOUNDED}(?!病){_DIED}"
+         r"|(?:伤者|伤员)(?![^，,。；;]{0,8}?(?:死亡|身亡|不治)))")
+# Falling ill in a poisoning report: "52名学生出现呕吐症状" (counted only when the text says 中毒).
+_SYMPTOM = r"(?:出现[^，,。；;]{0,14}?症状|发病)"
+_MISSING = r"(?:失踪|下落不明|失联)"
+_VERBS = (rf"(?P<verb>(?:由{NUMERAL}{_CLS}?)?(?:已经|已|目前|共|累计|总计|则|也|又|再|还|分别|一度)?"
+          r"(?:上升|攀升|增加|增|升|达到|达|为|是|有|修正|更新|调整|核减|下调|更正)*(?:到|至|了)?(?:约)?)")
+# Where a numeral can start: a lookahead on it lets the engine skip most positions at once.
+_NUM_START = r"(?=[0-9０-９零〇○一二两俩三四五六七八九十百千万亿数几约近逾超上大将接不至最多])"
+# Words that follow 死 in idioms and compounds, so that "N死" there is no count: 九死一生, 一死了之.
+_NOT_COMPACT = r"(?![亡者刑因了神角心机守板罪囚缓于去掉活扛磕忠鬼路穴寂定命搏战党记胡]|一生)"
+
+# Count first; one scan for every shape that starts with the number:
+#   "造成3人死亡", "13名女工被毒烟熏死", "十余人受伤", "24人失踪"   count, classifier, verb
+#   "12具遇难者遗体", "60名死者"                                     count, classifier, noun
+#   "致6人亡", "26人伤"   one-character verb right after the classifier ("10人伤亡" is no death count)
+#   "2死5伤", "两死一重伤", "3死多伤", "5死1失踪", "五死特大交通事故"  compact
+_COUNT_FIRST = re.compile(
+    rf"{_NUM_START}{_Q}(?:"
+    rf"{_CLS}(?P<noungap>[^{_STOP}]{{0,4}}?){_DEATH_NOUN}"
+    rf"|(?:{_CLS}|(?={_PERSON})){_GAP}(?:(?P<death>{_DEATH_VERB})|(?P<serious>{_SERIOUS})"
+    rf"|(?P<minor>{_MINOR})|(?P<light>{_LIGHT})|(?P<hurt>{_HURT})|(?P<missing>{_MISSING})"
+    rf"|(?P<poisoned>中毒)|(?P<symptom>{_SYMPTOM}))"
+    rf"|[人名](?P<short>亡|死{_NOT_COMPACT}(?![伤亡]))"
+    rf"|{_CLS}(?P<shorthurt>伤)(?![亡者势心员病情口])"
+    # "夺走12条生命" (the verb is checked in code: "挽救了12条生命" is the opposite)
+    r"|条(?P<lives>(?:鲜活的?)?(?:生命|人命))"
+    rf"|(?P<compact>死)(?:[，,、]?{_Q2}[人名]?(?P<q2kind>重伤|轻伤|受伤|伤|失踪)(?![亡者势心员病情])|{_NOT_COMPACT})"
+    r")"
+)
+# Word then count: "死亡人数上升至十三人", "重伤5人", "撞死1人", "失踪失联人员39名", "中毒人数为308人".
+# The count must not open the next phrase: in "5人死亡18人受伤" the 18 belongs to 受伤.
+_BEFORE = re.compile(
+    rf"(?:(?P<death>死亡|遇难|罹难|丧生|死者|{_KILLED})|(?P<serious>重伤)|(?P<light>轻伤)|(?P<minor>轻微伤)"
+    r"|(?P<hurt>受伤|伤者|伤员|[撞砸炸烧砍刺打捅咬轧碾]伤)|(?P<missing>失踪(?:失联)?|下落不明|失联)"
+    r"|(?P<poisoned>中毒(?:症状)?(?:的)?))"
+    rf"(?P<noun>人数|者|人员|学生|员工|患者|病人)?{_VERBS}{_Q}(?P<cls>{_CLS}|(?={_PERSON}))?"
+)
+# After a predicate ("5人死亡18人受伤") a bare count opens the next phrase; after a transitive verb
+# ("撞死1人后再撞伤3人") it is the verb's object.
+_NEXT_PHRASE = re.compile(r"[^，,。；;、\s]{0,6}?(?:伤|死|亡|遇难|失踪|中毒|下落不明)")
+_TRANSITIVE = re.compile(r"^[撞砸炸烧砍刺毒打捅咬轧碾勒掐踩枪杀害][死伤]$")
+# Two killed without a number: "母女俩被捅死", "州长夫妇遇空难身亡", "父亲相救双双身亡", "烧死母亲和妹妹".
+_PAIR = re.compile(
+    rf"(?:{_PAIR_NOUN}|小两口|老两口|两口子)(?:俩|二人|两人)?(?P<gap>[^{_STOP}]{{0,12}}?){_DEATH_VERB}"
+    rf"|双双[^{_STOP}]{{0,4}}?{_DEATH_VERB}"
+    rf"|{_KILLED}了?[^{_STOP}{_CN_DIGITS}]{{0,3}}?(?:{_ONE_PERSON})(?:和|与|及|、)(?:{_ONE_PERSON})"
+    rf"|{_KILLED}了?[^{_STOP}{_CN_DIGITS}]{{0,4}}?(?:{_PAIR_NOUN})"
+)
+# Loss in yuan; foreign currencies are left alone, compensation ("获赔损失") is not a loss, and a bare
+# 损失 (not 经济/财产/直接) needs 元: "损失百万" is a career's price, "损失约6亿" may be any currency.
+_LOSS = re.compile(
+    r"(?<![赔挽])(?:(?:直接)?(?:经济|财产)损失(?:[^，。；\d０-９]{0,6}?)"
+    rf"(?P<q>{NUMERAL})(?:元|人民币|(?<=[万亿])(?![欧美英日韩港澳台卢泰新]))"
+    rf"|损失(?:[^，。；\d０-９]{{0,6}}?)(?P<qb>{NUMERAL})(?:元|人民币))"
+    rf"|(?P<qa>{NUMERAL})元(?:人民币)?(?:的)?(?:直接)?(?:经济|财产)损失"
+)
+_MAGNITUDE = re.compile(
+    rf"(?P<pre>里氏|震级为?|[MＭ][SsLlＳｓ]?\s?)?(?P<q>{NUMERAL})级(?:左右)?"
+    r"(?P<post>(?:以上)?(?:强|大|浅源)?(?:地震|强震|余震))?"
+)
+_ZERO = re.compile(
+    r"(?:无|没有|未|尚无|暂无|并无|未有)(?:造成|出现|发生|收到|接到|有|引起|导致)?"
+    r"(?P<gap>[^，,。；;！？、]{0,8}?)(?:人员|人)(?:均)?(?P<what>伤亡|死伤|死亡|遇难)"
+    r"|(?:零|人员无)(?P<what2>伤亡|死伤|死亡)"
+    r"|(?<!有)(?:暂无|尚无|并无|没有|未有|无|未造成|未发生|未出现)(?P<what3>伤亡|死伤|死亡)"
+)
+# "尚未确认人员伤亡" is not "no casualties"; "无中方人员伤亡" speaks of a subgroup only.
+_ZERO_GAP_BAD = re.compile(r"法|确认|统计|核实|清楚|了解|查明|掌握|得知|公布|透露|评估|其他|其余|另外|中方|中国|华人|新增"
+                           r"|致|使|令|让|把|将|被|证")
+# One victim named without a number: "司机当场死亡", "女大学生被车撞飞身亡", "刺死老师", "致其死亡".
+_ONE = rf"(?:{_ONE_PERSON}|[\u4e00-\u9fff]某某?|(?<=[致使令将把])(?:其|对方)|(?<=致)人)"
+# A gap may hold a measure ("被车撞飞10米", "跳下5楼", "遭两辆公交车夹击") but no other count.
+_MEASURE = r"(?:[0-9０-９]+|[一二两三四五六七八九十]+)(?:岁|旬|日|时|号|米|层|楼|刀|天|小时|分钟|辆|次|年|月|后)|[高初大研][一二三四五六]"
+_ONE_GAP = rf"(?:{_MEASURE}|[A-Za-z][A-Za-z0-9]*|[^{_STOP}{_CN_DIGITS}]){{0,14}}?"
+_OBJECT_GAP = rf"(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,4}}?"
+_SINGULAR = re.compile(
+    rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>死亡|身亡|丧生|遇难|殒命|遇害|溺亡|丧命|殉职|牺牲|不治|命丧|毙命|致死|猝死|[坠碾压]亡|溺毙|{_KILLED})"
+    rf"|{_KILLED}了?(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
+)
+_HURT_SINGULAR = re.compile(
+    rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>受了?重伤|受了?轻伤|{_WOUNDED}|重伤|轻伤)(?![而后]?(?:致死|死亡|身亡|不治)|者)"
+    rf"|[撞砍刺捅打咬烫砸烧轧碾扎割]伤(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
+)
+# Where a one-victim phrase can be: around its verb, within a subject, a gap and an object.
+_DEATH_ANCHOR = re.compile(r"死|亡|遇难|殒命|遇害|丧命|殉职|牺牲|不治|毙命")
+_HURT_ANCHOR = re.compile(r"伤")
+_WINDOW = 40  # beyond the longest subject, gap and verb the pattern allows
+# A transitive verb after its subject ("男子酒后扎伤舍友", "女孩杀死表弟") names the attacker, unless passive.
+_TRANSITIVE_VERB = re.compile(r"^[撞砍刺捅打咬砸扎割击轧碾勒掐杀害枪踩毒电]")
+_PASSIVE = re.compile(r"被|遭")
+# The victim is a type, not a person: "学生溺亡事故", "坠楼死亡事件".
+_GENERIC_AFTER = re.compile(r"事故|事件|案|率|人数|现象|问题|风险|几率|概率|隐患|原因")
+# A headline's death verb with no count and no plural names one death, whoever died: "湖北亿万富翁天津坠楼
+# 身亡", "军校生不满队长恶言跳楼身亡". (遇难, 死亡 and 牺牲 are left out: "乘客全部遇难", "死亡威胁".)
+_HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命|毙命|猝死|[坠碾]亡|致死|被[^{_STOP}]{{0,8}}?(?P<passive>{_KILLED})")
+# Or it kills one: "16岁辍学少年因琐事捅死同窗" (the object is named right after the verb).
+_CLAUSE = re.compile(rf"[^{_STOP}]+")
+_PLURAL_CLAUSE = re.compile(rf"[0-9０-９{_CN_DIGITS}十百千多数几群些对]|们|等|均|都|全部|纷纷|先后|相继|分别|一家|双双")
+_HEADLINE_KILLS_DEATH = re.compile(rf"(?P<v>{_KILLED})了?(?P<obj>[^{_STOP}]{{1,6}})")
+_HEADLINE_WOUNDS = re.compile(rf"(?P<v>[撞砍刺捅打咬砸扎]伤)(?![而后]?(?:致死|死亡|身亡|不治))了?(?P<obj>[^{_STOP}]{{1,6}})")
+_MEASURE_RE = re.compile(_MEASURE)
+# Several people, not one: "多名村民", "学生们", "两人都".
+_PLURAL_BEFORE = re.compile(rf"(?:[0-9０-９{_CN_DIGITS}十百千万多数几群些对]|[名位个])$")
+_PLURAL_GAP = re.compile(r"们|等|多|数|群|家|俩|双双|都|均|纷纷|先后|相继|分别|一起|一家|及|和|与|、")
+_NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|"
+                       r"如果|万一|立誓|扬言|发誓")
+# The count is the attackers, not the victims: "七名歹徒抢劫网吧遭拒刺伤网管".
+_PERPETRATORS = re.compile(r"歹徒|凶手|嫌疑|暴徒|恐怖分子|武装分子|匪徒|劫匪|枪手")
+_NEGATED_BEFORE = re.compile(r"(?:无|没有|未有|并无)$")
+# "确诊440例死亡9例": a count right after another noun or verb is that word's, not the next verb's.
+_OTHER_COUNT_BEFORE = re.compile(r"(?:确诊|感染|疑似|病例|阳性|治愈|出院)$")
+_TOOK_LIVES = re.compile(r"夺走|夺去|吞噬|带走|葬送|失去|造成")
+_CORRECTION = re.compile(r"修正|更正|核减|下调|调整")
+_REVISED = re.compile(r"(?:修正|上调|下调|调整|修订|更正)[为至到]$")
+_SPOT = re.compile(r"当场|现场")
+_LATER = re.compile(r"抢救无效|不治|送医|送往医院|途中|医院|伤重")
+_TRIGGER = re.compile(r"死|亡|遇难|罹难|丧|伤|里氏|失踪|下落不明|失联|中毒|损失|震|遗体|尸体|殒命|殉职|牺牲|生命|人命|症状|发病|遇害")
+_KINDS = ("death", "serious", "minor", "light", "hurt", "missing", "poisoned", "symptom")
+_Q2_KIND = {"重伤": "serious", "轻伤": "hurt", "受伤": "hurt", "伤": "hurt", "失踪": "missing"}
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One stated figure: its kind, its quantity, where it stands and the phrase that gave it."""
+
+    kind: str          # death | serious | light | minor | hurt | missing | poisoned | loss | magnitude
+    qty: Quantity
+    pos: int           # offset in the title or the body
+    phrase: str
+    in_title: bool
+    flags: frozenset[str] = frozenset()
+
+
+class Doc:
+    """Title and body with the bookkeeping the rules need: which parts speak of the event."""
+
+    def __init__(self, text: str, title: str | None) -> None:
+        self.title = title or ""
+        self.body = text or ""
+        self.scope = Scope(self.title, self.body)
+
+    def sentence(self, pos: int) -> str:
+        """The body sentence holding offset ``pos``."""
+        return self.scope.sentence(pos)[2]
+
+    def outside(self, pos: int, in_title: bool) -> bool:
+        """The figure at ``pos`` is not the event's (a statistic, another time, another event)."""
+        return self.scope.outside(pos, in_title) is not None
+
+    def sources(self) -> Iterator[tuple[str, bool]]:
+        if self.title:
+            yield self.title, True
+        yield self.body, False
+
+
+def has_trigger(text: str, title: str | None) -> bool:
+    """Whether the text could state a figure at all (a cheap test before the full scan)."""
+    return bool(_TRIGGER.search(text or "") or _TRIGGER.search(title or ""))
+
+
+def find_mentions(doc: Doc) -> list[Mention]:
+    """Every count phrase of the event in the title and body."""
+    found: list[Mention] = []
+    claimed: set[tuple[bool, int]] = set()
+    poisoning = "中毒" in doc.body or "中毒" in doc.title
+
+    def add(kind: str, group: str, m: re.Match[str], src: str, in_title: bool, flags: frozenset[str]) -> None:
+        if (in_title, m.start(group)) in claimed:
+            return
+        qty = parse_number(m.group(group))
+        if qty is None or src.startswith(("一个", "一口"), m.start()):
+            return  # 一个/一口 is mostly the indefinite article ("一个死人", "一口吐沫把我淹死")
+        gap = m.groupdict().get("gap") or ""
+        before = src[max(0, m.start() - 3): m.start()]
+        if m.groupdict().get("compact") and m.group(group) in ("十", "百", "千", "万", "亿"):
+            return  # a bare unit before 死 is an idiom, not a count: "罪该万死"
+        if before.endswith(("高", "初", "大", "研")) and len(m.group(group)) == 1:
+            return  # a school year, not a count: "高二男生", "大四女生"
+        if (_NEGATED_BEFORE.search(before) or _OTHER_COUNT_BEFORE.search(before)
+                or _NEGATORS.search(gap) or _PERPETRATORS.search(gap)):
+            return
+        if doc.outside(m.start(), in_title):
+            return
+        if kind == "hurt" and m.groupdict().get("hurt") in ("伤者", "伤员"):
+            flags |= {"noun"}  # "3名伤者被送往医院" names some of the injured, not their total
+        found.append(Mention(kind, qty, m.start(), m.group(), in_title, flags))
+
+    for src, in_title in doc.sources():
+        # Word-then-count first: its count is taken, so "撞死1人后再撞伤3人" does not also read
+        # "1人后再撞伤" as one injured.
+        for m in _BEFORE.finditer(src):
+            if m.group("cls") is None and m.group("noun") != "人数":
+                continue  # "死亡2小时后" is not a count
+            kind = next(k for k in _KINDS if m.group(k))
+            if (not m.group("verb") and not m.group("noun") and not _TRANSITIVE.match(m.group(kind))
+                    and _NEXT_PHRASE.match(src, m.end())):
+                continue
+            flags = frozenset({"correction"} if _CORRECTION.search(m.group("verb") or "") else ())
+            add(kind, "q", m, src, in_title, flags)
+            claimed.add((in_title, m.start("q")))
+        for m in _COUNT_FIRST.finditer(src):
+            if m.group("lives"):
+                if _TOOK_LIVES.search(src, max(0, m.start() - 6), m.start()):
+                    add("death", "q", m, src, in_title, frozenset())
+                continue
+            if m.group("compact"):
+                add("death", "q", m, src, in_title, frozenset())
+                if m.group("q2"):
+                    second = _Q2_KIND[m.group("q2kind")]
+                    add(second, "q2", m, src, in_title, frozenset())
+                    if second == "serious":
+                        add("hurt", "q2", m, src, in_title, frozenset())
+                continue
+            if m.group("shorthurt"):
+                add("hurt", "q", m, src, in_title, frozenset())
+                continue
+            kind = next((k for k in _KINDS if m.group(k)), "death")  # short forms and nouns are deaths
+            if kind == "symptom":
+                if not poisoning:
+                    continue
+                kind = "poisoned"
+            when = ""
+            if m.group("death"):
+                # "当场有4人死亡": the clause's opening words count too.
+                context = re.split(r"[，,。；;！？]", src[max(0, m.start() - 8): m.start()])[-1] + m.group()
+                when = "spot" if _SPOT.search(context) else "later" if _LATER.search(context) else ""
+            add(kind, "q", m, src, in_title, frozenset({when} - {""}))
+        for m in _PAIR.finditer(src):
+            gap = m.group("gap") or ""
+            # "夫妻争吵妻子身亡": one of the two is named, and only one died.
+            if not (_NEGATORS.search(gap) or re.search(_ONE_PERSON, gap) or doc.outside(m.start(), in_title)):
+                found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
+    return found
+
+
+def _names_one(m: re.Match[str], src: str) -> bool:
+    """The match names one victim: not plural, not negated, not the attacker, not a type of victim."""
+    subject_first = m.group("gap") is not None
+    gap = m.group("gap") if subject_first else m.group("gap2") or ""
+    context = src[max(0, m.start() - 4): m.start()] + m.group()
+    if _NEGATORS.search(context) or _PLURAL_GAP.search(gap) or _PERPETRATORS.search(gap):
+        return False
+    if subject_first:
+        before = _MEASURE_RE.sub("", src[max(0, m.start() - 3): m.start()])
+        if _PLURAL_BEFORE.search(before):
+            return False
+        # "男子…杀死" names the attacker; "将其勒死", "被…撞死" name the victim.
+        is_object = src[m.start() - 1: m.start()] in ("将", "把", "致", "使", "令")
+        if _TRANSITIVE_VERB.match(m.group("v")) and not (_PASSIVE.search(gap) or is_object):
+            return False
+    return not _GENERIC_AFTER.match(src, m.end())
+
+
+def _headline_one(doc: Doc, verb: re.Pattern[str]) -> str | None:
+    """A title clause stating one victim without a number (see ``_HEADLINE_DEATH``)."""
+    for clause in _CLAUSE.finditer(doc.title):
+        text = clause.group()
+        for m in verb.finditer(text):
+            tail = m.groupdict().get("obj")
+            counted = _MEASURE_RE.sub("", tail if tail is not None else text[: m.start()])
+            if tail is not None and (_TRANSITIVE_VERB.match(m.group("v")) is None or _PAIR.search(text)):
+                continue
+            if _PLURAL_CLAUSE.search(counted) or _NEGATORS.search(text) or _GENERIC_AFTER.match(text, m.end()):
+                continue
+            if not doc.outside(clause.start(), True):
+                return text
+    return None
+
+
+def _one(doc: Doc, pattern: re.Pattern[str], anchor: re.Pattern[str]) -> re.Match[str] | None:
+    """The first phrase naming one victim of the event.
+
+    The pattern is tried only around its verb (``anchor``): a long alternation of nouns scanned over a
+    whole article costs more than all the other phrases together.
+    """
+    for src, in_title in doc.sources():
+        for a in anchor.finditer(src):
+            pos, end = max(0, a.start() - _WINDOW), min(len(src), a.end() + _WINDOW // 2)
+            while (m := pattern.search(src, pos, end)) is not None:
+                if _names_one(m, src) and not doc.outside(m.start(), in_title):
+                    return m
+                pos = m.start() + 1  # overlapping: "多名村民称精神病人死亡" holds "病人死亡"
+    return None
+
+
+def find_singular(doc: Doc) -> str | None:
+    """The phrase naming one dead victim without a number, if any."""
+    m = _one(doc, _SINGULAR, _DEATH_ANCHOR)
+    if m is not None:
+        return m.group()
+    return _headline_one(doc, _HEADLINE_DEATH) or _headline_one(doc, _HEADLINE_KILLS_DEATH)
+
+
+def find_hurt_singular(doc: Doc) -> tuple[str, bool] | None:
+    """(phrase, seriously) for one injured victim named without a number, if any."""
+    m = _one(doc, _HURT_SINGULAR, _HURT_ANCHOR)
+    if m is not None:
+        return m.group(), "重伤" in (m.group("v") or "")
+    clause = _headline_one(doc, _HEADLINE_WOUNDS)
+    return (clause, False) if clause else None
+
+
+def find_zeros(doc: Doc) -> tuple[str | None, str | None]:
+    """The zero statement for deaths and for injured, if any (the phrase)."""
+    deaths = injured = None
+    for src, in_title in doc.sources():
+        for m in _ZERO.finditer(src):
+            if (m.group("gap") and _ZERO_GAP_BAD.search(m.group("gap"))) or doc.outside(m.start(), in_title):
+                continue
+            what = m.group("what") or m.group("what2") or m.group("what3")
+            deaths = deaths or m.group()
+            if what in ("伤亡", "死伤"):
+                injured = injured or m.group()
+    return deaths, injured
+
+
+def find_loss(doc: Doc) -> list[Mention]:
+    """Every direct loss in yuan stated for the event."""
+    mentions = []
+    for src, in_title in doc.sources():
+        if "损失" not in src:
+            continue
+        for m in _LOSS.finditer(src):
+            q = parse_number(m.group("q") or m.group("qb") or m.group("qa"))
+            if q is None or doc.outside(m.start(), in_title):
+                continue
+            mentions.append(Mention("loss", q, m.start(), m.group(), in_title))
+    return mentions
+
+
+def find_magnitudes(doc: Doc) -> list[tuple[int, Mention]]:
+    """Every main-shock magnitude stated, with its priority: 0 title, 1 a revision, 2 the body."""
+    candidates: list[tuple[int, Mention]] = []
+    for src, in_title in doc.sources():
+        if "级" not in src:
+            continue
+        for m in _MAGNITUDE.finditer(src):
+            q = parse_number(m.group("q"))
+            if q is None or not 1.0 <= q.value < 10.0:
+                continue
+            is_decimal = not float(q.value).is_integer()
+            sentence = src if in_title else doc.sentence(m.start())
+            if not (m.group("pre") or m.group("post") or (is_decimal and "震" in sentence)):
+                continue
+            # An aftershock is named right after the figure ("6.0级余震") or just before it, in the
+            # same sentence ("发生余震四十四次，最大震级五点零级").
+            before = src[max(0, m.start() - 15): m.start()].rsplit("。", 1)[-1]
+            if (m.group("post") or "").endswith("余震") or "余震" in before:
+                continue
+            if doc.outside(m.start(), in_title):
+                continue
+            revised = bool(_REVISED.search(src[max(0, m.start() - 6): m.start()]))
+            priority = 0 if in_title else (1 if revised else 2)
+            candidates.append((priority, Mention("magnitude", q, m.start(), m.group(), in_title)))
+    return candidates

@@ -1,0 +1,61 @@
+"""The ``delivery:`` section of the configuration: retries, leases, the fallback channel, rate
+limits, operators and the daily digest's time."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from sentinel.configtypes import Duration, Strict
+from sentinel.notify.rates import DEFAULT_RATE_LIMITS, Rate, parse_rate
+
+__all__ = ["DeliveryConfig"]
+
+
+def _rate_text(value: str) -> str:
+    parse_rate(value)
+    return value
+
+
+def _one_or_many(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {channel: [rates] if isinstance(rates, str) else rates for channel, rates in value.items()}
+    return value
+
+
+RateText = Annotated[str, AfterValidator(_rate_text)]
+
+
+class DeliveryConfig(Strict):
+    """The ``delivery:`` section: retries, leases, the fallback channel, rate limits, operators.
+
+    ``rate_limits`` maps a channel id to one rate or several (``["5/s", "100/m"]``); an empty list
+    turns the default for the channel's kind (:data:`DEFAULT_RATE_LIMITS`) off.
+    """
+
+    max_attempts: int = Field(default=8, ge=1)
+    backoff: Duration = timedelta(seconds=30)  # the first retry's delay; it doubles with each attempt
+    backoff_max: Duration = timedelta(minutes=30)
+    lease: Duration = timedelta(minutes=2)  # how long a claimed row is ours
+    batch: int = Field(default=100, ge=1, le=10_000)
+    fallback: str | None = None  # grade I/II messages go here too when their own channel fails
+    fallback_after: int = Field(default=3, ge=1)  # … permanently, or this many times in a row
+    rate_limits: Annotated[dict[str, list[RateText]], BeforeValidator(_one_or_many)] = Field(default_factory=dict)
+    operators: list[str] | None = None  # who hears of permanent failures; default every other channel
+    # the daily digest (舆情日报) to the leaders, at this local time each day; null turns it off
+    digest_at: time | None = time(8, 30)
+
+    @model_validator(mode="after")
+    def _positive(self) -> DeliveryConfig:
+        for name in ("backoff", "backoff_max", "lease"):
+            if getattr(self, name) <= timedelta(0):
+                raise ValueError(f"delivery.{name} must be positive")
+        if self.backoff_max < self.backoff:
+            raise ValueError("delivery.backoff_max must be at least delivery.backoff")
+        return self
+
+    def rates_for(self, channel: str, kind: str | None) -> tuple[Rate, ...]:
+        texts = self.rate_limits[channel] if channel in self.rate_limits else DEFAULT_RATE_LIMITS.get(kind or "", ())
+        return tuple(parse_rate(text) for text in texts)
