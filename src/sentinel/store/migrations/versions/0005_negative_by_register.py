@@ -1,7 +1,7 @@
 """an incident's negative items counted per register (news, posts)
 
-Revision ID: 0004_negative_by_register
-Revises: 0003
+Revision ID: 0005_negative_by_register
+Revises: 0004_hotlists
 Create Date: 2026-12-04
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from sentinel.store.types import JSONType
 
-revision = "0004_negative_by_register"
-down_revision = "0003"
+revision = "0005_negative_by_register"
+down_revision = "0004_hotlists"
 branch_labels = None
 depends_on = None
 
