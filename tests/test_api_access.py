@@ -44,9 +44,23 @@ TABLE: dict[tuple[str, str], tuple[set[str], Call]] = {
         f"/api/evidence/{a.other_evidence}/reject", {"reason": "非本事件通报"})),
     ("GET", "/api/requests"): (READERS, lambda a: ("/api/requests", None)),
     ("POST", "/api/requests"): (ACTORS, lambda a: (
-        "/api/requests", {"subject": "申请公开事故调查报告", "received_at": EMERGED.isoformat()})),
+        "/api/requests", {"content": "申请公开事故调查报告", "submitted_on": EMERGED.date().isoformat()})),
+    ("GET", "/api/requests/{request_id}"): (READERS, lambda a: (f"/api/requests/{a.request}", None)),
     ("POST", "/api/requests/{request_id}/extend"): (ACTORS, lambda a: (
-        f"/api/requests/{a.request}/extend", {"reason": "经办公室负责人同意延期"})),
+        f"/api/requests/{a.request}/extend", {"approver": "政务公开办主任", "reason": "经办公室负责人同意延期"})),
+    ("POST", "/api/requests/{request_id}/confirm"): (ACTORS, lambda a: (f"/api/requests/{a.unconfirmed}/confirm", {})),
+    ("POST", "/api/requests/{request_id}/correction"): (ACTORS, lambda a: (
+        f"/api/requests/{a.request}/correction", {"until": "2099-01-01"})),
+    ("POST", "/api/requests/{request_id}/corrected"): (ACTORS, lambda a: (f"/api/requests/{a.correcting}/corrected", {})),
+    ("POST", "/api/requests/{request_id}/consult"): (ACTORS, lambda a: (
+        f"/api/requests/{a.consulting}/consult", {"party": "agency"})),
+    ("POST", "/api/requests/{request_id}/consulted"): (ACTORS, lambda a: (f"/api/requests/{a.consulting}/consulted", {})),
+    ("POST", "/api/requests/{request_id}/delay"): (ACTORS, lambda a: (
+        f"/api/requests/{a.consulting}/delay", {"until": "2099-01-01", "reason": "申请数量明显超出合理范围"})),
+    ("POST", "/api/requests/{request_id}/reply"): (ACTORS, lambda a: (
+        f"/api/requests/{a.request}/reply", {"outcome": "granted"})),
+    ("POST", "/api/appeals"): (ACTORS, lambda a: ("/api/appeals", {"kind": "review", "filed_on": "2026-05-19", "request": a.request})),
+    ("GET", "/api/reports/annual/{year}"): (READERS, lambda a: ("/api/reports/annual/2026", None)),
     ("GET", "/api/items"): (READERS, lambda a: ("/api/items?q=爆炸", None)),
     ("POST", "/api/items"): ({"ingest", "admin"}, lambda a: ("/api/items", {"source": "crawler", "items": [
         {"id": "p1", "text": "中原区燃气爆炸", "published_at": EMERGED.isoformat()}]})),

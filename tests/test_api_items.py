@@ -85,9 +85,10 @@ MALFORMED = [
     ("POST", "/api/incidents/{i}/notes", {"text": "x" * 4001}, ["body", "text"]),
     ("POST", "/api/incidents/{i}/notes", None, ["body"]),
     ("POST", "/api/evidence/{e}/confirm", {"kind": "press"}, ["body", "kind"]),
-    ("POST", "/api/requests", {"subject": "公开", "received_at": (NOW + timedelta(days=1)).isoformat()},
-     ["body", "received_at"]),
-    ("POST", "/api/requests", {"received_at": NOW.isoformat()}, ["body", "subject"]),
+    ("POST", "/api/requests", {"content": "公开", "submitted_on": (NOW + timedelta(days=1)).date().isoformat()},
+     ["body", "submitted"]),
+    ("POST", "/api/requests", {"submitted_on": NOW.date().isoformat()}, ["body", "content"]),
+    ("POST", "/api/requests", {"content": "公开", "applicant_type": "alien"}, ["body", "applicant_type"]),
     ("POST", "/api/items", {"source": "nowhere", "items": []}, ["body", "source"]),
     ("POST", "/api/items", {"source": "crawler", "items": "p1"}, ["body", "items"]),
     ("POST", "/api/incidents/abc/ack", None, ["path", "incident_id"]),
@@ -128,8 +129,10 @@ def test_an_unknown_case_is_404_and_a_forbidden_state_409(sqlite_url, monkeypatc
         again = api.client.post(f"/api/incidents/{api.incident}/grade", json={"grade": "I", "reason": "x"},
                                 headers=bearer("duty"))
         assert again.status_code == 409 and api.snapshot() == before
-        extend = api.client.post(f"/api/requests/{api.incident}/extend", json={"reason": "x"}, headers=bearer("duty"))
-        assert extend.status_code == 409 and api.snapshot() == before
+        corrected = api.client.post(f"/api/requests/{api.request}/corrected", json={}, headers=bearer("duty"))
+        assert corrected.status_code == 409 and api.snapshot() == before  # it was never asked for a correction
+        assert api.client.post("/api/requests/999/extend", json={"approver": "主任"},
+                               headers=bearer("duty")).status_code == 404
 
 
 def test_incident_detail_has_its_obligations_timeline_and_filters(sqlite_url, monkeypatch) -> None:
@@ -143,8 +146,11 @@ def test_incident_detail_has_its_obligations_timeline_and_filters(sqlite_url, mo
         assert [row["id"] for row in listed.json()] == [api.incident]
         assert api.client.get("/api/incidents", params={"since": NOW.isoformat()},
                               headers=bearer("leader")).json() == []
-        requests = api.client.get("/api/requests", headers=bearer("readonly")).json()
-        assert [(r["id"], r["obligation"]["kind"]) for r in requests] == [(api.request, "disclosure_reply")]
+        requests = api.client.get("/api/requests", params={"applicant_type": "natural_person"},
+                                  headers=bearer("readonly")).json()
+        assert [(r["id"], r["deadline"]["state"]) for r in requests] == [(api.request, "open")]
+        waiting = api.client.get("/api/requests", params={"state": "awaiting_confirmation"}, headers=bearer("readonly"))
+        assert [r["id"] for r in waiting.json()] == [api.unconfirmed] and waiting.json()[0]["deadline"] is None
 
 
 # ----------------------------------------------------------------------------- configuration view

@@ -91,17 +91,27 @@ def test_disclosure_requests_count_working_days(config: Path) -> None:
     added = invoke(config, "requests", "add", "--subject", "申请公开某项目环评报告", "--received",
                    "2026-09-25T10:00+08:00", "--requester", "王某", "--by", "张伟")
     assert added.exit_code == 0, added.output
-    assert "reply due 2026-10-29 23:59:59" in added.stdout  # 国庆 and the 调休 Saturday counted right
+    assert "reply due 2026-10-29" in added.stdout  # 国庆 and the 调休 Saturday counted right
     listed = json.loads(invoke(config, "requests", "list", "--json").stdout)
     (request,) = listed
-    extended = invoke(config, "requests", "extend", str(request["id"]), "--reason", "经机关负责人同意延长", "--by", "张伟")
-    assert extended.exit_code == 0 and "2026-11-26" in extended.stdout
-    shown = json.loads(invoke(config, "incidents", "show", str(request["id"]), "--json").stdout)
+    assert (request["applicant"], request["applicant_type"], request["channel"]) == ("王某", "natural_person", "in_person")
+    no_approver = invoke(config, "requests", "extend", str(request["id"]), "--by", "张伟")
+    assert no_approver.exit_code == 2 and "--approver" in no_approver.output
+    # 第三十三条: an extension only before the deadline runs out (this one ran out on 2026-10-29)
+    late = invoke(config, "requests", "extend", str(request["id"]), "--approver", "主任", "--by", "张伟")
+    assert late.exit_code == 1 and "has passed" in late.output
+    fresh = json.loads(invoke(config, "requests", "add", "--subject", "申请公开另一份报告", "--by", "张伟", "--json").stdout)
+    extended = invoke(config, "requests", "extend", str(fresh["id"]), "--approver", "政务公开办主任",
+                      "--reason", "经机关负责人同意延长", "--by", "张伟")
+    assert extended.exit_code == 0, extended.output
+    shown = json.loads(invoke(config, "incidents", "show", str(fresh["case"]), "--json").stdout)
     # the extended deadline is a row of its own (fresh reminders); the first is waived with the approval
     assert [(o["sequence"], o["state"]) for o in shown["obligations"]] == [(1, "waived"), (2, "open")]
-    (listed_again,) = json.loads(invoke(config, "requests", "list", "--json").stdout)
-    assert listed_again["obligation"]["due_at"].startswith("2026-11-26")
-    twice = invoke(config, "requests", "extend", str(request["id"]), "--reason", "再次延长", "--by", "张伟")
+    assert shown["obligations"][1]["due_at"] > shown["obligations"][0]["due_at"]
+    again = json.loads(invoke(config, "requests", "show", str(fresh["id"]), "--json").stdout)
+    assert again["deadline"]["due_at"] == shown["obligations"][1]["due_at"]
+    assert (again["extension"], again["extension_approver"]) == (20, "政务公开办主任")
+    twice = invoke(config, "requests", "extend", str(fresh["id"]), "--approver", "主任", "--by", "张伟")
     assert twice.exit_code == 1 and "already extended once" in twice.output
     future = invoke(config, "requests", "add", "--subject", "明年的申请", "--received", "2099-01-01T10:00+08:00",
                     "--by", "张伟")

@@ -22,7 +22,8 @@ import pytest
 import sentinel
 
 #: The stages in the order the data flows through them.
-STAGES = ("collect", "normalise", "store", "analyse", "incidents", "escalation", "notify", "reports", "web")
+STAGES = ("collect", "normalise", "store", "analyse", "incidents", "escalation", "disclosure", "notify", "reports",
+          "web")
 
 _PARSERS_CLEAN_AS_THEY_PARSE = (
     "the parsers apply normalise's value cleaners (HTML to text, timestamps, canonical URLs) to the "
@@ -59,7 +60,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("sentinel.collect.runner", "sentinel.store.hotlists"): _THE_POLL_STORES,
     ("sentinel.incidents.flows", "sentinel.escalation.clocks"): _THE_STAGE_STARTS_CLOCKS,
     ("sentinel.incidents.flows", "sentinel.escalation.obligations"): _THE_STAGE_STARTS_CLOCKS,
-    ("sentinel.incidents.flows", "sentinel.escalation.workdays"): _THE_STAGE_STARTS_CLOCKS,
     ("sentinel.incidents.service", "sentinel.notify.serialisation"):
         "an incident's detail lists its notifications by title, and a deferred message's title is its "
         "rendered template; the listing belongs in a later stage",

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from sentinel.app import Daemon
+from sentinel.disclosure import flows
 from sentinel.escalation import actions
 from sentinel.escalation.clocks import Rules
 from sentinel.metrics import Metrics
@@ -58,7 +59,9 @@ def test_open_incidents_by_kind_and_grade_are_refreshed_from_the_store(database_
         at = EMERGED + timedelta(minutes=5)
         actions.set_grade(database.engine, rules, ids[0], grade="II", reason="12人死亡", by="张伟", now=at)
         actions.set_grade(database.engine, rules, ids[1], grade="II", reason="3人死亡", by="张伟", now=at)
-        actions.add_request(database.engine, rules, subject="申请公开", received_at=EMERGED, by="张伟", now=at)
+        flows.add_request(database.engine, rules, flows.NewRequest(
+            content="申请公开", applicant_type="natural_person", channel="in_person", submitted_on=EMERGED.date()),
+            by="张伟", now=at)
         asyncio.run(daemon.refresh_gauges())
         assert (gauge(metrics, "incident", "II"), gauge(metrics, "incident", "none")) == (2, 1)
         assert gauge(metrics, "incident", "I") == 0 and gauge(metrics, "disclosure_request", "none") == 1

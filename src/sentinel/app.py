@@ -182,6 +182,17 @@ class Daemon:
             await self.database.read(self.escalation.refresh_gauges)
         if self.dispatcher is not None:
             await self.dispatcher.refresh_gauges(self.clock.now())
+        if self.database is not None:
+            await self.refresh_calendar_gauges()
+
+    async def refresh_calendar_gauges(self) -> None:
+        from sentinel.escalation.calendar_view import next_year_missing
+        from sentinel.notify.calendar_alerts import provisional_count
+
+        assert self.database is not None
+        missing = next_year_missing(self.clock.now(), self.settings.zone, self.settings.policy.calendar)
+        self.metrics.calendar_next_year_missing.set(1 if missing else 0)
+        self.metrics.obligations_provisional.set(await self.database.read(provisional_count, self.database.engine))
 
     async def operator_alerts(self) -> None:
         """Alerts for sources gone blind or blocked, and the day's digest and briefing once their time has come."""
@@ -197,6 +208,30 @@ class Daemon:
             await self.daily_briefing()
         except Exception:
             log.exception("queueing the daily digest failed")
+        await self.disclosure_jobs()
+
+    async def disclosure_jobs(self) -> None:
+        """The calendar's alert, and the register's periodic work (:mod:`sentinel.disclosure.jobs`)."""
+        from sentinel.disclosure import jobs
+        from sentinel.notify.calendar_alerts import queue_calendar_alert
+
+        assert self.escalation is not None and self.database is not None
+        engine, channels, link = self.database.engine, self.escalation.channel_ids, self.settings.http.public_url
+        rules = self.escalation.rules
+        steps: list[tuple[str, Any]] = [
+            ("next year's holiday notice", lambda now: queue_calendar_alert(engine, self.settings, channels, now,
+                                                                            link_base=link)),
+            ("provisional deadlines", lambda now: jobs.recount_provisional(engine, rules, now)),
+            ("lapsed corrections", lambda now: jobs.lapse_corrections(engine, rules, now)),
+            ("补正 reminders", lambda now: jobs.queue_correction_reminders(engine, rules, channels, now, link_base=link)),
+            ("the annual report's reminder", lambda now: jobs.queue_annual_reminder(engine, rules, channels, now,
+                                                                                     link_base=link)),
+        ]
+        for name, step in steps:
+            try:
+                await self.database.write(step, self.clock.now())
+            except Exception:  # one job failing never stops the others
+                log.exception("disclosure job failed: %s", name)
 
     async def daily_briefing(self) -> None:
         """Once its time has come: the day's period report, built and archived in a worker thread, then

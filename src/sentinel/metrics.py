@@ -46,6 +46,10 @@ class Metrics:
         self.items_duplicate = Counter(
             "sentinel_items_duplicate", "Items fetched again that were already stored", ["source", "kind"], registry=r
         )
+        self.items_deferred = Counter(
+            "sentinel_items_deferred", "New items left for the next poll by collect.max_items_per_poll",
+            ["source", "kind"], registry=r,
+        )
         self.parse_problems = Counter(
             "sentinel_parse_problems", "Survivable problems in a poll (a bozo feed, a skipped entry, ...)",
             ["source", "kind", "reason"], registry=r,
@@ -138,6 +142,16 @@ class Metrics:
         self.obligation_next_due = Gauge(
             "sentinel_obligation_next_due_timestamp_seconds", "The earliest due time among open obligations, by kind",
             ["kind"], registry=r,
+        )
+        # the working-day calendar (disclosure replies, policy interpretations)
+        self.calendar_next_year_missing = Gauge(
+            "sentinel_calendar_next_year_missing",
+            "1 when it is on or after 1 November and next year's holiday notice is neither in chinese_calendar "
+            "nor in policy.calendar", registry=r,
+        )
+        self.obligations_provisional = Gauge(
+            "sentinel_obligations_provisional",
+            "Open working-day deadlines counted on the statutory holidays alone (a year's notice unknown)", registry=r,
         )
         # notification delivery (the outbox)
         self.notifications = Counter(

@@ -6,6 +6,7 @@ the environment variables that hold them (``*_env`` keys).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from datetime import timedelta
@@ -211,9 +212,33 @@ class CollectConfig(Strict):
     backoff_max: Duration = timedelta(hours=1)
     blocked_backoff: Duration = timedelta(minutes=30)
     blind_after: Duration = timedelta(hours=6)
+    # a poll's requests all end by this deadline, however slowly a server answers
+    poll_deadline: Duration = timedelta(seconds=60)
+    # new items stored per poll; the rest wait for the next poll (counted in sentinel_items_deferred)
+    max_items_per_poll: int = Field(default=500, ge=1, le=100_000)
+    # links, redirects and other origins than a source's own may reach only public addresses ...
     allow_private_links: bool = False
+    # ... and these networks (CIDR), e.g. an intranet CMS that sources link to
+    allow_networks: list[str] = Field(default_factory=list)
     # processes that parse and normalise feeds: default one per core; 0 parses in the daemon itself
     parse_workers: int | None = Field(default=None, ge=0, le=64)
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not a network in CIDR notation (10.8.0.0/16)") from None
+        return value
+
+    @field_validator("poll_deadline")
+    @classmethod
+    def _deadline(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=1):
+            raise ValueError("poll_deadline must be at least 1s")
+        return value
 
 
 class WatchRule(Strict):

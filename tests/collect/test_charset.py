@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 import pytest
 
@@ -207,3 +208,88 @@ def test_undecodable_bytes_are_an_encoding_error() -> None:
     with pytest.raises(ParseError) as caught:
         decode_body(bytes(range(256)) * 4, None)
     assert caught.value.reason == "encoding"
+
+
+# --- issue: encodings feedparser reads and sentinel lost ------------------------------------------------
+
+FEED_TEXT = "".join(f"<item><title>郑州市第{n}条：{NAMES}</title></item>" for n in range(3))
+
+
+def xml(declared: str | None, body: str = FEED_TEXT) -> str:
+    declaration = f'<?xml version="1.0" encoding="{declared}"?>' if declared else ""
+    return f'{declaration}<rss version="2.0"><channel><title>News</title>{body}</channel></rss>'
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("bom", [True, False])
+@pytest.mark.parametrize("declared", ["utf-16", "utf-32", None])
+def test_utf16_and_utf32_with_and_without_a_bom(codec: str, bom: bool, declared: str | None) -> None:
+    document = xml(declared)
+    boms = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+            "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}
+    content = (boms[codec] if bom else b"") + document.encode(codec)
+    text, _ = decode_body(content, "application/rss+xml")
+    assert text.lstrip("\ufeff") == document
+
+
+def test_a_utf16_label_over_utf8_bytes_is_a_leftover() -> None:
+    content = xml("utf-16").encode("utf-8")
+    assert decode_body(content, "text/xml; charset=utf-16") == (xml("utf-16"), "utf-8")
+
+
+@pytest.mark.parametrize("where", ["middle", "end"])
+def test_one_truncated_utf8_character_in_a_short_feed_keeps_utf8(where: str) -> None:
+    content = xml("utf-8").encode("utf-8")
+    assert len(content.decode()) < 2000
+    cut = content.index("第1条".encode()) + 1 if where == "middle" else len(content) - 1
+    damaged = content[:cut] + content[cut + 1 :] if where == "middle" else content[:-1] + "郑".encode()[:2]
+    problems: list[tuple[str, str]] = []
+    text, encoding = decode_body(damaged, "application/rss+xml; charset=utf-8", problems=problems)
+    assert encoding == "utf-8" and text.count("\ufffd") == 1
+    assert text.count(NAMES) == 3
+    assert [reason for reason, _ in problems] == ["encoding"]
+
+
+@pytest.mark.parametrize("declared_in", ["header", "document", "nowhere"])
+def test_a_few_invalid_bytes_in_utf8_are_damage_not_another_charset(declared_in: str) -> None:
+    document = xml("utf-8" if declared_in == "document" else None, FEED_TEXT * 5)
+    content = document.encode("utf-8")
+    items = [match.start() for match in re.finditer(b"<item>", content)]
+    for at in reversed(items[2:11:4]):  # three stray bytes where a CMS corrupted its output
+        content = content[:at] + b"\xff" + content[at:]
+    header = "text/xml; charset=utf-8" if declared_in == "header" else "text/xml"
+    text, encoding = decode_body(bytes(content), header)
+    assert encoding == "utf-8"
+    assert text.count("郑州") == 15 and not re.search("[\u0400-\u04ff]", text)  # no "йѓ‘е·ћ"
+    assert text.count("\ufffd") == 3
+
+
+LONG_JA = ("東京都は２日、新型コロナウイルスの感染者が新たに確認されたと発表した。都の担当者は「引き続き警戒が必要だ」と話している。"
+           "大雨の影響で、九州地方では川の氾濫や土砂災害の危険性が高まっています。")
+LONG_KO = ("서울시는 2일 신종 코로나바이러스 감염증 확진자가 새로 확인됐다고 밝혔다. 시 관계자는 계속 주의가 필요하다고 말했다. "
+           "기상청은 내일 전국에 강한 비가 내릴 것으로 예상된다며 피해가 없도록 주의해 달라고 당부했다.")
+
+
+@pytest.mark.parametrize(("text", "codec"), [(LONG_JA, "euc_jp"), (LONG_JA, "shift_jis"), (LONG_KO, "euc_kr")])
+def test_japanese_and_korean_are_not_read_as_gb18030(text: str, codec: str) -> None:
+    content = xml(None, f"<item><title>{text}</title></item>").encode(codec)
+    decoded, encoding = decode_body(content, "text/xml")
+    assert text in decoded, encoding
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body_codec", "declared"),
+    [
+        ("text/xml; charset=gb2312", "utf-8", None),  # the header lies: the body is UTF-8
+        ("text/xml", "utf-8", "gbk"),  # the declaration lies
+        ("text/xml; charset=big5", "utf-8", "big5"),  # both lie
+        ("text/xml; charset=iso-8859-1", "utf-8", None),  # a server default over UTF-8
+        ("text/xml; charset=iso-8859-1", "gb18030", None),  # ... and over GBK
+        ("text/xml; charset=utf-8", "gb18030", "utf-8"),  # UTF-8 claimed twice over GBK
+    ],
+)
+def test_lying_declarations_give_way_to_the_bytes(content_type: str, body_codec: str, declared: str | None) -> None:
+    document = xml(declared)
+    problems: list[tuple[str, str]] = []
+    text, _ = decode_body(document.encode(body_codec), content_type, problems=problems)
+    assert text == document

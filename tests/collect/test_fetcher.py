@@ -16,6 +16,9 @@ from tests.support.server import Route
 
 
 def fetch(url: str, config: CollectConfig | None = None, **kwargs):
+    """GET ``url`` as a source configured with that URL (the loopback server is its trusted origin)."""
+    kwargs.setdefault("origin", url)
+
     async def go():
         async with Fetcher(config or CollectConfig()) as fetcher:
             return await fetcher.get(url, **kwargs)
@@ -105,11 +108,12 @@ def test_redirects_are_followed_and_bounded(http_server) -> None:
 def test_links_found_in_content_may_not_reach_private_addresses(http_server) -> None:
     http_server.routes["/a"] = Route(b"ok")
     # the configured source's own origin is trusted ...
-    assert fetch(http_server.url("/a"), trusted_origin=http_server.url("/list")).content == b"ok"
-    # ... another private address is not
+    assert fetch(http_server.url("/a"), origin=http_server.url("/list")).content == b"ok"
+    # ... another private address is not, nor is any private address without a configured origin
     other = f"http://127.0.0.2:{http_server.port}/a"
-    assert failure(other, trusted_origin=http_server.url("/list")).reason == "private_address"
-    assert failure("file:///etc/passwd", trusted_origin=http_server.url("/")).reason == "private_address"
+    assert failure(other, origin=http_server.url("/list")).reason == "private_address"
+    assert failure(http_server.url("/a"), origin=None).reason == "private_address"
+    assert failure("file:///etc/passwd", origin=http_server.url("/")).reason == "private_address"
 
 
 def test_per_host_concurrency_is_limited(http_server) -> None:
@@ -133,7 +137,8 @@ def test_per_host_concurrency_is_limited(http_server) -> None:
 
     async def go():
         async with Fetcher(CollectConfig(per_host=2)) as fetcher:
-            await asyncio.gather(*(fetcher.get(http_server.url("/c")) for _ in range(8)))
+            url = http_server.url("/c")
+            await asyncio.gather(*(fetcher.get(url, origin=url) for _ in range(8)))
 
     asyncio.run(go())
     assert peak == 2

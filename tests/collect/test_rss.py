@@ -167,10 +167,6 @@ def test_gb2312_declared_feed_with_gbk_characters() -> None:
 
 def test_gbk_feed_behind_a_header_that_says_utf8() -> None:
     raw = fixture("gbk_undeclared.xml")
-    # feedparser on its own produces mojibake here
-    alone = feedparser.parse(io.BytesIO(raw), response_headers={"content-type": "text/xml; charset=utf-8"})
-    assert alone.entries[0].title != GBK_TITLES[0]
-
     result = parse_feed(raw, {"content-type": "text/xml; charset=utf-8"}, BASE)
     assert [item.title for item in result.items] == GBK_TITLES
     assert [reason for reason, _ in result.problems] == ["encoding"]
@@ -247,6 +243,35 @@ def test_cut_off_before_the_first_item_is_malformed() -> None:
 def test_an_empty_feed_is_no_items_and_no_problem() -> None:
     result = parse_feed(b'<rss version="2.0"><channel><title>t</title></channel></rss>', None, BASE)
     assert result.items == [] and result.problems == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Caf&eacute; municipal</title>'
+        b"<link>http://www.example.cn/</link><description>&nbsp;</description></channel></rss>",
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>R&eacute;sum&eacute;</title></feed>\n<!-- cms -->\n',
+    ],
+)
+def test_an_empty_feed_with_html_entities_is_empty_not_broken(content: bytes) -> None:
+    # undefined entities make the document "bozo" for feedparser, which still reads all of it
+    result = parse_feed(content, None, BASE)
+    assert result.items == []
+    assert [reason for reason, _ in result.problems] == ["malformed"]
+    assert "breaks part way" not in result.problems[0][1]
+
+
+def test_entries_with_only_a_title_are_kept_unless_the_document_was_cut_inside_them() -> None:
+    def feed(tail: str) -> bytes:
+        return ('<rss version="2.0"><channel><title>t</title>'
+                "<item><title>Caf&eacute; 一</title></item><item><title>只有标题 二</title></item>" + tail).encode()
+
+    whole = parse_feed(feed("</channel></rss>"), None, BASE)
+    assert [item.title for item in whole.items] == ["Café 一", "只有标题 二"]
+    # cut off inside the last item: its title may be cut too, so only the closed one is kept
+    cut = parse_feed(feed("<item><title>只有标题 三 被截"), None, BASE)
+    assert [item.title for item in cut.items] == ["Café 一", "只有标题 二"]
+    assert "breaks part way" in cut.problems[0][1]
 
 
 def test_long_guids_are_hashed() -> None:

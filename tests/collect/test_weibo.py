@@ -321,7 +321,7 @@ def test_relative_times_and_string_counts() -> None:
     ]
     assert sorted(reason for reason, _ in result.problems) == ["malformed"] * 3
     messages = " | ".join(message for _, message in result.problems)
-    assert "without an id" in messages and "'明天'" in messages and "'很多'" in messages
+    assert "without a readable id" in messages and "'明天'" in messages and "'很多'" in messages
     assert result.cursor == {} and not result.end_of_results
 
     assert by_id["4650000000000006"].published_at == NOW
@@ -633,3 +633,52 @@ def test_search_container_pages_by_number(http_server) -> None:
     assert all(request.query["containerid"] == ["100103type=1&q=示例区暴雨"] for request in index)
     assert [item.external_id for item in outcome.items] == ["4651000000000001", "4651000000000002", "4651000000000003"]
     assert outcome.problems == []
+
+
+# --- hostile pages: one bad post never costs the others ------------------------------------------------
+
+HUGE = "9" * 5000  # past the 4,300 digits Python converts by default
+
+
+def hostile_page() -> bytes:
+    def post(mid: str, **fields: str) -> str:
+        values = {"id": json.dumps(mid), "created_at": '"Fri Nov 20 09:00:00 +0800 2026"',
+                  "text": json.dumps(f"帖子{mid[-2:]}"), "reposts_count": "1", "user": '{"id": 1, "verified_type": 0}'}
+        values.update(fields)
+        return '{"card_type": 9, "mblog": {' + ", ".join(f'"{k}": {v}' for k, v in values.items()) + "}}"
+
+    cards = [
+        post("4900000000000001"),
+        post("4900000000000002", reposts_count=str(10**30)),
+        post("4900000000000003", attitudes_count=HUGE, comments_count="-" + HUGE),
+        post("4900000000000004", user='{"id": ' + HUGE + ', "verified_type": ' + str(2**40) + "}"),
+        post("4900000000000005", id='"49000000000\\u000000005"'),
+        post("4900000000000006", created_at='"Fri Dec 31 23:59:59 -1400 9999"'),
+        post("4900000000000007", created_at='"Mon Jan 01 00:00:00 +1400 0001"'),
+        post("4900000000000008", text='"a\\u0000b"', region_name='"发布于\\u0000 北京"'),
+        '{"card_type": 9, "mblog": {"id": ' + HUGE + ', "text": "id too big to be a post id"}}',
+    ]
+    return ('{"ok": 1, "data": {"cardlistInfo": {"since_id": ' + HUGE + '}, "cards": [' + ", ".join(cards) + "]}}").encode()
+
+
+def test_a_hostile_page_keeps_every_readable_post_and_counts_the_rest() -> None:
+    result = parse_page(load_payload(hostile_page(), url="u"), now=NOW, zone=SH)
+    by_id = {item.external_id: item for item in result.items}
+    assert list(by_id) == [f"490000000000000{n}" for n in (1, 2, 3, 4, 6, 7, 8)]  # not the NUL id, not the huge one
+    # numbers beyond 64 bits are unreadable counts: the post stays, the count is unknown
+    assert by_id["4900000000000002"].reposts is None
+    assert by_id["4900000000000003"].likes is None and by_id["4900000000000003"].comments is None
+    assert by_id["4900000000000004"].author_verified_type is None
+    assert by_id["4900000000000004"].extra["user_id"] is None
+    # a time past either end of the calendar is an unreadable time
+    assert by_id["4900000000000006"].published_at is None and by_id["4900000000000007"].published_at is None
+    assert {reason for reason, _ in result.problems} == {"malformed"}
+    assert len(result.problems) == 8
+    assert all(len(message) < 300 for _, message in result.problems)
+    assert result.cursor == {}  # a since_id that is no post id is no position
+
+
+def test_a_nesting_bomb_is_a_malformed_page_not_an_internal_error() -> None:
+    with pytest.raises(ParseError) as caught:
+        load_payload(b'{"ok": 1, "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", url="u")
+    assert caught.value.reason == "malformed"

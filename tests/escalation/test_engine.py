@@ -261,14 +261,24 @@ def test_dismiss_waives_everything_and_silences_the_incident(db, rules, engine) 
 
 
 def test_a_disclosure_request_is_due_in_twenty_working_days(db, rules, engine) -> None:
+    from sentinel.disclosure import flows
+
     received = datetime(2026, 9, 25, 10, 0, tzinfo=ZONE)  # 国庆 falls inside
-    case = actions.add_request(db.engine, rules, subject="申请公开某项目环评报告", received_at=received, by="张伟",
-                               now=received + timedelta(hours=1), requester="王某")
-    assert case.id is not None
-    row = obligations(db, case.id)["disclosure_reply"]
+    request = flows.add_request(db.engine, rules, flows.NewRequest(
+        content="申请公开某项目环评报告", applicant_type="natural_person", channel="in_person", applicant="王某",
+        submitted_on=received.date()), by="张伟", now=received + timedelta(hours=1))
+    case = request.incident_id
+    row = obligations(db, case)["disclosure_reply"]
     # Sep 25 is not counted; Sep 28–30 are days 1–3; Oct 1–7 are off (国庆); Oct 8–9 are 4–5; Saturday Oct 10
     # is a 调休 working day, 6; then Oct 12–16 (7–11), 19–23 (12–16) and 26–29 (17–20): 24:00 on Oct 29
     assert row.due_at.astimezone(ZONE).isoformat() == "2026-10-29T23:59:59.999999+08:00"
+    # the engine reminds and breaches it like any other deadline
+    engine.tick(row.due_at - timedelta(hours=12))
+    reminder = next(m for m in outbox(db) if m.kind == "reminder" and m.obligation_id == row.id)
+    assert "依申请公开答复" in stored_message(reminder.message).text_plain
+    engine.tick(row.due_at + timedelta(minutes=1))
+    assert obligations(db, case)["disclosure_reply"].state == "breached"
+    assert any(m.kind == "breach" and m.obligation_id == row.id for m in outbox(db))
 
 
 def test_reminders_missed_while_down_collapse_into_one(db, rules, engine) -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from sentinel.analyse.grading import Grade
 from sentinel.errors import SentinelError
+from sentinel.escalation import workdays
 from sentinel.escalation.obligations import (
     Obligation,
     ObligationKind,
@@ -26,7 +27,6 @@ from sentinel.escalation.obligations import (
     validate_response_time,
 )
 from sentinel.escalation.policy import Policy
-from sentinel.escalation.workdays import WorkdayCalendarError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POLICY = Policy()
@@ -207,9 +207,14 @@ def test_disclosure_reply_and_its_one_extension() -> None:
     assert extended.started_at == first.started_at == received
 
 
-def test_working_day_obligation_past_the_calendar() -> None:
-    with pytest.raises(WorkdayCalendarError):
-        disclosure_reply_for(cst(2026, 12, 10, 9), policy=POLICY, zone=SHANGHAI)
+def test_working_day_obligation_past_the_calendar_is_provisional(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workdays, "package_years", lambda: frozenset(range(2004, 2027)))  # chinese_calendar 1.11
+    planned = disclosure_reply_for(cst(2026, 12, 10, 9), policy=POLICY, zone=SHANGHAI)
+    # Dec 11–31 are 1–15, 元旦 off by rule, Jan 4–8 are 16–20
+    assert planned.due_at.astimezone(SHANGHAI).date().isoformat() == "2027-01-08"
+    assert planned.provisional is not None and "2027" in planned.provisional
+    known = disclosure_reply_for(cst(2026, 11, 2, 9), policy=POLICY, zone=SHANGHAI)
+    assert known.provisional is None
 
 
 def test_working_day_obligations_use_the_policy_calendar() -> None:
@@ -229,9 +234,9 @@ def test_working_day_obligations_use_the_policy_calendar() -> None:
     # published Fri Feb 5: Feb 8–12 off, then Mon Feb 15, Tue 16, Wed 17
     festival = policy_interpretation_for(cst(2027, 2, 5, 10), policy=policy, zone=SHANGHAI)
     assert festival.due_at == cst(2027, 2, 17, 17, 30)
-    # 2028 is in neither calendar
-    with pytest.raises(WorkdayCalendarError, match="add 2028 under policy.calendar"):
-        disclosure_reply_for(cst(2027, 12, 10, 9), policy=policy, zone=SHANGHAI)
+    # 2028 is in neither calendar: counted by rule, and said so
+    assert interpretation.provisional is None
+    assert "2028" in (disclosure_reply_for(cst(2027, 12, 10, 9), policy=policy, zone=SHANGHAI).provisional or "")
 
 
 @pytest.mark.parametrize(

@@ -16,16 +16,26 @@ import chinese_calendar
 import pytest
 from pydantic import ValidationError
 
-from sentinel.errors import SentinelError
+from sentinel.escalation import workdays
 from sentinel.escalation.workdays import (
+    DaySource,
     WorkdayCalendar,
-    WorkdayCalendarError,
     add_working_days,
     covered_years,
     is_working_day,
+    rule_holidays,
+    working_deadline,
+    year_source,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def package_as_released(monkeypatch: pytest.MonkeyPatch) -> None:
+    """chinese_calendar 1.11 ships 2004–2026: pinned, so that a newer release knowing 2027 leaves the
+    cases about a year without its notice as they are."""
+    monkeypatch.setattr(workdays, "package_years", lambda: frozenset(range(2004, 2027)))
 
 
 def local(y: int, mo: int, d: int, h: int = 10, mi: int = 0) -> datetime:
@@ -116,24 +126,46 @@ def test_is_working_day_refuses_a_datetime() -> None:
 
 
 @pytest.mark.parametrize(
-    "start",
-    [local(2026, 12, 30), local(2027, 1, 5), local(2003, 6, 1)],
-    ids=["runs-into-2027", "starts-in-2027", "before-2004"],
+    ("start", "days", "due", "by_rule"),
+    [
+        # Wed 2026-12-30: Thu Dec 31; 元旦 Fri 2027-01-01 off by rule; Mon Jan 4, Tue Jan 5
+        pytest.param(local(2026, 12, 30), 3, end_of(2027, 1, 5), (2027,), id="runs-into-2027"),
+        # Fri 2027-02-05 (除夕, off by rule, not counted anyway): 春节 Feb 6–8 and its 补假 Feb 9–10 off,
+        # then Thu Feb 11, Fri Feb 12, Mon Feb 15
+        pytest.param(local(2027, 2, 5), 3, end_of(2027, 2, 15), (2027,), id="spring-festival-by-rule"),
+        # Wed 2027-09-29: Thu Sep 30; 国庆 Oct 1–3 and 补假 Mon Oct 4, Tue Oct 5 off; Wed Oct 6, Thu Oct 7
+        pytest.param(local(2027, 9, 29), 3, end_of(2027, 10, 7), (2027,), id="national-day-by-rule"),
+        # Sun 2003-06-01, before the package: Mon–Wed
+        pytest.param(local(2003, 6, 1), 3, end_of(2003, 6, 4), (2003,), id="before-2004"),
+        # Mon 2026-12-28 + 3 = Thu Dec 31: nothing by rule, final
+        pytest.param(local(2026, 12, 28), 3, end_of(2026, 12, 31), (), id="last-known-days"),
+    ],
 )
-def test_outside_the_calendar_is_an_error(start: datetime) -> None:
-    assert covered_years() == tuple(range(2004, 2027))  # chinese_calendar 1.11; bump with the package
-    with pytest.raises(WorkdayCalendarError, match="no working-day calendar") as caught:
-        add_working_days(start, 3, SHANGHAI)
-    assert isinstance(caught.value, SentinelError)
-    assert caught.value.day.year in (2003, 2027)
-    # the message says where the missing year can be given
-    assert f"add {caught.value.day.year} under policy.calendar" in str(caught.value)
-    assert "covers 2004–2026" in str(caught.value)
+def test_a_year_without_its_notice_is_counted_by_rule_and_marked(start: datetime, days: int, due: datetime,
+                                                                 by_rule: tuple[int, ...]) -> None:
+    deadline = working_deadline(start, days, SHANGHAI)
+    assert (deadline.at, deadline.by_rule, deadline.provisional) == (due, by_rule, bool(by_rule))
+    assert add_working_days(start, days, SHANGHAI) == due
+    if by_rule:
+        assert deadline.reason is not None and f"{by_rule[0]}年放假安排" in deadline.reason and "未计调休" in deadline.reason
+    else:
+        assert deadline.reason is None
 
 
-def test_the_last_covered_days_still_work() -> None:
-    # Mon 2026-12-28 + 3 = Thu Dec 31: no need to look into 2027
-    assert add_working_days(local(2026, 12, 28), 3, SHANGHAI) == end_of(2026, 12, 31)
+def test_the_rule_is_the_2024_holiday_law() -> None:
+    """全国年节及纪念日放假办法 (2024): 元旦 1, 春节 4 from 除夕, 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3,
+    with 补假 on the next working day for those on a weekend; no 调休."""
+    days = rule_holidays(2027)
+    statutory = {d for d, name in days.items() if "补假" not in name}
+    assert len(statutory) == 13
+    assert {date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8)} <= statutory  # 除夕 to 初三
+    assert {date(2027, 5, 1), date(2027, 5, 2), date(2027, 10, 1), date(2027, 10, 2), date(2027, 10, 3)} <= statutory
+    assert {d for d, name in days.items() if "补假" in name} == {
+        date(2027, 2, 9), date(2027, 2, 10), date(2027, 5, 3), date(2027, 5, 4), date(2027, 10, 4), date(2027, 10, 5)}
+    assert year_source(2027) is DaySource.RULE and year_source(2026) is DaySource.PACKAGE
+    assert year_source(2027, CALENDAR) is DaySource.NOTICE
+    # a year with a notice never falls back to the rule's weekend days: the notice's 调休 Saturday works
+    assert is_working_day(date(2027, 2, 20), CALENDAR) and not is_working_day(date(2027, 2, 20))
 
 
 @pytest.mark.parametrize("days", [0, -1])
@@ -196,9 +228,11 @@ def test_twenty_working_days_into_2027() -> None:
     # without Jan 1 listed as a holiday it would be the working day the 20th falls on: Thu Jan 7
     no_new_year = WorkdayCalendar.model_validate({2027: {"holidays": ["2027-02-08"], "workdays": []}})
     assert add_working_days(start, 20, SHANGHAI, calendar=no_new_year) == end_of(2027, 1, 7)
-    # and without any supplement 2027 is unknown
-    with pytest.raises(WorkdayCalendarError):
-        add_working_days(start, 20, SHANGHAI)
+    # without any supplement 2027 is counted by rule (元旦 is a statutory day, no 调休 near it): the
+    # same day, but provisional until the notice is known
+    by_rule = working_deadline(start, 20, SHANGHAI)
+    assert (by_rule.at, by_rule.provisional) == (end_of(2027, 1, 8), True)
+    assert working_deadline(start, 20, SHANGHAI, calendar=CALENDAR).provisional is False
 
 
 @pytest.mark.parametrize(
@@ -216,16 +250,12 @@ def test_add_working_days_with_the_supplement(start: datetime, days: int, due: d
     assert add_working_days(start, days, SHANGHAI, calendar=CALENDAR) == due
 
 
-def test_a_year_in_neither_is_still_an_error() -> None:
-    # Tue 2027-12-28: Dec 29, 30, 31 are 1–3; the 4th would be in 2028, which nobody knows
-    with pytest.raises(WorkdayCalendarError) as caught:
-        add_working_days(local(2027, 12, 28), 5, SHANGHAI, calendar=CALENDAR)
-    assert caught.value.day == date(2028, 1, 1)
-    message = str(caught.value)
-    assert "add 2028 under policy.calendar" in message
-    assert "policy.calendar covers 2027" in message
-    with pytest.raises(WorkdayCalendarError):
-        is_working_day(date(2003, 6, 2), CALENDAR)
+def test_a_year_in_neither_is_counted_by_rule() -> None:
+    # Tue 2027-12-28: Dec 29, 30, 31 are 1–3; 2028-01-01 (元旦, Sat) gives its 补假 on Mon Jan 3;
+    # Tue Jan 4 and Wed Jan 5 are 4–5
+    deadline = working_deadline(local(2027, 12, 28), 5, SHANGHAI, calendar=CALENDAR)
+    assert (deadline.at, deadline.by_rule) == (end_of(2028, 1, 5), (2028,))
+    assert is_working_day(date(2003, 6, 2), CALENDAR) is True
 
 
 def test_the_supplement_replaces_the_package_for_a_year_it_gives() -> None:

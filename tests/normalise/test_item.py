@@ -12,9 +12,11 @@ from sentinel.collect.types import RawItem
 from sentinel.normalise.item import (
     MAX_TEXT_BYTES,
     MAX_TITLE_CHARS,
+    ItemRejected,
     NormalItem,
     content_hash,
     normalise,
+    normalise_batch,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -166,3 +168,69 @@ def test_syndicated_copies_share_a_hash() -> None:
 )
 def test_content_hash(a: tuple[str, str], b: tuple[str, str], same: bool) -> None:
     assert (content_hash(*a) == content_hash(*b)) is same
+
+
+# --- hostile values: the item is rejected with a reason naming the field, or the value is made safe ---
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"reposts": 10**30}, "reposts"),
+        ({"comments": 2**63}, "comments"),
+        ({"likes": 10**4000}, "likes"),
+        ({"author_verified_type": 2**31}, "author_verified_type"),
+        ({"author_verified_type": -(2**31) - 1}, "author_verified_type"),
+        ({"external_id": "4646\x001323"}, "id"),
+        ({"external_id": " \x00 "}, "id"),
+        ({"external_id": ""}, "id"),
+    ],
+)
+def test_values_no_database_column_can_hold_reject_the_item(fields: dict[str, object], field: str) -> None:
+    with pytest.raises(ItemRejected) as caught:
+        run(**fields)
+    assert caught.value.reason == "malformed"
+    assert str(caught.value).startswith(f"{field}:")
+    assert len(str(caught.value)) < 200  # never the 4,000-digit number itself
+    assert isinstance(caught.value, ValueError)  # the push API's per-item rejection catches it
+
+
+def test_the_largest_values_that_fit_are_kept() -> None:
+    item = run(reposts=2**63 - 1, author_verified_type=2**31 - 1)
+    assert (item.reposts, item.author_verified_type) == (2**63 - 1, 2**31 - 1)
+
+
+def test_nul_never_reaches_a_stored_field() -> None:
+    item = run(
+        title="郑州\x00发布", body="<p>正文\x00一</p>", body_is_html=True, author="市\x00政府",
+        url="https://www.zhengzhou.gov.cn/a\x00b.htm",
+        extra={"tags": ["政务\x00要闻"], "na\x00me": {"deep": ["x\x00y", 10**30, float("nan")]}, "n": 2**70},
+    )
+    stored = dataclasses.asdict(item)
+    assert "\x00" not in repr(stored)
+    assert item.title == "郑州发布" and item.text == "正文一" and item.author == "市政府"
+    assert item.url == "https://www.zhengzhou.gov.cn/ab.htm"
+    # numbers JSON columns cannot hold exactly become their decimal text; NaN is no value at all
+    assert item.extra == {"tags": ["政务要闻"], "name": {"deep": ["xy", str(10**30), None]}, "n": str(2**70)}
+
+
+@pytest.mark.parametrize(
+    "published",
+    [
+        datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=14))),
+        datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-14))),
+        datetime(1, 1, 1),  # noqa: DTZ001 - naive, read in Shanghai: before year 1 in UTC
+    ],
+)
+def test_times_at_the_ends_of_the_calendar_are_unknown_not_an_error(published: datetime) -> None:
+    item = run(published_at=published)
+    assert item.published_at == FETCHED and item.published_at_estimated
+
+
+def test_a_batch_counts_each_rejected_item_and_keeps_the_rest() -> None:
+    raws = [RawItem(external_id="a", body="一"), RawItem(external_id="b\x00", body="二"),
+            RawItem(external_id="c", body="三", reposts=10**30), RawItem(external_id="d", body="四")]
+    items, problems = normalise_batch(raws, SHANGHAI, FETCHED)
+    assert [item.external_id for item in items] == ["a", "d"]
+    assert [reason for reason, _ in problems] == ["malformed", "malformed"]
+    assert "reposts" in problems[1][1]

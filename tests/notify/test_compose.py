@@ -68,6 +68,11 @@ def context(kind: str, **changes: Any) -> dict[str, Any]:
                                        "obligation": obligation("response", 0, state="breached",
                                                                 started_at=CLOCK_START - timedelta(hours=48))}]},
         "test": {"now": NOW, "channel": "duty-ding"},
+        "correction_window": {"now": NOW, "recipients": RECIPIENTS, "due_at": NOW + timedelta(hours=20),
+                              "request": {"id": 3, "content": "申请公开某项目环评报告", "unit": "住建局",
+                                          "received_on": NOW.date() - timedelta(days=9)}},
+        "calendar_missing": {"now": NOW, "recipients": RECIPIENTS, "year": 2027, "provisional": 4},
+        "annual_report_due": {"now": NOW, "recipients": RECIPIENTS, "year": 2026, "deadline": NOW.date()},
     }
     return {**contexts[kind], **changes}
 
@@ -352,3 +357,12 @@ def test_a_breach_with_late_evidence_says_when_it_came() -> None:
     late["met_at"] = CLOCK_START + timedelta(hours=5, minutes=30)
     message = make("breach", obligation=late, now=CLOCK_START + timedelta(hours=6))
     assert "尚无" not in message.text_plain and "超时30分" in message.text_plain
+
+
+def test_a_provisional_deadline_says_so_in_the_alert() -> None:
+    reason = "暂定：2027年放假安排（国务院办公厅通知）尚未录入，按法定节假日推算、未计调休，公布后重新计算 / provisional: …"
+    pending = obligation(provisional=reason)
+    message = make("reminder", obligation=pending, obligations=[pending], offset=3600)
+    for text in (message.text_plain, message.text_markdown):
+        assert "（暂定：2027年放假安排" in text and "provisional:" not in text
+    assert "暂定" not in make("reminder", offset=3600).text_plain

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
 from sentinel.clock import FakeClock
+from sentinel.disclosure import flows
 from sentinel.escalation import actions
 from sentinel.escalation.clocks import Rules
 from sentinel.metrics import Metrics
@@ -63,7 +64,10 @@ class Api:
     incident: int = 0
     evidence: int = 0  # an official item awaiting confirmation
     other_evidence: int = 0  # another, to be rejected
-    request: int = 0
+    request: int = 0  # a disclosure request whose clock runs
+    unconfirmed: int = 0  # one submitted online, its receipt not yet confirmed
+    correcting: int = 0  # one awaiting its correction (补正)
+    consulting: int = 0  # one awaiting a third party's opinion
 
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table: what a refused request must leave exactly as it was."""
@@ -114,8 +118,23 @@ def seed(api: Api) -> Api:
         session.commit()
         assert candidates[0].id is not None and candidates[1].id is not None
         api.evidence, api.other_evidence = candidates[0].id, candidates[1].id
-    request = actions.add_request(engine, rules, subject="申请公开燃气管网巡检记录", received_at=EMERGED, by="值班员",
-                                  now=EMERGED, requester="王某")
+    request = flows.add_request(engine, rules, flows.NewRequest(
+        content="申请公开燃气管网巡检记录", applicant_type="natural_person", channel="in_person", applicant="王某",
+        submitted_on=EMERGED.astimezone(api.settings.zone).date()), by="值班员", now=EMERGED)
     assert request.id is not None
     api.request = request.id
+    day = EMERGED.astimezone(api.settings.zone).date()
+
+    def another(content: str, channel: str = "in_person") -> int:
+        made = flows.add_request(engine, rules, flows.NewRequest(content=content, applicant_type="commercial",
+                                                                 channel=channel, submitted_on=day), by="值班员",
+                                 now=EMERGED)
+        assert made.id is not None
+        return made.id
+
+    api.unconfirmed = another("申请公开燃气公司年度检查报告", "online")
+    api.correcting = another("申请公开有关文件")
+    flows.ask_correction(engine, rules, api.correcting, on=day, until=day + timedelta(days=30), by="值班员", now=EMERGED)
+    api.consulting = another("申请公开某企业整改报告")
+    flows.start_consultation(engine, rules, api.consulting, party="third_party", on=day, by="值班员", now=EMERGED)
     return api

@@ -24,6 +24,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (read timeouts)
     reset: bool = False  # close the connection without an answer
+    drip: float = 0.0  # seconds between the body's bytes (a server that never quite stops answering)
 
 
 @dataclass
@@ -51,7 +52,8 @@ class _Server(ThreadingHTTPServer):
 
 
 class LoopbackServer:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
         self.routes: dict[str, Route | Handler] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
@@ -98,13 +100,19 @@ class LoopbackServer:
                 self.end_headers()
                 if self.command != "HEAD":
                     try:
-                        self.wfile.write(route.body)
+                        if route.drip:
+                            for index in range(len(route.body)):
+                                self.wfile.write(route.body[index : index + 1])
+                                self.wfile.flush()
+                                time.sleep(route.drip)
+                        else:
+                            self.wfile.write(route.body)
                     except (BrokenPipeError, ConnectionResetError):
                         pass
 
             do_GET = do_POST = do_HEAD = do_PUT = _serve
 
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server((host, port), _Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -113,7 +121,7 @@ class LoopbackServer:
         return int(self._server.server_address[1])
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def start(self) -> LoopbackServer:
         self._thread.start()

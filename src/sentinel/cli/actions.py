@@ -1,4 +1,4 @@
-"""Commands a duty officer uses on an incident (DESIGN §4), disclosure requests, and replay.
+"""Commands a duty officer uses on an incident (DESIGN §4), and replay.
 
 Each prints one line saying what changed (or, with ``--json``, the incident or the record), and
 exits 1 with the reason when the action cannot be applied (unknown incident, a response before the
@@ -261,83 +261,6 @@ def evidence_reject(obj: Context, evidence_id: int, reason: str, by: str) -> Non
 
     _act(obj, actions.reject_evidence, evidence_id, reason=reason, by=by, now=SystemClock().now())
     click.echo(f"evidence {evidence_id}: rejected")
-
-
-@main.group()
-def requests() -> None:
-    """Disclosure requests (依申请公开) and their working-day deadlines."""
-
-
-@requests.command("add")
-@click.option("--subject", required=True, help="What is asked for.")
-@click.option("--received", default=None, help="When it was received (ISO 8601; default now; no offset = local).")
-@click.option("--requester", default=None)
-@click.option("--department", default=None, help="Who answers it.")
-@click.option("--reference", default=None, help="The office's reference number.")
-@_by
-@_json
-@pass_ctx
-def requests_add(obj: Context, subject: str, received: str | None, requester: str | None, department: str | None,
-                 reference: str | None, by: str, as_json: bool) -> None:
-    """Enter a disclosure request: the reply is due within 20 working days of receipt."""
-    from sentinel.escalation import actions
-
-    settings = obj.settings
-    incident = _act(obj, actions.add_request, _rules(settings), subject=subject,
-                    received_at=_time(received, settings, option="--received"), by=by, now=SystemClock().now(),
-                    requester=requester, department=department, reference=reference)
-    detail = _detail(obj, incident.id)
-    due = next(row.due_at for row in detail.obligations if row.kind == "disclosure_reply")
-    if as_json:
-        from sentinel.incidents import service
-
-        _echo_json(service.detail_json(detail))
-    else:
-        click.echo(f"request {incident.id}: reply due {_local(due, settings)}")
-
-
-def _detail(obj: Context, incident_id: int | None) -> Any:
-    from sentinel.incidents import service
-
-    assert incident_id is not None
-    with store(obj.settings) as database:
-        return service.get_incident(database.engine, incident_id)
-
-
-@requests.command("list")
-@click.option("--state", default="open", show_default=True, type=click.Choice(["open", "closed", "all"]))
-@_json
-@pass_ctx
-def requests_list(obj: Context, state: str, as_json: bool) -> None:
-    """Disclosure requests with their deadlines, the soonest first."""
-    from sentinel.incidents import service
-
-    settings = obj.settings
-    with store(settings) as database:
-        rows = service.list_requests(database.engine, state=None if state == "all" else state)
-    if as_json:
-        _echo_json([{**service.incident_json(i), "obligation": service.obligation_json(o) if o else None}
-                    for i, o in rows])
-        return
-    click.echo(f"{'ID':>5}  {'RECEIVED':16}  {'DUE':16}  {'STATE':8}  SUBJECT")
-    for incident, row in rows:
-        due = _local(row.due_at, settings)[:16] if row else "-"
-        click.echo(f"{incident.id:>5}  {_local(incident.emerged_at, settings)[:16]:16}  {due:16}  "
-                   f"{row.state if row else '-':8}  {incident.title[:50]}")
-
-
-@requests.command("extend")
-@click.argument("request_id", type=int)
-@click.option("--reason", required=True, help="The approval the extension rests on (第三十三条).")
-@_by
-@pass_ctx
-def requests_extend(obj: Context, request_id: int, reason: str, by: str) -> None:
-    """Extend a request's deadline once, by 20 working days counted from receipt."""
-    from sentinel.escalation import actions
-
-    row = _act(obj, actions.extend_request, _rules(obj.settings), request_id, reason=reason, by=by,
-               now=SystemClock().now())
-    click.echo(f"request {request_id}: reply now due {_local(row.due_at, obj.settings)}")
 
 
 # ------------------------------------------------------------------------------------------- replay

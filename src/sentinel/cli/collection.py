@@ -157,8 +157,9 @@ def sources_test(obj: Context, source_id: str, as_json: bool) -> None:
 
     async def go() -> Any:
         async with Fetcher(settings.collect) as fetcher:
+            deadline = asyncio.get_running_loop().time() + settings.collect.poll_deadline.total_seconds()
             ctx = CollectContext(source=source, fetcher=fetcher, now=now, zone=zone,
-                                 cookie=env_secret(source.cookie_env), known=nothing_known)
+                                 cookie=env_secret(source.cookie_env), known=nothing_known, deadline=deadline)
             return await default_collectors()[source.kind.value].collect(ctx)
 
     try:

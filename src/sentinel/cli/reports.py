@@ -102,3 +102,84 @@ def report_period(obj: Context, start: str, end: str, department: str | None, fm
         data = build_period_report(database.engine, settings, begin, finish, now=SystemClock().now(),
                                    department=department)
     _write(render(data, fmt, zone=settings.zone), output, fmt)  # type: ignore[arg-type]
+
+
+@report.command("annual")
+@click.option("--year", type=int, required=True, help="The year reported on (数据统计期限: 1月1日至12月31日).")
+@click.option("--unit", default=None, help="Only this responsible unit's requests and entries.")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx", "json"]), default="html",
+              show_default=True, help="pdf and docx need --output or a pipe.")
+@_output
+@pass_ctx
+def report_annual(obj: Context, year: int, unit: str | None, fmt: str, output: Path | None) -> None:
+    """政府信息公开工作年度报告: the six sections in the national format, checked before it is written."""
+    from sentinel.reports.annual import build_annual_report
+    from sentinel.reports.annual_render import render_annual
+
+    settings = obj.settings
+    with store(settings) as database:
+        data = build_annual_report(database.engine, settings, year, now=SystemClock().now(), unit=unit)
+    if fmt == "docx" and output is None and sys.stdout.isatty():
+        raise click.UsageError("a Word document is not written to a terminal: give --output FILE or pipe it")
+    _write(render_annual(data, fmt, zone=settings.zone), output, fmt)
+
+
+@report.command("annual-counts")
+@click.option("--year", type=int, required=True)
+@click.option("--unit", default=None)
+@click.option("--set", "pairs", multiple=True, required=True, metavar="KEY=VALUE",
+              help="Section 二: regulations.made, normative_docs.valid, licensing, penalty, coercion, fees_wan_yuan, …")
+@click.option("--by", required=True)
+@pass_ctx
+def report_annual_counts(obj: Context, year: int, unit: str | None, pairs: tuple[str, ...], by: str) -> None:
+    """Enter section 二's counts (主动公开) for the annual report."""
+    from sentinel.disclosure.entries import set_t2
+
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--set")
+        values[key.strip()] = value.strip()
+    with store(obj.settings) as database:
+        row = set_t2(database.engine, year, values, by=by, now=SystemClock().now(), unit=unit)
+    click.echo(f"{year}: " + ", ".join(f"{k}={v}" for k, v in sorted(row.t2.items())))
+
+
+@report.command("annual-text")
+@click.option("--year", type=int, required=True)
+@click.option("--unit", default=None)
+@click.option("--section", required=True, type=click.Choice(["s1", "s5", "s6"]))
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="A UTF-8 text file with the section's text.")
+@click.option("--by", required=True)
+@pass_ctx
+def report_annual_text(obj: Context, year: int, unit: str | None, section: str, path: Path, by: str) -> None:
+    """The office's text for section 一, 五 or 六."""
+    from sentinel.disclosure.entries import set_text
+
+    with store(obj.settings) as database:
+        set_text(database.engine, year, section, path.read_text(encoding="utf-8"), by=by, now=SystemClock().now(),
+                 unit=unit)
+    click.echo(f"{year} {section}: saved")
+
+
+@report.command("annual-published")
+@click.option("--year", type=int, required=True)
+@click.option("--unit", default=None)
+@click.option("--on", "on", default=None, help="The day it was published (default today).")
+@click.option("--by", required=True)
+@pass_ctx
+def report_annual_published(obj: Context, year: int, unit: str | None, on: str | None, by: str) -> None:
+    """The report is published: its figures are kept (next year's 上年结转) and the January reminder stops."""
+    from sentinel.disclosure.entries import mark_published
+    from sentinel.reports.annual import build_annual_report
+
+    settings = obj.settings
+    now = SystemClock().now()
+    day = date.fromisoformat(on) if on else now.astimezone(settings.zone).date()
+    with store(settings) as database:
+        data = build_annual_report(database.engine, settings, year, now=now, unit=unit)
+        mark_published(database.engine, year, {"t2": data["t2"], "t3": data["t3"], "t4": data["t4"]}, on=day, by=by,
+                       now=now, unit=unit)
+    click.echo(f"{year}: published on {day.isoformat()}")

@@ -1,7 +1,8 @@
 """The collector contract: every source kind implements :class:`Collector`.
 
-A collector turns one poll of one source into a :class:`CollectOutcome`. It fetches through the
-shared :class:`~sentinel.collect.fetcher.Fetcher` (never its own client), parses bytes it fetched,
+A collector turns one poll of one source into a :class:`CollectOutcome`. It fetches with
+:meth:`CollectContext.fetch` (the shared :class:`~sentinel.collect.fetcher.Fetcher`, never its own
+client, under the poll's deadline and the source's private-address policy), parses bytes it fetched,
 and raises a :class:`~sentinel.errors.CollectError` subclass with a closed ``reason`` when the poll
 as a whole failed. Problems with single entries go into ``outcome.problems`` and never fail the poll.
 """
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sentinel.collect.fetcher import Fetcher
+from sentinel.collect.fetcher import Fetcher, Response
 from sentinel.collect.types import Listing, RawItem
 from sentinel.settings import SourceConfig
 
@@ -50,6 +51,21 @@ class CollectContext:
     # Runs a pure, CPU-bound function (a parser: bytes in, values out) where it does not hold up the
     # event loop; the daemon hands in a process pool so parsing uses the machine's other cores.
     cpu: CpuRunner = run_inline
+    # The event loop's time by which every request of the poll has ended (None: no deadline).
+    deadline: float | None = None
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """GET ``url`` for this source: its configured origin is trusted, anything else is checked."""
+        return await self.fetcher.get(
+            url, etag=etag, last_modified=last_modified, headers=headers, origin=self.source.url, deadline=self.deadline
+        )
 
 
 @dataclass(slots=True)

@@ -1,23 +1,30 @@
 """Bytes to text for every page and feed, with Chinese government sites in mind.
 
-The order is the one browsers use, with two changes for the sites we read:
+Sources of truth, in order:
 
-1. a byte-order mark;
-2. the ``charset`` of the HTTP ``Content-Type`` header;
-3. the document's own declaration: the XML declaration, ``<meta charset>`` or
-   ``<meta http-equiv="Content-Type" content="...; charset=...">`` in the first few KB;
-4. UTF-8 if the bytes are valid UTF-8, else gb18030 if the bytes read as simplified Chinese in it,
-   else detection with charset-normalizer.
+1. a byte-order mark (UTF-8, UTF-16, UTF-32);
+2. the pattern of NUL bytes that UTF-16 and UTF-32 text without a BOM shows around its first
+   character (``<``, ``{``: XML 1.0 appendix F, RFC 4627);
+3. the bytes being valid UTF-8 with characters beyond ASCII: a document that decodes as UTF-8 is
+   UTF-8 whatever it declares (a header or template that says gb2312 over UTF-8 is common; real
+   GBK or Big5 text is almost never valid UTF-8 beyond a character or two);
+4. the ``charset`` of the HTTP ``Content-Type`` header, then the document's own declaration (the XML
+   declaration, ``<meta charset>``, ``<meta http-equiv="Content-Type" ...>``), each checked against
+   the bytes: a declaration under which more than one non-ASCII character in ten fails to decode is
+   wrong (GBK bytes behind a proxy that says utf-8), the next source of truth is tried, and the
+   mismatch is reported as a problem with reason ``encoding`` instead of producing mojibake; one
+   under which a few bytes fail (a character cut in two, a corrupt byte) is kept, the damage reported;
+5. UTF-8 again with the same tolerance (XML's default);
+6. detection: chardet, with a prior for the mainland sources sentinel reads: a body that decodes as
+   GB18030 into common simplified Chinese is taken as GB18030 when it is too short to tell or when
+   chardet is unsure (:func:`_detect`). EUC-JP, EUC-KR and Big5 text that chardet recognises with
+   confidence is read as such.
 
-Change one: gb2312, gbk (and their aliases) and gb18030 are all decoded as **gb18030**, a superset.
-Government CMSs declare gb2312 and then publish names such as 朱镕基, 王堃 or 李喆, whose characters
-are only in GBK; decoding strictly as gb2312 loses them and desynchronises the rest of the line.
-
-Change two: a declaration is checked against the bytes. When it does not decode them (a header that
-says utf-8 over GBK bytes is common behind a misconfigured proxy), the next source of truth is
-tried, and the mismatch is reported as a problem with reason ``encoding`` instead of producing
-mojibake. A declaration that leaves only a few undecodable bytes (a page cut off in the middle of a
-character, one corrupt byte) is kept: detection on such pages guesses worse than the declaration.
+The GB family (gb2312, gbk and their aliases) is decoded as **gb18030**, its superset: CMSs declare
+gb2312 and then publish names such as 朱镕基, 王堃 or 李喆, whose characters are only in GBK. Likewise
+big5 is read as Big5-HKSCS, euc-kr as windows-949, shift_jis as windows-31J, and iso-8859-1 and
+us-ascii as windows-1252, as browsers do (WHATWG Encoding). Header defaults of web servers
+(ISO-8859-1 from Tomcat and CMS front ends) give way to the document and to detection.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import codecs
 import re
 from collections.abc import Mapping
 
-from charset_normalizer import from_bytes
+import chardet
 
 from sentinel.errors import ParseError
 
@@ -44,21 +51,28 @@ _ALIASES = {
     "x-euc-cn": "gb2312",
     "gb_2312-80": "gb2312",
     "unicode": "utf-8",
+    "x-sjis": "shift_jis",
+    "windows-31j": "cp932",
 }
+# Labels read as their superset (codecs.lookup() names on the left).
+_SUPERSETS = {"big5": "big5hkscs", "euc_kr": "cp949", "shift_jis": "cp932", "iso8859-1": "cp1252", "ascii": "cp1252"}
 # Header defaults of web servers, not statements about the bytes: a document declaration wins over
-# them (Tomcat and some CMS front ends send ISO-8859-1 whatever the page is), and when the document
-# declares nothing, UTF-8 and detection are tried before them.
+# them, and when the document declares nothing, UTF-8 and detection are tried before them.
 _WEAK_HEADER = frozenset({"iso8859-1", "ascii", "cp1252"})
 _SNIFF = 4096
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']\s*([\w.:-]+)""", re.IGNORECASE)
 _META = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
-# At most this share of undecodable bytes is tolerated under a declared charset (see the docstring).
-_TOLERATED_ERRORS = 1 / 2000
-_TOLERATED_TAIL = 4
-# Undeclared, non-UTF-8 bodies are taken as gb18030 when they decode and are this Chinese (_detect).
-_FEW_CHARS = 8
+# A declaration is wrong when more than this share of the non-ASCII characters fail to decode.
+_TOLERATED_ERRORS = 0.1
+# Detection: a body with fewer non-ASCII characters than this is too short for anyone to tell
+# GBK from EUC-KR or Big5; and chardet is "unsure" below this confidence (bench/charset_detection.py).
+_FEW_CHARS = 4
+_UNSURE = 0.3
+# GB18030 is plausible when at least this share of the characters is in the common GB2312 set, or
+# when there are fewer than _SHORT characters to judge by (朱镕基: one of three is GBK-only).
 _COMMON_SHARE = 0.8
+_SHORT = 8
 
 
 def decode_body(
@@ -70,46 +84,66 @@ def decode_body(
     """``(text, encoding used)`` for a response body.
 
     ``problems`` (``ParseResult.problems`` or ``CollectOutcome.problems``), when given, receives an
-    ``("encoding", message)`` entry when a declared charset did not fit the bytes. Raises
-    :class:`~sentinel.errors.ParseError` (``encoding``) only when nothing decodes the bytes.
+    ``("encoding", message)`` entry when a declared charset did not fit the bytes or some bytes did
+    not decode. Raises :class:`~sentinel.errors.ParseError` (``encoding``) only when nothing decodes
+    the bytes.
     """
+    found: list[tuple[str, str]] = []
+    text, encoding = _decode(content, content_type_header, found)
+    if problems is not None:
+        problems.extend(found)
+    return text, encoding
+
+
+def _decode(content: bytes, header_value: str | None, problems: list[tuple[str, str]]) -> tuple[str, str]:
     if not content:
         return "", "utf-8"
     for bom, encoding in _BOMS:
         if content.startswith(bom):
-            return content.decode(encoding, errors="replace"), encoding.removesuffix("-sig")
+            return _damaged(content, encoding, problems), encoding.removesuffix("-sig")
+    wide = _wide_encoding(content[:4])
+    if wide is not None:
+        return _damaged(content, wide, problems), wide
 
-    header = _codec(_header_charset(content_type_header))
+    header = _codec(_header_charset(header_value))
     document = _codec(_document_charset(content[:_SNIFF]))
     weak_header = header if header in _WEAK_HEADER else None
-    declared: list[tuple[str, str]] = []  # (Python codec name, where it was declared)
+    declared: list[tuple[str, str]] = []  # (codec, where it was declared)
     if header and not weak_header:
         declared.append((header, "the Content-Type header"))
     if document and (document != header or weak_header):
         declared.append((document, "the document"))
 
-    for encoding, where in declared:
-        text, errors = _decode(content, encoding)
-        if text is not None:
-            if errors and problems is not None:
-                problems.append(
-                    ("encoding", f"{errors} undecodable bytes in a body declared {_label(encoding)}")
-                )
-            return text, _label(encoding)
-        if problems is not None:
-            problems.append(
-                ("encoding", f"{where} declares {_label(encoding)}, which does not decode the body")
-            )
-
     try:
-        return content.decode("utf-8"), "utf-8"
+        text = content.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        for encoding, where in declared:
+            if encoding != "utf-8" and not text.isascii():
+                problems.append(("encoding", f"{where} declares {_label(encoding)}, but the body is UTF-8"))
+        return text, "utf-8"
+
+    for encoding, where in declared:
+        if encoding.startswith(("utf-16", "utf-32")):
+            continue  # a leftover label (the bytes would have shown it): the next source of truth
+        decoded = _tolerant(content, encoding)
+        if decoded is not None:
+            text, errors = decoded
+            if errors:
+                problems.append(("encoding", f"{errors} undecodable bytes in a body declared {_label(encoding)}"))
+            return text, _label(encoding)
+        problems.append(("encoding", f"{where} declares {_label(encoding)}, which does not decode the body"))
+
+    decoded = _tolerant(content, "utf-8")
+    if decoded is not None:
+        problems.append(("encoding", f"{decoded[1]} undecodable bytes in a UTF-8 body"))
+        return decoded[0], "utf-8"
     detected = _detect(content)
     if detected is not None:
         return detected
     if weak_header:
-        return content.decode(weak_header, errors="replace"), _label(weak_header)
+        return _windows_1252(content), "cp1252"
     raise ParseError("encoding", "the body is in no character encoding sentinel can recognise")
 
 
@@ -127,10 +161,10 @@ def charset_label(name: str | None) -> str | None:
     return _label(codec) if codec else None
 
 
-def _header_charset(content_type: str | None) -> str | None:
-    if not content_type:
+def _header_charset(value: str | None) -> str | None:
+    if not value:
         return None
-    match = _HEADER_CHARSET.search(content_type)
+    match = _HEADER_CHARSET.search(value)
     return match.group(1) if match else None
 
 
@@ -147,66 +181,92 @@ def _codec(name: str | None) -> str | None:
         codec = codecs.lookup(_ALIASES.get(name, name)).name
     except LookupError:
         return None
-    if codec in _GB_FAMILY:
-        return "gb18030"
-    if codec.startswith(("utf-16", "utf-32")):
-        # A body that got this far has no BOM and an ASCII-readable declaration: the declaration is
-        # a leftover (an editor that saved UTF-8 and kept "utf-16"), so read the bytes as UTF-8.
-        return "utf-8"
-    return codec
+    return "gb18030" if codec in _GB_FAMILY else codec
 
 
-def _guess_gb18030(content: bytes) -> str | None:
-    """The body as gb18030 when it reads as simplified Chinese: charset-normalizer takes short GBK
-    snippets for Korean or Big5, and our sources are overwhelmingly mainland Chinese.
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a BOM, from the NUL bytes around an ASCII first character."""
+    if len(head) < 4 or 0 not in head:
+        return None
+    nul = (head[0] == 0, head[1] == 0, head[2] == 0, head[3] == 0)
+    return {
+        (False, True, True, True): "utf-32-le",
+        (True, True, True, False): "utf-32-be",
+        (False, True, False, True): "utf-16-le",
+        (True, False, True, False): "utf-16-be",
+    }.get(nul)
 
-    Bytes in another double-byte encoding (Big5, EUC-KR) mostly decode as GBK too, but into rare
-    characters; real simplified Chinese text is mostly in the common GB2312 set.
-    """
+
+def _label(codec: str) -> str:
+    return {"iso8859-1": "iso-8859-1", "big5hkscs": "big5", "cp949": "euc-kr", "cp932": "shift_jis"}.get(codec, codec)
+
+
+def _damaged(content: bytes, encoding: str, problems: list[tuple[str, str]]) -> str:
+    """``content`` in an encoding its bytes themselves named (a BOM, NUL bytes), damage replaced."""
+    text, errors = _replacing(content, encoding)
+    if errors:
+        problems.append(("encoding", f"{errors} undecodable bytes in a body in {encoding.removesuffix('-sig')}"))
+    return text
+
+
+def _replacing(content: bytes, encoding: str) -> tuple[str, int]:
+    """``content`` decoded with U+FFFD for what does not decode, and how many of those there are
+    (not counting U+FFFD the document itself contains)."""
+    text = content.decode(encoding, errors="replace")
+    return text, text.count("\ufffd") - content.decode(encoding, errors="ignore").count("\ufffd")
+
+
+def _tolerant(content: bytes, encoding: str) -> tuple[str, int] | None:
+    """``(text, undecodable bytes)`` in ``encoding``, or None when too much of it fails to decode."""
+    superset = _SUPERSETS.get(encoding, encoding)
+    if superset == "cp1252":
+        return _windows_1252(content), 0
+    try:
+        return content.decode(superset), 0
+    except UnicodeDecodeError:
+        pass
+    except LookupError:
+        return None
+    text, errors = _replacing(content, superset)
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    if errors <= (non_ascii - errors) * _TOLERATED_ERRORS or (errors == 1 and text.endswith("\ufffd")):
+        return text, errors
+    return None
+
+
+def _windows_1252(content: bytes) -> str:
+    """windows-1252 as browsers read it: the five bytes it leaves undefined are the C1 controls."""
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError:
+        return "".join(
+            chunk.decode("cp1252", errors="strict") if index % 2 == 0 else chunk.decode("latin-1")
+            for index, chunk in enumerate(re.split(rb"([\x81\x8d\x8f\x90\x9d]+)", content))
+        )
+
+
+def _as_gb18030(content: bytes) -> tuple[str, int] | None:
+    """``(text, non-ASCII characters)`` when the body decodes as GB18030 into mostly common
+    simplified Chinese, or is too short to judge that way; None otherwise. Big5, EUC-KR or EUC-JP bytes mostly decode as GBK too, but
+    Big5 into rare characters; EUC-KR and EUC-JP into common ones, which only chardet tells apart."""
     try:
         text = content.decode("gb18030")
     except UnicodeDecodeError:
         return None
     non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
     if non_ascii == 0:
-        return text
+        return text, 0
     missing = text.encode("gb2312", errors="replace").count(b"?") - text.count("?")
-    common = 1 - missing / non_ascii
-    if non_ascii < _FEW_CHARS or common >= _COMMON_SHARE:
-        return text
-    return None
-
-
-def _label(codec: str) -> str:
-    return {"iso8859-1": "iso-8859-1"}.get(codec, codec)
-
-
-def _decode(content: bytes, encoding: str) -> tuple[str | None, int]:
-    """``(text, undecodable bytes)`` with a declared charset; text is None when it does not fit."""
-    try:
-        return content.decode(encoding), 0
-    except UnicodeDecodeError as error:
-        if error.start >= len(content) - _TOLERATED_TAIL:
-            text = content.decode(encoding, errors="replace")  # cut off inside the last character
-            return text, 1
-    except LookupError:
-        return None, 0
-    text = content.decode(encoding, errors="replace")
-    errors = text.count("\ufffd")
-    if errors <= int(len(text) * _TOLERATED_ERRORS):
-        return text, errors
-    return None, errors
+    return (text, non_ascii) if non_ascii < _SHORT or 1 - missing / non_ascii >= _COMMON_SHARE else None
 
 
 def _detect(content: bytes) -> tuple[str, str] | None:
-    guess = _guess_gb18030(content)
-    if guess is not None:
-        return guess, "gb18030"
-    best = from_bytes(content).best()
-    if best is None or best.encoding is None:
+    gb = _as_gb18030(content)
+    guess = chardet.detect(content, compat_names=False, prefer_superset=True)
+    encoding = _codec(guess.get("encoding"))
+    if gb is not None and (encoding == "gb18030" or gb[1] < _FEW_CHARS or (guess.get("confidence") or 0) < _UNSURE):
+        return gb[0], "gb18030"
+    if encoding is None:
         return None
-    encoding = _codec(best.encoding) or best.encoding
-    text, _ = _decode(content, encoding)
-    if text is None:
-        return None
-    return text, _label(encoding)
+    decoded = _tolerant(content, encoding)
+    return (decoded[0], _label(encoding)) if decoded is not None else None

@@ -2,22 +2,25 @@
 
 The fetcher owns everything about talking HTTP politely and safely: connect and read timeouts, a
 body-size cap (the body is streamed and cut off, never read whole first), bounded redirects,
-conditional GET, ``Retry-After`` on 429/503, a per-host concurrency limit, and refusing links found
-in content that point at private addresses. It never retries by itself: a failed poll is rescheduled
-with backoff by the scheduler (:mod:`sentinel.collect.schedule`), so one bad source costs one request.
+conditional GET, ``Retry-After`` on 429/503, a per-host concurrency limit, a deadline for the whole
+request (a server that drips one byte at a time never holds it longer), and the private-address
+policy of :mod:`sentinel.collect.guard` on every hop. It never retries by itself: a failed poll is
+rescheduled with backoff by the scheduler (:mod:`sentinel.collect.schedule`), so one bad source
+costs one request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
+import zlib
+from contextlib import nullcontext
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import httpx
 
+from sentinel.collect.guard import TRUSTED_ORIGIN, Resolver, guarded_transport, origin_of
 from sentinel.errors import FetchError
 from sentinel.httputil import retry_after_seconds
 from sentinel.settings import CollectConfig
@@ -56,9 +59,14 @@ class Fetcher:
         config: CollectConfig | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
+        """``transport`` replaces the network (tests); ``resolver`` the DNS lookups of checked requests."""
         self.config = config or CollectConfig()
         cfg = self.config
+        limits = httpx.Limits(max_connections=cfg.concurrency * 2, max_keepalive_connections=cfg.concurrency)
+        if transport is None and not cfg.allow_private_links:
+            transport = guarded_transport(limits, allow=cfg.allow_networks, resolver=resolver)
         self._client = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(
@@ -67,7 +75,7 @@ class Fetcher:
                 write=cfg.read_timeout.total_seconds(),
                 pool=cfg.read_timeout.total_seconds() * 4,
             ),
-            limits=httpx.Limits(max_connections=cfg.concurrency * 2, max_keepalive_connections=cfg.concurrency),
+            limits=limits,
             follow_redirects=True,
             max_redirects=cfg.max_redirects,
             headers={"User-Agent": cfg.user_agent},
@@ -91,15 +99,16 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         headers: dict[str, str] | None = None,
-        trusted_origin: str | None = None,
+        origin: str | None = None,
+        deadline: float | None = None,
     ) -> Response:
-        """GET ``url``.
+        """GET ``url``, following redirects.
 
-        ``trusted_origin`` marks a link found in content (an article link, a long-text URL): it may
-        be fetched only from that configured origin, or from an address that is not private.
+        ``origin`` is the configured URL of the source the request is for: a hop to its origin
+        (scheme, host and port) goes out whatever its address; any other hop, of this request or a
+        redirect, may reach only public addresses (:mod:`sentinel.collect.guard`). ``deadline`` (the
+        event loop's clock) ends the request with a ``timeout`` however the server paces its answer.
         """
-        if trusted_origin is not None and not self.config.allow_private_links:
-            await _refuse_private(url, trusted_origin)
         request_headers = dict(headers or {})
         if etag:
             request_headers["If-None-Match"] = etag
@@ -107,15 +116,21 @@ class Fetcher:
             request_headers["If-Modified-Since"] = last_modified
         host = urlsplit(url).netloc.lower()
         slot = self._host_slots.setdefault(host, asyncio.Semaphore(self.config.per_host))
-        async with slot:
-            return await self._get(url, request_headers)
+        trusted = origin_of(origin) if origin is not None else None
+        extensions: dict[str, object] = {TRUSTED_ORIGIN: trusted} if trusted is not None else {}
+        try:
+            async with asyncio.timeout_at(deadline) if deadline is not None else nullcontext():
+                async with slot:
+                    return await self._get(url, request_headers, extensions)
+        except TimeoutError:
+            raise FetchError("timeout", f"the poll's deadline passed while fetching {url}") from None
 
-    async def _get(self, url: str, headers: dict[str, str]) -> Response:
+    async def _get(self, url: str, headers: dict[str, str], extensions: dict[str, object]) -> Response:
         cap = self.config.max_body
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
-            async with self._client.stream("GET", url, headers=headers) as reply:
+            async with self._client.stream("GET", url, headers=headers, extensions=extensions) as reply:
                 if reply.status_code in (429, 503):
                     raise FetchError(
                         "rate_limited",
@@ -156,6 +171,8 @@ class Fetcher:
             raise FetchError("malformed", f"cannot decode the body of {url}: {exc}") from None
         except httpx.InvalidURL as exc:
             raise FetchError("http_4xx", f"invalid URL {url!r}: {exc}") from None
+        except httpx.UnsupportedProtocol as exc:  # a link or redirect to file:, ftp:, gopher: ...
+            raise FetchError("private_address", f"refusing a non-HTTP URL from {url}: {exc}") from None
         except httpx.HTTPError as exc:
             raise FetchError("internal", f"{type(exc).__name__} fetching {url}: {exc}") from None
 
@@ -180,8 +197,6 @@ def _decode_transfer(raw: bytes, encoding: str | None, cap: int, url: str) -> by
     """Undo Content-Encoding on bytes read raw, keeping the cap on the decoded size (zip bombs)."""
     if not encoding or encoding.strip().lower() in ("identity", ""):
         return raw
-    import zlib
-
     name = encoding.strip().lower()
     if name in ("gzip", "x-gzip", "deflate"):
         wbits = 16 + zlib.MAX_WBITS if "gzip" in name else zlib.MAX_WBITS
@@ -210,37 +225,3 @@ def parse_retry_after(value: str | None, headers: httpx.Headers | None = None) -
     except (TypeError, ValueError):
         since = None
     return retry_after_seconds(value, since=since)
-
-
-def is_private_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified
-
-
-async def _refuse_private(url: str, trusted_origin: str) -> None:
-    target = urlsplit(url)
-    origin = urlsplit(trusted_origin)
-    if target.scheme not in ("http", "https"):
-        raise FetchError("private_address", f"refusing non-HTTP link {url!r}")
-    if (target.scheme, target.netloc.lower()) == (origin.scheme, origin.netloc.lower()):
-        return  # the configured source's own origin is trusted
-    host = target.hostname or ""
-    try:
-        addresses = [host] if _is_ip(host) else await _resolve(host)
-    except OSError as exc:
-        raise FetchError("connect", f"cannot resolve {host!r}: {exc}") from None
-    if any(is_private_address(address) for address in addresses):
-        raise FetchError("private_address", f"refusing link to a private address: {url}")
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-async def _resolve(host: str) -> list[str]:
-    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    return [str(info[4][0]) for info in infos]

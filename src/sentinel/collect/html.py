@@ -189,9 +189,7 @@ class HtmlCollector:
             check_selectors(selectors)
         except ValueError as error:
             raise ParseError("internal", f"source {source.id}: {error}") from None
-        response = await ctx.fetcher.get(
-            source_url(ctx), etag=ctx.validators.etag, last_modified=ctx.validators.last_modified
-        )
+        response = await ctx.fetch(source_url(ctx), etag=ctx.validators.etag, last_modified=ctx.validators.last_modified)
         if response.not_modified:
             return CollectOutcome(not_modified=True, validators=ctx.validators)
         problems: list[tuple[str, str]] = []
@@ -228,7 +226,7 @@ class HtmlCollector:
         problems: list[tuple[str, str]] = []
         try:
             # A link found in content: it may reach a private address only on the source's own origin.
-            response = await ctx.fetcher.get(entry.url, trusted_origin=source_url(ctx))
+            response = await ctx.fetch(entry.url)
             item = parse_article(
                 response.content,
                 response.headers,

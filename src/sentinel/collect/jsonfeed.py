@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sentinel.collect.base import CollectContext, CollectOutcome
 from sentinel.collect.charset import content_type, decode_body
+from sentinel.collect.jsonbody import load_json
 from sentinel.collect.rss import bounded_id, collect_feed
 from sentinel.collect.types import ParseResult, RawItem
 from sentinel.errors import ParseError
@@ -32,8 +32,8 @@ def parse_json_feed(content: bytes, headers: Mapping[str, str] | None, base_url:
     result = ParseResult()
     text, _ = decode_body(content, content_type(headers), problems=result.problems)
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
+        document = load_json(text)
+    except ValueError as error:
         if text.lstrip()[:1] == "<":
             raise ParseError("not_a_feed", f"{base_url} sent markup, not a JSON Feed") from None
         raise ParseError("malformed", f"{base_url} is not valid JSON: {error}") from None
@@ -69,7 +69,8 @@ class JsonFeedCollector:
 
 def _item(entry: dict[str, Any], base_url: str, feed_author: str | None) -> RawItem | None:
     raw_id = entry.get("id")
-    # 1.1: "id ... is a string"; 1.0 feeds often have numbers, which the spec says to coerce.
+    # 1.1: "id ... is a string"; 1.0 feeds often have numbers, which the spec says to coerce (a number
+    # beyond 64 bits is no id: load_json leaves it out of range).
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int | float):
         return None
     external_id = bounded_id(str(raw_id).strip())

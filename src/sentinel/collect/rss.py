@@ -44,6 +44,9 @@ from sentinel.normalise.urls import resolve
 MAX_ID_CHARS = 512
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+# the root element: the first start tag after the prolog (declarations, comments, a DOCTYPE)
+_ROOT = re.compile(r"^(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)*<([A-Za-z_][\w:.-]*)", re.DOTALL)
+_ENTRY_END = re.compile(r"</\s*(?:[\w.-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
 _HTML_START = re.compile(
     rb"^(?:\s|<\?xml[^>]*>|<!--.*?-->)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])",
     re.IGNORECASE | re.DOTALL,
@@ -56,8 +59,8 @@ def parse_feed(content: bytes, headers: Mapping[str, str] | None, base_url: str)
     ``headers`` are the response headers (only ``Content-Type`` is read); ``base_url`` is the URL the
     feed was fetched from, after redirects. Raises :class:`ParseError` with ``empty`` (no body),
     ``not_a_feed`` (an HTML page, or XML that is no feed), ``malformed`` (nothing could be read) or
-    ``encoding``. A feed that breaks part way ("bozo") keeps the items read before the break and
-    records a ``malformed`` problem.
+    ``encoding``. A feed that is not well-formed ("bozo") is read leniently and records a
+    ``malformed`` problem; one that was cut off keeps the items read before the cut.
     """
     if not content or not content.strip():
         raise ParseError("empty", f"empty body from {base_url}")
@@ -75,33 +78,47 @@ def parse_feed(content: bytes, headers: Mapping[str, str] | None, base_url: str)
     )
     entries = parsed.get("entries") or []
     bozo = bool(parsed.get("bozo"))
+    # feedparser reads a document that is not well-formed with its lenient parser, to the end; only
+    # a document that stops inside its last entry may have lost part of it.
+    cut = bozo and not _complete(document)
+    cut_inside_last = cut and len(_ENTRY_END.findall(document)) < len(entries)
     if not parsed.get("version") and not entries:
         if bozo:
             raise ParseError(
                 "malformed", f"{base_url} is not readable as a feed: {parsed.get('bozo_exception')}"
             )
         raise ParseError("not_a_feed", f"{base_url} is XML but neither RSS nor Atom")
-    if bozo:
-        if not entries:
-            raise ParseError(
-                "malformed", f"{base_url}: {parsed.get('bozo_exception')}; no entries could be read"
-            )
+    if cut and not entries:
+        raise ParseError("malformed", f"{base_url}: {parsed.get('bozo_exception')}; no entries could be read")
+    if cut:
         result.problems.append(
             ("malformed", f"feed breaks part way ({parsed.get('bozo_exception')}); kept what came before")
         )
+    elif bozo:  # HTML entities such as &eacute;, a stray "&", "--" in a comment: nothing was lost
+        result.problems.append(("malformed", f"not well-formed XML ({parsed.get('bozo_exception')}); read leniently"))
 
     for position, entry in enumerate(entries):
-        item = _item(entry, base_url, truncated=bozo)
+        # the last entry of a cut document may be cut too: only an id or a link identifies it safely
+        item = _item(entry, base_url, truncated=cut_inside_last and position == len(entries) - 1)
         if item is None:
             reason = (
-                "entry without id or link in a broken feed (cut off?)"
-                if bozo
+                "entry without id or link where the feed was cut off"
+                if cut
                 else "entry with no id, link, title or content"
             )
             result.problems.append(("malformed", f"skipped entry {position + 1}: {reason}"))
             continue
         result.items.append(item)
     return result
+
+
+def _complete(document: str) -> bool:
+    """True when the document ends with the end tag of its root element (and comments)."""
+    root = _ROOT.search(document)
+    if root is None:
+        return False
+    end = re.compile(rf"</\s*{re.escape(root.group(1))}\s*>(?:\s|<!--.*?-->)*$", re.DOTALL)
+    return end.search(document[-4096:]) is not None
 
 
 class RssCollector:
@@ -118,9 +135,7 @@ FeedParser = Callable[[bytes, Mapping[str, str] | None, str], ParseResult]
 
 async def collect_feed(ctx: CollectContext, parse: FeedParser) -> CollectOutcome:
     """One conditional GET of ``ctx.source.url`` parsed by ``parse(content, headers, url)``."""
-    response = await ctx.fetcher.get(
-        source_url(ctx), etag=ctx.validators.etag, last_modified=ctx.validators.last_modified
-    )
+    response = await ctx.fetch(source_url(ctx), etag=ctx.validators.etag, last_modified=ctx.validators.last_modified)
     if response.not_modified:
         return CollectOutcome(not_modified=True, validators=ctx.validators)
     result = await ctx.cpu(parse, response.content, dict(response.headers), response.url)
@@ -145,10 +160,12 @@ def _item(entry: Any, base_url: str, *, truncated: bool) -> RawItem | None:
     raw_id = (entry.get("id") or "").strip()
     if truncated and not raw_id and not link:
         return None
+    # a title that is only markup (an image) has no text, but still tells the entry apart
+    shown = title or (entry.get("title") or "").strip()
     if raw_id or link:
         external_id = bounded_id(raw_id or link or "")
-    elif title or body:
-        external_id = "sha1:" + _sha1(f"{title}\n{body}")
+    elif shown or body:
+        external_id = "sha1:" + _sha1(f"{shown}\n{body}")
     else:
         return None
     extra: dict[str, Any] = {}

@@ -21,9 +21,10 @@ from sentinel.clock import Clock
 from sentinel.collect.base import CollectContext, Collector, CollectOutcome, CpuRunner, Validators, run_inline
 from sentinel.collect.fetcher import Fetcher
 from sentinel.collect.schedule import next_after_failure, next_after_success
+from sentinel.collect.types import RawItem
 from sentinel.errors import CollectError, SourceBlocked
 from sentinel.metrics import Metrics
-from sentinel.normalise.item import normalise_batch
+from sentinel.normalise.item import ItemRejected, normalise_batch, storable_id
 from sentinel.settings import Settings, SourceConfig, SourceKind, env_secret
 from sentinel.store import hotlists as hotlist_store
 from sentinel.store import items as item_store
@@ -33,6 +34,9 @@ from sentinel.store.models import SourceState
 from sentinel.store.sources import SourceSummary
 
 log = logging.getLogger(__name__)
+
+#: Seconds a collector has after its poll's deadline to return what it read before then.
+_WRAP_UP = 5.0
 
 
 @dataclass(slots=True)
@@ -159,10 +163,16 @@ class CollectionRunner:
             cpu=self.cpu,
         )
         started = self.clock.monotonic()
+        budget = self.settings.collect.poll_deadline.total_seconds()
+        # Requests end at the deadline; the collector then has a moment to keep what it read.
+        ctx.deadline = asyncio.get_running_loop().time() + budget
         try:
-            outcome = await self.collectors[source.kind.value].collect(ctx)
+            async with asyncio.timeout_at(ctx.deadline + _WRAP_UP):
+                outcome = await self.collectors[source.kind.value].collect(ctx)
         except CollectError as exc:
             return await self._failed(source, exc)
+        except TimeoutError:
+            return await self._failed(source, CollectError("timeout", f"the poll took longer than {budget:g}s"))
         finally:
             self.metrics.fetch_duration.labels(source.kind.value).observe(max(0.0, self.clock.monotonic() - started))
         return await self._succeeded(source, outcome, now, zone)
@@ -175,10 +185,17 @@ class CollectionRunner:
             self.metrics.fetches.labels(*labels, "not_modified").inc()
             await self.db.write(source_store.record_not_modified, self.db.engine, source.id, now=now, next_check_at=next_at)
             return PollReport(source.id, "not_modified")
-        normal, rejected = await self.cpu(normalise_batch, outcome.items, zone, now) if outcome.items else ([], [])
+        if outcome.listing is not None:  # a hot list is one snapshot of tens of entries, stored whole
+            raws, known, deferred = outcome.items, 0, 0
+        else:
+            raws, known, deferred = await self._cap(source, outcome.items)
+        normal, rejected = await self.cpu(normalise_batch, raws, zone, now) if raws else ([], [])
         problems = list(outcome.problems) + rejected
-        saved = dict(now=now, etag=outcome.validators.etag, last_modified=outcome.validators.last_modified,
-                     cursor=outcome.cursor or None, next_check_at=next_at)
+        # Items left for the next poll must be read again: no validators (a 304 would hide them) and
+        # no move of the kind's cursor past them.
+        saved = dict(now=now, etag=None if deferred else outcome.validators.etag,
+                     last_modified=None if deferred else outcome.validators.last_modified,
+                     cursor=None if deferred else (outcome.cursor or None), next_check_at=next_at)
         if outcome.listing is not None:
             result, change = await self.db.write(hotlist_store.save_listing_poll, self.db.engine, source.id, normal,
                                                  outcome.listing, max_gap=listing_gap(source.interval), **saved)
@@ -187,7 +204,10 @@ class CollectionRunner:
             result = await self.db.write(item_store.save_poll, self.db.engine, source.id, normal, **saved)
         self.metrics.fetches.labels(*labels, "ok").inc()
         self.metrics.items_new.labels(*labels).inc(result.new)
-        self.metrics.items_duplicate.labels(*labels).inc(result.duplicates)
+        self.metrics.items_duplicate.labels(*labels).inc(result.duplicates + known)
+        if deferred:
+            self.metrics.items_deferred.labels(*labels).inc(deferred)
+            log.info("source %s: %d new items wait for the next poll (collect.max_items_per_poll)", source.id, deferred)
         for reason, message in problems:
             self.metrics.parse_problems.labels(*labels, reason).inc()
             log.warning("source %s: %s: %s", source.id, reason, message)
@@ -197,7 +217,22 @@ class CollectionRunner:
             await self.on_new_items(source.id, result.new_ids)
         if outcome.listing is not None and self.on_listing is not None:
             await self.on_listing(source.id)  # after the new items: the signals read where they went
-        return PollReport(source.id, "ok", result.new, result.duplicates, problems, new_ids=result.new_ids)
+        return PollReport(source.id, "ok", result.new, result.duplicates + known, problems, new_ids=result.new_ids)
+
+    async def _cap(self, source: SourceConfig, raws: list[RawItem]) -> tuple[list[RawItem], int, int]:
+        """The items to store from this poll: at most ``collect.max_items_per_poll`` not stored yet, in
+        the source's order (feeds list the newest first). Also how many were stored already, and how
+        many new ones wait for the next poll."""
+        cap = self.settings.collect.max_items_per_poll
+        if len(raws) <= cap:
+            return raws, 0, 0
+        keys = [_storable_key(raw) for raw in raws]
+        known = await self.db.read(
+            item_store.known_ids, self.db.engine, source.id, [key for key in keys if key is not None]
+        )
+        # an item without a storable id goes on: normalising rejects it with its reason
+        fresh = [raw for raw, key in zip(raws, keys, strict=True) if key is None or key not in known]
+        return fresh[:cap], len(raws) - len(fresh), max(0, len(fresh) - cap)
 
     async def _failed(self, source: SourceConfig, exc: CollectError) -> PollReport:
         now = self.clock.now()
@@ -211,7 +246,9 @@ class CollectionRunner:
         )
         await self.db.write(
             source_store.record_failure, self.db.engine, source.id,
-            now=now, reason=exc.reason, message=str(exc), blocked=blocked, next_check_at=next_at,
+            # a service's own error text can carry a NUL, which PostgreSQL's text cannot hold
+            now=now, reason=exc.reason, message=str(exc).replace("\x00", "\\x00"), blocked=blocked,
+            next_check_at=next_at,
         )
         self.metrics.fetches.labels(source.id, source.kind.value, exc.reason).inc()
         self._count_listing(source, exc.reason)
@@ -255,6 +292,13 @@ class CollectionRunner:
             if state.last_success_at is not None:
                 self.metrics.source_last_success.labels(*labels).set(state.last_success_at.timestamp())
             self.metrics.source_blind.labels(*labels).set(1 if is_blind(state, now, blind_after) else 0)
+
+
+def _storable_key(raw: RawItem) -> str | None:
+    try:
+        return storable_id(raw.external_id)
+    except ItemRejected:
+        return None
 
 
 def is_blind(state: SourceState | SourceSummary, now: datetime, blind_after: timedelta) -> bool:

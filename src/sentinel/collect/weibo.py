@@ -143,7 +143,7 @@ def request_headers(*, referer: str, cookie: str | None) -> dict[str, str]:
 
 async def _get_json(ctx: CollectContext, url: str, *, referer: str) -> dict[str, Any]:
     try:
-        response = await ctx.fetcher.get(url, headers=request_headers(referer=referer, cookie=ctx.cookie))
+        response = await ctx.fetch(url, headers=request_headers(referer=referer, cookie=ctx.cookie))
     except FetchError as exc:
         # 432 is Weibo's own "blocked"; 403 and 418 are what its edge answers a banned address or
         # a missing/expired cookie with. All three are an outage to alert on, not "no news".
@@ -186,6 +186,7 @@ def _id_number(value: Any) -> int | None:
     """A post id as a number (ids grow with time), or None when it is not one."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit() and len(text) <= 19:  # post ids are 16 digits; longer is no id
+        return int(text)
     return None

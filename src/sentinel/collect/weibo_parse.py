@@ -13,12 +13,11 @@ recent times relative to it (``刚刚``, ``5分钟前``, ``昨天 12:00``).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser
 
+from sentinel.collect.jsonbody import INT64_MAX, load_json
 from sentinel.collect.types import ParseResult, RawItem
 from sentinel.errors import FetchError, ParseError, SourceBlocked
 
@@ -51,6 +51,9 @@ _AGO_UNITS = {"秒": "seconds", "分钟": "minutes", "小时": "hours", "天": "
 _DAY_OFFSETS = {"今天": 0, "昨天": 1, "前天": 2}
 
 _COUNT = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>万|亿|w|W)?\s*\+?$")
+_COUNT_CHARS = 40  # longer text is no count (and would cost a huge Decimal to find out)
+_SMALL_INT = re.compile(r"-?\d{1,18}")  # fits in 64 bits without checking further
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 _COUNT_UNITS = {None: Decimal(1), "万": Decimal(10_000), "w": Decimal(10_000), "W": Decimal(10_000), "亿": Decimal(100_000_000)}
 
 # ok:0 messages that mean "nothing (more) here", not an error.
@@ -60,10 +63,10 @@ _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def load_payload(content: bytes, *, url: str) -> dict[str, Any]:
-    """Decode a response body as a JSON object.
+    """Decode a response body as a JSON object (:func:`~sentinel.collect.jsonbody.load_json`).
 
     An HTML body is the login or captcha page Weibo serves instead of data when it refuses us
-    (:class:`SourceBlocked`); an empty or undecodable body is a :class:`ParseError`.
+    (:class:`SourceBlocked`); an empty, undecodable or too deeply nested body is a :class:`ParseError`.
     """
     stripped = content.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not stripped:
@@ -72,7 +75,7 @@ def load_payload(content: bytes, *, url: str) -> dict[str, Any]:
     if stripped[:1] == b"<":
         raise SourceBlocked(f"an HTML page (login or captcha) instead of JSON from {url}")
     try:
-        payload = json.loads(stripped)
+        payload = load_json(stripped)
     except ValueError as exc:
         raise ParseError("malformed", f"not JSON from {url}: {exc}") from None
     if not isinstance(payload, dict):
@@ -146,7 +149,7 @@ def parse_mblog(
     """One post as a :class:`RawItem`; None (with a problem noted) when it has no id."""
     external_id = _post_id(mblog)
     if external_id is None:
-        problems.append(("malformed", "a post without an id was skipped"))
+        problems.append(("malformed", "a post without a readable id was skipped"))
         return None
     user = _mapping(mblog.get("user"))
     published_at = None
@@ -156,7 +159,7 @@ def parse_mblog(
     except ValueError:
         pass
     if published_at is None:
-        problems.append(("malformed", f"post {external_id}: unreadable created_at {created!r}"))
+        problems.append(("malformed", f"post {external_id}: unreadable created_at {_shown(created)}"))
     reposts, comments, likes = (
         _count(mblog, key, external_id, problems) for key in ("reposts_count", "comments_count", "attitudes_count")
     )
@@ -187,7 +190,7 @@ def parse_mblog(
         reposts=reposts,
         comments=comments,
         likes=likes,
-        author_verified_type=_as_int(user.get("verified_type")),
+        author_verified_type=_verified_type(user.get("verified_type"), external_id, problems),
         extra=extra,
     )
 
@@ -233,10 +236,15 @@ def parse_created_at(value: str, *, now: datetime, zone: ZoneInfo) -> datetime:
             raise ValueError(f"unknown month in {value!r}")
         offset = timedelta(hours=int(match["off_h"]), minutes=int(match["off_m"]))
         tz = timezone(-offset if match["sign"] == "-" else offset)
-        return datetime(
+        written = datetime(
             int(match["year"]), month, int(match["day"]),
             int(match["hour"]), int(match["minute"]), int(match["second"]), tzinfo=tz,
         )
+        try:
+            written.astimezone(UTC)
+        except OverflowError:  # year 1 at +14:00, year 9999 at -14:00: no instant on the calendar
+            raise ValueError(f"out of range: {value!r}") from None
+        return written
     if match := _AGO.match(text):
         try:
             return (now - timedelta(**{_AGO_UNITS[match["unit"]]: int(match["count"])})).astimezone(zone)
@@ -268,20 +276,26 @@ def parse_count(value: Any) -> int | None:
     if isinstance(value, bool):
         raise ValueError(f"not a count: {value!r}")
     if isinstance(value, int):
-        return value
+        return _in_range(value, value)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"not a count: {value!r}")
-        return int(value)
+        return _in_range(int(value), value)
     if not isinstance(value, str):
-        raise ValueError(f"not a count: {value!r}")
+        raise ValueError(f"not a count: {_shown(value)}")
     text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
     if not text:
         return None
-    match = _COUNT.match(text)
+    match = _COUNT.match(text) if len(text) <= _COUNT_CHARS else None
     if match is None:
-        raise ValueError(f"not a count: {value!r}")
-    return int(Decimal(match["number"]) * _COUNT_UNITS[match["unit"]])
+        raise ValueError(f"not a count: {_shown(value)}")
+    return _in_range(int(Decimal(match["number"]) * _COUNT_UNITS[match["unit"]]), value)
+
+
+def _in_range(count: int, value: Any) -> int:
+    if count > INT64_MAX:
+        raise ValueError(f"not a count: {_shown(value)} is beyond 64 bits")
+    return count
 
 
 def _mblogs(cards: list[Any], problems: list[tuple[str, str]], depth: int = 0) -> Iterator[dict[str, Any]]:
@@ -350,11 +364,12 @@ def _post_id(mblog: dict[str, Any]) -> str | None:
 
 
 def _id_text(value: Any) -> str | None:
+    """An id as text; None for anything else, and for text with a NUL (no database can store it)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, str) and value.strip():
+    if isinstance(value, str) and value.strip() and "\x00" not in value:
         return value.strip()
     return None
 
@@ -364,7 +379,7 @@ def _as_int(value: Any) -> int | None:
         return int(value)
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+    if isinstance(value, str) and _SMALL_INT.fullmatch(value.strip()):
         return int(value)
     return None
 
@@ -372,9 +387,23 @@ def _as_int(value: Any) -> int | None:
 def _count(mblog: dict[str, Any], key: str, post_id: str, problems: list[tuple[str, str]]) -> int | None:
     try:
         return parse_count(mblog.get(key))
-    except ValueError:
-        problems.append(("malformed", f"post {post_id}: unreadable {key} {mblog.get(key)!r}"))
+    except ValueError as exc:
+        problems.append(("malformed", f"post {post_id}: unreadable {key}: {exc}"))
         return None
+
+
+def _verified_type(value: Any, post_id: str, problems: list[tuple[str, str]]) -> int | None:
+    number = _as_int(value)
+    if number is not None and not _INT32_MIN <= number <= _INT32_MAX:
+        problems.append(("malformed", f"post {post_id}: unreadable user.verified_type {_shown(value)}"))
+        return None
+    return number
+
+
+def _shown(value: Any) -> str:
+    """``value`` for a message: short however long the value (a 5,000-digit number, a page of text)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """What people do to an incident: acknowledge, respond, grade, dismiss, close, assign, note, mark it
-as needing a response, confirm or reject evidence; and the disclosure requests they enter.
+as needing a response, confirm or reject evidence. (Disclosure requests have their own flows in
+:mod:`sentinel.disclosure.flows`.)
 
 Each action is one transaction: the change, what it does to the obligations, and the timeline entry
 with the person behind it. The command line, the JSON API and replay all call these functions, so
@@ -22,26 +23,20 @@ from sentinel.errors import NotFoundError, SentinelError
 from sentinel.escalation.clocks import (
     Rules,
     obligations_of,
-    open_obligation,
     record_response,
     refresh_escalation,
     sent_keys,
     sync_clocks,
-    waive,
     waive_all,
-    working_day_obligation,
 )
 from sentinel.escalation.obligations import (
     ObligationKind,
     ObligationState,
-    PlannedObligation,
     ResponseTimeError,
-    disclosure_reply_for,
     obligations_met_by,
     validate_response_time,
 )
-from sentinel.escalation.workdays import WorkdayCalendarError
-from sentinel.store.models import Incident, IncidentKind, IncidentState, Response, TimelineEvent
+from sentinel.store.models import Incident, IncidentState, Response, TimelineEvent
 from sentinel.store.models import Obligation as ObligationRow
 
 __all__ = [
@@ -49,12 +44,10 @@ __all__ = [
     "ActionError",
     "RespondResult",
     "acknowledge",
-    "add_request",
     "assign",
     "close",
     "confirm_evidence",
     "dismiss",
-    "extend_request",
     "mark_needs_response",
     "note",
     "reject_evidence",
@@ -337,68 +330,3 @@ def reject_evidence(engine: Engine, response_id: int, *, reason: str, by: str, n
         session.commit()
         session.refresh(response)
         return response
-
-
-def add_request(
-    engine: Engine, rules: Rules, *, subject: str, received_at: datetime, by: str, now: datetime,
-    requester: str | None = None, department: str | None = None, reference: str | None = None,
-) -> Incident:
-    """依申请公开: a disclosure request, answered within 20 working days of receipt (第三十三条)."""
-    by, subject = _person(by), _text(subject, "subject")
-    if received_at > now:
-        raise ActionError("--received: 收到时间晚于当前时间 / the receipt time is in the future")
-    try:
-        planned = disclosure_reply_for(received_at, policy=rules.policy, zone=rules.zone)
-    except WorkdayCalendarError as exc:
-        raise ActionError(str(exc)) from None
-    with Session(engine) as session:
-        incident = Incident(
-            title=subject, kind=IncidentKind.DISCLOSURE_REQUEST.value, department=department,
-            department_source="manual" if department else None, grade_reasons=[], facts={}, keywords=[], rules=[],
-            regions=[], emerged_at=received_at, detected_at=now, last_item_at=received_at, updated_at=now,
-            heat_components={}, details={"requester": requester, "reference": reference, "extended": False},
-        )
-        session.add(incident)
-        session.flush()
-        _event(session, incident, "request_received", now, actor=by, received_at=received_at.isoformat(),
-               requester=requester, reference=reference)
-        working_day_obligation(session, incident, planned, now=now, rules=rules, actor=by)
-        session.commit()
-        session.refresh(incident)
-        return incident
-
-
-def extend_request(engine: Engine, rules: Rules, incident_id: int, *, reason: str, by: str,
-                   now: datetime) -> ObligationRow:
-    """Extend a disclosure request's deadline once, by the policy's extension (第三十三条: with the
-    approval of the office's head, which ``reason`` should record)."""
-    by, reason = _person(by), _text(reason, "reason")
-    with Session(engine) as session:
-        incident = _incident(session, incident_id)
-        if incident.kind != IncidentKind.DISCLOSURE_REQUEST.value:
-            raise ActionError(f"{incident_id} is not a disclosure request")
-        if incident.details.get("extended"):
-            raise ActionError(f"request {incident_id} was already extended once; the regulation allows one extension")
-        row = next((r for r in obligations_of(session, incident_id)
-                    if r.kind == ObligationKind.DISCLOSURE_REPLY.value and r.state == ObligationState.OPEN.value), None)
-        if row is None:
-            raise ActionError(f"request {incident_id} has no open reply deadline to extend")
-        in_force = rules.for_incident(incident)
-        try:
-            planned = disclosure_reply_for(incident.emerged_at, policy=in_force.policy, zone=rules.zone, extended=True)
-        except WorkdayCalendarError as exc:
-            raise ActionError(str(exc)) from None
-        # the extended deadline is a new row (sequence 2), so its reminders have keys of their own;
-        # the first deadline is waived with the approval as its reason
-        previous = row.due_at
-        waive(session, incident, row, reason=f"延期答复 / extended: {reason}", now=now, actor=by)
-        row = open_obligation(session, incident, PlannedObligation(
-            ObligationKind.DISCLOSURE_REPLY, planned.due_at, planned.started_at, sequence=row.sequence + 1),
-            now=now, rules=rules, existing=obligations_of(session, incident_id), actor=by, reason=reason)
-        incident.details = {**incident.details, "extended": True}
-        incident.updated_at = now
-        _event(session, incident, "deadline_extended", now, actor=by, reason=reason, obligation=row.id,
-               previous_due_at=previous.isoformat(), due_at=row.due_at.isoformat())
-        session.commit()
-        session.refresh(row)
-        return row

@@ -188,17 +188,19 @@ def open_obligation(session: Session, incident: Incident, planned: PlannedObliga
         raise ObligationError(f"obligation {planned.kind.value} #{planned.sequence} already exists")
     if row is None:
         row = ObligationRow(incident_id=_id(incident), kind=planned.kind.value, sequence=planned.sequence,
-                            started_at=planned.started_at, opened_at=now, due_at=planned.due_at, evidence={})
+                            started_at=planned.started_at, opened_at=now, due_at=planned.due_at, evidence={},
+                            provisional=planned.provisional)
         session.add(row)
     else:
         row.state, row.reason, row.closed_at = ObligationState.OPEN.value, None, None
         row.started_at, row.due_at, row.opened_at = planned.started_at, planned.due_at, now
+        row.provisional = planned.provisional
     session.flush()
     refresh_obligation(row, rules.policy, sent_keys(session, obligation_ids=[_id(row)]))
     _event(session, incident, "obligation_started", now, actor=actor, reason=reason,
            obligation=_id(row), kind=planned.kind.value, sequence=planned.sequence,
            started_at=planned.started_at.isoformat(), due_at=planned.due_at.isoformat(),
-           past_due=planned.due_at <= now)
+           past_due=planned.due_at <= now, **({"provisional": planned.provisional} if planned.provisional else {}))
     return row
 
 

@@ -569,7 +569,7 @@ def incident_context(incident: Incident) -> dict[str, Any]:
 
 def obligation_context(row: ObligationRow) -> dict[str, Any]:
     return {"id": row.id, "kind": row.kind, "due_at": row.due_at, "started_at": row.started_at, "state": row.state,
-            "sequence": row.sequence, "met_at": row.met_at}
+            "sequence": row.sequence, "met_at": row.met_at, "provisional": row.provisional}
 
 
 def _aware(value: datetime) -> datetime:

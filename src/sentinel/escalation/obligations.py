@@ -31,7 +31,7 @@ from sentinel.analyse.grading import Grade
 from sentinel.clock import require_aware
 from sentinel.errors import SentinelError
 from sentinel.escalation.policy import ClockStart, Policy
-from sentinel.escalation.workdays import add_working_days
+from sentinel.escalation.workdays import working_deadline
 
 __all__ = [
     "MAJOR_GRADES",
@@ -118,12 +118,15 @@ class ResponseTimeError(ObligationError):
 class PlannedObligation:
     """An obligation to start. ``started_at`` is when its clock runs from (the clock start, the last
     release, the publication or receipt), so ``due_at - started_at`` is the time the rule allows.
-    ``sequence`` numbers the sustained releases 1, 2, …; it is 1 for every other kind."""
+    ``sequence`` numbers the sustained releases 1, 2, …; it is 1 for every other kind.
+    ``provisional`` says why a working-day deadline is not final (a year counted without its
+    holiday notice, see :mod:`~sentinel.escalation.workdays`); None when it is."""
 
     kind: ObligationKind
     due_at: datetime
     started_at: datetime
     sequence: int = 1
+    provisional: str | None = None
 
     def is_past_due(self, now: datetime) -> bool:
         return self.due_at <= now
@@ -265,11 +268,11 @@ def next_sustained_release(last_release_at: datetime, *, sequence: int, policy: 
 def policy_interpretation_for(published_at: datetime, *, policy: Policy, zone: ZoneInfo) -> PlannedObligation:
     """政策解读 of a policy document published at ``published_at``: at the latest N working days
     after it. Working days come from ``policy.calendar`` for the years it gives, else
-    ``chinese_calendar``; :class:`~sentinel.escalation.workdays.WorkdayCalendarError` past both."""
+    ``chinese_calendar``, else the statutory holidays by rule (then the deadline is provisional)."""
     start = _utc(published_at)
-    due = add_working_days(start, policy.policy_interpretation.working_days, zone, end_of_day=policy.end_of_day,
+    due = working_deadline(start, policy.policy_interpretation.working_days, zone, end_of_day=policy.end_of_day,
                            calendar=policy.calendar)
-    return PlannedObligation(ObligationKind.POLICY_INTERPRETATION, due, start)
+    return PlannedObligation(ObligationKind.POLICY_INTERPRETATION, due.at, start, provisional=due.reason)
 
 
 def disclosure_reply_for(
@@ -283,8 +286,8 @@ def disclosure_reply_for(
     start = _utc(received_at)
     rule = policy.disclosure_reply
     days = rule.working_days + (rule.extension if extended else 0)
-    due = add_working_days(start, days, zone, end_of_day=policy.end_of_day, calendar=policy.calendar)
-    return PlannedObligation(ObligationKind.DISCLOSURE_REPLY, due, start)
+    due = working_deadline(start, days, zone, end_of_day=policy.end_of_day, calendar=policy.calendar)
+    return PlannedObligation(ObligationKind.DISCLOSURE_REPLY, due.at, start, provisional=due.reason)
 
 
 _MET_BY = {

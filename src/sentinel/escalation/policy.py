@@ -146,9 +146,29 @@ class WorkdayRule(Strict):
 
 
 class DisclosureRule(WorkdayRule):
-    """依申请公开: answered within ``working_days``, extendable once by ``extension`` (第三十三条)."""
+    """依申请公开 (政府信息公开条例 第三十条至第三十五条): answered within ``working_days``,
+    extendable once by up to ``extension`` (第三十三条); a 补正 notice within ``correction_days`` of
+    receipt, reminded ``correction_reminders`` before that runs out (第三十条); a consultation with a
+    third party or another agency (第三十二条, 第三十四条) excluded from the count, at most
+    ``consultation_days`` each.
+
+    ``count_from`` is an assumption the 条例 does not spell out: ``next_day`` (the default, as
+    practice and the courts count, 民法典 第二百零一条) starts counting the day after receipt;
+    ``receipt_day`` counts the receipt day itself when it is a working day."""
 
     extension: int = Field(ge=0, le=60)
+    count_from: Literal["next_day", "receipt_day"] = "next_day"
+    correction_days: int = Field(default=7, ge=1, le=60)
+    correction_reminders: list[Duration] = Field(default_factory=lambda: [timedelta(days=1)])
+    consultation_days: int = Field(default=15, ge=1, le=60)
+    # the 政务公开 office: its contacts under roster.departments hear of 补正 windows closing and are
+    # reminded in January of the annual report (政府信息公开工作年度报告, due 31 January)
+    office: str | None = None
+
+    @field_validator("correction_reminders")
+    @classmethod
+    def _correction_reminders(cls, value: list[timedelta]) -> list[timedelta]:
+        return _check_reminders(value, None)
 
 
 class EscalationStep(Strict):

@@ -7,13 +7,19 @@ State Council's holiday notice; the maintained ``chinese_calendar`` package carr
 A weekday can be a holiday (国庆 Oct 1–7) and a weekend day can be a working day (the 调休 Saturday
 or Sunday before or after 春节 and 国庆), so plain weekdays are wrong around every long holiday.
 
-``chinese_calendar`` only knows the years whose notices it ships, and raises ``NotImplementedError``
-for any other year. The State Council publishes next year's notice in October or November, and a
-20-working-day deadline started in December reaches into that year before a new release of the
-package does; so an office can copy the notice into the configuration (:class:`WorkdayCalendar`,
-``policy.calendar``). A year listed there is decided by the list alone; any other year by
-``chinese_calendar``. A year neither knows is a :class:`WorkdayCalendarError`: a deadline is never
-guessed from weekdays for a year whose holidays are not known.
+``chinese_calendar`` only knows the years whose notices it ships. The State Council publishes next
+year's notice in October or November, and a 20-working-day deadline started in December reaches into
+that year before a new release of the package does; so an office can copy the notice into the
+configuration (:class:`WorkdayCalendar`, ``policy.calendar``) the day it is published. A year listed
+there is decided by the list alone; any other year by ``chinese_calendar``.
+
+A year neither knows never stops a deadline: its days off come from the rule
+(:func:`rule_holidays`), the statutory holidays of the 全国年节及纪念日放假办法 as amended in 2024
+(元旦 1 day, 春节 4 days from 除夕, 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3) with the 补假 its
+article 6 gives when one falls on a weekend, as the maintained ``holidays`` package computes them.
+Only the adjusted working weekends (调休) are missing, since only the yearly notice fixes them, so a
+deadline counted through such a year is *provisional* (:class:`WorkingDeadline`): it says so and why
+wherever it shows, and is counted again once the year is known.
 
 Counting (:func:`add_working_days`) follows the general rule for legal periods, 民法典 第二百零一条
 and 第二百零三条: the day of the start is not counted, counting begins the next day; the period ends
@@ -22,26 +28,37 @@ at the end (24:00) of its last day, or at the close of business where there are 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import holidays
 from pydantic import ConfigDict, Field, RootModel, field_validator, model_validator
 
 from sentinel.clock import require_aware
 from sentinel.configtypes import Strict
-from sentinel.errors import SentinelError
 
 __all__ = [
     "END_OF_DAY",
+    "DaySource",
     "WorkdayCalendar",
-    "WorkdayCalendarError",
+    "WorkingDeadline",
     "YearDays",
     "add_working_days",
+    "count_working_days",
+    "covered_spans",
     "covered_years",
     "is_working_day",
+    "package_years",
+    "provisional_reason",
+    "rule_holidays",
+    "working_deadline",
+    "year_source",
 ]
 
 #: The last representable moment of a day: 民法典 第二百零三条 ends a period at 24:00 of its last day.
@@ -168,9 +185,24 @@ class WorkdayCalendar(RootModel[dict[int, YearDays]]):
         """The notice for ``year``, or None when it is not given."""
         return self.root.get(year)
 
+    def over(self, older: WorkdayCalendar) -> WorkdayCalendar:
+        """This calendar's years, and ``older``'s for the years this one does not give: a notice
+        entered since a deadline started counts for it (a notice is a fact, not a policy choice)."""
+        return WorkdayCalendar.model_validate({**older.root, **self.root})
 
-def _package_years() -> set[int]:
-    return {day.year for day in chinese_calendar.holidays}
+
+class DaySource(StrEnum):
+    """Where a year's working days come from, the surest first."""
+
+    NOTICE = "notice"  # policy.calendar: the State Council's notice as the office entered it
+    PACKAGE = "package"  # chinese_calendar, which ships the notices
+    RULE = "rule"  # the statutory holidays by rule, without 调休: deadlines are provisional
+
+
+@lru_cache(maxsize=1)
+def package_years() -> frozenset[int]:
+    """The years whose notices ``chinese_calendar`` ships."""
+    return frozenset(day.year for day in chinese_calendar.holidays)
 
 
 def _spans(years: Iterable[int]) -> str:
@@ -184,41 +216,120 @@ def _spans(years: Iterable[int]) -> str:
     return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs) or "none"
 
 
-class WorkdayCalendarError(SentinelError):
-    """A date in a year that neither ``chinese_calendar`` nor the configured supplement covers."""
-
-    def __init__(self, day: date, calendar: WorkdayCalendar | None = None) -> None:
-        self.day = day
-        given = calendar.years() if calendar is not None else ()
-        super().__init__(
-            f"工作日日历不含 {day.year} 年 / no working-day calendar for {day.isoformat()}: "
-            f"chinese_calendar {chinese_calendar.__version__} covers {_spans(_package_years())}, "
-            f"policy.calendar covers {_spans(given)}; add {day.year} under policy.calendar from the "
-            "State Council's holiday notice, or upgrade chinese_calendar"
-        )
-
-
 def covered_years(calendar: WorkdayCalendar | None = None) -> tuple[int, ...]:
-    """Every year whose working days are known, in order: ``chinese_calendar``'s and the supplement's."""
+    """Every year whose working days are known from a notice, the package's or the supplement's."""
     given = calendar.years() if calendar is not None else ()
-    return tuple(sorted(_package_years() | set(given)))
+    return tuple(sorted(package_years() | set(given)))
+
+
+def covered_spans(calendar: WorkdayCalendar | None = None) -> str:
+    """What :func:`covered_years` says, as ``2004–2026, 2028``."""
+    return _spans(covered_years(calendar))
+
+
+def year_source(year: int, calendar: WorkdayCalendar | None = None) -> DaySource:
+    """Where ``year``'s working days come from: the supplement, the package, else the rule."""
+    if calendar is not None and calendar.year(year) is not None:
+        return DaySource.NOTICE
+    return DaySource.PACKAGE if year in package_years() else DaySource.RULE
+
+
+@lru_cache(maxsize=64)
+def rule_holidays(year: int) -> dict[date, str]:
+    """The days off in ``year`` by rule, with their names: the statutory holidays and the 补假 for
+    those on a weekend (全国年节及纪念日放假办法, 2024 text, 第二条 and 第六条), Saturdays and
+    Sundays included. The days a notice substitutes (调休) are left out: no rule fixes them."""
+    found = holidays.country_holidays("CN", years=year, language="zh_CN")
+    return {day: name for day, name in sorted(found.items()) if "调休" not in name and "延长" not in name}
 
 
 def is_working_day(day: date, calendar: WorkdayCalendar | None = None) -> bool:
     """Whether people work on ``day`` in China (调休 weekend days are working days).
 
-    A year given in ``calendar`` is decided by it; any other by ``chinese_calendar``.
+    A year given in ``calendar`` is decided by it, one ``chinese_calendar`` ships by the package, any
+    other by the rule (:func:`rule_holidays`, no 调休): the answer never fails for want of a year.
     """
     if isinstance(day, datetime):
         # a datetime's date depends on its zone: the caller must convert first, not us silently
         raise TypeError("is_working_day takes a date; convert the datetime to the local zone first")
-    notice = calendar.year(day.year) if calendar is not None else None
-    if notice is not None:
+    source = year_source(day.year, calendar)
+    if source is DaySource.NOTICE:
+        notice = calendar.year(day.year) if calendar is not None else None
+        assert notice is not None
         return notice.is_working_day(day)
-    try:
+    if source is DaySource.PACKAGE:
         return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        raise WorkdayCalendarError(day, calendar) from None
+    return not _is_weekend(day) and day not in rule_holidays(day.year)
+
+
+def provisional_reason(years: Iterable[int]) -> str:
+    """Why a deadline counted through ``years`` (by rule) is provisional, in Chinese and English."""
+    listed = "、".join(str(year) for year in sorted(set(years)))
+    spans = _spans(years)
+    return (f"暂定：{listed}年放假安排（国务院办公厅通知）尚未录入，按法定节假日推算、未计调休，公布后重新计算 / "
+            f"provisional: the holiday notice for {spans} is not known yet; counted on the statutory holidays "
+            "without adjusted working weekends, and counted again once it is")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingDeadline:
+    """A working-day deadline and the years it was counted through by rule (none: it is final)."""
+
+    at: datetime
+    by_rule: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.by_rule)
+
+    @property
+    def reason(self) -> str | None:
+        """Why it is provisional; None when it is not."""
+        return provisional_reason(self.by_rule) if self.by_rule else None
+
+
+def count_working_days(
+    first: date, days: int, calendar: WorkdayCalendar | None = None, *,
+    skip: Callable[[date], bool] | None = None,
+) -> tuple[date, tuple[int, ...]]:
+    """The ``days``-th working day counting ``first`` itself, leaving out days ``skip`` says, and
+    the years it went through by rule. ``days`` must be at least 1."""
+    if days < 1:
+        raise ValueError(f"expected at least 1 working day, got {days}")
+    day = first - timedelta(days=1)
+    counted = 0
+    by_rule: set[int] = set()
+    while counted < days:
+        day += timedelta(days=1)
+        if year_source(day.year, calendar) is DaySource.RULE:
+            by_rule.add(day.year)
+        if is_working_day(day, calendar) and not (skip is not None and skip(day)):
+            counted += 1
+    return day, tuple(sorted(by_rule))
+
+
+def working_deadline(
+    start: datetime,
+    days: int,
+    zone: ZoneInfo,
+    *,
+    end_of_day: time = END_OF_DAY,
+    calendar: WorkdayCalendar | None = None,
+) -> WorkingDeadline:
+    """The deadline "within ``days`` working days" of ``start``, as an aware UTC datetime, with the
+    years counted by rule when the notice of one is not known (then it is provisional).
+
+    ``start`` is converted to ``zone`` and its local date is the start day, which is not counted,
+    whatever the time of day and whether or not it is a working day. The deadline is ``end_of_day``
+    (default 23:59:59.999999, i.e. 24:00) local time on the ``days``-th working day after it.
+    Raises ``ValueError`` for a naive ``start``, ``days`` < 1 or a zone-aware ``end_of_day``.
+    """
+    require_aware(start)
+    if end_of_day.tzinfo is not None:
+        raise ValueError("end_of_day is a local wall time: it must not carry a zone")
+    first = start.astimezone(zone).date() + timedelta(days=1)
+    day, by_rule = count_working_days(first, days, calendar)
+    return WorkingDeadline(datetime.combine(day, end_of_day, tzinfo=zone).astimezone(UTC), by_rule)
 
 
 def add_working_days(
@@ -229,24 +340,5 @@ def add_working_days(
     end_of_day: time = END_OF_DAY,
     calendar: WorkdayCalendar | None = None,
 ) -> datetime:
-    """The deadline "within ``days`` working days" of ``start``, as an aware UTC datetime.
-
-    ``start`` is converted to ``zone`` and its local date is the start day, which is not counted,
-    whatever the time of day and whether or not it is a working day. The deadline is ``end_of_day``
-    (default 23:59:59.999999, i.e. 24:00) local time on the ``days``-th working day after it.
-    Working days are those of ``calendar`` for the years it gives, of ``chinese_calendar`` otherwise.
-    Raises :class:`WorkdayCalendarError` when a day to be counted lies in a year neither covers,
-    and ``ValueError`` for a naive ``start``, ``days`` < 1 or a zone-aware ``end_of_day``.
-    """
-    require_aware(start)
-    if days < 1:
-        raise ValueError(f"expected at least 1 working day, got {days}")
-    if end_of_day.tzinfo is not None:
-        raise ValueError("end_of_day is a local wall time: it must not carry a zone")
-    day = start.astimezone(zone).date()
-    counted = 0
-    while counted < days:
-        day += timedelta(days=1)
-        if is_working_day(day, calendar):
-            counted += 1
-    return datetime.combine(day, end_of_day, tzinfo=zone).astimezone(UTC)
+    """:func:`working_deadline`'s moment alone (for callers that do not show it as provisional)."""
+    return working_deadline(start, days, zone, end_of_day=end_of_day, calendar=calendar).at

@@ -23,7 +23,6 @@ from sentinel.analyse.pipeline import Analysis, Analyzer
 from sentinel.analyse.sentiment import Register, register_of_source
 from sentinel.escalation.clocks import Rules, record_response, sync_clocks, working_day_obligation
 from sentinel.escalation.obligations import ObligationKind, policy_interpretation_for
-from sentinel.escalation.workdays import WorkdayCalendarError
 from sentinel.incidents.cluster import ClusterConfig, Clusterer, ClusterItem
 from sentinel.incidents.grade import GradeChange, ListRaise, decide, severity
 from sentinel.incidents.heat import HeatBreakdown, HeatTracker, HeatWeights, heat_item
@@ -217,8 +216,8 @@ class IncidentStage:
 
     def _policy_document(self, session: Session, item: Item, analysis: Analysis, now: datetime) -> int:
         """A policy document on an official channel: its interpretation (政策解读) is due within N
-        working days of its publication. A date beyond the working-day calendar is recorded as such
-        on the case's timeline (never guessed), and the batch goes on."""
+        working days of its publication (provisional, and marked so, when it runs into a year whose
+        holiday notice is not known yet)."""
         department, source = self._department(analysis)
         case = Incident(
             title=item.title or item.text[:60], kind=IncidentKind.POLICY_DOCUMENT.value, department=department,
@@ -232,12 +231,7 @@ class IncidentStage:
         session.add(TimelineEvent(incident_id=_id(case), at=now, kind="detected", reason="policy document",
                                   data={"item": item.external_id, "source": item.source_id,
                                         "first_published_at": item.published_at.isoformat()}))
-        try:
-            planned = policy_interpretation_for(item.published_at, policy=self.rules.policy, zone=self.rules.zone)
-        except WorkdayCalendarError as exc:
-            log.error("policy document %s: %s", item.external_id, exc)
-            session.add(TimelineEvent(incident_id=_id(case), at=now, kind="calendar_error", reason=str(exc), data={}))
-            return _id(case)
+        planned = policy_interpretation_for(item.published_at, policy=self.rules.policy, zone=self.rules.zone)
         working_day_obligation(session, case, planned, now=now, rules=self.rules, actor="sentinel")
         return _id(case)
 

@@ -161,7 +161,7 @@ def obligation_json(row: Obligation) -> dict[str, Any]:
     return {"id": row.id, "kind": row.kind, "sequence": row.sequence, "state": row.state,
             "started_at": row.started_at.isoformat(), "due_at": row.due_at.isoformat(), "met_at": _iso(row.met_at),
             "breached_at": _iso(row.breached_at), "reason": row.reason, "margin_seconds": margin,
-            "evidence": row.evidence or None}
+            "evidence": row.evidence or None, "provisional": row.provisional}
 
 
 def response_json(row: Response) -> dict[str, Any]:

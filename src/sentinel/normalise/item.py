@@ -1,8 +1,16 @@
-"""One collected entry, normalised: plain text, canonical URL, aware UTC time, bounded sizes, hash."""
+"""One collected entry, normalised: plain text, canonical URL, aware UTC time, bounded sizes, hash.
+
+Whatever a source sent, a :class:`NormalItem` holds only what every database sentinel runs on can
+store: no NUL character anywhere (PostgreSQL's text and JSON cannot hold it), counts in 64 bits, the
+verified type in 32, numbers in ``extra`` that JSON columns read back exactly. A value that cannot be
+made to fit without changing what it means (an id with a NUL, 10^30 reposts) rejects the item with
+:class:`ItemRejected`, whose message names the field: the poll (or the pushed batch) keeps the rest.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,8 +32,21 @@ _MAX_BODY_CHARS = MAX_TEXT_BYTES * 10  # markup is cut before parsing, so parsin
 #: A title made from the text when the source gave none.
 DERIVED_TITLE_CHARS = 60
 
+_INT64 = (-(2**63), 2**63 - 1)
+_INT32 = (-(2**31), 2**31 - 1)
+# Integers in ``extra`` beyond what JSON readers take back exactly (2^53) are stored as their text.
+_JSON_SAFE_INT = 2**53
+_EXTRA_DEPTH = 8
+
 _MARKUP = re.compile(r"<[a-zA-Z/!][^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _WORDS = re.compile(r"[^\W_]+")  # runs of letters and digits (CJK ideographs are letters)
+_NUL = re.compile("\x00")
+
+
+class ItemRejected(ValueError):
+    """An item that no store can hold as it is; the message starts with the field (``"id: ..."``)."""
+
+    reason = "malformed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,12 +77,14 @@ class NormalItem:
 def normalise(raw: RawItem, *, zone: ZoneInfo, fetched_at: datetime) -> NormalItem:
     """Normalise one :class:`RawItem` read from a source in ``zone`` and fetched at ``fetched_at``.
 
-    A naive ``published_at`` is read in ``zone``; a missing, implausibly old or far-future one is
-    replaced by ``fetched_at`` and marked estimated (see :mod:`sentinel.normalise.times`).
+    A naive ``published_at`` is read in ``zone``; a missing, implausibly old or far-future one (or
+    one that is no instant at all, such as year 1 at +14:00) is replaced by ``fetched_at`` and marked
+    estimated (see :mod:`sentinel.normalise.times`). Raises :class:`ItemRejected` (see the module).
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be an aware datetime")
     fetched_at = fetched_at.astimezone(UTC)
+    external_id = storable_id(raw.external_id)
 
     body = raw.body[:_MAX_BODY_CHARS]
     text = html_to_text(body) if raw.body_is_html else clean_text(body)
@@ -72,26 +95,39 @@ def normalise(raw: RawItem, *, zone: ZoneInfo, fetched_at: datetime) -> NormalIt
 
     published: datetime | None = None
     if raw.published_at is not None:
-        published = check_future(to_utc(raw.published_at, zone), fetched_at)
+        try:
+            published = check_future(to_utc(raw.published_at, zone), fetched_at)
+        except OverflowError:  # past either end of the calendar once in UTC
+            published = None
 
-    url = raw.url.strip()[:MAX_URL_CHARS] if raw.url and raw.url.strip() else None
+    url = _NUL.sub("", raw.url).strip()[:MAX_URL_CHARS] if raw.url else None
     author = clean_text(raw.author).replace("\n", " ")[:MAX_AUTHOR_CHARS] if raw.author else None
     return NormalItem(
-        external_id=bounded_id(raw.external_id),
+        external_id=external_id,
         title=title,
         text=text,
-        url=url,
+        url=url or None,
         canonical_url=canonical_url(url) if url else None,
         author=author or None,
         published_at=published or fetched_at,
         published_at_estimated=published is None,
         content_hash=content_hash(title, text),
-        reposts=_count(raw.reposts),
-        comments=_count(raw.comments),
-        likes=_count(raw.likes),
-        author_verified_type=raw.author_verified_type,
-        extra=dict(raw.extra),
+        reposts=_count("reposts", raw.reposts),
+        comments=_count("comments", raw.comments),
+        likes=_count("likes", raw.likes),
+        author_verified_type=_bounded("author_verified_type", raw.author_verified_type, _INT32),
+        extra=_storable(raw.extra, 0),
     )
+
+
+def storable_id(external_id: str) -> str:
+    """``external_id`` as stored (long ones hashed); :class:`ItemRejected` for one that is empty or has
+    a NUL: stripping it could merge two entries, and no database can store it as it is."""
+    if "\x00" in external_id:
+        raise ItemRejected("id: contains a NUL character")
+    if not external_id.strip():
+        raise ItemRejected("id: empty")
+    return bounded_id(external_id)
 
 
 def content_hash(title: str, text: str) -> str:
@@ -121,10 +157,44 @@ def _cut_bytes(text: str, limit: int) -> str:
     return encoded[:limit].decode("utf-8", errors="ignore").rstrip()
 
 
-def _count(value: int | None) -> int | None:
-    if value is None:
+def _count(name: str, value: int | None) -> int | None:
+    if value is None or value < 0:
         return None
-    return value if value >= 0 else None
+    return _bounded(name, value, _INT64)
+
+
+def _bounded(name: str, value: int | None, limits: tuple[int, int]) -> int | None:
+    if value is not None and not limits[0] <= value <= limits[1]:
+        digits = len(str(abs(value))) if abs(value) < 10**4000 else "thousands of"
+        raise ItemRejected(f"{name}: a number of {digits} digits is beyond the range a database column holds")
+    return value
+
+
+def _storable(value: Any, depth: int) -> Any:
+    """``extra`` as JSON columns store it: no NUL in any string or key, no NaN or infinity, integers
+    that read back exactly (larger ones as their text), nesting bounded."""
+    if isinstance(value, str):
+        return _NUL.sub("", value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if -_JSON_SAFE_INT <= value <= _JSON_SAFE_INT else _big_int_text(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if depth >= _EXTRA_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {_NUL.sub("", str(key)): _storable(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item, depth + 1) for item in value]
+    return _NUL.sub("", str(value))
+
+
+def _big_int_text(value: int) -> str | None:
+    try:
+        return str(value)
+    except ValueError:  # more digits than Python converts: no use to anyone
+        return None
 
 
 def normalise_batch(
@@ -140,5 +210,5 @@ def normalise_batch(
         try:
             items.append(normalise(raw, zone=zone, fetched_at=fetched_at))
         except (ValueError, TypeError) as exc:  # one bad entry never sinks the poll
-            problems.append(("malformed", f"entry {raw.external_id!r}: {exc}"))
+            problems.append((getattr(exc, "reason", "malformed"), f"entry {raw.external_id[:80]!r}: {exc}"))
     return items, problems

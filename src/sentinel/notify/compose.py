@@ -29,8 +29,8 @@ durations in seconds, or timedeltas; grades ``"I"``–``"IV"`` or None; obligati
     incident       {id, title, grade, department, category, emerged_at, detected_at}
                    department and category may be None; category is a code (accident, ...) or text
     obligation     {kind, due_at, started_at, state}  state: open/met/breached/waived; optional
-                   working_days (int, for the working-day kinds; else counted from the calendar)
-                   and met_at
+                   working_days (int, for the working-day kinds; else counted from the calendar),
+                   met_at and provisional (why the deadline is not final: shown with it)
 
     new_incident   incident, obligations [obligation] (only open ones are listed),
                    sources [str] (optional), excerpt str|None (optional: the first item's text)
@@ -48,6 +48,10 @@ durations in seconds, or timedeltas; grades ``"I"``–``"IV"`` or None; obligati
     daily_digest   day (date), new_incidents [incident], open_incidents [incident + obligations],
                    breaches [{incident, obligation}] (all optional, empty)
     test           channel (optional: the channel id tested)
+    correction_window  request {id, content, unit, received_on}, due_at (the last moment for a 补正
+                   notice), provisional (optional str)
+    calendar_missing   year, provisional (optional: open deadlines counted by rule)
+    annual_report_due  year, deadline (date: 31 January)
 
 Incident messages carry the incident's link (``link_base + "/incidents/{id}"``, None without a
 ``link_base``), its grade, department and every open deadline with its due time in ``zone``
@@ -71,13 +75,14 @@ from sentinel.escalation.obligations import ObligationKind
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.reminders import format_time_left
 from sentinel.escalation.roster import DEPARTMENT_NAME_ZH
-from sentinel.escalation.workdays import WorkdayCalendarError, is_working_day
+from sentinel.escalation.workdays import is_working_day
 from sentinel.notify.message import Message, clean, escape_markdown, grade_label, one_line, safe_url
 
 __all__ = ["INCIDENT_KINDS", "KINDS", "compose", "incident_url"]
 
 INCIDENT_KINDS = ("new_incident", "reminder", "breach", "escalation", "reescalation", "evidence", "hotlist")
-KINDS = (*INCIDENT_KINDS, "source_blind", "source_blocked", "daily_digest", "test")
+KINDS = (*INCIDENT_KINDS, "source_blind", "source_blocked", "daily_digest", "test", "correction_window",
+         "calendar_missing", "annual_report_due")
 
 #: Context keys a kind may leave out, and what they mean then.
 _OPTIONAL: dict[str, dict[str, Any]] = {
@@ -92,6 +97,9 @@ _OPTIONAL: dict[str, dict[str, Any]] = {
     "source_blocked": {"detail": "", "retry_at": None},
     "daily_digest": {"new_incidents": [], "open_incidents": [], "breaches": []},
     "test": {"channel": None},
+    "correction_window": {"provisional": None},
+    "calendar_missing": {"provisional": 0},
+    "annual_report_due": {},
 }
 _COMMON: dict[str, Any] = {"recipients": [], "late_by": 0, "idempotency_key": ""}
 
@@ -215,14 +223,16 @@ def _make_filters(zone: ZoneInfo, link_base: str | None) -> dict[str, Callable[.
             days = _get(obligation, "working_days", None)
             if days is None:
                 first, last = started.astimezone(zone).date(), due.astimezone(zone).date()
-                try:
-                    # 民法典 第二百零一条: the start day is not counted
-                    days = sum(is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
-                except WorkdayCalendarError:
-                    days = None
+                # 民法典 第二百零一条: the start day is not counted
+                days = sum(is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
             if days:
                 return f"{days}个工作日"
         return _hours(due - started)
+
+    def provisional(obligation: Any) -> str:
+        """``（暂定：…）`` for a deadline counted through a year whose holiday notice is not known; else empty."""
+        reason = _get(obligation, "provisional", None)
+        return f"（{str(reason).split(' / ')[0]}）" if reason else ""
 
     def duration(value: Any) -> str:
         return format_time_left(_span(value))
@@ -250,6 +260,7 @@ def _make_filters(zone: ZoneInfo, link_base: str | None) -> dict[str, Callable[.
 
     return {
         "when": when, "iso": iso, "date_zh": date_zh, "left": left, "overdue": overdue, "overdue_phrase": overdue_phrase, "since": since, "allowed": allowed,
+        "provisional": provisional,
         "duration": duration, "late_note": late_note, "count": count, "open_only": open_only,
         "thousands": lambda value: f"{int(_defined(value)):,}",
         "kind_zh": lambda kind: ObligationKind(_defined(kind)).name_zh,

@@ -128,6 +128,7 @@ def _obligation(row: Obligation, response: Response | None, zone: Any) -> dict[s
         "margin_seconds": (row.due_at - row.met_at).total_seconds() if row.met_at is not None else None,
         "points": scoring.deadline_points(row) if row.kind != scoring.SUSTAINED else None,
         "reason": row.reason,
+        "provisional": row.provisional,  # why the deadline is not final (a year's holiday notice unknown)
         "evidence": None if response is None else {
             "kind": response.kind, "at": local_iso(response.at, zone), "url": response.url,
             "channel": response.channel, "unit": response.unit, "reviewer": response.reviewer,

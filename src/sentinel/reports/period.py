@@ -172,7 +172,7 @@ def _breaches(deadlines: list[tuple[Obligation, Incident]], now: datetime, zone:
             "incident": incident.id, "title": incident.title, "department": incident.department,
             "grade": incident.grade, "kind": row.kind, "name": ObligationKind(row.kind).name_zh,
             "sequence": row.sequence, "due_at": local_iso(row.due_at, zone), "met_at": local_iso(row.met_at, zone),
-            "outcome": outcome, "late_seconds": (until - row.due_at).total_seconds(),
+            "outcome": outcome, "late_seconds": (until - row.due_at).total_seconds(), "provisional": row.provisional,
         })
     return out
 

@@ -94,6 +94,15 @@ def _charts(report: dict[str, Any], zone: ZoneInfo) -> dict[str, str]:
             for name, png in incident_charts(report["series"], zone).items()}
 
 
+def _tables(report: dict[str, Any]) -> dict[str, Any]:
+    """The annual report's tables as grids with their merged cells (:mod:`.annual_tables`)."""
+    if report["report"] != "annual":
+        return {}
+    from sentinel.reports.annual_tables import t2_tables, t3_grid, t4_grid
+
+    return {"t2": t2_tables(report["t2"]), "t3": t3_grid(report["t3"]), "t4": t4_grid(report["t4"])}
+
+
 def render(report: dict[str, Any], fmt: ReportFormat, *, zone: ZoneInfo) -> bytes:
     """The report in ``fmt``; raises :class:`ValueError` for an unknown format."""
     if fmt == "json":
@@ -103,7 +112,7 @@ def render(report: dict[str, Any], fmt: ReportFormat, *, zone: ZoneInfo) -> byte
     if fmt not in ("html", "pdf"):
         raise ValueError(f"unknown report format {fmt!r}; known: {', '.join(FORMATS)}")
     html = _environment("html", zone).get_template(f"{report['report']}.html.j2").render(
-        r=report, charts=_charts(report, zone))
+        r=report, charts=_charts(report, zone), tables=_tables(report))
     if fmt == "html":
         return html.encode("utf-8")
     from weasyprint import HTML  # Pango and its fonts load only for a PDF

@@ -52,11 +52,32 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
+        if engine.dialect.name == "sqlite":
+            _migrate_sqlite(engine, config)
+            return
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
         raise StoreError(f"migrating the database failed: {exc}") from exc
+
+
+def _migrate_sqlite(engine: Engine, config: Any) -> None:
+    """The migrations in one explicit SQLite transaction. Python's sqlite3 runs DDL outside any
+    transaction of its own, so a process killed half-way through a migration would leave tables
+    without their revision, and the next start would fail creating them again."""
+    from alembic import command
+
+    with engine.connect() as plain:
+        connection = plain.execution_options(isolation_level="AUTOCOMMIT")  # the driver's own BEGINs off
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        except BaseException:
+            connection.exec_driver_sql("ROLLBACK")
+            raise
+        connection.exec_driver_sql("COMMIT")
 
 
 class Database:

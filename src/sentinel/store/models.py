@@ -201,6 +201,8 @@ class Obligation(SQLModel, table=True):
     breached_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # when the breach was handled
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # met, waived or breached, when
     reason: str | None = Field(default=None, sa_column=Column(Text))  # why waived
+    # why a working-day deadline is not final (a year counted without its holiday notice); None when it is
+    provisional: str | None = Field(default=None, sa_column=Column(Text))
     response_id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
                                                                    ForeignKey("response.id")))
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
@@ -409,3 +411,6 @@ class IncidentHotlist(SQLModel, table=True):
     top_rank: int | None = Field(default=None, sa_column=Column(Integer))
     alert_pending: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
     alerted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+import sentinel.store.disclosure  # noqa: E402,F401  (the disclosure register's tables, on the same metadata)

@@ -20,6 +20,7 @@ from sentinel.web.api_system import system_router
 from sentinel.web.audit import AuditMiddleware
 from sentinel.web.auth import Tokens
 from sentinel.web.console import mount_console
+from sentinel.web.disclosure import disclosure_router
 from sentinel.web.incidents import incident_router
 
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
     app.include_router(items_router(settings, database, metrics, clock, tokens, on_new_items))
     app.include_router(system_router(settings, database, clock, tokens))
     app.include_router(incident_router(settings, database, clock, tokens))
+    app.include_router(disclosure_router(settings, database, clock, tokens))
     mount_console(app, settings, database, clock, tokens.known)  # the web console under /
     app.add_middleware(AuditMiddleware, metrics=metrics)
     return app

@@ -1,4 +1,4 @@
-"""The JSON API for incidents, their actions, evidence and disclosure requests.
+"""The JSON API for incidents, their actions and evidence (disclosure requests: :mod:`.disclosure`).
 
 The actions are the command line's (:mod:`sentinel.escalation.actions`): the same checks, the same
 single transaction, and the person behind the token as the actor on the timeline. Who may do what
@@ -64,14 +64,6 @@ class NoteBody(BaseModel):
 
 class ConfirmBody(BaseModel):
     kind: ResponseKind | None = None
-
-
-class RequestBody(BaseModel):
-    subject: str = Field(min_length=1, max_length=2000)
-    received_at: datetime | None = Field(default=None, description="default now")
-    requester: str | None = Field(default=None, max_length=256)
-    department: str | None = Field(default=None, max_length=128)
-    reference: str | None = Field(default=None, max_length=128)
 
 
 def incident_router(settings: Settings, database: Database, clock: Clock, tokens: Tokens) -> APIRouter:
@@ -185,30 +177,10 @@ def incident_router(settings: Settings, database: Database, clock: Clock, tokens
         row = await act(actions.reject_evidence, evidence_id, reason=body.reason, by=who.name, now=clock.now())
         return service.response_json(row)
 
-    @router.get("/requests", response_model=list[schemas.DisclosureRequest])
-    async def list_requests(
-        _who: Reading, state: Literal["open", "closed", "all"] = "open",
-    ) -> list[dict[str, Any]]:
-        rows = await database.read(service.list_requests, engine, state=None if state == "all" else state)
-        return [{**service.incident_json(incident), "obligation": service.obligation_json(row) if row else None}
-                for incident, row in rows]
-
-    @router.post("/requests", status_code=201, response_model=schemas.IncidentDetail)
-    async def add_request(body: RequestBody, who: Acting) -> dict[str, Any]:
-        incident = await act(actions.add_request, rules, subject=body.subject,
-                             received_at=aware(body.received_at, "received_at"), by=who.name, now=clock.now(),
-                             requester=body.requester, department=body.department, reference=body.reference)
-        return await database.read(detail, incident.id)
-
-    @router.post("/requests/{request_id}/extend", response_model=schemas.IncidentDetail)
-    async def extend(request_id: RowId, body: ReasonBody, who: Acting) -> dict[str, Any]:
-        await act(actions.extend_request, rules, request_id, reason=body.reason, by=who.name, now=clock.now())
-        return await database.read(detail, request_id)
-
     return router
 
 
-_FLAG_FIELDS = {"received": "received_at"}  # the command line's option names that differ from the API's fields
+_FLAG_FIELDS: dict[str, str] = {}  # the command line's option names that differ from the API's fields
 
 
 def _action_error(exc: actions.ActionError) -> HTTPException:

@@ -29,6 +29,8 @@ class Obligation(_Out):
     reason: str | None
     margin_seconds: float | None = Field(description="positive when met early, negative when late; null while open")
     evidence: dict[str, Any] | None
+    provisional: str | None = Field(default=None, description="why the deadline is not final (a year counted "
+                                                                 "without its holiday notice); null when it is")
 
 
 class Release(_Out):
@@ -126,10 +128,6 @@ class IncidentDetail(Incident):
     responses: list[Release]
     notifications: list[Notification]
     timeline: list[TimelineEvent]
-
-
-class DisclosureRequest(Incident):
-    obligation: Obligation | None = Field(description="the reply deadline in force")
 
 
 class ResponseResult(_Out):

@@ -11,7 +11,6 @@ rather than turned into a badge. A "百度安全验证" page instead of the boar
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -24,6 +23,7 @@ from sentinel.collect.hotlist.board import (
     text_of,
     truthy,
 )
+from sentinel.collect.jsonbody import load_json
 from sentinel.errors import ParseError, SourceBlocked
 
 WHAT = "Baidu hot search"
@@ -41,7 +41,7 @@ def parse(content: bytes, url: str) -> Board:
         raise ParseError("malformed", f"{WHAT}: no <!--s-data:…--> comment in the page from {url}: the page's "
                                       "shape has changed")
     try:
-        document = json.loads(match["json"].decode("utf-8"))
+        document = load_json(match["json"].decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError("malformed", f"{WHAT}: the s-data comment is not JSON: {exc}") from None
     data = document.get("data", document) if isinstance(document, dict) else document

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
@@ -11,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sentinel.collect import jsonbody
 from sentinel.errors import ParseError, SourceBlocked
 
 #: The platforms' names in messages and on pages.
@@ -63,7 +63,7 @@ def load_json(content: bytes, *, url: str, what: str) -> Any:
     if stripped[:1] == b"<":
         raise SourceBlocked(f"{what}: an HTML page instead of JSON from {url} (a login or verification page)")
     try:
-        return json.loads(stripped)
+        return jsonbody.load_json(stripped)  # numbers beyond 64 bits and nesting bombs: no crash
     except ValueError as exc:
         raise ParseError("malformed", f"{what}: not JSON from {url}: {exc}") from None
 
@@ -86,9 +86,9 @@ def heat_value(value: Any) -> int | None:
     if isinstance(value, bool):
         raise ValueError(f"not a heat value: {value!r}")
     if isinstance(value, int):
-        return value
+        return value  # load_json leaves no int beyond 64 bits
     if isinstance(value, float):
-        if not math.isfinite(value):
+        if not math.isfinite(value) or abs(value) > jsonbody.INT64_MAX:
             raise ValueError(f"not a heat value: {value!r}")
         return int(value)
     if not isinstance(value, str):
@@ -100,9 +100,12 @@ def heat_value(value: Any) -> int | None:
     if match is None:
         raise ValueError(f"not a heat value: {value!r}")
     try:
-        return int(Decimal(match["number"]) * _UNITS[match["unit"]])
+        heat = int(Decimal(match["number"]) * _UNITS[match["unit"]])
     except InvalidOperation:
         raise ValueError(f"not a heat value: {value!r}") from None
+    if heat > jsonbody.INT64_MAX:
+        raise ValueError(f"not a heat value: {value[:40]!r}... is beyond 64 bits")
+    return heat
 
 
 def text_of(value: Any) -> str | None:

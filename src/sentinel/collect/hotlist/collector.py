@@ -60,9 +60,9 @@ class HotlistCollector:
             raise CollectError("internal", f"hotlist source {source.id!r} has no url or platform")
         platform = source.platform.value
         try:
-            response = await ctx.fetcher.get(source.url, etag=ctx.validators.etag,
-                                             last_modified=ctx.validators.last_modified,
-                                             headers=request_headers(platform, ctx.cookie))
+            response = await ctx.fetch(source.url, etag=ctx.validators.etag,
+                                       last_modified=ctx.validators.last_modified,
+                                       headers=request_headers(platform, ctx.cookie))
         except FetchError as exc:
             if exc.reason == "blocked" or exc.status in _BLOCKED_STATUSES:
                 raise SourceBlocked(f"{platform} refused {source.url} (HTTP {exc.status})",

@@ -23,6 +23,7 @@ from sentinel.clock import Clock
 from sentinel.settings import Settings, env_secret
 from sentinel.store.db import Database
 from sentinel.web.console.core import Console, LoginRequired, PageError
+from sentinel.web.console.disclosure import add_register
 from sentinel.web.console.forms import add_forms
 from sentinel.web.console.pages import add_pages
 from sentinel.web.console.session import Person, Sessions
@@ -41,6 +42,7 @@ def mount_console(app: FastAPI, settings: Settings, database: Database, clock: C
     router = APIRouter(include_in_schema=False)
     add_pages(router, console)
     add_forms(router, console)
+    add_register(router, console)
     app.include_router(router)
     app.mount("/static/console", StaticFiles(directory=STATIC), name="console-static")
 

@@ -99,6 +99,7 @@ class Console:
         env.globals["list_zh"] = list_name_zh
         env.globals["seconds"] = lambda value: timedelta(seconds=float(value or 0))
         env.globals["obligation_name"] = labels.obligation_name
+        env.globals.update(labels.REGISTER)
         return cls(settings, database, clock, sessions, env)
 
     @property

@@ -21,7 +21,7 @@ from sentinel.escalation import actions
 from sentinel.escalation.clocks import Rules
 from sentinel.settings import Role
 from sentinel.web.console.core import ACT, NOTE, Console, PageError, local_redirect
-from sentinel.web.console.pages import incident_view, requests_view
+from sentinel.web.console.pages import incident_view
 from sentinel.web.console.session import Session
 
 MAX_FIELD = 20000  # characters; the longest the domain takes (a release's content)
@@ -174,37 +174,3 @@ def add_forms(router: APIRouter, console: Console) -> None:
         except actions.ActionError as exc:
             return await _refused(console, request, session, incident_id, "evidence", fields, exc)
         return console.redirect(f"/incidents/{incident_id}?done={verdict}#timeline")
-
-    @router.post("/requests")
-    async def add_request(request: Request) -> Response:
-        session, form = await _posted(console, request)
-        who = console.gate(request, session, ACT)
-        fields: dict[str, str] = {}
-        try:
-            fields = _fields(form)
-            received = _time(fields.get("received_at", ""), "received_at", console)
-            incident = await console.database.write(
-                actions.add_request, engine, rules, subject=fields.get("subject", ""), received_at=received, by=who.name,
-                now=console.clock.now(), requester=fields.get("requester") or None,
-                department=fields.get("department") or None, reference=fields.get("reference") or None)
-        except FieldError as exc:
-            return await requests_view(console, request, session, error=(exc.field, exc.message), form=fields,
-                                       status=422)
-        except actions.ActionError as exc:
-            return await requests_view(console, request, session, error=_split(exc), form=fields, status=422)
-        return console.redirect(f"/incidents/{incident.id}?done=request")
-
-    @router.post("/requests/{request_id}/extend")
-    async def extend(request: Request, request_id: int) -> Response:
-        session, form = await _posted(console, request)
-        who = console.gate(request, session, ACT)
-        fields: dict[str, str] = {}
-        try:
-            fields = _fields(form)
-            await console.database.write(actions.extend_request, engine, rules, request_id,
-                                         reason=fields.get("reason", ""), by=who.name, now=console.clock.now())
-        except NotFoundError as exc:
-            raise PageError(404, str(exc)) from None
-        except (FieldError, actions.ActionError) as exc:
-            return await _refused(console, request, session, request_id, "extend", fields, exc)
-        return console.redirect(f"/incidents/{request_id}?done=extend#timeline")

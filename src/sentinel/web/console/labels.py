@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sentinel.analyse.grading import Grade
+from sentinel.disclosure.models import ApplicantType, Channel, Outcome, Party, RequestState
 from sentinel.escalation.obligations import ObligationKind
 from sentinel.notify.compose import _CATEGORIES_ZH as CATEGORY  # noqa: F401 (one list of category names)
 
@@ -40,3 +41,10 @@ NOTIFICATION = {"new_incident": "新舆情", "reminder": "时限提醒", "breach
                 "reescalation": "督办", "evidence": "待确认", "delivery_failed": "发送失败", "daily_digest": "舆情日报",
                 "hotlist": "上热搜"}
 DELIVERY = {"pending": "待发送", "delivered": "已送达", "failed": "发送失败", "recorded": "已记录"}
+
+
+
+#: The register's closed sets in Chinese, for the console's templates.
+REGISTER = {"labels_applicant": lambda v: ApplicantType(v).name_zh, "labels_channel": lambda v: Channel(v).name_zh,
+            "labels_state": lambda v: RequestState(v).name_zh, "labels_party": lambda v: Party(v).name_zh,
+            "outcome_label": lambda v: Outcome(v).row.label}

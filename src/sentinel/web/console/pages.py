@@ -75,17 +75,6 @@ async def incident_view(console: Console, request: Request, session: Session, in
         local_now=now.astimezone(console.settings.zone).strftime("%Y-%m-%dT%H:%M"))
 
 
-async def requests_view(console: Console, request: Request, session: Session, *, error: tuple[str, str] | None = None,
-                        form: dict[str, str] | None = None, status: int = 200) -> Response:
-    show = request.query_params.get("state", "open")
-    state = show if show in ("open", "closed") else None
-    rows = await console.database.read(service.list_requests, console.database.engine, state=state)
-    now = console.clock.now()
-    return console.render(request, session, "requests.html", status=status, now=now, rows=rows, show=show,
-                          done=DONE.get(request.query_params.get("done") or ""), error=error, form=form or {},
-                          local_now=now.astimezone(console.settings.zone).strftime("%Y-%m-%dT%H:%M"))
-
-
 def add_pages(router: APIRouter, console: Console) -> None:
     @router.get("/")
     async def board_page(request: Request) -> Response:
@@ -107,12 +96,6 @@ def add_pages(router: APIRouter, console: Console) -> None:
         now = console.clock.now()
         sections = await console.database.read(hotlist_page, console.database.engine, console.settings, now)
         return console.render(request, session, "hotlists.html", now=now, sections=sections, arrow=arrow)
-
-    @router.get("/requests")
-    async def requests_page(request: Request) -> Response:
-        session = console.sessions.read(request)
-        console.gate(request, session)
-        return await requests_view(console, request, session)
 
     @router.get("/sources")
     async def sources_page(request: Request) -> Response:
