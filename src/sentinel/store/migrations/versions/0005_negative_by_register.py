@@ -1,7 +1,7 @@
 """an incident's negative items counted per register (news, posts)
 
 Revision ID: 0005_negative_by_register
-Revises: 0004_hotlists
+Revises: 0004_disclosure
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from sentinel.store.types import JSONType
 
 revision = "0005_negative_by_register"
-down_revision = "0004_hotlists"
+down_revision = "0004_disclosure"
 branch_labels = None
 depends_on = None
 
