@@ -66,10 +66,7 @@ ALLOWED: dict[tuple[str, str], str] = {
 }
 
 #: Import cycles among the stages' modules, each as the set of its modules.
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"sentinel.analyse.sentiment", "sentinel.analyse.sentiment_train"}):
-        "the model loads training's report type and calls training to rebuild itself; to be removed",
-}
+KNOWN_CYCLES: dict[frozenset[str], str] = {}
 
 ROOT = Path(sentinel.__file__).parent
 

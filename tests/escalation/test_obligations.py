@@ -23,6 +23,7 @@ from sentinel.escalation.obligations import (
     on_regrade,
     policy_interpretation_for,
     response_needed,
+    response_negative_share,
     validate_response_time,
 )
 from sentinel.escalation.policy import Policy
@@ -91,6 +92,21 @@ def test_clock_start_rule() -> None:
 )
 def test_response_needed(grade: str | None, share: float, heat: float, marked: bool, needed: bool) -> None:
     assert response_needed(grade, negative_share=share, heat=heat, marked=marked, policy=POLICY) is needed
+
+
+@pytest.mark.parametrize("overall, by_register, expected", [
+    # three negative reports of deaths among ten calm posts: the news is negative all the same
+    (3 / 13, {"news": {"items": 3, "negative": 3}, "post": {"items": 10, "negative": 0}}, 1.0),
+    (0.5, {"news": {"items": 4, "negative": 1}, "post": {"items": 4, "negative": 3}}, 0.75),
+    (0.25, {"post": {"items": 4, "negative": 1}}, 0.25),
+    (0.4, {}, 0.4),  # an incident from before the split was kept: its overall share
+    (0.0, {"news": {"items": 0, "negative": 0}}, 0.0),
+])
+def test_the_48h_rule_reads_the_more_negative_register(overall: float, by_register: dict, expected: float) -> None:
+    share = response_negative_share(overall, by_register)
+    assert share == pytest.approx(expected)
+    needed = response_needed("IV", negative_share=share, heat=POLICY.response.heat, marked=False, policy=POLICY)
+    assert needed is (expected >= POLICY.response.negative_share)
 
 
 def opened(kind: K, due: datetime, id: int = 1) -> Obligation:

@@ -9,9 +9,9 @@ import pytest
 
 from sentinel.analyse.pipeline import Analyzer
 from sentinel.incidents import service
-from sentinel.incidents.admission import Admission, Tier, is_post
+from sentinel.incidents.admission import Admission, Tier
 from sentinel.incidents.flows import IncidentStage
-from sentinel.settings import ReportThresholds, Settings
+from sentinel.settings import ReportThresholds
 from sentinel.store import sources as source_store
 from sentinel.store.db import open_database
 from tests.incidents.test_flows import T0, push, settings_for
@@ -27,15 +27,6 @@ def test_tiers_by_score_and_register() -> None:
     assert everything.tier(0.0, post=True) is Tier.REPORT  # all three 0: every watched item opens one
     raised = Admission.from_config(ReportThresholds(candidate=0.6, open=0.5, open_post=0.7), model_threshold=0.25)
     assert raised.open == 0.6  # opening never needs less than holding
-
-
-def test_posts_are_weibo_self_media_or_untitled() -> None:
-    settings = Settings.model_validate({"sources": [
-        {"id": "wb", "kind": "weibo", "url": "https://m.weibo.cn/api/container/getIndex?containerid=1"},
-        {"id": "we", "kind": "push", "authority": "self_media"},
-        {"id": "paper", "kind": "rss", "url": "https://example.com/feed", "authority": "provincial"}]})
-    wb, we, paper = settings.sources
-    assert is_post(wb, "标题") and is_post(we, "标题") and is_post(paper, None) and not is_post(paper, "标题")
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def test_deadlines_met_on_time_and_response_time_percentiles(answered) -> None:
     assert json.loads(render(report, "json", zone=ZONE)) == report
     markdown = render(report, "md", zone=ZONE).decode()
     assert "持续发布 #2 2026-08-29 08:00到期，至今未完成" in markdown
-    assert "共3条，负面0条" in markdown and "| wb-hot | 正常 | 2 |" in markdown
+    assert "共3条，负面3条" in markdown and "| wb-hot | 正常 | 2 |" in markdown  # reports of 11 deaths
 
 
 def test_a_department_sees_only_its_own(answered) -> None:

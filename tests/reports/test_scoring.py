@@ -85,3 +85,20 @@ def test_weights_come_from_config_and_cannot_all_be_zero() -> None:
     assert score(rows, None, None, weights).total == 100.0  # sustained release weighs nothing here
     with pytest.raises(ValidationError):
         ScoreWeights(timeliness=0, sustained_release=0, sentiment_change=0, spread_containment=0)
+
+
+@pytest.mark.parametrize(("before", "after", "value", "basis"), [
+    # one register: as before, the shares compared directly
+    (WindowCounts(10, 6, {"post": (10, 6)}), WindowCounts(4, 1, {"post": (4, 1)}), 67.5, "发布前60% → 发布后25%"),
+    # news 3/3 → 1/2 and posts 2/10 → 2/20: each compared with itself, weighed by items (5 and 30)
+    (WindowCounts(13, 5, {"news": (3, 3), "post": (10, 2)}), WindowCounts(22, 3, {"news": (2, 1), "post": (20, 2)}),
+     50 + 50 * (5 / 35 * (1 - 0.5) + 30 / 35 * (0.2 - 0.1)), "新闻 发布前100% → 发布后50%；帖文 发布前20% → 发布后10%"),
+    # all news before, all posts after: the overall share would fall from 100% to 0% by a change of
+    # register alone, so there is nothing like for like to compare
+    (WindowCounts(3, 3, {"news": (3, 3)}), WindowCounts(5, 0, {"post": (5, 0)}), None, "分属新闻和帖文"),
+])
+def test_sentiment_change_compares_each_register_with_itself(before: WindowCounts, after: WindowCounts,
+                                                             value: float | None, basis: str) -> None:
+    (component,) = [c for c in score([], before, after, WEIGHTS).components if c.key == "sentiment_change"]
+    assert component.value == (pytest.approx(value) if value is not None else None)
+    assert basis in component.basis

@@ -1,10 +1,11 @@
 """One item read once: jieba tokens computed a single time and reused by every step.
 
-``Analyzer.analyze(title, text)`` → :class:`Analysis`: watch-rule matches (relevance and the
-responsible department), sentiment, event facts, category, the grade floor those facts reach,
-whether the item reports an event (or a complaint) or is chatter, TF-IDF keywords, a 64-bit
-simhash and the place names mentioned. Heavy resources (jieba with the
-user dictionaries, the sentiment model, lexicons) are loaded once per :class:`Analyzer`.
+``Analyzer.analyze(title, text, register=...)`` → :class:`Analysis`: watch-rule matches (relevance
+and the responsible department), sentiment read in the text's register (news or post), event facts,
+category, the grade floor those facts reach, whether the item reports an event (or a complaint) or
+is chatter, where it happened, TF-IDF keywords, a 64-bit simhash and the place names mentioned.
+Heavy resources (jieba with the user dictionaries, the sentiment model, lexicons) are loaded once
+per :class:`Analyzer`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sentinel.analyse.grading import GradeDecision, grade_floor, load_tables
 from sentinel.analyse.keywords import content_counts, keyword_scores, load_idf
 from sentinel.analyse.places import UNKNOWN, Place, resolve_place
 from sentinel.analyse.rules import RuleMatch, compile_rules
-from sentinel.analyse.sentiment import SentimentModel
+from sentinel.analyse.sentiment import Register, SentimentModel, guess_register
 from sentinel.analyse.simhash import simhash
 from sentinel.analyse.tokenize import DICT_DIR, Tokenizer, Tokens, load_aliases
 from sentinel.errors import ConfigError
@@ -36,6 +37,7 @@ class Analysis:
     title_tokens: Tokens
     body_tokens: Tokens
     matches: tuple[RuleMatch, ...]
+    register: Register
     sentiment: float
     negative: bool
     facts: Facts
@@ -64,6 +66,7 @@ class Analysis:
         """The line ``sentinel analyze`` prints (DESIGN.md §4)."""
         return {
             "id": item_id,
+            "register": self.register.value,
             "sentiment": round(self.sentiment, 4),
             "negative": self.negative,
             "relevance": {"relevant": self.relevant, "rules": [m.to_dict() for m in self.matches]},
@@ -105,13 +108,17 @@ class Analyzer:
         self.places = place_names()
         self.scope = settings.scope
 
-    def analyze(self, title: str | None, text: str) -> Analysis:
+    def analyze(self, title: str | None, text: str, *, register: Register | None = None) -> Analysis:
+        """Everything sentinel reads in one item. ``register`` is who wrote it (the source's kind
+        says; :func:`~sentinel.analyse.sentiment.register_of_source`); unknown, a text with a title
+        is read as news and one without as a post."""
+        register = register or guess_register(title)
         title = title or ""
         title_tokens = self.tokenizer.tokens(title)
         body_tokens = self.tokenizer.tokens(text)
         words = title_tokens.words + body_tokens.words
         matches = tuple(self.rules.match(title_tokens, body_tokens, title, text))
-        score = self.sentiment.score(words)
+        score = self.sentiment.score(words, title=title_tokens.words, register=register)
         negative = score < self.threshold if self.threshold is not None else self.sentiment.negative(score)
         facts = extract_facts(text, title)
         category = classify(text, title, tokens=words, lexicon=self.lexicon)
@@ -124,7 +131,7 @@ class Analyzer:
                                         guard=guard(title, text))
         place = resolve_place(title, text, title_tokens=title_tokens.words, body_tokens=body_tokens.words,
                               jurisdiction=self.scope)
-        return Analysis(title_tokens, body_tokens, matches, score, negative, facts, category, grade,
+        return Analysis(title_tokens, body_tokens, matches, register, score, negative, facts, category, grade,
                         keywords, fingerprint, regions, report, place)
 
 

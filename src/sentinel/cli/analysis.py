@@ -156,9 +156,12 @@ def _event_text(event: Any) -> str:
 def analyze(obj: Context, as_json: bool) -> None:
     """Read JSON lines {"id", "title", "text"} on stdin; write one JSON line of analysis per input.
 
-    A line that is not such an object gets {"id", "error"} and the rest go on.
+    An optional "register" ("news" or "post") says who wrote the text; without it, a text with a
+    title is read as news and one without as a post. A line that is not such an object gets
+    {"id", "error"} and the rest go on.
     """
     from sentinel.analyse.pipeline import Analyzer
+    from sentinel.analyse.sentiment import Register
 
     settings = _settings_or_defaults(obj)
     analyzer = Analyzer(settings)
@@ -176,7 +179,10 @@ def analyze(obj: Context, as_json: bool) -> None:
             title = data.get("title")
             if not isinstance(text, str) or (title is not None and not isinstance(title, str)):
                 raise ValueError("text must be a string, and title a string when given")
-            out = analyzer.analyze(title, text).to_json(item_id)
+            register = data.get("register")
+            if register is not None and register not in set(Register):
+                raise ValueError(f"register must be one of {', '.join(Register)}, got {register!r}")
+            out = analyzer.analyze(title, text, register=Register(register) if register else None).to_json(item_id)
         except ValueError as exc:  # json.JSONDecodeError is a ValueError
             failures += 1
             out = {"id": item_id, "line": number, "error": str(exc)}
@@ -209,10 +215,17 @@ def model() -> None:
 @click.option("--out", "out_path", default=None, type=click.Path(dir_okay=False),
               help="Where to write the model (default: the bundled model's path).")
 def train_sentiment_command(data_dir: str, out_path: str | None) -> None:
-    """Train the sentiment model on labelled Weibo and news text, deterministically."""
-    from sentinel.analyse.sentiment import DEFAULT_MODEL, train_sentiment
+    """Train the sentiment model on labelled news and Weibo text, deterministically (needs scikit-learn)."""
+    from sentinel.analyse.sentiment import DEFAULT_MODEL
 
-    report = train_sentiment(data_dir, out_path or DEFAULT_MODEL)
+    try:
+        from sentinel.analyse.sentiment_train import train_sentiment
+
+        report = train_sentiment(data_dir, out_path or DEFAULT_MODEL, log=lambda line: click.echo(line, err=True))
+    except ModuleNotFoundError as exc:
+        raise click.ClickException(f"training needs {exc.name}: pip install 'sentinel-gov[train]'") from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(str(report))
 
 

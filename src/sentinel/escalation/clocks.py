@@ -37,6 +37,7 @@ from sentinel.escalation.obligations import (
     obligations_met_by,
     on_regrade,
     response_needed,
+    response_negative_share,
 )
 from sentinel.escalation.policy import Policy
 from sentinel.escalation.reminders import next_escalation_moment, next_obligation_moment
@@ -264,7 +265,8 @@ def sync_clocks(session: Session, incident: Incident, *, previous_grade: str | N
     open_rows = [row for row in rows if row.state == ObligationState.OPEN.value]
     done = {ObligationKind(row.kind) for row in rows
             if row.state in (ObligationState.MET.value, ObligationState.BREACHED.value)}
-    needs = response_needed(incident.grade, negative_share=incident.negative_share, heat=incident.heat,
+    share = response_negative_share(incident.negative_share, incident.negative_by_register)
+    needs = response_needed(incident.grade, negative_share=share, heat=incident.heat,
                             marked=incident.needs_response, policy=in_force.policy)
     start = incident.clock_start or clock_start_for(emerged_at=incident.emerged_at,
                                                     detected_at=incident.detected_at, policy=in_force.policy)

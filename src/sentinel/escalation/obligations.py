@@ -21,7 +21,7 @@ Times are aware datetimes; the functions return UTC for what they compute.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -51,6 +51,7 @@ __all__ = [
     "on_regrade",
     "policy_interpretation_for",
     "response_needed",
+    "response_negative_share",
     "validate_response_time",
 ]
 
@@ -186,6 +187,17 @@ def response_needed(
         return True
     rule = policy.response
     return negative_share >= rule.negative_share and heat >= rule.heat
+
+
+def response_negative_share(overall: float, by_register: Mapping[str, Mapping[str, int]]) -> float:
+    """The negative share the 48h rule compares: that of the incident's more negative register.
+
+    News reports and posts are counted apart (``{"news": {"items": 3, "negative": 3}, ...}``) and
+    never averaged together: three negative reports of a fatal accident among thirty posts of
+    condolence are negative news all the same. ``overall`` serves an incident without the split.
+    """
+    shares = [counts["negative"] / counts["items"] for counts in by_register.values() if counts.get("items")]
+    return max(shares) if shares else overall
 
 
 def obligations_for_grade(

@@ -129,7 +129,7 @@ class SustainedRule(Strict):
 class ResponseRule(ClockRule):
     """回应 for grade III/IV 政务舆情 that need one: marked by hand, or both thresholds reached."""
 
-    negative_share: float = Field(ge=0, le=1)  # share of negative items, inclusive
+    negative_share: float = Field(ge=0, le=1)  # share of negative items in news or in posts, inclusive
     heat: float = Field(ge=0)  # incident heat (see sentinel.incidents.heat), inclusive
 
 

@@ -4,8 +4,9 @@ The event-report model (:mod:`sentinel.analyse.event_report`) gives each watched
 the probability that it reports an event or a complaint rather than chatter. The incidents stage
 sorts items into three tiers by it (``incidents.reports`` in the configuration):
 
-- **report** (P ≥ ``open``; ``open_post`` for Weibo and self-media posts, whose register makes a
-  joke read like news more often): the item opens an incident on its own, or joins the story it
+- **report** (P ≥ ``open``; ``open_post`` for posts — Weibo and self-media sources, the register of
+  :func:`sentinel.analyse.sentiment.register_of_source` —, whose register makes a joke read like
+  news more often): the item opens an incident on its own, or joins the story it
   continues;
 - **candidate** (``candidate`` ≤ P below that): the item joins a story it continues; otherwise it
   is held as a *pending story*, and the incident opens when a second report or candidate continues
@@ -20,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sentinel.settings import Authority, ReportThresholds, SourceConfig, SourceKind
+from sentinel.settings import ReportThresholds
 
-__all__ = ["Admission", "Tier", "is_post"]
+__all__ = ["Admission", "Tier"]
 
 
 class Tier(StrEnum):
@@ -49,9 +50,3 @@ class Admission:
             return Tier.CANDIDATE
         return Tier.CHATTER
 
-
-def is_post(source: SourceConfig | None, title: str | None) -> bool:
-    """Weibo and self-media items, and anything without a title, are read as posts, not news."""
-    if source is not None and (source.kind is SourceKind.WEIBO or source.authority is Authority.SELF_MEDIA):
-        return True
-    return not title

@@ -24,8 +24,9 @@ For each relevant item, in arrival order, :meth:`Clusterer.assign` answers with 
    ``day_tolerance`` of one of the incident's, ``day_penalty`` is subtracted (a veto by default: a
    crash on 7月31日 and one on 10月8日 on the same motorway are two incidents); and when both have a
    category (事故灾难, 自然灾害 …) and the item's is not among the incident's, ``category_penalty``.
-   The best score wins if it reaches ``threshold`` (``unanchored_threshold`` for an item naming
-   neither place nor day, when the incident names one); ties go to the lower incident key.
+   The best score wins if it reaches ``threshold``; ties go to the lower incident key. An item that
+   names neither place nor day and joins an incident that names them below ``unanchored_threshold``
+   is marked not ``anchored``: it joins, but lends the incident no facts.
 
 ``region_words`` should hold the places where the story happened (not "北京时间" or a wire
 dateline), each with its ancestors (郑州 → 河南), so that a provincial report overlaps a city one.
@@ -99,11 +100,15 @@ class Assignment:
     ``reason`` is ``content_hash``, ``duplicate`` (simhash), ``similar 0.42`` or ``new``; ``score``
     is 1.0 for a content-hash match, 1 - distance/64 for a simhash match, otherwise the best
     similarity seen (also when it was below the threshold, so a log can show how close it came).
+    ``anchored`` is False for an item that joins by text alone although it names neither place nor
+    day and the incident names one (below ``unanchored_threshold``): it belongs to the story, but
+    is too weak a link to lend it facts.
     """
 
     incident_key: int | None
     reason: str
     score: float
+    anchored: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +135,8 @@ class ClusterConfig:
     day_tolerance: timedelta = timedelta(days=1)
     # Subtracted when both have a category and the item's is not one of the incident's.
     category_penalty: float = 0.0
-    # The score an item that names neither a place nor a day needs to join an incident that names
-    # them: a bare "摩托车与大货车相撞3名学生死亡" is too weak a link to a crash in 澄城 to lend it facts.
+    # The score an item that names neither a place nor a day needs to lend its facts to an incident
+    # that names them: a bare "摩托车与大货车相撞3名学生死亡" is too weak a link to a crash in 澄城.
     unanchored_threshold: float = 0.45
     # A term found in more open incidents than this is too common to find candidates with (it still
     # counts in the cosine of candidates found through rarer terms). Bounds the work per item.
@@ -242,9 +247,10 @@ class Clusterer:
         for key, score in self._similar(item, vector):
             if score > best or (score == best and best_key is not None and key < best_key):
                 best_key, best = key, score
-        if best_key is not None and best >= self._threshold(item, self._incidents[best_key]):
+        if best_key is not None and best >= self.config.threshold:
             self.stats.similar += 1
-            return Assignment(best_key, f"similar {best:.2f}", best)
+            anchored = best >= self._threshold(item, self._incidents[best_key])
+            return Assignment(best_key, f"similar {best:.2f}", best, anchored)
         return Assignment(None, "new", best)
 
     def summary(self, key: int, *, top: int = 10) -> IncidentSummary:

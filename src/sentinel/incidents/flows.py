@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from sentinel.analyse.dates import event_days
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
+from sentinel.analyse.sentiment import Register, register_of_source
 from sentinel.escalation.clocks import (
     Rules,
     check_verification,
@@ -29,7 +30,7 @@ from sentinel.escalation.clocks import (
     working_day_obligation,
 )
 from sentinel.escalation.obligations import ObligationKind, policy_interpretation_for
-from sentinel.incidents.admission import Admission, Tier, is_post
+from sentinel.incidents.admission import Admission, Tier
 from sentinel.incidents.cluster import ClusterConfig, Clusterer, ClusterItem
 from sentinel.incidents.grade import GradeChange, ListRaise, decide, severity
 from sentinel.incidents.heat import HeatBreakdown, HeatTracker, HeatWeights, heat_item
@@ -84,6 +85,7 @@ class _Memory:
 
     tracker: HeatTracker
     negatives: int = 0
+    registers: dict[str, list[int]] = field(default_factory=dict)  # register → [items, negative]
     title_rank: tuple[int, float] = (0, 0.0)  # (authority rank, -published timestamp) of the title's item
     central: bool = False
     # what verification (研判) weighs: the sources' tiers, an official one, independent origins
@@ -143,7 +145,7 @@ class IncidentStage:
                 .order_by(col(Item.published_at), col(Item.id))
             ).all()
             for item, analysis in held:
-                post = is_post(self.sources.get(item.source_id), item.title)
+                post = self._register(item) is Register.POST
                 if self.admission.tier(analysis.report_score or 0.0, post=post) is Tier.CANDIDATE:
                     cluster_item = self._cluster_item(item, analysis)
                     if self.clusterer.assign(cluster_item).incident_key is None:
@@ -173,7 +175,7 @@ class IncidentStage:
                 .order_by(col(Item.published_at), col(Item.id))
             ).all()
             for item in items:
-                analysis = self.analyzer.analyze(item.title, item.text)
+                analysis = self.analyzer.analyze(item.title, item.text, register=self._register(item))
                 row = _analysis_row(item, analysis, now)
                 session.add(row)
                 report.analysed += 1
@@ -200,12 +202,12 @@ class IncidentStage:
 
                 # An entry of a hot list that passed as public opinion is counted already: a report.
                 tier = Tier.REPORT if verdict is not None else self.admission.tier(
-                    analysis.report.score, post=is_post(self.sources.get(item.source_id), item.title))
+                    analysis.report.score, post=analysis.register is Register.POST)
                 placed = self._place(session, tier, item, analysis, cluster_item, new_incident, touched)
                 if placed is None:  # chatter, or a weak report held until a second one comes
                     report.held += 1
                     continue
-                key, incident, confirmed = placed
+                key, incident, confirmed, anchored = placed
                 row.incident_id = key
                 if opened:
                     report.opened.append(key)
@@ -215,13 +217,14 @@ class IncidentStage:
                                             incident.category, incident.subtype, self._list_raise(incident))
                 members = [(item, analysis)]
                 if confirmed is not None:  # the pending report this one confirms comes first
-                    members.insert(0, (confirmed, self.analyzer.analyze(confirmed.title, confirmed.text)))
+                    members.insert(0, (confirmed, self.analyzer.analyze(confirmed.title, confirmed.text,
+                                                                     register=self._register(confirmed))))
                     held_row = session.get(ItemAnalysis, confirmed.id)
                     if held_row is not None:
                         held_row.incident_id = key
                 for position, (member, member_analysis) in enumerate(members):
                     self._join(session, incident, member, member_analysis, memory, now,
-                               first=bool(opened) and position == 0)
+                               first=bool(opened) and position == 0, anchored=anchored or member is not item)
                     self._locate(session, incident, member, member_analysis, now)
                     if self._official(member):
                         official.append((incident, member))
@@ -242,9 +245,11 @@ class IncidentStage:
 
     def _place(self, session: Session, tier: Tier, item: Item, analysis: Analysis, cluster_item: ClusterItem,
                new_incident: Callable[[Item, Analysis], Incident], touched: dict[int, Incident]
-               ) -> tuple[int, Incident, Item | None] | None:
-        """The incident an item of ``tier`` belongs to (:mod:`sentinel.incidents.admission`), with the
-        pending item it confirmed, if any; None when it belongs to none (chatter, or a candidate now held)."""
+               ) -> tuple[int, Incident, Item | None, bool] | None:
+        """The incident an item of ``tier`` belongs to (:mod:`sentinel.incidents.admission`), the
+        pending item it confirmed, if any, and whether it is anchored well enough to lend its facts
+        (:class:`~sentinel.incidents.cluster.Assignment`); None when it belongs to none (chatter, or a
+        candidate now held)."""
         decision = self.clusterer.assign(cluster_item)
         key = decision.incident_key
         if key is not None and self.clusterer.is_pending(key):
@@ -253,22 +258,23 @@ class IncidentStage:
             held = self.clusterer.pending_item(key)
             first = session.get(Item, held.item_id)
             if first is not None:
-                confirmed = new_incident(first, self.analyzer.analyze(first.title, first.text))
+                confirmed = new_incident(first, self.analyzer.analyze(first.title, first.text,
+                                                                      register=self._register(first)))
                 self.clusterer.confirm(key, _id(confirmed))
                 self.clusterer.add(_id(confirmed), cluster_item)
-                return _id(confirmed), confirmed, first
+                return _id(confirmed), confirmed, first, decision.anchored
             self.clusterer.close(key)  # the held item is gone from the store: treat as no match
             key = None
         if key is not None:
             self.clusterer.add(key, cluster_item)
             joined = touched.get(key) or session.get(Incident, key)
             if joined is not None:
-                return key, joined, None
+                return key, joined, None, decision.anchored
             self.clusterer.close(key)  # closed or dismissed in the store meanwhile: start afresh
         if tier is Tier.REPORT:
             incident = new_incident(item, analysis)
             self.clusterer.open_incident(_id(incident), cluster_item)
-            return _id(incident), incident, None
+            return _id(incident), incident, None, True
         if tier is Tier.CANDIDATE:
             self.clusterer.open_pending(-cluster_item.item_id, cluster_item)
         return None
@@ -364,7 +370,7 @@ class IncidentStage:
         return self.config.default_department, "default"
 
     def _join(self, session: Session, incident: Incident, item: Item, analysis: Analysis, memory: _Memory,
-              now: datetime, *, first: bool) -> None:
+              now: datetime, *, first: bool, anchored: bool = True) -> None:
         rank = self._title_rank(item)
         if item.title and (first or rank > memory.title_rank):
             incident.title = item.title  # the most authoritative source's title, earliest first
@@ -373,9 +379,11 @@ class IncidentStage:
         incident.emerged_at = min(incident.emerged_at, item.published_at)
         incident.last_item_at = max(incident.last_item_at, item.published_at)
         incident.negative_share = round(memory.negatives / incident.item_count, 4)
-        if analysis.report.score >= self.admission.candidate:
-            # Facts and category come from reports only: a joke about a 9.3 quake that joins the
-            # story of a real one must not set its magnitude.
+        incident.negative_by_register = {name: {"items": items, "negative": negative}
+                                         for name, (items, negative) in sorted(memory.registers.items())}
+        if anchored and analysis.report.score >= self.admission.candidate:
+            # Facts and category come from reports firmly in the story only: a joke about a 9.3
+            # quake that joins the story of a real one must not set its magnitude.
             facts = dict(incident.facts)
             for name in _FACT_FIELDS:
                 value = getattr(analysis.facts, name)
@@ -488,6 +496,9 @@ class IncidentStage:
         authority = seen.authority
         memory.tracker.add(seen)
         memory.negatives += int(negative)
+        counts = memory.registers.setdefault(self._register(item).value, [0, 0])
+        counts[0] += 1
+        counts[1] += int(negative)
         memory.central = memory.central or authority == Authority.CENTRAL.value
         memory.tiers.add(authority)
         memory.official = memory.official or self._official(item)
@@ -497,6 +508,11 @@ class IncidentStage:
         rank = self._title_rank(item)
         if rank > memory.title_rank and item.title:
             memory.title_rank = rank
+
+    def _register(self, item: Item) -> Register:
+        """News or post: how the item's source writes (its kind and authority tier)."""
+        source = self.sources.get(item.source_id)
+        return register_of_source(source.kind if source else None, source.authority if source else None)
 
     def _title_rank(self, item: Item) -> tuple[int, float]:
         source = self.sources.get(item.source_id)

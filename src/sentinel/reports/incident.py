@@ -10,11 +10,16 @@ allowance, the timeliness points and the release register's evidence), ``timelin
 ``series`` (volume, negative share, sentiment and heat per bucket, with markers), ``sources`` by
 authority tier, ``keywords``, ``posts`` (representative), ``effect`` (before/after the first
 release) and ``score`` (:mod:`sentinel.reports.scoring`).
+
+Negative shares are given per register as well (``negative_by_register``: news reports and posts,
+by the kind of each item's source): a report of deaths is negative news however calm the posts
+around it, so where an incident has both, the report shows the two apart rather than one average.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +27,7 @@ from sqlalchemy import Engine
 
 from sentinel.analyse.category import default_lexicon
 from sentinel.analyse.grading import Grade
+from sentinel.analyse.sentiment import Register, register_of_source
 from sentinel.escalation.obligations import ObligationKind
 from sentinel.incidents.heat import Halving, HeatWeights, heat_item, rate_halving
 from sentinel.incidents.series import as_json as series_json
@@ -67,7 +73,8 @@ def build_incident_report(engine: Engine, settings: Settings, incident_id: int, 
     recorded = [r for r in detail.responses if r.state == "recorded"]
     release = next((r for r in recorded if r.kind == ObligationKind.AUTHORITATIVE_INFO.value),
                    recorded[0] if recorded else None)
-    before, after, effect = _effect(settings, detail, release)
+    register_of = _register_of(settings)
+    before, after, effect = _effect(settings, detail, release, register_of)
     weights = settings.reports.weights.as_dict()
     score = scoring.score(detail.obligations, before, after, weights)
     series: dict[str, Any] = series_json(incident_series(engine, incident_id))
@@ -79,7 +86,8 @@ def build_incident_report(engine: Engine, settings: Settings, incident_id: int, 
         "report": "incident",
         "generated_at": local_iso(now, zone),
         "timezone": settings.timezone,
-        "incident": _summary(detail, zone),
+        "incident": {**_summary(detail, zone),
+                     "negative_by_register": _by_register(detail.items, register_of)},
         "obligations": obligations,
         "timeline": _timeline(detail.timeline, zone),
         "series": series,
@@ -215,13 +223,41 @@ def _rate_halving(settings: Settings, detail: IncidentDetail, at: datetime) -> H
     return rate_halving(items, at, HeatWeights.from_config(settings.incidents.heat))
 
 
-def _window(detail: IncidentDetail, start: datetime, end: datetime) -> scoring.WindowCounts:
+def _register_of(settings: Settings) -> Callable[[Item], Register]:
+    """An item's register (news or post), from its source's kind and authority tier."""
+    sources = {source.id: source for source in settings.sources}
+
+    def register(item: Item) -> Register:
+        source = sources.get(item.source_id)
+        return register_of_source(source.kind if source else None, source.authority if source else None)
+
+    return register
+
+
+def _by_register(items: Iterable[tuple[Item, ItemAnalysis]], register_of: Callable[[Item], Register]
+                 ) -> list[dict[str, Any]]:
+    """Items and negative items per register present, news first."""
+    counts: dict[Register, list[int]] = {}
+    for item, analysis in items:
+        entry = counts.setdefault(register_of(item), [0, 0])
+        entry[0] += 1
+        entry[1] += bool(analysis.negative)
+    return [{"register": register.value, "name": register.name_zh, "items": counts[register][0],
+             "negative": counts[register][1], "negative_share": counts[register][1] / counts[register][0]}
+            for register in Register if register in counts]
+
+
+def _window(detail: IncidentDetail, start: datetime, end: datetime, register_of: Callable[[Item], Register]
+            ) -> scoring.WindowCounts:
     """The incident's items published in ``[start, end)`` and the negative among them (already loaded)."""
-    inside = [analysis for item, analysis in detail.items if start <= item.published_at < end]
-    return scoring.WindowCounts(len(inside), sum(analysis.negative for analysis in inside))
+    inside = [(item, analysis) for item, analysis in detail.items if start <= item.published_at < end]
+    return scoring.WindowCounts(len(inside), sum(analysis.negative for _, analysis in inside),
+                                {entry["register"]: (entry["items"], entry["negative"])
+                                 for entry in _by_register(inside, register_of)})
 
 
-def _effect(settings: Settings, detail: IncidentDetail, release: Response | None
+def _effect(settings: Settings, detail: IncidentDetail, release: Response | None,
+            register_of: Callable[[Item], Register]
             ) -> tuple[scoring.WindowCounts | None, scoring.WindowCounts | None, dict[str, Any]]:
     """Before and after the release, in windows of equal length, and how soon the heat rate halved
     after it (:func:`sentinel.incidents.heat.rate_halving`)."""
@@ -234,13 +270,15 @@ def _effect(settings: Settings, detail: IncidentDetail, release: Response | None
     window = min(settings.reports.effect_window, max(release.at - incident.emerged_at, timedelta(0)))
     if window <= timedelta(0):  # released the moment it emerged: nothing before to compare with
         window = settings.reports.effect_window
-    before = _window(detail, release.at - window, release.at)
-    after = _window(detail, release.at, release.at + window)
+    before = _window(detail, release.at - window, release.at, register_of)
+    after = _window(detail, release.at, release.at + window, register_of)
     halving = _rate_halving(settings, detail, release.at)
 
     def side(counts: scoring.WindowCounts, start: datetime) -> dict[str, Any]:
         return {"from": local_iso(start, zone), "to": local_iso(start + window, zone), "items": counts.items,
-                "negative": counts.negative, "negative_share": counts.negative_share}
+                "negative": counts.negative, "negative_share": counts.negative_share,
+                "by_register": [{"register": name, "name": Register(name).name_zh, "items": n, "negative": k,
+                                 "negative_share": k / n} for name, (n, k) in counts.registers.items()]}
 
     return before, after, {
         "release": {"kind": release.kind, "name": ObligationKind(release.kind).name_zh,

@@ -11,7 +11,11 @@ Four indicators, each 0–100, from figures the report prints:
    time, × 100 (国办发〔2016〕80号: keep publishing as the situation develops).
 3. **Sentiment change (情绪变化)**: with the negative share :math:`p_b` of the items published in
    the window before the first authoritative release and :math:`p_a` in the window after it,
-   :math:`50 + 50\,(p_b - p_a)`: unchanged is 50, from all negative to none is 100.
+   :math:`50 + 50\,(p_b - p_a)`: unchanged is 50, from all negative to none is 100. News reports
+   and posts (the two registers) are compared each with itself, never mixed: with both, the change
+   is :math:`\sum_r w_r (p_{b,r} - p_{a,r})` over the registers found in both windows, each weighed
+   by its items in the two (:math:`w_r = (n_{b,r} + n_{a,r}) / \sum (n_b + n_a)`), so a release
+   followed by a wave of neutral news does not pass for calmer posts.
 4. **Spread containment (传播控制)**: with the item counts :math:`n_b` and :math:`n_a` of the same
    windows, :math:`50 + 50\,(n_b - n_a) / \max(n_b, n_a)`: unchanged is 50, silence after is 100,
    a story that only took off after the release is 0.
@@ -27,9 +31,11 @@ others: :math:`\sum_i w_i c_i / \sum_i w_i` over the indicators that apply, with
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+
+from sentinel.analyse.sentiment import Register
 
 __all__ = ["Component", "Score", "ObligationLike", "WindowCounts", "deadline_points", "score",
            "sentiment_change", "spread_containment", "sustained_release", "timeliness"]
@@ -49,10 +55,12 @@ class ObligationLike(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class WindowCounts:
-    """Items published in one window, and how many of them were negative."""
+    """Items published in one window, and how many of them were negative; ``registers`` has the
+    same two counts per register (``{"news": (items, negative), "post": ...}``) when known."""
 
     items: int
     negative: int
+    registers: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def negative_share(self) -> float | None:
@@ -125,8 +133,20 @@ def sentiment_change(before: WindowCounts | None, after: WindowCounts | None) ->
     if p_b is None or p_a is None:
         return Component("sentiment_change", None,
                          f"发布前{before.items}条、发布后{after.items}条：一侧无信息，无法比较")
-    return Component("sentiment_change", _clamp(50 + 50 * (p_b - p_a)),
-                     f"负面占比 发布前{_pct(p_b)} → 发布后{_pct(p_a)}")
+    if len(set(before.registers) | set(after.registers)) < 2:
+        return Component("sentiment_change", _clamp(50 + 50 * (p_b - p_a)),
+                         f"负面占比 发布前{_pct(p_b)} → 发布后{_pct(p_a)}")
+    both = [register.value for register in Register
+            if before.registers.get(register, (0, 0))[0] and after.registers.get(register, (0, 0))[0]]
+    if not both:
+        return Component("sentiment_change", None, "发布前后的信息分属新闻和帖文，不能相互比较")
+    total = sum(before.registers[name][0] + after.registers[name][0] for name in both)
+    change, parts = 0.0, []
+    for name in both:
+        (n_b, k_b), (n_a, k_a) = before.registers[name], after.registers[name]
+        change += (n_b + n_a) / total * (k_b / n_b - k_a / n_a)
+        parts.append(f"{Register(name).name_zh} 发布前{_pct(k_b / n_b)} → 发布后{_pct(k_a / n_a)}")
+    return Component("sentiment_change", _clamp(50 + 50 * change), "负面占比 " + "；".join(parts))
 
 
 def spread_containment(before: WindowCounts | None, after: WindowCounts | None) -> Component:

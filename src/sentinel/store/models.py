@@ -179,6 +179,8 @@ class Incident(SQLModel, table=True):
     heat: float = Field(default=0.0)
     heat_components: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     negative_share: float = Field(default=0.0)
+    # per register (news, post): {"items": n, "negative": k}; the 48h rule reads the more negative one
+    negative_by_register: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     kind: str = Field(default=IncidentKind.INCIDENT.value, sa_column=Column(String(24), nullable=False, index=True))
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     needs_response: bool = Field(default=False)  # marked by hand as needing a 48h response
