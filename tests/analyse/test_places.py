@@ -62,7 +62,18 @@ DOMESTIC = [
     ("example", "河南援助队赴四川地震灾区", "河南省派出的救援队今天抵达汶川县映秀镇。", "四川省",
      "四川省阿坝藏族羌族自治州汶川县"),
     ("example", "浙江籍男子在云南丽江坠崖身亡", "", "云南省", "云南省丽江市"),
+    # a lead without a headline: the newspaper (西安晚报) and the dateline (西宁…电) are not the place
+    ("cec", "", "西安晚报洛信息9月25日中午，丹凤县武关中学发生食物中毒事件，54名学生用餐后感觉身体不适。",
+     "陕西省", "陕西省商洛市丹凤县"),
+    ("cec", "", "中新网西宁2月22日电记者刚刚从青海省地震局获悉，甘肃省天祝县发生4.3级地震。", "甘肃省",
+     "甘肃省武威市天祝藏族自治县"),
 ]
+
+
+def test_beijing_time_is_a_clock_not_a_place() -> None:
+    lead = "中新网4月3日电据美国地质勘探局网站消息，北京时间4月3日10时43分，智利北部近海发生里氏7.4级地震。"  # CEC
+    place = resolve_place(None, lead)
+    assert (place.level, place.country, place.inside) == ("country", "智利", False)
 
 
 @pytest.mark.parametrize(("source", "title", "body", "province", "label"), DOMESTIC,

@@ -148,6 +148,31 @@ def test_days_far_apart_veto_a_textual_match_and_near_days_do_not() -> None:
     assert lenient.assign(replace(item(2, {"合宁": 3, "高速": 2}), days=(date(2025, 10, 8),))).incident_key == 1
 
 
+def test_the_places_of_the_events_decide_where_both_know_them() -> None:
+    c = Clusterer(PLAIN)
+    wenchuan = ("CN", "CN-51", "5132", "513221")
+    c.open_incident(1, replace(item(1, {"地震": 3, "震感": 2, "汶川": 2}, regions=("汶川", "四川")), place=wenchuan))
+    # felt in 上海, but the quake is 汶川's: the place of the event joins it despite other region words
+    felt = replace(item(2, {"地震": 3, "震感": 2, "上海": 2}, regions=("上海",)), place=("CN", "CN-51"))
+    assert c.assign(felt).incident_key == 1
+    fiji = Clusterer(PLAIN)
+    fiji.open_incident(1, replace(item(1, {"海域": 3, "地震": 2, "级": 2}), place=("XX-FJ",)))
+    assert fiji.assign(replace(item(2, {"海域": 3, "地震": 2, "级": 2}), place=("XX-NZ",))).incident_key is None
+    assert fiji.assign(replace(item(3, {"海域": 3, "地震": 2, "级": 2}), place=("XX-FJ",))).incident_key == 1
+    # within a province, finer places are left to the text and the days (a lead names the county,
+    # a dateline the provincial capital)
+    assert c.assign(replace(item(4, {"地震": 3, "震感": 2}), place=("CN", "CN-51", "5101"))).incident_key == 1
+    assert c.assign(replace(item(5, {"地震": 3, "震感": 2}), place=("CN", "CN-53"))).incident_key is None
+
+
+def test_magnitudes_far_apart_are_two_quakes() -> None:
+    c = Clusterer(PLAIN)
+    c.open_incident(1, replace(item(1, {"智利": 3, "地震": 2, "海啸": 2}), magnitude=8.2))
+    assert c.assign(replace(item(2, {"智利": 3, "地震": 2, "海啸": 2}), magnitude=7.6)).incident_key is None
+    assert c.assign(replace(item(3, {"智利": 3, "地震": 2, "海啸": 2}), magnitude=8.0)).incident_key == 1  # revised
+    assert c.assign(item(4, {"智利": 3, "地震": 2, "海啸": 2})).incident_key == 1  # no magnitude stated
+
+
 def test_an_item_naming_no_place_or_day_joins_one_that_does_but_only_anchored_above_the_bar() -> None:
     c = Clusterer(replace(PLAIN, threshold=0.2, unanchored_threshold=0.6))
     c.open_incident(1, replace(item(1, {"摩托车": 3, "相撞": 2, "澄城": 2, "执法车": 2}), days=(date(2026, 3, 1),),

@@ -7,8 +7,8 @@ time in the office's zone:
 
 - ``2008年5月12日`` → that day; ``5月12日`` → that day of the publication's year, or of the year
   before when that day would lie more than a day after the publication;
-- ``12日上午`` / ``12日14时`` / ``12日发生`` (a day without a month, followed by a time of day or
-  发生) → the latest day 12 not after the publication;
+- ``12日凌晨`` / ``伊拉克12日一座检查站…`` (a day without a month, not a span such as 7日内 or
+  近3日) → the latest day 12 not after the publication;
 - 今天/今日/今晨/今早/今晚 → the publication day; 昨天/昨日/昨晚/昨夜/昨晨 → the day before;
   前天/前日/前晚 → two days before.
 
@@ -34,7 +34,9 @@ _N = r"(?:[0-9]{1,4}|[零〇○一二两三四五六七八九十]{1,4})"
 _DATELINE = re.compile(rf"(?:(?:{_N}年)?{_N}月)?{_N}日(?:电|讯|报道|消息|发布|宣布|表示|称|晚间报道|援引)"
                        r"|(?:今天|今日|昨天|昨日)(?:报道|宣布|表示|称|发布)")
 _FULL = re.compile(rf"(?:({_N})年)?({_N})月({_N})[日号]")
-_DAY_ONLY = re.compile(rf"(?<![月0-9零〇○一二两三四五六七八九十])({_N})[日号](?=凌晨|清晨|早上|早晨|上午|中午|下午|傍晚|晚上|晚间|夜间|深夜|晚|夜|早|发生|[0-9零一二两三四五六七八九十]{{1,3}}[时点])")
+# A day without its month: "28日凌晨", "伊拉克30日一座检查站…"; not a span or a count of days
+# ("近3日", "7日内", "3日游") and not a report's own date ("30日电", "30日报道", handled above).
+_DAY_ONLY = re.compile(rf"(?<![月0-9零〇○一二两三四五六七八九十近前后第每逾超这那共])({_N})[日号](?![内元前后起至到止电讯报游天期间以左])")
 _RELATIVE = {
     "今天": 0, "今日": 0, "今晨": 0, "今早": 0, "今晚": 0, "今天凌晨": 0,
     "昨天": 1, "昨日": 1, "昨晚": 1, "昨夜": 1, "昨晨": 1,

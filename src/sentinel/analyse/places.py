@@ -14,7 +14,8 @@ How it decides:
    蒙古族) is not one.
 2. Each mention scores by where it is — the headline 6, the body's first 100 characters 2, the rest
    1 — plus 2 when the words around it say the event is there (在/赴/驰援/位于 X; X 发生/境内/灾区/
-   地震/一名 …) and 1 for a dateline (X 5月12日电). A mention naming an origin or a source (X籍,
+   地震/一名 …); a dateline (X 5月12日电) counts only 0.5, wherever it stands: it says where the
+   reporter filed from. A mention naming an origin or a source (X籍,
    X游客, X援助队, X驻, 据X媒体) counts −1 instead.
 3. Mentions are pooled by province (or country abroad); the body's share of a pool is capped at 5,
    so a headline's place outranks a body's passing mentions. The best pool wins; a name that means
@@ -62,9 +63,10 @@ _AT_AFTER = re.compile(
 # An origin or a source: the event is elsewhere.
 _ELSEWHERE_AFTER = re.compile(
     r"^(?:[省市县区]|方面)?(?:(?:\d+|[一二三四五六七八九十两]+)[名位个批])?(?:籍|老家|游客|旅客|公民|侨民|务工|民工|老乡|"
-    r"援助|援建|救援队|医疗队|支援队|驰援|媒体|官媒|外交部|驻|人(?![民大员])|网友|专家|记者|电视台|卫视|通讯社|报道)")
+    r"援助|援建|救援队|医疗队|支援队|驰援|媒体|官媒|外交部|驻|人(?![民大员])|网友|专家|记者|电视台|卫视|通讯社|报道|"
+    r"晚报|日报|早报|晨报|商报|都市报|青年报|法制报|新闻网|网讯|在线|广播|电台)")
 _SOURCE_BEFORE = re.compile(r"(?:据|来自|援引)$")
-_DATELINE_AFTER = re.compile(r"^\d{1,2}月\d{1,2}日电")
+_DATELINE_AFTER = re.compile(r"^\d{1,2}月\d{1,2}日(?:电|讯|消息)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,27 @@ class Place:
     @property
     def abroad(self) -> bool:
         return self.level in ("country", "city", "region")
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The place from the widest down, for telling two places apart: ``("CN", "CN-51", "5132",
+        "513221")`` for 汶川县, ``("XX-NG", "拉各斯")`` for the city of Lagos, ``("XX-ID",)`` for 爪哇, ``()`` when unknown. Two places are
+        the same place or one inside the other exactly when one path starts the other."""
+        if self.level == "unknown":
+            return ()
+        if self.abroad:
+            # Foreign regions and cities have no hierarchy here: a region (爪哇) may hold a city (日惹),
+            # so only two different cities of one country are two places.
+            country = self.group or f"XX-{self.code}"
+            return (country, self.name) if self.level == "city" and self.name else (country,)
+        if self.level == "national" or not self.code:
+            return ("CN",)
+        province = ("CN", f"CN-{self.code[:2]}")
+        if self.level == "province":
+            return province
+        if self.level == "prefecture":
+            return (*province, self.code[:4])
+        return (*province, self.code[:4], self.code)
 
     @property
     def label(self) -> str:
@@ -197,6 +220,8 @@ def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) ->
             continue
         end = start + len(name)
         skip_to = end
+        if text.startswith("时间", end):
+            continue  # 北京时间 (Beijing time) names a clock, not a place
         foreign = table.foreign.get(name)
         if foreign is not None and _in_compound(text, start, table.stops.get(name, ())):
             continue
@@ -212,9 +237,10 @@ def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) ->
                 score += 2.0
                 context = "…" + (before[-2:] + name + after[:2]).strip() + "…"
             if _DATELINE_AFTER.match(after):
-                score += 1.0
+                # where the reporter filed from, not where it happened: weak, whatever its position
+                score = 0.5
                 dateline = True
-                context = context or name + after[:6]
+                context = name + after[:6]
         divisions = () if foreign is not None or name in NATIONAL else _candidates(table.by_name.get(name, ()))
         found.append(_Mention(name, field_name, start if where == "title" else start + 10_000, score, divisions,
                               foreign, name in NATIONAL and foreign is None and not divisions, context, dateline))

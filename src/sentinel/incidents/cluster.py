@@ -19,10 +19,13 @@ For each relevant item, in arrival order, :meth:`Clusterer.assign` answers with 
    open, 火灾 says little about which fire a post is about. A candidate must share at least
    ``min_shared`` terms. A shared place name adds ``region_bonus``; places on both sides but none
    shared subtract ``region_penalty`` (by default a veto: an explosion in 郑州 and one in 南京 are
-   different incidents, 属地管理). Likewise, when the item and the incident both name the day their
+   different incidents, 属地管理). Where both the item and the incident know where their event
+   happened (the place of the event, :func:`sentinel.analyse.places.resolve_place`, not every place
+   named), that decides instead: the same place or one inside the other, or the penalty. Likewise, when the item and the incident both name the day their
    event happened (:func:`sentinel.analyse.dates.event_days`) and no day of the item is within
    ``day_tolerance`` of one of the incident's, ``day_penalty`` is subtracted (a veto by default: a
-   crash on 7月31日 and one on 10月8日 on the same motorway are two incidents); and when both have a
+   crash on 7月31日 and one on 10月8日 on the same motorway are two incidents) — and likewise when
+   both state an earthquake's magnitude and they differ by more than ``magnitude_tolerance``; and when both have a
    category (事故灾难, 自然灾害 …) and the item's is not among the incident's, ``category_penalty``.
    The best score wins if it reaches ``threshold``; ties go to the lower incident key. An item that
    names neither place nor day and joins an incident that names them below ``unanchored_threshold``
@@ -83,6 +86,8 @@ class ClusterItem:
     content_hash: str  # hash of the normalised text; "" never matches
     rule_ids: tuple[str, ...] = ()  # watch rules (关注方案) the item matched
     region_words: tuple[str, ...] = ()  # place names matched in the item
+    place: tuple[str, ...] = ()  # where its event happened, widest first (analyse.places.Place.path)
+    magnitude: float | None = None  # an earthquake's magnitude, when the item states one
     days: tuple[date, ...] = ()  # the days the item says its event happened
     category: str | None = None  # 突发事件 category or 政务舆情 type of the item
 
@@ -133,6 +138,9 @@ class ClusterConfig:
     # Subtracted when both name the event's day and none is within day_tolerance (a veto by default).
     day_penalty: float = 1.0
     day_tolerance: timedelta = timedelta(days=1)
+    # Magnitudes further apart than this are two quakes (the same penalty as two days): agencies
+    # revise a magnitude by a few tenths (7.4 → 7.8 → 7.6), an aftershock is smaller by more.
+    magnitude_tolerance: float = 0.5
     # Subtracted when both have a category and the item's is not one of the incident's.
     category_penalty: float = 0.0
     # The score an item that names neither a place nor a day needs to lend its facts to an incident
@@ -198,6 +206,8 @@ class _Incident:
     rules: Counter[str] = field(default_factory=Counter)
     days: set[date] = field(default_factory=set)
     categories: set[str] = field(default_factory=set)
+    places: set[tuple[str, ...]] = field(default_factory=set)
+    magnitudes: set[float] = field(default_factory=set)
 
 
 class Clusterer:
@@ -298,6 +308,10 @@ class Clusterer:
         incident.regions.update(set(item.region_words))
         incident.rules.update(set(item.rule_ids))
         incident.days.update(item.days)
+        if item.place:
+            incident.places.add(item.place)
+        if item.magnitude is not None:
+            incident.magnitudes.add(item.magnitude)
         if item.category:
             incident.categories.add(item.category)
         self._copies.add(key, item.content_hash, item.simhash)
@@ -416,20 +430,28 @@ class Clusterer:
             if count < config.min_shared:
                 continue
             score = dot / incident.norm
-            if regions and incident.regions:
+            if item.place and incident.places:
+                # Where both say where their event happened, that decides: 汶川 holds a report of the
+                # quake felt in 上海 that names 汶川 too; 斐济 and 新西兰 are two quakes.
+                if not any(_within(item.place, place) for place in incident.places):
+                    score -= config.region_penalty
+            elif regions and incident.regions:
                 if regions.isdisjoint(incident.regions):
                     score -= config.region_penalty
                 else:
                     score += config.region_bonus
             if item.days and incident.days and not self._same_day(item.days, incident.days):
                 score -= config.day_penalty
+            if item.magnitude is not None and incident.magnitudes and min(
+                    abs(item.magnitude - m) for m in incident.magnitudes) > config.magnitude_tolerance:
+                score -= config.day_penalty  # an aftershock or another quake, not a revised magnitude
             if item.category and incident.categories and item.category not in incident.categories:
                 score -= config.category_penalty
             scored.append((key, score))
         return scored
 
     def _threshold(self, item: ClusterItem, incident: _Incident) -> float:
-        if item.region_words or item.days or not (incident.regions or incident.days):
+        if item.region_words or item.place or item.days or not (incident.regions or incident.places or incident.days):
             return self.config.threshold
         return max(self.config.threshold, self.config.unanchored_threshold)
 
@@ -473,6 +495,14 @@ class Clusterer:
             posting.discard(key)
             if not posting:
                 del self._postings[term]
+
+
+def _within(a: tuple[str, ...], b: tuple[str, ...], depth: int = 2) -> bool:
+    """One place is the other or inside it, down to the province (or the foreign city): one path,
+    cut to ``depth``, starts the other. Finer levels are left to the text and the days: a lead
+    often names the county where the report names the city, or the city the reporter filed from."""
+    n = min(len(a), len(b), depth)
+    return a[:n] == b[:n]
 
 
 def _convert(value: Any, default: Any) -> Any:

@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from sentinel.analyse.dates import event_days
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
+from sentinel.analyse.places import Place
 from sentinel.analyse.sentiment import Register, register_of_source
 from sentinel.escalation.clocks import (
     Rules,
@@ -525,6 +526,8 @@ class IncidentStage:
             keywords={word: float(score) for word, score in analysis.keywords}, simhash=analysis.simhash & (2**64 - 1),
             content_hash=item.content_hash, rule_ids=tuple(r["rule"] for r in analysis.rules),
             region_words=tuple(analysis.regions),
+            place=Place.from_dict(analysis.place).path if analysis.place else (),
+            magnitude=(analysis.facts or {}).get("magnitude"),
             days=event_days(item.title, item.text, item.published_at, self.settings.zone),
             category=analysis.category,
         )
