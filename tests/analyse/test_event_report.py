@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from sentinel.analyse.event_report import CUES, EventReportModel, ReportKind, features, label_of
+from sentinel.analyse.event_report import CUES, EventReportModel, ReportKind, features, guard, label_of, own_facts
 from sentinel.analyse.facts import extract_facts
 from sentinel.analyse.pipeline import Analyzer
 from sentinel.settings import Settings
@@ -119,3 +119,13 @@ def test_event_reports_read_as_reports(bundled: Analyzer, title: str | None, tex
 def test_complaints_about_departments_reach_incidents(bundled: Analyzer, title: str | None, text: str) -> None:
     judged = bundled.analyze(title, text).report
     assert judged.opens_incident and judged.complaint > judged.event, judged
+
+
+def test_a_posts_topics_lend_it_no_facts_and_an_epidemic_bulletin_is_a_tally() -> None:
+    post = "#新型肺炎已致湖北17人死亡# 大家出门一定戴好口罩，保护好自己和家人"
+    facts = extract_facts(post, None)
+    assert facts.deaths == 17  # the facts stage reads the whole text ...
+    assert own_facts("", post, facts, post=True).deaths is None  # ... but the post itself reports none
+    assert own_facts("某地火灾致17人死亡", post, facts, post=False) is facts  # news keeps its facts
+    assert guard("", "新增确诊病例6例，累计确诊8例，均在定点医院隔离治疗") == "时段统计"
+    assert guard("郑州一小区发生火灾 造成2人死亡", "今天下午3时许，郑州市中原区一小区发生火灾") is None

@@ -85,3 +85,23 @@ def test_a_weak_report_waits_for_a_second_and_the_incident_runs_from_the_first(s
     assert incident.emerged_at == T0 and incident.item_count == 2  # the clocks run from the first report
     detected = next(e for e in detail.timeline if e.kind == "detected")
     assert detected.data["item"] == "wb-1" and "事件报道" in detected.reason
+
+
+def test_one_weak_post_does_not_confirm_another_but_a_news_item_does(stage_world, analyzer) -> None:
+    settings, db, _stage = stage_world
+    settings = settings.model_copy(update={"incidents": settings.incidents.model_copy(
+        update={"reports": ReportThresholds(open=0.99, open_post=0.99)})})  # everything weak is a candidate
+    stage = IncidentStage(settings, analyzer, db.engine)
+    stage.load(T0)
+    now = T0 + timedelta(hours=1)
+    first = [("wb-1", "weibo", 0, None, "刚刚中原区建设路附近一小区传来巨响，好像是燃气爆炸了，好多消防车过去了")]
+    echo = [("wb-2", "weibo", 0, None, "中原区建设路那边一小区好像燃气爆炸了，巨响，消防车一辆接一辆过去了")]
+    assert stage.process(push(db, first, now=now), now).held == 1
+    report = stage.process(push(db, echo, now=now + timedelta(minutes=5)), now + timedelta(minutes=5))
+    assert report.opened == [] and service.list_incidents(db.engine) == []  # posts echo each other
+    later = now + timedelta(minutes=20)
+    news = [("hd-1", "daily", 20, "郑州中原区一小区疑似发生燃气爆炸",
+             "记者从郑州市中原区获悉，建设路一小区传出巨响，疑似燃气爆炸，消防人员已赶到现场处置。")]
+    report = stage.process(push(db, news, now=later), later)
+    (incident,) = service.list_incidents(db.engine)
+    assert report.opened == [incident.id] and incident.emerged_at == T0

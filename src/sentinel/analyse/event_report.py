@@ -12,7 +12,8 @@ jieba tokens (:func:`features`):
 - **tokens** of the title and text (each present token once, scaled by 1/√n so long articles do not
   outvote short posts), numbers folded into one token;
 - **facts**: a casualty, loss or magnitude figure the facts stage found (a report states them, a joke
-  rarely does), and whether the title states one on its own ("…致2死3伤");
+  rarely does; a post's #topics# are left out, :func:`own_facts`), and whether the title states
+  one on its own ("…致2死3伤");
 - **places** in the text, and in the title;
 - **cues**, small families of phrases that mark a genre (:data:`CUES`): when it happened (昨日, 凌晨,
   3月5日, 10时20分), where (小区, 路段, 工地), how news is reported (据悉, 记者, 发生, 造成), the first
@@ -47,7 +48,8 @@ from typing import Any
 
 from sentinel.analyse.facts import FIELDS, Facts, extract_facts
 
-__all__ = ["CUES", "DEFAULT_MODEL", "EventReportModel", "ReportJudgement", "ReportKind", "features", "guard"]
+__all__ = ["CUES", "DEFAULT_MODEL", "EventReportModel", "ReportJudgement", "ReportKind", "features", "guard",
+           "own_facts"]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "event_report.json.gz"
 
@@ -99,6 +101,9 @@ _HYPOTHETICAL = re.compile(r"希望|好想|想要|要是|如果|假如|万一|�
 _CLAUSE = re.compile(r"[^，,。！？!?；;\s]+")
 _PERIOD = re.compile(rf"今年以来|年以来|去年全年|全年|上半年|下半年|[一二三四1-4]季度|前{_NUM}{{1,2}}个?月|{_NUM}{{1,2}}月份|近{_NUM}{{1,2}}年|历年|每年")
 _AGGREGATE = re.compile(rf"{_NUM}+起|共发生|累计|总计|合计|同比|环比")
+# An epidemic's bulletin: cases counted over a reporting period (新增确诊病例6例, 累计确诊8例).
+_TALLY = re.compile(r"(?:新增|累计|现有)(?:报告)?(?:本土)?(?:确诊|疑似|无症状感染者|死亡|治愈|出院)?(?:病例)?\d+例|确诊(?:病例)?\d+例")
+_HASHTAG = re.compile(r"#[^#\n]{1,40}#")
 
 _FEATURE_LABELS = {
     "fact:any": "有伤亡或损失数字",
@@ -204,7 +209,8 @@ def guard(title: str, text: str) -> str | None:
     - **假设/愿望**: every clause that names an event (地震, 火灾, 死亡 …) is a wish, a dream or a
       supposition ("好希望今晚来个9.3级地震", "要是发生地震", "梦到出车祸");
     - **时段统计**: the title or the first sentence counts events over a period ("今年以来全国共发生较大
-      道路交通事故300起", "前9月共报告食物中毒327起").
+      道路交通事故300起", "前9月共报告食物中毒327起"), or is an epidemic's bulletin of cases
+      ("新增确诊病例6例", "累计确诊8例").
     """
     head = f"{title}\n{text[:CUE_SPAN]}" if title else text[:CUE_SPAN]
     clauses = [c for c in _CLAUSE.findall(head) if _EVENT_WORD.search(c)]
@@ -213,9 +219,17 @@ def guard(title: str, text: str) -> str | None:
     first = title or (_CLAUSE.findall(text) or [""])[0]
     lead = re.split(r"[。！？!?\n]", text, maxsplit=1)[0]
     for part in (first, lead):
-        if _PERIOD.search(part) and _AGGREGATE.search(part):
+        if (_PERIOD.search(part) and _AGGREGATE.search(part)) or _TALLY.search(part):
             return "时段统计"
     return None
+
+
+def own_facts(title: str, text: str, facts: Facts, *, post: bool) -> Facts:
+    """The facts a post states in its own words: its #topics# name what others wrote (often a
+    headline, "#新型肺炎已致湖北17人死亡#"), not what the post reports. News keeps ``facts``."""
+    if not post or "#" not in text:
+        return facts
+    return extract_facts(_HASHTAG.sub(" ", text), title or None)
 
 
 def _supposed(clause: str) -> bool:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sentinel.analyse.event_report import EventReportModel, ReportKind, features
+from sentinel.analyse.event_report import EventReportModel, ReportKind, features, own_facts
 
 __all__ = ["Example", "TrainingReport", "load_examples", "part_of", "train_event_model"]
 
@@ -180,7 +180,8 @@ def featurize(examples: list[Example]) -> list[dict[str, float]]:
         body_words = tokenizer.tokens(example.text).words
         words = (*title_words, *body_words)
         regions = [w for w in words if w in places]
-        facts = extract_facts(example.text, example.title or None)
+        facts = own_facts(example.title, example.text, extract_facts(example.text, example.title or None),
+                          post=not example.title)
         rows.append(features(example.title, example.text, words, facts, regions, title_words))
     return rows
 

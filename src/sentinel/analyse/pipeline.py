@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sentinel.analyse.category import Classification, classify, load_lexicon
-from sentinel.analyse.event_report import EventReportModel, ReportJudgement, features, guard
+from sentinel.analyse.event_report import EventReportModel, ReportJudgement, features, guard, own_facts
 from sentinel.analyse.facts import Facts, extract_facts, facts_to_dict
 from sentinel.analyse.grading import GradeDecision, grade_floor, load_tables
 from sentinel.analyse.keywords import content_counts, keyword_scores, load_idf
@@ -127,7 +127,8 @@ class Analyzer:
         keywords = tuple(keyword_scores(words, self.top_keywords, idf=self.idf, counts=counts))
         fingerprint = simhash(words, idf=self.idf[0], counts=counts)
         regions = tuple(dict.fromkeys(w for w in words if w in self.places))
-        report = self.event_model.judge(features(title, text, words, facts, regions, title_tokens.words),
+        stated = own_facts(title, text, facts, post=register is Register.POST)
+        report = self.event_model.judge(features(title, text, words, stated, regions, title_tokens.words),
                                         guard=guard(title, text))
         place = resolve_place(title, text, title_tokens=title_tokens.words, body_tokens=body_tokens.words,
                               jurisdiction=self.scope)

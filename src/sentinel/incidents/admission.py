@@ -11,7 +11,9 @@ sorts items into three tiers by it (``incidents.reports`` in the configuration):
 - **candidate** (``candidate`` ≤ P below that): the item joins a story it continues; otherwise it
   is held as a *pending story*, and the incident opens when a second report or candidate continues
   it — from the first item, so the clocks still run from the earliest publication. Chatter is
-  rarely repeated; an event is reported again within hours;
+  rarely repeated; an event is reported again within hours. A weak post does not confirm another
+  weak post (on a topic everyone talks about, posts echo each other): a report, or a weak item
+  from a news source, does;
 - **chatter** (below ``candidate``): the item may join an open story (reactions are part of its
   heat) but opens nothing, confirms no pending story, and lends no facts to a grade.
 """

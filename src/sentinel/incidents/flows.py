@@ -254,9 +254,11 @@ class IncidentStage:
         decision = self.clusterer.assign(cluster_item)
         key = decision.incident_key
         if key is not None and self.clusterer.is_pending(key):
-            if tier is Tier.CHATTER:
-                return None  # chatter confirms nothing
             held = self.clusterer.pending_item(key)
+            if tier is Tier.CHATTER or (tier is Tier.CANDIDATE and self._posts(item.source_id, held.source_id)):
+                # chatter confirms nothing, and one weak post does not confirm another: on a topic
+                # everyone talks about, posts echo each other without any of them reporting anything
+                return None
             first = session.get(Item, held.item_id)
             if first is not None:
                 confirmed = new_incident(first, self.analyzer.analyze(first.title, first.text,
@@ -510,10 +512,17 @@ class IncidentStage:
         if rank > memory.title_rank and item.title:
             memory.title_rank = rank
 
+    def _posts(self, *source_ids: str) -> bool:
+        """Whether all these sources write posts, not news (the register of their kind and tier)."""
+        return all(self._source_register(source_id) is Register.POST for source_id in source_ids)
+
+    def _source_register(self, source_id: str) -> Register:
+        source = self.sources.get(source_id)
+        return register_of_source(source.kind if source else None, source.authority if source else None)
+
     def _register(self, item: Item) -> Register:
         """News or post: how the item's source writes (its kind and authority tier)."""
-        source = self.sources.get(item.source_id)
-        return register_of_source(source.kind if source else None, source.authority if source else None)
+        return self._source_register(item.source_id)
 
     def _title_rank(self, item: Item) -> tuple[int, float]:
         source = self.sources.get(item.source_id)
