@@ -13,7 +13,15 @@ import math
 
 import pytest
 
-from sentinel.analyse.event_report import CUES, EventReportModel, ReportKind, features, guard, label_of, own_facts
+from sentinel.analyse.event_report import (
+    CUES,
+    EventReportModel,
+    ReportKind,
+    features,
+    guard,
+    label_of,
+    own_facts,
+)
 from sentinel.analyse.facts import extract_facts
 from sentinel.analyse.pipeline import Analyzer
 from sentinel.settings import Settings
