@@ -163,6 +163,14 @@ def test_the_places_of_the_events_decide_where_both_know_them() -> None:
     # a dateline the provincial capital)
     assert c.assign(replace(item(4, {"地震": 3, "震感": 2}), place=("CN", "CN-51", "5101"))).incident_key == 1
     assert c.assign(replace(item(5, {"地震": 3, "震感": 2}), place=("CN", "CN-53"))).incident_key is None
+    # ... unless the two name two cities of the province and no place in common: 汕头's fire is not 佛山's
+    fire = Clusterer(PLAIN)
+    shantou = replace(item(1, {"作坊": 3, "火灾": 2}, regions=("汕头", "潮阳")), place=("CN", "CN-44", "4405", "440513"))
+    fire.open_incident(1, shantou)
+    foshan = replace(item(2, {"作坊": 3, "火灾": 2}, regions=("佛山", "顺德")), place=("CN", "CN-44", "4406", "440606"))
+    assert fire.assign(foshan).incident_key is None
+    lead = replace(item(3, {"作坊": 3, "火灾": 2}, regions=("广州",)), place=("CN", "CN-44", "4405"))
+    assert fire.assign(lead).incident_key == 1  # the same city, whatever the dateline says
 
 
 def test_magnitudes_far_apart_are_two_quakes() -> None:

@@ -21,7 +21,8 @@ For each relevant item, in arrival order, :meth:`Clusterer.assign` answers with 
    shared subtract ``region_penalty`` (by default a veto: an explosion in 郑州 and one in 南京 are
    different incidents, 属地管理). Where both the item and the incident know where their event
    happened (the place of the event, :func:`sentinel.analyse.places.resolve_place`, not every place
-   named), that decides instead: the same place or one inside the other, or the penalty. Likewise, when the item and the incident both name the day their
+   named), that decides instead: the same place or one inside the other down to the province, or
+   the penalty; two cities of one province are two places only when no place name is shared. Likewise, when the item and the incident both name the day their
    event happened (:func:`sentinel.analyse.dates.event_days`) and no day of the item is within
    ``day_tolerance`` of one of the incident's, ``day_penalty`` is subtracted (a veto by default: a
    crash on 7月31日 and one on 10月8日 on the same motorway are two incidents) — and likewise when
@@ -434,6 +435,10 @@ class Clusterer:
                 # Where both say where their event happened, that decides: 汶川 holds a report of the
                 # quake felt in 上海 that names 汶川 too; 斐济 and 新西兰 are two quakes.
                 if not any(_within(item.place, place) for place in incident.places):
+                    score -= config.region_penalty
+                elif (regions and incident.regions and regions.isdisjoint(incident.regions)
+                      and not any(_within(item.place, place, depth=3) for place in incident.places)):
+                    # one province, two of its cities, and not a place name in common: 汕头 and 佛山
                     score -= config.region_penalty
             elif regions and incident.regions:
                 if regions.isdisjoint(incident.regions):
