@@ -15,6 +15,7 @@ import pytest
 
 from sentinel.analyse.event_report import (
     CUES,
+    NOT_JUDGED,
     EventReportModel,
     ReportKind,
     features,
@@ -113,19 +114,19 @@ def bundled() -> Analyzer:
 
 @pytest.mark.parametrize(("title", "text"), CHATTER)
 def test_chatter_does_not_read_as_a_report(bundled: Analyzer, title: str | None, text: str) -> None:
-    judged = bundled.analyze(title, text).report
+    judged = bundled.analyze(title, text, judge=True).report
     assert judged.score < 0.5, judged  # below every default opening threshold: opens nothing on its own
 
 
 @pytest.mark.parametrize(("title", "text"), REPORTS)
 def test_event_reports_read_as_reports(bundled: Analyzer, title: str | None, text: str) -> None:
-    judged = bundled.analyze(title, text).report
+    judged = bundled.analyze(title, text, judge=True).report
     assert judged.kind is ReportKind.EVENT and judged.score >= 0.5, judged
 
 
 @pytest.mark.parametrize(("title", "text"), COMPLAINTS)
 def test_complaints_about_departments_reach_incidents(bundled: Analyzer, title: str | None, text: str) -> None:
-    judged = bundled.analyze(title, text).report
+    judged = bundled.analyze(title, text, judge=True).report
     assert judged.opens_incident and judged.complaint > judged.event, judged
 
 
@@ -137,3 +138,15 @@ def test_a_posts_topics_lend_it_no_facts_and_an_epidemic_bulletin_is_a_tally() -
     assert own_facts("某地火灾致17人死亡", post, facts, post=False) is facts  # news keeps its facts
     assert guard("", "新增确诊病例6例，累计确诊8例，均在定点医院隔离治疗") == "时段统计"
     assert guard("郑州一小区发生火灾 造成2人死亡", "今天下午3时许，郑州市中原区一小区发生火灾") is None
+
+
+def test_an_unwatched_item_is_not_judged_unless_asked(bundled: Analyzer) -> None:
+    title, text = REPORTS[0]
+    plain = bundled.analyze(title, text)  # the bundled settings watch nothing
+    assert not plain.relevant and plain.report is NOT_JUDGED and plain.place.level == "unknown"
+    assert plain.keywords == () and plain.simhash == 0
+    assert plain.facts.deaths == 2  # read for every item
+    asked = bundled.analyze(title, text, judge=True)
+    assert asked.report.kind is ReportKind.EVENT and asked.place.name and asked.keywords and asked.simhash
+    watched = Analyzer(Settings.model_validate({"watch": [{"id": "fire", "groups": {"event": ["火灾"]}}]}))
+    assert watched.analyze(title, text).report.kind is ReportKind.EVENT  # a watched item always is

@@ -67,7 +67,7 @@ def test_a_weak_report_waits_for_a_second_and_the_incident_runs_from_the_first(s
     stage.load(T0)
     now = T0 + timedelta(hours=1)
     weak = [("wb-1", "weibo", 0, None, "刚刚中原区建设路附近一小区传来巨响，好像是燃气爆炸了，好多消防车过去了")]
-    score = analyzer.analyze(None, weak[0][4]).report.score
+    score = analyzer.analyze(None, weak[0][4], judge=True).report.score
     assert stage.admission.candidate <= score < stage.admission.open_post, score
     report = stage.process(push(db, weak, now=now), now)
     assert report.opened == [] and report.held == 1

@@ -48,8 +48,8 @@ from typing import Any
 
 from sentinel.analyse.facts import FIELDS, Facts, extract_facts
 
-__all__ = ["CUES", "DEFAULT_MODEL", "EventReportModel", "ReportJudgement", "ReportKind", "features", "guard",
-           "own_facts"]
+__all__ = ["CUES", "DEFAULT_MODEL", "NOT_JUDGED", "EventReportModel", "ReportJudgement", "ReportKind", "features",
+           "guard", "own_facts"]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "event_report.json.gz"
 
@@ -159,6 +159,10 @@ class ReportJudgement:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind.value, "score": round(self.score, 4), "event": round(self.event, 4),
                 "complaint": round(self.complaint, 4), "reasons": list(self.reasons)}
+
+
+# An item that was not judged (no watch rule matched it, so it can open nothing): stored without a kind.
+NOT_JUDGED = ReportJudgement(ReportKind.OTHER, 0.0, 0.0, ("未命中关注方案，未研判",))
 
 
 def features(title: str, text: str, words: Sequence[str], facts: Facts | None = None,

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from sentinel.analyse.category import Classification, classify, load_lexicon
-from sentinel.analyse.event_report import EventReportModel, ReportJudgement, features, guard, own_facts
+from sentinel.analyse.event_report import (
+    NOT_JUDGED,
+    EventReportModel,
+    ReportJudgement,
+    features,
+    guard,
+    own_facts,
+)
 from sentinel.analyse.facts import Facts, extract_facts, facts_to_dict
 from sentinel.analyse.grading import GradeDecision, grade_floor, load_tables
 from sentinel.analyse.keywords import content_counts, keyword_scores, load_idf
@@ -108,10 +115,15 @@ class Analyzer:
         self.places = place_names()
         self.scope = settings.scope
 
-    def analyze(self, title: str | None, text: str, *, register: Register | None = None) -> Analysis:
+    def analyze(self, title: str | None, text: str, *, register: Register | None = None,
+                judge: bool | None = None) -> Analysis:
         """Everything sentinel reads in one item. ``register`` is who wrote it (the source's kind
         says; :func:`~sentinel.analyse.sentiment.register_of_source`); unknown, a text with a title
-        is read as news and one without as a post."""
+        is read as news and one without as a post. Whether it reports an event and where are
+        judged (``judge``), and its keywords and fingerprint for clustering computed, by default
+        only for a watched item, the only kind that can join or open an incident: most of a feed is
+        not watched, and these steps cost half of the analysis. Sentiment, facts, category and
+        grade floor are read for every item."""
         register = register or guess_register(title)
         title = title or ""
         title_tokens = self.tokenizer.tokens(title)
@@ -123,15 +135,18 @@ class Analyzer:
         facts = extract_facts(text, title)
         category = classify(text, title, tokens=words, lexicon=self.lexicon)
         grade = grade_floor(facts, category.code, category.subtype, self.tables)
-        counts = content_counts(words, self.tokenizer.stopwords)  # shared by keywords and simhash
-        keywords = tuple(keyword_scores(words, self.top_keywords, idf=self.idf, counts=counts))
-        fingerprint = simhash(words, idf=self.idf[0], counts=counts)
         regions = tuple(dict.fromkeys(w for w in words if w in self.places))
-        stated = own_facts(title, text, facts, post=register is Register.POST)
-        report = self.event_model.judge(features(title, text, words, stated, regions, title_tokens.words),
-                                        guard=guard(title, text))
-        place = resolve_place(title, text, title_tokens=title_tokens.words, body_tokens=body_tokens.words,
-                              jurisdiction=self.scope)
+        keywords: tuple[tuple[str, float], ...] = ()
+        fingerprint, report, place = 0, NOT_JUDGED, UNKNOWN
+        if judge or (judge is None and matches):
+            counts = content_counts(words, self.tokenizer.stopwords)  # shared by keywords and simhash
+            keywords = tuple(keyword_scores(words, self.top_keywords, idf=self.idf, counts=counts))
+            fingerprint = simhash(words, idf=self.idf[0], counts=counts)
+            stated = own_facts(title, text, facts, post=register is Register.POST)
+            report = self.event_model.judge(features(title, text, words, stated, regions, title_tokens.words),
+                                            guard=guard(title, text))
+            place = resolve_place(title, text, title_tokens=title_tokens.words, body_tokens=body_tokens.words,
+                                  jurisdiction=self.scope)
         return Analysis(title_tokens, body_tokens, matches, register, score, negative, facts, category, grade,
                         keywords, fingerprint, regions, report, place)
 

@@ -182,7 +182,8 @@ def analyze(obj: Context, as_json: bool) -> None:
             register = data.get("register")
             if register is not None and register not in set(Register):
                 raise ValueError(f"register must be one of {', '.join(Register)}, got {register!r}")
-            out = analyzer.analyze(title, text, register=Register(register) if register else None).to_json(item_id)
+            out = analyzer.analyze(title, text, register=Register(register) if register else None,
+                                   judge=True).to_json(item_id)
         except ValueError as exc:  # json.JSONDecodeError is a ValueError
             failures += 1
             out = {"id": item_id, "line": number, "error": str(exc)}

@@ -142,8 +142,10 @@ class ClusterConfig:
     # Magnitudes further apart than this are two quakes (the same penalty as two days): agencies
     # revise a magnitude by a few tenths (7.4 → 7.8 → 7.6), an aftershock is smaller by more.
     magnitude_tolerance: float = 0.5
-    # Subtracted when both have a category and the item's is not one of the incident's.
-    category_penalty: float = 0.0
+    # Subtracted when both have a category and the item's is not one of the incident's: a small
+    # push apart (a bombing's headline is not the quake's story), not a veto, as the category of
+    # one item of a story is sometimes wrong.
+    category_penalty: float = 0.1
     # The score an item that names neither a place nor a day needs to lend its facts to an incident
     # that names them: a bare "摩托车与大货车相撞3名学生死亡" is too weak a link to a crash in 澄城.
     unanchored_threshold: float = 0.45

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from sentinel.analyse.dates import event_days
+from sentinel.analyse.event_report import NOT_JUDGED
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
 from sentinel.analyse.places import Place
@@ -571,6 +572,7 @@ def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> ItemAnalysis
         facts={name: getattr(analysis.facts, name) for name in _FACT_FIELDS}, category=analysis.category.code,
         subtype=analysis.category.subtype, grade=analysis.grade.grade.value if analysis.grade.grade else None,
         keywords=[[word, score] for word, score in analysis.keywords], regions=list(analysis.regions),
-        place=analysis.place.to_dict(), simhash=signed, report=analysis.report.kind.value,
-        report_score=round(analysis.report.score, 4),
+        place=analysis.place.to_dict(), simhash=signed,
+        report=analysis.report.kind.value if analysis.report is not NOT_JUDGED else None,
+        report_score=round(analysis.report.score, 4) if analysis.report is not NOT_JUDGED else None,
     )
