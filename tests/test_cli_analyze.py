@@ -64,3 +64,17 @@ def test_a_bad_line_gets_an_error_and_the_rest_go_on(tmp_path: Path) -> None:
 def test_the_configured_threshold_decides_negative(tmp_path: Path) -> None:
     (out,), _ = analyze(tmp_path, {"id": 1, "text": POST}, threshold=0.999)
     assert out["sentiment"] < 0.999 and out["negative"] is True
+
+
+def test_commands_that_need_no_office_run_without_a_configuration(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no config/sentinel.yaml here
+    monkeypatch.delenv("SENTINEL_CONFIG", raising=False)
+    calendar = CliRunner().invoke(main, ["calendar", "show", "2027", "--json"])
+    assert calendar.exit_code == 0, calendar.output
+    assert json.loads(calendar.output)["year"] == 2027
+    analyzed = CliRunner().invoke(main, ["analyze"], input=json.dumps({"id": 1, "text": "郑州一小区发生火灾"}) + "\n")
+    assert analyzed.exit_code == 0 and json.loads(analyzed.output)["id"] == 1
+    broken = tmp_path / "bad.yaml"
+    broken.write_text("watch: [", encoding="utf-8")
+    refused = CliRunner().invoke(main, ["--config", str(broken), "calendar", "show", "2027"])
+    assert refused.exit_code != 0  # a named file that is wrong is still an error

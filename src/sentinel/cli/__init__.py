@@ -37,6 +37,20 @@ class Context:
             self._settings = load_settings(self.config_path)
         return self._settings
 
+    def settings_or_defaults(self) -> Settings:
+        """For commands that need nothing of an office (``analyze``, ``calendar show``): the
+        embedded defaults when no configuration file is named or present, else :attr:`settings`
+        (a bad file is still an error)."""
+        import os
+        from pathlib import Path
+
+        from sentinel.settings import DEFAULT_CONFIG
+
+        chosen = self.config_path or os.environ.get("SENTINEL_CONFIG")
+        if chosen is None and not Path(DEFAULT_CONFIG).exists():
+            return Settings()
+        return self.settings
+
 
 pass_ctx = click.make_pass_decorator(Context)
 

@@ -163,7 +163,7 @@ def analyze(obj: Context, as_json: bool) -> None:
     from sentinel.analyse.pipeline import Analyzer
     from sentinel.analyse.sentiment import Register
 
-    settings = _settings_or_defaults(obj)
+    settings = obj.settings_or_defaults()
     analyzer = Analyzer(settings)
     failures = 0
     for number, line in enumerate(sys.stdin, start=1):
@@ -190,19 +190,6 @@ def analyze(obj: Context, as_json: bool) -> None:
         click.echo(json.dumps(out, ensure_ascii=False))
     if failures:
         click.echo(f"sentinel analyze: {failures} line(s) could not be analysed", err=True)
-
-
-def _settings_or_defaults(obj: Context) -> Settings:
-    """``analyze`` works without a configuration file (no watch rules then), but not with a bad one."""
-    import os
-    from pathlib import Path
-
-    from sentinel.settings import DEFAULT_CONFIG
-
-    chosen = obj.config_path or os.environ.get("SENTINEL_CONFIG")
-    if chosen is None and not Path(DEFAULT_CONFIG).exists():
-        return Settings()
-    return obj.settings
 
 
 @main.group()

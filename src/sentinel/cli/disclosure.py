@@ -343,7 +343,7 @@ def calendar_show(obj: Context, year: int, as_json: bool) -> None:
     """The year's days off and adjusted working weekends, and where they come from."""
     from sentinel.escalation.calendar_view import year_view
 
-    data = year_view(year, obj.settings.policy.calendar)
+    data = year_view(year, obj.settings_or_defaults().policy.calendar)
     if as_json:
         _echo_json(data)
         return
