@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sentinel.normalise.times import check_future, parse_date, parse_timestamp, to_utc
+from sentinel.normalise.times import check_future, in_utc, parse_date, parse_iso, parse_timestamp, to_utc
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CST = timezone(timedelta(hours=8))
@@ -146,3 +146,12 @@ def test_to_utc(dt: datetime, zone: ZoneInfo, expected: datetime) -> None:
 def test_check_future(offset: timedelta, expected_offset: timedelta | None) -> None:
     found = check_future(REFERENCE + offset, REFERENCE)
     assert found == (None if expected_offset is None else REFERENCE + expected_offset)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_time_beyond_the_calendar_in_utc_is_a_value_error_not_an_overflow(text: str) -> None:
+    with pytest.raises(ValueError, match="beyond the calendar"):
+        parse_iso(text)
+    with pytest.raises(ValueError, match="beyond the calendar"):
+        in_utc(datetime.fromisoformat(text))
+    assert parse_iso("0001-01-01T00:00:00+00:00") == datetime(1, 1, 1, tzinfo=UTC)  # the very edge is inside

@@ -61,7 +61,17 @@ def parse_iso(value: object, *, zone: ZoneInfo | None = None) -> datetime:
         if zone is None:
             raise ValueError(f"needs a UTC offset, got {value!r}")
         parsed = parsed.replace(tzinfo=zone)
+    in_utc(parsed)  # refused here, with the value, rather than an OverflowError wherever it is compared
     return parsed
+
+
+def in_utc(dt: datetime) -> datetime:
+    """An aware ``dt`` in UTC. ValueError, not OverflowError, when that is past either end of the
+    calendar (``0001-01-01T00:00+14:00``, ``9999-12-31T23:59-14:00``)."""
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{dt.isoformat()} is beyond the calendar once in UTC") from None
 
 
 def to_utc(dt: datetime, zone: ZoneInfo) -> datetime:

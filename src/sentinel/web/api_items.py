@@ -20,7 +20,7 @@ from sentinel.store.models import Item as ItemRow
 from sentinel.store.models import ItemAnalysis
 from sentinel.web import schemas
 from sentinel.web.auth import Permission, Principal, Tokens
-from sentinel.web.params import AwareTime
+from sentinel.web.params import AwareTime, RowId
 
 NewItemsHook = Callable[[str, list[int]], Awaitable[None]]
 
@@ -84,7 +84,7 @@ def items_router(settings: Settings, database: Database, metrics: Metrics, clock
         source: Annotated[str | None, Query(max_length=64, description="a source id")] = None,
         since: Annotated[AwareTime, Query(description="published at or after (ISO 8601 with offset)")] = None,
         until: Annotated[AwareTime, Query(description="published before")] = None,
-        before: Annotated[int | None, Query(ge=1, le=2**62, description="the last id of the previous page")] = None,
+        before: Annotated[RowId | None, Query(description="the last id of the previous page")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[dict[str, Any]]:
         """Items, newest publication first: a substring search over title and text (every word must

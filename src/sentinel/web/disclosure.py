@@ -27,7 +27,7 @@ from sentinel.store.db import Database
 from sentinel.web import schemas
 from sentinel.web.auth import Permission, Principal, Tokens
 from sentinel.web.incidents import _action_error
-from sentinel.web.params import RowId
+from sentinel.web.params import AwareTime, Day, RowId
 
 ApplicantTypes = Literal["natural_person", "commercial", "research", "public_interest", "legal_service", "other_org"]
 Channels = Literal["in_person", "post_signed", "post_unsigned", "online", "fax"]
@@ -41,16 +41,16 @@ class RequestBody(BaseModel):
     reference: str | None = Field(default=None, max_length=64)
     form: str | None = Field(default=None, max_length=128, description="形式要求")
     unit: str | None = Field(default=None, max_length=128, description="承办单位")
-    submitted_on: date | None = Field(default=None, description="default today")
-    confirmed_on: date | None = Field(default=None, description="ordinary post, online and fax (第三十一条)")
+    submitted_on: Day | None = Field(default=None, description="default today")
+    confirmed_on: Day | None = Field(default=None, description="ordinary post, online and fax (第三十一条)")
 
 
 class DayBody(BaseModel):
-    on: date | None = Field(default=None, description="default today")
+    on: Day | None = Field(default=None, description="default today")
 
 
 class CorrectionBody(DayBody):
-    until: date
+    until: Day
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -66,24 +66,24 @@ class ExtendBody(BaseModel):
 
 
 class DelayBody(BaseModel):
-    until: date
+    until: Day
     reason: str = Field(min_length=1, max_length=2000)
 
 
 class ReplyBody(BaseModel):
     outcome: str = Field(description="the annual report's row: granted, partial, denied.third_party, …")
     reply_type: str | None = None
-    at: datetime | None = Field(default=None, description="default now")
+    at: AwareTime = Field(default=None, description="default now")
     channel: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=4000)
 
 
 class AppealBody(BaseModel):
     kind: Literal["review", "lawsuit_direct", "lawsuit_after_review"]
-    filed_on: date
-    request: int | None = None
+    filed_on: Day
+    request: RowId | None = None
     result: Literal["pending", "upheld", "corrected", "other"] = "pending"
-    decided_on: date | None = None
+    decided_on: Day | None = None
     reference: str | None = Field(default=None, max_length=128)
 
 
@@ -176,8 +176,6 @@ def disclosure_router(settings: Settings, database: Database, clock: Clock, toke
 
     @router.post("/requests/{request_id}/reply")
     async def reply(request_id: RowId, body: ReplyBody, who: Acting) -> dict[str, Any]:
-        if body.at is not None and body.at.tzinfo is None:
-            raise HTTPException(422, [{"loc": ["body", "at"], "msg": "needs a UTC offset", "type": "value_error"}])
         await act(flows.reply, rules, request_id, outcome=body.outcome, reply_type=body.reply_type, at=body.at,
                   channel=body.channel, note=body.note, by=who.name, now=clock.now())
         return await detail(request_id)

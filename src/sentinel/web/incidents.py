@@ -13,7 +13,6 @@ No ``from __future__ import annotations``: FastAPI reads the annotations at runt
 """
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -36,7 +35,7 @@ ResponseKind = Literal["authoritative_info", "press_conference", "response", "po
 
 class RespondBody(BaseModel):
     kind: ResponseKind
-    at: datetime | None = Field(default=None, description="when it was published (ISO 8601 with offset); default now")
+    at: AwareTime = Field(default=None, description="when it was published (ISO 8601 with offset); default now")
     url: str | None = None
     channel: str | None = Field(default=None, description="发布渠道")
     reviewer: str | None = Field(default=None, description="审核人")
@@ -86,13 +85,6 @@ def incident_router(settings: Settings, database: Database, clock: Clock, tokens
         except actions.ActionError as exc:
             raise _action_error(exc) from None
 
-    def aware(value: datetime | None, field: str) -> datetime:
-        if value is None:
-            return clock.now()
-        if value.tzinfo is None:
-            raise HTTPException(422, [{"loc": ["body", field], "msg": "needs a UTC offset", "type": "value_error"}])
-        return value
-
     def detail(incident_id: int) -> dict[str, Any]:
         try:
             return service.detail_json(service.get_incident(engine, incident_id))
@@ -126,7 +118,7 @@ def incident_router(settings: Settings, database: Database, clock: Clock, tokens
 
     @router.post("/incidents/{incident_id}/respond", response_model=schemas.ResponseResult)
     async def respond(incident_id: RowId, body: RespondBody, who: Acting) -> dict[str, Any]:
-        result = await act(actions.respond, rules, incident_id, kind=body.kind, at=aware(body.at, "at"), by=who.name,
+        result = await act(actions.respond, rules, incident_id, kind=body.kind, at=body.at or clock.now(), by=who.name,
                            now=clock.now(), url=body.url, channel=body.channel, reviewer=body.reviewer,
                            publisher=body.publisher, unit=body.unit, content=body.content)
         return {"response": service.response_json(result.response),

@@ -23,6 +23,7 @@ from sentinel.escalation.clocks import Rules
 from sentinel.web.console.core import ACT, Console, PageError
 from sentinel.web.console.forms import FieldError, _fields, _posted, _split
 from sentinel.web.console.session import Session
+from sentinel.web.params import RowId, storable_day
 
 __all__ = ["add_register"]
 
@@ -44,9 +45,13 @@ def _day(value: str, field: str, console: Console) -> date:
     if not value:
         return console.clock.now().astimezone(console.settings.zone).date()
     try:
-        return date.fromisoformat(value[:10])
+        day = date.fromisoformat(value[:10])
     except ValueError:
         raise FieldError(field, "日期格式应为 YYYY-MM-DD") from None
+    try:
+        return storable_day(day)
+    except ValueError as exc:
+        raise FieldError(field, f"日期超出范围 / {exc}") from None
 
 
 async def register_view(console: Console, request: Request, session: Session, *, error: tuple[str, str] | None = None,
@@ -57,7 +62,7 @@ async def register_view(console: Console, request: Request, session: Session, *,
     rows = await console.database.read(
         service.list_requests, console.database.engine, state=None if state == "all" else state,
         unit=params.get("unit") or None, applicant_type=params.get("applicant_type") or None,
-        outcome=params.get("outcome") or None, year=int(year) if year.isdigit() else None,
+        outcome=params.get("outcome") or None, year=int(year) if year.isdigit() and len(year) <= 4 else None,
         search=params.get("q") or None)
     now = console.clock.now()
     return console.render(request, session, "requests.html", status=status, now=now, rows=rows,
@@ -91,7 +96,7 @@ def add_register(router: APIRouter, console: Console) -> None:
         return await register_view(console, request, session)
 
     @router.get("/requests/{request_id}")
-    async def request_page(request: Request, request_id: int) -> Response:
+    async def request_page(request: Request, request_id: RowId) -> Response:
         session = console.sessions.read(request)
         console.gate(request, session)
         return await request_view(console, request, session, request_id)
@@ -146,7 +151,7 @@ def add_register(router: APIRouter, console: Console) -> None:
         }
 
     @router.post("/requests/{request_id}/{action}")
-    async def request_action(request: Request, request_id: int, action: str) -> Response:
+    async def request_action(request: Request, request_id: RowId, action: str) -> Response:
         session, form = await _posted(console, request)
         known = calls(request_id)
         if action not in known:

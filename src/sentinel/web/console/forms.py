@@ -24,6 +24,7 @@ from sentinel.settings import Role
 from sentinel.web.console.core import ACT, NOTE, Console, PageError, local_redirect
 from sentinel.web.console.pages import incident_view
 from sentinel.web.console.session import Session
+from sentinel.web.params import RowId, row_id, storable_time
 
 MAX_FIELD = 20000  # characters; the longest the domain takes (a release's content)
 
@@ -53,7 +54,10 @@ def _time(value: str, field: str, console: Console) -> datetime:
         at = datetime.fromisoformat(value)
     except ValueError:
         raise FieldError(field, "时间格式应为 YYYY-MM-DD HH:MM") from None
-    return at if at.tzinfo is not None else at.replace(tzinfo=console.settings.zone)
+    try:
+        return storable_time(at if at.tzinfo is not None else at.replace(tzinfo=console.settings.zone))
+    except ValueError as exc:
+        raise FieldError(field, f"时间超出范围 / {exc}") from None
 
 
 def _split(exc: actions.ActionError) -> tuple[str, str]:
@@ -142,7 +146,7 @@ def add_forms(router: APIRouter, console: Console) -> None:
         }
 
     @router.post("/incidents/{incident_id}/{action}")
-    async def incident_action(request: Request, incident_id: int, action: str) -> Response:
+    async def incident_action(request: Request, incident_id: RowId, action: str) -> Response:
         session, form = await _posted(console, request)
         known = calls(incident_id)
         if action not in known:
@@ -160,11 +164,11 @@ def add_forms(router: APIRouter, console: Console) -> None:
         return console.redirect(f"/incidents/{incident_id}?done={action}#timeline")
 
     @router.post("/evidence/{evidence_id}/{verdict}")
-    async def evidence(request: Request, evidence_id: int, verdict: str) -> Response:
+    async def evidence(request: Request, evidence_id: RowId, verdict: str) -> Response:
         session, form = await _posted(console, request)
         who = console.gate(request, session, ACT)
         fields = {key: str(value) for key, value in form.items() if key != "csrf"}
-        incident_id = int(fields["incident"]) if fields.get("incident", "").isdigit() else 0
+        incident_id = row_id(fields.get("incident", "")) or 0  # the page it came from; 0 names none (404)
         try:
             if verdict == "confirm":
                 await console.database.write(actions.confirm_evidence, engine, rules, evidence_id, by=who.name,

@@ -22,6 +22,7 @@ from sentinel.web.console.config_view import masked_config
 from sentinel.web.console.core import ADMIN, Console, PageError
 from sentinel.web.console.hotlists import arrow, hotlist_page, incident_hotlists
 from sentinel.web.console.session import Session
+from sentinel.web.params import RowId
 
 #: what ``?done=`` says after a form went through (a fixed text: the parameter is never echoed)
 DONE = {"adopt": "已纳入本辖区，开始计时", "verify": "已研判属实，按规定升级", "ack": "已签收", "respond": "回应已登记", "grade": "级别已调整", "dismiss": "事件已撤销", "close": "事件已结束",
@@ -84,7 +85,7 @@ def add_pages(router: APIRouter, console: Console) -> None:
         return console.render(request, session, "board.html", rows=rows)
 
     @router.get("/incidents/{incident_id}")
-    async def incident_page(request: Request, incident_id: int) -> Response:
+    async def incident_page(request: Request, incident_id: RowId) -> Response:
         session = console.sessions.read(request)
         console.gate(request, session)
         return await incident_view(console, request, session, incident_id)
