@@ -5,8 +5,10 @@
 DIR is the folder of labelled corpora (weibo_senti_100k_recovered.csv, smp2020_ewect_train_eval.jsonl).
 Measures, on the same texts in the same run:
 
-- the full pipeline: one jieba pass, watch rules, sentiment, facts, category, grade floor, TF-IDF
-  keywords, simhash, place names, and online clustering of the relevant posts;
+- the full pipeline as the daemon runs it: one jieba pass, watch rules, sentiment, facts, category
+  and grade floor for every post; for the watched ones (those a rule matches, the only ones that
+  can reach an incident) also the event-report model, the place, TF-IDF keywords, simhash and
+  online clustering;
 - ``jieba.lcut`` alone (one segmentation pass is the floor), and their ratio;
 - ``SnowNLP(text).sentiments`` on a sample, the naive alternative;
 - peak RSS of the process.
