@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.api import EMERGED, NOW, PEOPLE, Api, bearer, running_api, seed
+from tests.support.api import EMERGED, NOW, PEOPLE, Api, assert_refused, bearer, running_api, seed
 
 ITEMS = [
     {"id": "a1", "title": "郑州中原区燃气爆炸", "text": "中原区建设路一居民楼发生燃气爆炸，已造成12人死亡。",
@@ -106,17 +106,7 @@ def test_a_malformed_request_is_422_naming_the_field_and_changes_nothing(
         method, template, payload, loc, sqlite_url, monkeypatch) -> None:
     with running_api(sqlite_url, monkeypatch) as api:
         seed(api)
-        path = template.format(i=api.incident, e=api.evidence, big=2**63)
-        before = api.snapshot()
-        role = "admin"  # may do everything: the refusal is the body's, not the role's
-        if method == "GET":
-            answer = api.client.get(path, params=payload, headers=bearer(role))
-        else:
-            answer = api.client.post(path, json=payload, headers=bearer(role))
-        assert answer.status_code == 422, answer.text
-        assert loc in [error["loc"][: len(loc)] for error in answer.json()["detail"]], answer.json()
-        assert api.snapshot() == before
-
+        assert_refused(api, method, template.format(i=api.incident, e=api.evidence, big=2**63), payload, loc)
 
 def test_an_unknown_case_is_404_and_a_forbidden_state_409(sqlite_url, monkeypatch) -> None:
     with running_api(sqlite_url, monkeypatch) as api:

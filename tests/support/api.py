@@ -159,3 +159,16 @@ def seed(api: Api) -> Api:
         assert abroad.id is not None and weak.id is not None
         api.outside, api.pending = abroad.id, weak.id
     return api
+
+
+def assert_refused(api: Api, method: str, path: str, payload: dict[str, Any] | None, loc: list[Any]) -> None:
+    """``method path`` with ``payload`` (the query of a GET, else the JSON body) as an admin, who may
+    do everything, so that a refusal is the input's: a 422 naming ``loc``, and nothing changed."""
+    before = api.snapshot()
+    if method == "GET":
+        answer = api.client.get(path, params=payload, headers=bearer("admin"))
+    else:
+        answer = api.client.post(path, json=payload, headers=bearer("admin"))
+    assert answer.status_code == 422, answer.text
+    assert loc in [error["loc"][: len(loc)] for error in answer.json()["detail"]], answer.json()
+    assert api.snapshot() == before
