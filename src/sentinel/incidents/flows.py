@@ -147,7 +147,7 @@ class IncidentStage:
                 .order_by(col(Item.published_at), col(Item.id))
             ).all()
             for item, analysis in held:
-                post = self._register(item) is Register.POST
+                post = self._register(item.source_id) is Register.POST
                 if self.admission.tier(analysis.report_score or 0.0, post=post) is Tier.CANDIDATE:
                     cluster_item = self._cluster_item(item, analysis)
                     if self.clusterer.assign(cluster_item).incident_key is None:
@@ -177,7 +177,7 @@ class IncidentStage:
                 .order_by(col(Item.published_at), col(Item.id))
             ).all()
             for item in items:
-                analysis = self.analyzer.analyze(item.title, item.text, register=self._register(item))
+                analysis = self.analyzer.analyze(item.title, item.text, register=self._register(item.source_id))
                 row = _analysis_row(item, analysis, now)
                 session.add(row)
                 report.analysed += 1
@@ -220,7 +220,7 @@ class IncidentStage:
                 members = [(item, analysis)]
                 if confirmed is not None:  # the pending report this one confirms comes first
                     members.insert(0, (confirmed, self.analyzer.analyze(confirmed.title, confirmed.text,
-                                                                     register=self._register(confirmed))))
+                                                                     register=self._register(confirmed.source_id))))
                     held_row = session.get(ItemAnalysis, confirmed.id)
                     if held_row is not None:
                         held_row.incident_id = key
@@ -263,7 +263,7 @@ class IncidentStage:
             first = session.get(Item, held.item_id)
             if first is not None:
                 confirmed = new_incident(first, self.analyzer.analyze(first.title, first.text,
-                                                                      register=self._register(first)))
+                                                                      register=self._register(first.source_id)))
                 self.clusterer.confirm(key, _id(confirmed))
                 self.clusterer.add(_id(confirmed), cluster_item)
                 return _id(confirmed), confirmed, first, decision.anchored
@@ -500,7 +500,7 @@ class IncidentStage:
         authority = seen.authority
         memory.tracker.add(seen)
         memory.negatives += int(negative)
-        counts = memory.registers.setdefault(self._register(item).value, [0, 0])
+        counts = memory.registers.setdefault(self._register(item.source_id).value, [0, 0])
         counts[0] += 1
         counts[1] += int(negative)
         memory.central = memory.central or authority == Authority.CENTRAL.value
@@ -514,16 +514,13 @@ class IncidentStage:
             memory.title_rank = rank
 
     def _posts(self, *source_ids: str) -> bool:
-        """Whether all these sources write posts, not news (the register of their kind and tier)."""
-        return all(self._source_register(source_id) is Register.POST for source_id in source_ids)
+        """Whether all these sources write posts, not news."""
+        return all(self._register(source_id) is Register.POST for source_id in source_ids)
 
-    def _source_register(self, source_id: str) -> Register:
+    def _register(self, source_id: str) -> Register:
+        """News or post: how a source writes (its kind and authority tier)."""
         source = self.sources.get(source_id)
         return register_of_source(source.kind if source else None, source.authority if source else None)
-
-    def _register(self, item: Item) -> Register:
-        """News or post: how the item's source writes (its kind and authority tier)."""
-        return self._source_register(item.source_id)
 
     def _title_rank(self, item: Item) -> tuple[int, float]:
         source = self.sources.get(item.source_id)
@@ -566,6 +563,7 @@ def _id(row: Incident | Item) -> int:
 def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> ItemAnalysis:
     fingerprint = analysis.simhash
     signed = fingerprint - 2**64 if fingerprint >= 2**63 else fingerprint  # BIGINT is signed
+    judged = analysis.report is not NOT_JUDGED  # an unwatched item is stored without a report
     return ItemAnalysis(
         item_id=_id(item), analysed_at=now, relevant=analysis.relevant, rules=[m.to_dict() for m in analysis.matches],
         department=analysis.department, sentiment=round(analysis.sentiment, 4), negative=analysis.negative,
@@ -573,6 +571,6 @@ def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> ItemAnalysis
         subtype=analysis.category.subtype, grade=analysis.grade.grade.value if analysis.grade.grade else None,
         keywords=[[word, score] for word, score in analysis.keywords], regions=list(analysis.regions),
         place=analysis.place.to_dict(), simhash=signed,
-        report=analysis.report.kind.value if analysis.report is not NOT_JUDGED else None,
-        report_score=round(analysis.report.score, 4) if analysis.report is not NOT_JUDGED else None,
+        report=analysis.report.kind.value if judged else None,
+        report_score=round(analysis.report.score, 4) if judged else None,
     )
