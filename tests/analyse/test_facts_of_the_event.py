@@ -57,6 +57,12 @@ HEADLINES = [
     ("hurt, then died", "男子节前讨债被欠款者打伤致死", "", {"deaths": 1}),  # THUCNews
     ("a type of victim is no count", "多地发生学生溺亡事故请您把这条救命信息转出去", "", {}),  # BDCI
     ("a vow is no death", "男子张贴告示立誓杀死逃匿情人", "", {}),  # THUCNews
+    # written for these rules, not taken from the corpora
+    ("an aged relative as object", "14岁少年杀死8岁堂弟后藏尸", "", {"deaths": 1}),
+    ("一个 is not a count of victims", "男子钓鱼时一个失误滑落河中溺亡", "", {"deaths": 1}),
+    ("夺走性命 with no other trigger", "两名儿童在水塘边被夺走性命", "", {"deaths": 2}),
+    ("all of them, uncounted", "", "事发时车上乘客已全部死亡。", {}),
+    ("a son and a daughter", "一儿一女在家中火灾中身亡", "", {"deaths": 2}),
 ]
 
 STATISTICS = [

@@ -28,7 +28,8 @@ _ONE_PERSON = (
     r"电工|工程师|船员|渔民|保安|老板|店主|摊主|村民|市民|居民|教师|老师|医生|护士|护理师|患者|病人|民警|交警|辅警|"
     r"协警|特警|消防员|士兵|军人|警察|干部|官员|镇长|县长|局长|所长|校长|院长|厂长|书记|记者|编辑|主持人?|歌手|演员|"
     r"女星|男星|明星|丈夫|妻子|老公|老婆|儿子|女儿|父亲|母亲|侄子|弟弟|哥哥|姐姐|妹妹|男友|女友|情敌|新娘|"
-    r"独子|嫌犯|嫌疑人|小偷|窃贼|网管|商贩"
+    r"独子|嫌犯|嫌疑人|小偷|窃贼|网管|商贩|表弟|表哥|表姐|表妹|堂弟|堂哥|堂姐|堂妹|孙子|孙女|外孙|外甥|继父|继母|"
+    r"岳父|岳母|公公|婆婆|儿媳|女婿|同学|同窗|舍友|室友|邻居|房东|租客|业主"
 )
 # People a headline names one of ("女大学生被车撞飞身亡") or counts without a classifier ("32学生",
 # "两路人", "两兄妹"). Sports people are left out: "姚明受伤" is not an event.
@@ -95,7 +96,7 @@ _NEXT_PHRASE = re.compile(r"[^，,。；;、\s]{0,6}?(?:伤|死|亡|遇难|失�
 _TRANSITIVE = re.compile(r"^[撞砸炸烧砍刺毒打捅咬轧碾勒掐踩枪杀害][死伤]$")
 # Two killed without a number: "母女俩被捅死", "州长夫妇遇空难身亡", "父亲相救双双身亡", "烧死母亲和妹妹".
 _PAIR = re.compile(
-    rf"(?:{_PAIR_NOUN}|小两口|老两口|两口子)(?:俩|二人|两人)?(?P<gap>[^{_STOP}]{{0,12}}?){_DEATH_VERB}"
+    rf"(?:{_PAIR_NOUN}|小两口|老两口|两口子|一儿一女|一子一女|一男一女)(?:俩|二人|两人)?(?P<gap>[^{_STOP}]{{0,12}}?){_DEATH_VERB}"
     rf"|双双[^{_STOP}]{{0,4}}?{_DEATH_VERB}"
     rf"|{_KILLED}了?[^{_STOP}{_CN_DIGITS}]{{0,3}}?(?:{_ONE_PERSON})(?:和|与|及|、)(?:{_ONE_PERSON})"
     rf"|{_KILLED}了?[^{_STOP}{_CN_DIGITS}]{{0,4}}?(?:{_PAIR_NOUN})"
@@ -149,13 +150,14 @@ _GENERIC_AFTER = re.compile(r"事故|事件|案|率|人数|现象|问题|风险|
 _HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命|毙命|猝死|[坠碾]亡|致死|被[^{_STOP}]{{0,8}}?(?P<passive>{_KILLED})")
 # Or it kills one: "16岁辍学少年因琐事捅死同窗" (the object is named right after the verb).
 _CLAUSE = re.compile(rf"[^{_STOP}]+")
-_PLURAL_CLAUSE = re.compile(rf"[0-9０-９{_CN_DIGITS}十百千多数几群些对]|们|等|均|都|全部|纷纷|先后|相继|分别|一家|双双")
+# (一 alone counts one: "一个动作失误滑落河中溺亡" is one death; 一家, 一群, 一对 are caught by their nouns.)
+_PLURAL_CLAUSE = re.compile(rf"[0-9０-９{_CN_DIGITS.replace('一', '')}十百千多数几群些对]|们|等|均|都|全部|纷纷|先后|相继|分别|一家|双双")
 _HEADLINE_KILLS_DEATH = re.compile(rf"(?P<v>{_KILLED})了?(?P<obj>[^{_STOP}]{{1,6}})")
 _HEADLINE_WOUNDS = re.compile(rf"(?P<v>[撞砍刺捅打咬砸扎]伤)(?![而后]?(?:致死|死亡|身亡|不治))了?(?P<obj>[^{_STOP}]{{1,6}})")
 _MEASURE_RE = re.compile(_MEASURE)
 # Several people, not one: "多名村民", "学生们", "两人都".
 _PLURAL_BEFORE = re.compile(rf"(?:[0-9０-９{_CN_DIGITS}十百千万多数几群些对]|[名位个])$")
-_PLURAL_GAP = re.compile(r"们|等|多|数|群|家|俩|双双|都|均|纷纷|先后|相继|分别|一起|一家|及|和|与|、")
+_PLURAL_GAP = re.compile(r"们|等|多|数|群|家|俩|双双|都|均|全部|全体|所有|纷纷|先后|相继|分别|一起|一家|及|和|与|、")
 _NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|"
                        r"如果|万一|立誓|扬言|发誓")
 # The count is the attackers, not the victims: "七名歹徒抢劫网吧遭拒刺伤网管".
@@ -168,7 +170,7 @@ _CORRECTION = re.compile(r"修正|更正|核减|下调|调整")
 _REVISED = re.compile(r"(?:修正|上调|下调|调整|修订|更正)[为至到]$")
 _SPOT = re.compile(r"当场|现场")
 _LATER = re.compile(r"抢救无效|不治|送医|送往医院|途中|医院|伤重")
-_TRIGGER = re.compile(r"死|亡|遇难|罹难|丧|伤|里氏|失踪|下落不明|失联|中毒|损失|震|遗体|尸体|殒命|殉职|牺牲|生命|人命|症状|发病|遇害")
+_TRIGGER = re.compile(r"死|亡|遇难|罹难|丧|伤|里氏|失踪|下落不明|失联|中毒|损失|震|遗体|尸体|殒命|殉职|牺牲|生命|性命|人命|毙|症状|发病|遇害")
 _KINDS = ("death", "serious", "minor", "light", "hurt", "missing", "poisoned", "symptom")
 _Q2_KIND = {"重伤": "serious", "轻伤": "hurt", "受伤": "hurt", "伤": "hurt", "失踪": "missing"}
 
