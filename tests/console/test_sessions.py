@@ -23,6 +23,7 @@ from sentinel.settings import Settings
 from sentinel.store.db import Database, open_database
 from sentinel.web.app import create_app
 from sentinel.web.console.session import COOKIE
+from sentinel.web.throttle import LoginThrottle
 from tests.console.conftest import PEOPLE, Console, console_settings, serve, set_tokens
 
 
@@ -132,3 +133,14 @@ def test_the_eleventh_failed_login_in_a_minute_is_429_logged_and_counted(console
     assert not any("guess" in m for m in caplog.text.splitlines())
     console.clock.advance(timedelta(seconds=61))
     console.login("duty")
+
+
+def test_the_throttle_holds_back_per_key_and_forgets_what_left_the_window() -> None:
+    throttle = LoginThrottle(limit=3, window=60)
+    for at in (0.0, 10.0, 20.0):
+        assert throttle.retry_after(["client:a"], at) is None
+        throttle.failed(["client:a", "token:张伟"], at)
+    assert throttle.retry_after(["client:a"], 30.0) == 30  # the first failure leaves the window at 60
+    assert throttle.retry_after(["client:b", "token:张伟"], 30.0) == 30  # the name is held back from anywhere
+    assert throttle.retry_after(["client:b"], 30.0) is None
+    assert throttle.retry_after(["client:a"], 60.0) is None

@@ -65,8 +65,8 @@ class LoginThrottle:
     def _forget(self, now: float) -> None:
         for key in list(self._failures):
             self._recent(key, now)
-        while len(self._failures) >= MAX_KEYS:  # still full: drop the key whose last failure is oldest
-            del self._failures[min(self._failures, key=lambda k: self._failures[k][-1])]
+        while len(self._failures) >= MAX_KEYS:  # still full: forget the key that began failing first
+            del self._failures[next(iter(self._failures))]
 
 
 class LoginGuard:
