@@ -3,6 +3,7 @@ role that may not, and a refused request changes nothing in the store."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -118,6 +119,21 @@ def test_an_unset_token_variable_lets_nobody_in(sqlite_url, monkeypatch) -> None
     with running_api(sqlite_url, monkeypatch) as api:
         for token in ("T_UNSET", "None", "null"):
             assert api.client.get("/api/config", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_the_eleventh_wrong_bearer_token_in_a_minute_is_429_for_that_client(sqlite_url, monkeypatch, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="sentinel.web.throttle")
+    with running_api(sqlite_url, monkeypatch) as api:
+        for _ in range(10):
+            assert api.client.get("/api/incidents", headers={"Authorization": "Bearer wrong-guess"}).status_code == 401
+        held = api.client.get("/api/incidents", headers=bearer("readonly"))  # even a right token, from there
+        assert held.status_code == 429 and 1 <= int(held.headers["Retry-After"]) <= 60
+        assert api.metrics.registry.get_sample_value("sentinel_login_failures_total", {"surface": "api"}) == 10
+        assert api.metrics.registry.get_sample_value("sentinel_login_failures_total", {"surface": "console"}) == 0
+        api.clock.advance(timedelta(seconds=61))
+        assert api.client.get("/api/incidents", headers=bearer("readonly")).status_code == 200
+    logged = [record.getMessage() for record in caplog.records if record.name == "sentinel.web.throttle"]
+    assert logged == ["failed api login from testclient"] * 10  # the address, never the secret tried
 
 
 # ----------------------------------------------------------------------------------- audit

@@ -67,6 +67,23 @@ def test_config_check_accepts_a_good_file_and_warns_of_unset_secrets(tmp_path: P
     assert "SENTINEL_TEST_UNSET_COOKIE" in report["warnings"][0]
 
 
+def test_config_check_refuses_a_short_token_and_warns_of_a_guessable_one(tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "tokens.yaml"
+    config.write_text("http:\n  tokens:\n    - {name: 张伟, role: duty, token_env: SENTINEL_TEST_DUTY_TOKEN}\n",
+                      encoding="utf-8")
+    monkeypatch.setenv("SENTINEL_TEST_DUTY_TOKEN", "0123456789")
+    short = CliRunner().invoke(main, ["--config", str(config), "config", "check"])
+    assert short.exit_code == 2
+    assert "http.tokens[张伟]: $SENTINEL_TEST_DUTY_TOKEN is 10 characters; a token needs at least 24" in short.output
+    monkeypatch.setenv("SENTINEL_TEST_DUTY_TOKEN", "kQ2v8Zr_1xLmN4pT7wYb3Hc9sDf6GjUe")  # 32 random characters
+    good = invoke(config, "config", "check", "--json")
+    assert good.exit_code == 0 and json.loads(good.stdout)["warnings"] == []
+    monkeypatch.setenv("SENTINEL_TEST_DUTY_TOKEN", "1234567890" * 3)
+    guessable = json.loads(invoke(config, "config", "check", "--json").stdout)
+    assert guessable["warnings"] == ["http.tokens[张伟]: $SENTINEL_TEST_DUTY_TOKEN is all digit characters: it looks "
+                                     "guessable, use a random token"]
+
+
 def test_collect_once_then_list_items_and_sources(config: Path) -> None:
     result = invoke(config, "collect-once", "--json")
     assert result.exit_code == 0, result.output

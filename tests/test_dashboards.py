@@ -92,7 +92,7 @@ def test_dashboards_are_distinct_and_use_the_provisioned_prometheus() -> None:
 def test_the_alerts_the_operators_rely_on_exist() -> None:
     by_name = {rule["alert"]: rule for rule in rules()}
     assert {"SentinelSourceBlind", "SentinelSourceBlocked", "SentinelDeadlineDueSoon", "SentinelDeadlineBreached",
-            "SentinelOutboxStuck", "SentinelEngineStale"} <= set(by_name)
+            "SentinelOutboxStuck", "SentinelEngineStale", "SentinelLoginFailures"} <= set(by_name)
     assert "1800" in by_name["SentinelDeadlineDueSoon"]["expr"]  # within 30 minutes
     for rule in by_name.values():
         assert rule["labels"]["severity"] in ("warning", "critical") and rule["annotations"]["summary"]

@@ -23,6 +23,7 @@ from sentinel.store.models import IncidentKind
 FETCH_OUTCOMES_OK = ("ok", "not_modified")
 SOURCE_HEALTH_STATES = ("unknown", "up", "failing", "blocked")  # store.models.SourceHealth
 GRADE_LABELS = ("I", "II", "III", "IV", "none")  # "none": not graded (yet)
+LOGIN_SURFACES = ("console", "api")
 
 
 class Metrics:
@@ -178,6 +179,12 @@ class Metrics:
             "sentinel_api_requests", "HTTP requests by method, route template and status code",
             ["method", "route", "status"], registry=r,
         )
+        self.login_failures = Counter(
+            "sentinel_login_failures", "Failed logins: a wrong token at the console's form or as an API bearer token",
+            ["surface"], registry=r,  # surface: console or api
+        )
+        for surface in LOGIN_SURFACES:
+            self.login_failures.labels(surface=surface)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

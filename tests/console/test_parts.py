@@ -3,21 +3,28 @@ charts' geometry, the masked configuration, the session cookie and the links it 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import Session as SqlSession
+from starlette.responses import Response
 
+from sentinel.clock import FakeClock
 from sentinel.incidents.series import IncidentSeries, Marker, Point
 from sentinel.replay import Replayer, load_scenario
 from sentinel.settings import Role, Settings
 from sentinel.store.db import open_database
 from sentinel.store.models import Incident
+from sentinel.store.sessions import ConsoleSession
+from sentinel.web.auth import Principal
 from sentinel.web.console.board import BoardRow, Deadline, board, urgency
 from sentinel.web.console.charts import LEFT, PLOT_W, charts
 from sentinel.web.console.config_view import mask_url, masked_config
 from sentinel.web.console.core import local_redirect, safe_href
-from sentinel.web.console.session import Session, Sessions
+from sentinel.web.console.session import COOKIE, Session, Sessions
 from tests.console.conftest import HERE, console_settings
 
 T0 = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
@@ -96,26 +103,39 @@ def test_the_configuration_view_masks_secrets(monkeypatch) -> None:
     assert mask_url("sqlite:///var/sentinel.db") == "sqlite:///var/sentinel.db"
 
 
-class _Person:
-    def __init__(self, name: str, role: Role) -> None:
-        self.name, self.role = name, role
+def test_a_session_ends_when_its_token_is_removed_or_changed_and_is_bound_to_its_key(tmp_path) -> None:
+    duty = Principal("张伟", Role.DUTY)
+    database = open_database(f"sqlite:///{tmp_path / 'sessions.db'}")
+    clock = FakeClock(datetime(2026, 5, 20, tzinfo=UTC))
 
-
-def test_a_session_ends_when_its_token_is_removed_and_is_bound_to_its_key() -> None:
-    duty = _Person("张伟", Role.DUTY)
-    before = Sessions("key-1", [("tok-1", duty)])
-    found = before.person(" tok-1 ")
-    assert found is not None and found[1] is duty and before.person("tok-2") is None
-    cookie = before._serializer.dumps({"csrf": "c", "who": found[0]})
+    def sessions(key: str, tokens: list[tuple[str, Principal]]) -> Sessions:
+        return Sessions(key, tokens, database, clock)
 
     class Request:
-        cookies = {"sentinel_console": cookie}
+        cookies: dict[str, str] = {}
 
-    assert before.read(Request()).who is duty  # type: ignore[arg-type]
-    assert Sessions("key-1", []).read(Request()).who is None  # the token is gone from the configuration
-    assert Sessions("key-2", [("tok-1", duty)]).read(Request()).stored is False  # another key: no session
-    assert not Sessions.csrf_ok(Session("c"), "c")  # a CSRF token only counts from a stored session
-    assert Sessions.csrf_ok(Session("c", stored=True), "c")
+    async def scenario() -> None:
+        before = sessions("key-1", [("tok-1-" + "x" * 20, duty)])
+        assert before.person(" tok-1-" + "x" * 20 + " ") is duty and before.person("tok-2") is None
+        opened = await before.log_in("tok-1-" + "x" * 20, duty, "127.0.0.1")
+        before.write(response := Response(), opened)
+        Request.cookies = {COOKIE: response.headers["set-cookie"].split(";")[0].split("=", 1)[1]}
+        assert (await before.read(Request())).who == duty  # type: ignore[arg-type]
+        # another signing key: the cookie is not even read
+        assert (await sessions("key-2", [("tok-1-" + "x" * 20, duty)]).read(Request())).stored is False  # type: ignore[arg-type]
+        # the same name with a new secret: the session is over, and stays over when the old one returns
+        assert (await sessions("key-1", [("tok-9-" + "y" * 20, duty)]).read(Request())).who is None  # type: ignore[arg-type]
+        assert (await before.read(Request())).who is None  # type: ignore[arg-type]
+
+    try:
+        asyncio.run(scenario())
+        with SqlSession(database.engine) as session:
+            row = session.scalars(select(ConsoleSession)).one()
+        assert row.ended_reason == "token_changed" and row.token_name == "张伟" and row.client == "127.0.0.1"
+    finally:
+        database.close()
+    assert not Sessions.csrf_ok(Session("s", "c"), "c")  # a CSRF token only counts from a stored session
+    assert Sessions.csrf_ok(Session("s", "c", stored=True), "c")
 
 
 @pytest.mark.parametrize(("url", "href"), [

@@ -13,7 +13,7 @@ import click
 from sentinel.cli import Context, _echo_json, _local, main, pass_ctx, store
 from sentinel.clock import SystemClock
 from sentinel.configtypes import parse_duration
-from sentinel.errors import SentinelError
+from sentinel.errors import ConfigError, SentinelError
 from sentinel.settings import Settings
 
 # ---------------------------------------------------------------------------------------------- run
@@ -256,6 +256,7 @@ def config_check(click_ctx: click.Context, against_store: bool, as_json: bool) -
     import os
 
     from sentinel.analyse.pipeline import Analyzer
+    from sentinel.web.auth import weak_token
 
     obj: Context = click_ctx.obj
     settings = obj.settings
@@ -270,8 +271,15 @@ def config_check(click_ctx: click.Context, against_store: bool, as_json: bool) -
         if source.cookie_env and not os.environ.get(source.cookie_env):
             missing.append(f"sources[{source.id}].cookie_env: ${source.cookie_env} is not set")
     for token in settings.http.tokens:
-        if not os.environ.get(token.token_env):
+        secret = os.environ.get(token.token_env)
+        if not secret:
             missing.append(f"http.tokens[{token.name}].token_env: ${token.token_env} is not set")
+            continue
+        refusal, warning = weak_token(secret)
+        if refusal:
+            raise ConfigError(f"${token.token_env} {refusal}", key=f"http.tokens[{token.name}]")
+        if warning:
+            missing.append(f"http.tokens[{token.name}]: ${token.token_env} {warning}")
     for channel in settings.channels:
         for key in ("secret_env", "username_env", "password_env"):
             name = getattr(channel, key)

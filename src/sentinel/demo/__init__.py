@@ -151,7 +151,7 @@ def demo_tokens() -> dict[str, str]:
     """A token per demo person, from their environment variable or made up now (and put there)."""
     tokens = {}
     for _, role, env in DEMO_PEOPLE:
-        tokens[role] = os.environ.setdefault(env, secrets.token_urlsafe(12))
+        tokens[role] = os.environ.setdefault(env, secrets.token_urlsafe(24))  # 32 characters: config check wants 24
     return tokens
 
 

@@ -442,3 +442,4 @@ class IncidentHotlist(SQLModel, table=True):
 
 
 import sentinel.store.disclosure  # noqa: E402,F401  (the disclosure register's tables, on the same metadata)
+import sentinel.store.sessions  # noqa: E402,F401  (the console's login sessions, on the same metadata)

@@ -22,6 +22,7 @@ from sentinel.web.auth import Tokens
 from sentinel.web.console import mount_console
 from sentinel.web.disclosure import disclosure_router
 from sentinel.web.incidents import incident_router
+from sentinel.web.throttle import LoginGuard
 
 
 def create_app(settings: Settings, database: Database, metrics: Metrics, clock: Clock,
@@ -29,7 +30,8 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
     app = FastAPI(title="sentinel", version="0.1.0", docs_url="/api/docs", openapi_url="/openapi.json",
                   description="政务舆情 monitoring and response-deadline alerting. Every /api/ route takes "
                               "`Authorization: Bearer TOKEN`; the token's role decides what it may do.")
-    tokens = Tokens(settings)
+    guard = LoginGuard(metrics, clock)  # failed logins at the API and the console, held back together
+    tokens = Tokens(settings, guard)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_endpoint() -> Response:
@@ -48,6 +50,6 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
     app.include_router(system_router(settings, database, clock, tokens))
     app.include_router(incident_router(settings, database, clock, tokens))
     app.include_router(disclosure_router(settings, database, clock, tokens))
-    mount_console(app, settings, database, clock, tokens.known)  # the web console under /
+    mount_console(app, settings, database, clock, tokens.known, guard)  # the web console under /
     app.add_middleware(AuditMiddleware, metrics=metrics)
     return app

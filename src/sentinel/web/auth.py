@@ -16,6 +16,8 @@ ingest      push items (``POST /api/items``) and nothing else
 ==========  =====================================================================
 
 A missing, malformed or unknown token is 401; a known token whose role lacks the permission is 403.
+An unknown token is a failed login (:mod:`sentinel.web.throttle`): logged with the client's address,
+counted, and after too many from one address every request from it is 429 for a while.
 
 No ``from __future__ import annotations``: FastAPI reads the dependencies' annotations at runtime.
 """
@@ -29,6 +31,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from sentinel.settings import Role, Settings, env_secret
+from sentinel.web.throttle import LoginGuard
 
 PRINCIPAL_SCOPE_KEY = "sentinel.principal"  # where the request's principal is kept for the audit log
 
@@ -59,10 +62,40 @@ class Principal:
         return permission in GRANTS[self.role]
 
 
+MIN_TOKEN_LENGTH = 24  # characters; a short token falls to guessing despite the login limit
+MIN_DISTINCT = 10  # characters; fewer is a pattern, not a random secret
+
+
+def weak_token(secret: str) -> tuple[str | None, str | None]:
+    """Why a token's secret is refused (too short), and why it looks guessable (few distinct
+    characters, or all of one class): ``(refusal, warning)``, each None when there is nothing to say."""
+    if len(secret) < MIN_TOKEN_LENGTH:
+        return (f"is {len(secret)} characters; a token needs at least {MIN_TOKEN_LENGTH} "
+                "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"), None
+    classes = {"digit" if c.isdigit() else "lower" if c.islower() else "upper" if c.isupper() else "other"
+               for c in secret}
+    if len(set(secret)) < MIN_DISTINCT:
+        return None, f"has only {len(set(secret))} distinct characters: it looks guessable, use a random token"
+    if len(classes) == 1:
+        return None, f"is all {classes.pop()} characters: it looks guessable, use a random token"
+    return None, None
+
+
+def match_token(known: list[tuple[str, Principal]], presented: str) -> Principal | None:
+    """Who is behind ``presented``, compared with every known secret in constant time (no early
+    exit: the time taken does not tell which one matched)."""
+    found = None
+    for secret, who in known:
+        if hmac.compare_digest(secret.encode(), presented.encode()):
+            found = who
+    return found
+
+
 class Tokens:
     """The configured tokens whose secrets are set; looked up in constant time per token."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, guard: LoginGuard) -> None:
+        self.guard = guard
         self._known: list[tuple[str, Principal]] = []
         for entry in settings.http.tokens:
             value = env_secret(entry.token_env)
@@ -81,12 +114,13 @@ class Tokens:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        found = None
-        for known, who in self._known:
-            # compare with every token (no early exit): the time taken does not tell which matched
-            if hmac.compare_digest(known.encode(), token.encode()):
-                found = who
+        client = request.client.host if request.client else None
+        wait = self.guard.retry_after(client)
+        if wait is not None:
+            raise HTTPException(429, "too many failed logins from this address", headers={"Retry-After": str(wait)})
+        found = match_token(self._known, token)
         if found is None:
+            self.guard.failed("api", client)
             raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"})
         request.scope[PRINCIPAL_SCOPE_KEY] = found
         return found

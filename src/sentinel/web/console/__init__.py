@@ -22,11 +22,13 @@ from starlette.staticfiles import StaticFiles
 from sentinel.clock import Clock
 from sentinel.settings import Settings, env_secret
 from sentinel.store.db import Database
+from sentinel.web.auth import Principal
 from sentinel.web.console.core import Console, LoginRequired, PageError
 from sentinel.web.console.disclosure import add_register
 from sentinel.web.console.forms import add_forms
 from sentinel.web.console.pages import add_pages
-from sentinel.web.console.session import Person, Sessions
+from sentinel.web.console.session import Sessions
+from sentinel.web.throttle import LoginGuard
 
 __all__ = ["mount_console"]
 
@@ -34,11 +36,11 @@ STATIC = Path(__file__).parent / "static"
 
 
 def mount_console(app: FastAPI, settings: Settings, database: Database, clock: Clock,
-                  tokens: Sequence[tuple[str, Person]]) -> Console:
+                  tokens: Sequence[tuple[str, Principal]], guard: LoginGuard) -> Console:
     """Add the console's pages, forms and static files to the daemon's app."""
-    sessions = Sessions(env_secret(settings.http.session_secret_env), tokens,
+    sessions = Sessions(env_secret(settings.http.session_secret_env), tokens, database, clock,
                         secure=(settings.http.public_url or "").startswith("https://"))
-    console = Console.create(settings, database, clock, sessions)
+    console = Console.create(settings, database, clock, sessions, guard)
     router = APIRouter(include_in_schema=False)
     add_pages(router, console)
     add_forms(router, console)
@@ -52,7 +54,7 @@ def mount_console(app: FastAPI, settings: Settings, database: Database, clock: C
 
     async def page_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, PageError)
-        session = sessions.read(request)
+        session = await sessions.read(request)
         return console.render(request, session, "error.html", status=exc.status, message=exc.message,
                               heading={403: "无权访问", 404: "未找到"}.get(exc.status))
 

@@ -24,6 +24,7 @@ from sentinel.store.db import Database
 from sentinel.web.auth import GRANTS, Permission
 from sentinel.web.console import labels
 from sentinel.web.console.session import Session, Sessions
+from sentinel.web.throttle import LoginGuard
 
 
 def _roles_with(permission: Permission) -> frozenset[Role]:
@@ -83,10 +84,12 @@ class Console:
     database: Database
     clock: Clock
     sessions: Sessions
+    guard: LoginGuard  # failed logins: held back, logged, counted
     env: Environment
 
     @classmethod
-    def create(cls, settings: Settings, database: Database, clock: Clock, sessions: Sessions) -> Console:
+    def create(cls, settings: Settings, database: Database, clock: Clock, sessions: Sessions,
+               guard: LoginGuard) -> Console:
         env = Environment(loader=PackageLoader("sentinel.web.console", "templates"),
                           autoescape=select_autoescape(default=True, default_for_string=True),
                           trim_blocks=True, lstrip_blocks=True)
@@ -100,7 +103,7 @@ class Console:
         env.globals["seconds"] = lambda value: timedelta(seconds=float(value or 0))
         env.globals["obligation_name"] = labels.obligation_name
         env.globals.update(labels.REGISTER)
-        return cls(settings, database, clock, sessions, env)
+        return cls(settings, database, clock, sessions, guard, env)
 
     @property
     def rate(self) -> float:

@@ -91,13 +91,13 @@ def add_register(router: APIRouter, console: Console) -> None:
 
     @router.get("/requests")
     async def register_page(request: Request) -> Response:
-        session = console.sessions.read(request)
+        session = await console.sessions.read(request)
         console.gate(request, session)
         return await register_view(console, request, session)
 
     @router.get("/requests/{request_id}")
     async def request_page(request: Request, request_id: RowId) -> Response:
-        session = console.sessions.read(request)
+        session = await console.sessions.read(request)
         console.gate(request, session)
         return await request_view(console, request, session, request_id)
 

@@ -82,7 +82,7 @@ async def _refused(console: Console, request: Request, session: Session, inciden
 
 
 async def _posted(console: Console, request: Request) -> tuple[Session, FormData]:
-    session = console.sessions.read(request)
+    session = await console.sessions.read(request)
     form = await request.form()
     if not console.sessions.csrf_ok(session, form.get("csrf")):
         raise PageError(403, "表单已失效或来源不明（CSRF 校验失败），请刷新页面后重试")
@@ -95,7 +95,7 @@ def add_forms(router: APIRouter, console: Console) -> None:
 
     @router.get("/login")
     async def login_page(request: Request) -> Response:
-        session = console.sessions.read(request)
+        session = await console.sessions.read(request)
         back = local_redirect(request.query_params.get("next"))
         if session.who is not None:
             return console.redirect(back)
@@ -105,20 +105,30 @@ def add_forms(router: APIRouter, console: Console) -> None:
     async def login(request: Request) -> Response:
         session, form = await _posted(console, request)
         back = local_redirect(str(form.get("next") or "/"))
-        found = console.sessions.person(str(form.get("token") or ""))
+        client = request.client.host if request.client else None
+        wait = console.guard.retry_after(client)
+        if wait is not None:
+            response = console.render(request, session, "login.html", status=429, back=back,
+                                      error=f"登录失败次数过多，请 {wait} 秒后再试")
+            response.headers["Retry-After"] = str(wait)
+            return response
+        token = str(form.get("token") or "")
+        found = console.sessions.person(token)
         error = None
         if found is None:
             error = "令牌无效"
-        elif found[1].role is Role.INGEST:
+            console.guard.failed("console", client)
+        elif found.role is Role.INGEST:
             error = "数据接入令牌不能登录控制台"
+            console.guard.failed("console", client, found.name)
         if error is not None or found is None:
             return console.render(request, session, "login.html", status=401, back=back, error=error)
-        return console.redirect(back, console.sessions.logged_in(*found))
+        return console.redirect(back, await console.sessions.log_in(token, found, client))
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
-        await _posted(console, request)
-        return console.redirect("/login", console.sessions.anonymous())
+        session, _ = await _posted(console, request)
+        return console.redirect("/login", await console.sessions.log_out(session))
 
     # incident actions: name -> (roles, call(fields, now, by) -> the domain function's result)
     def calls(incident_id: int) -> dict[str, tuple[frozenset[Role], Callable[[dict[str, str], datetime, str], Any]]]:

@@ -79,20 +79,20 @@ async def incident_view(console: Console, request: Request, session: Session, in
 def add_pages(router: APIRouter, console: Console) -> None:
     @router.get("/")
     async def board_page(request: Request) -> Response:
-        session = console.sessions.read(request)
+        session = await console.sessions.read(request)
         console.gate(request, session)
         rows = await console.database.read(board, console.database.engine)
         return console.render(request, session, "board.html", rows=rows)
 
     @router.get("/incidents/{incident_id}")
     async def incident_page(request: Request, incident_id: RowId) -> Response:
-        session = console.sessions.read(request)
+        session = await console.sessions.read(request)
         console.gate(request, session)
         return await incident_view(console, request, session, incident_id)
 
     @router.get("/hotlists")
     async def hotlists_page(request: Request) -> Response:
-        session = console.sessions.read(request)
+        session = await console.sessions.read(request)
         console.gate(request, session)
         now = console.clock.now()
         sections = await console.database.read(hotlist_page, console.database.engine, console.settings, now)
@@ -100,7 +100,7 @@ def add_pages(router: APIRouter, console: Console) -> None:
 
     @router.get("/sources")
     async def sources_page(request: Request) -> Response:
-        session = console.sessions.read(request)
+        session = await console.sessions.read(request)
         console.gate(request, session)
         now = console.clock.now()
         rows = await console.database.read(source_store.summarize, console.database.engine, now=now)
@@ -110,7 +110,7 @@ def add_pages(router: APIRouter, console: Console) -> None:
 
     @router.get("/config")
     async def config_page(request: Request) -> Response:
-        session = console.sessions.read(request)
+        session = await console.sessions.read(request)
         console.gate(request, session, ADMIN)
         return console.render(request, session, "config.html", config=masked_config(console.settings))
 

@@ -1,10 +1,16 @@
-"""The console's login session: a signed, HttpOnly, SameSite=Strict cookie.
+"""The console's login session: a random session id in a signed, HttpOnly, SameSite=Strict cookie,
+and a row in ``console_session`` (:mod:`sentinel.store.sessions`) for every login.
 
-The cookie never holds the token itself, only its SHA-256 digest, so a leaked cookie does not leak
-the bearer token, and removing a token from the configuration (or its environment variable) ends
-every session opened with it at the next request. The cookie also carries the session's CSRF token,
-which every form repeats in a hidden field; a POST whose field does not match is refused. A visitor
-who has not logged in gets a session too (with no principal), so the login form is protected alike.
+The cookie carries nothing but the id (``secrets.token_urlsafe``): no token and nothing computed
+from one. A session is live while its row is: logout ends it, so does an admin's ``sentinel
+sessions end-all``, and so does a change to the token it was opened with — the row keeps the
+token's name and a fingerprint of its secret keyed with the signing key, and a token removed from
+the configuration or given a new secret no longer matches. The signed timestamp ends a session
+after :data:`MAX_AGE` in any case.
+
+Every form repeats the session's CSRF token (an HMAC of the session id) in a hidden field; a POST
+whose field does not match is refused. A visitor who has not logged in gets an id too (with no
+row), so the login form is protected alike.
 
 The signing key comes from the environment variable named by ``http.session_secret_env``; without
 one, a random key per process (sessions then end when the daemon restarts, and several processes
@@ -19,85 +25,110 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sentinel.settings import Role
+from sentinel.clock import Clock
+from sentinel.store import sessions as session_store
+from sentinel.store.db import Database
+from sentinel.store.sessions import EndReason
+from sentinel.web.auth import Principal, match_token
 
 COOKIE = "sentinel_console"
 #: a duty shift and some: after this a person logs in again
 MAX_AGE = timedelta(hours=12)
 
 
-class Person(Protocol):
-    """Who is behind a token (the API's principal)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def role(self) -> Role: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Session:
+    sid: str  # the cookie's random id
     csrf: str
-    who: Person | None = None
-    digest: str | None = None  # of the token that logged in
+    who: Principal | None = None
     stored: bool = False  # read from a valid cookie (else it must be set on the response)
 
 
-def digest_of(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def session_key(sid: str) -> str:
+    """The row's key: the id hashed, so the table does not hold usable cookies (the id is random,
+    256 bits: no salt needed)."""
+    return hashlib.sha256(sid.encode("ascii")).hexdigest()
 
 
 class Sessions:
-    """Reads and writes the session cookie, and turns a token into the person behind it."""
+    """Reads and writes the session cookie and the session rows; turns a token into a person."""
 
-    def __init__(self, secret: str | None, tokens: Sequence[tuple[str, Person]], *, secure: bool = False) -> None:
-        self._serializer = URLSafeTimedSerializer(secret or secrets.token_urlsafe(32), salt="sentinel-console")
-        self._people = [(digest_of(token), who) for token, who in tokens]
+    def __init__(self, secret: str | None, tokens: Sequence[tuple[str, Principal]], database: Database,
+                 clock: Clock, *, secure: bool = False) -> None:
+        self._key = (secret or secrets.token_urlsafe(32)).encode("utf-8")
+        self._serializer = URLSafeTimedSerializer(self._key, salt="sentinel-console")
+        self._tokens = list(tokens)
+        self._people: dict[str, list[tuple[str, Principal]]] = {}
+        for token, who in tokens:
+            self._people.setdefault(who.name, []).append((self.fingerprint(who.name, token), who))
+        self._database = database
+        self._clock = clock
         self._secure = secure
 
-    def person(self, token: str) -> tuple[str, Person] | None:
-        """The person whose token this is (compared in constant time), with the token's digest."""
-        wanted = digest_of(token.strip())
-        found = None
-        for known, who in self._people:
-            if hmac.compare_digest(known, wanted):
-                found = (known, who)
-        return found
+    def fingerprint(self, name: str, token: str) -> str:
+        """Which secret a session was opened with. Keyed with the signing key, so the table alone
+        gives nothing to guess tokens against."""
+        return hmac.new(self._key, f"{name}\0{token}".encode(), hashlib.sha256).hexdigest()
 
-    def read(self, request: Request) -> Session:
+    def person(self, token: str) -> Principal | None:
+        """The person whose token this is (compared in constant time with every token)."""
+        return match_token(self._tokens, token.strip())
+
+    def _session(self, sid: str, who: Principal | None = None, *, stored: bool = False) -> Session:
+        csrf = hmac.new(self._key, f"csrf\0{sid}".encode(), hashlib.sha256).hexdigest()
+        return Session(sid, csrf, who, stored)
+
+    async def read(self, request: Request) -> Session:
+        """The request's session: a person's while its row is live and its token unchanged."""
         raw = request.cookies.get(COOKIE)
-        if raw:
-            try:
-                data = self._serializer.loads(raw, max_age=int(MAX_AGE.total_seconds()))
-            except BadSignature:  # tampered with, signed by another process's key, or expired
-                data = None
-            if isinstance(data, dict) and isinstance(data.get("csrf"), str):
-                digest = data.get("who")
-                who = next((p for d, p in self._people if isinstance(digest, str) and hmac.compare_digest(d, digest)),
-                           None)
-                return Session(data["csrf"], who, digest if who else None, stored=True)
+        if not raw:
+            return self.anonymous()
+        try:
+            sid = self._serializer.loads(raw, max_age=int(MAX_AGE.total_seconds()))
+        except BadSignature:  # tampered with, signed by another process's key, or expired
+            return self.anonymous()
+        if not isinstance(sid, str) or not sid:
+            return self.anonymous()
+        key = session_key(sid)
+        row = await self._database.read(session_store.live_session, self._database.engine, key=key)
+        if row is None:
+            return self._session(sid, stored=True)  # logged out, ended, or never logged in
+        who = None
+        for fingerprint, person in self._people.get(row.token_name, []):
+            if hmac.compare_digest(fingerprint, row.token_fingerprint):
+                who = person
+        if who is None:  # the token was removed or given a new secret: its sessions are over
+            await self._database.write(session_store.end_session, self._database.engine, key=key,
+                                       now=self._clock.now(), reason=EndReason.TOKEN_CHANGED)
+        return self._session(sid, who, stored=True)
+
+    def anonymous(self) -> Session:
+        """A session with nobody logged in: a new id, no row."""
+        return self._session(secrets.token_urlsafe(32))
+
+    async def log_in(self, token: str, who: Principal, client: str | None) -> Session:
+        """A new session (a new id and CSRF token: no fixation) for a person who has just logged in."""
+        session = self.anonymous()
+        await self._database.write(session_store.open_session, self._database.engine, key=session_key(session.sid),
+                                   token_name=who.name, fingerprint=self.fingerprint(who.name, token.strip()),
+                                   client=client, now=self._clock.now())
+        return Session(session.sid, session.csrf, who)
+
+    async def log_out(self, session: Session) -> Session:
+        """End the session's row; the visitor goes on with a fresh anonymous session."""
+        if session.who is not None:
+            await self._database.write(session_store.end_session, self._database.engine, key=session_key(session.sid),
+                                       now=self._clock.now(), reason=EndReason.LOGOUT)
         return self.anonymous()
 
-    @staticmethod
-    def anonymous() -> Session:
-        """A session with nobody logged in (after logout): a new CSRF token, no person."""
-        return Session(secrets.token_urlsafe(24))
-
-    def logged_in(self, digest: str, who: Person) -> Session:
-        """A fresh session for a person who has just logged in (a new CSRF token: no fixation)."""
-        return Session(secrets.token_urlsafe(24), who, digest)
-
     def write(self, response: Response, session: Session) -> None:
-        value = self._serializer.dumps({"csrf": session.csrf, "who": session.digest})
-        response.set_cookie(COOKIE, value, max_age=int(MAX_AGE.total_seconds()), httponly=True, samesite="strict",
-                            secure=self._secure, path="/")
+        response.set_cookie(COOKIE, self._serializer.dumps(session.sid), max_age=int(MAX_AGE.total_seconds()),
+                            httponly=True, samesite="strict", secure=self._secure, path="/")
 
     @staticmethod
     def csrf_ok(session: Session, submitted: object) -> bool:
