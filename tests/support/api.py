@@ -89,7 +89,9 @@ def running_api(database_url: str, monkeypatch: pytest.MonkeyPatch, **extra: Any
     clock = FakeClock(NOW)
     metrics = Metrics(process=False)
     try:
-        with TestClient(create_app(settings, database, metrics, clock), raise_server_exceptions=False) as client:
+        # 127.0.0.1: a host the daemon serves by default (TestClient's own "testserver" is not one)
+        with TestClient(create_app(settings, database, metrics, clock), base_url="http://127.0.0.1",
+                        raise_server_exceptions=False) as client:
             yield Api(client, database, settings, clock, metrics)
     finally:
         database.close()
