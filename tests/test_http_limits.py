@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 
 from sentinel.metrics import Metrics
-from sentinel.settings import HttpConfig, Settings
+from sentinel.settings import HttpConfig
 from sentinel.web.app import create_app
 from sentinel.web.serving import server_config
 from tests.support.api import NOW, Api, bearer, running_api
@@ -31,18 +31,10 @@ def batch(count: int) -> bytes:
     return json.dumps({"source": "crawler", "items": [{"id": f"p{n}", **ITEM} for n in range(count)]}).encode()
 
 
-def limited(settings: Settings, **http: Any) -> Settings:
-    return settings.model_copy(update={"http": settings.http.model_copy(update=http)})
-
-
 @contextmanager
 def api_with(database_url: str, monkeypatch: pytest.MonkeyPatch, **http: Any) -> Iterator[Api]:
     """The API in process (TestClient) with ``http`` limits."""
-    from tests.support import api as support
-
-    original = support.api_settings
-    monkeypatch.setattr(support, "api_settings", lambda url, **extra: limited(original(url, **extra), **http))
-    with running_api(database_url, monkeypatch) as api:
+    with running_api(database_url, monkeypatch, http=http) as api:
         yield api
 
 
