@@ -41,6 +41,7 @@ from sentinel.notify.source_alerts import queue_source_alerts
 from sentinel.settings import Settings
 from sentinel.store.db import Database, open_database
 from sentinel.web.app import create_app
+from sentinel.web.serving import server_config
 
 log = logging.getLogger(__name__)
 
@@ -305,9 +306,7 @@ class Daemon:
         server_task: asyncio.Task[None] | None = None
         if self.serve_http:
             app = create_app(self.settings, self.database, self.metrics, self.clock, on_new_items=self._new_items)
-            config = uvicorn.Config(app, host=self.settings.http.host, port=self.settings.http.port,
-                                    log_level="warning", lifespan="off", access_log=False)
-            server = _EmbeddedServer(config)
+            server = _EmbeddedServer(server_config(app, self.settings.http))
             server_task = asyncio.create_task(server.serve())
             while not server.started and not server_task.done():
                 await asyncio.sleep(0.02)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -181,6 +182,28 @@ class HttpConfig(Strict):
     tokens: list[TokenConfig] = Field(default_factory=list)
     public_url: str | None = None
     session_secret_env: str | None = None  # signs the web console's cookie (default: a key per process)
+    # Host headers served (DNS rebinding); default: the listen host, localhost, 127.0.0.1, ::1 and
+    # public_url's host. "*" serves any.
+    allowed_hosts: list[str] | None = None
+    # request bodies: larger ones are refused with 413 before they are parsed (or, without a
+    # Content-Length, as soon as they pass the limit)
+    max_body: ByteSize = 1024 * 1024  # forms and JSON
+    max_push_body: ByteSize = 16 * 1024 * 1024  # POST /api/items
+    max_form_fields: int = Field(default=200, ge=1, le=100_000)  # fields in one console form
+    # a new connection, or one kept alive after an answer, has this long to send a request's headers
+    header_timeout: Duration = timedelta(seconds=10)
+    body_timeout: Duration = timedelta(seconds=30)  # ... and then this long for the whole body
+    keep_alive: Duration = timedelta(seconds=5)  # an idle kept-alive connection is closed after this
+    # open connections: at the limit a request gets 503; a connection beyond it is closed at once
+    max_connections: int = Field(default=100, ge=1, le=100_000)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_patterns(cls, value: list[str] | None) -> list[str] | None:
+        for pattern in value or []:
+            if "*" in pattern[1:] or (pattern.startswith("*") and pattern != "*" and not pattern.startswith("*.")):
+                raise ValueError(f"{pattern!r}: a wildcard is '*' or '*.example.com'")
+        return value
 
     @field_validator("listen")
     @classmethod
@@ -197,6 +220,18 @@ class HttpConfig(Strict):
     @property
     def port(self) -> int:
         return int(self.listen.rpartition(":")[2])
+
+    @property
+    def hosts(self) -> list[str]:
+        """The Host header names served: ``allowed_hosts``, or the listen host, the loopback names and
+        ``public_url``'s host."""
+        if self.allowed_hosts is not None:
+            return list(self.allowed_hosts)
+        hosts = [self.host, "localhost", "127.0.0.1", "::1"]
+        if self.public_url is not None:
+            hosts.append(urlsplit(self.public_url).hostname or "")
+        # a wildcard listen address says where to listen, not which name a browser uses
+        return [host for host in dict.fromkeys(hosts) if host and host not in ("0.0.0.0", "::")]
 
 
 class CollectConfig(Strict):

@@ -42,12 +42,13 @@ def bearer(role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {PEOPLE[role][1]}"}
 
 
-def api_settings(database_url: str, **extra: Any) -> Settings:
+def api_settings(database_url: str, http: dict[str, Any] | None = None, **extra: Any) -> Settings:
+    """``http`` adds keys to the ``http:`` section (limits, allowed hosts); ``extra``, other sections."""
     return Settings.model_validate({
         "database": {"url": database_url},
         "http": {"listen": "127.0.0.1:0", "tokens": [
             {"name": name, "role": role, "token_env": f"T_{role.upper()}"} for role, (name, _) in PEOPLE.items()]
-            + [{"name": "nobody", "role": "admin", "token_env": "T_UNSET"}]},
+            + [{"name": "nobody", "role": "admin", "token_env": "T_UNSET"}], **(http or {})},
         "sources": [{"id": "crawler", "kind": "push", "authority": "provincial"},
                     {"id": "gov-city", "kind": "rss", "url": "http://127.0.0.1:9/rss", "official": True}],
         **extra,
@@ -89,7 +90,9 @@ def running_api(database_url: str, monkeypatch: pytest.MonkeyPatch, **extra: Any
     clock = FakeClock(NOW)
     metrics = Metrics(process=False)
     try:
-        with TestClient(create_app(settings, database, metrics, clock), raise_server_exceptions=False) as client:
+        # 127.0.0.1: a host the daemon serves by default (TestClient's own "testserver" is not one)
+        with TestClient(create_app(settings, database, metrics, clock), base_url="http://127.0.0.1",
+                        raise_server_exceptions=False) as client:
             yield Api(client, database, settings, clock, metrics)
     finally:
         database.close()

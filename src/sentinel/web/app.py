@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from sentinel.clock import Clock
 from sentinel.metrics import Metrics
@@ -22,6 +23,7 @@ from sentinel.web.auth import Tokens
 from sentinel.web.console import mount_console
 from sentinel.web.disclosure import disclosure_router
 from sentinel.web.incidents import incident_router
+from sentinel.web.limits import BodyLimitMiddleware, BodyLimits
 from sentinel.web.throttle import LoginGuard
 
 
@@ -51,5 +53,9 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
     app.include_router(incident_router(settings, database, clock, tokens))
     app.include_router(disclosure_router(settings, database, clock, tokens))
     mount_console(app, settings, database, clock, tokens.known, guard)  # the web console under /
+    # the last added runs first: a wrong Host is refused before anything (and not counted); a body
+    # over its limit is refused before any route reads it, and counted by the audit middleware
+    app.add_middleware(BodyLimitMiddleware, limits=BodyLimits.from_config(settings.http))
     app.add_middleware(AuditMiddleware, metrics=metrics)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.http.hosts, www_redirect=False)
     return app

@@ -83,7 +83,10 @@ async def _refused(console: Console, request: Request, session: Session, inciden
 
 async def _posted(console: Console, request: Request) -> tuple[Session, FormData]:
     session = await console.sessions.read(request)
-    form = await request.form()
+    limits = console.settings.http
+    # the body is already capped at http.max_body; these cap what parsing makes of it (the console
+    # takes no files)
+    form = await request.form(max_files=0, max_fields=limits.max_form_fields, max_part_size=limits.max_body)
     if not console.sessions.csrf_ok(session, form.get("csrf")):
         raise PageError(403, "表单已失效或来源不明（CSRF 校验失败），请刷新页面后重试")
     return session, form
