@@ -171,7 +171,11 @@ def test_end_to_end_from_a_feed_to_a_graded_incident(http_server, tmp_path) -> N
         for _ in range(200):
             assert daemon.database is not None
             incidents = service.list_incidents(daemon.database.engine)
-            if len(incidents) == 2 and any(i.grade == "II" for i in incidents):  # both stories, all batches done
+            counted = metrics.registry.get_sample_value("sentinel_items_analysed_total") or 0
+            opened_count = sum(s.value for f in metrics.registry.collect() if f.name == "sentinel_incidents_opened"
+                               for s in f.samples if s.name.endswith("_total"))
+            # both stories, all batches done and counted (the counts follow each batch's commit)
+            if len(incidents) == 2 and any(i.grade == "II" for i in incidents) and counted == 7 and opened_count == 2:
                 break
             await asyncio.sleep(0.05)
         daemon.request_stop()
