@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--bodies", type=int, default=4)
     parser.add_argument("--idle", type=int, default=300)
     parser.add_argument("--half", type=int, default=400)
+    parser.add_argument("--log", type=Path, help="keep the daemon's log here")
     parser.add_argument("--daemon-files", type=int, default=256, help="the daemon's open-file limit (RLIMIT_NOFILE)")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -83,6 +84,8 @@ def main() -> None:
             daemon.terminate()
             daemon.wait(timeout=30)
             log.close()
+            if args.log:
+                args.log.write_bytes((Path(folder) / "daemon.log").read_bytes())
 
 
 def _big_bodies(base: str, count: int, megabytes: int) -> list[str]:
