@@ -8,13 +8,14 @@ as many writers as polls. Alembic migrations are applied at start (:func:`migrat
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from sentinel.errors import StoreError
@@ -31,6 +32,7 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "handle_error", _discard_read_only)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -42,6 +44,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _discard_read_only(context: ExceptionContext) -> None:
+    """A connection that found its file read-only is dropped from the pool, not handed out again.
+
+    SQLite opens a file it may not write (a chmod, a full or remounted disk) read-only without a
+    word, and the connection stays read-only after the file is writable again: kept in the pool,
+    it would fail every later write until a restart. Marked a disconnect, it is closed and the next
+    checkout opens the file afresh."""
+    original = context.original_exception
+    if isinstance(original, sqlite3.OperationalError) and "readonly" in str(original):
+        context.is_disconnect = True
 
 
 def migrate(engine: Engine) -> None:
