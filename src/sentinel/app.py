@@ -16,6 +16,7 @@ import signal
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -32,6 +33,7 @@ from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
 from sentinel.incidents import service as incident_service
 from sentinel.incidents.worker import AnalysisWorker
+from sentinel.liveness import Liveness, Part
 from sentinel.metrics import Metrics, set_open_incidents
 from sentinel.notify.base import Sender, send_client
 from sentinel.notify.digest import digest_pending, queue_daily_digest
@@ -94,6 +96,7 @@ class Daemon:
         self.analysis: AnalysisWorker | None = None
         self.escalation: EscalationEngine | None = None
         self.dispatcher: Dispatcher | None = None
+        self.liveness: Liveness | None = None  # what the jobs last did, for /healthz (set by run)
         self._send_client: httpx.AsyncClient | None = None
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self._stop = asyncio.Event()
@@ -159,6 +162,7 @@ class Daemon:
         except Exception:  # a failed tick is retried by the next one; it never stops the daemon
             log.exception("engine tick failed")
             return
+        self._done(Part.ENGINE)
         self.metrics.engine_tick_duration.observe(max(0.0, self.clock.monotonic() - started))
         for notice in report.notices:
             self.metrics.engine_actions.labels(action=notice.kind).inc()
@@ -173,6 +177,17 @@ class Daemon:
             await self.dispatcher.drain(self.clock.now())
         except Exception:
             log.exception("delivering the outbox failed; pending messages stay pending")
+            return
+        self._done(Part.DELIVERY)
+
+    async def collect_tick(self) -> None:
+        assert self.runner is not None
+        await self.runner.tick()
+        self._done(Part.COLLECTION)
+
+    def _done(self, part: Part) -> None:
+        if self.liveness is not None:
+            self.liveness.done(part)
 
     async def refresh_gauges(self) -> None:
         """Engine, incident and outbox gauges (every health tick; a scrape never queries)."""
@@ -275,6 +290,8 @@ class Daemon:
                 loop.add_signal_handler(sig, self.request_stop)
         runner = self.build_runner()
         assert self.database is not None
+        engine_every = self.timing.engine_tick or self.settings.engine.tick.total_seconds()
+        self.liveness = self.database.liveness = Liveness(self.clock, engine_tick=timedelta(seconds=engine_every))
         await runner.prepare()
         await runner.refresh_health()
         if self.parse_pool is not None:
@@ -292,15 +309,15 @@ class Daemon:
                               misfire_grace_time=None)
 
         timing = self.timing
-        every(timing.engine_tick or self.settings.engine.tick.total_seconds(), self.engine_tick, "engine")
+        every(engine_every, self.engine_tick, "engine")
         every(timing.deliver_tick, self.deliver, "deliver")
         every(timing.health_tick, self.refresh_gauges, "gauges")
         every(timing.health_tick, self.operator_alerts, "operator-alerts")
-        every(timing.collect_tick, runner.tick, "collect")
+        every(timing.collect_tick, self.collect_tick, "collect")
         every(timing.health_tick, runner.refresh_health, "health")
         every(timing.health_tick, analysis.retry_failed, "analysis-catch-up")
         scheduler.start()
-        await runner.tick()  # the first look at once, not a tick later
+        await self.collect_tick()  # the first look at once, not a tick later
 
         server: _EmbeddedServer | None = None
         server_task: asyncio.Task[None] | None = None

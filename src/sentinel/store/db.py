@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from sentinel.errors import StoreError
+from sentinel.liveness import Liveness, Part
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -95,10 +96,14 @@ def _migrate_sqlite(engine: Engine, config: Any) -> None:
 
 
 class Database:
-    """An engine plus the executors that keep blocking database work off the event loop."""
+    """An engine plus the executors that keep blocking database work off the event loop.
+
+    With a :class:`~sentinel.liveness.Liveness` set, each write through :meth:`write` is recorded:
+    one that committed, or one that failed for a reason of the store (not of its data)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.liveness: Liveness | None = None
         self.engine = create_db_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = ThreadPoolExecutor(max_workers=1 if self.is_sqlite else 8, thread_name_prefix="db-write")
@@ -108,7 +113,15 @@ class Database:
         migrate(self.engine)
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._writer, lambda: fn(*args, **kwargs))
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(self._writer, lambda: fn(*args, **kwargs))
+        except (OperationalError, InterfaceError) as exc:  # read-only, disk full, server gone, locked
+            if self.liveness is not None:
+                self.liveness.write_failed(str(exc.orig if exc.orig is not None else exc).strip())
+            raise
+        if self.liveness is not None:
+            self.liveness.done(Part.WRITE)
+        return result
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._reader, lambda: fn(*args, **kwargs))
