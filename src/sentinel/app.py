@@ -291,7 +291,9 @@ class Daemon:
         runner = self.build_runner()
         assert self.database is not None
         engine_every = self.timing.engine_tick or self.settings.engine.tick.total_seconds()
-        self.liveness = self.database.liveness = Liveness(self.clock, engine_tick=timedelta(seconds=engine_every))
+        # the scheduler's interval is real seconds; the liveness record's ages are the clock's
+        engine_every_clock = timedelta(seconds=engine_every * self.clock.rate)
+        self.liveness = self.database.liveness = Liveness(self.clock, engine_tick=engine_every_clock)
         await runner.prepare()
         await runner.refresh_health()
         if self.parse_pool is not None:
