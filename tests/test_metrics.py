@@ -20,7 +20,7 @@ from tests.test_daemon import settings_for
 # every label sentinel uses, each drawn from a closed set (ids and kinds from the configuration,
 # enums from the code); never a title, URL or error text
 CLOSED_LABELS = {"source", "kind", "outcome", "reason", "grade", "state", "action", "channel", "method", "route",
-                 "status", "sentinel_source_health", "surface",
+                 "status", "sentinel_source_health", "surface", "job",  # job: sentinel.job_failures.Job
                  "platform"}  # a hot list's platform: settings.HotlistPlatform, or a known list's name / "other"
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -32,6 +34,8 @@ from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
 from sentinel.incidents import service as incident_service
 from sentinel.incidents.worker import AnalysisWorker
+from sentinel.job_failures import Job, JobFailures
+from sentinel.liveness import Liveness, Part
 from sentinel.metrics import Metrics, set_open_incidents
 from sentinel.notify.base import Sender, send_client
 from sentinel.notify.digest import digest_pending, queue_daily_digest
@@ -94,6 +98,8 @@ class Daemon:
         self.analysis: AnalysisWorker | None = None
         self.escalation: EscalationEngine | None = None
         self.dispatcher: Dispatcher | None = None
+        self.liveness: Liveness | None = None  # what the jobs last did, for /healthz (set by run)
+        self.failures = JobFailures(self.clock, self.metrics, log)  # jobs failing: counted, logged once a minute
         self._send_client: httpx.AsyncClient | None = None
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self._stop = asyncio.Event()
@@ -156,9 +162,11 @@ class Daemon:
         started = self.clock.monotonic()
         try:
             report = await self.database.write(self.escalation.tick, self.clock.now())
-        except Exception:  # a failed tick is retried by the next one; it never stops the daemon
-            log.exception("engine tick failed")
+        except Exception as exc:  # a failed tick is retried by the next one; it never stops the daemon
+            self.failures.failed(Job.ENGINE, exc)
             return
+        self.failures.succeeded(Job.ENGINE)
+        self._done(Part.ENGINE)
         self.metrics.engine_tick_duration.observe(max(0.0, self.clock.monotonic() - started))
         for notice in report.notices:
             self.metrics.engine_actions.labels(action=notice.kind).inc()
@@ -171,8 +179,36 @@ class Daemon:
         assert self.dispatcher is not None
         try:
             await self.dispatcher.drain(self.clock.now())
-        except Exception:
-            log.exception("delivering the outbox failed; pending messages stay pending")
+        except Exception as exc:  # pending messages stay pending
+            self.failures.failed(Job.DELIVER, exc)
+            return
+        self.failures.succeeded(Job.DELIVER)
+        self._done(Part.DELIVERY)
+
+    async def collect_tick(self) -> None:
+        assert self.runner is not None
+        await self.runner.tick()
+        self._done(Part.COLLECTION)
+
+    def _done(self, part: Part) -> None:
+        if self.liveness is not None:
+            self.liveness.done(part)
+
+    async def _attempt(self, job: Job, run: Callable[[], Awaitable[Any]]) -> None:
+        """Run one job, its failure counted and logged (once a minute while it lasts), never raised."""
+        try:
+            await run()
+        except Exception as exc:  # the next run tries again; one job failing never stops the others
+            self.failures.failed(job, exc)
+            return
+        self.failures.succeeded(job)
+
+    def _guarded(self, job: Job, run: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+        """``run`` as a scheduler job (a coroutine function, which APScheduler awaits) under :meth:`_attempt`."""
+        async def guarded() -> None:
+            await self._attempt(job, run)
+
+        return guarded
 
     async def refresh_gauges(self) -> None:
         """Engine, incident and outbox gauges (every health tick; a scrape never queries)."""
@@ -199,16 +235,11 @@ class Daemon:
         """Alerts for sources gone blind or blocked, and the day's digest and briefing once their time has come."""
         if self.escalation is None or self.database is None:
             return
-        try:
-            await self.database.write(queue_source_alerts, self.database.engine, self.settings,
-                                      self.escalation.channel_ids, self.clock.now(),
-                                      link_base=self.settings.http.public_url)
-        except Exception:
-            log.exception("checking for blind or blocked sources failed")
-        try:
-            await self.daily_briefing()
-        except Exception:
-            log.exception("queueing the daily digest failed")
+        engine, channels = self.database.engine, self.escalation.channel_ids
+        await self._attempt(Job.SOURCE_ALERTS, functools.partial(
+            self.database.write, queue_source_alerts, engine, self.settings, channels, self.clock.now(),
+            link_base=self.settings.http.public_url))
+        await self._attempt(Job.DAILY_DIGEST, self.daily_briefing)
         await self.disclosure_jobs()
 
     async def disclosure_jobs(self) -> None:
@@ -219,20 +250,18 @@ class Daemon:
         assert self.escalation is not None and self.database is not None
         engine, channels, link = self.database.engine, self.escalation.channel_ids, self.settings.http.public_url
         rules = self.escalation.rules
-        steps: list[tuple[str, Any]] = [
-            ("next year's holiday notice", lambda now: queue_calendar_alert(engine, self.settings, channels, now,
-                                                                            link_base=link)),
-            ("provisional deadlines", lambda now: jobs.recount_provisional(engine, rules, now)),
-            ("lapsed corrections", lambda now: jobs.lapse_corrections(engine, rules, now)),
-            ("补正 reminders", lambda now: jobs.queue_correction_reminders(engine, rules, channels, now, link_base=link)),
-            ("the annual report's reminder", lambda now: jobs.queue_annual_reminder(engine, rules, channels, now,
-                                                                                     link_base=link)),
+        steps: list[tuple[Job, Any]] = [
+            (Job.CALENDAR_ALERT, lambda now: queue_calendar_alert(engine, self.settings, channels, now,
+                                                                  link_base=link)),
+            (Job.PROVISIONAL_DEADLINES, lambda now: jobs.recount_provisional(engine, rules, now)),
+            (Job.LAPSED_CORRECTIONS, lambda now: jobs.lapse_corrections(engine, rules, now)),
+            (Job.CORRECTION_REMINDERS, lambda now: jobs.queue_correction_reminders(engine, rules, channels, now,
+                                                                                   link_base=link)),
+            (Job.ANNUAL_REMINDER, lambda now: jobs.queue_annual_reminder(engine, rules, channels, now,
+                                                                         link_base=link)),
         ]
-        for name, step in steps:
-            try:
-                await self.database.write(step, self.clock.now())
-            except Exception:  # one job failing never stops the others
-                log.exception("disclosure job failed: %s", name)
+        for job, step in steps:
+            await self._attempt(job, functools.partial(self.database.write, step, self.clock.now()))
 
     async def daily_briefing(self) -> None:
         """Once its time has come: the day's period report, built and archived in a worker thread, then
@@ -275,6 +304,10 @@ class Daemon:
                 loop.add_signal_handler(sig, self.request_stop)
         runner = self.build_runner()
         assert self.database is not None
+        engine_every = self.timing.engine_tick or self.settings.engine.tick.total_seconds()
+        # the scheduler's interval is real seconds; the liveness record's ages are the clock's
+        engine_every_clock = timedelta(seconds=engine_every * self.clock.rate)
+        self.liveness = self.database.liveness = Liveness(self.clock, engine_tick=engine_every_clock)
         await runner.prepare()
         await runner.refresh_health()
         if self.parse_pool is not None:
@@ -292,15 +325,15 @@ class Daemon:
                               misfire_grace_time=None)
 
         timing = self.timing
-        every(timing.engine_tick or self.settings.engine.tick.total_seconds(), self.engine_tick, "engine")
+        every(engine_every, self.engine_tick, "engine")
         every(timing.deliver_tick, self.deliver, "deliver")
-        every(timing.health_tick, self.refresh_gauges, "gauges")
+        every(timing.health_tick, self._guarded(Job.GAUGES, self.refresh_gauges), "gauges")
         every(timing.health_tick, self.operator_alerts, "operator-alerts")
-        every(timing.collect_tick, runner.tick, "collect")
-        every(timing.health_tick, runner.refresh_health, "health")
-        every(timing.health_tick, analysis.retry_failed, "analysis-catch-up")
+        every(timing.collect_tick, self._guarded(Job.COLLECT, self.collect_tick), "collect")
+        every(timing.health_tick, self._guarded(Job.HEALTH, runner.refresh_health), "health")
+        every(timing.health_tick, self._guarded(Job.ANALYSIS_CATCH_UP, analysis.retry_failed), "analysis-catch-up")
         scheduler.start()
-        await runner.tick()  # the first look at once, not a tick later
+        await self.collect_tick()  # the first look at once, not a tick later
 
         server: _EmbeddedServer | None = None
         server_task: asyncio.Task[None] | None = None

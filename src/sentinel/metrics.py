@@ -118,6 +118,10 @@ class Metrics:
             "sentinel_analysis_failures", "Analysis batches that failed (their items are retried)", registry=r
         )
         # the escalation engine
+        self.job_failures = Counter(
+            "sentinel_job_failures", "Failed runs of the daemon's periodic jobs (logged once a minute while they last)",
+            ["job"], registry=r,
+        )
         self.engine_tick_duration = Histogram(
             "sentinel_engine_tick_duration_seconds", "Time one engine tick took",
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5), registry=r,

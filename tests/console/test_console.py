@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from sentinel.liveness import Liveness, Part
 from sentinel.store.models import TimelineEvent
 from sentinel.web.console.session import COOKIE
 from tests.console.conftest import PEOPLE
@@ -221,3 +222,19 @@ def test_a_requests_page_shows_its_clock_and_moves_it(console) -> None:
     listed = console.client.get("/requests?applicant_type=commercial").text
     assert "申请公开某企业整改报告" in listed
     assert "申请公开某企业整改报告" not in console.client.get("/requests?applicant_type=research").text
+
+
+def test_the_board_shows_what_healthz_answers_503_for(console) -> None:
+    liveness = console.database.liveness = Liveness(console.clock, engine_tick=timedelta(seconds=5))
+    liveness.done(Part.ENGINE)
+    console.login("duty")
+    assert console.client.get("/healthz").status_code == 200
+    assert 'id="health-problem"' not in console.client.get("/").text
+    console.clock.advance(timedelta(minutes=2))
+    liveness.write_failed("attempt to write a readonly database")
+    health = console.client.get("/healthz")
+    assert health.status_code == 503 and len(health.json()["reasons"]) == 2
+    board = console.client.get("/").text
+    assert 'id="health-problem"' in board
+    assert "the store cannot write: attempt to write a readonly database" in board
+    assert "the escalation engine has not ticked for 120 s" in board

@@ -8,16 +8,18 @@ as many writers as polls. Alembic migrations are applied at start (:func:`migrat
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from sentinel.errors import StoreError
+from sentinel.liveness import Liveness, Part
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -31,6 +33,7 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "handle_error", _discard_read_only)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -42,6 +45,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _discard_read_only(context: ExceptionContext) -> None:
+    """A connection that found its file read-only is dropped from the pool, not handed out again.
+
+    SQLite opens a file it may not write (a chmod, a full or remounted disk) read-only without a
+    word, and the connection stays read-only after the file is writable again: kept in the pool,
+    it would fail every later write until a restart. Marked a disconnect, it is closed and the next
+    checkout opens the file afresh."""
+    original = context.original_exception
+    if isinstance(original, sqlite3.OperationalError) and "readonly" in str(original):
+        context.is_disconnect = True
 
 
 def migrate(engine: Engine) -> None:
@@ -81,10 +96,14 @@ def _migrate_sqlite(engine: Engine, config: Any) -> None:
 
 
 class Database:
-    """An engine plus the executors that keep blocking database work off the event loop."""
+    """An engine plus the executors that keep blocking database work off the event loop.
+
+    With a :class:`~sentinel.liveness.Liveness` set, each write through :meth:`write` is recorded:
+    one that committed, or one that failed for a reason of the store (not of its data)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.liveness: Liveness | None = None
         self.engine = create_db_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = ThreadPoolExecutor(max_workers=1 if self.is_sqlite else 8, thread_name_prefix="db-write")
@@ -94,7 +113,15 @@ class Database:
         migrate(self.engine)
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._writer, lambda: fn(*args, **kwargs))
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(self._writer, lambda: fn(*args, **kwargs))
+        except (OperationalError, InterfaceError) as exc:  # read-only, disk full, server gone, locked
+            if self.liveness is not None:
+                self.liveness.write_failed(str(exc.orig if exc.orig is not None else exc).strip())
+            raise
+        if self.liveness is not None:
+            self.liveness.done(Part.WRITE)
+        return result
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._reader, lambda: fn(*args, **kwargs))

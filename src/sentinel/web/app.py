@@ -39,14 +39,21 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
     def metrics_endpoint() -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/healthz")
+    @app.get("/healthz")  # 503 with reasons when the store cannot write or the engine has stalled
     def healthz() -> JSONResponse:
         try:
             with database.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:  # healthz reports the failure instead of raising it
             return JSONResponse({"status": "error", "database": str(exc)[:200]}, status_code=503)
-        return JSONResponse({"status": "ok", "time": clock.now().isoformat()})
+        body: dict[str, object] = {"status": "ok", "time": clock.now().isoformat()}
+        if database.liveness is None:  # no daemon jobs in this process: reachable is all there is to know
+            return JSONResponse(body)
+        verdict = database.liveness.assess()
+        body["age_seconds"] = verdict.ages  # since each part last did its work (null: not yet)
+        if not verdict.healthy:
+            return JSONResponse({**body, "status": "error", "reasons": verdict.reasons}, status_code=503)
+        return JSONResponse(body)
 
     app.include_router(items_router(settings, database, metrics, clock, tokens, on_new_items))
     app.include_router(system_router(settings, database, clock, tokens))

@@ -82,7 +82,9 @@ def add_pages(router: APIRouter, console: Console) -> None:
         session = await console.sessions.read(request)
         console.gate(request, session)
         rows = await console.database.read(board, console.database.engine)
-        return console.render(request, session, "board.html", rows=rows)
+        liveness = console.database.liveness
+        problems = liveness.assess().reasons if liveness is not None else []  # what /healthz answers 503 for
+        return console.render(request, session, "board.html", rows=rows, problems=problems)
 
     @router.get("/incidents/{incident_id}")
     async def incident_page(request: Request, incident_id: RowId) -> Response:

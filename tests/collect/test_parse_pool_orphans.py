@@ -1,0 +1,92 @@
+"""SIGKILL the real daemon and its parse workers go with it, instead of living on as orphans."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_sigkill_of_the_daemon_leaves_no_worker_processes(tmp_path: Path) -> None:
+    port = _free_port()
+    config = tmp_path / "sentinel.yaml"
+    config.write_text(yaml.safe_dump({
+        "database": {"url": f"sqlite:///{tmp_path / 'sentinel.db'}"},
+        "http": {"listen": f"127.0.0.1:{port}"},
+        "collect": {"parse_workers": 2},
+        "sources": [{"id": "crawler", "kind": "push", "authority": "local"}],
+    }), encoding="utf-8")
+    log = (tmp_path / "daemon.log").open("wb")
+    daemon = subprocess.Popen([sys.executable, "-m", "sentinel", "--config", str(config), "run"],
+                              stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(port):  # the workers are started and warm before the server listens
+            assert daemon.poll() is None, (tmp_path / "daemon.log").read_text(errors="replace")
+            assert time.monotonic() < deadline, "the daemon did not come up"
+            time.sleep(0.2)
+        children = _descendants(daemon.pid)
+        assert len(children) >= 2  # the two workers (and multiprocessing's fork server)
+    finally:
+        daemon.send_signal(signal.SIGKILL)
+        daemon.wait()
+        log.close()
+    deadline = time.monotonic() + 5
+    while (alive := [pid for pid, started in children.items() if _alive(pid, started)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in alive:  # leave nothing behind for the next test, then fail
+        os.kill(pid, signal.SIGKILL)
+    assert alive == [], "the daemon's workers outlived it"
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+def _descendants(root: int) -> dict[int, str]:
+    """Every process below ``root``, by pid, with its start time (so a reused pid is not mistaken for it)."""
+    parents: dict[int, tuple[int, str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) is not None:
+            parents[int(entry.name)] = (int(fields[1]), fields[19])
+    found: dict[int, str] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, started) in parents.items():
+            if ppid == parent and pid not in found:
+                found[pid] = started
+                frontier.append(pid)
+    return found
+
+
+def _alive(pid: int, started: str) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[19] == started and fields[0] != "Z"  # a zombie has exited
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
