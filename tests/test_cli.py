@@ -143,3 +143,23 @@ def test_config_check_validates_the_analysis_and_incident_tables(tmp_path: Path,
     result = CliRunner().invoke(main, ["--config", str(bad), "config", "check"])
     assert result.exit_code == 2, result.output
     assert key in result.output
+
+
+@pytest.mark.parametrize(("token", "problem"), [
+    ("{name: crawler, role: ingest, token_env: T}", "http.tokens[0]: an ingest token needs sources"),
+    ("{name: crawler, role: ingest, token_env: T, sources: [gov]}",
+     "http.tokens[crawler].sources: 'gov' is not a configured push source"),
+    ("{name: crawler, role: ingest, token_env: T, sources: [nowhere]}",
+     "http.tokens[crawler].sources: 'nowhere' is not a configured push source"),
+    ("{name: 张伟, role: duty, token_env: T, sources: [crawler]}", "sources is for ingest tokens, not duty"),
+])
+def test_config_check_refuses_an_ingest_token_without_its_push_sources(tmp_path: Path, token: str,
+                                                                        problem: str) -> None:
+    config = tmp_path / "ingest.yaml"
+    config.write_text("sources:\n  - {id: gov, kind: rss, url: 'https://gov.example/rss', official: true}\n"
+                      f"  - {{id: crawler, kind: push}}\nhttp:\n  tokens:\n    - {token}\n", encoding="utf-8")
+    refused = CliRunner().invoke(main, ["--config", str(config), "config", "check"])
+    assert refused.exit_code == 2 and problem in refused.output, refused.output
+    config.write_text(config.read_text(encoding="utf-8").replace(token, "{name: crawler, role: ingest, token_env: T, "
+                                                                        "sources: [crawler]}"), encoding="utf-8")
+    assert invoke(config, "config", "check").exit_code == 0

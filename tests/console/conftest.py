@@ -35,7 +35,9 @@ def console_settings(database_url: str) -> Settings:
     data = base.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["database"] = {"url": database_url}
     data["http"] = {"listen": "127.0.0.1:0", "tokens": [
-        {"name": name, "role": role, "token_env": f"T_CONSOLE_{role.upper()}"} for role, (name, _) in PEOPLE.items()]}
+        {"name": name, "role": role, "token_env": f"T_CONSOLE_{role.upper()}",
+         **({"sources": [source["id"] for source in data["sources"]]} if role == "ingest" else {})}
+        for role, (name, _) in PEOPLE.items()]}
     return Settings.model_validate(data)
 
 

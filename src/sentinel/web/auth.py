@@ -12,7 +12,8 @@ duty        read everything; act on incidents (ack, respond, grade, dismiss, …
 leader      read everything; add notes
 admin       everything duty may; push items; view the configuration (secrets masked)
 readonly    read everything (dashboards and integrations)
-ingest      push items (``POST /api/items``) and nothing else
+ingest      push items (``POST /api/items``) into the push sources its ``sources`` names, and
+            nothing else
 ==========  =====================================================================
 
 A missing, malformed or unknown token is 401; a known token whose role lacks the permission is 403.
@@ -57,9 +58,15 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 class Principal:
     name: str
     role: Role
+    sources: frozenset[str] | None = None  # an ingest token: the push sources it may push into
 
     def may(self, permission: Permission) -> bool:
         return permission in GRANTS[self.role]
+
+    def may_push_into(self, source_id: str) -> bool:
+        """Whether items pushed by this principal may go into ``source_id`` (an ingest token only
+        into its own sources; admin into any)."""
+        return self.sources is None or source_id in self.sources
 
 
 MIN_TOKEN_LENGTH = 24  # characters; a short token falls to guessing despite the login limit
@@ -100,7 +107,8 @@ class Tokens:
         for entry in settings.http.tokens:
             value = env_secret(entry.token_env)
             if value:
-                self._known.append((value, Principal(entry.name, entry.role)))
+                sources = frozenset(entry.sources) if entry.sources is not None else None
+                self._known.append((value, Principal(entry.name, entry.role, sources)))
 
     @property
     def known(self) -> list[tuple[str, Principal]]:
