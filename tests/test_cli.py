@@ -163,3 +163,18 @@ def test_config_check_refuses_an_ingest_token_without_its_push_sources(tmp_path:
     config.write_text(config.read_text(encoding="utf-8").replace(token, "{name: crawler, role: ingest, token_env: T, "
                                                                         "sources: [crawler]}"), encoding="utf-8")
     assert invoke(config, "config", "check").exit_code == 0
+
+
+def test_the_command_lines_log_shows_no_token_of_a_source_url(tmp_path: Path, http_server) -> None:
+    http_server.routes["/down"] = Route(b"no", 500)
+    config = tmp_path / "leaky.yaml"
+    config.write_text(yaml.safe_dump({
+        "database": {"url": f"sqlite:///{tmp_path / 'db.sqlite'}"},
+        "sources": [{"id": "down", "kind": "rss", "url": http_server.url("/down?access_token=SECRET-IN-URL")}],
+        "collect": {"parse_workers": 0},
+    }), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "sentinel", "--config", str(config), "--log-level", "INFO",
+                           "collect-once", "--json"], capture_output=True, text=True, timeout=60)
+    assert json.loads(done.stdout)[0]["outcome"] == "http_5xx"
+    assert "HTTP Request: GET" in done.stderr and "source down failed" in done.stderr  # httpx's line and ours
+    assert "SECRET-IN-URL" not in done.stderr + done.stdout

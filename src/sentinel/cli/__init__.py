@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sentinel.errors import ConfigError, SentinelError
+from sentinel.masking import install_log_masking
 from sentinel.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ class SentinelGroup(click.Group):
 def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
     """sentinel: public-opinion (政务舆情) monitoring and response-deadline alerting."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_masking()  # no secret in a URL reaches the log, whoever logs it (httpx logs each request)
     ctx.obj = Context(config_path, log_level)
 
 
