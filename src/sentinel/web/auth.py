@@ -35,6 +35,12 @@ from sentinel.settings import Role, Settings, env_secret
 from sentinel.web.throttle import LoginGuard
 
 PRINCIPAL_SCOPE_KEY = "sentinel.principal"  # where the request's principal is kept for the audit log
+AUDIT_NOTE_SCOPE_KEY = "sentinel.audit_note"  # why a request was refused, for the audit log
+
+
+def audit_note(request: Request, note: str) -> None:
+    """Say in the request's audit entry why it was refused (a failed login, a CSRF failure)."""
+    request.scope[AUDIT_NOTE_SCOPE_KEY] = note
 
 
 class Permission(StrEnum):
@@ -125,10 +131,12 @@ class Tokens:
         client = request.client.host if request.client else None
         wait = self.guard.retry_after(client)
         if wait is not None:
+            audit_note(request, "too many failed logins from this address")
             raise HTTPException(429, "too many failed logins from this address", headers={"Retry-After": str(wait)})
         found = match_token(self._known, token)
         if found is None:
             self.guard.failed("api", client)
+            audit_note(request, "failed login: unknown token")
             raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"})
         request.scope[PRINCIPAL_SCOPE_KEY] = found
         return found
