@@ -76,7 +76,10 @@ class MaskingFilter(logging.Filter):
     """Masks the secrets in a log record's message (its arguments formatted in first)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # arguments that do not fit the format: the handler reports it as a logging error
         cleaned = mask_text(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
