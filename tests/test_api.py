@@ -33,7 +33,7 @@ def test_the_api_end_to_end(http_server, sqlite_url, monkeypatch) -> None:
     settings = settings_for(
         sqlite_url, [{"id": "crawler", "kind": "push", "authority": "provincial"}],
         http={"listen": "127.0.0.1:0", "tokens": [
-            {"name": "crawler", "role": "ingest", "token_env": "T_INGEST"},
+            {"name": "crawler", "role": "ingest", "token_env": "T_INGEST", "sources": ["crawler"]},
             {"name": "张伟", "role": "duty", "token_env": "T_DUTY"},
             {"name": "钱局长", "role": "leader", "token_env": "T_LEADER"},
             {"name": "dashboard", "role": "readonly", "token_env": "T_READ"}]},

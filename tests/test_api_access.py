@@ -182,6 +182,11 @@ def test_refused_requests_are_audited_too(sqlite_url, monkeypatch, caplog) -> No
         seed(api)
         api.client.post(f"/api/incidents/{api.incident}/ack", headers=bearer("leader"))
         api.client.post(f"/api/incidents/{api.incident}/ack")
+        api.client.get("/api/incidents", headers={"Authorization": "Bearer a-wrong-token"})
+        api.client.get("/api/config", headers=bearer("duty"))
+        api.client.get("/api/incidents", headers=bearer("duty"))  # a read let through: not audited
     logged = [r.getMessage() for r in caplog.records if r.name == "sentinel.audit"]
-    assert logged == [f"POST /api/incidents/{api.incident}/ack -> 403 by 钱局长 (leader)",
-                      f"POST /api/incidents/{api.incident}/ack -> 401 by - (no valid token)"]
+    assert logged == [f"POST /api/incidents/{api.incident}/ack -> 403 by 钱局长 (leader) from testclient",
+                      f"POST /api/incidents/{api.incident}/ack -> 401 by - (no valid token) from testclient",
+                      "GET /api/incidents -> 401 by - (no valid token) from testclient: failed login: unknown token",
+                      "GET /api/config -> 403 by 张伟 (duty) from testclient"]

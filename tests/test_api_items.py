@@ -100,6 +100,18 @@ MALFORMED = [
 ]
 
 
+def test_an_ingest_token_pushes_only_into_its_own_push_sources(sqlite_url, monkeypatch) -> None:
+    with running_api(sqlite_url, monkeypatch) as api:
+        before = api.snapshot()
+        for source in ("gov-city", "elsewhere"):  # an official source (its items are evidence); an unknown one
+            answer = api.client.post("/api/items", json={"source": source, "items": ITEMS[:1]}, headers=bearer("ingest"))
+            assert answer.status_code == 403 and f"source {source!r}" in answer.json()["detail"], answer.text
+        assert api.snapshot() == before
+        assert pushed(api, ITEMS[:1])["new"] == 1  # its own source
+        admin = api.client.post("/api/items", json={"source": "gov-city", "items": ITEMS[1:2]}, headers=bearer("admin"))
+        assert admin.status_code == 200 and admin.json()["new"] == 1  # admin is not limited
+
+
 @pytest.mark.parametrize("method,template,payload,loc", MALFORMED,
                          ids=[f"{m} {t} {'.'.join(map(str, loc))}" for m, t, _, loc in MALFORMED])
 def test_a_malformed_request_is_422_naming_the_field_and_changes_nothing(

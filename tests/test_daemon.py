@@ -20,10 +20,11 @@ from tests.support.server import Route
 
 
 def settings_for(database_url: str, sources: list[dict[str, Any]], **extra: Any) -> Settings:
+    pushed_into = [source["id"] for source in sources if source["kind"] == "push"]
+    ingest = [{"name": "crawler", "role": "ingest", "token_env": "T_INGEST", "sources": pushed_into}] if pushed_into else []
     return Settings.model_validate({
         "database": {"url": database_url},
-        "http": {"listen": "127.0.0.1:0", "tokens": [{"name": "crawler", "role": "ingest", "token_env": "T_INGEST"},
-                                                     {"name": "viewer", "role": "readonly", "token_env": "T_READ"}]},
+        "http": {"listen": "127.0.0.1:0", "tokens": [*ingest, {"name": "viewer", "role": "readonly", "token_env": "T_READ"}]},
         "sources": sources,
         "collect": {"jitter": 0, "read_timeout": "1s", "connect_timeout": "1s", "max_body": "2MB",
                     **extra.pop("collect", {})},

@@ -332,7 +332,8 @@ def _write_config(directory: Path, port: int, hook: str) -> Path:
     config = directory / "sentinel.yaml"
     config.write_text(yaml.safe_dump({
         "database": {"url": f"sqlite:///{directory / 'sentinel.db'}"},
-        "http": {"listen": f"127.0.0.1:{port}", "tokens": [{"name": "crawler", "role": "ingest", "token_env": "T_INGEST"}]},
+        "http": {"listen": f"127.0.0.1:{port}", "tokens": [{"name": "crawler", "role": "ingest", "token_env": "T_INGEST",
+                                                                          "sources": ["crawler"]}]},
         "collect": {"parse_workers": 0},  # no worker processes left behind by a SIGKILL
         "sources": [{"id": "crawler", "kind": "push", "authority": "local"}],
         "watch": [{"id": "safety", "department": "应急管理局", "groups": {"region": REGIONS, "event": EVENTS},

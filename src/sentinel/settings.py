@@ -175,6 +175,17 @@ class TokenConfig(Strict):
     name: str
     role: Role
     token_env: str
+    # an ingest token: the push sources it may push into (their items count as whatever the source
+    # is, evidence of a release for an official one); required for ingest, refused for other roles
+    sources: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _ingest_sources(self) -> TokenConfig:
+        if self.role is Role.INGEST and not self.sources:
+            raise ValueError("an ingest token needs sources: the ids of the push sources it may push into")
+        if self.role is not Role.INGEST and self.sources is not None:
+            raise ValueError(f"sources is for ingest tokens, not {self.role.value}")
+        return self
 
 
 class HttpConfig(Strict):
@@ -451,6 +462,11 @@ class Settings(Strict):
                 if row.id in seen:
                     raise ValueError(f"{name}: id {row.id!r} appears twice")
                 seen.add(row.id)
+        push_ids = {source.id for source in self.sources if source.kind is SourceKind.PUSH}
+        for token in self.http.tokens:
+            for source_id in token.sources or []:
+                if source_id not in push_ids:
+                    raise ValueError(f"http.tokens[{token.name}].sources: {source_id!r} is not a configured push source")
         channel_ids = {channel.id for channel in self.channels}
         for key, channel_id in self.roster.channel_refs():
             if channel_id not in channel_ids:

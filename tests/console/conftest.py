@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -34,9 +35,16 @@ def console_settings(database_url: str) -> Settings:
     base = load_settings(REPLAY_CONFIG)
     data = base.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["database"] = {"url": database_url}
-    data["http"] = {"listen": "127.0.0.1:0", "tokens": [
-        {"name": name, "role": role, "token_env": f"T_CONSOLE_{role.upper()}"} for role, (name, _) in PEOPLE.items()]}
+    data["http"] = {"listen": "127.0.0.1:0", "tokens": console_tokens(data["sources"])}
     return Settings.model_validate(data)
+
+
+def console_tokens(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A token for each person in PEOPLE; the ingest token may push into every push source."""
+    pushed_into = [source["id"] for source in sources if source["kind"] == "push"]
+    return [{"name": name, "role": role, "token_env": f"T_CONSOLE_{role.upper()}",
+             **({"sources": pushed_into} if role == "ingest" else {})}
+            for role, (name, _) in PEOPLE.items() if role != "ingest" or pushed_into]
 
 
 def set_tokens(monkeypatch: pytest.MonkeyPatch) -> None:

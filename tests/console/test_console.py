@@ -127,6 +127,37 @@ def test_a_post_without_the_sessions_csrf_token_is_refused_and_changes_nothing(c
     assert events(console, "acknowledged") == []
 
 
+# ------------------------------------------------------------------------------------------ audit
+
+def test_console_actions_refusals_csrf_failures_and_failed_logins_are_audited_with_the_address(
+        console, caplog) -> None:
+    caplog.set_level("INFO", logger="sentinel.audit")
+    assert console.client.post("/login", data={"csrf": console.csrf(), "token": "guess"}).status_code == 401
+    assert console.client.post("/login", data={"csrf": console.csrf(), "token": PEOPLE["ingest"][1]}).status_code == 401
+    console.login("readonly")
+    assert console.client.get("/config").status_code == 403
+    console.login("duty")
+    assert console.client.post("/incidents/1/ack", data={"csrf": "not-the-token"}).status_code == 403
+    csrf = console.csrf("/incidents/1")
+    assert console.client.post("/incidents/1/dismiss", data={"csrf": csrf, "reason": "误报"},
+                               follow_redirects=False).status_code == 303
+    assert console.client.post("/incidents/1/ack", data={"csrf": csrf}).status_code == 409
+    logged = [r.getMessage() for r in caplog.records if r.name == "sentinel.audit"]
+    assert logged == [
+        "POST /login -> 401 by - (no valid token) from testclient: failed login: unknown token",
+        "POST /login -> 401 by crawler (ingest) from testclient: failed login: an ingest token may not log in to "
+        "the console",
+        "POST /login -> 303 by 大屏 (readonly) from testclient",
+        "GET /config -> 403 by 大屏 (readonly) from testclient",
+        "POST /login -> 303 by 张伟 (duty) from testclient",
+        "POST /incidents/1/ack -> 403 by 张伟 (duty) from testclient: CSRF check failed",
+        "POST /incidents/1/dismiss -> 303 by 张伟 (duty) from testclient",
+        "POST /incidents/1/ack -> 409 by 张伟 (duty) from testclient",
+    ]
+    for _, token in PEOPLE.values():
+        assert token not in caplog.text
+
+
 # --------------------------------------------------------------------------------- errors, escaping
 
 def test_feed_content_is_escaped(console) -> None:

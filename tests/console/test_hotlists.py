@@ -14,7 +14,7 @@ import pytest
 from sentinel.replay import Replayer, load_scenario
 from sentinel.settings import Settings, load_settings
 from sentinel.store.db import open_database
-from tests.console.conftest import PEOPLE, Console, serve, set_tokens
+from tests.console.conftest import Console, console_tokens, serve, set_tokens
 
 REPLAY = Path(__file__).parent.parent / "replay"
 KNIFE = "男子因噪音狂斩邻居30多刀后坠楼"
@@ -23,8 +23,7 @@ KNIFE = "男子因噪音狂斩邻居30多刀后坠楼"
 def hotlist_settings(url: str) -> Settings:
     data = load_settings(REPLAY / "hotlist.yaml").model_dump(mode="json", by_alias=True, exclude_none=True)
     data["database"] = {"url": url}
-    data["http"] = {"listen": "127.0.0.1:0", "tokens": [
-        {"name": name, "role": role, "token_env": f"T_CONSOLE_{role.upper()}"} for role, (name, _) in PEOPLE.items()]}
+    data["http"] = {"listen": "127.0.0.1:0", "tokens": console_tokens(data["sources"])}
     return Settings.model_validate(data)
 
 

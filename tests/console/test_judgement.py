@@ -14,7 +14,7 @@ import pytest
 from sentinel.replay import Replayer, read_scenario
 from sentinel.settings import Settings, load_settings
 from sentinel.store.db import open_database
-from tests.console.conftest import PEOPLE, console_settings, serve, set_tokens
+from tests.console.conftest import console_settings, console_tokens, serve, set_tokens
 
 REPLAY = Path(__file__).parent.parent / "replay"
 
@@ -22,8 +22,7 @@ REPLAY = Path(__file__).parent.parent / "replay"
 def _with_tokens(settings: Settings, url: str) -> Settings:
     data = settings.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["database"] = {"url": url}
-    data["http"] = {"listen": "127.0.0.1:0", "tokens": [
-        {"name": name, "role": role, "token_env": f"T_CONSOLE_{role.upper()}"} for role, (name, _) in PEOPLE.items()]}
+    data["http"] = {"listen": "127.0.0.1:0", "tokens": console_tokens(data["sources"])}
     return Settings.model_validate(data)
 
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from sentinel.clock import FakeClock
 from sentinel.incidents.series import IncidentSeries, Marker, Point
+from sentinel.masking import mask_url
 from sentinel.replay import Replayer, load_scenario
 from sentinel.settings import Role, Settings
 from sentinel.store.db import open_database
@@ -22,7 +23,7 @@ from sentinel.store.sessions import ConsoleSession
 from sentinel.web.auth import Principal
 from sentinel.web.console.board import BoardRow, Deadline, board, urgency
 from sentinel.web.console.charts import LEFT, PLOT_W, charts
-from sentinel.web.console.config_view import mask_url, masked_config
+from sentinel.web.console.config_view import masked_config
 from sentinel.web.console.core import local_redirect, safe_href
 from sentinel.web.console.session import COOKIE, Session, Sessions
 from tests.console.conftest import HERE, console_settings
@@ -98,7 +99,7 @@ def test_the_configuration_view_masks_secrets(monkeypatch) -> None:
     shown = masked_config(settings)
     for secret in ("pg-password", "robot-token-123", "SEC-very-secret"):
         assert secret not in shown
-    assert "postgresql+psycopg://sentinel:******@db.internal/sentinel" in shown
+    assert "postgresql+psycopg://sentinel:***@db.internal/sentinel" in shown
     assert "$DING_SECRET（已设置）" in shown and "$T_UNSET_FOR_TEST（未设置）" in shown
     assert mask_url("sqlite:///var/sentinel.db") == "sqlite:///var/sentinel.db"
 

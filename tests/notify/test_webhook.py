@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
@@ -13,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from sentinel.notify.base import Delivery
+from sentinel.notify.base import Delivery, send_client
 from sentinel.notify.message import Message
 from sentinel.notify.webhook import WebhookSender, signature, verify
 from tests.notify.servers import NOW, FakeWebhook, message
-from tests.support.server import LoopbackServer, Route
+from tests.support.server import LoopbackServer, Request, Route
 
 # Worked example. The expected value was computed once with
 #   printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac 'whsec-0123'
@@ -121,3 +122,32 @@ def test_repr_hides_url_and_secret() -> None:
     sender = WebhookSender("hook", "https://user:pw@example/hook?token=t", client, secret="s3")
     assert "pw" not in repr(sender) and "s3" not in repr(sender) and "token" not in repr(sender)
     asyncio.run(client.aclose())
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth_and_never_shown(http_server: LoopbackServer, caplog) -> None:
+    expected = "Basic " + base64.b64encode(b"ops:p@ss:w/rd").decode()
+
+    def receiver(request: Request) -> Route:
+        if request.headers.get("authorization") != expected:
+            return Route(b"who are you", 401, {"WWW-Authenticate": 'Basic realm="hooks"'})
+        return Route(b'{"ok": true}', headers={"Content-Type": "application/json"})
+
+    http_server.routes["/hook"] = receiver
+    url = http_server.url("/hook").replace("://", "://ops:p%40ss%3Aw%2Frd@")
+
+    async def go(url: str) -> Delivery:
+        client = send_client()  # the daemon's own client (aiohttp's connections)
+        try:
+            return await WebhookSender("hook", url, client).send(message(), now=NOW)
+        finally:
+            await client.aclose()
+
+    caplog.set_level("DEBUG")
+    delivered = asyncio.run(go(url))
+    assert delivered.ok, delivered
+    (request,) = http_server.requests_to("/hook")
+    assert request.headers["authorization"] == expected
+    wrong = asyncio.run(go(url.replace("p%40ss", "guess")))
+    assert wrong.reason == "bad_token" and not wrong.ok
+    assert "p@ss" not in caplog.text and "p%40ss" not in caplog.text
+    assert all("p@ss" not in d.detail and "p%40ss" not in d.detail for d in (delivered, wrong))

@@ -47,7 +47,8 @@ def api_settings(database_url: str, http: dict[str, Any] | None = None, **extra:
     return Settings.model_validate({
         "database": {"url": database_url},
         "http": {"listen": "127.0.0.1:0", "tokens": [
-            {"name": name, "role": role, "token_env": f"T_{role.upper()}"} for role, (name, _) in PEOPLE.items()]
+            {"name": name, "role": role, "token_env": f"T_{role.upper()}", **({"sources": ["crawler"]} if role == "ingest" else {})}
+            for role, (name, _) in PEOPLE.items()]
             + [{"name": "nobody", "role": "admin", "token_env": "T_UNSET"}], **(http or {})},
         "sources": [{"id": "crawler", "kind": "push", "authority": "provincial"},
                     {"id": "gov-city", "kind": "rss", "url": "http://127.0.0.1:9/rss", "official": True}],

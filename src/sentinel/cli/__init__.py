@@ -18,6 +18,7 @@ import click
 
 from sentinel.errors import ConfigError, SentinelError
 from sentinel.logthrottle import throttle_asyncio
+from sentinel.masking import install_log_masking
 from sentinel.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
     """sentinel: public-opinion (政务舆情) monitoring and response-deadline alerting."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     throttle_asyncio()  # out of file descriptors, asyncio would log every accept it retries
+    install_log_masking()  # no secret in a URL reaches the log, whoever logs it (httpx logs each request)
     ctx.obj = Context(config_path, log_level)
 
 

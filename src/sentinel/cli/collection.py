@@ -16,6 +16,7 @@ from sentinel.configtypes import parse_duration
 from sentinel.errors import ConfigError, SentinelError
 from sentinel.settings import Settings
 
+log = logging.getLogger("sentinel.run")
 # ---------------------------------------------------------------------------------------------- run
 
 
@@ -24,10 +25,13 @@ from sentinel.settings import Settings
 def run(obj: Context) -> None:
     """Run the daemon: scheduled collection, the HTTP server (/metrics, /healthz, /api)."""
     from sentinel.app import Daemon
+    from sentinel.web.exposure import exposure_warnings
 
     if obj.log_level.upper() == "WARNING":
         logging.getLogger().setLevel(logging.INFO)
     settings = obj.settings
+    for warning in exposure_warnings(settings):  # once, at start (config check prints the same)
+        log.warning("%s", warning)
     asyncio.run(Daemon(settings).run())
 
 
@@ -257,6 +261,7 @@ def config_check(click_ctx: click.Context, against_store: bool, as_json: bool) -
 
     from sentinel.analyse.pipeline import Analyzer
     from sentinel.web.auth import weak_token
+    from sentinel.web.exposure import exposure_warnings
 
     obj: Context = click_ctx.obj
     settings = obj.settings
@@ -275,11 +280,10 @@ def config_check(click_ctx: click.Context, against_store: bool, as_json: bool) -
         if not secret:
             missing.append(f"http.tokens[{token.name}].token_env: ${token.token_env} is not set")
             continue
-        refusal, warning = weak_token(secret)
+        refusal, _ = weak_token(secret)  # a guessable one is among the exposure warnings below
         if refusal:
             raise ConfigError(f"${token.token_env} {refusal}", key=f"http.tokens[{token.name}]")
-        if warning:
-            missing.append(f"http.tokens[{token.name}]: ${token.token_env} {warning}")
+    missing += exposure_warnings(settings)
     for channel in settings.channels:
         for key in ("secret_env", "username_env", "password_env"):
             name = getattr(channel, key)

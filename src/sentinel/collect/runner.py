@@ -23,6 +23,7 @@ from sentinel.collect.fetcher import Fetcher
 from sentinel.collect.schedule import next_after_failure, next_after_success
 from sentinel.collect.types import RawItem
 from sentinel.errors import CollectError, SourceBlocked
+from sentinel.masking import mask_text
 from sentinel.metrics import Metrics
 from sentinel.normalise.item import ItemRejected, normalise_batch, storable_id
 from sentinel.settings import Settings, SourceConfig, SourceKind, env_secret
@@ -210,7 +211,7 @@ class CollectionRunner:
             log.info("source %s: %d new items wait for the next poll (collect.max_items_per_poll)", source.id, deferred)
         for reason, message in problems:
             self.metrics.parse_problems.labels(*labels, reason).inc()
-            log.warning("source %s: %s: %s", source.id, reason, message)
+            log.warning("source %s: %s: %s", source.id, reason, mask_text(message))
         if result.new:
             self.metrics.source_blind.labels(*labels).set(0)
         if result.new_ids and self.on_new_items is not None:
@@ -244,17 +245,20 @@ class CollectionRunner:
             now, source.interval, failures, cap=cfg.backoff_max, jitter=cfg.jitter, rng=self.rng,
             retry_after=exc.retry_after, blocked=blocked, blocked_backoff=cfg.blocked_backoff,
         )
+        # the error names the URL, which can carry a token (?access_token=): it is stored, shown,
+        # logged and sent in source alerts only masked
+        message = mask_text(str(exc))
         await self.db.write(
             source_store.record_failure, self.db.engine, source.id,
             # a service's own error text can carry a NUL, which PostgreSQL's text cannot hold
-            now=now, reason=exc.reason, message=str(exc).replace("\x00", "\\x00"), blocked=blocked,
+            now=now, reason=exc.reason, message=message.replace("\x00", "\\x00"), blocked=blocked,
             next_check_at=next_at,
         )
         self.metrics.fetches.labels(source.id, source.kind.value, exc.reason).inc()
         self._count_listing(source, exc.reason)
         self._set_health(source, up=False, blocked=blocked, failures=failures)
-        log.warning("source %s failed (%s), next poll at %s: %s", source.id, exc.reason, next_at.isoformat(), exc)
-        return PollReport(source.id, exc.reason, error=str(exc))
+        log.warning("source %s failed (%s), next poll at %s: %s", source.id, exc.reason, next_at.isoformat(), message)
+        return PollReport(source.id, exc.reason, error=message)
 
     def _count_listing(self, source: SourceConfig, outcome: str, entries: int | None = None) -> None:
         """Hot lists' own figures: polls by platform and outcome, entries on the list."""

@@ -34,12 +34,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
 from sentinel.clock import require_aware
 from sentinel.httputil import retry_after_seconds
+from sentinel.masking import mask_text
 from sentinel.notify.message import Message
 
 log = logging.getLogger("sentinel.notify")
@@ -111,7 +113,10 @@ class Sender(Protocol):
 class HttpSender:
     """What the HTTP senders share: the channel, its URL (which may hold a credential, so it is
     never shown), the shared client, an optional signing secret, and a send that never raises.
-    Subclasses set ``kind`` and implement ``_send``."""
+    Subclasses set ``kind`` and implement ``_send``, posting to ``_url`` with ``auth=_auth``.
+
+    A ``user:password@`` in the URL is taken out into HTTP basic auth: left in, httpx refuses the
+    request ("Cannot combine AUTHORIZATION header with AUTH argument") and nothing is ever delivered."""
 
     kind = "http"
 
@@ -120,7 +125,7 @@ class HttpSender:
         timeout: float | None = None,
     ) -> None:
         self.channel_id = channel_id
-        self._url = url
+        self._url, self._auth = split_credentials(url)
         self._client = client
         self._secret = secret
         self._timeout = timeout
@@ -133,6 +138,17 @@ class HttpSender:
 
     async def _send(self, message: Message, *, now: datetime) -> Delivery:
         raise NotImplementedError
+
+
+def split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
+    """``url`` without its ``user:password@``, and those as basic auth (percent-decoded); the URL as
+    it is and None when it has none."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=hostport)), httpx.BasicAuth(unquote(user), unquote(password))
 
 
 def _short(text: str) -> str:
@@ -172,6 +188,7 @@ async def post(
     *,
     headers: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    auth: httpx.BasicAuth | None = None,
 ) -> httpx.Response | Delivery:
     """POST a JSON body; a transport failure comes back as a failed :class:`Delivery`.
 
@@ -180,18 +197,18 @@ async def post(
     all_headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     try:
         return await client.post(
-            url, content=body, headers=all_headers,
+            url, content=body, headers=all_headers, auth=httpx.USE_CLIENT_DEFAULT if auth is None else auth,
             timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
         )
     except httpx.TimeoutException as exc:
         cause = exc.__cause__  # aiohttp's refused or reset connection comes mapped as a timeout
         if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
-            return Delivery.failed("connection", f"{type(cause).__name__}: {cause}")
+            return Delivery.failed("connection", mask_text(f"{type(cause).__name__}: {cause}"))
         return Delivery.failed("timeout", f"no answer in time ({type(exc).__name__})")
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         return Delivery.failed("bad_request", f"unusable URL ({type(exc).__name__})")
     except httpx.TransportError as exc:
-        return Delivery.failed("connection", f"{type(exc).__name__}: {exc}")
+        return Delivery.failed("connection", mask_text(f"{type(exc).__name__}: {exc}"))
 
 
 def classify_status(response: httpx.Response, *, now: datetime, signed: bool = False) -> Delivery:

@@ -161,7 +161,7 @@ class DingTalkSender(HttpSender):
         url = self._url
         if self._secret is not None:
             url = signed_url(url, self._secret, timestamp_ms(now))
-        response = await post(self._client, url, body, timeout=self._timeout)
+        response = await post(self._client, url, body, timeout=self._timeout, auth=self._auth)
         if isinstance(response, Delivery):
             return response
         answer = read_answer(

@@ -149,7 +149,7 @@ class FeishuSender(HttpSender):
             return self._encode(message, text, timestamp)
 
         body, _ = fit_body(build, message.text_markdown, FEISHU_BODY_LIMIT)
-        response = await post(self._client, self._url, body, timeout=self._timeout)
+        response = await post(self._client, self._url, body, timeout=self._timeout, auth=self._auth)
         if isinstance(response, Delivery):
             return response
         if response.status_code == 429:

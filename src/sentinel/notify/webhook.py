@@ -93,7 +93,8 @@ class WebhookSender(HttpSender):
             timestamp = str(int(now.timestamp()))
             headers["X-Sentinel-Timestamp"] = timestamp
             headers["X-Sentinel-Signature"] = signature(self._secret, timestamp, body)
-        response = await post(self._client, self._url, body, headers=headers, timeout=self._timeout)
+        response = await post(self._client, self._url, body, headers=headers, timeout=self._timeout,
+                              auth=self._auth)
         if isinstance(response, Delivery):
             return response
         return classify_status(response, now=now, signed=self._secret is not None)

@@ -128,7 +128,7 @@ class WeComSender(HttpSender):
 
     async def _send(self, message: Message, *, now: datetime) -> Delivery:
         body = json.dumps(payload(message), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        response = await post(self._client, self._url, body, timeout=self._timeout)
+        response = await post(self._client, self._url, body, timeout=self._timeout, auth=self._auth)
         if isinstance(response, Delivery):
             return response
         answer = read_answer(response, now=now, fields=(("errcode", "errmsg"),), service="WeCom robot")

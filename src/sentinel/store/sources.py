@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func, or_, select, update
 from sqlmodel import Session, col
 
+from sentinel.masking import mask_text
 from sentinel.settings import SourceConfig
 from sentinel.store.models import Item, SourceHealth, SourceState
 
@@ -183,7 +184,8 @@ def summarize(engine: Engine, *, now: datetime) -> list[SourceSummary]:
                 last_success_at=row.last_success_at,
                 last_error_at=row.last_error_at,
                 last_error_reason=row.last_error_reason,
-                last_error=row.last_error,
+                # masked when stored; again here for rows stored before the masker covered them
+                last_error=mask_text(row.last_error) if row.last_error else None,
                 next_check_at=row.next_check_at,
                 consecutive_failures=row.consecutive_failures,
                 items_total=row.items_total,

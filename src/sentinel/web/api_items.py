@@ -50,10 +50,14 @@ def items_router(settings: Settings, database: Database, metrics: Metrics, clock
     Ingesting = Annotated[Principal, Depends(tokens.require(Permission.INGEST))]
 
     @router.post("/items", response_model=PushResult)
-    async def push_items(batch: PushBatch, _who: Ingesting) -> PushResult:
+    async def push_items(batch: PushBatch, who: Ingesting) -> PushResult:
         """Items from an external crawler. Each bad item is rejected with its reason; the good ones in
-        the batch are kept and analysed like a poll's new items."""
+        the batch are kept and analysed like a poll's new items. An ingest token pushes only into the
+        sources its configuration names (403 for any other)."""
         source = next((s for s in settings.sources if s.id == batch.source), None)
+        if not who.may_push_into(batch.source):
+            # checked before the source's existence: an ingest token learns nothing about other sources
+            raise HTTPException(403, f"token {who.name} may not push into source {batch.source!r}")
         if source is None:
             raise HTTPException(422, [{"loc": ["body", "source"], "msg": f"no configured source {batch.source!r}",
                                        "type": "value_error"}])

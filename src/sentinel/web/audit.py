@@ -1,10 +1,17 @@
-"""Every API request counted, every change logged with the person behind the token.
+"""Every request counted; every change, refusal and failed login logged with who and from where.
 
 A plain ASGI middleware: after the app has answered, the route template (``/api/incidents/{incident_id}/ack``,
 never the concrete path: a closed set of labels) and the status go to
-``sentinel_api_requests_total``; a request that may change something (any method but GET/HEAD/OPTIONS)
-is written to the ``sentinel.audit`` log with the token's name and role, whether it was let through
-or refused. The incident's timeline records the same actor in the transaction that made the change.
+``sentinel_api_requests_total``. The ``sentinel.audit`` log gets one line for
+
+- a request that may change something (any method but GET/HEAD/OPTIONS), at the API or in the web
+  console (its actions, login and logout), whether it was let through or refused;
+- any refused request (401, 403, 409, 429), reads included: a failed login, a role that may not,
+  a state that forbids the action, a CSRF failure (the console's forms answer 403 then);
+
+each with the person (the token's name and role, or the console session's), the client's address
+and, where the app said why (:func:`sentinel.web.auth.audit_note`), the reason. The incident's
+timeline records the same actor in the transaction that made the change.
 """
 
 from __future__ import annotations
@@ -15,10 +22,11 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sentinel.metrics import Metrics
-from sentinel.web.auth import PRINCIPAL_SCOPE_KEY, Principal
+from sentinel.web.auth import AUDIT_NOTE_SCOPE_KEY, PRINCIPAL_SCOPE_KEY, Principal
 
 audit_log = logging.getLogger("sentinel.audit")
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_REFUSED = frozenset({401, 403, 409, 429})  # logged whatever the method
 _METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -47,11 +55,14 @@ class AuditMiddleware:
         method = str(scope.get("method", "")).upper()
         route = _route_template(scope)
         self.metrics.api_requests.labels(method if method in _METHODS else "other", route, str(status)).inc()
-        if method in _READS or not str(scope.get("path", "")).startswith("/api/"):
+        if method in _READS and status not in _REFUSED:
             return
         who: Principal | None = scope.get(PRINCIPAL_SCOPE_KEY)
-        audit_log.info("%s %s -> %d by %s (%s)", method, scope.get("path"), status,
-                       who.name if who else "-", who.role.value if who else "no valid token")
+        client = scope.get("client")
+        note = scope.get(AUDIT_NOTE_SCOPE_KEY)
+        audit_log.info("%s %s -> %d by %s (%s) from %s%s", method, scope.get("path"), status,
+                       who.name if who else "-", who.role.value if who else "no valid token",
+                       client[0] if client else "an unknown address", f": {note}" if note else "")
 
 
 def _route_template(scope: Scope) -> str:

@@ -12,7 +12,8 @@ duty        read everything; act on incidents (ack, respond, grade, dismiss, …
 leader      read everything; add notes
 admin       everything duty may; push items; view the configuration (secrets masked)
 readonly    read everything (dashboards and integrations)
-ingest      push items (``POST /api/items``) and nothing else
+ingest      push items (``POST /api/items``) into the push sources its ``sources`` names, and
+            nothing else
 ==========  =====================================================================
 
 A missing, malformed or unknown token is 401; a known token whose role lacks the permission is 403.
@@ -34,6 +35,12 @@ from sentinel.settings import Role, Settings, env_secret
 from sentinel.web.throttle import LoginGuard
 
 PRINCIPAL_SCOPE_KEY = "sentinel.principal"  # where the request's principal is kept for the audit log
+AUDIT_NOTE_SCOPE_KEY = "sentinel.audit_note"  # why a request was refused, for the audit log
+
+
+def audit_note(request: Request, note: str) -> None:
+    """Say in the request's audit entry why it was refused (a failed login, a CSRF failure)."""
+    request.scope[AUDIT_NOTE_SCOPE_KEY] = note
 
 
 class Permission(StrEnum):
@@ -57,9 +64,15 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 class Principal:
     name: str
     role: Role
+    sources: frozenset[str] | None = None  # an ingest token: the push sources it may push into
 
     def may(self, permission: Permission) -> bool:
         return permission in GRANTS[self.role]
+
+    def may_push_into(self, source_id: str) -> bool:
+        """Whether items pushed by this principal may go into ``source_id`` (an ingest token only
+        into its own sources; admin into any)."""
+        return self.sources is None or source_id in self.sources
 
 
 MIN_TOKEN_LENGTH = 24  # characters; a short token falls to guessing despite the login limit
@@ -100,7 +113,8 @@ class Tokens:
         for entry in settings.http.tokens:
             value = env_secret(entry.token_env)
             if value:
-                self._known.append((value, Principal(entry.name, entry.role)))
+                sources = frozenset(entry.sources) if entry.sources is not None else None
+                self._known.append((value, Principal(entry.name, entry.role, sources)))
 
     @property
     def known(self) -> list[tuple[str, Principal]]:
@@ -117,10 +131,12 @@ class Tokens:
         client = request.client.host if request.client else None
         wait = self.guard.retry_after(client)
         if wait is not None:
+            audit_note(request, "too many failed logins from this address")
             raise HTTPException(429, "too many failed logins from this address", headers={"Retry-After": str(wait)})
         found = match_token(self._known, token)
         if found is None:
             self.guard.failed("api", client)
+            audit_note(request, "failed login: unknown token")
             raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"})
         request.scope[PRINCIPAL_SCOPE_KEY] = found
         return found

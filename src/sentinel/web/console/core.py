@@ -21,7 +21,7 @@ from sentinel.collect.hotlist.board import list_name_zh
 from sentinel.escalation.reminders import format_time_left
 from sentinel.settings import Role, Settings
 from sentinel.store.db import Database
-from sentinel.web.auth import GRANTS, Permission
+from sentinel.web.auth import GRANTS, PRINCIPAL_SCOPE_KEY, Permission
 from sentinel.web.console import labels
 from sentinel.web.console.session import Session, Sessions
 from sentinel.web.throttle import LoginGuard
@@ -113,6 +113,8 @@ class Console:
 
     def gate(self, request: Request, session: Session, roles: frozenset[Role] = READ) -> Any:
         """The person behind the session, if their role may do this; else to the login page or 403."""
+        if session.who is not None:
+            request.scope[PRINCIPAL_SCOPE_KEY] = session.who  # the audit log's actor
         if session.who is None:
             back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise LoginRequired(back if request.method == "GET" else "/")

@@ -21,6 +21,7 @@ from sentinel.errors import NotFoundError
 from sentinel.escalation import actions, judgement
 from sentinel.escalation.clocks import Rules
 from sentinel.settings import Role
+from sentinel.web.auth import PRINCIPAL_SCOPE_KEY, audit_note
 from sentinel.web.console.core import ACT, NOTE, Console, PageError, local_redirect
 from sentinel.web.console.pages import incident_view
 from sentinel.web.console.session import Session
@@ -83,11 +84,14 @@ async def _refused(console: Console, request: Request, session: Session, inciden
 
 async def _posted(console: Console, request: Request) -> tuple[Session, FormData]:
     session = await console.sessions.read(request)
+    if session.who is not None:
+        request.scope[PRINCIPAL_SCOPE_KEY] = session.who  # the audit log's actor, refused or not
     limits = console.settings.http
     # the body is already capped at http.max_body; these cap what parsing makes of it (the console
     # takes no files)
     form = await request.form(max_files=0, max_fields=limits.max_form_fields, max_part_size=limits.max_body)
     if not console.sessions.csrf_ok(session, form.get("csrf")):
+        audit_note(request, "CSRF check failed")
         raise PageError(403, "表单已失效或来源不明（CSRF 校验失败），请刷新页面后重试")
     return session, form
 
@@ -111,6 +115,7 @@ def add_forms(router: APIRouter, console: Console) -> None:
         client = request.client.host if request.client else None
         wait = console.guard.retry_after(client)
         if wait is not None:
+            audit_note(request, "too many failed logins from this address")
             response = console.render(request, session, "login.html", status=429, back=back,
                                       error=f"登录失败次数过多，请 {wait} 秒后再试")
             response.headers["Retry-After"] = str(wait)
@@ -121,11 +126,15 @@ def add_forms(router: APIRouter, console: Console) -> None:
         if found is None:
             error = "令牌无效"
             console.guard.failed("console", client)
+            audit_note(request, "failed login: unknown token")
         elif found.role is Role.INGEST:
             error = "数据接入令牌不能登录控制台"
             console.guard.failed("console", client, found.name)
+            request.scope[PRINCIPAL_SCOPE_KEY] = found
+            audit_note(request, "failed login: an ingest token may not log in to the console")
         if error is not None or found is None:
             return console.render(request, session, "login.html", status=401, back=back, error=error)
+        request.scope[PRINCIPAL_SCOPE_KEY] = found  # the audit log: who logged in
         return console.redirect(back, await console.sessions.log_in(token, found, client))
 
     @router.post("/logout")
