@@ -56,7 +56,8 @@ def main() -> None:
         config.write_text(yaml.safe_dump({
             "database": {"url": f"sqlite:///{Path(folder) / 'sentinel.db'}"},
             "http": {"listen": f"127.0.0.1:{port}",
-                     "tokens": [{"name": "crawler", "role": "ingest", "token_env": "BENCH_INGEST"}]},
+                     "tokens": [{"name": "crawler", "role": "ingest", "token_env": "BENCH_INGEST",
+                                 "sources": ["crawler"]}]},
             "sources": [{"id": "crawler", "kind": "push", "authority": "local"}],
         }, allow_unicode=True), encoding="utf-8")
         log = (Path(folder) / "daemon.log").open("wb")
