@@ -34,6 +34,7 @@ from sentinel.incidents import service as incident_service
 from sentinel.incidents.worker import AnalysisWorker
 from sentinel.metrics import Metrics, set_open_incidents
 from sentinel.notify.base import Sender, send_client
+from sentinel.notify.channel_alerts import queue_channel_alerts
 from sentinel.notify.digest import digest_pending, queue_daily_digest
 from sentinel.notify.outbox import Dispatcher
 from sentinel.notify.registry import build_senders
@@ -196,7 +197,7 @@ class Daemon:
         self.metrics.obligations_provisional.set(await self.database.read(provisional_count, self.database.engine))
 
     async def operator_alerts(self) -> None:
-        """Alerts for sources gone blind or blocked, and the day's digest and briefing once their time has come."""
+        """Alerts for sources gone blind or blocked and channels failing too long, and the day's digest and briefing once their time has come."""
         if self.escalation is None or self.database is None:
             return
         try:
@@ -205,6 +206,12 @@ class Daemon:
                                       link_base=self.settings.http.public_url)
         except Exception:
             log.exception("checking for blind or blocked sources failed")
+        try:
+            await self.database.write(queue_channel_alerts, self.database.engine, self.settings,
+                                      self.escalation.channel_ids, self.clock.now(),
+                                      link_base=self.settings.http.public_url)
+        except Exception:
+            log.exception("checking for failing notification channels failed")
         try:
             await self.daily_briefing()
         except Exception:

@@ -221,3 +221,21 @@ def test_a_requests_page_shows_its_clock_and_moves_it(console) -> None:
     listed = console.client.get("/requests?applicant_type=commercial").text
     assert "申请公开某企业整改报告" in listed
     assert "申请公开某企业整改报告" not in console.client.get("/requests?applicant_type=research").text
+
+
+# ------------------------------------------------------------------------------ channels down
+
+def test_the_board_warns_of_a_channel_failing_longer_than_channel_down_after(console) -> None:
+    from sentinel.store.models import ChannelHealth
+
+    channel = console.settings.effective_channels[0].id
+    now = console.clock.now()
+    with Session(console.database.engine) as session:
+        session.add(ChannelHealth(channel=channel, failing_since=now - timedelta(minutes=14),
+                                  last_failure_at=now, last_reason="server_error"))
+        session.commit()
+    console.login("duty")
+    assert "通知通道故障" not in console.client.get("/").text  # 14 minutes: not yet
+    console.clock.advance(timedelta(minutes=2))
+    page = console.client.get("/").text
+    assert "通知通道故障" in page and channel in page and "server_error" in page

@@ -37,6 +37,7 @@ class Queued:
     message: dict[str, Any]
     created_at: datetime
     attempts: int
+    uncertain: bool = False  # an earlier send's outcome is unknown: this one is marked 重发
 
 
 _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]

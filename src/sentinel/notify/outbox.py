@@ -17,9 +17,13 @@ it (:class:`~sentinel.store.models.OutboxMessage`). A :class:`Dispatcher` drains
 3. **Record.** Each outcome is written with its timeline entry in one transaction (outcomes that
    arrive while the previous write is in flight share the next one), while the channel goes on
    sending: delivered; retry later (exponential backoff from ``backoff``, capped at ``backoff_max``,
-   never before the service's Retry-After); or failed for good, which queues a ``delivery_failed``
+   never before the service's Retry-After — for as long as it takes: a message is never dropped
+   for a channel that is down, and goes out marked 迟发 when it recovers); or failed for good when
+   the service refused it. A refusal, or ``max_attempts`` failures, queues a ``delivery_failed``
    message to the operators' channels and, for grade I/II, a copy through the ``fallback`` channel
-   (also after ``fallback_after`` failures in a row while still retrying).
+   (also after ``fallback_after`` failures in a row while still retrying). Each channel's failing
+   episode is recorded too; one longer than ``channel_down_after`` is an operators' alert
+   (:mod:`~sentinel.notify.channel_alerts`).
 
 A crash between sending and recording leaves the row pending: it is sent again when the lease ends
 (at least once). Receivers drop the repeat by its idempotency key (the webhook's ``Idempotency-Key``
@@ -50,6 +54,7 @@ from sentinel.metrics import Metrics
 from sentinel.notify.base import Sender
 from sentinel.notify.claiming import Queued, claim_due, pending_summary, release
 from sentinel.notify.config import DeliveryConfig
+from sentinel.notify.marking import late_by, marked
 from sentinel.notify.message import Message
 from sentinel.notify.planning import digest, digest_key, plan
 from sentinel.notify.rates import RateWindows
@@ -220,7 +225,7 @@ class Dispatcher:
                 decoded = self._decode(row)
                 if isinstance(decoded, Message):
                     members.append(row)
-                    messages.append(decoded)
+                    messages.append(marked(decoded, late=late_by(row, now), resent=row.uncertain))
                 else:
                     recorder.add(Result((row,), Outcome(False, reason="internal", detail=decoded)))
             if not members:
