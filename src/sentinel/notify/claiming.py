@@ -18,7 +18,7 @@ from sqlalchemy import Engine, Table, and_, case, func, or_, select, update
 
 from sentinel.store.models import OutboxMessage, OutboxState
 
-__all__ = ["Queued", "claim_due", "pending_summary", "release"]
+__all__ = ["Queued", "claim_due", "pending_summary", "release", "release_owned", "take_back"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,25 @@ def release(engine: Engine, ids: Sequence[int], *, owner: str) -> None:
         connection.execute(
             update(_OUTBOX).where(t.id.in_(list(ids)), t.lease_owner == owner).values(lease_owner=None, lease_until=None)
         )
+
+
+def release_owned(engine: Engine, *, owner: str) -> int:
+    """Give back every pending row leased to ``owner`` (a graceful stop, nothing in flight); returns how many."""
+    t = _OUTBOX.c
+    with engine.begin() as connection:
+        return connection.execute(
+            update(_OUTBOX).where(t.lease_owner == owner, t.state == OutboxState.PENDING.value)
+            .values(lease_owner=None, lease_until=None)).rowcount
+
+
+def take_back(engine: Engine, *, owner: str) -> int:
+    """End the leases ``owner`` held before it restarted (a crash): its rows are due again at once.
+    ``lease_owner`` stays, so the claim that follows knows their last send may have been in flight."""
+    t = _OUTBOX.c
+    with engine.begin() as connection:
+        return connection.execute(
+            update(_OUTBOX).where(t.lease_owner == owner, t.state == OutboxState.PENDING.value)
+            .values(lease_until=None)).rowcount
 
 
 def pending_summary(engine: Engine, *, now: datetime) -> tuple[int, float]:

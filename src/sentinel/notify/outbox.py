@@ -52,7 +52,7 @@ from sentinel.clock import Clock, require_aware
 from sentinel.errors import ConfigError
 from sentinel.metrics import Metrics
 from sentinel.notify.base import Sender
-from sentinel.notify.claiming import Queued, claim_due, pending_summary, release
+from sentinel.notify.claiming import Queued, claim_due, pending_summary, release, release_owned, take_back
 from sentinel.notify.config import DeliveryConfig
 from sentinel.notify.marking import late_by, marked
 from sentinel.notify.message import Message
@@ -150,6 +150,8 @@ class Dispatcher:
         self._owner = owner
         self._clock = clock
         self._one_at_a_time = asyncio.Lock()  # overlapping drains would each spend the same rate room
+        self._stopping = False
+        self._taken_back = False
         self._windows = {
             channel: RateWindows(config.rates_for(channel, channel_kinds.get(channel, getattr(sender, "kind", None))))
             for channel, sender in self._senders.items()
@@ -169,7 +171,38 @@ class Dispatcher:
         async with self._one_at_a_time:
             return await self._drain(now)
 
+    def stop_sending(self) -> None:
+        """A stop is coming: the send in flight finishes and is recorded; nothing more is sent."""
+        self._stopping = True
+
+    async def close(self, *, wait: float) -> None:
+        """Stop sending, wait up to ``wait`` seconds for the drain under way, then give back every row
+        this process still holds, so that another process — or this one started again — sends them
+        at once. A drain still sending after ``wait`` keeps its rows leased: a send may be in flight,
+        and they go out again (marked 重发) when this process starts again or the lease ends."""
+        self._stopping = True
+        try:
+            await asyncio.wait_for(self._one_at_a_time.acquire(), wait)
+        except TimeoutError:
+            log.warning("the outbox drain still sending after %.0f s at stop; its rows stay leased to %s",
+                        wait, self._owner)
+            return
+        try:
+            released = await self._database.write(release_owned, self._database.engine, owner=self._owner)
+        finally:
+            self._one_at_a_time.release()
+        if released:
+            log.info("gave back %d outbox rows at stop", released)
+
     async def _drain(self, now: datetime) -> DrainReport:
+        if self._stopping:
+            return DrainReport()
+        if not self._taken_back:
+            # rows leased under this identity before a restart: the process that held them is gone
+            taken = await self._database.write(take_back, self._database.engine, owner=self._owner)
+            self._taken_back = True
+            if taken:
+                log.warning("took back %d outbox rows leased by this process before it restarted", taken)
         stop_at = self._clock.monotonic() + self._config.lease.total_seconds() / 2 if self._clock else None
         full = [channel for channel, windows in self._windows.items() if windows.available(now) == 0]
         rows = await self._database.write(
@@ -215,6 +248,8 @@ class Dispatcher:
         self._metrics.notifications_rate_limited.labels(channel).inc(
             len(held) + sum(len(unit) for unit in units if len(unit) > 1))
         for position, unit in enumerate(units):
+            if self._stopping:
+                return [row for later in units[position:] for row in later] + held
             if stop_at is not None and self._clock is not None and self._clock.monotonic() > stop_at:
                 held = [row for later in units[position:] for row in later] + held
                 log.warning("channel %s: the drain ran past half its lease; %d rows left for the next one",
