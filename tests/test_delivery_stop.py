@@ -1,7 +1,8 @@
 """The real daemon stopping and restarting while the outbox is sending (issue 16, "slow recovery"):
 SIGTERM finishes the send in flight, gives back every outbox row it claimed and logs no error; a
 daemon SIGKILLed mid-send and started again on the same configuration takes its own outbox rows and
-the engine lease back at once, instead of waiting for the leases (2 min, 60 s here) to run out.
+the engine lease back at once, instead of waiting for the leases (2 min, 60 s here) to run out, and
+the message whose send the kill cut off goes out again marked 重发.
 
 Each daemon is ``sentinel run`` in a subprocess; the webhook receiver on 127.0.0.1 answers slowly
 (1 s a request) so that sends are in flight when the signal comes.
@@ -157,3 +158,13 @@ def test_a_daemon_killed_mid_send_takes_its_own_leases_back_at_once_when_started
     rows = _rows(database_url)
     assert datetime.now(UTC) - killed_at < timedelta(seconds=40)
     assert {row.lease_owner for row in rows} == {None}
+    # the send the kill cut off may have arrived: its second copy, same key, says 重发, and nothing is
+    # sent twice without the mark (the rows the dead process had claimed and not yet tried say it too:
+    # nobody can tell them from the one in flight)
+    requests = http_server.requests_to("/hook")
+    copies: dict[str, list[str]] = {}
+    for request in requests:
+        copies.setdefault(request.headers["idempotency-key"], []).append(request.body.decode())
+    cut_off = requests[1].headers["idempotency-key"]
+    assert len(copies[cut_off]) == 2 and "重发" not in copies[cut_off][0] and "重发" in copies[cut_off][1]
+    assert all("重发" in body for bodies in copies.values() for body in bodies[1:])

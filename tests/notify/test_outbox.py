@@ -426,8 +426,36 @@ def test_after_a_crash_the_claimed_rows_are_sent_once_when_the_lease_ends(world:
 
     reports = world.run(scenario)
     assert [r.claimed for r in reports] == [0, 3, 0, 0]
-    assert titles(world.hook) == ["m0", "m1", "m2"]
+    # m0 may have arrived before the crash (m1 and m2 were its next): each copy says so, same key
+    assert titles(world.hook) == ["【重发】m0", "【重发】m1", "【重发】m2"]
+    assert all("重发：上次发送结果不明" in r.document["text_plain"] for r in world.hook.accepted)
+    assert [r.headers["idempotency-key"] for r in world.server.requests_to("/hook")] == ["m0", "m1", "m2"]
     assert all(row.state == "delivered" and row.attempts == 1 for row in world.rows().values())
+
+
+def test_a_process_started_again_under_its_identity_takes_its_rows_back_at_once(world: World) -> None:
+    for n in range(2):
+        world.queue(f"m{n}", at=NOW - S + n * timedelta(milliseconds=1))
+    world.queue("calm", channel="ops")
+
+    async def scenario(client: httpx.AsyncClient) -> list[Any]:
+        hanging = Hanging("hook")
+        doomed = world.dispatcher({**world.senders(client), "hook": hanging}, owner="host:db:1")
+        task = asyncio.create_task(doomed.drain(NOW))
+        await hanging.called.wait()
+        while world.rows()["calm:ops"].state != "delivered":  # the other channel's outcome is written at once
+            await asyncio.sleep(0.01)
+        task.cancel()  # killed mid-send
+        del doomed
+        stranger = world.dispatcher(world.senders(client), owner="host:db:2")
+        again = world.dispatcher(world.senders(client), owner="host:db:1")  # the same process, restarted
+        return [await stranger.drain(NOW + S), await again.drain(NOW + 2 * S)]
+
+    stranger, again = world.run(scenario)
+    assert (stranger.claimed, again.claimed, again.delivered) == (0, 2, 2)  # not two minutes later
+    assert titles(world.hook) == ["【重发】m0", "【重发】m1"]
+    assert titles(world.ops) == ["calm"]  # recorded before the crash: not sent again, not marked
+    assert {row.lease_owner for row in world.rows().values()} == {None}
 
 
 def test_claims_are_exclusive_until_the_lease_ends(world: World) -> None:

@@ -4,7 +4,13 @@ and counting what is pending.
 Up to ``batch`` due rows (pending, ``not_before <= now``, unleased or lease expired), oldest first,
 get the dispatcher's lease in a committed transaction: on PostgreSQL the candidates are picked ``FOR
 UPDATE SKIP LOCKED``, on SQLite one ``UPDATE … RETURNING`` holds the write lock. Two processes never
-hold the same row; a dead one's rows come free when its lease ends.
+hold the same row; a dead one's rows come free when its lease ends, or at once when it starts again
+under the same identity (:func:`take_back`, :mod:`sentinel.identity`).
+
+A row claimed while it still names an owner — one that died, or ran past its lease, with the send
+perhaps in flight — is marked ``uncertain``, and its next send says 重发. Nothing records which of a
+dead drain's rows was in flight (that would cost a commit per send), so its rows still waiting their
+turn are marked too.
 """
 
 from __future__ import annotations
@@ -57,7 +63,12 @@ def claim_due(
     if skip:
         due = and_(due, t.channel.not_in(list(skip)))
     pick = select(t.id).where(due).order_by(t.created_at, t.id).limit(limit)
-    claim = update(_OUTBOX).values(lease_owner=owner, lease_until=now + lease_for).returning(*_QUEUED_COLUMNS)
+    # a row still naming an owner was never recorded nor given back: that owner died or ran past its
+    # lease with the send perhaps in flight, so whether it arrived is unknown — this send says 重发
+    claim = (update(_OUTBOX)
+             .values(lease_owner=owner, lease_until=now + lease_for,
+                     uncertain=case((t.lease_owner.is_not(None), True), else_=t.uncertain))
+             .returning(*_QUEUED_COLUMNS))
     result: Iterable[Any]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":

@@ -1,6 +1,6 @@
 """Marks on a message that did not go out as first decided: 迟发 (late: its channel was failing, and
-by how much) and 重发 (resent: an earlier send of it may have arrived — its lease ran out while the
-send was in flight, so nobody knows). The reader sees both in the title and in the text; the
+by how much) and 重发 (resent: an earlier send of it may have arrived — the process sending it died,
+or its lease ran out, before the outcome was recorded, so nobody knows). The reader sees both in the title and in the text; the
 idempotency key stays the same, so a receiver that keeps keys drops the repeat."""
 
 from __future__ import annotations

@@ -25,9 +25,12 @@ it (:class:`~sentinel.store.models.OutboxMessage`). A :class:`Dispatcher` drains
    episode is recorded too; one longer than ``channel_down_after`` is an operators' alert
    (:mod:`~sentinel.notify.channel_alerts`).
 
-A crash between sending and recording leaves the row pending: it is sent again when the lease ends
-(at least once). Receivers drop the repeat by its idempotency key (the webhook's ``Idempotency-Key``
-header); a delivered row is never sent again.
+A crash between sending and recording leaves the row pending: it is sent again when the lease ends,
+or at once when the process starts again (its lease identity survives restarts), and that copy is
+marked 重发 (at least once). Receivers that keep keys drop the repeat by its idempotency key (the
+webhook's ``Idempotency-Key`` header); people see the mark. A delivered row is never sent again. A
+graceful stop (SIGTERM) sends nothing more, lets the send in flight finish and be recorded, and gives
+back the rows it held (:meth:`Dispatcher.close`).
 
 The parts, each in its own module: :mod:`~sentinel.notify.serialisation` (what a row's ``message``
 holds), :mod:`~sentinel.notify.claiming` (leases), :mod:`~sentinel.notify.rates` (rate windows, and
@@ -86,13 +89,15 @@ class DrainReport:
 class _Recorder:
     """Writes results as they come in the background, so sending never waits for the database.
 
-    A write waits ``linger`` for more results (or until ``enough`` have come), and results that arrive while a write is in flight
-    go together in the next transaction: a commit per message cost more CPU than its send
-    (bench/notify.py). Each row's outcome still shares its transaction with its timeline entry, and
-    a crash in between leaves the rows leased, to be sent again: at least once, never lost.
+    A write starts as soon as a result comes (``linger`` 0: the time between a send and its record
+    is the window in which a crash sends the message twice, so nothing waits in it), and results
+    that arrive while a write is in flight go together in the next transaction: a commit per message
+    cost more CPU than its send (bench/notify.py). Each row's outcome still shares its transaction
+    with its timeline entry, and a crash in between leaves the rows leased, to be sent again, marked
+    重发: at least once, never lost.
     """
 
-    def __init__(self, write: Callable[[list[Result]], Awaitable[None]], *, linger: float = 0.05,
+    def __init__(self, write: Callable[[list[Result]], Awaitable[None]], *, linger: float = 0.0,
                  enough: int = 64) -> None:
         self._write = write
         self._linger = linger
@@ -110,8 +115,9 @@ class _Recorder:
             self._task = asyncio.create_task(self._flush())
 
     async def _flush(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._full.wait(), self._linger)
+        if self._linger > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), self._linger)
         while self._pending:
             batch, self._pending = self._pending, []
             await self._write(batch)
@@ -268,10 +274,10 @@ class Dispatcher:
             key = digest_key(row.key for row in members) if len(members) > 1 else None
             windows.take(now)
             outcome = await self._send(sender, digest(messages, key=key) if key else messages[0], now)
+            recorder.add(Result(tuple(members), outcome, key))  # first: until it is written, a crash sends it again
             report.sent += 1
             report.digests += key is not None
             report.channels[channel] = report.channels.get(channel, 0) + 1
-            recorder.add(Result(tuple(members), outcome, key))
             if not outcome.ok and outcome.retryable:
                 # the service is failing or throttling: stop here, and wait as long as it asked
                 if outcome.retry_after:
