@@ -211,7 +211,8 @@ class Daemon:
         self.metrics.obligations_provisional.set(await self.database.read(provisional_count, self.database.engine))
 
     async def operator_alerts(self) -> None:
-        """Alerts for sources gone blind or blocked and channels failing too long, and the day's digest and briefing once their time has come."""
+        """Alerts for sources gone blind or blocked and for channels failing too long, and the day's
+        digest and briefing once their time has come."""
         if self.escalation is None or self.database is None:
             return
         try:
