@@ -2,8 +2,10 @@
 
 Start: database (migrations) → metrics → fetcher → collection runner → analysis → escalation engine
 and outbox (a first tick catches up on what fell due while down) → scheduler → HTTP server.
-Stop (SIGTERM/SIGINT): HTTP server → scheduler → polls under way → engine lease → senders → fetcher →
-database.
+Stop (SIGTERM/SIGINT): HTTP server → scheduler (nothing more is sent) → polls and jobs under way (a
+send in flight finishes and is recorded) → the outbox rows this process holds and the engine lease,
+given back → senders → fetcher → database. The process's lease identity is the same after a restart
+(:mod:`sentinel.identity`), so after a crash it takes its own leases back at once.
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ from sentinel.collect.registry import default_collectors
 from sentinel.collect.runner import CollectionRunner, NewItemsHook
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
+from sentinel.identity import Identity, process_identity
 from sentinel.incidents import service as incident_service
 from sentinel.incidents.worker import AnalysisWorker
 from sentinel.job_failures import Job, JobFailures
 from sentinel.liveness import Liveness, Part
 from sentinel.metrics import Metrics, set_open_incidents
 from sentinel.notify.base import Sender, send_client
+from sentinel.notify.channel_alerts import queue_channel_alerts
 from sentinel.notify.digest import digest_pending, queue_daily_digest
 from sentinel.notify.outbox import Dispatcher
 from sentinel.notify.registry import build_senders
@@ -48,6 +52,8 @@ from sentinel.web.app import create_app
 from sentinel.web.serving import server_config
 
 log = logging.getLogger(__name__)
+
+STOP_WAIT = 15.0  # seconds a stop waits for the jobs under way (a send's timeout is 10 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +107,9 @@ class Daemon:
         self.liveness: Liveness | None = None  # what the jobs last did, for /healthz (set by run)
         self.failures = JobFailures(self.clock, self.metrics, log)  # jobs failing: counted, logged once a minute
         self._send_client: httpx.AsyncClient | None = None
-        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.identity: Identity | None = None  # taken when the engine and outbox are built
         self._stop = asyncio.Event()
+        self._jobs: set[asyncio.Task[Any]] = set()
         self._ready = asyncio.Event()
         self.http_port: int | None = None
 
@@ -147,6 +154,8 @@ class Daemon:
         settings = self.settings
         channels = settings.effective_channels
         rules = Rules.from_settings(settings)
+        if self.identity is None:
+            self.identity = process_identity(settings.database.url)
         self.escalation = EscalationEngine(
             database.engine, rules, [channel.id for channel in channels], metrics=self.metrics, owner=self.owner,
             lease=settings.engine.lease, late_after=settings.engine.late_after, link_base=settings.http.public_url)
@@ -155,6 +164,11 @@ class Daemon:
         self.dispatcher = Dispatcher(database, senders, settings.delivery, metrics=self.metrics, owner=self.owner,
                                      channel_kinds={channel.id: channel.kind for channel in channels}, clock=self.clock)
         return self.escalation
+
+    @property
+    def owner(self) -> str:
+        """This process's name in leases, the same after a restart (:mod:`sentinel.identity`)."""
+        return self.identity.name if self.identity is not None else f"{socket.gethostname()}:{os.getpid()}"
 
     async def engine_tick(self) -> None:
         """One tick of the engine on the database's writer (SQLite has one writer at a time)."""
@@ -232,12 +246,16 @@ class Daemon:
         self.metrics.obligations_provisional.set(await self.database.read(provisional_count, self.database.engine))
 
     async def operator_alerts(self) -> None:
-        """Alerts for sources gone blind or blocked, and the day's digest and briefing once their time has come."""
+        """Alerts for sources gone blind or blocked and for channels failing too long, and the day's
+        digest and briefing once their time has come."""
         if self.escalation is None or self.database is None:
             return
         engine, channels = self.database.engine, self.escalation.channel_ids
         await self._attempt(Job.SOURCE_ALERTS, functools.partial(
             self.database.write, queue_source_alerts, engine, self.settings, channels, self.clock.now(),
+            link_base=self.settings.http.public_url))
+        await self._attempt(Job.CHANNEL_ALERTS, functools.partial(
+            self.database.write, queue_channel_alerts, engine, self.settings, channels, self.clock.now(),
             link_base=self.settings.http.public_url))
         await self._attempt(Job.DAILY_DIGEST, self.daily_briefing)
         await self.disclosure_jobs()
@@ -321,8 +339,8 @@ class Daemon:
 
         def every(seconds: float, job: Any, name: str) -> None:
             # one run at a time; a run missed while the last one ran is dropped, not queued
-            scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True,
-                              misfire_grace_time=None)
+            scheduler.add_job(self._tracked(job), "interval", seconds=seconds, id=name, max_instances=1,
+                              coalesce=True, misfire_grace_time=None)
 
         timing = self.timing
         every(engine_every, self.engine_tick, "engine")
@@ -358,11 +376,47 @@ class Daemon:
             if server is not None and server_task is not None:
                 server.should_exit = True
                 await server_task
-            scheduler.shutdown(wait=False)
+            # no new runs, and the ones under way finish before the scheduler goes: its shutdown
+            # cancels them, which cut a send off mid-flight (a duplicate later) and logged ERROR tracebacks
+            scheduler.pause()
+            if self.dispatcher is not None:
+                self.dispatcher.stop_sending()
             await runner.drain()
+            await self._finish_jobs()
+            scheduler.shutdown(wait=False)
             await self._close()
 
+    def _tracked(self, job: Any) -> Any:
+        """``job``, remembered while it runs so that a stop can wait for it (a job cut off by the
+        database closing under it would log an error, and a cut-off send is a duplicate later)."""
+
+        @functools.wraps(job)
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._jobs.add(task)
+            try:
+                await job()
+            finally:
+                self._jobs.discard(task)
+
+        return run
+
+    async def _finish_jobs(self) -> None:
+        """Wait for the scheduled jobs under way (a send in flight ends within its timeout)."""
+        if not self._jobs:
+            return
+        _, late = await asyncio.wait(set(self._jobs), timeout=STOP_WAIT)
+        for task in late:
+            log.warning("job %s still running at stop after %.0f s; cancelled", task.get_name(), STOP_WAIT)
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=1.0)
+
     async def _close(self) -> None:
+        if self.dispatcher is not None:
+            await self.dispatcher.close(wait=STOP_WAIT)  # rows not sent go back to the pool at once
+            self.dispatcher = None
         if self.escalation is not None:
             with contextlib.suppress(Exception):
                 self.escalation.release()  # another process may take the engine over at once
@@ -380,6 +434,9 @@ class Daemon:
         if self.database is not None:
             self.database.close()
             self.database = None
+        if self.identity is not None:
+            self.identity.release()
+            self.identity = None
 
 
 def _bound_port(server: uvicorn.Server) -> int | None:

@@ -30,6 +30,7 @@ class Job(StrEnum):
     HEALTH = "health"
     GAUGES = "gauges"
     SOURCE_ALERTS = "source-alerts"
+    CHANNEL_ALERTS = "channel-alerts"
     DAILY_DIGEST = "daily-digest"
     CALENDAR_ALERT = "calendar-alert"
     PROVISIONAL_DEADLINES = "provisional-deadlines"

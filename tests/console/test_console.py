@@ -269,3 +269,21 @@ def test_the_board_shows_what_healthz_answers_503_for(console) -> None:
     assert 'id="health-problem"' in board
     assert "the store cannot write: attempt to write a readonly database" in board
     assert "the escalation engine has not ticked for 120 s" in board
+
+
+# ------------------------------------------------------------------------------ channels down
+
+def test_the_board_warns_of_a_channel_failing_longer_than_channel_down_after(console) -> None:
+    from sentinel.store.models import ChannelHealth
+
+    channel = console.settings.effective_channels[0].id
+    now = console.clock.now()
+    with Session(console.database.engine) as session:
+        session.add(ChannelHealth(channel=channel, failing_since=now - timedelta(minutes=14),
+                                  last_failure_at=now, last_reason="server_error"))
+        session.commit()
+    console.login("duty")
+    assert "通知通道故障" not in console.client.get("/").text  # 14 minutes: not yet
+    console.clock.advance(timedelta(minutes=2))
+    page = console.client.get("/").text
+    assert "通知通道故障" in page and channel in page and "server_error" in page

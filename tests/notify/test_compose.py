@@ -77,6 +77,9 @@ def context(kind: str, **changes: Any) -> dict[str, Any]:
                                           "received_on": NOW.date() - timedelta(days=9)}},
         "calendar_missing": {"now": NOW, "recipients": RECIPIENTS, "year": 2027, "provisional": 4},
         "annual_report_due": {"now": NOW, "recipients": RECIPIENTS, "year": 2026, "deadline": NOW.date()},
+        "channel_down": {"now": NOW, "recipients": RECIPIENTS, "channel": {"id": "duty-ding", "kind": "dingtalk"},
+                         "since": NOW - timedelta(minutes=20), "reason": "server_error", "threshold": 900,
+                         "pending": 3},
     }
     return {**contexts[kind], **changes}
 

@@ -281,15 +281,15 @@ def test_operators_default_to_every_other_channel_and_a_failed_notice_makes_no_o
         await dispatcher.drain(NOW)
         world.hook.fail_every = world.ops.fail_every = world.backup.fail_every = 1
         for n in range(1, 9):
-            await dispatcher.drain(NOW + n * 30 * M)  # every notice fails until attempts run out
+            await dispatcher.drain(NOW + n * 30 * M)  # every notice fails past the retry budget
 
     world.run(scenario)
     rows = world.rows()
     assert set(rows) == {"a:ding", "a:ding:failed:hook", "a:ding:failed:ops", "a:ding:failed:backup"}
     for channel in ("hook", "ops", "backup"):
-        notice = rows[f"a:ding:failed:{channel}"]
-        assert (notice.state, notice.attempts) == ("failed", 8)
-        assert "gave up after 8 attempts" in (notice.last_error or "")
+        notice = rows[f"a:ding:failed:{channel}"]  # kept until its channel answers again, never dropped
+        assert (notice.state, notice.attempts) == ("pending", 8)
+        assert "still retrying after 8 attempts" in (notice.last_error or "")
 
 
 def test_fallback_after_consecutive_failures_while_still_retrying(world: World) -> None:
@@ -426,8 +426,36 @@ def test_after_a_crash_the_claimed_rows_are_sent_once_when_the_lease_ends(world:
 
     reports = world.run(scenario)
     assert [r.claimed for r in reports] == [0, 3, 0, 0]
-    assert titles(world.hook) == ["m0", "m1", "m2"]
+    # m0 may have arrived before the crash (m1 and m2 were its next): each copy says so, same key
+    assert titles(world.hook) == ["【重发】m0", "【重发】m1", "【重发】m2"]
+    assert all("重发：上次发送结果不明" in r.document["text_plain"] for r in world.hook.accepted)
+    assert [r.headers["idempotency-key"] for r in world.server.requests_to("/hook")] == ["m0", "m1", "m2"]
     assert all(row.state == "delivered" and row.attempts == 1 for row in world.rows().values())
+
+
+def test_a_process_started_again_under_its_identity_takes_its_rows_back_at_once(world: World) -> None:
+    for n in range(2):
+        world.queue(f"m{n}", at=NOW - S + n * timedelta(milliseconds=1))
+    world.queue("calm", channel="ops")
+
+    async def scenario(client: httpx.AsyncClient) -> list[Any]:
+        hanging = Hanging("hook")
+        doomed = world.dispatcher({**world.senders(client), "hook": hanging}, owner="host:db:1")
+        task = asyncio.create_task(doomed.drain(NOW))
+        await hanging.called.wait()
+        while world.rows()["calm:ops"].state != "delivered":  # the other channel's outcome is written at once
+            await asyncio.sleep(0.01)
+        task.cancel()  # killed mid-send
+        del doomed
+        stranger = world.dispatcher(world.senders(client), owner="host:db:2")
+        again = world.dispatcher(world.senders(client), owner="host:db:1")  # the same process, restarted
+        return [await stranger.drain(NOW + S), await again.drain(NOW + 2 * S)]
+
+    stranger, again = world.run(scenario)
+    assert (stranger.claimed, again.claimed, again.delivered) == (0, 2, 2)  # not two minutes later
+    assert titles(world.hook) == ["【重发】m0", "【重发】m1"]
+    assert titles(world.ops) == ["calm"]  # recorded before the crash: not sent again, not marked
+    assert {row.lease_owner for row in world.rows().values()} == {None}
 
 
 def test_claims_are_exclusive_until_the_lease_ends(world: World) -> None:
@@ -582,3 +610,89 @@ def test_gauges_count_pending_and_the_longest_wait(world: World) -> None:
     world.run(scenario)
     assert counter(world, "sentinel_outbox_pending") == 1
     assert counter(world, "sentinel_outbox_oldest_pending_seconds") == 0
+
+
+# -------------------------------------------------------------------------------------- faults (issue 16)
+
+
+def test_an_office_with_one_channel_keeps_its_alert_until_the_channel_recovers_and_it_goes_out_marked_late(
+    world: World,
+) -> None:
+    world.queue("red", grade="I")
+    world.hook.fail_every = 1  # 502 for two hours: far past the retry budget (8 attempts, ~1 h)
+
+    async def scenario(client: httpx.AsyncClient) -> Any:
+        hook = {"hook": WebhookSender("hook", world.hook.url(), client)}
+        dispatcher = Dispatcher(world.db, hook, DeliveryConfig(), metrics=world.metrics, owner="one",
+                                channel_kinds={"hook": "webhook"})
+        for minute in range(0, 120, 5):
+            await dispatcher.drain(NOW + minute * M)
+        waiting = world.rows()["red:hook"]
+        assert (waiting.state, waiting.last_reason) == ("pending", "server_error") and waiting.attempts >= 8
+        assert f"still retrying after {waiting.attempts} attempts" in (waiting.last_error or "")
+        world.hook.reset()
+        return await dispatcher.drain(NOW + 150 * M)  # its next retry: backoff_max (30 min) apart
+
+    report = world.run(scenario)
+    assert report.delivered == 1
+    assert world.rows()["red:hook"].state == "delivered"
+    (received,) = world.hook.accepted
+    assert received.document["title"].startswith("【迟发2小时30分】")
+    assert "迟发" in received.document["text_plain"] and "晚2小时30分" in received.document["text_plain"]
+    assert received.document["idempotency_key"] == "red"  # the receiver can still drop a repeat
+
+
+def test_a_first_try_that_arrives_is_not_marked(world: World) -> None:
+    world.queue("quiet", at=NOW - 10 * M, not_before=NOW)  # held for quiet hours, never failed
+
+    async def scenario(client: httpx.AsyncClient) -> None:
+        await world.dispatcher(world.senders(client)).drain(NOW)
+
+    world.run(scenario)
+    assert titles(world.hook) == ["quiet"]
+
+
+def test_a_channel_failing_longer_than_channel_down_after_is_one_alert_per_episode_through_the_others(
+    world: World, database_url: str,
+) -> None:
+    from sentinel.notify.channel_alerts import channels_down, queue_channel_alerts
+    from sentinel.settings import Settings
+
+    settings = Settings.model_validate({
+        "database": {"url": database_url},
+        "channels": [{"id": "hook", "kind": "webhook", "url": world.hook.url()},
+                     {"id": "ops", "kind": "webhook", "url": world.ops.url()}],
+        "delivery": {"channel_down_after": "15m"},
+    })
+    world.queue("a")
+    world.queue("b", at=NOW + S)
+    world.hook.fail_every = 1
+
+    async def scenario(client: httpx.AsyncClient) -> list[list[str]]:
+        senders = world.senders(client)
+        dispatcher = Dispatcher(world.db, {"hook": senders["hook"], "ops": senders["ops"]}, settings.delivery,
+                                metrics=world.metrics, owner="one", channel_kinds={"hook": "webhook", "ops": "webhook"})
+        queued = []
+        for minute in (0, 10, 14, 16, 30, 60):
+            await dispatcher.drain(NOW + minute * M)
+            queued.append(queue_channel_alerts(world.db.engine, settings, ["hook", "ops"], NOW + minute * M))
+            await dispatcher.drain(NOW + minute * M + S)
+        assert [down.channel for down in channels_down(world.db.engine, settings, NOW + 60 * M)] == ["hook"]
+        world.hook.reset()
+        await dispatcher.drain(NOW + 90 * M)
+        assert channels_down(world.db.engine, settings, NOW + 90 * M) == []
+        world.hook.fail_every = 1  # down again: a new episode
+        world.queue("c", at=NOW + 91 * M)
+        for minute in (91, 100, 110):
+            await dispatcher.drain(NOW + minute * M)
+        queued.append(queue_channel_alerts(world.db.engine, settings, ["hook", "ops"], NOW + 110 * M))
+        return queued
+
+    queued = world.run(scenario)
+    first = f"channel:hook:down:{NOW.isoformat()}:ops"
+    assert queued[:6] == [[], [], [], [first], [], []]
+    assert queued[6] == [f"channel:hook:down:{(NOW + 91 * M).isoformat()}:ops"]
+    alerts = [r.document for r in world.ops.accepted if r.document["kind"] == "channel_down"]
+    assert len(alerts) == 1
+    assert "hook" in alerts[0]["title"] and "server_error" in alerts[0]["text_plain"]
+    assert "2条通知待发" in alerts[0]["text_plain"]

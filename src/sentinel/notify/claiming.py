@@ -4,7 +4,13 @@ and counting what is pending.
 Up to ``batch`` due rows (pending, ``not_before <= now``, unleased or lease expired), oldest first,
 get the dispatcher's lease in a committed transaction: on PostgreSQL the candidates are picked ``FOR
 UPDATE SKIP LOCKED``, on SQLite one ``UPDATE … RETURNING`` holds the write lock. Two processes never
-hold the same row; a dead one's rows come free when its lease ends.
+hold the same row; a dead one's rows come free when its lease ends, or at once when it starts again
+under the same identity (:func:`take_back`, :mod:`sentinel.identity`).
+
+A row claimed while it still names an owner — one that died, or ran past its lease, with the send
+perhaps in flight — is marked ``uncertain``, and its next send says 重发. Nothing records which of a
+dead drain's rows was in flight (that would cost a commit per send), so its rows still waiting their
+turn are marked too.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from sqlalchemy import Engine, Table, and_, case, func, or_, select, update
 
 from sentinel.store.models import OutboxMessage, OutboxState
 
-__all__ = ["Queued", "claim_due", "pending_summary", "release"]
+__all__ = ["Queued", "claim_due", "pending_summary", "release", "release_owned", "take_back"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,7 @@ class Queued:
     message: dict[str, Any]
     created_at: datetime
     attempts: int
+    uncertain: bool = False  # an earlier send's outcome is unknown: this one is marked 重发
 
 
 _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -56,7 +63,12 @@ def claim_due(
     if skip:
         due = and_(due, t.channel.not_in(list(skip)))
     pick = select(t.id).where(due).order_by(t.created_at, t.id).limit(limit)
-    claim = update(_OUTBOX).values(lease_owner=owner, lease_until=now + lease_for).returning(*_QUEUED_COLUMNS)
+    # a row still naming an owner was never recorded nor given back: that owner died or ran past its
+    # lease with the send perhaps in flight, so whether it arrived is unknown — this send says 重发
+    claim = (update(_OUTBOX)
+             .values(lease_owner=owner, lease_until=now + lease_for,
+                     uncertain=case((t.lease_owner.is_not(None), True), else_=t.uncertain))
+             .returning(*_QUEUED_COLUMNS))
     result: Iterable[Any]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -81,6 +93,25 @@ def release(engine: Engine, ids: Sequence[int], *, owner: str) -> None:
         connection.execute(
             update(_OUTBOX).where(t.id.in_(list(ids)), t.lease_owner == owner).values(lease_owner=None, lease_until=None)
         )
+
+
+def release_owned(engine: Engine, *, owner: str) -> int:
+    """Give back every pending row leased to ``owner`` (a graceful stop, nothing in flight); returns how many."""
+    t = _OUTBOX.c
+    with engine.begin() as connection:
+        return connection.execute(
+            update(_OUTBOX).where(t.lease_owner == owner, t.state == OutboxState.PENDING.value)
+            .values(lease_owner=None, lease_until=None)).rowcount
+
+
+def take_back(engine: Engine, *, owner: str) -> int:
+    """End the leases ``owner`` held before it restarted (a crash): its rows are due again at once.
+    ``lease_owner`` stays, so the claim that follows knows their last send may have been in flight."""
+    t = _OUTBOX.c
+    with engine.begin() as connection:
+        return connection.execute(
+            update(_OUTBOX).where(t.lease_owner == owner, t.state == OutboxState.PENDING.value)
+            .values(lease_until=None)).rowcount
 
 
 def pending_summary(engine: Engine, *, now: datetime) -> tuple[int, float]:

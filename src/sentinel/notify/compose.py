@@ -55,6 +55,8 @@ durations in seconds, or timedeltas; grades ``"I"``–``"IV"`` or None; obligati
                    notice), provisional (optional str)
     calendar_missing   year, provisional (optional: open deadlines counted by rule)
     annual_report_due  year, deadline (date: 31 January)
+    channel_down   channel {id, kind}, since (when its sends began failing), reason, threshold
+                   (seconds: delivery.channel_down_after), pending (optional: messages waiting on it)
 
 Incident messages carry the incident's link (``link_base + "/incidents/{id}"``, None without a
 ``link_base``), its grade, department and every open deadline with its due time in ``zone``
@@ -86,7 +88,7 @@ __all__ = ["INCIDENT_KINDS", "KINDS", "compose", "incident_url"]
 INCIDENT_KINDS = ("new_incident", "reminder", "breach", "escalation", "reescalation", "evidence", "verification",
                   "hotlist")
 KINDS = (*INCIDENT_KINDS, "source_blind", "source_blocked", "daily_digest", "test", "correction_window",
-         "calendar_missing", "annual_report_due")
+         "calendar_missing", "annual_report_due", "channel_down")
 
 #: Context keys a kind may leave out, and what they mean then.
 _OPTIONAL: dict[str, dict[str, Any]] = {
@@ -105,6 +107,7 @@ _OPTIONAL: dict[str, dict[str, Any]] = {
     "correction_window": {"provisional": None},
     "calendar_missing": {"provisional": 0},
     "annual_report_due": {},
+    "channel_down": {"pending": 0},
 }
 _COMMON: dict[str, Any] = {"recipients": [], "late_by": 0, "idempotency_key": ""}
 

@@ -1,5 +1,5 @@
 """The ``delivery:`` section of the configuration: retries, leases, the fallback channel, rate
-limits, operators and the daily digest's time."""
+limits, operators, when a failing channel is an alert, and the daily digest's time."""
 
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ class DeliveryConfig(Strict):
     turns the default for the channel's kind (:data:`DEFAULT_RATE_LIMITS`) off.
     """
 
+    # after this many failed attempts the operators hear of the message (and a grade I/II one goes
+    # through the fallback); a retryable failure still stays pending, retried every backoff_max,
+    # and goes out marked 迟发 when its channel recovers: only a refusal (bad token, ...) fails for good
     max_attempts: int = Field(default=8, ge=1)
     backoff: Duration = timedelta(seconds=30)  # the first retry's delay; it doubles with each attempt
     backoff_max: Duration = timedelta(minutes=30)
@@ -44,12 +47,15 @@ class DeliveryConfig(Strict):
     fallback_after: int = Field(default=3, ge=1)  # … permanently, or this many times in a row
     rate_limits: Annotated[dict[str, list[RateText]], BeforeValidator(_one_or_many)] = Field(default_factory=dict)
     operators: list[str] | None = None  # who hears of permanent failures; default every other channel
+    # a channel failing for longer than this is an operators' alert through the other channels (once
+    # per episode) and a warning on the console's board
+    channel_down_after: Duration = timedelta(minutes=15)
     # the daily digest (舆情日报) to the leaders, at this local time each day; null turns it off
     digest_at: time | None = time(8, 30)
 
     @model_validator(mode="after")
     def _positive(self) -> DeliveryConfig:
-        for name in ("backoff", "backoff_max", "lease"):
+        for name in ("backoff", "backoff_max", "lease", "channel_down_after"):
             if getattr(self, name) <= timedelta(0):
                 raise ValueError(f"delivery.{name} must be positive")
         if self.backoff_max < self.backoff:

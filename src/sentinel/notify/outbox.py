@@ -17,13 +17,20 @@ it (:class:`~sentinel.store.models.OutboxMessage`). A :class:`Dispatcher` drains
 3. **Record.** Each outcome is written with its timeline entry in one transaction (outcomes that
    arrive while the previous write is in flight share the next one), while the channel goes on
    sending: delivered; retry later (exponential backoff from ``backoff``, capped at ``backoff_max``,
-   never before the service's Retry-After); or failed for good, which queues a ``delivery_failed``
+   never before the service's Retry-After — for as long as it takes: a message is never dropped
+   for a channel that is down, and goes out marked 迟发 when it recovers); or failed for good when
+   the service refused it. A refusal, or ``max_attempts`` failures, queues a ``delivery_failed``
    message to the operators' channels and, for grade I/II, a copy through the ``fallback`` channel
-   (also after ``fallback_after`` failures in a row while still retrying).
+   (also after ``fallback_after`` failures in a row while still retrying). Each channel's failing
+   episode is recorded too; one longer than ``channel_down_after`` is an operators' alert
+   (:mod:`~sentinel.notify.channel_alerts`).
 
-A crash between sending and recording leaves the row pending: it is sent again when the lease ends
-(at least once). Receivers drop the repeat by its idempotency key (the webhook's ``Idempotency-Key``
-header); a delivered row is never sent again.
+A crash between sending and recording leaves the row pending: it is sent again when the lease ends,
+or at once when the process starts again (its lease identity survives restarts), and that copy is
+marked 重发 (at least once). Receivers that keep keys drop the repeat by its idempotency key (the
+webhook's ``Idempotency-Key`` header); people see the mark. A delivered row is never sent again. A
+graceful stop (SIGTERM) sends nothing more, lets the send in flight finish and be recorded, and gives
+back the rows it held (:meth:`Dispatcher.close`).
 
 The parts, each in its own module: :mod:`~sentinel.notify.serialisation` (what a row's ``message``
 holds), :mod:`~sentinel.notify.claiming` (leases), :mod:`~sentinel.notify.rates` (rate windows, and
@@ -48,8 +55,9 @@ from sentinel.clock import Clock, require_aware
 from sentinel.errors import ConfigError
 from sentinel.metrics import Metrics
 from sentinel.notify.base import Sender
-from sentinel.notify.claiming import Queued, claim_due, pending_summary, release
+from sentinel.notify.claiming import Queued, claim_due, pending_summary, release, release_owned, take_back
 from sentinel.notify.config import DeliveryConfig
+from sentinel.notify.marking import late_by, marked
 from sentinel.notify.message import Message
 from sentinel.notify.planning import digest, digest_key, plan
 from sentinel.notify.rates import RateWindows
@@ -81,13 +89,15 @@ class DrainReport:
 class _Recorder:
     """Writes results as they come in the background, so sending never waits for the database.
 
-    A write waits ``linger`` for more results (or until ``enough`` have come), and results that arrive while a write is in flight
-    go together in the next transaction: a commit per message cost more CPU than its send
-    (bench/notify.py). Each row's outcome still shares its transaction with its timeline entry, and
-    a crash in between leaves the rows leased, to be sent again: at least once, never lost.
+    A write starts as soon as a result comes (``linger`` 0: the time between a send and its record
+    is the window in which a crash sends the message twice, so nothing waits in it), and results
+    that arrive while a write is in flight go together in the next transaction: a commit per message
+    cost more CPU than its send (bench/notify.py). Each row's outcome still shares its transaction
+    with its timeline entry, and a crash in between leaves the rows leased, to be sent again, marked
+    重发: at least once, never lost.
     """
 
-    def __init__(self, write: Callable[[list[Result]], Awaitable[None]], *, linger: float = 0.05,
+    def __init__(self, write: Callable[[list[Result]], Awaitable[None]], *, linger: float = 0.0,
                  enough: int = 64) -> None:
         self._write = write
         self._linger = linger
@@ -105,8 +115,9 @@ class _Recorder:
             self._task = asyncio.create_task(self._flush())
 
     async def _flush(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._full.wait(), self._linger)
+        if self._linger > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), self._linger)
         while self._pending:
             batch, self._pending = self._pending, []
             await self._write(batch)
@@ -145,6 +156,8 @@ class Dispatcher:
         self._owner = owner
         self._clock = clock
         self._one_at_a_time = asyncio.Lock()  # overlapping drains would each spend the same rate room
+        self._stopping = False
+        self._taken_back = False
         self._windows = {
             channel: RateWindows(config.rates_for(channel, channel_kinds.get(channel, getattr(sender, "kind", None))))
             for channel, sender in self._senders.items()
@@ -164,7 +177,38 @@ class Dispatcher:
         async with self._one_at_a_time:
             return await self._drain(now)
 
+    def stop_sending(self) -> None:
+        """A stop is coming: the send in flight finishes and is recorded; nothing more is sent."""
+        self._stopping = True
+
+    async def close(self, *, wait: float) -> None:
+        """Stop sending, wait up to ``wait`` seconds for the drain under way, then give back every row
+        this process still holds, so that another process — or this one started again — sends them
+        at once. A drain still sending after ``wait`` keeps its rows leased: a send may be in flight,
+        and they go out again (marked 重发) when this process starts again or the lease ends."""
+        self._stopping = True
+        try:
+            await asyncio.wait_for(self._one_at_a_time.acquire(), wait)
+        except TimeoutError:
+            log.warning("the outbox drain still sending after %.0f s at stop; its rows stay leased to %s",
+                        wait, self._owner)
+            return
+        try:
+            released = await self._database.write(release_owned, self._database.engine, owner=self._owner)
+        finally:
+            self._one_at_a_time.release()
+        if released:
+            log.info("gave back %d outbox rows at stop", released)
+
     async def _drain(self, now: datetime) -> DrainReport:
+        if self._stopping:
+            return DrainReport()
+        if not self._taken_back:
+            # rows leased under this identity before a restart: the process that held them is gone
+            taken = await self._database.write(take_back, self._database.engine, owner=self._owner)
+            self._taken_back = True
+            if taken:
+                log.warning("took back %d outbox rows leased by this process before it restarted", taken)
         stop_at = self._clock.monotonic() + self._config.lease.total_seconds() / 2 if self._clock else None
         full = [channel for channel, windows in self._windows.items() if windows.available(now) == 0]
         rows = await self._database.write(
@@ -210,6 +254,8 @@ class Dispatcher:
         self._metrics.notifications_rate_limited.labels(channel).inc(
             len(held) + sum(len(unit) for unit in units if len(unit) > 1))
         for position, unit in enumerate(units):
+            if self._stopping:
+                return [row for later in units[position:] for row in later] + held
             if stop_at is not None and self._clock is not None and self._clock.monotonic() > stop_at:
                 held = [row for later in units[position:] for row in later] + held
                 log.warning("channel %s: the drain ran past half its lease; %d rows left for the next one",
@@ -220,7 +266,7 @@ class Dispatcher:
                 decoded = self._decode(row)
                 if isinstance(decoded, Message):
                     members.append(row)
-                    messages.append(decoded)
+                    messages.append(marked(decoded, late=late_by(row, now), resent=row.uncertain))
                 else:
                     recorder.add(Result((row,), Outcome(False, reason="internal", detail=decoded)))
             if not members:
@@ -228,10 +274,10 @@ class Dispatcher:
             key = digest_key(row.key for row in members) if len(members) > 1 else None
             windows.take(now)
             outcome = await self._send(sender, digest(messages, key=key) if key else messages[0], now)
+            recorder.add(Result(tuple(members), outcome, key))  # first: until it is written, a crash sends it again
             report.sent += 1
             report.digests += key is not None
             report.channels[channel] = report.channels.get(channel, 0) + 1
-            recorder.add(Result(tuple(members), outcome, key))
             if not outcome.ok and outcome.retryable:
                 # the service is failing or throttling: stop here, and wait as long as it asked
                 if outcome.retry_after:

@@ -1,9 +1,14 @@
 """Recording how a send went: each outcome written with its timeline entry in one transaction.
 
 Delivered; retry later (exponential backoff from ``backoff``, capped at ``backoff_max``, never
-before the service's Retry-After); or failed for good, which queues a ``delivery_failed`` message to
-the operators' channels and, for grade I/II, a copy through the ``fallback`` channel (also after
-``fallback_after`` failures in a row while still retrying).
+before the service's Retry-After); or failed for good — only when the service refused it (bad
+token, bad request): a retryable failure is never given up, since a channel that comes back should
+still carry the alert (marked 迟发). A refusal, or ``max_attempts`` failures in a row, queues a
+``delivery_failed`` message to the operators' channels and, for grade I/II, a copy through the
+``fallback`` channel (also after ``fallback_after`` failures in a row while still retrying).
+
+Each channel's health (``channel_health``) is written in the same transaction: since when its
+sends have been failing, which :mod:`~sentinel.notify.channel_alerts` turns into an operators' alert.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Engine, Table, bindparam, insert, update
+from sqlalchemy import Engine, Table, bindparam, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -23,9 +28,9 @@ from sentinel.notify.base import Delivery
 from sentinel.notify.claiming import Queued
 from sentinel.notify.message import Message, escape_markdown, one_line
 from sentinel.notify.serialisation import message_to_json
-from sentinel.store.models import OutboxMessage, OutboxState, TimelineEvent
+from sentinel.store.models import ChannelHealth, OutboxMessage, OutboxState, TimelineEvent
 
-__all__ = ["Outcome", "Policy", "Result", "Verdict", "derived_key", "record", "retry_delay"]
+__all__ = ["Outcome", "Policy", "Result", "Verdict", "channel_episodes", "derived_key", "record", "retry_delay"]
 
 log = logging.getLogger("sentinel.notify.outbox")  # the outbox's one logger, whichever part of it speaks
 
@@ -38,6 +43,7 @@ Verdict = Literal["delivered", "retry", "failed"]
 
 _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 _TIMELINE: Table = TimelineEvent.__table__  # type: ignore[attr-defined]
+_HEALTH: Table = ChannelHealth.__table__  # type: ignore[attr-defined]
 
 
 def retry_delay(attempts: int, *, backoff: timedelta, backoff_max: timedelta, retry_after: float | None) -> timedelta:
@@ -138,7 +144,48 @@ def record(engine: Engine, results: Sequence[Result], *, now: datetime, policy: 
                                                  digest_of=result.digest_of, events=events) for row in result.rows])
         if events:
             connection.execute(_ADD_EVENTS, events)
+        _note_channels(connection, results, now=now)
     return verdicts
+
+
+#: Outcomes that say nothing about the channel: sentinel's own bug, a channel no longer configured.
+_NOT_THE_CHANNEL = frozenset({"internal", "unknown_channel"})
+
+
+def channel_episodes(results: Sequence[Result]) -> dict[str, tuple[str | None, bool]]:
+    """What each channel's results (in send order) say of its health: ``(None, False)`` when its
+    last send arrived; ``(reason, fresh)`` when it failed, ``fresh`` when a send arrived earlier in
+    these results (so the failing episode begins now, whatever was stored)."""
+    seen: dict[str, tuple[str | None, bool]] = {}
+    for result in results:
+        if not result.rows or result.outcome.reason in _NOT_THE_CHANNEL:
+            continue
+        channel = result.rows[0].channel
+        if result.outcome.ok:
+            seen[channel] = (None, False)
+        else:
+            before = seen.get(channel)
+            fresh = before is not None and (before[0] is None or before[1])
+            seen[channel] = (result.outcome.reason or "unknown", fresh)
+    return seen
+
+
+def _note_channels(connection: Any, results: Sequence[Result], *, now: datetime) -> None:
+    """Write each channel's health: a send that arrived ends its failing episode; a failure begins
+    one (``failing_since``), unless one is already running."""
+    t = _HEALTH.c
+    for channel, (reason, fresh) in channel_episodes(results).items():
+        if reason is None:
+            values: dict[str, Any] = {"failing_since": None, "last_delivered_at": now}
+            changes: dict[str, Any] = dict(values)
+        else:
+            values = {"failing_since": now, "last_failure_at": now, "last_reason": reason[:32]}
+            changes = {**values, "failing_since": now if fresh else func.coalesce(t.failing_since, now)}
+        if connection.dialect.name == "postgresql":
+            statement: Any = pg_insert(_HEALTH).values(channel=channel, **values)
+        else:
+            statement = sqlite_insert(_HEALTH).values(channel=channel, **values)
+        connection.execute(statement.on_conflict_do_update(index_elements=["channel"], set_=changes))
 
 
 def _already_recorded(row: Queued) -> Verdict | None:
@@ -170,12 +217,12 @@ def _record_failure(
     attempts = row.attempts + 1
     error = outcome.detail
     verdict: Verdict
-    if outcome.retryable and attempts < policy.max_attempts:
+    if outcome.retryable:
         verdict = "retry"
+        if attempts >= policy.max_attempts:
+            error = f"{outcome.detail} (still retrying after {attempts} attempts)"
     else:
         verdict = "failed"
-        if outcome.retryable:
-            error = f"{outcome.detail} (gave up after {attempts} attempts)"
     delay = retry_delay(attempts, backoff=policy.backoff, backoff_max=policy.backoff_max, retry_after=outcome.retry_after)
     changed = connection.execute(_MARK[verdict], {
         "row_id": row.id, "tries": attempts, "retry_at": now + delay, "reason": outcome.reason, "error": error,
@@ -183,13 +230,12 @@ def _record_failure(
     if changed.rowcount != 1:
         return _already_recorded(row)
     data = _timeline_data(row, attempts, digest_of)
-    if verdict == "failed":
-        if row.incident_id is not None:
-            events.append(_event(row.incident_id, now, "notification_failed", error, {**data, "reason": outcome.reason}))
-        if row.kind != DELIVERY_FAILED:
-            for channel in policy.operators:
-                if channel != row.channel:
-                    _enqueue(connection, _failure_notice(row, channel, outcome, error, now))
+    if verdict == "failed" and row.incident_id is not None:
+        events.append(_event(row.incident_id, now, "notification_failed", error, {**data, "reason": outcome.reason}))
+    if (verdict == "failed" or attempts == policy.max_attempts) and row.kind != DELIVERY_FAILED:
+        for channel in policy.operators:
+            if channel != row.channel:
+                _enqueue(connection, _failure_notice(row, channel, outcome, error, now, still_trying=verdict == "retry"))
     fallback = policy.fallback
     if (fallback and fallback != row.channel and row.grade in FALLBACK_GRADES and row.kind != DELIVERY_FAILED
             and not row.key.endswith(FALLBACK_SUFFIX)
@@ -214,12 +260,15 @@ def _enqueue(connection: Any, values: dict[str, Any]) -> None:
         **values, created_at=values["not_before"], state=OutboxState.PENDING.value, attempts=0))
 
 
-def _failure_notice(row: Queued, channel: str, outcome: Outcome, error: str, now: datetime) -> dict[str, Any]:
+def _failure_notice(row: Queued, channel: str, outcome: Outcome, error: str, now: datetime, *,
+                    still_trying: bool) -> dict[str, Any]:
     key = derived_key(row.key, f":failed:{channel}")
     title = row.message.get("title") if isinstance(row.message.get("title"), str) else ""
     subject = f"事件 {row.incident_id}" if row.incident_id is not None else "无关联事件"
     lines = [("通道", row.channel), ("消息", f"{row.kind}（{subject}）"), ("标题", one_line(str(title))),
              ("尝试次数", str(row.attempts + 1)), ("原因", f"{outcome.reason}：{error}")]
+    if still_trying:
+        lines.append(("处理", "仍在重试，通道恢复后补发（标注迟发）"))
     message = Message(
         kind=DELIVERY_FAILED,
         title=f"通知投递失败：{one_line(row.channel)}",

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlmodel import Field, SQLModel
 
@@ -285,7 +286,7 @@ class EngineAction(SQLModel, table=True):
 class OutboxState(StrEnum):
     PENDING = "pending"  # to be sent at or after not_before
     DELIVERED = "delivered"
-    FAILED = "failed"  # permanently: the service refused it, or attempts ran out
+    FAILED = "failed"  # permanently: the service refused it (a retryable failure stays pending)
     RECORDED = "recorded"  # written by a replay: recorded, never to be sent
 
 
@@ -317,6 +318,21 @@ class OutboxMessage(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     lease_owner: str | None = Field(default=None, sa_column=Column(String(128)))
     lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # a send was in flight when its lease ran out: it may have arrived, so the next one says 重发
+    uncertain: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+
+
+class ChannelHealth(SQLModel, table=True):
+    """One channel's delivery record: since when it has been failing (None: its last send arrived).
+    An episode longer than ``delivery.channel_down_after`` is an operators' alert, once per episode."""
+
+    __tablename__ = "channel_health"
+
+    channel: str = Field(sa_column=Column(String(64), primary_key=True))
+    failing_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    last_failure_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    last_reason: str | None = Field(default=None, sa_column=Column(String(32)))
+    last_delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class Lease(SQLModel, table=True):

@@ -13,6 +13,7 @@ from sentinel.errors import NotFoundError
 from sentinel.escalation.actions import RESPONSE_KINDS
 from sentinel.incidents import service
 from sentinel.incidents.series import incident_series
+from sentinel.notify.channel_alerts import channels_down
 from sentinel.store import sources as source_store
 from sentinel.store.models import TimelineEvent
 from sentinel.web.console import labels
@@ -84,7 +85,8 @@ def add_pages(router: APIRouter, console: Console) -> None:
         rows = await console.database.read(board, console.database.engine)
         liveness = console.database.liveness
         problems = liveness.assess().reasons if liveness is not None else []  # what /healthz answers 503 for
-        return console.render(request, session, "board.html", rows=rows, problems=problems)
+        down = await console.database.read(channels_down, console.database.engine, console.settings, console.clock.now())
+        return console.render(request, session, "board.html", rows=rows, problems=problems, channels_down=down)
 
     @router.get("/incidents/{incident_id}")
     async def incident_page(request: Request, incident_id: RowId) -> Response:
