@@ -27,7 +27,7 @@ from sentinel.settings import Settings
 from sentinel.store.db import Database
 from sentinel.web import schemas
 from sentinel.web.auth import Permission, Principal, Tokens
-from sentinel.web.params import AwareTime, RowId
+from sentinel.web.params import AwareTime, Content, Name, NoteText, Reason, RowId, Url
 
 ResponseKind = Literal["authoritative_info", "press_conference", "response", "policy_interpretation",
                        "disclosure_reply"]
@@ -36,33 +36,33 @@ ResponseKind = Literal["authoritative_info", "press_conference", "response", "po
 class RespondBody(BaseModel):
     kind: ResponseKind
     at: AwareTime = Field(default=None, description="when it was published (ISO 8601 with offset); default now")
-    url: str | None = None
-    channel: str | None = Field(default=None, description="发布渠道")
-    reviewer: str | None = Field(default=None, description="审核人")
-    publisher: str | None = Field(default=None, description="发布人")
-    unit: str | None = Field(default=None, description="发布单位; default the incident's department")
-    content: str | None = Field(default=None, max_length=20000)
+    url: Url | None = None
+    channel: Name | None = Field(default=None, description="发布渠道")
+    reviewer: Name | None = Field(default=None, description="审核人")
+    publisher: Name | None = Field(default=None, description="发布人")
+    unit: Name | None = Field(default=None, description="发布单位; default the incident's department")
+    content: Content | None = None
 
 
 class GradeBody(BaseModel):
     grade: Literal["I", "II", "III", "IV"]
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason = Field(min_length=1)
 
 
 class ReasonBody(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason = Field(min_length=1)
 
 
 class JudgementBody(BaseModel):
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Reason | None = None
 
 
 class AssignBody(BaseModel):
-    department: str = Field(min_length=1, max_length=128)
+    department: Name = Field(min_length=1)
 
 
 class NoteBody(BaseModel):
-    text: str = Field(min_length=1, max_length=4000)
+    text: NoteText = Field(min_length=1)
 
 
 class ConfirmBody(BaseModel):
@@ -96,7 +96,7 @@ def incident_router(settings: Settings, database: Database, clock: Clock, tokens
         _who: Reading,
         state: Literal["open", "closed", "dismissed", "all"] = "open",
         grade: Literal["I", "II", "III", "IV"] | None = None,
-        department: str | None = None,
+        department: Annotated[Name | None, Query()] = None,
         kind: Literal["incident", "policy_document", "disclosure_request"] | None = None,
         since: Annotated[AwareTime, Query(description="emerged at or after (ISO 8601 with offset)")] = None,
         until: Annotated[AwareTime, Query(description="emerged before")] = None,
