@@ -27,7 +27,12 @@ from sentinel.settings import Settings
 from sentinel.store.db import Database
 from sentinel.web import schemas
 from sentinel.web.auth import Permission, Principal, Tokens
-from sentinel.web.params import AwareTime, Content, Name, NoteText, Reason, RowId, Url
+from sentinel.web.params import MAX_ROW_ID, AwareTime, Content, Name, NoteText, Reason, RowId, Url
+
+#: items in a page of an incident's detail (the actions answer the first page); at most MAX_ITEMS_PAGE
+#: when asked (an incident of 5,102 items was a 4.8 MB answer)
+ITEMS_PAGE = 100
+MAX_ITEMS_PAGE = 1000
 
 ResponseKind = Literal["authoritative_info", "press_conference", "response", "policy_interpretation",
                        "disclosure_reply"]
@@ -85,9 +90,10 @@ def incident_router(settings: Settings, database: Database, clock: Clock, tokens
         except actions.ActionError as exc:
             raise _action_error(exc) from None
 
-    def detail(incident_id: int) -> dict[str, Any]:
+    def detail(incident_id: int, offset: int = 0, limit: int = ITEMS_PAGE) -> dict[str, Any]:
         try:
-            return service.detail_json(service.get_incident(engine, incident_id))
+            return service.detail_json(service.get_incident(engine, incident_id, items_offset=offset,
+                                                            items_limit=limit))
         except NotFoundError as exc:
             raise HTTPException(404, str(exc)) from None
 
@@ -108,8 +114,14 @@ def incident_router(settings: Settings, database: Database, clock: Clock, tokens
         return [service.incident_json(row) for row in rows]
 
     @router.get("/incidents/{incident_id}", response_model=schemas.IncidentDetail)
-    async def get_incident(incident_id: RowId, _who: Reading) -> dict[str, Any]:
-        return await database.read(detail, incident_id)
+    async def get_incident(
+        incident_id: RowId, _who: Reading,
+        limit: Annotated[int, Query(ge=1, le=MAX_ITEMS_PAGE, description="items in the page")] = ITEMS_PAGE,
+        offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="items before the page")] = 0,
+    ) -> dict[str, Any]:
+        """The incident with everything on record; of its items (oldest first), one page:
+        ``items_total`` says how many there are, the next page is at ``offset`` + ``limit``."""
+        return await database.read(detail, incident_id, offset, limit)
 
     @router.post("/incidents/{incident_id}/ack", response_model=schemas.IncidentDetail)
     async def ack(incident_id: RowId, who: Acting) -> dict[str, Any]:
