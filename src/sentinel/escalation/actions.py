@@ -37,6 +37,7 @@ from sentinel.escalation.obligations import (
     validate_response_time,
 )
 from sentinel.escalation.verdicts import confirm, pull_in
+from sentinel.normalise.item import MAX_URL_CHARS
 from sentinel.store.models import Incident, IncidentState, Response, TimelineEvent
 from sentinel.store.models import Obligation as ObligationRow
 
@@ -148,8 +149,13 @@ def respond(
         raise ActionError(f"--kind: unknown kind {kind!r}; one of {', '.join(k.value for k in RESPONSE_KINDS)}") from None
     if chosen not in RESPONSE_KINDS:
         raise ActionError(f"--kind: record a {chosen.value} as authoritative_info")
+    if url is not None and len(url) > MAX_URL_CHARS:
+        raise ActionError(f"--url: too long (at most {MAX_URL_CHARS:,} characters)")
     if url is not None and not re.match(r"^https?://\S+$", url.strip()):
         raise ActionError(f"--url: not an http(s) address: {url!r}")
+    for what, name in (("channel", channel), ("reviewer", reviewer), ("publisher", publisher), ("unit", unit)):
+        if name is not None and len(name) > _NAME_MAX:  # the store's columns are this wide
+            raise ActionError(f"--{what}: too long (at most {_NAME_MAX} characters)")
     with Session(engine) as session:
         incident = _incident(session, incident_id)
         if incident.state == IncidentState.DISMISSED.value:

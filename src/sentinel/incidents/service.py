@@ -64,22 +64,30 @@ class IncidentDetail:
     obligations: list[Obligation] = field(default_factory=list)
     responses: list[Response] = field(default_factory=list)
     notifications: list[OutboxMessage] = field(default_factory=list)
+    items_total: int = 0  # all its items; ``items`` is the page asked for
+    items_offset: int = 0  # how many came before that page
 
 
-def get_incident(engine: Engine, incident_id: int) -> IncidentDetail:
+def get_incident(engine: Engine, incident_id: int, *, items_offset: int = 0,
+                 items_limit: int | None = None) -> IncidentDetail:
+    """An incident with everything on record about it; of its items, oldest first, the
+    ``items_limit`` after the first ``items_offset`` (all of them without a limit)."""
     with Session(engine) as session:
         incident = session.get(Incident, incident_id)
         if incident is None:
             raise NotFoundError(f"no incident {incident_id}")
-        items = [
-            (item, analysis)
-            for item, analysis in session.execute(
-                select(Item, ItemAnalysis)
-                .join(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
-                .where(col(ItemAnalysis.incident_id) == incident_id)
-                .order_by(col(Item.published_at), col(Item.id))
-            ).all()
-        ]
+        query = (select(Item, ItemAnalysis)
+                 .join(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
+                 .where(col(ItemAnalysis.incident_id) == incident_id)
+                 .order_by(col(Item.published_at), col(Item.id)))
+        if items_offset or items_limit is not None:
+            query = query.offset(items_offset).limit(items_limit)
+        items = [(item, analysis) for item, analysis in session.execute(query).all()]
+        if items_limit is None and not items_offset:
+            total = len(items)
+        else:
+            total = session.scalar(select(func.count()).select_from(ItemAnalysis)
+                                   .where(col(ItemAnalysis.incident_id) == incident_id)) or 0
         timeline = list(session.scalars(
             select(TimelineEvent).where(col(TimelineEvent.incident_id) == incident_id).order_by(col(TimelineEvent.at), col(TimelineEvent.id))
         ).all())
@@ -90,7 +98,8 @@ def get_incident(engine: Engine, incident_id: int) -> IncidentDetail:
         notifications = list(session.scalars(
             select(OutboxMessage).where(col(OutboxMessage.incident_id) == incident_id)
             .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))).all())
-        return IncidentDetail(incident, items, timeline, obligations, responses, notifications)
+        return IncidentDetail(incident, items, timeline, obligations, responses, notifications, items_total=total,
+                              items_offset=items_offset)
 
 
 def list_requests(engine: Engine, *, state: str | None = IncidentState.OPEN.value
@@ -194,6 +203,7 @@ def detail_json(detail: IncidentDetail) -> dict[str, Any]:
          "negative": analysis.negative, "facts": {k: v for k, v in analysis.facts.items() if v is not None}}
         for item, analysis in detail.items
     ]
+    out["items_total"], out["items_offset"] = detail.items_total, detail.items_offset
     out["obligations"] = [obligation_json(row) for row in detail.obligations]
     out["responses"] = [response_json(row) for row in detail.responses]
     out["notifications"] = [notification_json(row) for row in detail.notifications]

@@ -12,7 +12,13 @@ from pydantic import BaseModel, Field
 from sentinel.clock import Clock
 from sentinel.collect.push import ItemShapeError, parse_pushed_item
 from sentinel.metrics import Metrics
-from sentinel.normalise.item import normalise
+from sentinel.normalise.item import (
+    MAX_AUTHOR_CHARS,
+    MAX_TEXT_BYTES,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    normalise,
+)
 from sentinel.settings import Settings
 from sentinel.store import items as item_store
 from sentinel.store.db import Database
@@ -23,11 +29,17 @@ from sentinel.web.auth import Permission, Principal, Tokens
 from sentinel.web.params import AwareTime, RowId
 
 NewItemsHook = Callable[[str, list[int]], Awaitable[None]]
+#: the longest text field a pushed item may have, in characters: what sentinel keeps of a polled
+#: item (normalising cuts a longer title, url or author, and a text at MAX_TEXT_BYTES UTF-8 bytes);
+#: a longer one rejects the item naming the field rather than storing it cut unseen
+PUSHED_LIMITS = {"title": MAX_TITLE_CHARS, "url": MAX_URL_CHARS, "author": MAX_AUTHOR_CHARS, "text": MAX_TEXT_BYTES}
 
 
 class PushBatch(BaseModel):
-    source: str = Field(description="id of a configured source, usually of kind push")
-    items: list[Any] = Field(max_length=5000, description="items in the replay item shape (DESIGN.md §5)")
+    source: str = Field(max_length=64, description="id of a configured source, usually of kind push")
+    items: list[Any] = Field(max_length=5000, description=(
+        "items in the replay item shape (DESIGN.md §5); one with a field longer than sentinel keeps (text 200,000 "
+        "characters, title 500, url 2,048, author 200) is rejected naming it"))
 
 
 class Rejected(BaseModel):
@@ -68,6 +80,7 @@ def items_router(settings: Settings, database: Database, metrics: Metrics, clock
         for index, data in enumerate(batch.items):
             item_id = data.get("id") if isinstance(data, dict) else None
             try:
+                _check_lengths(data)
                 good.append(normalise(parse_pushed_item(data), zone=zone, fetched_at=now))
             except (ItemShapeError, ValueError, TypeError) as exc:
                 rejected.append(Rejected(index=index, id=str(item_id) if item_id is not None else None, reason=str(exc)))
@@ -98,6 +111,16 @@ def items_router(settings: Settings, database: Database, metrics: Metrics, clock
         return [item_json(item, analysis) for item, analysis in rows]
 
     return router
+
+
+def _check_lengths(data: Any) -> None:
+    """ItemShapeError naming the first text field of a pushed item longer than :data:`PUSHED_LIMITS`."""
+    if not isinstance(data, dict):
+        return  # parse_pushed_item says what is wrong with it
+    for name, limit in PUSHED_LIMITS.items():
+        value = data.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            raise ItemShapeError(f"{name}: too long ({len(value):,} characters; at most {limit:,})")
 
 
 def item_json(item: ItemRow, analysis: ItemAnalysis | None) -> dict[str, Any]:

@@ -5,8 +5,11 @@ in :mod:`sentinel.web.auth`. No ``from __future__ import annotations`` here: Fas
 annotations at runtime.
 """
 
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
@@ -55,6 +58,7 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
             return JSONResponse({**body, "status": "error", "reasons": verdict.reasons}, status_code=503)
         return JSONResponse(body)
 
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.include_router(items_router(settings, database, metrics, clock, tokens, on_new_items))
     app.include_router(system_router(settings, database, clock, tokens))
     app.include_router(incident_router(settings, database, clock, tokens))
@@ -66,3 +70,25 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
     app.add_middleware(AuditMiddleware, metrics=metrics)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.http.hosts, www_redirect=False)
     return app
+
+
+#: the most of a refused value a 422 repeats, in characters
+ECHO_CHARS = 200
+
+
+async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    """422 as FastAPI answers it (``detail``: a list of {loc, msg, type, input}), each refused value
+    cut to :data:`ECHO_CHARS`: a 1M-character field is not sent back whole."""
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": jsonable_encoder([{**error, "input": _cut(error["input"])} if "input" in error
+                                                     else error for error in exc.errors()])}, status_code=422)
+
+
+def _cut(value: Any) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= ECHO_CHARS else value[:ECHO_CHARS] + "…"
+    if isinstance(value, dict):
+        return {key: _cut(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cut(item) for item in value[:10]] + (["…"] if len(value) > 10 else [])
+    return value

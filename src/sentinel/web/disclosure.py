@@ -27,20 +27,20 @@ from sentinel.store.db import Database
 from sentinel.web import schemas
 from sentinel.web.auth import Permission, Principal, Tokens
 from sentinel.web.incidents import _action_error
-from sentinel.web.params import AwareTime, Day, RowId
+from sentinel.web.params import AwareTime, Day, Name, NoteText, Reason, RowId
 
 ApplicantTypes = Literal["natural_person", "commercial", "research", "public_interest", "legal_service", "other_org"]
 Channels = Literal["in_person", "post_signed", "post_unsigned", "online", "fax"]
 
 
 class RequestBody(BaseModel):
-    content: str = Field(min_length=1, max_length=4000, description="the information asked for")
+    content: NoteText = Field(min_length=1, description="the information asked for")
     applicant_type: ApplicantTypes = "natural_person"
     channel: Channels = "in_person"
     applicant: str | None = Field(default=None, max_length=256)
     reference: str | None = Field(default=None, max_length=64)
-    form: str | None = Field(default=None, max_length=128, description="形式要求")
-    unit: str | None = Field(default=None, max_length=128, description="承办单位")
+    form: Name | None = Field(default=None, description="形式要求")
+    unit: Name | None = Field(default=None, description="承办单位")
     submitted_on: Day | None = Field(default=None, description="default today")
     confirmed_on: Day | None = Field(default=None, description="ordinary post, online and fax (第三十一条)")
 
@@ -51,31 +51,31 @@ class DayBody(BaseModel):
 
 class CorrectionBody(DayBody):
     until: Day
-    note: str | None = Field(default=None, max_length=2000)
+    note: Reason | None = None
 
 
 class ConsultBody(DayBody):
     party: Literal["third_party", "agency"]
-    note: str | None = Field(default=None, max_length=2000)
+    note: Reason | None = None
 
 
 class ExtendBody(BaseModel):
-    approver: str = Field(min_length=1, max_length=128)
+    approver: Name = Field(min_length=1)
     days: int | None = Field(default=None, ge=1, le=60)
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Reason | None = None
 
 
 class DelayBody(BaseModel):
     until: Day
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason = Field(min_length=1)
 
 
 class ReplyBody(BaseModel):
-    outcome: str = Field(description="the annual report's row: granted, partial, denied.third_party, …")
-    reply_type: str | None = None
+    outcome: Name = Field(description="the annual report's row: granted, partial, denied.third_party, …")
+    reply_type: Name | None = None
     at: AwareTime = Field(default=None, description="default now")
     channel: str | None = Field(default=None, max_length=64)
-    note: str | None = Field(default=None, max_length=4000)
+    note: NoteText | None = None
 
 
 class AppealBody(BaseModel):
@@ -115,9 +115,10 @@ def disclosure_router(settings: Settings, database: Database, clock: Clock, toke
     async def list_requests(
         _who: Reading,
         state: Literal["open", "all", "awaiting_confirmation", "awaiting_correction", "replied"] = "open",
-        unit: str | None = None, applicant_type: ApplicantTypes | None = None,
-        outcome: Annotated[str | None, Query(description="a row or a group (denied)")] = None,
-        year: Annotated[int | None, Query(ge=2008, le=9999)] = None, search: str | None = None,
+        unit: Annotated[Name | None, Query()] = None, applicant_type: ApplicantTypes | None = None,
+        outcome: Annotated[Name | None, Query(description="a row or a group (denied)")] = None,
+        year: Annotated[int | None, Query(ge=2008, le=9999)] = None,
+        search: Annotated[str | None, Query(max_length=200, description="text the request must contain")] = None,
     ) -> list[dict[str, Any]]:
         """The register, open deadlines first; each with its deadline in force (``provisional`` set
         when it is counted without a year's holiday notice)."""
@@ -192,7 +193,7 @@ def disclosure_router(settings: Settings, database: Database, clock: Clock, toke
         "content": {"application/json": {}, "text/html": {}, "application/pdf": {},
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}}})
     async def annual_report(year: Annotated[int, ApiPath(ge=2008, le=9999)], _who: Reading,
-                            unit: str | None = None,
+                            unit: Annotated[Name | None, Query()] = None,
                             format: Literal["json", "html", "pdf", "docx"] = "json") -> Response:
         """The annual report (政府信息公开工作年度报告) of ``year``; 409 when a check of the format fails."""
         from sentinel.reports.annual import AnnualReportError

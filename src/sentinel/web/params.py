@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from sentinel.normalise.item import MAX_URL_CHARS
 from sentinel.normalise.times import in_utc
 
 #: ids are 64-bit in the store (SQLite's integers, PostgreSQL's bigint); a larger one cannot name
@@ -19,6 +20,19 @@ MAX_ROW_ID = 2**62
 #: adding a deadline's days or a zone's offset to one stays inside the calendar
 EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_TIME = datetime(3000, 1, 1, tzinfo=UTC)
+
+# the longest free text each kind of field takes, in characters: enough for any real value, short
+# enough that no page or timeline grows without bound (a 1M-character release URL made a 9 MB page)
+#: an address: as long as an item's, which normalising cuts at this length
+MAX_URL = MAX_URL_CHARS
+#: a person, a unit, a channel, a department, a source: the store's columns are this wide
+MAX_NAME = 128
+#: why an action was taken (a grade, a dismissal, a rejected release)
+MAX_REASON = 2000
+#: a note on a timeline or a register entry (the actions refuse a longer one too)
+MAX_NOTE = 4000
+#: a release's content (信息发布登记: what was published)
+MAX_CONTENT = 20000
 
 
 def row_id(text: str) -> int | None:
@@ -59,3 +73,10 @@ AwareTime = Annotated[datetime | None, AfterValidator(_optional_time)]
 Day = Annotated[date, AfterValidator(storable_day)]
 # an id of a row, as a path or query parameter or a body field
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+
+# free text of each kind, at most as long as its MAX_ constant (422 naming the field when longer)
+Url = Annotated[str, Field(max_length=MAX_URL)]
+Name = Annotated[str, Field(max_length=MAX_NAME)]
+Reason = Annotated[str, Field(max_length=MAX_REASON)]
+NoteText = Annotated[str, Field(max_length=MAX_NOTE)]
+Content = Annotated[str, Field(max_length=MAX_CONTENT)]

@@ -129,7 +129,9 @@ class Incident(_Out):
 
 
 class IncidentDetail(Incident):
-    items: list[IncidentItem]
+    items: list[IncidentItem] = Field(description="a page of its items, oldest first: ``limit`` after ``offset``")
+    items_total: int = Field(description="how many items it has in all")
+    items_offset: int = Field(description="how many items come before this page")
     obligations: list[Obligation]
     responses: list[Release]
     notifications: list[Notification]

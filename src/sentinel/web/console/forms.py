@@ -25,9 +25,21 @@ from sentinel.web.auth import PRINCIPAL_SCOPE_KEY, audit_note
 from sentinel.web.console.core import ACT, NOTE, Console, PageError, local_redirect
 from sentinel.web.console.pages import incident_view
 from sentinel.web.console.session import Session
-from sentinel.web.params import RowId, row_id, storable_time
+from sentinel.web.params import (
+    MAX_CONTENT,
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_REASON,
+    MAX_URL,
+    RowId,
+    row_id,
+    storable_time,
+)
 
-MAX_FIELD = 20000  # characters; the longest the domain takes (a release's content)
+# the longest each form field takes, in characters: the API's limit for the same field
+# (sentinel.web.params); a field not named here is a name, a choice, a time or an id
+LIMITS = {"url": MAX_URL, "content": MAX_CONTENT, "subject": MAX_NOTE, "text": MAX_NOTE, "note": MAX_NOTE,
+          "reason": MAX_REASON}
 
 
 class FieldError(Exception):
@@ -37,12 +49,15 @@ class FieldError(Exception):
 
 
 def _fields(form: FormData) -> dict[str, str]:
+    """The form's text fields, stripped; FieldError naming the first one longer than it may be
+    (what was typed is not shown back: the page would be as long)."""
     out = {}
     for key, value in form.multi_items():
         if key == "csrf" or not isinstance(value, str):
             continue
-        if len(value) > MAX_FIELD:
-            raise FieldError(key, f"太长（最多 {MAX_FIELD} 字）")
+        limit = LIMITS.get(key, MAX_NAME)
+        if len(value) > limit:
+            raise FieldError(key, f"太长：{len(value):,} 字，最多 {limit:,} 字 / too long (at most {limit:,} characters)")
         out[key] = value.strip()
     return out
 
@@ -189,9 +204,10 @@ def add_forms(router: APIRouter, console: Console) -> None:
     async def evidence(request: Request, evidence_id: RowId, verdict: str) -> Response:
         session, form = await _posted(console, request)
         who = console.gate(request, session, ACT)
-        fields = {key: str(value) for key, value in form.items() if key != "csrf"}
-        incident_id = row_id(fields.get("incident", "")) or 0  # the page it came from; 0 names none (404)
+        incident_id = row_id(str(form.get("incident") or "")) or 0  # the page it came from; 0 names none (404)
+        fields: dict[str, str] = {}
         try:
+            fields = _fields(form)
             if verdict == "confirm":
                 await console.database.write(actions.confirm_evidence, engine, rules, evidence_id, by=who.name,
                                              now=console.clock.now(), kind=fields.get("kind") or None)
@@ -202,6 +218,6 @@ def add_forms(router: APIRouter, console: Console) -> None:
                 raise PageError(404, f"没有“{verdict}”这项操作")
         except NotFoundError as exc:
             raise PageError(404, str(exc)) from None
-        except actions.ActionError as exc:
+        except (FieldError, actions.ActionError) as exc:
             return await _refused(console, request, session, incident_id, "evidence", fields, exc)
         return console.redirect(f"/incidents/{incident_id}?done={verdict}#timeline")
