@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -32,7 +33,10 @@ from sentinel.web.throttle import LoginGuard
 
 def create_app(settings: Settings, database: Database, metrics: Metrics, clock: Clock,
                on_new_items: NewItemsHook | None = None) -> FastAPI:
-    app = FastAPI(title="sentinel", version="0.1.0", docs_url="/api/docs", openapi_url="/openapi.json",
+    # The docs page's scripts and styles are served by the daemon, not a CDN: an office's network
+    # often has no internet, and a page that loads code from elsewhere is one more thing to trust.
+    app = FastAPIOffline(title="sentinel", version="0.1.0", docs_url="/api/docs", redoc_url=None,
+                         static_url="/api/docs-assets", openapi_url="/openapi.json",
                   description="政务舆情 monitoring and response-deadline alerting. Every /api/ route takes "
                               "`Authorization: Bearer TOKEN`; the token's role decides what it may do.")
     guard = LoginGuard(metrics, clock)  # failed logins at the API and the console, held back together
