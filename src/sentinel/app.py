@@ -192,7 +192,9 @@ class Daemon:
     async def deliver(self) -> None:
         assert self.dispatcher is not None
         try:
-            await self.dispatcher.drain(self.clock.now())
+            drained = await self.dispatcher.drain(self.clock.now())
+            if drained.claimed:  # the outbox gauges follow what moved, not only the health tick
+                await self.dispatcher.refresh_gauges(self.clock.now())
         except Exception as exc:  # pending messages stay pending
             self.failures.failed(Job.DELIVER, exc)
             return

@@ -287,3 +287,20 @@ def test_the_board_warns_of_a_channel_failing_longer_than_channel_down_after(con
     console.clock.advance(timedelta(minutes=2))
     page = console.client.get("/").text
     assert "通知通道故障" in page and channel in page and "server_error" in page
+
+
+def test_the_board_shows_a_delivery_backlog_once_an_alert_waits_five_minutes(console) -> None:
+    from sentinel.store.models import OutboxMessage
+
+    now = console.clock.now()
+    with Session(console.database.engine) as session:
+        session.add(OutboxMessage(key="incident:1:new:hook", action_key="incident:1:new", kind="announced",
+                                  channel=console.settings.effective_channels[0].id, created_at=now,
+                                  not_before=now, message={"title": "t", "body": "b"}))
+        session.commit()
+    console.login("duty")
+    console.clock.advance(timedelta(minutes=4))
+    assert 'id="backlog"' not in console.client.get("/").text  # four minutes: a retry, not yet a backlog
+    console.clock.advance(timedelta(minutes=3))
+    page = console.client.get("/").text
+    assert 'id="backlog"' in page and "1条通知待发，最久的已等待7分钟" in page

@@ -14,6 +14,7 @@ from sentinel.escalation.actions import RESPONSE_KINDS
 from sentinel.incidents import service
 from sentinel.incidents.series import incident_series
 from sentinel.notify.channel_alerts import channels_down
+from sentinel.notify.claiming import pending_summary
 from sentinel.store import sources as source_store
 from sentinel.store.models import TimelineEvent
 from sentinel.web.console import labels
@@ -32,6 +33,9 @@ DONE = {"adopt": "已纳入本辖区，开始计时", "verify": "已研判属实
 
 RESPONSE_CHOICES = [(kind.value, kind.name_zh) for kind in RESPONSE_KINDS]
 
+
+# An alert waiting this long to go out is a delivery backlog the duty officer should see.
+BACKLOG_SHOWN = timedelta(minutes=5)
 
 def timeline_detail(event: TimelineEvent) -> str:
     """What a timeline entry's data adds to its reason, in a few words."""
@@ -97,8 +101,12 @@ def add_pages(router: APIRouter, console: Console) -> None:
         rows = await console.database.read(board, console.database.engine)
         liveness = console.database.liveness
         problems = liveness.assess().reasons if liveness is not None else []  # what /healthz answers 503 for
-        down = await console.database.read(channels_down, console.database.engine, console.settings, console.clock.now())
-        return console.render(request, session, "board.html", rows=rows, problems=problems, channels_down=down)
+        now = console.clock.now()
+        down = await console.database.read(channels_down, console.database.engine, console.settings, now)
+        pending, waited = await console.database.read(pending_summary, console.database.engine, now=now)
+        backlog = {"pending": pending, "minutes": int(waited // 60)} if waited >= BACKLOG_SHOWN.total_seconds() else None
+        return console.render(request, session, "board.html", rows=rows, problems=problems, channels_down=down,
+                              backlog=backlog)
 
     @router.get("/incidents/{incident_id}")
     async def incident_page(request: Request, incident_id: RowId) -> Response:
