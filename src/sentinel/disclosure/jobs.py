@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from sentinel.disclosure.flows import lapse_corrections
@@ -31,7 +30,7 @@ from sentinel.escalation.workdays import working_deadline
 from sentinel.store.disclosure import AnnualEntry, DisclosureRequest
 from sentinel.store.models import Incident, OutboxMessage
 from sentinel.store.models import Obligation as ObligationRow
-from sentinel.store.outbox import deferred_message
+from sentinel.store.outbox import deferred_message, queue_new
 
 __all__ = ["lapse_corrections", "queue_annual_reminder", "queue_correction_reminders", "recount_provisional"]
 
@@ -96,22 +95,6 @@ def _queue(session: Session, key: str, kind: str, context: dict[str, Any], peopl
     return rows
 
 
-def _add_new(session: Session, rows: list[OutboxMessage]) -> list[str]:
-    if not rows:
-        return []
-    known = set(session.scalars(select(col(OutboxMessage.key)).where(
-        col(OutboxMessage.key).in_([row.key for row in rows]))).all())
-    fresh = [row for row in rows if row.key not in known]
-    keys = [row.key for row in fresh]
-    session.add_all(fresh)
-    try:
-        session.commit()
-    except IntegrityError:  # another process queued the same a moment ago
-        session.rollback()
-        return []
-    return keys
-
-
 def _office(rules: Rules, department: str | None, now: datetime) -> list[Recipient]:
     """The request's unit's contacts with the duty officer, and the 政务公开 office's contacts."""
     people = rules.roster.recipients(EscalationRole.DUTY_OFFICER, department, now)
@@ -149,7 +132,7 @@ def queue_correction_reminders(engine: Engine, rules: Rules, channel_ids: Sequen
                            "provisional": f"（{window.reason.split(' / ')[0]}）" if window.reason else None}
                 rows += _queue(session, key, "correction_window", context, _office(rules, request.unit, now),
                                channel_ids, rules, now, link_base, incident.id)
-        return _add_new(session, rows)
+        return queue_new(session, rows)
 
 
 def queue_annual_reminder(engine: Engine, rules: Rules, channel_ids: Sequence[str], now: datetime, *,
@@ -171,6 +154,6 @@ def queue_annual_reminder(engine: Engine, rules: Rules, channel_ids: Sequence[st
                       if p.role == "department"] + people
         rows = _queue(session, f"annual:{year}:{unit or ''}:{stamp}", "annual_report_due",
                       {"year": year, "deadline": date(local.year, 1, 31)}, people, channel_ids, rules, now, link_base)
-        return _add_new(session, rows)
+        return queue_new(session, rows)
 
 

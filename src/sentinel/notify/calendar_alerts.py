@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from sentinel.escalation.calendar_view import next_year_missing
@@ -19,6 +18,7 @@ from sentinel.notify.compose import compose
 from sentinel.notify.serialisation import message_to_json
 from sentinel.settings import Settings
 from sentinel.store.models import Obligation, OutboxMessage
+from sentinel.store.outbox import queue_new
 
 __all__ = ["provisional_count", "queue_calendar_alert"]
 
@@ -52,14 +52,4 @@ def queue_calendar_alert(engine: Engine, settings: Settings, channel_ids: Sequen
                                   recipients=recipients, message=message_to_json(message), created_at=now,
                                   not_before=now))
     with Session(engine) as session:
-        known = set(session.scalars(select(col(OutboxMessage.key)).where(
-            col(OutboxMessage.key).in_([row.key for row in rows]))).all())
-        fresh = [row for row in rows if row.key not in known]
-        keys = [row.key for row in fresh]
-        session.add_all(fresh)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            return []
-    return keys
+        return queue_new(session, rows)

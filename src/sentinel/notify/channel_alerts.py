@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from sentinel.escalation.policy import EscalationRole
@@ -26,6 +25,7 @@ from sentinel.notify.compose import compose
 from sentinel.notify.serialisation import message_to_json
 from sentinel.settings import Settings
 from sentinel.store.models import ChannelHealth, OutboxMessage, OutboxState
+from sentinel.store.outbox import queue_new
 
 __all__ = ["ChannelDown", "channels_down", "queue_channel_alerts"]
 
@@ -92,14 +92,4 @@ def queue_channel_alerts(engine: Engine, settings: Settings, channel_ids: Sequen
     if not rows:
         return []  # no other channel to say it through: the console's board still shows it
     with Session(engine) as session:
-        known = set(session.scalars(select(col(OutboxMessage.key)).where(
-            col(OutboxMessage.key).in_([row.key for row in rows]))).all())
-        fresh = [row for row in rows if row.key not in known]
-        keys = [row.key for row in fresh]
-        session.add_all(fresh)
-        try:
-            session.commit()
-        except IntegrityError:  # another process queued the same episode a moment ago
-            session.rollback()
-            return []
-    return keys
+        return queue_new(session, rows)

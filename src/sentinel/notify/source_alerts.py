@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from sentinel.collect.runner import is_blind
@@ -24,6 +23,7 @@ from sentinel.notify.compose import compose
 from sentinel.notify.serialisation import message_to_json
 from sentinel.settings import Settings
 from sentinel.store.models import OutboxMessage, SourceState
+from sentinel.store.outbox import queue_new
 
 __all__ = ["queue_source_alerts"]
 
@@ -36,7 +36,6 @@ def queue_source_alerts(engine: Engine, settings: Settings, channel_ids: Sequenc
     operators = list(settings.delivery.operators or channel_ids)
     blind_after = settings.collect.blind_after
     sources = {source.id: source for source in settings.sources if source.enabled and source.kind.value != "push"}
-    queued: list[str] = []
     with Session(engine) as session:
         states = session.scalars(select(SourceState).where(col(SourceState.source_id).in_(list(sources)))).all()
         rows: list[OutboxMessage] = []
@@ -67,17 +66,4 @@ def queue_source_alerts(engine: Engine, settings: Settings, channel_ids: Sequenc
                     key=row_key, action_key=key, kind=kind, channel=channel,
                     recipients=[p.as_dict() for p in audience], message=message_to_json(message), created_at=now,
                     not_before=held or now))
-        if not rows:
-            return []
-        known = set(session.scalars(select(col(OutboxMessage.key)).where(
-            col(OutboxMessage.key).in_([row.key for row in rows]))).all())
-        for row in rows:
-            if row.key not in known:
-                session.add(row)
-                queued.append(row.key)
-        try:
-            session.commit()
-        except IntegrityError:  # another process queued the same episode a moment ago
-            session.rollback()
-            return []
-    return queued
+        return queue_new(session, rows)

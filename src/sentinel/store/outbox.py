@@ -1,6 +1,7 @@
-"""The document an outbox row holds when its message is rendered as it is sent: a template's kind
-and its context, written by the stages that queue alerts (the escalation engine, the daily digest)
-and read by :func:`sentinel.notify.serialisation.stored_message`."""
+"""Writing outbox rows: :func:`queue_new` adds the rows whose keys are not queued yet, and
+:func:`deferred_message` is the document a row holds when its message is rendered as it is sent (a
+template's kind and its context, written by the stages that queue alerts and read by
+:func:`sentinel.notify.serialisation.stored_message`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,31 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sentinel.clock import require_aware
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
 
-__all__ = ["deferred_message"]
+from sentinel.clock import require_aware
+from sentinel.store.models import OutboxMessage
+
+__all__ = ["deferred_message", "queue_new"]
+
+
+def queue_new(session: Session, rows: list[OutboxMessage]) -> list[str]:
+    """Add and commit the rows whose keys are not in the outbox yet; their keys. An alert is queued
+    once by its key: when another process queued one of them a moment ago, this adds none."""
+    if not rows:
+        return []
+    known = set(session.scalars(select(col(OutboxMessage.key)).where(
+        col(OutboxMessage.key).in_([row.key for row in rows]))).all())
+    fresh = [row for row in rows if row.key not in known]
+    session.add_all(fresh)
+    try:
+        session.commit()
+    except IntegrityError:  # another process queued the same a moment ago
+        session.rollback()
+        return []
+    return [row.key for row in fresh]
 
 
 def deferred_message(kind: str, context: Mapping[str, Any], *, zone: ZoneInfo, link_base: str | None,
