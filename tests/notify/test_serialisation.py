@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sentinel.notify.message import Message
+from sentinel.notify.message import AckLink, Message
 from sentinel.notify.serialisation import message_from_json, message_title, message_to_json, stored_message
 from sentinel.store.outbox import deferred_message
 from tests.notify.samples import sample
@@ -55,11 +55,13 @@ def test_a_context_that_does_not_fit_its_template_is_a_clear_error() -> None:
     sample(),
     sample(grade=None, incident_id=None, department=None, link=None, mentions=(), idempotency_key=""),
     sample(kind="test", title="", text_plain="", text_markdown="", grade="I"),
+    sample(acks=(AckLink(person="张伟", url="https://yq.example.gov.cn/ack/abc", code="abc", phone="13800000001"),
+                 AckLink(person="李娜", url="https://yq.example.gov.cn/ack/def", code="def"))),
 ])
 def test_message_json_round_trips_exactly(message: Message) -> None:
     data = message_to_json(message)
     assert set(data) == {"kind", "title", "text_markdown", "text_plain", "incident_id", "grade", "department",
-                         "link", "mentions", "idempotency_key"}
+                         "link", "mentions", "idempotency_key", "acks"}
     assert data["grade"] in (None, "I", "II") and isinstance(data["mentions"], list)
     assert message_from_json(data) == message
     assert message_from_json({**data, "added_in_a_later_version": 1}) == message
@@ -72,3 +74,12 @@ def test_message_json_round_trips_exactly(message: Message) -> None:
 def test_a_malformed_message_document_is_a_value_error(broken: Any) -> None:
     with pytest.raises(ValueError):
         message_from_json(broken)
+
+
+def test_a_message_finds_the_ack_link_of_one_person_by_name_or_number() -> None:
+    zhang = AckLink(person="张伟", url="https://yq.example.gov.cn/ack/abc", code="abc", phone="13800000001")
+    message = sample(acks=(zhang, AckLink(person="李娜", url="https://yq.example.gov.cn/ack/def", code="def")))
+    assert message.ack_for(person="张伟") is zhang and message.ack_for(phone="13800000001") is zhang
+    assert message.ack_for(person="王强") is None and message.ack_for(phone="13800000002") is None
+    with pytest.raises(ValueError, match="acks entry lacks"):
+        message_from_json({**message_to_json(message), "acks": [{"person": "x"}]})

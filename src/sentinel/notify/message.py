@@ -66,6 +66,21 @@ _INERT = str.maketrans({
 
 
 @dataclass(frozen=True, slots=True)
+class AckLink:
+    """A one-tap 认领 link for one person of a message's audience.
+
+    ``url`` acknowledges the message's incident as ``person`` without a console login; ``code`` is
+    the signed token alone, for channels that may not carry a link in a variable (an SMS template
+    holds the fixed address and takes the code). ``phone`` ties the link to a number for SMS and voice.
+    """
+
+    person: str
+    url: str
+    code: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """One notification, as the engine composed it, before any channel's formatting."""
 
@@ -79,6 +94,14 @@ class Message:
     link: str | None = None
     mentions: tuple[str, ...] = ()  # mobile phone numbers of the people to @
     idempotency_key: str = ""
+    acks: tuple[AckLink, ...] = ()  # one-tap 认领 links, one per person who may acknowledge
+
+    def ack_for(self, *, person: str | None = None, phone: str | None = None) -> AckLink | None:
+        """The 认领 link of one person (by name or phone number), if the message carries one."""
+        for ack in self.acks:
+            if (person is not None and ack.person == person) or (phone is not None and ack.phone == phone):
+                return ack
+        return None
 
     def __post_init__(self) -> None:
         if not self.kind:

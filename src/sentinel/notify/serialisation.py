@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateError
 
-from sentinel.notify.message import Message
+from sentinel.notify.message import AckLink, Message
 
 __all__ = ["message_from_json", "message_title", "message_to_json", "stored_message"]
 
@@ -31,6 +31,7 @@ def message_to_json(message: Message) -> dict[str, Any]:
         "link": message.link,
         "mentions": list(message.mentions),
         "idempotency_key": message.idempotency_key,
+        "acks": [{"person": a.person, "url": a.url, "code": a.code, "phone": a.phone} for a in message.acks],
     }
 
 
@@ -86,4 +87,12 @@ def message_from_json(data: Mapping[str, Any]) -> Message:
     key = data.get("idempotency_key") or ""
     if not isinstance(key, str):
         raise ValueError("message.idempotency_key must be a string")
-    return Message(**values, mentions=tuple(mentions), idempotency_key=key)
+    acks = data.get("acks") or []
+    if not isinstance(acks, list) or not all(isinstance(ack, Mapping) for ack in acks):
+        raise ValueError("message.acks must be a list of objects")
+    try:
+        links = tuple(AckLink(person=str(a["person"]), url=str(a["url"]), code=str(a["code"]),
+                              phone=None if a.get("phone") is None else str(a["phone"])) for a in acks)
+    except KeyError as exc:
+        raise ValueError(f"message.acks entry lacks {exc}") from exc
+    return Message(**values, mentions=tuple(mentions), idempotency_key=key, acks=links)
