@@ -270,3 +270,33 @@ def test_connections_beyond_the_cap_are_closed_at_once(sqlite_url, monkeypatch) 
         sock = connect(port)
         sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
         assert status_of(answer_of(sock)) == 200
+
+
+# -- clients behind a reverse proxy ---------------------------------------------------------------
+
+def failed_logins_from(port: int, forwarded_for: str, count: int) -> list[int]:
+    """The statuses of ``count`` API calls with a wrong token, said to come from ``forwarded_for``."""
+    statuses = []
+    for _ in range(count):
+        with connect(port) as sock:
+            sock.sendall(f"GET /api/incidents HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer wrong\r\n"
+                         f"X-Forwarded-For: {forwarded_for}\r\nConnection: close\r\n\r\n".encode())
+            statuses.append(status_of(answer_of(sock)))
+    return statuses
+
+
+def test_a_client_cannot_choose_its_address_unless_it_comes_through_a_trusted_proxy(database_url, monkeypatch) -> None:
+    # nobody trusted (the default): X-Forwarded-For is ignored, so rotating it does not escape the limit
+    with api_with(database_url, monkeypatch) as api, live(api) as port:
+        assert failed_logins_from(port, "10.0.0.1", 10) == [401] * 10
+        assert failed_logins_from(port, "10.0.0.2", 1) == [429]
+    # behind a trusted proxy each client is counted on its own: one person's mistakes lock out nobody else
+    with api_with(database_url, monkeypatch, trusted_proxies=["127.0.0.0/8"]) as api, live(api) as port:
+        assert failed_logins_from(port, "10.0.0.1", 11) == [401] * 10 + [429]
+        assert failed_logins_from(port, "10.0.0.2", 1) == [401]
+
+
+def test_a_trusted_proxy_is_an_address_or_a_network() -> None:
+    assert HttpConfig(trusted_proxies=["127.0.0.1", "172.18.0.0/16", "::1"]).trusted_proxies[1] == "172.18.0.0/16"
+    with pytest.raises(ValueError, match="'proxy.example' : a trusted proxy|trusted proxy is an IP"):
+        HttpConfig(trusted_proxies=["proxy.example"])

@@ -207,6 +207,21 @@ class HttpConfig(Strict):
     keep_alive: Duration = timedelta(seconds=5)  # an idle kept-alive connection is closed after this
     # open connections: at the limit a request gets 503; a connection beyond it is closed at once
     max_connections: int = Field(default=100, ge=1, le=100_000)
+    # reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks,
+    # e.g. ["127.0.0.1", "172.18.0.0/16"]); none by default, so a client cannot pick its own address.
+    # Behind a proxy, list it: otherwise every client has the proxy's address, and the failed-login
+    # limit of one person holds back everyone.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r}: a trusted proxy is an IP address or network (CIDR)") from None
+        return value
 
     @field_validator("allowed_hosts")
     @classmethod

@@ -90,4 +90,6 @@ def server_config(app: Any, config: HttpConfig) -> uvicorn.Config:
         http=protocol_for(config),
         timeout_keep_alive=max(1, round(config.keep_alive.total_seconds())),
         limit_concurrency=config.max_connections,
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise: only the listed proxies
+        proxy_headers=bool(config.trusted_proxies), forwarded_allow_ips=list(config.trusted_proxies) or [],
     )
