@@ -90,3 +90,47 @@ def test_new_incident_reminders_and_breach_arrive_when_due(http_server, sqlite_u
     assert [delta for delta, title in hook_titles if title.startswith("【升级】")] == [
         timedelta(minutes=20), timedelta(minutes=35)]
     assert not any(title.startswith("【时限提醒】") for _, title in hook_titles)  # reminders go to the duty officer
+
+
+def test_the_outbox_gauges_follow_a_drain_without_waiting_for_the_health_tick(http_server, sqlite_url,
+                                                                              monkeypatch) -> None:
+    from sqlmodel import Session
+
+    from sentinel.notify.message import Message
+    from sentinel.notify.serialisation import message_to_json
+    from sentinel.store.models import OutboxMessage
+
+    monkeypatch.setenv("HOOK_SECRET", "hook-secret")
+    hook = FakeWebhook(http_server, secret="hook-secret", now=EMERGED)
+    settings = Settings.model_validate({
+        "database": {"url": sqlite_url},
+        "channels": [{"id": "hook", "kind": "webhook", "url": hook.url(), "secret_env": "HOOK_SECRET"}],
+    })
+    metrics = Metrics(process=False)
+
+    def pending() -> float | None:
+        return metrics.registry.get_sample_value("sentinel_outbox_pending")
+
+    async def scenario() -> None:
+        daemon = Daemon(settings, clock=FakeClock(EMERGED), metrics=metrics, serve_http=False)
+        database = daemon.open()
+        daemon.build_escalation()
+        try:
+            message = Message(kind="test", title="通道测试", text_markdown="通道测试", text_plain="通道测试",
+                              idempotency_key="gauge-test")
+            with Session(database.engine) as session:
+                session.add(OutboxMessage(key="gauge-test:hook", action_key="gauge-test", kind="test", channel="hook",
+                                          message=message_to_json(message), created_at=EMERGED - timedelta(minutes=7),
+                                          not_before=EMERGED - timedelta(minutes=7)))
+                session.commit()
+            assert daemon.dispatcher is not None
+            await daemon.dispatcher.refresh_gauges(EMERGED)  # the health tick saw one waiting 7 minutes
+            assert pending() == 1
+            await daemon.deliver()  # no health tick after this: the drain itself refreshes the gauges
+            assert len(hook.accepted) == 1
+            assert pending() == 0
+            assert metrics.registry.get_sample_value("sentinel_outbox_oldest_pending_seconds") == 0
+        finally:
+            await daemon._close()
+
+    asyncio.run(scenario())
