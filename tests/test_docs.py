@@ -1,0 +1,161 @@
+"""The repository documents itself: no file refers to a document outside it, and every link between
+its documents resolves.
+
+- No tracked file cites a design document the repository does not hold, or a folder beside the
+  checkout (``../shared/…``): what the code relies on is written in ``docs/``.
+- Every relative link in a Markdown file leads to a file that exists, and its ``#anchor`` (if any)
+  to a heading of that file, spelled as GitHub spells heading anchors.
+- Every ``docs/NAME.md#anchor`` that code, tests or configuration cite leads to a heading.
+
+The files are those git tracks; outside a git checkout (an unpacked release) there is nothing to
+check against, and the tests skip.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: What no file may cite: design documents and folders that are not part of the repository. The
+#: strings are split so that this file does not cite them itself.
+OUTSIDE = [re.compile(pattern) for pattern in (
+    "DESIGN" + r"\.md",
+    "DESIGN" + r" ?§",
+    r"\.\./" + "shared/",
+)]
+
+_LINK = re.compile(r"\[[^\]\n]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+_DOCS_ANCHOR = re.compile(r"docs/([a-z0-9_-]+\.md)#([\w-]+)")
+
+
+@cache
+def tracked() -> tuple[Path, ...]:
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    return tuple(REPO / name for name in out.decode("utf-8").split("\0") if name)
+
+
+def _text(path: Path) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError:  # listed by git but deleted in the work tree
+        return None
+    if b"\0" in data[:8192]:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def slug(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading: lower case, punctuation dropped (letters of every
+    script, digits, ``-`` and ``_`` kept), spaces as hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def anchors(markdown: str) -> set[str]:
+    """Every heading's anchor; a repeated heading gets ``-1``, ``-2``, … as on GitHub."""
+    seen: dict[str, int] = {}
+    found = set()
+    for line in _FENCE.sub("", markdown).splitlines():
+        match = re.match(r"#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if not match:
+            continue
+        base = slug(match.group(1))
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        found.add(base if count == 0 else f"{base}-{count}")
+    return found
+
+
+def links(markdown: str) -> list[str]:
+    """The targets of the Markdown links outside code blocks and code spans."""
+    prose = _CODE_SPAN.sub("", _FENCE.sub("", markdown))
+    return _LINK.findall(prose)
+
+
+def broken_link(source: Path, target: str) -> str | None:
+    """Why ``target``, linked from ``source``, does not resolve; None when it does."""
+    if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto: — not ours to check offline
+        return None
+    name, _, anchor = target.partition("#")
+    path = (source.parent / name).resolve() if name else source
+    if not path.exists():
+        return f"no such file {name}"
+    if anchor and path.suffix == ".md" and anchor not in anchors(path.read_text(encoding="utf-8")):
+        return f"no heading #{anchor} in {path.name}"
+    return None
+
+
+def test_no_file_cites_a_document_outside_the_repository() -> None:
+    me = Path(__file__).resolve()
+    found = []
+    for path in tracked():
+        text = _text(path)
+        if text is None or path == me:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            found += [f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+                      for pattern in OUTSIDE if pattern.search(line)]
+    assert not found, "cites a document outside the repository:\n" + "\n".join(found)
+
+
+def test_every_link_between_the_documents_resolves() -> None:
+    wrong = []
+    for path in tracked():
+        if path.suffix != ".md" or (text := _text(path)) is None:
+            continue
+        for target in links(text):
+            if why := broken_link(path, target):
+                wrong.append(f"{path.relative_to(REPO)}: ({target}): {why}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_cited_section_of_the_docs_exists() -> None:
+    wrong = []
+    for path in tracked():
+        if (text := _text(path)) is None:
+            continue
+        for name, anchor in _DOCS_ANCHOR.findall(text):
+            doc = REPO / "docs" / name
+            if not doc.exists():
+                wrong.append(f"{path.relative_to(REPO)} cites docs/{name}, which does not exist")
+            elif anchor not in anchors(doc.read_text(encoding="utf-8")):
+                wrong.append(f"{path.relative_to(REPO)} cites docs/{name}#{anchor}: no such heading")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_readme_links_the_docs() -> None:
+    targets = {target.partition("#")[0] for target in links((REPO / "README.md").read_text(encoding="utf-8"))}
+    assert {"docs/architecture.md", "docs/regulations.md", "docs/operations.md"} <= targets
+
+
+@pytest.mark.parametrize(("heading", "anchor"), [
+    ("Several processes on one PostgreSQL", "several-processes-on-one-postgresql"),
+    ("`sentinel analyze`", "sentinel-analyze"),
+    ("Disclosure requests (依申请公开)", "disclosure-requests-依申请公开"),
+    ("Configuration, HTTP and metrics", "configuration-http-and-metrics"),
+])
+def test_anchors_are_spelled_as_github_spells_them(heading: str, anchor: str) -> None:
+    assert slug(heading) == anchor
+
+
+def test_a_broken_link_is_caught(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("# Title\n\n## A part\n\n[ok](#a-part) [gone](other.md) [bad](#nowhere) `[code](x.md)`\n"
+                    "```\n[fenced](y.md)\n```\n[web](https://example.org/missing)\n", encoding="utf-8")
+    found = {target: broken_link(page, target) for target in links(page.read_text(encoding="utf-8"))}
+    assert found == {"#a-part": None, "other.md": "no such file other.md", "#nowhere": "no heading #nowhere in page.md",
+                     "https://example.org/missing": None}
