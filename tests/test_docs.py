@@ -159,3 +159,12 @@ def test_a_broken_link_is_caught(tmp_path: Path) -> None:
     found = {target: broken_link(page, target) for target in links(page.read_text(encoding="utf-8"))}
     assert found == {"#a-part": None, "other.md": "no such file other.md", "#nowhere": "no heading #nowhere in page.md",
                      "https://example.org/missing": None}
+
+
+def test_the_architecture_lists_the_stages_in_the_order_the_layer_test_enforces() -> None:
+    from tests.test_layers import STAGES
+
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert " → ".join(STAGES) in text
+    table = re.findall(r"^\| `([a-z]+)` \|", text, re.MULTILINE)
+    assert table == list(STAGES), "the table of what each package may import lists the stages in order"
