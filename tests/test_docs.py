@@ -168,3 +168,140 @@ def test_the_architecture_lists_the_stages_in_the_order_the_layer_test_enforces(
     assert " → ".join(STAGES) in text
     table = re.findall(r"^\| `([a-z]+)` \|", text, re.MULTILINE)
     assert table == list(STAGES), "the table of what each package may import lists the stages in order"
+
+
+# ------------------------------------------------------------------ what the documents name exists
+
+#: The documents whose commands and configuration keys are checked against the code.
+CHECKED = ("README.md", "docs/architecture.md", "docs/regulations.md", "docs/operations.md")
+
+_COMMAND = re.compile(r"(?:^|bin/)sentinel\s+(.+)")
+_FILE_SUFFIXES = {"py", "json", "jsonl", "yml", "yaml", "md", "txt", "csv", "tsv", "db", "html", "pdf", "mako"}
+_KEY = re.compile(r"`([a-z_]+(?:\[\])?(?:\.[a-z_]+(?:\[\])?)+)`")
+
+
+def _code(markdown: str) -> list[str]:
+    """The code spans, and the fenced blocks."""
+    blocks = [match.group(0) for match in _FENCE.finditer(markdown)]
+    spans = [span.strip("`") for span in _CODE_SPAN.findall(_FENCE.sub("", markdown))]
+    return spans + blocks
+
+
+def command_problem(words: list[str]) -> str | None:
+    """Why ``sentinel WORDS`` is not a command line of :func:`sentinel.cli.main`; None when it is."""
+    import click
+
+    from sentinel.cli import main
+
+    command: click.Command = main
+    path = ["sentinel"]
+    words = [word.strip("[]") for word in words]
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in ("--config", "--log-level") and command is main:
+            i += 2
+            continue
+        if not isinstance(command, click.Group) or not re.fullmatch(r"[a-z][a-z-]*", word):
+            break
+        sub = command.commands.get(word)
+        if sub is None:
+            return f"{' '.join(path)} has no command {word!r}"
+        command, path = sub, [*path, word]
+        i += 1
+    options = {"--help"} | {name for param in command.params for name in [*param.opts, *param.secondary_opts]}
+    for word in words[i:]:
+        name = word.split("=", 1)[0]
+        if name.startswith("--") and name not in options:
+            return f"{' '.join(path)} has no option {name}"
+    return None
+
+
+def config_key_problem(key: str) -> str | None:
+    """Why the dotted configuration ``key`` (``http.tokens[].token_env``) is not one of
+    :class:`sentinel.settings.Settings`; None when it is, or when it leaves the typed sections
+    (a mapping of anything, such as ``analysis.grading``)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from sentinel.settings import Settings
+
+    def models(annotation: object) -> list[type[BaseModel]]:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return [annotation]
+        return [m for arg in typing.get_args(annotation) for m in models(arg)]
+
+    model: type[BaseModel] = Settings
+    parts = key.replace("[]", "").split(".")
+    for depth, part in enumerate(parts):
+        fields = {info.alias or name: info for name, info in model.model_fields.items()}
+        if part not in fields:
+            return f"{'.'.join(parts[:depth]) or 'the configuration'} has no key {part!r}"
+        annotation = fields[part].annotation
+        inner = models(annotation)
+        if inner:
+            model = inner[0]
+            continue
+        if depth == len(parts) - 1 or annotation is typing.Any or _is_mapping(annotation):
+            return None  # a plain value, or a mapping the section reads itself
+        return f"{'.'.join(parts[:depth + 1])} is a value, not a section"
+    return None
+
+
+def _is_mapping(annotation: object) -> bool:
+    import collections.abc
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin in (dict, collections.abc.Mapping):
+        return True
+    return any(_is_mapping(arg) for arg in typing.get_args(annotation))
+
+
+def test_every_command_the_documents_show_exists() -> None:
+    wrong = []
+    for name in CHECKED:
+        for code in _code((REPO / name).read_text(encoding="utf-8")):
+            for line in code.splitlines():
+                if match := _COMMAND.search(line.strip()):
+                    if why := command_problem(match.group(1).split()):
+                        wrong.append(f"{name}: `{line.strip()}`: {why}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_configuration_key_the_documents_name_exists() -> None:
+    from sentinel.settings import Settings
+
+    sections = set(Settings.model_fields)
+    wrong = []
+    for name in CHECKED:
+        for key in _KEY.findall((REPO / name).read_text(encoding="utf-8")):
+            if key.rpartition(".")[2] in _FILE_SUFFIXES or key.split(".")[0].removesuffix("[]") not in sections:
+                continue  # a file (engine.py, delivery.json), or not the configuration
+            if why := config_key_problem(key):
+                wrong.append(f"{name}: `{key}`: {why}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ("sentinel --config PATH incidents show ID --json", None),
+    ("sentinel requests delay ID --until DAY --reason R", None),
+    ("sentinel incidents open ID", "sentinel incidents has no command 'open'"),
+    ("sentinel ack ID --by NAME --quietly", "sentinel ack has no option --quietly"),
+    ("sentinel sessions end-all", None),
+])
+def test_a_wrong_command_is_caught(line: str, problem: str | None) -> None:
+    assert command_problem(line.split()[1:]) == problem
+
+
+@pytest.mark.parametrize(("key", "problem"), [
+    ("http.tokens[].token_env", None),
+    ("policy.verification.wait", None),
+    ("analysis.grading", None),
+    ("delivery.lease_time", "delivery has no key 'lease_time'"),
+    ("engine.tick.every", "engine.tick is a value, not a section"),
+    ("incidents.heat.listing", None),
+])
+def test_a_wrong_configuration_key_is_caught(key: str, problem: str | None) -> None:
+    assert config_key_problem(key) == problem
