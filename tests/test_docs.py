@@ -137,6 +137,20 @@ def test_every_cited_section_of_the_docs_exists() -> None:
     assert not wrong, "\n".join(wrong)
 
 
+_REPO_PATH = re.compile(r"(?<![\w/.])((?:src|tests|docs)/[\w./-]+\.(?:py|md|yaml|yml|json|jsonl|tsv|txt))\b")
+
+
+def test_every_source_test_and_docs_path_cited_exists() -> None:
+    me = Path(__file__).resolve()
+    wrong = []
+    for path in tracked():
+        if path == me or (text := _text(path)) is None:
+            continue
+        wrong += [f"{path.relative_to(REPO)} cites {cited}, which does not exist"
+                  for cited in sorted(set(_REPO_PATH.findall(text))) if not (REPO / cited).exists()]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_the_readme_links_the_docs() -> None:
     targets = {target.partition("#")[0] for target in links((REPO / "README.md").read_text(encoding="utf-8"))}
     assert {"docs/architecture.md", "docs/regulations.md", "docs/operations.md"} <= targets
