@@ -171,8 +171,8 @@ def test_a_broken_link_is_caught(tmp_path: Path) -> None:
     page.write_text("# Title\n\n## A part\n\n[ok](#a-part) [gone](other.md) [bad](#nowhere) `[code](x.md)`\n"
                     "```\n[fenced](y.md)\n```\n[web](https://example.org/missing)\n", encoding="utf-8")
     found = {target: broken_link(page, target) for target in links(page.read_text(encoding="utf-8"))}
-    assert found == {"#a-part": None, "other.md": "no such file other.md", "#nowhere": "no heading #nowhere in page.md",
-                     "https://example.org/missing": None}
+    assert found == {"#a-part": None, "other.md": "no such file other.md",
+                     "#nowhere": "no heading #nowhere in page.md", "https://example.org/missing": None}
 
 
 def test_the_architecture_lists_the_stages_in_the_order_the_layer_test_enforces() -> None:
@@ -190,7 +190,8 @@ def test_the_architecture_lists_the_stages_in_the_order_the_layer_test_enforces(
 CHECKED = ("README.md", "docs/architecture.md", "docs/regulations.md", "docs/operations.md")
 
 _COMMAND = re.compile(r"(?:^|bin/)sentinel\s+(.+)")
-_FILE_SUFFIXES = {"py", "json", "jsonl", "yml", "yaml", "md", "txt", "csv", "tsv", "db", "html", "pdf", "mako"}
+_FILE_SUFFIXES = {"py", "json", "jsonl", "yml", "yaml", "md", "txt", "csv", "tsv", "db", "html", "pdf",
+                  "mako"}
 _KEY = re.compile(r"`([a-z_]+(?:\[\])?(?:\.[a-z_]+(?:\[\])?)+)`")
 
 
@@ -291,7 +292,8 @@ def test_every_configuration_key_the_documents_name_exists() -> None:
     wrong = []
     for name in CHECKED:
         for key in _KEY.findall((REPO / name).read_text(encoding="utf-8")):
-            if key.rpartition(".")[2] in _FILE_SUFFIXES or key.split(".")[0].removesuffix("[]") not in sections:
+            section = key.split(".")[0].removesuffix("[]")
+            if key.rpartition(".")[2] in _FILE_SUFFIXES or section not in sections:
                 continue  # a file (engine.py, delivery.json), or not the configuration
             if why := config_key_problem(key):
                 wrong.append(f"{name}: `{key}`: {why}")
@@ -319,3 +321,60 @@ def test_a_wrong_command_is_caught(line: str, problem: str | None) -> None:
 ])
 def test_a_wrong_configuration_key_is_caught(key: str, problem: str | None) -> None:
     assert config_key_problem(key) == problem
+
+
+# ------------------------------------------------------------- docs/regulations.md and the defaults
+
+
+def _ordinal(number: int) -> str:
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number if number < 20 else number % 10, 'th')}"
+
+
+def _regulation_rows() -> dict[str, str]:
+    text = (REPO / "docs" / "regulations.md").read_text(encoding="utf-8")
+    rows = re.finditer(r"^\| `([a-z_]+)` [^\n]*", text, re.MULTILINE)
+    return {match.group(1): match.group(0) for match in rows}
+
+
+def test_the_regulations_page_gives_every_deadline_its_default() -> None:
+    from sentinel.escalation.obligations import ObligationKind
+    from sentinel.escalation.policy import DEFAULTS
+
+    def hours(value: str) -> str:  # "5h" as the page writes it: "5 h"
+        return re.sub(r"^(\d+)([a-z]+)$", r"\1 \2", value)
+
+    interpretation, reply = DEFAULTS["policy_interpretation"], DEFAULTS["disclosure_reply"]
+    expected = {
+        "authoritative_info": hours(DEFAULTS["authoritative_info"]["within"]) + " after the clock starts",
+        "press_conference": hours(DEFAULTS["press_conference"]["within"]) + " after the clock starts",
+        "sustained_release": hours(DEFAULTS["sustained_release"]["every"]) + " after each release",
+        "response": hours(DEFAULTS["response"]["within"]) + " after the clock starts",
+        "policy_interpretation": f"the {_ordinal(interpretation['working_days'])} working day",
+        "disclosure_reply": f"the {_ordinal(reply['working_days'])} working day after receipt; "
+                            f"once extended, {reply['working_days'] + reply['extension']}",
+    }
+    rows = _regulation_rows()
+    assert set(expected) == {kind.value for kind in ObligationKind}
+    wrong = [f"{kind}: the page's row does not say {words!r}" for kind, words in expected.items()
+             if words not in rows.get(kind, "")]
+    assert not wrong, "\n".join(wrong)
+    response = rows["response"]
+    assert f"negative share ≥ {DEFAULTS['response']['negative_share']}" in response
+    assert f"heat ≥ {DEFAULTS['response']['heat']:g}" in response
+
+
+def test_the_regulations_page_cites_every_grading_table_and_the_intensity_steps() -> None:
+    from sentinel.analyse.grading import DEFAULT_TABLES
+    from sentinel.settings import IncidentsConfig
+
+    text = (REPO / "docs" / "regulations.md").read_text(encoding="utf-8")
+    missing = []
+    for name, table in DEFAULT_TABLES.items():
+        document = re.split(r" \(| 第|；", table["basis"])[0]  # the document, without its article
+        if table["name"].split("（")[0] not in text or document not in text:
+            missing.append(f"{name}: {table['name']} / {document}")
+    assert not missing, "grading tables the page does not cite:\n" + "\n".join(missing)
+    steps = IncidentsConfig().intensity
+    words = ", ".join(f"{'heat ' if i == 0 else ''}≥ {step.heat:g} {'makes ' if i == 0 else ''}"
+                      f"at least {step.grade}" for i, step in enumerate(steps))
+    assert words in text
