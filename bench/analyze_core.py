@@ -5,7 +5,7 @@ Measures, per item: tokens (jieba with sentinel's dictionaries), watch rules, se
 texts, ``jieba.lcut`` alone (jieba's defaults, HMM on) and ``SnowNLP(text).sentiments`` on a sample.
 Prints posts/s for each, the ratio core / jieba.lcut, a per-stage breakdown and peak RSS.
 
-    .venv/bin/python bench/analyze_core.py --data ../shared/data [--limit 21000] [--snownlp 300]
+    .venv/bin/python bench/analyze_core.py --data DIR [--limit 21000] [--snownlp 300]
 
 Items: every weibo2018 post, SMP2020-EWECT posts up to the limit, and the CEC and cnews news
 articles (title + body), so short posts and long articles are both in the mix.

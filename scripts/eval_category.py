@@ -3,7 +3,7 @@
 
 Usage::
 
-    python scripts/eval_category.py --data ../shared/data [--show N]
+    python scripts/eval_category.py --data DIR [--show N]
 
 Reads from ``--data``:
 - ``cec_emergency_dev.jsonl``: news of five event types with a true ``category`` column; reports how

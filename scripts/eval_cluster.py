@@ -3,7 +3,7 @@
 
 Usage::
 
-    python scripts/eval_cluster.py --data ../shared/data [--thresholds 0.2,0.3,0.4] [--seed 1]
+    python scripts/eval_cluster.py --data DIR [--thresholds 0.2,0.3,0.4] [--seed 1]
         [--fixture tests/incidents/fixtures/stream.jsonl] [--bench] [--set threshold=0.3 ...]
 
 The labelled stream is built from the CEC corpus (``cec_emergency_dev.jsonl``): every article gives

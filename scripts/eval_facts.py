@@ -3,7 +3,7 @@
 
 Usage::
 
-    python scripts/eval_facts.py --data ../shared/data [--misses] [--show-held] [--labels DIR]
+    python scripts/eval_facts.py --data DIR [--misses] [--show-held] [--labels DIR]
 
 ``--data`` is the folder of shared corpora; the labels are ``labels/facts_*.tsv`` (described in
 ``labels/README.md``). For each corpus (CEC news reports, cnews full articles, THUCNews

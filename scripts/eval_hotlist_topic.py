@@ -4,7 +4,7 @@ measured against Weibo's own labels.
 
 Usage::
 
-    python scripts/eval_hotlist_topic.py --data ../shared/data [--show 20]
+    python scripts/eval_hotlist_topic.py --data DIR [--show 20]
 
 Reads ``weibo_hot_search_2026-08-01_14.jsonl``. Each distinct topic whose Weibo label is a public
 one (社会, 时事 …) or an entertainment one (综艺, 明星 …; ``sentinel.analyse.hotlist_topic``'s

@@ -1,6 +1,6 @@
 """Measure the sentiment model on the labelled corpora: news and Weibo, dev and held-apart, and speed.
 
-    .venv/bin/python scripts/eval_sentiment.py --data ../shared/data
+    .venv/bin/python scripts/eval_sentiment.py --data DIR
     .venv/bin/python scripts/eval_sentiment.py --data DIR --unseen        # every row of DIR is new text
     .venv/bin/python scripts/eval_sentiment.py --data DIR --model other.json.gz --snownlp-limit 0
 

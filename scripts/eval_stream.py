@@ -4,7 +4,7 @@ it is, how grave, and who is paged.
 
 Usage::
 
-    python scripts/eval_stream.py --data ../shared/data [--part dev|held|both] [--labels labels]
+    python scripts/eval_stream.py --data DIR [--part dev|held|both] [--labels labels]
         [--headlines 3000] [--posts 2000] [--seed 1] [--show chatter,mixed,grades,missed,foreign]
         [--scenario-out week.jsonl] [--json]
 

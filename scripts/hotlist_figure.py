@@ -4,7 +4,7 @@ entertainment, incidents opened, top-10 alerts — and a sample of the matched t
 
 Usage::
 
-    python scripts/hotlist_figure.py --data ../shared/data [--config config/sentinel.example.yaml] [--sample 20]
+    python scripts/hotlist_figure.py --data DIR [--config config/sentinel.example.yaml] [--sample 20]
 
 Reads ``weibo_hot_search_2026-08-01_14.jsonl`` (the hourly archive of Weibo's list, see the data's
 README) and replays every snapshot, in time order, through the real pipeline (store, analysis, the

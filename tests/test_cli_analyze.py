@@ -1,5 +1,6 @@
-"""``sentinel analyze``: the contract of DESIGN §4 (one JSON line per input: sentiment 0..1 higher is
-more positive, negative as a bool, ...) and the register, given or guessed.
+"""``sentinel analyze``: the contract of docs/architecture.md#sentinel-analyze (one JSON line per
+input: sentiment 0..1 higher is more positive, negative as a bool, ...) and the register, given or
+guessed.
 
 The news lines are real reports (CEC corpus, ``cec_emergency_dev.jsonl``); the post is from the
 held-apart part of weibo2018.

@@ -1,10 +1,12 @@
-"""The folders follow the data: a stage imports earlier stages, never a later one, and no stage's
-modules import each other in a circle.
+"""The folders follow the data: a stage imports earlier stages, never a later one, never the entry
+points that wire the stages together, and no stage's modules import each other in a circle (see
+docs/architecture.md#what-each-package-may-import).
 
 Every module under ``src/sentinel`` is parsed (not imported) and each of its imports read: at the
 top, inside functions and under ``TYPE_CHECKING`` alike, since a deferred import is still a
 dependency. ``cli``, ``app``, ``settings``, ``clock``, ``metrics``, ``errors``, ``replay``,
-``demo`` and the other modules outside the stages may import anything.
+``demo`` and the other modules outside the stages may import anything; a stage may import those
+shared modules, but not the entry points (``app``, ``cli``, ``demo``, ``replay``).
 
 The allow-lists below are debts, each with its reason; an entry that no longer matches an import
 fails too, so that fixing a debt also removes it from the list.
@@ -25,6 +27,9 @@ import sentinel
 STAGES = ("collect", "normalise", "store", "analyse", "incidents", "escalation", "disclosure", "notify", "reports",
           "web")
 
+#: The modules that wire the stages together and run them: no stage may import them.
+ENTRY_POINTS = ("sentinel.app", "sentinel.cli", "sentinel.demo", "sentinel.replay")
+
 _PARSERS_CLEAN_AS_THEY_PARSE = (
     "the parsers apply normalise's value cleaners (HTML to text, timestamps, canonical URLs) to the "
     "fields they read"
@@ -37,6 +42,11 @@ _THE_STAGE_STARTS_CLOCKS = (
     "the incidents stage starts, waives and meets an incident's clocks in the transaction of the "
     "regrade or the recorded response that causes it (one transaction per batch); inverting it needs "
     "a hook the escalation stage provides, not a moved import"
+)
+
+_REPORTS_PRINT_THE_REPLAY_SHAPE = (
+    "the reports print obligations and times in the replay's shape (obligation_json, local_iso); "
+    "those helpers belong in a stage the replay and the reports both import"
 )
 
 #: (importing module, imported module) → why it is allowed for now.
@@ -63,6 +73,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("sentinel.incidents.service", "sentinel.notify.serialisation"):
         "an incident's detail lists its notifications by title, and a deferred message's title is its "
         "rendered template; the listing belongs in a later stage",
+    ("sentinel.reports.incident", "sentinel.replay"): _REPORTS_PRINT_THE_REPLAY_SHAPE,
+    ("sentinel.reports.period", "sentinel.replay"): _REPORTS_PRINT_THE_REPLAY_SHAPE,
+    ("sentinel.reports.hotlists", "sentinel.replay"): _REPORTS_PRINT_THE_REPLAY_SHAPE,
 }
 
 #: Import cycles among the stages' modules, each as the set of its modules.
@@ -128,6 +141,16 @@ def later_stage_imports() -> list[Import]:
     return found
 
 
+def _entry_point(module: str) -> str | None:
+    return next((entry for entry in ENTRY_POINTS if module == entry or module.startswith(entry + ".")), None)
+
+
+def entry_point_imports() -> list[Import]:
+    """Imports of ``app``, ``cli``, ``demo`` or ``replay`` from inside a stage."""
+    return [imp for module in MODULES if _stage(module) is not None
+            for imp in imports_of(module) if _entry_point(imp.imported) is not None]
+
+
 def stage_cycles() -> list[frozenset[str]]:
     """The strongly connected groups of two or more modules in the stages' import graph."""
     graph = {module: sorted({imp.imported for imp in imports_of(module) if imp.imported in MODULES} - {module})
@@ -174,8 +197,14 @@ def test_no_stage_imports_a_later_stage() -> None:
     assert not wrong, "\n".join(wrong)
 
 
+def test_no_stage_imports_an_entry_point() -> None:
+    wrong = [f"{imp}: {_stage(imp.importer)} must not import {_entry_point(imp.imported)}, which wires the stages"
+             for imp in entry_point_imports() if (imp.importer, imp.imported) not in ALLOWED]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_every_allowed_exception_is_still_needed() -> None:
-    seen = {(imp.importer, imp.imported) for imp in later_stage_imports()}
+    seen = {(imp.importer, imp.imported) for imp in [*later_stage_imports(), *entry_point_imports()]}
     stale = [f"{importer} no longer imports {imported}: remove it from ALLOWED"
              for importer, imported in ALLOWED if (importer, imported) not in seen]
     assert not stale, "\n".join(stale)
@@ -196,6 +225,14 @@ def test_a_later_stage_import_is_caught(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setitem(MODULES, "sentinel.analyse.later", path)
     found = [str(imp) for imp in later_stage_imports() if imp.importer == "sentinel.analyse.later"]
     assert found == ["sentinel.analyse.later imports sentinel.web.app (line 2)"]
+
+
+def test_an_entry_point_import_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "module.py"
+    path.write_text("from sentinel.clock import Clock\n\ndef f():\n    from sentinel.cli import main\n", encoding="utf-8")
+    monkeypatch.setitem(MODULES, "sentinel.escalation.later", path)
+    found = [str(imp) for imp in entry_point_imports() if imp.importer == "sentinel.escalation.later"]
+    assert found == ["sentinel.escalation.later imports sentinel.cli (line 4)"]
 
 
 @pytest.mark.parametrize(("source", "module", "expected"), [

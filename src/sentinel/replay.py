@@ -1,4 +1,5 @@
-"""``sentinel replay``: the whole pipeline on a recorded scenario under a virtual clock (DESIGN §5).
+"""``sentinel replay``: the whole pipeline on a recorded scenario under a virtual clock
+(docs/architecture.md#replay-scenarios).
 
 A scenario is JSON lines in time order, each with ``at`` and ``type``:
 
@@ -350,7 +351,8 @@ class Replayer:
     # ----------------------------------------------------------------------------------- output
 
     def result(self) -> dict[str, Any]:
-        """``{"incidents": [...], "notifications": [...]}`` as DESIGN §5 lays it out."""
+        """``{"incidents": [...], "notifications": [...]}`` as docs/architecture.md#replay-scenarios
+        lays it out."""
         local = self._local
         with Session(self.engine) as session:
             incidents = session.scalars(select(Incident).order_by(col(Incident.id))).all()
@@ -398,7 +400,8 @@ def local_iso(value: datetime | None, zone: ZoneInfo) -> str | None:
 
 
 def obligation_json(row: Obligation, zone: ZoneInfo) -> dict[str, Any]:
-    """One obligation as the replay prints it (DESIGN §5); the after-action report builds on this."""
+    """One obligation as the replay prints it (docs/architecture.md#replay-scenarios); the
+    after-action report builds on this."""
     return {"kind": row.kind, "sequence": row.sequence, "due_at": local_iso(row.due_at, zone),
             "met_at": local_iso(row.met_at, zone), "state": row.state}
 

@@ -418,8 +418,9 @@ class IncidentsConfig(Strict):
 
 
 class EngineConfig(Strict):
-    """The escalation engine's tick (DESIGN §3): how often due reminders, breaches and escalations
-    are looked for, and how long one process holds the engine before another may take over."""
+    """The escalation engine's tick: how often due reminders, breaches and escalations are looked
+    for, and how long one process holds the engine before another may take over
+    (docs/architecture.md#several-processes-on-one-postgresql)."""
 
     tick: Duration = timedelta(seconds=5)
     lease: Duration = timedelta(seconds=30)

@@ -47,7 +47,8 @@ def test_an_answered_incident_shows_each_deadline_met_with_its_margin_and_eviden
     second = by_kind(report, "sustained_release", 2)
     assert (second["state"], second["margin_seconds"]) == ("breached", None)
 
-    # the obligations keep the replay's shape (DESIGN §5): the same values under the same keys
+    # the obligations keep the replay's shape (docs/architecture.md#replay-scenarios): the same values
+    # under the same keys
     (replayed,) = answered.result["incidents"]
     assert [{k: o[k] for k in ("kind", "sequence", "due_at", "met_at", "state")} for o in report["obligations"]] == \
         replayed["obligations"]

@@ -56,7 +56,7 @@ from sentinel.analyse.fact_phrases import (
 
 __all__ = ["FIELDS", "FactDetail", "Facts", "extract_facts", "facts_to_dict"]
 
-#: The JSON field names of ``sentinel analyze`` (DESIGN.md §4), in order.
+#: The JSON field names of ``sentinel analyze`` (docs/architecture.md#sentinel-analyze), in order.
 FIELDS = ("deaths", "injured", "seriously_injured", "missing", "poisoned", "loss_yuan", "magnitude")
 
 Number = int | float

@@ -70,7 +70,7 @@ class Analysis:
         return next((m.department for m in self.matches if m.department), None)
 
     def to_json(self, item_id: Any) -> dict[str, Any]:
-        """The line ``sentinel analyze`` prints (DESIGN.md §4)."""
+        """The line ``sentinel analyze`` prints (docs/architecture.md#sentinel-analyze)."""
         return {
             "id": item_id,
             "register": self.register.value,

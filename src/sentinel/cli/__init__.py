@@ -1,4 +1,5 @@
-"""``sentinel``: the command line. Commands and options follow DESIGN.md §4 (a contract).
+"""``sentinel``: the command line. Commands and options follow docs/architecture.md#command-line
+(a contract).
 
 The group and what every command shares live here; the commands are in :mod:`.collection` and
 :mod:`.analysis`, imported at the end so they register on :func:`main`.

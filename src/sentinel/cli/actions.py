@@ -1,4 +1,4 @@
-"""Commands a duty officer uses on an incident (DESIGN §4), and replay.
+"""Commands a duty officer uses on an incident (docs/architecture.md#command-line), and replay.
 
 Each prints one line saying what changed (or, with ``--json``, the incident or the record), and
 exits 1 with the reason when the action cannot be applied (unknown incident, a response before the

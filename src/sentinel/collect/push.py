@@ -1,8 +1,8 @@
 """Items handed to sentinel rather than fetched: ``POST /api/items`` and replay scenarios.
 
-Both use the item shape of DESIGN.md §5: ``{"id", "title", "text", "url", "author", "published_at",
-"reposts", "comments", "likes", "author_verified_type"}``, of which ``id``, ``text`` and
-``published_at`` are required.
+Both use the item shape of docs/architecture.md#replay-scenarios: ``{"id", "title", "text", "url",
+"author", "published_at", "reposts", "comments", "likes", "author_verified_type"}``, of which
+``id``, ``text`` and ``published_at`` are required.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ An incident outside the jurisdiction (属地管理: another province, or abroad)
 nowhere else: no alert at all, until a person adopts it.
 
 One process at a time runs the engine: on PostgreSQL several sentinel processes share the
-``lease`` row named ``engine`` and only its holder ticks (DESIGN §6).
+``lease`` row named ``engine`` and only its holder ticks
+(docs/architecture.md#several-processes-on-one-postgresql).
 """
 
 from __future__ import annotations

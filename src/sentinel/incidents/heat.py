@@ -31,7 +31,7 @@ Defaults (:data:`DEFAULT`), and why:
   the story to new readers; a comment is engagement inside one audience; a like costs nothing.
 - Authority :math:`A`: ``central`` 8, ``provincial`` 4, ``local`` 2, ``commercial`` 1.5,
   ``self_media`` 1. Pickup by central media (中央媒体) is the strongest sign that a local story has
-  become a national one (DESIGN.md §2: spread to central media can raise a grade).
+  become a national one (docs/regulations.md#grades: spread to central media can raise a grade).
 - Verification :math:`V` (Weibo ``author_verified_type``): -1 ordinary 1.0; 0 personal verified
   (黄V, often large audiences) 2.0; 1 government (政务号) 2.0; 3 media (蓝V 媒体) 3.0; 2 and 7
   organisations 1.5; anything else, or no verification (news sites), 1.0.

@@ -1,6 +1,7 @@
 """Alerts about the collectors themselves: a source gone blind (no new item for ``blind_after``) or
 blocked (the service refuses us: Weibo 432, ``ok:-100``). A blind collector is an incident for the
-operators (DESIGN §3): nothing it should have seen will open an incident.
+operators (docs/operations.md#dashboards-and-alerting-rules): nothing it should have seen will
+open an incident.
 
 Each episode is alerted once. Its key names the moment it began — the last new item for a blind
 source, the last success for a blocked one — so the periodic check may run as often as it likes,

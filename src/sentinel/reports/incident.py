@@ -4,7 +4,8 @@ Every format renders from this dict and nothing else, so the JSON carries every 
 Markdown and PDF show. Times are ISO 8601 in the configured zone; durations are seconds.
 
 Sections: ``incident`` (summary: what, where, category, grade and its reasons, department,
-emergence, detection and its delay, status), ``obligations`` (the replay's shape, DESIGN §5, plus
+emergence, detection and its delay, status), ``obligations`` (the replay's shape,
+docs/architecture.md#replay-scenarios, plus
 ``margin_seconds`` — positive when met early, negative when late, null while open — the rule's
 allowance, the timeliness points and the release register's evidence), ``timeline`` (condensed),
 ``series`` (volume, negative share, sentiment and heat per bucket, with markers), ``sources`` by

@@ -1,7 +1,7 @@
 """Tables. Every time column is aware UTC (:class:`~sentinel.store.types.UTCDateTime`).
 
-A change here needs a migration in ``migrations/versions``; ``tests/store/test_migrations.py``
-fails when the models and the migrations disagree.
+A change here needs a migration in ``migrations/versions`` (docs/architecture.md#migrations);
+``tests/store/test_store.py`` fails when the models and the migrations disagree.
 """
 
 from __future__ import annotations

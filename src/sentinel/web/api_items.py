@@ -38,8 +38,8 @@ PUSHED_LIMITS = {"title": MAX_TITLE_CHARS, "url": MAX_URL_CHARS, "author": MAX_A
 class PushBatch(BaseModel):
     source: str = Field(max_length=64, description="id of a configured source, usually of kind push")
     items: list[Any] = Field(max_length=5000, description=(
-        "items in the replay item shape (DESIGN.md §5); one with a field longer than sentinel keeps (text 200,000 "
-        "characters, title 500, url 2,048, author 200) is rejected naming it"))
+        "items in the replay item shape (docs/architecture.md#replay-scenarios); one with a field longer "
+        "than sentinel keeps (text 200,000 characters, title 500, url 2,048, author 200) is rejected naming it"))
 
 
 class Rejected(BaseModel):
