@@ -160,13 +160,13 @@ def test_the_package_builds_from_exactly_the_files_the_image_copies(tmp_path: Pa
                     where / file.relative_to(base) if base.is_dir() else where
                 into.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(file, into)
+    assert sorted(p.name for p in image.iterdir()) == ["LICENSE", "README.md", "pyproject.toml", "src"]
     wheels = tmp_path / "wheels"
     # the Dockerfile's `pip install .`, offline: the build backend of this environment, no dependencies
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index", "--no-build-isolation",
                            "--quiet", "--wheel-dir", str(wheels), str(image)], capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    assert sorted(p.name for p in image.iterdir()) == ["LICENSE", "README.md", "pyproject.toml", "src"]
     (wheel,) = wheels.glob("sentinel_gov-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "sentinel/demo/feeds/stories.json" in names and "sentinel/reports/templates/incident.html.j2" in names
