@@ -53,7 +53,11 @@ def test_sigkill_of_the_daemon_leaves_no_worker_processes(tmp_path: Path) -> Non
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
 def test_ctrl_c_stops_the_daemon_and_its_workers_without_a_traceback(tmp_path: Path) -> None:
+    """(On a machine without a CJK font, as this run's fontconfig makes it, the start says so once.)"""
     port = _free_port()
+    fonts = tmp_path / "fonts.conf"
+    fonts.write_text(f'<?xml version="1.0"?>\n<fontconfig><dir>{tmp_path / "no-fonts"}</dir>'
+                     f'<cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>\n', encoding="utf-8")
     config = tmp_path / "sentinel.yaml"
     config.write_text(yaml.safe_dump({
         "database": {"url": f"sqlite:///{tmp_path / 'sentinel.db'}"},
@@ -66,7 +70,8 @@ def test_ctrl_c_stops_the_daemon_and_its_workers_without_a_traceback(tmp_path: P
         # its own process group, as a shell gives a command: Ctrl-C is SIGINT to every process in it
         daemon = subprocess.Popen([sys.executable, "-m", "sentinel", "--config", str(config), "run"],
                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path,
-                                  env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(SRC)})
+                                  env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(SRC),
+                                       "FONTCONFIG_FILE": str(fonts)})
         try:
             deadline = time.monotonic() + 60
             while not _healthy(port):
@@ -83,6 +88,7 @@ def test_ctrl_c_stops_the_daemon_and_its_workers_without_a_traceback(tmp_path: P
                 daemon.wait()
     output = log_path.read_text(errors="replace")
     assert "KeyboardInterrupt" not in output and "Traceback" not in output, output[-3000:]
+    assert output.count("no Chinese (CJK) font installed") == 1 and "apt-get install fonts-wqy-microhei" in output
     deadline = time.monotonic() + 5
     while (alive := [pid for pid, started in children.items() if _alive(pid, started)]) and time.monotonic() < deadline:
         time.sleep(0.1)
