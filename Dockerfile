@@ -10,7 +10,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 
 
 RUN useradd --system --home-dir /var/lib/sentinel --create-home sentinel
 WORKDIR /opt/sentinel
-COPY pyproject.toml README.md ./
+# pyproject.toml names README.md (readme) and LICENSE (license-files): the build needs all three
+COPY pyproject.toml README.md LICENSE ./
 COPY src ./src
 RUN pip install --no-cache-dir . && rm -rf /root/.cache
 COPY config/sentinel.example.yaml /etc/sentinel/sentinel.yaml

@@ -1,15 +1,34 @@
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from sentinel.clock import FakeClock
 from tests.support.postgres import PostgresServer, PostgresUnavailable
 from tests.support.server import LoopbackServer
+
+# matplotlib keeps its font list in a cache under the home directory, built once: one built before a
+# CJK font was installed would decide what the report tests see. The suite (and every process it
+# starts) builds its own, from the fonts installed now.
+_MPL_CACHE = tempfile.mkdtemp(prefix="sentinel-tests-matplotlib-")
+os.environ["MPLCONFIGDIR"] = _MPL_CACHE
+atexit.register(shutil.rmtree, _MPL_CACHE, ignore_errors=True)
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _own_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in its own directory: what it writes by a relative path (the daily
+    briefing's default ``var/reports``, a default ``var/sentinel.db``) stays out of the checkout."""
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture

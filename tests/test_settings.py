@@ -7,7 +7,7 @@ import pytest
 
 from sentinel.configtypes import parse_duration
 from sentinel.errors import ConfigError
-from sentinel.settings import load_settings, parse_settings
+from sentinel.settings import Settings, load_settings, parse_settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "sentinel.example.yaml"
 
@@ -84,3 +84,10 @@ def test_secrets_are_named_not_stored() -> None:
         parse_settings("channels:\n  - {id: d, kind: dingtalk, url: 'http://x', secret: abc}")
     settings = parse_settings("channels:\n  - {id: d, kind: dingtalk, url: 'http://x', secret_env: DD_SECRET}")
     assert settings.channels[0].secret_env == "DD_SECRET"
+
+
+def test_a_test_writes_under_its_own_directory_not_the_checkout() -> None:
+    from tests.conftest import CHECKOUT
+
+    assert not Path.cwd().resolve().is_relative_to(CHECKOUT)
+    assert Path(Settings().reports.archive_dir or "").resolve().is_relative_to(Path.cwd().resolve())

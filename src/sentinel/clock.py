@@ -13,8 +13,9 @@ from typing import Protocol
 
 
 class Clock(Protocol):
-    #: seconds of this clock per real second: what a display counting down on its own ticks at
-    rate: float
+    @property
+    def rate(self) -> float:
+        """Seconds of this clock per real second: what a display counting down on its own ticks at."""
 
     def now(self) -> datetime:
         """The current time as an aware UTC datetime."""
@@ -72,6 +73,44 @@ class AcceleratedClock:
 
     def now(self) -> datetime:
         return self._start + timedelta(seconds=(time.monotonic() - self._origin) * self.rate)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+class CatchUpClock:
+    """Time replayed from a moment in the past, ``factor`` times faster than wall-clock time, until it
+    reaches the present; wall-clock time from then on. ``sentinel demo`` tells its story on it: what
+    the story records lies in the past, where the command line and the reports, which read
+    wall-clock time, accept it (a response is never "in the future", a report's time of making
+    follows its events)."""
+
+    def __init__(self, start: datetime, factor: float, *, paused: bool = False) -> None:
+        self._start = require_aware(start).astimezone(UTC)
+        self._origin: float | None = None if paused else time.monotonic()
+        self._factor = factor
+
+    def resume(self) -> None:
+        """Start the replay of a clock made ``paused`` (it stood at its start until now)."""
+        if self._origin is None:
+            self._origin = time.monotonic()
+
+    def _times(self) -> tuple[datetime, datetime]:
+        elapsed = 0.0 if self._origin is None else time.monotonic() - self._origin
+        return self._start + timedelta(seconds=elapsed * self._factor), datetime.now(UTC)
+
+    @property
+    def rate(self) -> float:
+        replayed, real = self._times()
+        return self._factor if replayed < real else 1.0
+
+    @property
+    def caught_up(self) -> bool:
+        replayed, real = self._times()
+        return replayed >= real
+
+    def now(self) -> datetime:
+        return min(self._times())
 
     def monotonic(self) -> float:
         return time.monotonic()

@@ -1,4 +1,5 @@
-"""SIGKILL the real daemon and its parse workers go with it, instead of living on as orphans."""
+"""SIGKILL the real daemon and its parse workers go with it, instead of living on as orphans; Ctrl-C
+stops it and them without a traceback."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
@@ -44,6 +47,52 @@ def test_sigkill_of_the_daemon_leaves_no_worker_processes(tmp_path: Path) -> Non
     while (alive := [pid for pid, started in children.items() if _alive(pid, started)]) and time.monotonic() < deadline:
         time.sleep(0.1)
     for pid in alive:  # leave nothing behind for the next test, then fail
+        os.kill(pid, signal.SIGKILL)
+    assert alive == [], "the daemon's workers outlived it"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_ctrl_c_stops_the_daemon_and_its_workers_without_a_traceback(tmp_path: Path) -> None:
+    """(On a machine without a CJK font, as this run's fontconfig makes it, the start says so once.)"""
+    port = _free_port()
+    fonts = tmp_path / "fonts.conf"
+    fonts.write_text(f'<?xml version="1.0"?>\n<fontconfig><dir>{tmp_path / "no-fonts"}</dir>'
+                     f'<cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>\n', encoding="utf-8")
+    config = tmp_path / "sentinel.yaml"
+    config.write_text(yaml.safe_dump({
+        "database": {"url": f"sqlite:///{tmp_path / 'sentinel.db'}"},
+        "http": {"listen": f"127.0.0.1:{port}"},
+        "collect": {"parse_workers": 2},
+        "sources": [{"id": "crawler", "kind": "push", "authority": "local"}],
+    }), encoding="utf-8")
+    log_path = tmp_path / "daemon.log"
+    with log_path.open("wb") as log:
+        # its own process group, as a shell gives a command: Ctrl-C is SIGINT to every process in it
+        daemon = subprocess.Popen([sys.executable, "-m", "sentinel", "--config", str(config), "run"],
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path,
+                                  env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(SRC),
+                                       "FONTCONFIG_FILE": str(fonts)})
+        try:
+            deadline = time.monotonic() + 60
+            while not _healthy(port):
+                assert daemon.poll() is None, log_path.read_text(errors="replace")
+                assert time.monotonic() < deadline, "the daemon did not come up"
+                time.sleep(0.2)
+            children = _descendants(daemon.pid)
+            assert len(children) >= 2
+            os.killpg(daemon.pid, signal.SIGINT)
+            assert daemon.wait(timeout=60) == 0
+        finally:
+            if daemon.poll() is None:
+                os.killpg(daemon.pid, signal.SIGKILL)
+                daemon.wait()
+    output = log_path.read_text(errors="replace")
+    assert "KeyboardInterrupt" not in output and "Traceback" not in output, output[-3000:]
+    assert output.count("no Chinese (CJK) font installed") == 1 and "apt-get install fonts-wqy-microhei" in output
+    deadline = time.monotonic() + 5
+    while (alive := [pid for pid, started in children.items() if _alive(pid, started)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in alive:
         os.kill(pid, signal.SIGKILL)
     assert alive == [], "the daemon's workers outlived it"
 

@@ -25,6 +25,7 @@ log = logging.getLogger("sentinel.run")
 def run(obj: Context) -> None:
     """Run the daemon: scheduled collection, the HTTP server (/metrics, /healthz, /api)."""
     from sentinel.app import Daemon
+    from sentinel.reports.fonts import warn_missing_font
     from sentinel.web.exposure import exposure_warnings
 
     if obj.log_level.upper() == "WARNING":
@@ -32,6 +33,7 @@ def run(obj: Context) -> None:
     settings = obj.settings
     for warning in exposure_warnings(settings):  # once, at start (config check prints the same)
         log.warning("%s", warning)
+    warn_missing_font(lambda line: log.warning("%s", line))  # the daily briefing's PDF needs one
     asyncio.run(Daemon(settings).run())
 
 

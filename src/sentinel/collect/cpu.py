@@ -6,7 +6,9 @@ so they run in worker processes and hand back plain values.
 
 The workers end with the daemon however it ends, a SIGKILL included (:func:`_die_with`): left
 behind, each would hold its ~200 MB, and multiprocessing's fork server and resource tracker, which
-wait for the workers' pipes to close, would stay too.
+wait for the workers' pipes to close, would stay too. They ignore SIGINT: Ctrl-C in a terminal
+reaches every process of the foreground group, and the daemon, which stops on it, shuts its workers
+down itself (a worker interrupted mid-wait printed a KeyboardInterrupt traceback each).
 """
 
 from __future__ import annotations
@@ -87,7 +89,9 @@ def _die_with(daemon: int) -> None:
 
     A worker's parent is the fork server, not the daemon, and the fork server itself waits for the
     workers, so the kernel's parent-death signal alone would never fire: a thread watches the daemon
-    itself (a pidfd on Linux, else a poll), and the signal covers the fork server dying first."""
+    itself (a pidfd on Linux, else a poll), and the signal covers the fork server dying first.
+    SIGINT is ignored: the daemon gets it too and ends its workers in order."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if os.uname().sysname == "Linux":
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

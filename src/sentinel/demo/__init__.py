@@ -7,16 +7,21 @@ import contextlib
 import logging
 import os
 import secrets
+import shlex
+import shutil
 import socket
+import sys
 import tempfile
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
+import yaml
 
 from sentinel.app import Daemon, Timing
-from sentinel.clock import AcceleratedClock, SystemClock
+from sentinel.clock import CatchUpClock, SystemClock
 from sentinel.demo.server import WEIBO_CONTAINER, DemoFeedServer
 from sentinel.notify.console import ConsoleSender
 from sentinel.settings import Settings
@@ -24,17 +29,36 @@ from sentinel.store import items as item_store
 
 #: Demo time runs this many times faster than wall time: a 5-hour deadline passes in 30 seconds.
 SPEED = 600.0
+#: The story starts at this local time of day (its explosion at 9:40, as its official report says) ...
+STORY_START = time(9, 0)
+#: ... on the latest day that puts all of it, and its 24-hour deadline, in the past: demo time runs
+#: at SPEED until it reaches the present (2½ to 5 minutes), then at wall-clock speed.
+STORY_LEAD = timedelta(hours=26)
+#: The leaders' daily digest (舆情日报) at noon, three hours into the story: its day, from yesterday
+#: noon, holds the demo's incident (at the default 08:30 the first digest would fire at once, for a
+#: day that ended before the story began).
+DIGEST_AT = "12:00"
 #: The people who may log in to the demo's console: (name, role, the environment variable of their token)
 DEMO_PEOPLE = (("张伟", "duty", "SENTINEL_DEMO_DUTY_TOKEN"), ("钱局长", "leader", "SENTINEL_DEMO_LEADER_TOKEN"),
                ("管理员", "admin", "SENTINEL_DEMO_ADMIN_TOKEN"))
 
 
-def demo_settings(base: str, database_url: str, port: int) -> Settings:
-    """The demo's configuration. Durations are in demo time (SPEED × wall time): sources are polled
-    every 30 demo minutes, i.e. every 3 real seconds."""
-    return Settings.model_validate({
+def story_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """When the demo's story begins: STORY_START on the latest day at least STORY_LEAD before ``now``."""
+    latest = (now - STORY_LEAD).astimezone(zone)
+    start = datetime.combine(latest.date(), STORY_START, tzinfo=zone)
+    return start if start <= latest else start - timedelta(days=1)
+
+
+def demo_config(base: str, workdir: Path, port: int) -> dict[str, Any]:
+    """The demo's configuration, as a configuration file holds it. Durations are in demo time
+    (SPEED × wall time while the story replays): sources are polled every 30 demo minutes, i.e.
+    every 3 real seconds. Everything it writes is under ``workdir``."""
+    return {
         "timezone": "Asia/Shanghai",
-        "database": {"url": database_url},
+        "database": {"url": f"sqlite:///{workdir / 'demo.db'}"},
+        "reports": {"archive_dir": str(workdir / "reports")},
+        "delivery": {"digest_at": DIGEST_AT},
         "http": {"listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}",
                  "tokens": [{"name": name, "role": role, "token_env": env} for name, role, env in DEMO_PEOPLE]},
         "engine": {"tick": "1m", "lease": "10m", "late_after": "30m"},
@@ -62,19 +86,45 @@ def demo_settings(base: str, database_url: str, port: int) -> Settings:
              "groups": {"region": ["郑州", "中原区"], "event": ["爆炸", "坍塌", "火灾", "死亡", "伤亡"]},
              "exclude": ["演练", "演习"]},
         ],
-    })
+    }
 
 
-async def _show_incidents(daemon: Daemon, settings: Settings) -> None:
+def write_config(config: dict[str, Any], path: Path) -> None:
+    """The demo's configuration as a file, so that the command line can be pointed at its database."""
+    header = ("# Written by `sentinel demo`: its configuration, for the command line on its database, e.g.\n"
+              f"#   sentinel --config {path} incidents list\n"
+              "# The feeds it names were served by the demo and stopped with it; the console's tokens were\n"
+              "# made up for that run (SENTINEL_DEMO_*_TOKEN).\n")
+    path.write_text(header + yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def cli_command() -> str:
+    """How to run this sentinel from the same shell: ``sentinel`` when that is on the PATH, else the
+    program that runs now (``make demo`` runs ``.venv/bin/sentinel``)."""
+    program = sys.argv[0]
+    if Path(program).name == "__main__.py":  # python -m sentinel
+        return f"{shlex.quote(sys.executable)} -m sentinel"
+    found = shutil.which("sentinel")
+    if found and Path(program).exists() and Path(found).resolve() == Path(program).resolve():
+        return "sentinel"
+    return shlex.quote(program) if Path(program).exists() else "sentinel"
+
+
+async def _show_incidents(daemon: Daemon, settings: Settings, clock: CatchUpClock) -> None:
     """Print each incident as it opens, each grade change, the clocks counting down, and each alert
-    the engine sends (in demo time), from the store."""
+    the engine sends (in demo time), from the store; and when the replay reaches the present."""
     from sentinel.incidents import service
 
     seen: dict[int, str | None] = {}
     alerts_seen = 0
     last_countdown = 0.0
+    caught_up = False
     while True:
         await asyncio.sleep(0.25)
+        if not caught_up and clock.caught_up:
+            caught_up = True
+            click.echo(f"  ⏵ {clock.now().astimezone(settings.zone):%H:%M} demo time has reached the present: "
+                       "from now on it runs at wall-clock speed")
         if daemon.database is None:
             continue
         rows = await daemon.database.read(service.list_incidents, daemon.database.engine)
@@ -159,11 +209,18 @@ async def run_demo(*, seconds: float | None = None, port: int = 8470) -> None:
     logging.getLogger("sentinel").setLevel(logging.ERROR)  # the demo prints its own account
     # at 600x a tick that overruns its 0.1 s interval is skipped by design; not worth a warning here
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    from sentinel.reports.fonts import warn_missing_font
+
     tokens = demo_tokens()
-    clock = AcceleratedClock(SystemClock().now(), SPEED)
+    # the story stands still while the daemon starts (loading its models takes seconds: minutes of
+    # demo time), so that its first look at the feeds comes as the story begins
+    clock = CatchUpClock(story_start(SystemClock().now(), ZoneInfo("Asia/Shanghai")), SPEED, paused=True)
     feeds = DemoFeedServer(clock, speed=SPEED).start()
     workdir = Path(tempfile.mkdtemp(prefix="sentinel-demo-"))
-    settings = demo_settings(feeds.base, f"sqlite:///{workdir / 'demo.db'}", _free(port))
+    config = demo_config(feeds.base, workdir, _free(port))
+    settings = Settings.model_validate(config)
+    write_config(config, workdir / "sentinel.yaml")
+    use = f"{cli_command()} --config {shlex.quote(str(workdir / 'sentinel.yaml'))}"
     daemon: Daemon
 
     async def show(source_id: str, ids: list[int]) -> None:
@@ -185,15 +242,21 @@ async def run_demo(*, seconds: float | None = None, port: int = 8470) -> None:
     if task.done():
         task.result()
         return
-    watcher = asyncio.create_task(_show_incidents(daemon, settings))
+    clock.resume()
+    watcher = asyncio.create_task(_show_incidents(daemon, settings, clock))
     url = f"http://127.0.0.1:{daemon.http_port}"
+    started = feeds.started.astimezone(settings.zone)
     click.echo("sentinel demo: four bundled feeds (RSS, JSON Feed, Weibo, a GBK government site) on "
                f"{feeds.base}\n  console  {url}/  (令牌 tokens: 值班员 duty {tokens['duty']}, 领导 leader "
                f"{tokens['leader']}, 管理员 admin {tokens['admin']})\n"
                f"  metrics  {url}/metrics\n  health   {url}/healthz\n  API      {url}/api/docs\n"
-               f"  database {workdir / 'demo.db'}\n  alerts   {workdir / 'alerts.txt'} (their full text)\nDemo time runs {SPEED:g}× faster: a 5-hour deadline passes in "
-               f"{5 * 3600 / SPEED:g} seconds.\nNew items, incidents, deadlines and alerts as they happen "
-               "(Ctrl-C to stop):")
+               f"  database {workdir / 'demo.db'}\n  alerts   {workdir / 'alerts.txt'} (their full text)\n"
+               f"  reports  {workdir / 'reports'} (the daily briefing at {DIGEST_AT})\n"
+               f"  CLI      {use} incidents list   (its configuration, for any sentinel command)\n"
+               f"The story is replayed from {started:%Y-%m-%d %H:%M} up to now, {SPEED:g}× faster: a 5-hour "
+               f"deadline passes in {5 * 3600 / SPEED:g} seconds.\nNew items, incidents, deadlines and alerts as "
+               "they happen (Ctrl-C to stop):")
+    warn_missing_font(lambda line: click.echo(f"  ⚠ {line}"))
     try:
         if seconds is None:
             await task
@@ -206,4 +269,5 @@ async def run_demo(*, seconds: float | None = None, port: int = 8470) -> None:
         await task
         feeds.stop()
         alerts.close()
-        click.echo("sentinel demo: stopped.")
+        click.echo(f"sentinel demo: stopped. Its database stays in {workdir}; to look at it:\n"
+                   f"  {use} incidents list")

@@ -1,10 +1,13 @@
 """Charts of an incident's series (volume, heat, negative share, sentiment) as PNG, with a CJK font.
 
 matplotlib's bundled DejaVu fonts have no Chinese glyphs: labels would print as boxes. The chart
-looks for an installed CJK font through matplotlib's font manager (Debian: ``fonts-noto-cjk`` or
-``fonts-wqy-microhei``) and, when there is none, says so once in the log, naming the packages,
-rather than drawing boxes silently. Figures are built with the object API (no pyplot state), so
-reports can be drawn in worker threads of the daemon.
+looks for an installed CJK font (Debian: ``fonts-wqy-microhei`` or ``fonts-noto-cjk``) in
+matplotlib's font list and, since that list is a cache under the home directory built when
+matplotlib first ran, also among the files fontconfig knows (:mod:`.fonts`), registering them with
+matplotlib: a font installed after the cache was built is found without deleting anything. When
+there is none it says so once in the log, naming the package, rather than drawing boxes silently
+(and without matplotlib's warning per missing glyph). Figures are built with the object API (no
+pyplot state), so reports can be drawn in worker threads of the daemon.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import warnings
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,29 +30,60 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from sentinel.escalation.obligations import ObligationKind  # noqa: E402
+from sentinel.reports.fonts import cjk_font_files, warn_missing_font  # noqa: E402
 
 __all__ = ["CJK_FAMILIES", "cjk_font", "incident_charts"]
 
 log = logging.getLogger(__name__)
 
-#: Families tried in order; the first two are what ``.ci/run`` and the Dockerfile install.
+#: Families tried in order; the first two are what ``.ci/run`` and the Dockerfile install. A font
+#: collection (``.ttc``) is known to matplotlib by its first face: fonts-noto-cjk's is the JP one,
+#: which has the Chinese glyphs too.
 CJK_FAMILIES = ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Source Han Sans SC",
-                "Noto Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC")
-MISSING_FONT = ("no CJK font found for report charts: Chinese labels would print as boxes; "
-                "install fonts-noto-cjk or fonts-wqy-microhei (Debian/Ubuntu) and delete matplotlib's font cache")
+                "Noto Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK JP")
 _STATE_COLOURS = {"met": "#2e7d32", "breached": "#c62828", "open": "#ef6c00", "waived": "#757575"}
-_lock = threading.Lock()  # matplotlib's rc parameters are global: one chart is drawn at a time
+_lock = threading.Lock()  # matplotlib's rc parameters and font list are global: one chart at a time
+_found: list[str] = []  # the family once found (a font is not uninstalled under a running daemon)
+# Without a CJK font, matplotlib warns once per missing glyph; the log says once what to install instead.
+warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from (current )?font", category=UserWarning)
 
 
-@lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """The family name of an installed CJK font, or None (logged once, naming the packages to install)."""
-    installed = {font.name for font in font_manager.fontManager.ttflist}
+def _known_family(files: frozenset[str] = frozenset()) -> str | None:
+    entries = font_manager.fontManager.ttflist
+    installed = {font.name for font in entries}
     for family in CJK_FAMILIES:
         if family in installed:
             return family
-    log.warning(MISSING_FONT)
-    return None
+    # any other font that fontconfig says covers Chinese
+    return next((font.name for font in entries if font.fname in files), None)
+
+
+def cjk_font() -> str | None:
+    """The family name of an installed CJK font, or None (logged once, naming the package to install).
+
+    A font missing from matplotlib's cached list but known to fontconfig is registered with
+    matplotlib (``font_manager.addfont``) for this process; a font installed while the daemon runs
+    is found by the next chart."""
+    with _lock:
+        if _found:
+            return _found[0]
+        family = _known_family()
+        files: tuple[str, ...] = ()
+        if family is None:
+            files = cjk_font_files()
+            known = {font.fname for font in font_manager.fontManager.ttflist}
+            for path in files:
+                if path not in known:
+                    try:
+                        font_manager.fontManager.addfont(path)
+                    except (OSError, RuntimeError, ValueError) as exc:  # a file FreeType cannot read
+                        log.info("matplotlib cannot load the font %s: %s", path, exc)
+            family = _known_family(frozenset(files))
+        if family is not None:
+            _found.append(family)
+        elif not files:
+            warn_missing_font()
+        return family
 
 
 def _label(marker: Mapping[str, Any]) -> str:

@@ -5,7 +5,8 @@
   :func:`~sentinel.notify.message.safe_url` (http/https only) before they become an ``href``.
 - Markdown escapes every value as the alerts do (:func:`~sentinel.notify.message.escape_markdown`);
   only checked links are written as they are.
-- PDF is the HTML through WeasyPrint (Pango lays the text out with the system's CJK font).
+- PDF is the HTML through WeasyPrint (Pango lays the text out with the system's CJK font; without
+  one, :mod:`.fonts` says once what to install).
 - JSON is the dict itself: every figure the other formats show comes from it.
 """
 
@@ -117,6 +118,10 @@ def render(report: dict[str, Any], fmt: ReportFormat, *, zone: ZoneInfo) -> byte
         return html.encode("utf-8")
     from weasyprint import HTML  # Pango and its fonts load only for a PDF
     from weasyprint.urls import URLFetcher
+
+    from sentinel.reports.fonts import quiet_glyph_warnings
+
+    quiet_glyph_warnings()  # without a CJK font: one line saying what to install, not one per glyph
 
     # the charts are data: URLs; nothing else is fetched, whatever a feed's text might smuggle in
     pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
