@@ -33,6 +33,20 @@ def test_the_shipped_example_is_valid() -> None:
     assert {source.kind.value for source in settings.sources} >= {"rss", "jsonfeed", "weibo", "html"}
 
 
+def test_the_examples_negative_threshold_comment_is_the_bundled_models() -> None:
+    """The commented-out ``negative_threshold`` says what the default is; the default is the
+    threshold stored beside the bundled model, so the comment must carry that number."""
+    import re
+
+    from sentinel.analyse.sentiment import SentimentModel
+
+    (line,) = [line for line in EXAMPLE.read_text(encoding="utf-8").splitlines() if "negative_threshold:" in line]
+    found = re.search(r"negative_threshold:\s*([0-9.]+)\s*#\s*default:\s*([0-9.]+)", line)
+    assert found, line
+    threshold = SentimentModel.load().threshold
+    assert float(found.group(1)) == float(found.group(2)) == threshold, (line, threshold)
+
+
 @pytest.mark.parametrize(
     ("yaml_text", "key", "problem"),
     [

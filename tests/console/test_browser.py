@@ -224,17 +224,93 @@ def test_an_acknowledgment_submitted_in_the_page_appears_on_the_timeline(driver,
     assert "已签收（张伟）" in driver.find_element(By.CSS_SELECTOR, f'li[data-incident="{live.incident_id}"]').text
 
 
+# Each date, countdown and state is one line, and each chart's marks are on the screen, their labels apart.
+_PHONE_CHECKS = """
+const out = {width: document.documentElement.clientWidth, inner: window.innerWidth,
+             wide: document.documentElement.scrollWidth, broken: [], offscreen: [], overlaps: []};
+for (const el of document.querySelectorAll('time, .countdown, .obligations td.state')) {
+  const style = getComputedStyle(el);
+  const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.6;
+  const box = el.getBoundingClientRect();
+  if (box.width === 0) continue;  // not shown
+  if (style.whiteSpace !== 'nowrap' || el.getClientRects().length > 1 || box.height > line * 1.5)
+    out.broken.push(el.textContent.trim() + ' ' + style.whiteSpace + ' ' + box.height + '/' + line);
+}
+for (const svg of document.querySelectorAll('.chart svg')) {
+  const frame = svg.getBoundingClientRect();
+  if (frame.right > out.width + 0.5) out.offscreen.push('chart ' + frame.right);
+  const labels = [];
+  for (const mark of svg.querySelectorAll('.mark')) {
+    const line = mark.querySelector('line').getBoundingClientRect();
+    if (line.left < frame.left - 0.5 || line.right > Math.min(frame.right, out.width) + 0.5)
+      out.offscreen.push(mark.getAttribute('class') + ' ' + line.left);
+    labels.push([mark.getAttribute('class'), mark.querySelector('text').getBoundingClientRect()]);
+  }
+  for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) {
+    const [a, b] = [labels[i][1], labels[j][1]];
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+      out.overlaps.push(labels[i][0] + ' / ' + labels[j][0]);
+  }
+}
+return out;
+"""
+
+
 def test_pages_fit_a_phone_screen(driver, live) -> None:
+    """At 375 px: no sideways scroll, no date broken over lines ("12-/05/23:0/7"), no state one
+    character a line, every chart whole on the screen (the press conference's deadline marker was
+    scrolled out of sight) and its marker labels apart."""
+    from selenium.webdriver.common.by import By
+
     _login(driver, live.base, "duty")
     driver.set_window_size(375, 812)
     try:
-        for path in ("/", f"/incidents/{live.incident_id}", "/requests", "/sources"):
+        for path in ("/", f"/incidents/{live.incident_id}", "/requests", "/sources", "/hotlists"):
             driver.get(f"{live.base}{path}")
-            width = driver.execute_script("return document.documentElement.clientWidth")
-            wide = driver.execute_script("return document.documentElement.scrollWidth")
-            assert wide <= width, f"{path} is {wide}px wide on a {width}px screen"
+            found = driver.execute_script(_PHONE_CHECKS)
+            assert found["width"] <= 375 and found["inner"] <= 375, found
+            assert found["wide"] <= found["width"], f"{path} is {found['wide']}px wide on a {found['width']}px screen"
+            assert found["broken"] == [], (path, found["broken"])
+            assert found["offscreen"] == [], (path, found["offscreen"])
+            assert found["overlaps"] == [], (path, found["overlaps"])
+            if path.startswith("/incidents/"):
+                assert driver.find_elements(By.CSS_SELECTOR, ".obligations tr.state-open"), "no deadline shown"
+                assert driver.find_elements(By.CSS_SELECTOR, ".chart .mark.deadline-open"), "no deadline marker"
     finally:
         driver.set_window_size(1200, 900)
+
+
+def test_the_timeline_names_every_entry_and_folds_the_deliveries(driver, live) -> None:
+    from selenium.webdriver.common.by import By
+
+    _login(driver, live.base, "leader")
+    driver.get(f"{live.base}/incidents/{live.incident_id}")
+    _wait(lambda: driver.find_elements(By.CSS_SELECTOR, ".timeline .kind-deliveries"), "no delivery shown", 20)
+    labels = [el.text for el in driver.find_elements(By.CSS_SELECTOR, ".timeline .label")]
+    assert labels and all(not re.search(r"[A-Za-z_]", label) for label in labels), labels
+    assert driver.find_elements(By.CSS_SELECTOR, ".timeline .kind-notification_delivered") == []
+    folded = [el.text for el in driver.find_elements(By.CSS_SELECTOR, ".timeline .kind-deliveries .label")]
+    assert len(folded) == len(set(folded)), folded  # one line per alert (one new-incident alert here)
+    assert "新舆情通知已送达" in folded
+
+
+def test_reasons_read_in_the_readers_language(driver, live) -> None:
+    """Chinese by default; ?lang=en gives the English half, and the cookie keeps it on the next page."""
+    from selenium.webdriver.common.by import By
+
+    _login(driver, live.base, "leader")
+    page = f"{live.base}/incidents/{live.incident_id}"
+    driver.get(page)
+    reasons = driver.find_element(By.ID, "grade-reasons").text
+    assert "死亡" in reasons and " / " not in reasons and "deaths" not in reasons, reasons
+    assert "死亡" in driver.find_element(By.ID, "facts").text and "=" not in driver.find_element(By.ID, "facts").text
+    driver.get(page + "?lang=en")
+    reasons = driver.find_element(By.ID, "grade-reasons").text
+    assert "deaths" in reasons and "死亡" not in reasons, reasons
+    driver.get(page)  # no parameter: the cookie remembers
+    assert "deaths" in driver.find_element(By.ID, "grade-reasons").text
+    driver.get(page + "?lang=zh")
+    assert "死亡" in driver.find_element(By.ID, "grade-reasons").text
 
 
 def test_an_incident_awaiting_verification_is_confirmed_in_the_page(driver, live) -> None:

@@ -86,7 +86,8 @@ def test_a_story_becomes_one_graded_incident_and_unrelated_news_does_not_join(wo
     zz = next(i for i in incidents.values() if "郑州" in "".join(i.regions))
     detail = service.get_incident(db.engine, zz.id)
     assert sorted(item.external_id for item, _ in detail.items) == ["cn-1", "hd-1", "hd-2", "wb-1"]
-    assert zz.title == "郑州中原区一居民楼发生燃气爆炸 已致3人死亡"  # the central-media title wins
+    # the central-media title led until a later report raised the toll: the title follows the toll
+    assert zz.title == "中原区燃气爆炸事故死亡人数上升至十一人"
     assert zz.facts["deaths"] == 11 and zz.facts["seriously_injured"] == 2
     assert (zz.grade, zz.grade_source) == ("II", "facts")
     assert zz.category == "accident" and zz.department == "郑州市应急管理局" and zz.department_source == "rule"
@@ -103,6 +104,28 @@ def test_a_story_becomes_one_graded_incident_and_unrelated_news_does_not_join(wo
     # the drill is excluded by the rule's exclusion words; the metro news matched nothing
     analysed = {item.external_id: a for item, a in service.get_incident(db.engine, nj.id).items}
     assert list(analysed) == ["hd-4"]
+
+
+def test_the_title_follows_the_latest_toll_and_a_stale_repost_does_not_take_it_back(world, analyzer) -> None:
+    settings, db, stage = world
+    now = T0 + timedelta(hours=1)
+    stage.process(push(db, STORY[:3], now=now), now)
+    (incident,) = service.list_incidents(db.engine)
+    assert incident.title == "郑州中原区一居民楼发生燃气爆炸 已致3人死亡" and incident.facts["deaths"] == 3
+    later = T0 + timedelta(hours=2)
+    stage.process(push(db, STORY[3:], now=later), later)
+    incident = service.get_incident(db.engine, incident.id).incident
+    assert incident.facts["deaths"] == 11 and incident.title == "中原区燃气爆炸事故死亡人数上升至十一人"
+    # after a restart, central media repeating the first report (3 deaths) does not put it back on top
+    restarted = IncidentStage(settings, analyzer, db.engine)
+    restarted.load(later)
+    stale = [("cn-2", "central", 100, "郑州中原区一居民楼燃气爆炸 已致3人死亡",
+              "记者从郑州市应急管理局获悉，中原区建设路一居民楼发生燃气爆炸事故，截至目前已造成3人死亡、12人受伤。")]
+    end = T0 + timedelta(hours=3)
+    restarted.process(push(db, stale, now=end), end)
+    detail = service.get_incident(db.engine, incident.id)
+    assert "cn-2" in {item.external_id for item, _ in detail.items}
+    assert detail.incident.title == "中原区燃气爆炸事故死亡人数上升至十一人"
 
 
 def test_items_are_analysed_once_and_a_restart_rebuilds_the_clusters(world, analyzer) -> None:

@@ -89,7 +89,7 @@ RAISE = ListRaise("进入微博热搜前10（第7位）", "entered the top 10 of
 def test_the_top_of_a_list_raises_intensity_a_step_with_its_reason() -> None:
     grade, reasons = intensity_grade(STEPS, heat=6.5, items=3, central_media=False, listed=RAISE)
     assert grade == Grade.III
-    assert reasons[-1] == ("进入微博热搜前10（第7位），舆情烈度升一级 / entered the top 10 of the Weibo hot list "
+    assert reasons[-1] == ("进入微博热搜前10（第7位），舆情烈度升一级 → III / entered the top 10 of the Weibo hot list "
                            "(rank 7): intensity up a step → III")
     assert intensity_grade(STEPS, heat=1.0, items=1, central_media=False, listed=RAISE)[0] == Grade.IV
     assert intensity_grade(STEPS, heat=20.0, items=1, central_media=False, listed=RAISE)[0] == Grade.II  # the cap

@@ -3,6 +3,7 @@ of feed text, and errors for an unknown kind or a missing context key."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from jinja2 import UndefinedError
 from sentinel.analyse.grading import Grade
 from sentinel.escalation.roster import Recipient
 from sentinel.notify.compose import KINDS, compose
+from sentinel.notify.console import ConsoleSender
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LINK_BASE = "https://sentinel.example.gov.cn/"
@@ -118,8 +120,34 @@ def test_incident_messages_carry_link_grade_department_and_open_deadlines(kind: 
         assert "事故灾难" in text
         assert "张伟（值班员）、孙主任（部门联系人）" in text
         assert "新闻发布会（24小时）：11月24日 09:05到期" in text
-    assert "详情：https://sentinel.example.gov.cn/incidents/42" in message.text_plain
-    assert "[查看事件详情](https://sentinel.example.gov.cn/incidents/42)" in message.text_markdown
+    # the link is the message's, not its text's: each sender writes it once (see below)
+    assert "incidents/42" not in message.text_plain and "incidents/42" not in message.text_markdown
+
+
+@pytest.mark.parametrize("kind", ["new_incident", "reminder", "breach", "escalation", "reescalation", "evidence",
+                                  "verification", "hotlist"])
+def test_every_sender_writes_the_details_link_once(kind: str) -> None:
+    """An alert ended with its 详情 link twice: once from the template's footer, once from the sender."""
+    import io
+    import json
+
+    from sentinel.notify import dingtalk, smtp, wecom
+
+    message = make(kind)
+    url = "https://sentinel.example.gov.cn/incidents/42"
+    assert message.link == url
+    outputs = {
+        "smtp plain": smtp.plain_body(message), "smtp html": smtp.html_body(message),
+        "dingtalk": json.dumps(dingtalk.payload(message, message.text_markdown), ensure_ascii=False),
+        "wecom markdown": json.dumps(wecom.markdown_payload(message), ensure_ascii=False),
+        "wecom text": json.dumps(wecom.text_payload(message), ensure_ascii=False),
+    }
+    stream = io.StringIO()
+    asyncio.run(ConsoleSender("console", stream=stream).send(message, now=datetime(2026, 11, 23, 8, tzinfo=UTC)))
+    outputs["console"] = stream.getvalue()
+    for name, text in outputs.items():
+        assert text.count(url) == 1, (name, text)
+        assert text.count("详情") == 1, (name, text)
 
 
 def test_the_verification_request_gives_the_evidence_and_the_step_to_confirm_or_dismiss() -> None:
@@ -313,8 +341,8 @@ def test_feed_text_comes_out_inert(kind: str) -> None:
     assert "\u202e" not in message.text_plain and "\u202e" not in message.title
     assert "\n" not in message.title
     assert '<at user_id="all">' in message.title  # titles are raw: each sender escapes them for itself
-    # the link sentinel builds is still a working link
-    assert "[查看事件详情](https://sentinel.example.gov.cn/incidents/42)" in markdown
+    # the link sentinel builds is still a working link, carried beside the text
+    assert message.link == "https://sentinel.example.gov.cn/incidents/42"
 
 
 def test_a_hostile_item_url_is_not_linked() -> None:

@@ -152,3 +152,39 @@ def test_feed_text_is_inert_in_html_and_markdown(database_url) -> None:
             build_incident_report(database.engine, settings, 999, now=at)
     finally:
         database.close()
+
+
+def test_the_report_reads_in_chinese_with_its_facts_labelled(answered) -> None:
+    report = build_incident_report(answered.engine, answered.settings, answered.incident_id, now=NOW)
+    assert any(" / " in reason for reason in report["incident"]["grade_reasons"])  # the JSON keeps both
+    for fmt in ("html", "md"):
+        text = render(report, fmt, zone=ZONE).decode()
+        assert "deaths" not in text and "(major)" not in text, fmt
+    html = render(report, "html", zone=ZONE).decode()
+    assert "死亡 11人" in html and "deaths=" not in html
+
+
+def test_the_count_axis_has_whole_numbers() -> None:
+    """A few items a bucket gave a count axis from 0.0 to 1.0."""
+    from matplotlib.ticker import MaxNLocator
+
+    from sentinel.reports import charts as report_charts
+
+    seen: list[object] = []
+    original = report_charts._png
+
+    def keep(figure):  # the figures' count axes, as drawn
+        seen.append(figure.axes[0].yaxis.get_major_locator())
+        return original(figure)
+
+    series = {"bucket_seconds": 3600, "markers": [], "points": [
+        {"start": "2026-03-10T08:00:00+08:00", "items": 1, "heat": 1.0, "negative_share": 0.0, "sentiment": 0.5},
+        {"start": "2026-03-10T09:00:00+08:00", "items": 1, "heat": 2.0, "negative_share": 1.0, "sentiment": 0.2}]}
+    report_charts._png = keep
+    try:
+        report_charts.incident_charts(series, ZONE)
+    finally:
+        report_charts._png = original
+    locator = seen[0]
+    assert isinstance(locator, MaxNLocator)
+    assert all(float(t).is_integer() for t in locator.tick_values(0, 1.15))

@@ -24,7 +24,7 @@ def test_every_breach_is_listed_with_its_department_deadline_and_how_late(unansw
     now = local("2026-03-12T00:00")
     report = build_period_report(unanswered.engine, unanswered.settings, local("2026-03-10T00:00"),
                                  local("2026-03-12T00:00"), now=now)
-    assert report["title"] == "舆情周报"
+    assert report["title"] == "舆情专报"  # two days: neither a day's nor a week's report
     assert report["incidents"]["total"] == 1
     assert report["incidents"]["by_grade"] == [{"key": "II", "name": "II级（重大）", "count": 1}]
     assert report["incidents"]["by_department"][0] == {"key": "应急管理局", "name": "应急管理局", "count": 1}
@@ -97,6 +97,10 @@ def test_titles_percentiles_and_bad_periods() -> None:
     assert period_title(local("2026-03-10T00:00"), local("2026-03-11T00:00")) == "舆情日报"
     assert period_title(local("2026-03-01T00:00"), local("2026-03-08T00:00")) == "舆情周报"
     assert period_title(local("2026-03-01T00:00"), local("2026-04-01T00:00")) == "舆情月报"
+    assert period_title(local("2026-02-01T00:00"), local("2026-03-01T00:00")) == "舆情月报"
+    assert period_title(local("2026-03-10T00:00"), local("2026-03-12T00:00")) == "舆情专报"
+    assert period_title(local("2026-03-01T00:00"), local("2026-03-04T00:00")) == "舆情专报"
+    assert period_title(local("2026-01-01T00:00"), local("2026-04-01T00:00")) == "舆情专报"
     assert nearest_rank([], 0.5) is None
     assert nearest_rank([5.0, 1.0, 3.0, 2.0, 4.0], 0.5) == 3.0
     assert nearest_rank([5.0, 1.0, 3.0, 2.0, 4.0], 0.9) == 5.0

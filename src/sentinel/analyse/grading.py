@@ -29,7 +29,7 @@ from typing import Any
 from sentinel.analyse.facts import Facts
 from sentinel.errors import ConfigError
 
-__all__ = ["DEFAULT_TABLES", "Grade", "GradeDecision", "grade_floor", "load_tables"]
+__all__ = ["DEFAULT_TABLES", "Grade", "GradeDecision", "facts_text", "grade_floor", "load_tables"]
 
 
 class Grade(StrEnum):
@@ -164,6 +164,23 @@ _LABELS = {  # field → (Chinese label, unit, English)
     "magnitude": ("震级", "", "magnitude"),
 }
 _FIELDS = set(_LABELS)
+
+
+def facts_text(facts: Mapping[str, Any], lang: str = "zh") -> str:
+    """An incident's facts for a reader: "死亡 11人；受伤 20人" (``en``: "deaths 11; injured 20"), in
+    the order of the fields; a field sentinel has no label for is written ``key=value``."""
+    parts = []
+    for key in [*_LABELS, *sorted(set(facts) - set(_LABELS))]:
+        value = facts.get(key)
+        if value is None or isinstance(value, (dict, list)):
+            continue
+        if key not in _LABELS:
+            parts.append(f"{key}={value}")
+        elif lang == "en":
+            parts.append(f"{_LABELS[key][2]} {_num(value)}")
+        else:
+            parts.append(f"{_LABELS[key][0]} {_amount(key, value)}")
+    return ("; " if lang == "en" else "；").join(parts)
 _GRADES = [g.value for g in Grade]
 
 

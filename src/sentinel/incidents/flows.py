@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from sentinel.analyse.dates import event_days
 from sentinel.analyse.event_report import NOT_JUDGED
+from sentinel.analyse.facts import Facts
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
 from sentinel.analyse.places import Place
@@ -138,6 +139,8 @@ class IncidentStage:
                 for item, analysis in rows:
                     members.append(self._cluster_item(item, analysis))
                     self._remember(memory, item, analysis.negative)
+                    if item.title and item.title == incident.title:
+                        memory.title_rank = self._title_rank(item)  # the item that titles it
                 self.clusterer.rebuild([(incident.id, members)])
             # Pending stories: weak reports in no incident yet, still inside the window.
             held = session.execute(
@@ -375,9 +378,6 @@ class IncidentStage:
 
     def _join(self, session: Session, incident: Incident, item: Item, analysis: Analysis, memory: _Memory,
               now: datetime, *, first: bool, anchored: bool = True) -> None:
-        rank = self._title_rank(item)
-        if item.title and (first or rank > memory.title_rank):
-            incident.title = item.title  # the most authoritative source's title, earliest first
         self._remember(memory, item, analysis.negative)
         incident.item_count += 1
         incident.emerged_at = min(incident.emerged_at, item.published_at)
@@ -385,6 +385,7 @@ class IncidentStage:
         incident.negative_share = round(memory.negatives / incident.item_count, 4)
         incident.negative_by_register = {name: {"items": items, "negative": negative}
                                          for name, (items, negative) in sorted(memory.registers.items())}
+        raised = False  # whether this report moved the toll (a higher count, or a correction)
         if anchored and analysis.report.score >= self.admission.candidate:
             # Facts and category come from reports firmly in the story only: a joke about a 9.3
             # quake that joins the story of a real one must not set its magnitude.
@@ -398,10 +399,12 @@ class IncidentStage:
                 if facts.get(name) is None or value > facts[name] or corrected:
                     # Reported counts grow as a story develops, and reposts repeat old ones: keep the
                     # largest, unless a report explicitly corrects it.
+                    raised = raised or facts.get(name) != value
                     facts[name] = value
             incident.facts = facts
             if incident.category is None and analysis.category.code is not None:
                 incident.category, incident.subtype = analysis.category.code, analysis.category.subtype
+        self._retitle(incident, item, analysis, memory, first=first, raised=raised)
         incident.rules = sorted(set(incident.rules) | {m.rule_id for m in analysis.matches})
         incident.regions = list(dict.fromkeys([*incident.regions, *analysis.regions]))[:20]
         incident.keywords = [word for word, _ in self.clusterer.summary(incident.id or 0, top=10).top_keywords]
@@ -509,9 +512,6 @@ class IncidentStage:
         # each author of a self-media source speaks for themselves; an outlet's reporters do not
         author = f":{item.author}" if authority == Authority.SELF_MEDIA.value and item.author else ""
         memory.origins.add(item.source_id + author)
-        rank = self._title_rank(item)
-        if rank > memory.title_rank and item.title:
-            memory.title_rank = rank
 
     def _posts(self, *source_ids: str) -> bool:
         """Whether all these sources write posts, not news."""
@@ -521,6 +521,25 @@ class IncidentStage:
         """News or post: how a source writes (its kind and authority tier)."""
         source = self.sources.get(source_id)
         return register_of_source(source.kind if source else None, source.authority if source else None)
+
+    def _retitle(self, incident: Incident, item: Item, analysis: Analysis, memory: _Memory, *, first: bool,
+                 raised: bool) -> None:
+        """The title is the most authoritative source's, earliest first — until the toll moves: then
+        it follows the latest report that moved it (a news source, or one as authoritative as the
+        title's), so that "已致3人死亡" does not stay on top of a story now at 11 deaths. A title
+        whose counts are below the incident's (a late repost of the first report) never returns."""
+        if not item.title:
+            return
+        rank = self._title_rank(item)
+        if first:
+            take = True
+        elif raised:
+            take = rank[0] >= min(memory.title_rank[0], _AUTHORITY_RANK[Authority.LOCAL])
+        else:
+            take = rank > memory.title_rank and not _behind(analysis.facts, incident.facts)
+        if take:
+            incident.title = item.title
+            memory.title_rank = rank
 
     def _title_rank(self, item: Item) -> tuple[int, float]:
         source = self.sources.get(item.source_id)
@@ -542,6 +561,12 @@ class IncidentStage:
 
 _HELD = re.compile(r"(召开|举行|举办)了?[^。；;]{0,30}(新闻)?发布会|(新闻)?发布会(上|现场|中)|在[^。]{0,20}(新闻)?发布会")
 _FUTURE = re.compile(r"将于|将在|将召开|将举行|拟于|计划于|预计于|择期")
+
+
+def _behind(facts: Facts, toll: dict[str, Any]) -> bool:
+    """Whether a report states a count below the incident's (it was written before the toll rose)."""
+    return any(getattr(facts, name) is not None and toll.get(name) is not None and getattr(facts, name) < toll[name]
+               for name in _FACT_FIELDS)
 
 
 def _reports_press_conference(text: str) -> bool:

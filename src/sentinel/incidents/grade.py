@@ -54,22 +54,22 @@ def intensity_grade(
     best: Grade | None = None
     reasons: list[str] = []
     for step in steps:
-        why = []
+        why = []  # (中文, English) of each threshold reached
         if step.heat is not None and heat >= step.heat:
-            why.append(f"热度 {heat:.1f} ≥ {step.heat:g} / heat {heat:.1f} ≥ {step.heat:g}")
+            why.append((f"热度 {heat:.1f} ≥ {step.heat:g}", f"heat {heat:.1f} ≥ {step.heat:g}"))
         if step.items is not None and items >= step.items:
-            why.append(f"信息量 {items} ≥ {step.items} / items {items} ≥ {step.items}")
+            why.append((f"信息量 {items} ≥ {step.items}", f"items {items} ≥ {step.items}"))
         if step.central_media and central_media:
-            why.append("中央媒体已报道 / carried by central media")
+            why.append(("中央媒体已报道", "carried by central media"))
         if why and severity(step.grade) > severity(best):
             best = Grade(step.grade)
-            reasons = [f"{reason} → {step.grade}" for reason in why]
+            reasons = [f"{zh} → {step.grade} / {en} → {step.grade}" for zh, en in why]
     if listed is not None:
         raised = step_up(best, listed.cap)
         if severity(raised) > severity(best):
             best = raised
-            reasons = [*reasons, f"{listed.reason_zh}，舆情烈度升一级 / {listed.reason_en}: intensity up a step → "
-                                 f"{raised.value}"]
+            reasons = [*reasons, f"{listed.reason_zh}，舆情烈度升一级 → {raised.value} / {listed.reason_en}: "
+                                 f"intensity up a step → {raised.value}"]
     return best, reasons
 
 

@@ -59,7 +59,8 @@ durations in seconds, or timedeltas; grades ``"I"``–``"IV"`` or None; obligati
                    (seconds: delivery.channel_down_after), pending (optional: messages waiting on it)
 
 Incident messages carry the incident's link (``link_base + "/incidents/{id}"``, None without a
-``link_base``), its grade, department and every open deadline with its due time in ``zone``
+``link_base``) in ``Message.link``, not in their text: every sender writes it once, as its channel
+shows links (a 详情 line, a button); the text carries its grade, department and every open deadline with its due time in ``zone``
 ("11月23日 14:05") and the time left (:func:`~sentinel.escalation.reminders.format_time_left`).
 """
 

@@ -28,6 +28,7 @@ matplotlib.use("Agg")  # no display: reports are files
 from matplotlib import dates as mdates  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from sentinel.escalation.obligations import ObligationKind  # noqa: E402
 from sentinel.reports.fonts import cjk_font_files, warn_missing_font  # noqa: E402
@@ -129,6 +130,8 @@ def incident_charts(series: Mapping[str, Any], zone: ZoneInfo) -> dict[str, byte
         ax = spread.add_subplot()
         ax.bar(starts, [p["items"] for p in points], width=width, align="edge", color="#90caf9", label="信息量（条）")
         ax.set_ylabel("信息量（条）")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: 0, 1, 2 — never 0.0 to 1.0
+        ax.set_ylim(bottom=0, top=max([p["items"] for p in points] + [1]) * 1.15)
         heat_ax = ax.twinx()
         heat_ax.step(starts, [p["heat"] if p["heat"] is not None else float("nan") for p in points], where="post",
                      color="#d84315", label="热度")

@@ -55,14 +55,17 @@ class PeriodError(SentinelError):
 
 
 def period_title(start: datetime, end: datetime) -> str:
+    """The report's name by the span it covers: a day 日报, a week 周报, a calendar month's length
+    (28–31 days) 月报; any other span (two days, ten days, a quarter) is a 专报 (special report),
+    not a weekly one."""
     days = (end - start).total_seconds() / 86400
-    if days <= 1:
+    if 0 < days <= 1:
         return "舆情日报"
-    if days <= 7:
+    if 6.5 <= days <= 7.5:
         return "舆情周报"
-    if days <= 31:
+    if 28 <= days <= 31.5:
         return "舆情月报"
-    return "舆情报告"
+    return "舆情专报"
 
 
 def nearest_rank(values: Sequence[float], q: float) -> float | None:

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from sentinel.analyse.grading import facts_text
+from sentinel.analyse.reasons import in_language
 from sentinel.escalation.reminders import format_time_left
 from sentinel.notify.message import escape_markdown, one_line, safe_url
 from sentinel.reports.config import ReportFormat
@@ -62,7 +64,9 @@ def _make_filters(zone: ZoneInfo) -> dict[str, Any]:
 
     return {"when": when, "span": span, "margin": margin, "pct": pct, "num": num, "link": link,
             "outcome": lambda key: _OUTCOME_ZH.get(key, key), "health": lambda key: _HEALTH_ZH.get(key, key),
-            "state_zh": lambda key: _STATE_ZH.get(key, key)}
+            "state_zh": lambda key: _STATE_ZH.get(key, key),
+            # a report is a Chinese document: reasons stored in two languages give their Chinese half
+            "zh": lambda text: in_language(text, "zh"), "facts": lambda facts: facts_text(facts or {}, "zh")}
 
 
 def _finalize_markdown(value: Any) -> str:

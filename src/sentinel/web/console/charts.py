@@ -8,14 +8,18 @@ text in it goes through Jinja's escaping like the rest of the page.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 
 from sentinel.incidents.series import IncidentSeries
 from sentinel.web.console.labels import MARKER, OBLIGATION_STATE, obligation_name
 
-WIDTH, HEIGHT = 640, 150
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 16, 22
+WIDTH, HEIGHT = 640, 160
+LEFT, RIGHT, TOP, BOTTOM = 44, 8, 22, 22
+#: marker labels that would overlap go on separate rows, so that 首发 and 发现 a few minutes apart are
+#: not printed over each other: a label is LABEL_EM units a character (a phone draws them 17 units
+#: high, console.css; a line of them 20), a row ROW_STEP units below the last
+LABEL_EM, ROW_STEP = 18.0, 21.0
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
 
@@ -35,6 +39,8 @@ class Mark:
     css: str  # emergence, detection, response, deadline-open, deadline-met, deadline-breached
     short: str
     title: str
+    label_y: float = TOP - 6  # where its label's baseline is: staggered when marks crowd (:func:`_stagger`)
+    anchor: str = "middle"  # "end" at the right edge, where a centred label would be cut off
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,7 @@ class Chart:
     bands: list[Band] = field(default_factory=list)
     width: int = WIDTH
     height: int = HEIGHT
+    top: float = TOP
     baseline: float = TOP + PLOT_H
     middle: float | None = None  # a reference line (sentiment's 0.5)
 
@@ -88,6 +95,7 @@ def charts(series: IncidentSeries, zone: tzinfo, now: datetime | None = None,
     marks = [_mark(m.kind, m.label, m.state, x(m.at), local(m.at)) for m in series.markers if start <= m.at <= end]
     if now is not None and start <= now <= end:
         marks.append(Mark(x(now), "now", "现在", f"现在 {local(now)}"))
+    marks = _stagger(marks)
     bands = [Band(x(max(a, start)), max(x(min(b, end)) - x(max(a, start)), 1.0),
                   f"{label} {local(a)} – {local(b)}") for a, b, label in listed if b >= start and a <= end]
     count = len(series.points)
@@ -115,6 +123,23 @@ def charts(series: IncidentSeries, zone: tzinfo, now: datetime | None = None,
     _line(heat, [(x(p.start) + slot / 2, y(p.heat, hottest), f"{local(p.start)} 热度 {p.heat:.1f}")
                  for p in series.points if p.heat is not None])
     return [volume, sentiment, heat]
+
+
+def _stagger(marks: list[Mark]) -> list[Mark]:
+    """The marks with their labels on rows: each on the first row whose last label ends to its left,
+    so that no two labels overlap at the largest size a page draws them (a phone's)."""
+    ends: list[float] = []  # where the last label on each row ends
+    out = []
+    for mark in sorted(marks, key=lambda m: m.x):
+        width = len(mark.short) * LABEL_EM + 4
+        anchor = "end" if mark.x + width / 2 > WIDTH - RIGHT else "middle"
+        left = mark.x - width if anchor == "end" else mark.x - width / 2
+        row = next((n for n, end in enumerate(ends) if end <= left), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = left + width
+        out.append(replace(mark, label_y=TOP - 6 + row * ROW_STEP, anchor=anchor))
+    return out
 
 
 def _line(chart: Chart, points: list[tuple[float, float, str]]) -> None:

@@ -16,6 +16,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from sentinel.analyse.grading import facts_text
+from sentinel.analyse.reasons import Language, in_language, language
 from sentinel.clock import Clock
 from sentinel.collect.hotlist.board import list_name_zh
 from sentinel.escalation.reminders import format_time_left
@@ -25,6 +27,19 @@ from sentinel.web.auth import GRANTS, PRINCIPAL_SCOPE_KEY, Permission
 from sentinel.web.console import labels
 from sentinel.web.console.session import Session, Sessions
 from sentinel.web.throttle import LoginGuard
+
+#: the cookie that keeps the reader's language (``?lang=en`` sets it; Chinese when there is none)
+LANG_COOKIE = "sentinel_lang"
+LANG_MAX_AGE = 365 * 86400
+
+
+def reader_language(request: Request) -> tuple[Language, bool]:
+    """The language the reader asked for — ``?lang=`` first, then the cookie, else Chinese — and
+    whether the page should remember it (it came from the query)."""
+    asked = language(request.query_params.get("lang"))
+    if asked is not None:
+        return asked, True
+    return language(request.cookies.get(LANG_COOKIE)) or "zh", False
 
 
 def _roles_with(permission: Permission) -> frozenset[Role]:
@@ -127,12 +142,16 @@ class Console:
                **context: Any) -> HTMLResponse:
         now: datetime = context.pop("now", None) or self.clock.now()
         who = session.who
+        lang, remember = reader_language(request)
         page = self.env.get_template(template).render(
             request=request, csrf=session.csrf, who=who, now=now, rate=self.rate, zone=str(self.settings.zone),
+            lang=lang, say=lambda text: in_language(text, lang), facts=lambda facts: facts_text(facts or {}, lang),
             role_name=labels.ROLE.get(who.role.value, who.role.value) if who else None,
             can_act=who is not None and who.role in ACT, can_note=who is not None and who.role in NOTE,
             is_admin=who is not None and who.role in ADMIN, **context)
         response = HTMLResponse(page, status_code=status, headers=SECURITY_HEADERS)
+        if remember:
+            response.set_cookie(LANG_COOKIE, lang, max_age=LANG_MAX_AGE, httponly=True, samesite="strict", path="/")
         if not session.stored:
             self.sessions.write(response, session)
         return response

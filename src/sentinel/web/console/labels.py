@@ -33,6 +33,13 @@ TIMELINE = {
     "verification_requested": "请求研判", "verification_corroborated": "权威来源印证", "verification_confirmed": "研判属实",
     "verification_expired": "研判超时",
     "hotlist_marked": "上榜", "hotlist_top": "进入热搜前列", "hotlist_alerted": "发出上热搜提醒",
+    "notification_delivered": "通知已送达", "notification_failed": "通知发送失败",
+    "receipt_confirmed": "确认收到申请", "correction_requested": "要求补正", "correction_received": "收到补正",
+    "consultation_started": "征求第三方意见", "consultation_ended": "第三方意见已回复", "deadline_delayed": "时限顺延",
+    "deadline_recomputed": "重算时限", "deadline_moved": "时限调整", "request_replied": "已答复申请",
+    "appeal_recorded": "收到复议/诉讼", "appeal_decided": "复议/诉讼结果",
+    # one-tap 认领 links and phone calls (acknowledged through a link is still 签收)
+    "call_result": "电话通知结果", "ack_link_opened": "打开认领链接",
 }
 MARKER = {"emergence": "首发", "detection": "发现", "response": "回应", "deadline": "时限"}
 
@@ -46,7 +53,9 @@ def obligation_name(kind: str) -> str:
 
 NOTIFICATION = {"new_incident": "新舆情", "reminder": "时限提醒", "breach": "超时", "escalation": "升级",
                 "reescalation": "督办", "evidence": "待确认", "delivery_failed": "发送失败", "daily_digest": "舆情日报",
-                "hotlist": "上热搜"}
+                "hotlist": "上热搜", "verification": "待研判", "test": "测试", "correction_window": "补正期限",
+                "calendar_missing": "工作日历缺失", "channel_down": "通道故障", "source_blind": "信息源无新内容",
+                "source_blocked": "信息源被封禁", "annual_report_due": "年度报告"}
 DELIVERY = {"pending": "待发送", "delivered": "已送达", "failed": "发送失败", "recorded": "已记录"}
 
 

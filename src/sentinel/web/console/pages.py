@@ -16,14 +16,13 @@ from sentinel.incidents.series import incident_series
 from sentinel.notify.channel_alerts import channels_down
 from sentinel.notify.claiming import pending_summary
 from sentinel.store import sources as source_store
-from sentinel.store.models import TimelineEvent
-from sentinel.web.console import labels
 from sentinel.web.console.board import board
 from sentinel.web.console.charts import charts
 from sentinel.web.console.config_view import masked_config
 from sentinel.web.console.core import ADMIN, Console, PageError
 from sentinel.web.console.hotlists import arrow, hotlist_page, incident_hotlists
 from sentinel.web.console.session import Session
+from sentinel.web.console.timeline import names, timeline_detail, timeline_rows
 from sentinel.web.params import RowId
 
 #: what ``?done=`` says after a form went through (a fixed text: the parameter is never echoed)
@@ -36,24 +35,6 @@ RESPONSE_CHOICES = [(kind.value, kind.name_zh) for kind in RESPONSE_KINDS]
 
 # An alert waiting this long to go out is a delivery backlog the duty officer should see.
 BACKLOG_SHOWN = timedelta(minutes=5)
-
-def timeline_detail(event: TimelineEvent) -> str:
-    """What a timeline entry's data adds to its reason, in a few words."""
-    data = event.data or {}
-    if event.kind == "grade_changed":
-        return f"{data.get('from') or '未定级'} → {data.get('to')}"
-    if event.kind == "department_assigned":
-        return f"{data.get('previous') or '—'} → {data.get('department')}"
-    if event.kind.startswith("obligation_") or event.kind == "reminder":
-        name = labels.obligation_name(str(data.get("kind", "")))
-        return f"{name} {data.get('offset', '')}".strip()
-    if event.kind in ("hotlist_marked", "hotlist_top", "hotlist_alerted") and data.get("rank"):
-        return f"第{data['rank']}位"
-    if event.kind in ("response_recorded", "evidence_confirmed"):
-        return " ".join(str(part) for part in (labels.obligation_name(str(data.get("kind", ""))), data.get("channel"),
-                                               data.get("url")) if part)
-    return ""
-
 
 #: items on a page of an incident (an incident of 5,102 items was a 4.8 MB page)
 ITEMS_PAGE = 100
@@ -80,7 +61,7 @@ async def incident_view(console: Console, request: Request, session: Session, in
     return console.render(
         request, session, "incident.html", status=status, now=now, detail=detail, incident=detail.incident,
         charts=charts(series, console.settings.zone, now, listed), hotlists=hotlists, sources=sources,
-        timeline_detail=timeline_detail,
+        timeline=timeline_rows(detail.timeline), timeline_detail=timeline_detail, names=names,
         candidates=[r for r in detail.responses if r.state == "candidate"],
         recorded=[r for r in detail.responses if r.state == "recorded"],
         response_choices=RESPONSE_CHOICES, done=DONE.get(done or ""), error=error, form=form or {}, action=action,
