@@ -70,7 +70,8 @@ def tsvector_literal(title: str | None, body: str | None) -> str:
 
 def index_items(connection: Connection | Session, rows: Sequence[tuple[int, str, str]]) -> None:
     """Index (id, title, text) rows on PostgreSQL (SQLite's triggers do it there)."""
-    if not rows or connection.get_bind().dialect.name != "postgresql":
+    dialect = connection.get_bind().dialect if isinstance(connection, Session) else connection.dialect
+    if not rows or dialect.name != "postgresql":
         return
     statement = text("INSERT INTO item_search (item_id, doc) VALUES (:id, CAST(:doc AS tsvector)) "
                      "ON CONFLICT (item_id) DO UPDATE SET doc = excluded.doc")
