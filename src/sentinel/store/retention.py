@@ -13,6 +13,7 @@ see :data:`PARTITIONING_DDL` for the layout and its limits.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, Select, delete, exists, func, select
 from sqlmodel import Session, col
@@ -23,7 +24,7 @@ from sentinel.store.models import HotlistEntry, Item, ItemAnalysis, Response
 BATCH = 500
 
 
-def _prunable(before: datetime) -> Select[tuple[int]]:
+def _prunable(before: datetime) -> Select[Any]:
     in_incident = exists().where(col(ItemAnalysis.item_id) == col(Item.id), col(ItemAnalysis.incident_id).is_not(None))
     cited = exists().where(col(Response.item_id) == col(Item.id))
     listed = exists().where(col(HotlistEntry.item_id) == col(Item.id))

@@ -97,8 +97,8 @@ def reindex(engine: Engine, *, batch: int = 2000) -> int:
                 connection.execute(text(f"INSERT INTO item_search(rowid, doc) VALUES (:id, {SQL_FUNCTION}(:t, :x))"),
                                    [{"id": r[0], "t": r[1], "x": r[2]} for r in rows])
             else:
-                index_items(connection, [(r[0], r[1], r[2]) for r in rows])
-        last = rows[-1][0]
+                index_items(connection, [(int(r[0] or 0), r[1], r[2]) for r in rows])
+        last = int(rows[-1][0] or 0)
         total += len(rows)
 
 
