@@ -62,6 +62,7 @@ class Timing:
     health_tick: float = 30.0  # seconds between health/blindness refreshes
     engine_tick: float | None = None  # seconds between engine ticks (None: settings.engine.tick)
     deliver_tick: float = 1.0  # seconds between looks at the outbox
+    prune_tick: float = 3600.0  # seconds between retention prunes (when store.retention.items is set)
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -238,6 +239,21 @@ class Daemon:
         if self.database is not None:
             await self.refresh_calendar_gauges()
 
+    async def prune_items(self) -> None:
+        """Delete the items past ``store.retention.items`` that no incident holds: one batch per
+        write, so the writer is never held for long and other writes go between batches."""
+        from sentinel.store import retention
+
+        keep = self.settings.store.retention.items
+        if keep is None or self.database is None:
+            return
+        before = self.clock.now() - keep
+        total = 0
+        while count := await self.database.write(retention.prune_batch, self.database.engine, before=before):
+            total += count
+        if total:
+            log.info("retention: deleted %d items fetched before %s (in no incident)", total, before.isoformat())
+
     async def refresh_calendar_gauges(self) -> None:
         from sentinel.escalation.calendar_view import next_year_missing
         from sentinel.notify.calendar_alerts import provisional_count
@@ -352,6 +368,8 @@ class Daemon:
         every(timing.collect_tick, self._guarded(Job.COLLECT, self.collect_tick), "collect")
         every(timing.health_tick, self._guarded(Job.HEALTH, runner.refresh_health), "health")
         every(timing.health_tick, self._guarded(Job.ANALYSIS_CATCH_UP, analysis.retry_failed), "analysis-catch-up")
+        if self.settings.store.retention.items is not None:
+            every(timing.prune_tick, self._guarded(Job.PRUNE, self.prune_items), "prune")
         scheduler.start()
         await self.collect_tick()  # the first look at once, not a tick later
 

@@ -38,6 +38,7 @@ class Job(StrEnum):
     CORRECTION_REMINDERS = "correction-reminders"
     ANNUAL_REMINDER = "annual-reminder"
     ANALYSIS_CATCH_UP = "analysis-catch-up"
+    PRUNE = "prune"  # store.retention
 
 
 @dataclass

@@ -417,6 +417,23 @@ class IncidentsConfig(Strict):
     default_department: str = "值班室"
 
 
+class RetentionConfig(Strict):
+    """How long what sentinel stores is kept (None: for ever)."""
+
+    # items in no incident, by fetch time; an incident's items, and what it cites, are kept
+    items: Duration | None = None
+
+    @model_validator(mode="after")
+    def _at_least_a_day(self) -> RetentionConfig:
+        if self.items is not None and self.items < timedelta(days=1):
+            raise ValueError("store.retention.items must be at least 1d")
+        return self
+
+
+class StoreConfig(Strict):
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+
+
 class EngineConfig(Strict):
     """The escalation engine's tick: how often due reminders, breaches and escalations are looked
     for, and how long one process holds the engine before another may take over
@@ -439,6 +456,7 @@ class EngineConfig(Strict):
 class Settings(Strict):
     timezone: str = "Asia/Shanghai"
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
     http: HttpConfig = Field(default_factory=HttpConfig)
     collect: CollectConfig = Field(default_factory=CollectConfig)
     sources: list[SourceConfig] = Field(default_factory=list)

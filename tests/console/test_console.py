@@ -304,3 +304,15 @@ def test_the_board_shows_a_delivery_backlog_once_an_alert_waits_five_minutes(con
     console.clock.advance(timedelta(minutes=3))
     page = console.client.get("/").text
     assert 'id="backlog"' in page and "1条通知待发，最久的已等待7分钟" in page
+
+
+def test_the_search_page_finds_items_and_marks_the_words_they_matched(console) -> None:
+    console.login("readonly")
+    page = console.client.get("/items", params={"q": "火灾 死亡 -演习"}).text
+    assert "汕头潮阳一家庭作坊发生火灾 13人死亡3人重伤" in page
+    assert "<mark>火灾</mark>" in page and "火灾、死亡" in page
+    page = console.client.get("/items", params={"q": "火灾"}).text
+    assert page.count("<mark>火灾</mark>") >= 2 and "alert(" not in page  # the first post too, its markup never run
+    refused = console.client.get("/items", params={"q": "-火灾"})
+    assert refused.status_code == 200 and "无法检索" in refused.text
+    assert "没有找到" in console.client.get("/items", params={"q": "地震"}).text

@@ -113,4 +113,4 @@ def store(settings: Settings) -> Iterator[Database]:
         database.close()
 
 
-from sentinel.cli import actions, analysis, collection, disclosure, notify, reports, sessions  # noqa: E402,F401  (register the commands)
+from sentinel.cli import actions, analysis, collection, disclosure, notify, reports, sessions, storage  # noqa: E402,F401,I001  (register the commands)

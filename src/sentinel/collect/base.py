@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sentinel.collect.fetcher import Fetcher, Response
 from sentinel.collect.types import Listing, RawItem
-from sentinel.settings import SourceConfig
+
+if TYPE_CHECKING:  # annotations only: the parse workers import this module, and need neither httpx nor settings
+    from sentinel.collect.fetcher import Fetcher, Response
+    from sentinel.settings import SourceConfig
 
 
 @dataclass(frozen=True, slots=True)

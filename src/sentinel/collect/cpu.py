@@ -75,10 +75,12 @@ class ParsePool:
 
 
 def _import_parsers() -> None:
-    import sentinel.collect.registry
+    """What the workers run: the parsers and normalising, which import neither httpx, the settings
+    nor analysis (tests/collect/test_cpu.py holds them to it)."""
+    import sentinel.collect.hotlist.parsers
+    import sentinel.collect.rss
+    import sentinel.collect.weibo_parse
     import sentinel.normalise.item  # noqa: F401
-
-    sentinel.collect.registry.default_collectors()
 
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>

@@ -45,6 +45,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    from sentinel.store.search import register_sqlite_function
+
+    register_sqlite_function(dbapi_connection)  # the search index's triggers call it
 
 
 def _discard_read_only(context: ExceptionContext) -> None:

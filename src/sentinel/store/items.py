@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from sentinel.normalise.item import NormalItem
-from sentinel.store.models import Item, ItemAnalysis, SourceHealth, SourceState
+from sentinel.store import search
+from sentinel.store.models import Item, SourceHealth, SourceState
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +96,12 @@ def _insert_new(session: Session, source_id: str, items: Sequence[NormalItem], n
         return []
     # executemany with RETURNING (SQLAlchemy's "insertmanyvalues"): one cached statement, batched,
     # rather than a VALUES list compiled afresh for every poll
-    statement = _insert_ignoring_duplicates(session.get_bind()).returning(col(Item.id))
-    return [int(value) for value in session.scalars(statement, rows).all()]
+    statement = _insert_ignoring_duplicates(session.get_bind()).returning(col(Item.id), col(Item.external_id))
+    inserted = session.execute(statement, rows).all()
+    if session.get_bind().dialect.name == "postgresql":  # SQLite's triggers index them
+        by_key = {row["external_id"]: row for row in rows}
+        search.index_items(session, [(int(id_), by_key[key]["title"], by_key[key]["text"]) for id_, key in inserted])
+    return [int(id_) for id_, _key in inserted]
 
 
 def _existing(session: Session, source_id: str, ids: list[str]) -> set[str]:
@@ -182,40 +187,3 @@ def iter_texts(engine: Engine, *, since: datetime, batch: int = 2000) -> Iterato
 def items_by_ids(engine: Engine, ids: Sequence[int]) -> list[Item]:
     with Session(engine) as session:
         return list(session.scalars(select(Item).where(col(Item.id).in_(list(ids))).order_by(col(Item.id))).all())
-
-
-def search_items(
-    engine: Engine,
-    *,
-    text: str | None = None,
-    source_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    before_id: int | None = None,
-    limit: int = 100,
-) -> list[tuple[Item, ItemAnalysis | None]]:
-    """Items whose title or text contains every whitespace-separated word of ``text``, newest
-    publication first, each with its analysis (None until analysed).
-
-    Substring matching (LIKE, case-insensitive, wildcards escaped) rather than a word index: Chinese
-    has no spaces between words, so "爆炸" must match inside "燃气爆炸事故"; it is the same query on
-    SQLite and PostgreSQL. ``before_id`` pages on: pass the last id of the previous page.
-    """
-    query = (select(Item, ItemAnalysis).outerjoin(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
-             .order_by(col(Item.published_at).desc(), col(Item.id).desc()).limit(limit))
-    for word in (text or "").split():
-        query = query.where(or_(col(Item.title).icontains(word, autoescape=True),
-                                col(Item.text).icontains(word, autoescape=True)))
-    if source_id is not None:
-        query = query.where(col(Item.source_id) == source_id)
-    if since is not None:
-        query = query.where(col(Item.published_at) >= since)
-    if until is not None:
-        query = query.where(col(Item.published_at) < until)
-    if before_id is not None:
-        # keyset paging on (published_at, id): the rows after the given one in this order
-        anchor = select(col(Item.published_at)).where(col(Item.id) == before_id).scalar_subquery()
-        query = query.where(or_(col(Item.published_at) < anchor,
-                                and_(col(Item.published_at) == anchor, col(Item.id) < before_id)))
-    with Session(engine) as session:
-        return [(item, analysis) for item, analysis in session.execute(query).all()]

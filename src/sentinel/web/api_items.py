@@ -21,6 +21,7 @@ from sentinel.normalise.item import (
 )
 from sentinel.settings import Settings
 from sentinel.store import items as item_store
+from sentinel.store import search as item_search
 from sentinel.store.db import Database
 from sentinel.store.models import Item as ItemRow
 from sentinel.store.models import ItemAnalysis
@@ -97,18 +98,27 @@ def items_router(settings: Settings, database: Database, metrics: Metrics, clock
     @router.get("/items", response_model=list[schemas.Item])
     async def search_items(
         _who: Reading,
-        q: Annotated[str | None, Query(max_length=200, description="words that title or text must all contain")] = None,
+        q: Annotated[str | None, Query(max_length=200, description=(
+            "words that title or text must all contain; OR or | between alternatives, -word or NOT word to "
+            "exclude, \"quoted words\" for a phrase, parentheses to group"))] = None,
         source: Annotated[str | None, Query(max_length=64, description="a source id")] = None,
         since: Annotated[AwareTime, Query(description="published at or after (ISO 8601 with offset)")] = None,
         until: Annotated[AwareTime, Query(description="published before")] = None,
+        incident: Annotated[RowId | None, Query(description="items of this incident only")] = None,
         before: Annotated[RowId | None, Query(description="the last id of the previous page")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[dict[str, Any]]:
-        """Items, newest publication first: a substring search over title and text (every word must
-        appear), by source and publication time."""
-        rows = await database.read(item_store.search_items, database.engine, text=q, source_id=source, since=since,
-                                   until=until, before_id=before, limit=limit)
-        return [item_json(item, analysis) for item, analysis in rows]
+        """Items, newest publication first, found through the full-text index (Chinese words of any
+        length, phrases, AND/OR/NOT), by source, publication time and incident; each says which
+        searched words it holds (``matched``) and shows them in context (``snippet``). 422 for a
+        query that cannot be searched (only exclusions, or a word without letters or digits)."""
+        try:
+            rows = await database.read(item_search.search_items, database.engine, query=q, source_id=source,
+                                       since=since, until=until, incident_id=incident, before_id=before, limit=limit)
+        except item_search.QueryError as exc:
+            raise HTTPException(422, [{"loc": ["query", "q"], "msg": str(exc), "type": "value_error"}]) from None
+        return [item_json(found.item, found.analysis) | {"matched": found.matched, "snippet": found.snippet}
+                for found in rows]
 
     return router
 

@@ -183,6 +183,9 @@ class Item(_Out):
     relevant: bool | None = Field(description="whether it matched a watch rule; null until analysed")
     sentiment: float | None
     incident: int | None = Field(description="the incident it joined, if any")
+    matched: list[str] = Field(default_factory=list,
+                               description="why a search found it: the searched words it holds, as typed")
+    snippet: str | None = Field(default=None, description="text around the first searched word found in the text")
 
 
 class SecretRef(_Out):

@@ -11,34 +11,20 @@ an outage to alert on, not an empty list.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sentinel.collect.base import CollectContext, CollectOutcome, Validators
-from sentinel.collect.hotlist import baidu, douyin, newsnow, toutiao, weibo, zhihu
 from sentinel.collect.hotlist.board import Board, Entry
+from sentinel.collect.hotlist.parsers import parse_board
 from sentinel.collect.types import Listing, ListingRow, RawItem
 from sentinel.collect.weibo_parse import is_challenge_url
 from sentinel.errors import CollectError, FetchError, SourceBlocked
-from sentinel.settings import HotlistPlatform
 
 BROWSER_USER_AGENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
                       "Chrome/126.0.0.0 Safari/537.36")
 _REFERERS = {"weibo": "https://weibo.com/", "baidu": "https://top.baidu.com/", "zhihu": "https://www.zhihu.com/hot",
              "douyin": "https://www.douyin.com/", "toutiao": "https://www.toutiao.com/"}
 _BLOCKED_STATUSES = (401, 403, 418, 432)
-PARSERS: dict[str, Callable[[bytes, str], Board]] = {
-    HotlistPlatform.WEIBO.value: weibo.parse, HotlistPlatform.BAIDU.value: baidu.parse,
-    HotlistPlatform.ZHIHU.value: zhihu.parse, HotlistPlatform.DOUYIN.value: douyin.parse,
-    HotlistPlatform.TOUTIAO.value: toutiao.parse, HotlistPlatform.NEWSNOW.value: newsnow.parse,
-}
-
-
-def parse_board(platform: str, content: bytes, url: str) -> Board:
-    """The board in one response of ``platform``'s list (a pure function: the parse pool runs it)."""
-    return PARSERS[platform](content, url)
-
-
 def request_headers(platform: str, cookie: str | None) -> dict[str, str]:
     headers = {"User-Agent": BROWSER_USER_AGENT, "Accept-Language": "zh-CN,zh;q=0.9",
                "Accept": "text/html,application/xhtml+xml" if platform == "baidu" else "application/json, text/plain, */*"}

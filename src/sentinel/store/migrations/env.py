@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import sentinel.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from sentinel.store.search import INDEX_TABLES
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -15,6 +16,7 @@ context.configure(
     target_metadata=SQLModel.metadata,
     render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
     compare_type=True,
+    include_name=lambda name, kind, _parents: not (kind == "table" and name in INDEX_TABLES),  # outside the models
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from sentinel.incidents import service
 from sentinel.incidents.series import incident_series
 from sentinel.notify.channel_alerts import channels_down
 from sentinel.notify.claiming import pending_summary
+from sentinel.store import search as item_search
 from sentinel.store import sources as source_store
 from sentinel.web.console.board import board
 from sentinel.web.console.charts import charts
@@ -113,11 +115,50 @@ def add_pages(router: APIRouter, console: Console) -> None:
         return console.render(request, session, "sources.html", now=now, rows=rows, configured=configured,
                               blind_after=console.settings.collect.blind_after, stale=_stale(now, console))
 
+    @router.get("/items")
+    async def search_page(request: Request) -> Response:
+        """检索: the items' full-text search, 100 a page, each with the words it matched marked."""
+        session = await console.sessions.read(request)
+        console.gate(request, session)
+        params = request.query_params
+        query = (params.get("q") or "").strip()[:200]
+        source = (params.get("source") or "").strip()[:64] or None
+        incident = _page(params.get("incident") or "") if params.get("incident") else None
+        before = _page(params.get("before") or "") if params.get("before") else None
+        rows: list[Any] = []
+        error = None
+        if query or incident is not None:
+            try:
+                rows = await console.database.read(item_search.search_items, console.database.engine, query=query,
+                                                   source_id=source, incident_id=incident, before_id=before, limit=100)
+            except item_search.QueryError as exc:
+                error = str(exc)
+        found = [(f, marked(f.snippet or f.item.title, f.matched)) for f in rows]
+        return console.render(request, session, "search.html", query=query, source=source or "",
+                              incident=incident, found=found, error=error, more=len(rows) == 100)
+
     @router.get("/config")
     async def config_page(request: Request) -> Response:
         session = await console.sessions.read(request)
         console.gate(request, session, ADMIN)
         return console.render(request, session, "config.html", config=masked_config(console.settings))
+
+
+def marked(text: str, words: list[str]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, is a searched word) for the template to mark, case-insensitively."""
+    if not words:
+        return [(text, False)]
+    pattern = re.compile("|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)), re.IGNORECASE)
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for hit in pattern.finditer(text):
+        if hit.start() > at:
+            pieces.append((text[at : hit.start()], False))
+        pieces.append((hit.group(), True))
+        at = hit.end()
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
 
 
 def _stale(now: datetime, console: Console) -> Any:
