@@ -352,6 +352,10 @@ class Daemon:
         every(timing.collect_tick, self._guarded(Job.COLLECT, self.collect_tick), "collect")
         every(timing.health_tick, self._guarded(Job.HEALTH, runner.refresh_health), "health")
         every(timing.health_tick, self._guarded(Job.ANALYSIS_CATCH_UP, analysis.retry_failed), "analysis-catch-up")
+        if not self.database.is_sqlite:  # several processes: a dead one's unanalysed items, within a lease
+            lease = self.settings.engine.lease
+            every(lease.total_seconds(), self._guarded(Job.ANALYSIS_CATCH_UP, functools.partial(analysis.adopt, lease)),
+                  "analysis-adopt")
         scheduler.start()
         await self.collect_tick()  # the first look at once, not a tick later
 
