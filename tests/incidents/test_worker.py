@@ -38,6 +38,7 @@ def test_a_failed_batch_is_retried_and_the_retry_is_free_otherwise(sqlite_url, a
 
     async def go() -> None:
         await worker.start()
+        await worker.wait_caught_up()
         started_scans = len(scans)
         assert await worker.retry_failed() == 0 and len(scans) == started_scans  # nothing failed: no scan
         stage.fail = 1

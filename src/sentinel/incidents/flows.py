@@ -1,21 +1,34 @@
 """The incidents stage: analyse new items, place the relevant ones in incidents, keep each
 incident's aggregates, grade and timeline, all in one transaction per batch.
 
-The clusterer and the heat trackers live in memory (one analysis loop owns them) and are rebuilt
-from the store at start (:meth:`IncidentStage.load`); if a batch's transaction fails they are
-rebuilt again, so memory never runs ahead of the database.
+A batch is analysed first, outside any transaction (the analysis is most of its time); then one
+short transaction places and writes it. The clusterer and the heat trackers live in memory (one
+analysis loop per process owns them) and are rebuilt from the store (:meth:`IncidentStage.load`).
+
+The database decides which incident an item joins, also with several processes on one database:
+the write transaction starts by locking the ``lease`` row named ``incidents`` (a row lock on
+PostgreSQL, the write lock on SQLite), so the placing of one batch never interleaves with another
+process's. That row names the last batch written; when it is not this process's own, another
+process placed items since, and the memory is rebuilt under the lock before it decides anything.
+A batch that fails marks the memory stale (it may hold uncommitted placements): the next batch
+rebuilds it first, and a rebuild that fails (the database gone) keeps it stale and fails that batch
+too, to be caught up later — it never places items against an empty or half-built memory. Item
+counts and negative shares are counted in the database, never written from memory.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from sentinel.analyse.dates import event_days
@@ -48,6 +61,7 @@ from sentinel.store.models import (
     IncidentState,
     Item,
     ItemAnalysis,
+    Lease,
     Response,
     TimelineEvent,
 )
@@ -56,6 +70,7 @@ log = logging.getLogger(__name__)
 
 _AUTHORITY_RANK = {Authority.CENTRAL: 5, Authority.PROVINCIAL: 4, Authority.LOCAL: 3,
                    Authority.COMMERCIAL: 2, Authority.SELF_MEDIA: 1}
+_LOCK = "incidents"  # the lease row whose lock serialises the placing of batches across processes
 _FACT_FIELDS = ("deaths", "injured", "seriously_injured", "missing", "poisoned", "loss_yuan", "magnitude")
 
 
@@ -109,6 +124,13 @@ class IncidentStage:
         self.tiers = {source.id: source.authority.value for source in settings.sources}
         self.clusterer = Clusterer(self.cluster_config)
         self.memory: dict[int, _Memory] = {}
+        # The memory is the store's as of the batch named _written (see the module docstring); a
+        # stale memory is rebuilt before it places anything.
+        self._stale = True
+        self._written: str | None = None
+        self._name = uuid.uuid4().hex[:16]
+        self._batches = itertools.count(1)
+        self.reloads = 0  # rebuilds of the memory (start, another process's batches, a failed batch)
         self.rules = Rules.from_settings(settings)
         self.policy_rules = {rule.id for rule in settings.watch if rule.policy_documents}
         self.admission = Admission.from_config(self.config.reports, model_threshold=analyzer.event_model.threshold)
@@ -118,43 +140,75 @@ class IncidentStage:
     # ----------------------------------------------------------------------------------- start-up
 
     def load(self, now: datetime) -> None:
-        """Rebuild the open incidents' clusters and heat from the store."""
-        self.clusterer = Clusterer(self.cluster_config)
-        self.memory = {}
-        since = now - self.cluster_config.window
+        """Rebuild the open incidents' clusters and heat from the store. A load that fails keeps
+        the memory as it was, still stale: the next batch rebuilds it before placing anything."""
         with Session(self.engine) as session:
-            incidents = session.scalars(
-                select(Incident).where(col(Incident.state) == IncidentState.OPEN.value, col(Incident.last_item_at) >= since)
-            ).all()
-            for incident in incidents:
-                rows = session.execute(
-                    select(Item, ItemAnalysis)
-                    .join(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
-                    .where(col(ItemAnalysis.incident_id) == incident.id)
-                    .order_by(col(Item.published_at), col(Item.id))
-                ).all()
-                assert incident.id is not None
-                memory = self.memory.setdefault(incident.id, _Memory(HeatTracker(self.heat_weights)))
-                members = []
-                for item, analysis in rows:
-                    members.append(self._cluster_item(item, analysis))
-                    self._remember(memory, item, analysis.negative)
-                    if item.title and item.title == incident.title:
-                        memory.title_rank = self._title_rank(item)  # the item that titles it
-                self.clusterer.rebuild([(incident.id, members)])
-            # Pending stories: weak reports in no incident yet, still inside the window.
-            held = session.execute(
-                select(Item, ItemAnalysis).join(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
-                .where(col(ItemAnalysis.incident_id).is_(None), col(ItemAnalysis.relevant),
-                       col(ItemAnalysis.report_score) >= self.admission.candidate, col(Item.published_at) >= since)
-                .order_by(col(Item.published_at), col(Item.id))
-            ).all()
-            for item, analysis in held:
-                post = self._register(item.source_id) is Register.POST
-                if self.admission.tier(analysis.report_score or 0.0, post=post) is Tier.CANDIDATE:
-                    cluster_item = self._cluster_item(item, analysis)
-                    if self.clusterer.assign(cluster_item).incident_key is None:
-                        self.clusterer.open_pending(-cluster_item.item_id, cluster_item)
+            self._load(session, now)
+
+    def _load(self, session: Session, now: datetime) -> None:
+        written = self._last_batch(session)  # read first: a batch committed after it only means one more load
+        clusterer = Clusterer(self.cluster_config)
+        memory: dict[int, _Memory] = {}
+        since = now - self.cluster_config.window
+        # Every open incident's items in one query, in the order the clusterer replays them.
+        rows = session.execute(
+            select(Item, ItemAnalysis, col(Incident.title))
+            .join(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
+            .join(Incident, col(Incident.id) == col(ItemAnalysis.incident_id))
+            .where(col(Incident.state) == IncidentState.OPEN.value, col(Incident.last_item_at) >= since)
+            .order_by(col(ItemAnalysis.incident_id), col(Item.published_at), col(Item.id))
+        ).all()
+        for key, group in itertools.groupby(rows, key=lambda row: row[1].incident_id):
+            assert key is not None
+            tracker = memory.setdefault(key, _Memory(HeatTracker(self.heat_weights)))
+            members = []
+            for item, analysis, title in group:
+                members.append(self._cluster_item(item, analysis))
+                self._remember(tracker, item, analysis.negative)
+                if item.title and item.title == title:
+                    tracker.title_rank = self._title_rank(item)  # the item that titles it
+            clusterer.rebuild([(key, members)])
+        # Pending stories: weak reports in no incident yet, still inside the window.
+        held = session.execute(
+            select(Item, ItemAnalysis).join(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
+            .where(col(ItemAnalysis.incident_id).is_(None), col(ItemAnalysis.relevant),
+                   col(ItemAnalysis.report_score) >= self.admission.candidate, col(Item.published_at) >= since)
+            .order_by(col(Item.published_at), col(Item.id))
+        ).all()
+        for item, analysis in held:
+            post = self._register(item.source_id) is Register.POST
+            if self.admission.tier(analysis.report_score or 0.0, post=post) is Tier.CANDIDATE:
+                cluster_item = self._cluster_item(item, analysis)
+                if clusterer.assign(cluster_item).incident_key is None:
+                    clusterer.open_pending(-cluster_item.item_id, cluster_item)
+        self.clusterer, self.memory = clusterer, memory
+        self._written, self._stale = written, False
+        self.reloads += 1
+
+    # ---------------------------------------------------------------------- the lock across processes
+
+    def _last_batch(self, session: Session) -> str | None:
+        return session.scalar(select(col(Lease.owner)).where(col(Lease.name) == _LOCK))
+
+    def _lock(self, session: Session, now: datetime) -> None:
+        """Lock the ``incidents`` row until the transaction ends (a row lock on PostgreSQL, the write
+        lock on SQLite), made the first time; then rebuild the memory if another process wrote a
+        batch since this one last did, or if it is stale."""
+        locked = session.execute(update(Lease).where(col(Lease.name) == _LOCK).values(until=now))
+        if locked.rowcount != 1:  # type: ignore[attr-defined]
+            try:
+                with session.begin_nested():
+                    session.add(Lease(name=_LOCK, owner="", until=now))
+            except IntegrityError:  # another process made it a moment ago: wait for its lock
+                pass
+            session.execute(update(Lease).where(col(Lease.name) == _LOCK).values(until=now))
+        if self._stale or self._last_batch(session) != self._written:
+            self._load(session, now)
+
+    def _mark_written(self, session: Session) -> str:
+        batch = f"{self._name}:{next(self._batches)}"
+        session.execute(update(Lease).where(col(Lease.name) == _LOCK).values(owner=batch))
+        return batch
 
     # ------------------------------------------------------------------------------------ process
 
@@ -163,24 +217,29 @@ class IncidentStage:
         try:
             return self._process(item_ids, now)
         except Exception:
-            self.load(now)  # memory must not run ahead of what was committed
+            self._stale = True  # memory must not run ahead of what was committed: rebuilt before the next batch
             raise
 
     def _process(self, item_ids: Sequence[int], now: datetime) -> StageReport:
         report = StageReport()
+        # Analysis first, outside any transaction: it is most of the batch's time.
+        with Session(self.engine) as session:
+            fresh = self._unanalysed(session, item_ids)
+            items = list(session.scalars(
+                select(Item).where(col(Item.id).in_(fresh)).order_by(col(Item.published_at), col(Item.id))).all())
+            session.expunge_all()
+        analysed = [(item, self.analyzer.analyze(item.title, item.text, register=self._register(item.source_id)))
+                    for item in items]
         touched: dict[int, Incident] = {}
         official: list[tuple[Incident, Item]] = []  # official sources' items: evidence of a release
         before: dict[int, _Evidence] = {}  # each incident's evidence before this batch
-        with Session(self.engine) as session:
-            done = set(session.scalars(
-                select(col(ItemAnalysis.item_id)).where(col(ItemAnalysis.item_id).in_(list(item_ids)))
-            ).all())
-            items = session.scalars(
-                select(Item).where(col(Item.id).in_([i for i in item_ids if i not in done]))
-                .order_by(col(Item.published_at), col(Item.id))
-            ).all()
-            for item in items:
-                analysis = self.analyzer.analyze(item.title, item.text, register=self._register(item.source_id))
+        with Session(self.engine) as session, session.no_autoflush:
+            self._lock(session, now)
+            done = set(self._analysed(session, [_id(item) for item in items]))  # by another process meanwhile
+            for item, analysis in analysed:
+                if item.id in done:
+                    continue
+                session.add(item)
                 row = _analysis_row(item, analysis, now)
                 session.add(row)
                 report.analysed += 1
@@ -234,6 +293,8 @@ class IncidentStage:
                     if self._official(member):
                         official.append((incident, member))
                 touched[key] = incident
+            session.flush()
+            self._count(session, touched)
             for key, incident in touched.items():
                 previous = incident.grade
                 self._regrade(session, incident, self.memory[key], before[key], now)
@@ -243,10 +304,33 @@ class IncidentStage:
                                        negative_share=incident.negative_share))
             for incident, item in official:
                 self._official_evidence(session, incident, item, now)
+            written = self._mark_written(session)
             session.commit()
+        self._written = written
         report.updated = sorted(set(touched) - set(report.opened))
         self.clusterer.expire(now)
         return report
+
+    def _unanalysed(self, session: Session, item_ids: Sequence[int]) -> list[int]:
+        done = set(self._analysed(session, item_ids))
+        return [item_id for item_id in item_ids if item_id not in done]
+
+    def _analysed(self, session: Session, item_ids: Sequence[int]) -> list[int]:
+        return list(session.scalars(select(col(ItemAnalysis.item_id)).where(col(ItemAnalysis.item_id).in_(
+            list(item_ids)))).all())
+
+    def _count(self, session: Session, incidents: dict[int, Incident]) -> None:
+        """Items and negative share of the incidents a batch touched, counted in the store (one
+        query): another process's items are counted too, and nothing is written from memory."""
+        if not incidents:
+            return
+        negative = func.sum(case((col(ItemAnalysis.negative), 1), else_=0))
+        for key, items, negatives in session.execute(
+                select(col(ItemAnalysis.incident_id), func.count(), negative)
+                .where(col(ItemAnalysis.incident_id).in_(list(incidents))).group_by(col(ItemAnalysis.incident_id))):
+            incident = incidents[key]
+            incident.item_count = int(items)
+            incident.negative_share = round(int(negatives or 0) / int(items), 4) if items else 0.0
 
     def _place(self, session: Session, tier: Tier, item: Item, analysis: Analysis, cluster_item: ClusterItem,
                new_incident: Callable[[Item, Analysis], Incident], touched: dict[int, Incident]
@@ -474,6 +558,7 @@ class IncidentStage:
         """A hot list was polled: mark, heat, grade and clock the open incidents on lists
         (:mod:`sentinel.incidents.hotlist`)."""
         with Session(self.engine) as session:
+            self._lock(session, now)  # incidents are written by one process at a time
             report = self.hotlists.apply(session, now, regrade=self._regrade_listed, sync_clocks=self._sync_clocks)
             session.commit()
         return report

@@ -133,13 +133,23 @@ def open_counts(engine: Engine) -> dict[tuple[str, str | None], int]:
         return {(row[0], row[1]): int(row[2]) for row in rows}
 
 
-def unanalysed_item_ids(engine: Engine, *, limit: int = 500) -> list[int]:
-    """Items stored but not analysed yet (a crash between the two): the stage catches up on them."""
+def unanalysed_item_ids(engine: Engine, *, after: int = 0, limit: int = 500) -> list[int]:
+    """Items stored but not analysed yet (a crash between the two), the first ``limit`` with ids
+    above ``after``: the stage catches up on them, a cursor's worth at a time."""
     with Session(engine) as session:
         return [i for i in session.scalars(
             select(col(Item.id)).outerjoin(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
-            .where(col(ItemAnalysis.item_id).is_(None)).order_by(col(Item.id)).limit(limit)
+            .where(col(ItemAnalysis.item_id).is_(None), col(Item.id) > after).order_by(col(Item.id)).limit(limit)
         ).all() if i is not None]
+
+
+def unanalysed_items(engine: Engine, *, after: int = 0, limit: int = 500) -> list[tuple[int, datetime]]:
+    """Like :func:`unanalysed_item_ids`, with when each was stored."""
+    with Session(engine) as session:
+        return [(int(i), at) for i, at in session.execute(
+            select(col(Item.id), col(Item.fetched_at)).outerjoin(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
+            .where(col(ItemAnalysis.item_id).is_(None), col(Item.id) > after).order_by(col(Item.id)).limit(limit)
+        ).all()]
 
 
 def incident_json(incident: Incident, *, zone: Any = None) -> dict[str, Any]:

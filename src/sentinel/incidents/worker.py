@@ -5,8 +5,10 @@ list's poll queues its signals after its new items, so they see where the new en
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sentinel.clock import Clock
 from sentinel.incidents import service
@@ -37,31 +39,76 @@ class AnalysisWorker:
         # Set when a batch failed: its items are stored but unanalysed until a catch-up finds them.
         # Finding them means scanning for items without analysis, so it runs only when needed.
         self._behind = False
+        self._adopted = 0  # ids up to this one are analysed or being analysed (adopt)
+        self._catching_up: asyncio.Task[None] | None = None
 
     async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
 
     async def start(self) -> None:
-        """Rebuild the stage's memory, catch up on items stored but never analysed, then listen."""
+        """Rebuild the stage's memory, then listen; the catch-up on items stored but never analysed
+        runs behind (a big backlog must not hold the daemon's start: new items are analysed
+        meanwhile, and an item both find is analysed once)."""
         await self._run(self.stage.load, self.clock.now())
-        await self.catch_up()
         self._task = asyncio.create_task(self._loop(), name="analysis")
+        self._catching_up = asyncio.create_task(self._start_catch_up(), name="analysis-catch-up")
+
+    async def _start_catch_up(self) -> None:
+        try:
+            done = await self.catch_up()
+        except Exception:  # the periodic job tries again
+            self._behind = True
+            log.exception("catching up on unanalysed items failed; the periodic job tries again")
+            return
+        if done:
+            log.info("caught up on %d items stored but not analysed", done)
 
     async def catch_up(self) -> int:
-        """Analyse every stored item that has no analysis yet (after a crash or a failed batch)."""
-        done = 0
+        """Analyse every stored item that has no analysis yet (after a crash or a failed batch),
+        walking the ids upwards (each scan starts after the last id it found)."""
+        done, after = 0, 0
         self._behind = True
         while True:
-            ids = await self._run(lambda: service.unanalysed_item_ids(self.database.engine, limit=self.batch))
+            ids = await self._run(functools.partial(service.unanalysed_item_ids, self.database.engine, after=after,
+                                                    limit=self.batch))
             if not ids:
                 self._behind = False
                 return done
             await self.process(ids)
             done += len(ids)
+            after = ids[-1]
 
     async def retry_failed(self) -> int:
-        """The periodic job: catch up only when a batch has failed since the last catch-up."""
+        """The periodic job: catch up only when a batch has failed since the last catch-up (and the
+        one at start is over)."""
+        if self._catching_up is not None and not self._catching_up.done():
+            return 0
         return await self.catch_up() if self._behind else 0
+
+    async def wait_caught_up(self) -> None:
+        """Until the catch-up begun at start is over."""
+        if self._catching_up is not None:
+            await asyncio.wait([self._catching_up])
+
+    async def adopt(self, age: timedelta) -> int:
+        """Items stored at least ``age`` ago and still not analysed: with several processes on one
+        database, those of a process that died before analysing them (the periodic job on
+        PostgreSQL; ``age`` leaves a live process's own items to it). Walks up from the lowest id
+        that may still be waiting."""
+        done = 0
+        while True:
+            before = self.clock.now() - age
+            found = await self._run(functools.partial(service.unanalysed_items, self.database.engine,
+                                                      after=self._adopted, limit=self.batch))
+            old = [item_id for item_id, stored in found if stored <= before]
+            if old:
+                await self.process(old)
+                done += len(old)
+            young = [item_id for item_id, stored in found if stored > before]
+            if found:
+                self._adopted = max(self._adopted, (young[0] - 1) if young else found[-1][0])
+            if young or len(found) < self.batch:
+                return done
 
     async def submit(self, source_id: str, item_ids: list[int]) -> None:
         """The collection runner's hook for new items."""
@@ -133,10 +180,11 @@ class AnalysisWorker:
         await self.retry_failed()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        for task in (self._catching_up, self._task):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
         self._thread.shutdown(wait=True)

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
@@ -23,6 +23,7 @@ from sentinel.liveness import Liveness, Part
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).with_name("migrations")
+_MIGRATION_LOCK = 0x53454E54  # PostgreSQL advisory lock key held while migrating ("SENT")
 
 
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
@@ -74,6 +75,9 @@ def migrate(engine: Engine) -> None:
             _migrate_sqlite(engine, config)
             return
         with engine.begin() as connection:
+            # Several processes started at once on one empty database: one migrates, the others
+            # wait for it and find the schema at its head (the lock goes with the transaction).
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
