@@ -459,3 +459,4 @@ class IncidentHotlist(SQLModel, table=True):
 
 import sentinel.store.disclosure  # noqa: E402,F401  (the disclosure register's tables, on the same metadata)
 import sentinel.store.sessions  # noqa: E402,F401  (the console's login sessions, on the same metadata)
+import sentinel.store.ack_links  # noqa: E402,F401  (one-tap 认领 links, on the same metadata)
