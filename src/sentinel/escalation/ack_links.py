@@ -30,7 +30,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -39,11 +39,13 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from sentinel.escalation.actions import ActionError, acknowledge_in, confirm_evidence_in
-from sentinel.escalation.clocks import Rules
+from sentinel.escalation.clocks import Rules, obligations_of
+from sentinel.settings import Settings, env_secret
 from sentinel.store.ack_links import AckLinkRow, Purpose, use
 from sentinel.store.models import Incident, IncidentState, Response
+from sentinel.store.models import Obligation as ObligationRow
 
-__all__ = ["ACK_KINDS", "CODE_LENGTH", "AckSigner", "Found", "LinkState", "look", "redeem"]
+__all__ = ["ACK_KINDS", "CODE_LENGTH", "AckSigner", "Found", "LinkState", "look", "missing", "redeem", "signer"]
 
 #: the alerts that ask for an acknowledgment (while the incident has none); ``evidence`` carries a
 #: confirm link instead. Not reescalation (督办): it follows an acknowledgment.
@@ -111,6 +113,29 @@ class AckSigner:
         return hmac.compare_digest(code[ID_LENGTH:].encode("ascii"), self.mac(row).encode("ascii"))
 
 
+def signer(settings: Settings) -> AckSigner | None:
+    """The signer the configuration makes, or None (see :func:`missing`): no links then."""
+    secret = env_secret(settings.http.ack_secret_env)
+    if missing(settings) or secret is None or settings.http.public_url is None:
+        return None
+    return AckSigner(secret.encode("utf-8"), settings.http.public_url, settings.http.ack_link_ttl)
+
+
+def missing(settings: Settings) -> str | None:
+    """Why alerts carry no one-tap links (the start-up warning), or None when they do."""
+    http = settings.http
+    secret = env_secret(http.ack_secret_env)
+    if secret is None:
+        where = f"${http.ack_secret_env} is not set" if http.ack_secret_env else "is not configured"
+        return (f"http.ack_secret_env: {where}: alerts carry no one-tap 认领 links (set it to a random secret "
+                "of at least 16 characters)")
+    if len(secret.encode("utf-8")) < 16:
+        return f"http.ack_secret_env: ${http.ack_secret_env} is shorter than 16 characters: no one-tap 认领 links"
+    if http.public_url is None:
+        return "http.public_url is not configured: alerts carry no one-tap 认领 links (they need a public address)"
+    return None
+
+
 def split(code: str) -> str | None:
     """The link id a code names, or None for anything that is not a code's shape."""
     if len(code) != CODE_LENGTH or not set(code) <= _ALPHABET:
@@ -137,6 +162,7 @@ class Found:
     incident: Incident | None = None
     response: Response | None = None
     first: bool = False  # DONE: this was the incident's first acknowledgment
+    obligations: tuple[ObligationRow, ...] = ()  # the incident's deadlines, by due time
 
 
 def _state(signer: AckSigner, session: Session, code: str, now: datetime) -> Found:
@@ -146,15 +172,17 @@ def _state(signer: AckSigner, session: Session, code: str, now: datetime) -> Fou
         return Found(LinkState.INVALID)
     incident = session.get(Incident, link.incident_id)
     response = session.get(Response, link.response_id) if link.response_id is not None else None
+    rows = tuple(sorted(obligations_of(session, link.incident_id), key=lambda row: (row.due_at, row.id or 0)))
+    state = LinkState.READY
     if link.used_at is not None:
-        return Found(LinkState.USED, link, incident, response)
-    if now >= link.expires_at:
-        return Found(LinkState.EXPIRED, link, incident, response)
-    if incident is None or incident.state != IncidentState.OPEN.value:
-        return Found(LinkState.CLOSED, link, incident, response)
-    if link.purpose == Purpose.CONFIRM.value and (response is None or response.state != "candidate"):
-        return Found(LinkState.SETTLED, link, incident, response)
-    return Found(LinkState.READY, link, incident, response)
+        state = LinkState.USED
+    elif now >= link.expires_at:
+        state = LinkState.EXPIRED
+    elif incident is None or incident.state != IncidentState.OPEN.value:
+        state = LinkState.CLOSED
+    elif link.purpose == Purpose.CONFIRM.value and (response is None or response.state != "candidate"):
+        state = LinkState.SETTLED
+    return Found(state, link, incident, response, obligations=rows)
 
 
 def look(engine: Engine, signer: AckSigner, code: str, *, now: datetime) -> Found:
@@ -179,7 +207,7 @@ def redeem(engine: Engine, rules: Rules, signer: AckSigner, code: str, *, now: d
         link = found.link
         if not use(session, link.id, now=now, client=client):
             session.rollback()
-            return Found(LinkState.USED, link, found.incident, found.response)
+            return replace(found, state=LinkState.USED)
         kind = channel_kinds.get(link.channel, link.channel)
         name = CHANNEL_NAMES.get(kind, kind)
         data = {"via": "link", "channel": link.channel, "channel_kind": kind, "alert": link.alert_key, "link": link.id}
@@ -198,8 +226,4 @@ def redeem(engine: Engine, rules: Rules, signer: AckSigner, code: str, *, now: d
             session.rollback()
             return _state(signer, session, code, now)
         session.commit()
-        session.refresh(link)
-        session.refresh(found.incident)
-        if found.response is not None:
-            session.refresh(found.response)
-        return Found(LinkState.DONE, link, found.incident, found.response, first=first)
+        return replace(_state(signer, session, code, now), state=LinkState.DONE, first=first)
