@@ -85,7 +85,9 @@ class AckSigner:
         return _b64(self._hmac("id", alert_key, person)[:_ID_BYTES])
 
     def mac(self, row: AckLinkRow | Mapping[str, Any]) -> str:
-        get = row.get if isinstance(row, Mapping) else lambda name: getattr(row, name)
+        def get(name: str) -> Any:
+            return row[name] if isinstance(row, Mapping) else getattr(row, name)
+
         expires: datetime = get("expires_at")
         response = get("response_id")
         return _b64(self._hmac("ack-v1", str(get("id")), str(get("purpose")), str(get("incident_id")),
