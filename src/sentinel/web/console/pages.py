@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sentinel.errors import NotFoundError
+from sentinel.escalation.ack_links import CHANNEL_NAMES
 from sentinel.escalation.actions import RESPONSE_KINDS
 from sentinel.incidents import service
 from sentinel.incidents.series import incident_series
@@ -49,6 +50,10 @@ def timeline_detail(event: TimelineEvent) -> str:
         return f"{name} {data.get('offset', '')}".strip()
     if event.kind in ("hotlist_marked", "hotlist_top", "hotlist_alerted") and data.get("rank"):
         return f"第{data['rank']}位"
+    if event.kind in ("acknowledged", "evidence_confirmed") and data.get("via") == "link":
+        kind = str(data.get("channel_kind") or data.get("channel") or "")
+        verb = "认领" if event.kind == "acknowledged" else "确认"
+        return f"{verb} via {CHANNEL_NAMES.get(kind, kind)} link"
     if event.kind in ("response_recorded", "evidence_confirmed"):
         return " ".join(str(part) for part in (labels.obligation_name(str(data.get("kind", ""))), data.get("channel"),
                                                data.get("url")) if part)
