@@ -10,15 +10,31 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from sentinel.escalation.ack_links import CODE_LENGTH, AckSigner, LinkState, look, redeem, split
+from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
+from sentinel.escalation.policy import Policy
+from sentinel.escalation.roster import Roster
 from sentinel.notify.serialisation import stored_message
 from sentinel.store.ack_links import AckLinkRow
+from sentinel.store.db import open_database
 from sentinel.store.models import Incident, Response
-from tests.escalation.test_engine import DETECTED, EMERGED, db, graded, outbox, rules, timeline  # noqa: F401 (fixtures)
+from tests.escalation.test_engine import DETECTED, EMERGED, ROSTER, ZONE, graded, outbox, timeline
 
 SECRET = b"a-test-secret-of-32-bytes-......"
 BASE = "https://yuqing.example.gov.cn"
 KINDS = {"duty-hook": "dingtalk"}
+
+
+@pytest.fixture
+def db(database_url):
+    database = open_database(database_url)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def rules() -> Rules:
+    return Rules(Policy(), Roster(ROSTER, ZONE), ZONE)
 
 
 @pytest.fixture
