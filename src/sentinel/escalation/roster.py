@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -275,7 +275,8 @@ class Recipient:
     phone: str | None
     channels: tuple[str, ...]  # empty: every channel
     role: RecipientRole
-    placeholder: bool = False  # named for a role with nobody configured: nobody to give a 认领 link
+    # named for a role with nobody configured: nobody to give a 认领 link (not part of equality)
+    placeholder: bool = field(default=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able, as the composer's ``recipients`` and the timeline take it."""
