@@ -32,6 +32,7 @@ from sentinel.collect.cpu import ParsePool
 from sentinel.collect.fetcher import Fetcher
 from sentinel.collect.registry import default_collectors
 from sentinel.collect.runner import CollectionRunner, NewItemsHook
+from sentinel.escalation import ack_links
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
 from sentinel.identity import Identity, process_identity
@@ -159,7 +160,8 @@ class Daemon:
             self.identity = process_identity(settings.database.url)
         self.escalation = EscalationEngine(
             database.engine, rules, [channel.id for channel in channels], metrics=self.metrics, owner=self.owner,
-            lease=settings.engine.lease, late_after=settings.engine.late_after, link_base=settings.http.public_url)
+            lease=settings.engine.lease, late_after=settings.engine.late_after, link_base=settings.http.public_url,
+            ack_links=ack_links.signer(settings))
         self._send_client = send_client(transport=self._send_transport)
         senders = {**build_senders(channels, self._send_client), **(self._senders or {})}
         self.dispatcher = Dispatcher(database, senders, settings.delivery, metrics=self.metrics, owner=self.owner,

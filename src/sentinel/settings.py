@@ -193,6 +193,10 @@ class HttpConfig(Strict):
     tokens: list[TokenConfig] = Field(default_factory=list)
     public_url: str | None = None
     session_secret_env: str | None = None  # signs the web console's cookie (default: a key per process)
+    # one-tap 认领 links in alerts (/a/CODE): signed with HMAC-SHA256 by the secret in this variable;
+    # without it, or without public_url, alerts carry no such links (a warning at start)
+    ack_secret_env: str | None = None
+    ack_link_ttl: Duration = timedelta(hours=24)  # a link works this long after its alert was queued
     # Host headers served (DNS rebinding); default: the listen host, localhost, 127.0.0.1, ::1 and
     # public_url's host. "*" serves any.
     allowed_hosts: list[str] | None = None
@@ -229,6 +233,13 @@ class HttpConfig(Strict):
         for pattern in value or []:
             if "*" in pattern[1:] or (pattern.startswith("*") and pattern != "*" and not pattern.startswith("*.")):
                 raise ValueError(f"{pattern!r}: a wildcard is '*' or '*.example.com'")
+        return value
+
+    @field_validator("ack_link_ttl")
+    @classmethod
+    def _ttl(cls, value: timedelta) -> timedelta:
+        if not timedelta(minutes=5) <= value <= timedelta(days=30):
+            raise ValueError("ack_link_ttl must be between 5m and 30d")
         return value
 
     @field_validator("listen")

@@ -132,7 +132,15 @@ class FakeDingTalk(_Knobs):
             return _json({"errcode": 40035, "errmsg": "description:body 大小不合法;solution:请保持大小在 20000bytes 以内"})
         document = json.loads(request.body)
         markdown = document.get("markdown") or {}
-        if document.get("msgtype") != "markdown" or not markdown.get("title") or not markdown.get("text"):
+        if document.get("msgtype") == "actionCard":  # the card a message with 认领 links goes as
+            markdown = document.get("actionCard") or {}
+            buttons = markdown.get("btns")
+            if not isinstance(buttons, list) or not buttons or not all(
+                    isinstance(b, dict) and b.get("title") and b.get("actionURL") for b in buttons):
+                return _json({"errcode": 40035, "errmsg": "缺少参数 btns"})
+        elif document.get("msgtype") != "markdown":
+            return _json({"errcode": 40035, "errmsg": "缺少参数 json"})
+        if not markdown.get("title") or not markdown.get("text"):
             return _json({"errcode": 40035, "errmsg": "缺少参数 json"})
         text = markdown["text"]
         if self.keywords and not any(word in text for word in self.keywords):

@@ -76,7 +76,7 @@ class ParsePool:
 
 def _import_parsers() -> None:
     """What the workers run: the parsers and normalising, which import neither httpx, the settings
-    nor analysis (tests/collect/test_cpu.py holds them to it)."""
+    nor analysis (tests/collect/test_parse_imports.py holds them to it)."""
     import sentinel.collect.hotlist.parsers
     import sentinel.collect.rss
     import sentinel.collect.weibo_parse

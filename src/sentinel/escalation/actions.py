@@ -46,9 +46,11 @@ __all__ = [
     "ActionError",
     "RespondResult",
     "acknowledge",
+    "acknowledge_in",
     "assign",
     "close",
     "confirm_evidence",
+    "confirm_evidence_in",
     "dismiss",
     "mark_needs_response",
     "note",
@@ -124,16 +126,25 @@ def acknowledge(engine: Engine, rules: Rules, incident_id: int, *, by: str, now:
     by = _person(by)
     with Session(engine) as session:
         incident = _incident(session, incident_id)
-        _open(incident, "签收")
-        first = incident.acknowledged_at is None
-        if first:
-            incident.acknowledged_at, incident.acknowledged_by = now, by
-        incident.updated_at = now
-        _event(session, incident, "acknowledged", now, actor=by, first=first)
-        refresh_escalation(incident, rules.for_incident(incident).policy, sent_keys(session, incident_ids=[incident_id]))
+        acknowledge_in(session, rules, incident, by=by, now=now)
         session.commit()
         session.refresh(incident)
         return incident
+
+
+def acknowledge_in(session: Session, rules: Rules, incident: Incident, *, by: str, now: datetime,
+                   reason: str | None = None, **data: Any) -> bool:
+    """签收 inside the caller's transaction (the incident locked by it); True for the first one.
+    ``reason`` and ``data`` go on the timeline entry (a one-tap link says which channel carried it)."""
+    assert incident.id is not None
+    _open(incident, "签收")
+    first = incident.acknowledged_at is None
+    if first:
+        incident.acknowledged_at, incident.acknowledged_by = now, by
+    incident.updated_at = now
+    _event(session, incident, "acknowledged", now, actor=by, reason=reason, first=first, **data)
+    refresh_escalation(incident, rules.for_incident(incident).policy, sent_keys(session, incident_ids=[incident.id]))
+    return first
 
 
 def respond(
@@ -318,18 +329,26 @@ def confirm_evidence(engine: Engine, rules: Rules, response_id: int, *, by: str,
     """The duty officer confirms an official source's item as the release it appears to be."""
     by = _person(by)
     with Session(engine) as session:
-        response, incident = _candidate(session, response_id)
-        if kind is not None:
-            chosen = ObligationKind(kind)
-            if chosen not in RESPONSE_KINDS:
-                raise ActionError(f"--kind: {kind} cannot be confirmed as evidence")
-            response.kind = chosen.value
-        response.state = "recorded"
-        response.recorded_by, response.recorded_at = by, now
-        _event(session, incident, "evidence_confirmed", now, actor=by, response=response.id, kind=response.kind,
-               at=response.at.isoformat(), url=response.url)
-        touched = record_response(session, incident, response, now=now, rules=rules, actor=by)
+        response, touched = confirm_evidence_in(session, rules, response_id, by=by, now=now, kind=kind)
         return _committed(session, response, touched)
+
+
+def confirm_evidence_in(session: Session, rules: Rules, response_id: int, *, by: str, now: datetime,
+                        kind: str | None = None, reason: str | None = None,
+                        **data: Any) -> tuple[Response, list[ObligationRow]]:
+    """Confirm evidence inside the caller's transaction: the response and the obligations it touched
+    (uncommitted). ``reason`` and ``data`` go on the timeline entry."""
+    response, incident = _candidate(session, response_id)
+    if kind is not None:
+        chosen = ObligationKind(kind)
+        if chosen not in RESPONSE_KINDS:
+            raise ActionError(f"--kind: {kind} cannot be confirmed as evidence")
+        response.kind = chosen.value
+    response.state = "recorded"
+    response.recorded_by, response.recorded_at = by, now
+    _event(session, incident, "evidence_confirmed", now, actor=by, reason=reason, response=response.id,
+           kind=response.kind, at=response.at.isoformat(), url=response.url, **data)
+    return response, record_response(session, incident, response, now=now, rules=rules, actor=by)
 
 
 def reject_evidence(engine: Engine, response_id: int, *, reason: str, by: str, now: datetime) -> Response:

@@ -52,6 +52,7 @@ from sqlmodel import Session, col
 from sentinel.analyse.grading import Grade
 from sentinel.configtypes import format_duration
 from sentinel.escalation import verification
+from sentinel.escalation.ack_links import ACK_KINDS, CONFIRM_KINDS, AckSigner
 from sentinel.escalation.clocks import (
     Rules,
     announce_at,
@@ -74,6 +75,7 @@ from sentinel.escalation.reminders import (
 from sentinel.escalation.roster import Recipient, routes
 from sentinel.incidents.hotlist import alert_context
 from sentinel.metrics import Metrics
+from sentinel.store.ack_links import AckLinkRow, Purpose
 from sentinel.store.models import (
     EngineAction,
     Incident,
@@ -139,7 +141,7 @@ class EscalationEngine:
     def __init__(
         self, engine: Engine, rules: Rules, channel_ids: Sequence[str], *, metrics: Metrics | None = None,
         owner: str = "sentinel", lease: timedelta = timedelta(seconds=30), late_after: timedelta = timedelta(seconds=60),
-        link_base: str | None = None,
+        link_base: str | None = None, ack_links: AckSigner | None = None,
     ) -> None:
         if not channel_ids:
             raise ValueError("the engine needs at least one channel to address its alerts to")
@@ -151,11 +153,13 @@ class EscalationEngine:
         self.lease = lease
         self.late_after = late_after
         self.link_base = link_base
+        self.ack_links = ack_links  # None: alerts carry no one-tap 认领 links
         self._open_rows: dict[int, list[ObligationRow]] = {}
         self._sqlite = engine.dialect.name == "sqlite"
         self._snapshots: dict[int, Rules] = {}  # by incident id: this engine's database only
         self._audiences: dict[tuple[int, EscalationRole, str | None], list[Recipient]] = {}
-        self._rows: dict[type, list[dict[str, Any]]] = {EngineAction: [], TimelineEvent: [], OutboxMessage: []}
+        self._rows: dict[type, list[dict[str, Any]]] = {EngineAction: [], TimelineEvent: [], OutboxMessage: [],
+                                                        AckLinkRow: []}
         self._met_since: datetime | None = None
         self._met_seen: set[int] = set()
 
@@ -254,7 +258,7 @@ class EscalationEngine:
     def _write_rows(self, session: Session) -> None:
         """The batch's keys, timeline entries and outbox messages: one multi-row insert per table
         (building ORM objects one by one cost more than everything else in a tick)."""
-        for model in (EngineAction, TimelineEvent, OutboxMessage):
+        for model in (EngineAction, TimelineEvent, OutboxMessage, AckLinkRow):
             rows = self._rows[model]
             if rows:
                 table = model.__table__  # type: ignore[union-attr]
@@ -467,14 +471,40 @@ class EscalationEngine:
         for channel, people in by_channel.items():
             key = f"{item.action.key}:{channel}"
             audience = [person.as_dict() for person in people]
+            acks = self._ack_links(item, key, channel, people, now)
             self._rows[OutboxMessage].append(dict(
                 key=key, action_key=item.action.key, incident_id=_id(incident),
                 obligation_id=item.row.id if item.row else None, kind=item.kind, channel=channel,
                 recipients=audience, grade=incident.grade,
                 message=deferred_message(item.kind, {**context, "recipients": audience}, zone=rules.zone,
-                                         link_base=self.link_base, idempotency_key=key),
+                                         link_base=self.link_base, idempotency_key=key, acks=acks),
                 created_at=now, not_before=held or now, state=OutboxState.PENDING.value, attempts=0))
         return by_channel
+
+    def _ack_links(self, item: _Pending, key: str, channel: str, people: Sequence[Recipient],
+                   now: datetime) -> list[dict[str, Any]]:
+        """A one-tap link per person of one outbox row's audience (its rows written with the alert):
+        认领 for an alert that asks for an acknowledgment while the incident has none, 确认 for
+        evidence. Placeholders (a role with nobody configured) get none: a link acts as a person."""
+        signer, incident = self.ack_links, item.incident
+        if signer is None:
+            return []
+        if item.kind in CONFIRM_KINDS and item.response is not None:
+            purpose, response_id = Purpose.CONFIRM, item.response.id
+        elif item.kind in ACK_KINDS and incident.acknowledged_at is None:
+            purpose, response_id = Purpose.ACKNOWLEDGE, None
+        else:
+            return []
+        acks = []
+        for person in people:
+            if person.placeholder:
+                continue
+            row, ack = signer.issue(purpose=purpose, incident_id=_id(incident), person=person.name, phone=person.phone,
+                                    channel=channel, alert_key=key, alert_kind=item.kind, now=now,
+                                    response_id=response_id)
+            self._rows[AckLinkRow].append(row)
+            acks.append(ack)
+        return acks
 
     def _context(self, session: Session, item: _Pending, now: datetime, recipients: list[Recipient],
                  late: timedelta) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -275,6 +275,8 @@ class Recipient:
     phone: str | None
     channels: tuple[str, ...]  # empty: every channel
     role: RecipientRole
+    # named for a role with nobody configured: nobody to give a 认领 link (not part of equality)
+    placeholder: bool = field(default=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able, as the composer's ``recipients`` and the timeline take it."""
@@ -362,15 +364,16 @@ class Roster:
         if role is EscalationRole.DUTY_OFFICER:
             found = self.on_duty(at)
             if not found:
-                found = [Recipient(role.name_zh, None, _placeholder_channels(self.config.duty), _ROLES[role])]
+                found = [Recipient(role.name_zh, None, _placeholder_channels(self.config.duty), _ROLES[role],
+                                   placeholder=True)]
             contacts = self.config.departments.get(department, []) if department else []
             found += [_recipient(contact, "department") for contact in contacts]
             if department and self.config.empty:
-                found.append(Recipient(DEPARTMENT_NAME_ZH, None, (), "department"))
+                found.append(Recipient(DEPARTMENT_NAME_ZH, None, (), "department", placeholder=True))
             return _unique(found)
         contacts = self.config.section_chiefs if role is EscalationRole.SECTION_CHIEF else self.config.leaders
         if not contacts:
-            return [Recipient(role.name_zh, None, (), _ROLES[role])]
+            return [Recipient(role.name_zh, None, (), _ROLES[role], placeholder=True)]
         return _unique([_recipient(contact, _ROLES[role]) for contact in contacts])
 
     def hold_until(self, at: datetime, grade: Grade | str | None) -> datetime | None:

@@ -7,6 +7,12 @@ Request (open.dingtalk.com, 自定义机器人接入 / 自定义机器人发送�
      "markdown": {"title": "<preview line>", "text": "<markdown, ending with @phone for each mention>"},
      "at": {"atMobiles": ["138..."], "isAtAll": false}}
 
+A message with one-tap 认领 links (``Message.acks``) goes as an ``actionCard`` instead: the same
+text, and a button per person (``btns``: ``认领（张伟）`` → the person's link) and one to the
+incident. A robot's buttons only open their URL (the robot has no callback, "尚不支持应答机制"),
+which is what a link needs. ``at`` is sent with it as well, though DingTalk documents it for text
+and markdown only: the ``@phone`` in the text stays readable either way.
+
 Signing (the robot's 加签 security setting, when the channel has ``secret_env``): ``timestamp`` is
 Unix time in milliseconds and must be within an hour of DingTalk's clock;
 ``sign = urlencode(base64(HmacSHA256(key=secret, msg=timestamp + "\\n" + secret)))``; both go into the
@@ -58,6 +64,7 @@ from sentinel.notify.base import Delivery, HttpSender, Reason, post, read_answer
 from sentinel.notify.message import (
     DINGTALK_BODY_LIMIT,
     Message,
+    ack_links,
     escape_markdown,
     fit_body,
     grade_label,
@@ -143,6 +150,18 @@ def payload(message: Message, text: str) -> dict[str, object]:
     }
 
 
+def action_card(message: Message, text: str) -> dict[str, object]:
+    """The actionCard of a message with one-tap links: the markdown's text and a button per link."""
+    document = payload(message, text)
+    markdown = document["markdown"]
+    assert isinstance(markdown, dict)
+    buttons = [{"title": label, "actionURL": url} for label, url in ack_links(message)]
+    if link := safe_url(message.link):
+        buttons.append({"title": "查看详情", "actionURL": link})
+    card = {"title": markdown["title"], "text": markdown["text"], "btnOrientation": "0", "btns": buttons}
+    return {"msgtype": "actionCard", "actionCard": card, "at": document["at"]}
+
+
 def encode(document: dict[str, object]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -155,7 +174,7 @@ class DingTalkSender(HttpSender):
     async def _send(self, message: Message, *, now: datetime) -> Delivery:
 
         def build(text: str) -> bytes:
-            return encode(payload(message, text))
+            return encode(action_card(message, text) if message.acks else payload(message, text))
 
         body, _ = fit_body(build, message.text_markdown, DINGTALK_BODY_LIMIT)
         url = self._url

@@ -60,6 +60,7 @@ from sentinel.notify.base import Delivery, HttpSender, Reason, post, read_answer
 from sentinel.notify.message import (
     FEISHU_BODY_LIMIT,
     Message,
+    ack_links,
     escape_markdown,
     fit_body,
     grade_label,
@@ -113,10 +114,15 @@ def card(message: Message, text: str) -> dict[str, object]:
     if message.department:
         content = f"**责任单位**：{escape_markdown(one_line(message.department))}"
         elements.append({"tag": "div", "text": {"tag": "lark_md", "content": content}})
+    # one-tap 认领 links first (a custom bot's buttons can only open a URL: what a link needs)
+    buttons: list[dict[str, object]] = [
+        {"tag": "button", "text": {"tag": "plain_text", "content": label}, "type": "danger", "url": url}
+        for label, url in ack_links(message)]
     if link := safe_url(message.link):
         label = {"tag": "plain_text", "content": "查看详情"}
-        button = {"tag": "button", "text": label, "type": "primary", "url": link}
-        elements.append({"tag": "action", "actions": [button]})
+        buttons.append({"tag": "button", "text": label, "type": "primary", "url": link})
+    if buttons:
+        elements.append({"tag": "action", "actions": buttons})
     if message.mentions:
         note = "提醒：" + " ".join(message.mentions)
         elements.append({"tag": "note", "elements": [{"tag": "plain_text", "content": note}]})

@@ -115,6 +115,17 @@ class Message:
         object.__setattr__(self, "mentions", mentions)
 
 
+def ack_label(message: Message, ack: AckLink) -> str:
+    """A one-tap link's button or link text: ``认领（张伟）``, or ``确认发布（张伟）`` in an evidence alert."""
+    verb = "确认发布" if message.kind == "evidence" else "认领"
+    return f"{verb}（{one_line(ack.person, 128)}）"
+
+
+def ack_links(message: Message) -> list[tuple[str, str]]:
+    """The message's one-tap links as (label, url), each url an http(s) address (others are dropped)."""
+    return [(ack_label(message, ack), url) for ack in message.acks if (url := safe_url(ack.url))]
+
+
 def clean(text: str) -> str:
     """Drop control and bidi-override characters; keep tabs and newlines; normalise CRLF."""
     return _UNSAFE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

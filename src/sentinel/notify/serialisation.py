@@ -8,6 +8,7 @@ reads either.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,10 +46,12 @@ def stored_message(data: Mapping[str, Any]) -> Message:
         if not isinstance(context, Mapping):
             raise ValueError("message.context must be an object")
         try:
-            return compose(str(data["template"]), {**context, "idempotency_key": data.get("idempotency_key") or ""},
-                           zone=ZoneInfo(str(data.get("zone") or "Asia/Shanghai")), link_base=data.get("link_base"))
+            message = compose(str(data["template"]), {**context, "idempotency_key": data.get("idempotency_key") or ""},
+                              zone=ZoneInfo(str(data.get("zone") or "Asia/Shanghai")), link_base=data.get("link_base"))
         except TemplateError as exc:
             raise ValueError(f"message.context does not fit template {data['template']!r}: {exc}") from exc
+        links = _ack_links(data)
+        return replace(message, acks=links) if links else message
     return message_from_json(data)
 
 
@@ -87,12 +90,16 @@ def message_from_json(data: Mapping[str, Any]) -> Message:
     key = data.get("idempotency_key") or ""
     if not isinstance(key, str):
         raise ValueError("message.idempotency_key must be a string")
+    return Message(**values, mentions=tuple(mentions), idempotency_key=key, acks=_ack_links(data))
+
+
+def _ack_links(data: Mapping[str, Any]) -> tuple[AckLink, ...]:
+    """The document's ``acks``; ValueError on a malformed list."""
     acks = data.get("acks") or []
     if not isinstance(acks, list) or not all(isinstance(ack, Mapping) for ack in acks):
         raise ValueError("message.acks must be a list of objects")
     try:
-        links = tuple(AckLink(person=str(a["person"]), url=str(a["url"]), code=str(a["code"]),
-                              phone=None if a.get("phone") is None else str(a["phone"])) for a in acks)
+        return tuple(AckLink(person=str(a["person"]), url=str(a["url"]), code=str(a["code"]),
+                             phone=None if a.get("phone") is None else str(a["phone"])) for a in acks)
     except KeyError as exc:
         raise ValueError(f"message.acks entry lacks {exc}") from exc
-    return Message(**values, mentions=tuple(mentions), idempotency_key=key, acks=links)

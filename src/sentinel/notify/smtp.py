@@ -35,6 +35,7 @@ from sentinel.notify.base import Delivery, check_now, guarded
 from sentinel.notify.message import (
     EMAIL_TEXT_LIMIT,
     Message,
+    ack_links,
     clean,
     cut_bytes,
     escape_html,
@@ -86,6 +87,8 @@ def plain_body(message: Message) -> str:
         lines.append(f"责任单位：{one_line(message.department)}")
     if link := safe_url(message.link):
         lines.append(f"详情：{link}")
+    if links := ack_links(message):
+        lines.append("\n".join(f"一键{label}：{url}" for label, url in links))
     return "\n\n".join(lines) + "\n"
 
 
@@ -102,6 +105,9 @@ def html_body(message: Message) -> str:
         paragraphs.append(f"<p>责任单位：{escape_html(one_line(message.department))}</p>")
     if link := safe_url(message.link):
         paragraphs.append(f'<p><a href="{escape_html(link)}">查看详情</a></p>')
+    if links := ack_links(message):
+        paragraphs.append("<p>" + "<br>\n".join(f'<a href="{escape_html(url)}">一键{escape_html(label)}</a>'
+                                                 for label, url in links) + "</p>")
     heading = f"{escape_html(grade)} {title}" if grade else title
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>' + title + "</title></head>\n"

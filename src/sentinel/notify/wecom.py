@@ -48,6 +48,7 @@ from sentinel.notify.message import (
     WECOM_MARKDOWN_LIMIT,
     WECOM_TEXT_LIMIT,
     Message,
+    ack_links,
     clean,
     cut_bytes,
     escape_markdown,
@@ -100,6 +101,8 @@ def markdown_payload(message: Message) -> dict[str, object]:
         tail += f"\n责任单位：{escape_markdown(one_line(message.department))}"
     if link := safe_url(message.link):
         tail += f"\n[查看详情]({link})"
+    for label, url in ack_links(message):  # in the tail: a cut never takes a 认领 link away
+        tail += f"\n[{escape_markdown(label)}]({url})"
     content = _fit(head, message.text_markdown, tail, WECOM_MARKDOWN_LIMIT)
     return {"msgtype": "markdown", "markdown": {"content": content}}
 
@@ -112,6 +115,8 @@ def text_payload(message: Message) -> dict[str, object]:
         tail += f"\n责任单位：{one_line(message.department)}"
     if link := safe_url(message.link):
         tail += f"\n详情：{link}"
+    for label, url in ack_links(message):
+        tail += f"\n一键{label}：{url}"
     content = _fit(head, clean(message.text_plain), tail, WECOM_TEXT_LIMIT)
     return {"msgtype": "text", "text": {"content": content, "mentioned_mobile_list": list(message.mentions)}}
 

@@ -457,5 +457,6 @@ class IncidentHotlist(SQLModel, table=True):
     alerted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
+import sentinel.store.ack_links  # noqa: E402,F401  (one-tap 认领 links, on the same metadata)
 import sentinel.store.disclosure  # noqa: E402,F401  (the disclosure register's tables, on the same metadata)
 import sentinel.store.sessions  # noqa: E402,F401  (the console's login sessions, on the same metadata)

@@ -38,13 +38,17 @@ def queue_new(session: Session, rows: list[OutboxMessage]) -> list[str]:
 
 
 def deferred_message(kind: str, context: Mapping[str, Any], *, zone: ZoneInfo, link_base: str | None,
-                     idempotency_key: str) -> dict[str, Any]:
+                     idempotency_key: str, acks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """An ``outbox.message`` document to be rendered when it is sent: the template's kind and its
     context (times as ISO 8601). The engine writes these so that its tick, which holds the database
     writer, does not spend milliseconds per alert in Jinja;
-    :func:`~sentinel.notify.serialisation.stored_message` renders them."""
-    return {"template": kind, "context": _jsonable(dict(context)), "zone": zone.key, "link_base": link_base,
-            "idempotency_key": idempotency_key}
+    :func:`~sentinel.notify.serialisation.stored_message` renders them. ``acks`` are the message's
+    one-tap 认领 links ({person, url, code, phone}), issued with the alert."""
+    document = {"template": kind, "context": _jsonable(dict(context)), "zone": zone.key, "link_base": link_base,
+                "idempotency_key": idempotency_key}
+    if acks:
+        document["acks"] = acks
+    return document
 
 
 def _jsonable(value: Any) -> Any:

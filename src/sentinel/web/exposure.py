@@ -7,6 +7,9 @@
   cookies cross the network in clear;
 - no session secret (``http.session_secret_env`` unset or empty): a key per process, so every
   console session ends at a restart and several processes cannot share them;
+- no one-tap 认领 links where alerts reach people (channels are configured, or the secret's
+  variable is named): ``http.ack_secret_env`` unset (or too short) or no ``http.public_url``
+  (:func:`sentinel.escalation.ack_links.missing`);
 - a weak token: the rule of :func:`sentinel.web.auth.weak_token` (``config check`` refuses a short one;
   at start it is a warning).
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from sentinel.escalation import ack_links
 from sentinel.settings import Role, Settings, env_secret
 from sentinel.web.auth import weak_token
 
@@ -40,6 +44,9 @@ def exposure_warnings(settings: Settings) -> list[str]:
         where = f"${http.session_secret_env} is not set" if http.session_secret_env else "is not configured"
         found.append(f"http.session_secret_env: {where}: console sessions are signed with a key per process, "
                      "so every login ends when the daemon restarts")
+    no_links = ack_links.missing(settings)
+    if no_links is not None and (settings.channels or http.ack_secret_env):
+        found.append(no_links)
     for token in http.tokens:
         secret = env_secret(token.token_env)
         if secret is None:

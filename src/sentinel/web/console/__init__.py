@@ -3,7 +3,8 @@
 ``/`` the incident board by urgency with live countdowns; ``/incidents/ID`` the timeline, items,
 charts and the duty officer's forms; ``/requests`` disclosure requests (依申请公开) and their
 working-day deadlines; ``/sources`` each source's health; ``/config`` the configuration with
-secrets masked (admin). Login is by the same tokens and roles as the JSON API.
+secrets masked (admin); ``/a/CODE`` the page of a one-tap 认领 link from an alert (no login:
+:mod:`sentinel.web.console.ack`). Login is by the same tokens and roles as the JSON API.
 
 No front-end build step: Jinja2 templates, one stylesheet and one small script (the countdowns),
 shipped as package data.
@@ -20,9 +21,11 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from sentinel.clock import Clock
+from sentinel.escalation import ack_links
 from sentinel.settings import Settings, env_secret
 from sentinel.store.db import Database
 from sentinel.web.auth import Principal
+from sentinel.web.console.ack import add_ack_links
 from sentinel.web.console.core import Console, LoginRequired, PageError
 from sentinel.web.console.disclosure import add_register
 from sentinel.web.console.forms import add_forms
@@ -45,6 +48,7 @@ def mount_console(app: FastAPI, settings: Settings, database: Database, clock: C
     add_pages(router, console)
     add_forms(router, console)
     add_register(router, console)
+    add_ack_links(router, console, ack_links.signer(settings))  # /a/{code}: one-tap 认领, no login
     app.include_router(router)
     app.mount("/static/console", StaticFiles(directory=STATIC), name="console-static")
 

@@ -1,5 +1,16 @@
-"""The console's login session: a random session id in a signed, HttpOnly, SameSite=Strict cookie,
+"""The console's login session: a random session id in a signed, HttpOnly, SameSite=Lax cookie,
 and a row in ``console_session`` (:mod:`sentinel.store.sessions`) for every login.
+
+Two cookies, so that no answer to a visitor the server does not see as logged in can end a login:
+``sentinel_console`` holds a logged-in session and is written only by a login (and cleared only by a
+logout); ``sentinel_login`` holds a visitor's anonymous id (the login form's CSRF token). Before,
+one cookie served both and was SameSite=Strict: a link to the console opened from DingTalk, a
+webmail or another site is a cross-site navigation, the browser left the Strict cookie out, the
+console sent the visitor to the login form, and the login form's fresh anonymous cookie replaced
+the logged-in one — every link in an alert logged its reader out. Now the session cookie is Lax
+(sent on a top-level GET from another site, so an alert's link opens the page logged in; still left
+out of cross-site POSTs, and every POST checks its CSRF field besides), and an anonymous answer
+only ever writes ``sentinel_login``.
 
 The cookie carries nothing but the id (``secrets.token_urlsafe``): no token and nothing computed
 from one. A session is live while its row is: logout ends it, so does an admin's ``sentinel
@@ -36,7 +47,8 @@ from sentinel.store.db import Database
 from sentinel.store.sessions import EndReason
 from sentinel.web.auth import Principal, match_token
 
-COOKIE = "sentinel_console"
+COOKIE = "sentinel_console"  # a logged-in session
+LOGIN_COOKIE = "sentinel_login"  # a visitor's anonymous id: the login form's CSRF token
 #: a duty shift and some: after this a person logs in again
 MAX_AGE = timedelta(hours=12)
 
@@ -47,6 +59,7 @@ class Session:
     csrf: str
     who: Principal | None = None
     stored: bool = False  # read from a valid cookie (else it must be set on the response)
+    ended: bool = False  # just logged out: the session cookie is cleared with the answer
 
 
 def session_key(sid: str) -> str:
@@ -85,27 +98,32 @@ class Sessions:
 
     async def read(self, request: Request) -> Session:
         """The request's session: a person's while its row is live and its token unchanged."""
-        raw = request.cookies.get(COOKIE)
+        sid = self._sid(request.cookies.get(COOKIE))
+        if sid is not None:
+            key = session_key(sid)
+            row = await self._database.read(session_store.live_session, self._database.engine, key=key)
+            if row is not None:
+                who = None
+                for fingerprint, person in self._people.get(row.token_name, []):
+                    if hmac.compare_digest(fingerprint, row.token_fingerprint):
+                        who = person
+                if who is not None:
+                    return self._session(sid, who, stored=True)
+                # the token was removed or given a new secret: its sessions are over
+                await self._database.write(session_store.end_session, self._database.engine, key=key,
+                                           now=self._clock.now(), reason=EndReason.TOKEN_CHANGED)
+        anonymous = self._sid(request.cookies.get(LOGIN_COOKIE))
+        return self._session(anonymous, stored=True) if anonymous is not None else self.anonymous()
+
+    def _sid(self, raw: str | None) -> str | None:
+        """The session id a cookie holds, if it is signed by this key and not too old."""
         if not raw:
-            return self.anonymous()
+            return None
         try:
             sid = self._serializer.loads(raw, max_age=int(MAX_AGE.total_seconds()))
         except BadSignature:  # tampered with, signed by another process's key, or expired
-            return self.anonymous()
-        if not isinstance(sid, str) or not sid:
-            return self.anonymous()
-        key = session_key(sid)
-        row = await self._database.read(session_store.live_session, self._database.engine, key=key)
-        if row is None:
-            return self._session(sid, stored=True)  # logged out, ended, or never logged in
-        who = None
-        for fingerprint, person in self._people.get(row.token_name, []):
-            if hmac.compare_digest(fingerprint, row.token_fingerprint):
-                who = person
-        if who is None:  # the token was removed or given a new secret: its sessions are over
-            await self._database.write(session_store.end_session, self._database.engine, key=key,
-                                       now=self._clock.now(), reason=EndReason.TOKEN_CHANGED)
-        return self._session(sid, who, stored=True)
+            return None
+        return sid if isinstance(sid, str) and sid else None
 
     def anonymous(self) -> Session:
         """A session with nobody logged in: a new id, no row."""
@@ -124,11 +142,19 @@ class Sessions:
         if session.who is not None:
             await self._database.write(session_store.end_session, self._database.engine, key=session_key(session.sid),
                                        now=self._clock.now(), reason=EndReason.LOGOUT)
-        return self.anonymous()
+        fresh = self.anonymous()
+        return Session(fresh.sid, fresh.csrf, ended=True)
 
     def write(self, response: Response, session: Session) -> None:
-        response.set_cookie(COOKIE, self._serializer.dumps(session.sid), max_age=int(MAX_AGE.total_seconds()),
-                            httponly=True, samesite="strict", secure=self._secure, path="/")
+        """Set the session's cookie: ``sentinel_console`` for a logged-in one (and the anonymous one
+        goes), ``sentinel_login`` for a visitor — which never touches a login (see the docstring)."""
+        name = COOKIE if session.who is not None else LOGIN_COOKIE
+        response.set_cookie(name, self._serializer.dumps(session.sid), max_age=int(MAX_AGE.total_seconds()),
+                            httponly=True, samesite="lax", secure=self._secure, path="/")
+        if session.who is not None:
+            response.delete_cookie(LOGIN_COOKIE, path="/", secure=self._secure, httponly=True, samesite="lax")
+        if session.ended:
+            response.delete_cookie(COOKIE, path="/", secure=self._secure, httponly=True, samesite="lax")
 
     @staticmethod
     def csrf_ok(session: Session, submitted: object) -> bool:

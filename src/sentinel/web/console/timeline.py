@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sentinel.escalation.ack_links import CHANNEL_NAMES
 from sentinel.store.models import TimelineEvent
 from sentinel.web.console import labels
 
@@ -92,6 +93,10 @@ def timeline_detail(event: TimelineEvent) -> str:
         return f"{name} {data.get('offset', '')}".strip()
     if event.kind in ("hotlist_marked", "hotlist_top", "hotlist_alerted") and data.get("rank"):
         return f"第{data['rank']}位"
+    if event.kind in ("acknowledged", "evidence_confirmed") and data.get("via") == "link":
+        kind = str(data.get("channel_kind") or data.get("channel") or "")
+        verb = "认领" if event.kind == "acknowledged" else "确认"
+        return f"{verb} via {CHANNEL_NAMES.get(kind, kind)} link"
     if event.kind in ("response_recorded", "evidence_confirmed"):
         return " ".join(str(part) for part in (labels.obligation_name(str(data.get("kind", ""))), data.get("channel"),
                                                data.get("url")) if part)
