@@ -64,6 +64,7 @@ from sentinel.notify.phone import (
     Answer,
     PhoneLimits,
     PhoneSender,
+    Seen,
     body_json,
     json_compact,
     out_id,
@@ -164,23 +165,21 @@ class AliyunSmsSender(_AliyunSender):
             "OutId": out_id(message, phone),
         }, now)
 
-    async def _not_accepted(self, message: Message, phone: str, now: datetime) -> bool:
-        """``QuerySendDetails`` for the number and today's date: no send carrying our OutId."""
+    async def _receipt(self, message: Message, phone: str, now: datetime) -> Seen:
+        """``QuerySendDetails`` for the number and today's date: is there a send carrying our OutId?"""
         response = await self._call("QuerySendDetails", {
             "PhoneNumber": phone, "SendDate": now.astimezone(_CHINA).strftime("%Y%m%d"),
             "PageSize": "50", "CurrentPage": "1",
         }, now)
         if isinstance(response, Answer):
-            return False
+            return "unknown"
         body = body_json(response)
-        if not body or body.get("Code") != "OK":
-            return False
-        details = body.get("SmsSendDetailDTOs")
+        details = body.get("SmsSendDetailDTOs") if body and body.get("Code") == "OK" else None
         rows = details.get("SmsSendDetailDTO") if isinstance(details, dict) else None
         if not isinstance(rows, list):
-            return False
+            return "unknown"
         ours = out_id(message, phone)
-        return not any(isinstance(row, dict) and row.get("OutId") == ours for row in rows)
+        return "accepted" if any(isinstance(row, dict) and row.get("OutId") == ours for row in rows) else "absent"
 
 
 def voice_out_id(message: Message, phone: str) -> str:

@@ -76,6 +76,7 @@ ALIYUN_VARIABLE = 20
 TENCENT_VARIABLE = 12
 
 Class = Literal["ok", "throttled", "config", "transient"]
+Seen = Literal["accepted", "absent", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +180,7 @@ def local_hold(limits: PhoneLimits, phone: str, now: datetime) -> Answer | None:
         return None
     rate, frees = held
     wait = max((frees - now).total_seconds(), 1.0)
-    detail = (f"{masked_phone(phone)}: per-number limit {rate.count}/{_period_zh(rate.period)} reached "
+    detail = (f"per-number limit {rate.count}/{_period_zh(rate.period)} reached "
               f"(free again in {int(wait)} s)")
     if rate.period <= timedelta(minutes=1):
         return Answer("throttled", detail, "rate_limited", retry_after=wait)
@@ -197,7 +198,7 @@ def combine(answers: dict[str, Answer]) -> Delivery:
     failed = {phone: a for phone, a in answers.items() if not a.ok}
     if not failed:
         return Delivery.sent("; ".join(f"{masked_phone(p)} {a.ident}".strip() for p, a in accepted.items()))
-    detail = "; ".join(a.detail for a in failed.values())
+    detail = "; ".join(f"{masked_phone(p)}: {a.detail}" for p, a in failed.items())
     if accepted:
         detail += "; accepted: " + ", ".join(masked_phone(p) for p in accepted)
     waits = [a.retry_after for a in failed.values()]
@@ -249,8 +250,12 @@ class PhoneSender:
                 answers[phone] = held
                 continue
             answer = await self._one(message, phone, now)
-            if answer.klass == "transient" and (answer.definite or await self._not_accepted(message, phone, now)):
-                answer = await self._one(message, phone, now)  # the one retry
+            if answer.klass == "transient":
+                seen = "absent" if answer.definite else await self._receipt(message, phone, now)
+                if seen == "accepted":
+                    answer = Answer("ok", f"accepted (the receipt shows it after: {answer.detail})")
+                elif seen == "absent":
+                    answer = await self._one(message, phone, now)  # the one retry
             if answer.ok or answer.klass == "transient":
                 # a transient failure may still have reached the phone: count it against the limit
                 self.limits.take(phone, now)
@@ -260,10 +265,10 @@ class PhoneSender:
     async def _one(self, message: Message, phone: str, now: datetime) -> Answer:
         raise NotImplementedError
 
-    async def _not_accepted(self, message: Message, phone: str, now: datetime) -> bool:
-        """After a transient failure that may have reached the service: is it sure the first send was
-        not accepted? By default it cannot tell, and does not send again (not idempotent)."""
-        return False
+    async def _receipt(self, message: Message, phone: str, now: datetime) -> Seen:
+        """After a transient failure that may have reached the service: was the send accepted? By
+        default the channel cannot tell (``unknown``), and does not send again: it is not idempotent."""
+        return "unknown"
 
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response | Answer:
         """One POST; a transport failure comes back as a transient :class:`Answer` (no URL in it)."""
