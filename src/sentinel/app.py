@@ -45,6 +45,7 @@ from sentinel.notify.base import Sender, send_client
 from sentinel.notify.channel_alerts import queue_channel_alerts
 from sentinel.notify.digest import digest_pending, queue_daily_digest
 from sentinel.notify.outbox import Dispatcher
+from sentinel.notify.phone_history import seed_limits
 from sentinel.notify.registry import build_senders
 from sentinel.notify.source_alerts import queue_source_alerts
 from sentinel.settings import Settings
@@ -164,6 +165,7 @@ class Daemon:
             ack_links=ack_links.signer(settings))
         self._send_client = send_client(transport=self._send_transport)
         senders = {**build_senders(channels, self._send_client), **(self._senders or {})}
+        seed_limits(database.engine, senders, now=self.clock.now())  # SMS/voice per-number limits survive restarts
         self.dispatcher = Dispatcher(database, senders, settings.delivery, metrics=self.metrics, owner=self.owner,
                                      channel_kinds={channel.id: channel.kind for channel in channels}, clock=self.clock)
         return self.escalation

@@ -30,7 +30,7 @@ from sentinel.configtypes import ByteSize, Duration, Strict
 from sentinel.errors import ConfigError
 from sentinel.escalation.policy import Policy
 from sentinel.escalation.roster import RosterConfig
-from sentinel.notify.config import DeliveryConfig
+from sentinel.notify.config import PHONE_KINDS, DeliveryConfig, IvrConfig, RateText
 from sentinel.reports.config import ReportsConfig
 
 DEFAULT_CONFIG = "config/sentinel.yaml"
@@ -346,14 +346,20 @@ class WatchRule(Strict):
         return self
 
 
+_PHONE_FIELDS = ("access_key_id_env", "access_key_secret_env", "tts_code", "called_show_number", "ivr",
+                 "secret_id_env", "secret_key_env", "sdk_app_id", "template_id", "sign_name", "template_code",
+                 "per_number")
+
+
 class ChannelConfig(Strict):
     """A notification channel. ``secret_env``/``*_env`` name environment variables, never secrets."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     id: str = Field(pattern=_ID)
-    kind: Literal["console", "webhook", "dingtalk", "wecom", "feishu", "email"]
-    url: str | None = None
+    kind: Literal["console", "webhook", "dingtalk", "wecom", "feishu", "email",
+                  "aliyun_sms", "aliyun_voice", "tencent_sms", "tencent_voice"]
+    url: str | None = None  # SMS/voice: defaults to the service's endpoint (a mirror or test server may stand in)
     secret_env: str | None = None
     host: str | None = None
     port: int | None = None
@@ -363,6 +369,23 @@ class ChannelConfig(Strict):
     to: list[str] = Field(default_factory=list)
     username_env: str | None = None
     password_env: str | None = None
+    # Aliyun SMS / voice (aliyun_sms, aliyun_voice)
+    access_key_id_env: str | None = None
+    access_key_secret_env: str | None = None
+    tts_code: str | None = None  # aliyun_voice: the TTS template (SingleCallByTts)
+    called_show_number: str | None = None  # aliyun_voice: empty in 公共模式
+    ivr: IvrConfig | None = None  # aliyun_voice: IvrCall with a key menu, pressing 1 acknowledges
+    # Tencent Cloud SMS / voice (tencent_sms, tencent_voice)
+    secret_id_env: str | None = None
+    secret_key_env: str | None = None
+    sdk_app_id: str | None = None
+    template_id: str | None = None
+    region: str = "ap-guangzhou"
+    # both SMS kinds
+    sign_name: str | None = None
+    template_code: str | None = None  # aliyun_sms
+    play_times: int = Field(default=2, ge=1, le=3)  # voice: how often the text is read
+    per_number: list[RateText] | None = None  # at most N to one number per m/h/d; default by kind
 
     @model_validator(mode="after")
     def _kind_fields(self) -> ChannelConfig:
@@ -370,6 +393,18 @@ class ChannelConfig(Strict):
             raise ValueError(f"a {self.kind} channel needs url")
         if self.kind == "email" and not (self.host and self.from_ and self.to):
             raise ValueError("an email channel needs host, from and to")
+        needs = PHONE_KINDS.get(self.kind, ())
+        missing = [name for name in needs if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"a {self.kind} channel needs {', '.join(missing)}")
+        allowed = set(needs) | ({"per_number"} if needs else set()) | (
+            {"ivr", "called_show_number"} if self.kind == "aliyun_voice" else set())
+        stray = [name for name in _PHONE_FIELDS if name not in allowed and getattr(self, name) is not None]
+        if stray:
+            raise ValueError(f"a {self.kind} channel does not use {', '.join(stray)}")
+        if self.ivr is not None and not self.called_show_number:
+            raise ValueError("an aliyun_voice channel with ivr needs called_show_number (IvrCall calls from a "
+                             "number bought for it)")
         return self
 
 

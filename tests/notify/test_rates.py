@@ -16,7 +16,8 @@ M = timedelta(minutes=1)
 
 def test_rates_and_the_configuration() -> None:
     assert parse_rate("5/s") == Rate(5, S) and parse_rate(" 20 / m ") == Rate(20, M)
-    for bad in ("5", "0/s", "5/h", "x/m", ""):
+    assert parse_rate("5/h") == Rate(5, 60 * M) and parse_rate("20/d") == Rate(20, 24 * 60 * M)  # per-number limits
+    for bad in ("5", "0/s", "5/w", "x/m", ""):
         with pytest.raises(ValueError):
             parse_rate(bad)
     config = DeliveryConfig.model_validate({"rate_limits": {"ding": "10/m", "lark": ["1/s", "30/m"], "wc": []},

@@ -59,10 +59,14 @@ def notify() -> None:
 
 @notify.command("test")
 @click.argument("channel_id")
+@click.option("--to", "to", multiple=True, help="A phone number to text or call (SMS and voice channels; repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_ctx
-def notify_test(obj: Context, channel_id: str, as_json: bool) -> None:
-    """Send a test message through one configured channel; exit 1 with the service's error if refused."""
+def notify_test(obj: Context, channel_id: str, to: tuple[str, ...], as_json: bool) -> None:
+    """Send a test message through one configured channel; exit 1 with the service's error if refused
+    (for an SMS or voice channel, to the numbers given with --to)."""
+    import dataclasses
+
     from sentinel.errors import ConfigError
     from sentinel.notify.base import send_client
     from sentinel.notify.compose import compose
@@ -76,6 +80,11 @@ def notify_test(obj: Context, channel_id: str, as_json: bool) -> None:
     now = SystemClock().now()
     message = compose("test", {"now": now, "channel": channel_id, "idempotency_key": f"test:{channel_id}:{now:%s}"},
                       zone=settings.zone, link_base=settings.http.public_url)
+    if to:
+        try:
+            message = dataclasses.replace(message, mentions=tuple(to))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--to") from None
 
     async def send() -> object:
         async with send_client(timeout=15.0) as client:

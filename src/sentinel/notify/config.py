@@ -11,7 +11,15 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from sentinel.configtypes import Duration, Strict
 from sentinel.notify.rates import DEFAULT_RATE_LIMITS, Rate, parse_rate
 
-__all__ = ["DeliveryConfig"]
+__all__ = ["PHONE_KINDS", "DeliveryConfig", "IvrConfig", "RateText"]
+
+#: The SMS and voice channel kinds and the keys each must have (beyond id and kind).
+PHONE_KINDS: dict[str, tuple[str, ...]] = {
+    "aliyun_sms": ("access_key_id_env", "access_key_secret_env", "sign_name", "template_code"),
+    "aliyun_voice": ("access_key_id_env", "access_key_secret_env", "tts_code"),
+    "tencent_sms": ("secret_id_env", "secret_key_env", "sdk_app_id", "sign_name", "template_id"),
+    "tencent_voice": ("secret_id_env", "secret_key_env", "sdk_app_id", "template_id"),
+}
 
 
 def _rate_text(value: str) -> str:
@@ -26,6 +34,17 @@ def _one_or_many(value: Any) -> Any:
 
 
 RateText = Annotated[str, AfterValidator(_rate_text)]
+
+
+class IvrConfig(Strict):
+    """An ``aliyun_voice`` channel's key menu (``IvrCall``): ``start_code`` is the TTS template read
+    first (it should end "…认领请按1"), ``ack_code`` the one played after key 1. Key presses come back
+    to ``POST /api/callbacks/aliyun-voice?token=…``, the token from ``callback_token_env``."""
+
+    start_code: str = Field(min_length=1)
+    ack_code: str = Field(min_length=1)
+    callback_token_env: str = Field(min_length=1)
+    timeout: Duration = timedelta(seconds=30)  # how long the menu waits for a key
 
 
 class DeliveryConfig(Strict):

@@ -59,7 +59,7 @@ from sentinel.notify.claiming import Queued, claim_due, pending_summary, release
 from sentinel.notify.config import DeliveryConfig
 from sentinel.notify.marking import late_by, marked
 from sentinel.notify.message import Message
-from sentinel.notify.planning import digest, digest_key, plan
+from sentinel.notify.planning import digest, digest_key, merge_by_recipient, plan
 from sentinel.notify.rates import RateWindows
 from sentinel.notify.recording import Outcome, Policy, Result, Verdict, record
 from sentinel.notify.serialisation import stored_message
@@ -251,6 +251,8 @@ class Dispatcher:
             return []
         windows = self._windows[channel]
         units, held = plan(rows, windows.available(now))
+        if getattr(sender, "merges_per_recipient", False):
+            units = merge_by_recipient(units)  # one text or call per person, however many alerts
         self._metrics.notifications_rate_limited.labels(channel).inc(
             len(held) + sum(len(unit) for unit in units if len(unit) > 1))
         for position, unit in enumerate(units):

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from sentinel.notify.claiming import Queued
 from sentinel.notify.message import Message, escape_markdown, one_line, safe_url
 
-__all__ = ["DIGEST", "REMINDER", "digest", "digest_key", "plan"]
+__all__ = ["DIGEST", "REMINDER", "digest", "digest_key", "merge_by_recipient", "plan"]
 
 REMINDER = "reminder"
 DIGEST = "digest"
@@ -44,6 +44,24 @@ def plan(rows: Sequence[Queued], room: int | None) -> tuple[list[list[Queued]], 
     return units, held
 
 
+def merge_by_recipient(units: Sequence[list[Queued]]) -> list[list[Queued]]:
+    """For the SMS and voice channels: the units for the same numbers (``mentions``) as one, at the
+    first one's place, so that the alerts for one person claimed together are one text or one call
+    (their per-number limits allow one a minute). Units without numbers stay as they are."""
+    merged: list[list[Queued]] = []
+    by_numbers: dict[tuple[str, ...], list[Queued]] = {}
+    for unit in units:
+        numbers = tuple(sorted({str(phone) for row in unit for phone in (row.message.get("mentions") or [])}))
+        if not numbers:
+            merged.append(list(unit))
+        elif numbers in by_numbers:
+            by_numbers[numbers].extend(unit)
+        else:
+            by_numbers[numbers] = list(unit)
+            merged.append(by_numbers[numbers])
+    return merged
+
+
 def digest(messages: Sequence[Message], *, key: str) -> Message:
     """One message standing for several reminders: "N条提醒", each member's title and text in order."""
     markdown, plain = [], []
@@ -69,6 +87,7 @@ def digest(messages: Sequence[Message], *, key: str) -> Message:
         link=common(message.link for message in messages),
         mentions=tuple(dict.fromkeys(phone for message in messages for phone in message.mentions)),
         idempotency_key=key,
+        acks=tuple({(ack.person, ack.phone): ack for message in reversed(messages) for ack in message.acks}.values()),
     )
 
 

@@ -24,7 +24,8 @@ DEFAULT_RATE_LIMITS: Mapping[str, tuple[str, ...]] = {
     "dingtalk": ("20/m",), "wecom": ("20/m",), "feishu": ("5/s", "100/m"),
 }
 
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|m)\s*$")
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|m|h|d)\s*$")
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +37,11 @@ class Rate:
 
 
 def parse_rate(text: str) -> Rate:
-    """``"5/s"`` or ``"100/m"``."""
+    """``"5/s"``, ``"100/m"``, ``"5/h"`` or ``"20/d"``."""
     match = _RATE.match(text) if isinstance(text, str) else None
     if not match or int(match.group(1)) < 1:
-        raise ValueError(f"expected a rate such as 5/s or 20/m, got {text!r}")
-    return Rate(int(match.group(1)), timedelta(seconds=1 if match.group(2) == "s" else 60))
+        raise ValueError(f"expected a rate such as 5/s, 20/m, 5/h or 20/d, got {text!r}")
+    return Rate(int(match.group(1)), timedelta(seconds=_PERIODS[match.group(2)]))
 
 
 class RateWindows:

@@ -17,10 +17,12 @@ from collections.abc import Sequence
 import httpx
 
 from sentinel.errors import ConfigError
+from sentinel.notify import aliyun, tencent
 from sentinel.notify.base import Sender
 from sentinel.notify.console import ConsoleSender
 from sentinel.notify.dingtalk import DingTalkSender
 from sentinel.notify.feishu import FeishuSender
+from sentinel.notify.phone import SMS_LIMITS, VOICE_LIMITS, PhoneLimits
 from sentinel.notify.smtp import Security, SmtpSender
 from sentinel.notify.webhook import WebhookSender
 from sentinel.notify.wecom import WeComSender
@@ -51,6 +53,8 @@ def build_sender(channel: ChannelConfig, client: httpx.AsyncClient) -> Sender:
         return ConsoleSender(channel.id)
     if channel.kind == "email":
         return _email(channel)
+    if channel.kind in ("aliyun_sms", "aliyun_voice", "tencent_sms", "tencent_voice"):
+        return _phone(channel, client)
     url = _expand(channel, channel.url or "")
     if channel.kind == "wecom":
         return WeComSender(channel.id, url, client)
@@ -87,6 +91,49 @@ def _expand(channel: ChannelConfig, url: str) -> str:
         return found
 
     return _ENV_REF.sub(value, url)
+
+
+def _required(channel: ChannelConfig, field: str) -> str:
+    value = _secret(channel, field)
+    if value is None:  # the settings' validation makes it present; this keeps the type honest
+        raise ConfigError("required", key=_key(channel, field))
+    return value
+
+
+def _phone(channel: ChannelConfig, client: httpx.AsyncClient) -> Sender:
+    """An SMS or voice sender; its keys from the environment, its per-number limits from
+    ``per_number`` or the kind's default (:mod:`sentinel.notify.phone`)."""
+    voice = channel.kind.endswith("_voice")
+    limits = PhoneLimits.parse(channel.per_number if channel.per_number is not None
+                               else VOICE_LIMITS if voice else SMS_LIMITS)
+    if channel.kind.startswith("aliyun"):
+        key_id, key_secret = _required(channel, "access_key_id_env"), _required(channel, "access_key_secret_env")
+        if channel.kind == "aliyun_sms":
+            return aliyun.AliyunSmsSender(
+                channel.id, _expand(channel, channel.url or aliyun.SMS_URL), client, key_id=key_id,
+                key_secret=key_secret, sign_name=channel.sign_name or "", template_code=channel.template_code or "",
+                limits=limits)
+        menu = None
+        if channel.ivr is not None:
+            menu = aliyun.IvrMenu(channel.ivr.start_code, channel.ivr.ack_code,
+                                  int(channel.ivr.timeout.total_seconds() * 1000))
+            if env_secret(channel.ivr.callback_token_env) is None:
+                raise ConfigError(f"environment variable {channel.ivr.callback_token_env} is not set",
+                                  key=_key(channel, "ivr.callback_token_env"))
+        return aliyun.AliyunVoiceSender(
+            channel.id, _expand(channel, channel.url or aliyun.VOICE_URL), client, key_id=key_id,
+            key_secret=key_secret, tts_code=channel.tts_code or "", called_show_number=channel.called_show_number,
+            limits=limits, ivr=menu, play_times=channel.play_times)
+    secret_id, secret_key = _required(channel, "secret_id_env"), _required(channel, "secret_key_env")
+    if channel.kind == "tencent_sms":
+        return tencent.TencentSmsSender(
+            channel.id, _expand(channel, channel.url or tencent.SMS_URL), client, secret_id=secret_id,
+            secret_key=secret_key, sdk_app_id=channel.sdk_app_id or "", sign_name=channel.sign_name or "",
+            template_id=channel.template_id or "", region=channel.region, limits=limits)
+    return tencent.TencentVoiceSender(
+        channel.id, _expand(channel, channel.url or tencent.VOICE_URL), client, secret_id=secret_id,
+        secret_key=secret_key, sdk_app_id=channel.sdk_app_id or "", template_id=channel.template_id or "",
+        region=channel.region, limits=limits, play_times=channel.play_times)
 
 
 def _email(channel: ChannelConfig) -> SmtpSender:

@@ -24,6 +24,7 @@ from sentinel.web.api_items import NewItemsHook, items_router
 from sentinel.web.api_system import system_router
 from sentinel.web.audit import AuditMiddleware
 from sentinel.web.auth import Tokens
+from sentinel.web.callbacks import callbacks_router
 from sentinel.web.console import mount_console
 from sentinel.web.disclosure import disclosure_router
 from sentinel.web.incidents import incident_router
@@ -67,6 +68,7 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
     app.include_router(system_router(settings, database, clock, tokens))
     app.include_router(incident_router(settings, database, clock, tokens))
     app.include_router(disclosure_router(settings, database, clock, tokens))
+    app.include_router(callbacks_router(settings, database, clock, guard))  # services' callbacks (shared token)
     mount_console(app, settings, database, clock, tokens.known, guard)  # the web console under /
     # the last added runs first: a wrong Host is refused before anything (and not counted); a body
     # over its limit is refused before any route reads it, and counted by the audit middleware
