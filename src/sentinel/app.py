@@ -158,7 +158,8 @@ class Daemon:
             self.identity = process_identity(settings.database.url)
         self.escalation = EscalationEngine(
             database.engine, rules, [channel.id for channel in channels], metrics=self.metrics, owner=self.owner,
-            lease=settings.engine.lease, late_after=settings.engine.late_after, link_base=settings.http.public_url)
+            lease=settings.engine.lease, late_after=settings.engine.late_after, link_base=settings.http.public_url,
+            channel_kinds={channel.id: channel.kind for channel in channels})
         self._send_client = send_client(transport=self._send_transport)
         senders = {**build_senders(channels, self._send_client), **(self._senders or {})}
         self.dispatcher = Dispatcher(database, senders, settings.delivery, metrics=self.metrics, owner=self.owner,

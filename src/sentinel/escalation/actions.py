@@ -52,6 +52,7 @@ __all__ = [
     "dismiss",
     "mark_needs_response",
     "note",
+    "record_call",
     "reject_evidence",
     "respond",
     "set_grade",
@@ -120,20 +121,57 @@ def _event(session: Session, incident: Incident, kind: str, at: datetime, /, *, 
 
 def acknowledge(engine: Engine, rules: Rules, incident_id: int, *, by: str, now: datetime) -> Incident:
     """签收: someone has the incident in hand. The first acknowledgment stops the chain's
-    unacknowledged steps and starts the re-escalation timer; later ones are recorded too."""
+    unacknowledged steps and every further phone call, and starts the re-escalation timer; later
+    ones are recorded too."""
     by = _person(by)
     with Session(engine) as session:
         incident = _incident(session, incident_id)
         _open(incident, "签收")
-        first = incident.acknowledged_at is None
-        if first:
-            incident.acknowledged_at, incident.acknowledged_by = now, by
-        incident.updated_at = now
-        _event(session, incident, "acknowledged", now, actor=by, first=first)
-        refresh_escalation(incident, rules.for_incident(incident).policy, sent_keys(session, incident_ids=[incident_id]))
+        _acknowledged(session, rules, incident, by=by, now=now)
         session.commit()
         session.refresh(incident)
         return incident
+
+
+def _acknowledged(session: Session, rules: Rules, incident: Incident, *, by: str, now: datetime,
+                  **data: Any) -> None:
+    first = incident.acknowledged_at is None
+    if first:
+        incident.acknowledged_at, incident.acknowledged_by = now, by
+    incident.updated_at = now
+    _event(session, incident, "acknowledged", now, actor=by, first=first, **data)
+    assert incident.id is not None
+    refresh_escalation(incident, rules.for_incident(incident).policy, sent_keys(session, incident_ids=[incident.id]))
+
+
+#: The key a callee presses to acknowledge (签收请按1).
+ACKNOWLEDGE_KEY = "1"
+
+
+def record_call(engine: Engine, rules: Rules, incident_id: int, *, person: str, answered: bool, now: datetime,
+                phone: str | None = None, channel: str | None = None, key: str | None = None,
+                call_id: str | None = None) -> TimelineEvent:
+    """A voice channel's report of a phone call (:mod:`~sentinel.escalation.phone`): a ``call_result``
+    on the timeline, ``{person, phone, channel, answered, key, call_id}``. An answered call whose
+    callee pressed 1 acknowledges the incident in the callee's name (which stops every further
+    call); an unanswered one brings the next call forward to now. A result for a closed incident is
+    recorded too (a call placed just before it closed)."""
+    person = _person(person, "person")
+    with Session(engine) as session:
+        incident = _incident(session, incident_id)
+        data = {"person": person, "phone": phone, "channel": channel, "answered": bool(answered), "key": key,
+                "call_id": call_id}
+        event = TimelineEvent(incident_id=incident_id, at=now, kind="call_result", actor=person, data=data,
+                              reason=None if answered else "未接听 / not answered")
+        session.add(event)
+        if incident.state == IncidentState.OPEN.value:
+            if answered and key == ACKNOWLEDGE_KEY:
+                _acknowledged(session, rules, incident, by=person, now=now, via="phone", call_id=call_id)
+            elif not answered and incident.acknowledged_at is None:
+                incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
+        session.commit()
+        session.refresh(event)
+        return event
 
 
 def respond(

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, union_all
 from sqlmodel import Session, col
 
-from sentinel.escalation import verification
+from sentinel.escalation import phone, verification
 from sentinel.escalation.obligations import (
     MAJOR_GRADES,
     Obligation,
@@ -161,13 +161,19 @@ def outside(incident: Incident) -> bool:
     return incident.jurisdiction == Jurisdiction.OUTSIDE.value
 
 
-def refresh_escalation(incident: Incident, policy: Policy, already_sent: Collection[str]) -> None:
+def refresh_escalation(incident: Incident, policy: Policy, already_sent: Collection[str], *,
+                       next_call: datetime | None = None, calls_read: bool = False) -> None:
     """Index an incident by the next moment an alert may fall due for it (the engine's tick reads it).
 
     Every open incident inside the jurisdiction is first announced (its ``incident:{id}:new`` key);
     one whose clocks run then climbs its grade's escalation chain, counted from when they started,
-    beyond the duty officer only once verification allows (:mod:`~sentinel.escalation.verification`).
+    beyond the duty officer only once verification allows (:mod:`~sentinel.escalation.verification`),
+    and is called in by phone while nobody acknowledges it (:mod:`~sentinel.escalation.phone`).
     An incident outside the jurisdiction has no moment at all.
+
+    ``next_call``: the next call's moment when the caller has read the calls made (``calls_read``,
+    the engine); anyone else gets a moment no later than it, and the engine's tick then indexes the
+    exact one.
     """
     incident_id = _id(incident)
     if incident.state != IncidentState.OPEN.value or outside(incident):
@@ -188,7 +194,15 @@ def refresh_escalation(incident: Incident, policy: Policy, already_sent: Collect
         acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at,
         breached_at=incident.first_breach_at, policy=policy, already_sent=already_sent,
         held_until=verification.hold_until(incident.verification, policy.verification))
-    incident.next_escalation_at = min([*asked, *([moment] if moment else [])], default=None)
+    if not calls_read:
+        next_call = None
+        if phone.calling(policy.phone, grade=incident.grade, clocks_opened_at=incident.clocks_opened_at,
+                         acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at) \
+                and phone.calls_done_key(incident_id) not in already_sent:
+            assert incident.clocks_opened_at is not None
+            next_call = phone.estimate(policy.phone, incident.clocks_opened_at)
+    incident.next_escalation_at = min([*asked, *([moment] if moment else []), *([next_call] if next_call else [])],
+                                      default=None)
 
 
 def obligations_of(session: Session, incident_id: int) -> list[ObligationRow]:

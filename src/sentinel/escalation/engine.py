@@ -38,7 +38,7 @@ One process at a time runs the engine: on PostgreSQL several sentinel processes 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,7 +50,7 @@ from sqlmodel import Session, col
 
 from sentinel.analyse.grading import Grade
 from sentinel.configtypes import format_duration
-from sentinel.escalation import verification
+from sentinel.escalation import phone, verification
 from sentinel.escalation.clocks import (
     Rules,
     announce_at,
@@ -61,6 +61,7 @@ from sentinel.escalation.clocks import (
     view,
 )
 from sentinel.escalation.obligations import ObligationKind, ObligationState
+from sentinel.escalation.phone import Call, CallResult
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.reminders import (
     Action,
@@ -132,19 +133,28 @@ class _Pending:
     kind: str = ""
     response: Response | None = None
     mark: IncidentHotlist | None = None  # a hot-list alert's entry
+    person: Recipient | None = None  # the person a phone call rings
+    channel: str | None = None  # the voice channel it rings on
 
 
 class EscalationEngine:
     def __init__(
         self, engine: Engine, rules: Rules, channel_ids: Sequence[str], *, metrics: Metrics | None = None,
         owner: str = "sentinel", lease: timedelta = timedelta(seconds=30), late_after: timedelta = timedelta(seconds=60),
-        link_base: str | None = None,
+        link_base: str | None = None, channel_kinds: Mapping[str, str] | None = None,
     ) -> None:
         if not channel_ids:
             raise ValueError("the engine needs at least one channel to address its alerts to")
         self.engine = engine
         self.rules = rules
         self.channel_ids = list(channel_ids)
+        kinds = dict(channel_kinds or {})
+        # voice channels ring only for the phone step; a text-message channel reaches only the people
+        # who list it (an SMS to everyone without a channel list would be a robot alert by SMS)
+        self.voice_ids = [channel for channel in self.channel_ids if kinds.get(channel) in phone.VOICE_KINDS]
+        self.alert_ids = [channel for channel in self.channel_ids if channel not in self.voice_ids] or self.channel_ids
+        self.opt_in = frozenset(channel for channel in self.channel_ids
+                                if kinds.get(channel) in phone.SMS_KINDS | phone.VOICE_KINDS)
         self.metrics = metrics
         self.owner = owner
         self.lease = lease
@@ -154,6 +164,7 @@ class EscalationEngine:
         self._sqlite = engine.dialect.name == "sqlite"
         self._snapshots: dict[int, Rules] = {}  # by incident id: this engine's database only
         self._audiences: dict[tuple[int, EscalationRole, str | None], list[Recipient]] = {}
+        self._calls: dict[int, tuple[list[Call], list[CallResult]]] = {}
         self._rows: dict[type, list[dict[str, Any]]] = {EngineAction: [], TimelineEvent: [], OutboxMessage: []}
         self._met_since: datetime | None = None
         self._met_seen: set[int] = set()
@@ -199,6 +210,7 @@ class EscalationEngine:
                         **{_id(incident): incident for _, incident in listed}}
             sent = sent_keys(session, obligation_ids=[_id(row) for row in rows], incident_ids=list(involved))
             self._load_open(session, involved)
+            self._load_calls(session, involved, now)
 
             pending: list[_Pending] = []
             for row in rows:
@@ -225,7 +237,9 @@ class EscalationEngine:
                 self._apply(session, item, now, report, sent)
             self._hotlist_alerts(session, listed, now, report, sent)  # after the announcements above
             for incident in due_incidents:
-                refresh_escalation(incident, self._rules_for(incident).policy, sent)
+                call = self._next_call(incident, now, sent)
+                refresh_escalation(incident, self._rules_for(incident).policy, sent,
+                                   next_call=call[0] if call else None, calls_read=True)
             self._write_changes(session, rows, involved.values())
             self._write_rows(session)
         session.flush()  # nothing is left to flush; a safety net should a change escape _write_changes
@@ -276,6 +290,72 @@ class EscalationEngine:
                 if row.state == ObligationState.OPEN.value:
                     self._open_rows[row.incident_id].append(row)
 
+    def _load_calls(self, session: Session, incidents: dict[int, Incident], now: datetime) -> None:
+        """The calls placed and their results, for the incidents the phone step may call about."""
+        self._calls = {}
+        ids = [incident_id for incident_id, incident in incidents.items() if self.voice_ids and phone.calling(
+            self._rules_for(incident).policy.phone, grade=incident.grade, clocks_opened_at=incident.clocks_opened_at,
+            acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at, now=now)]
+        if not ids:
+            return
+        self._calls = {incident_id: ([], []) for incident_id in ids}
+        for event in session.scalars(select(TimelineEvent).where(
+                col(TimelineEvent.incident_id).in_(ids), col(TimelineEvent.kind).in_(["phone_called", "call_result"]))
+                .order_by(col(TimelineEvent.at), col(TimelineEvent.id))).all():
+            calls, results = self._calls[event.incident_id]
+            data = event.data or {}
+            if event.kind == "phone_called":
+                calls.append(Call(int(data["n"]), str(data["person"]), datetime.fromisoformat(data["due"])))
+            else:
+                results.append(CallResult(str(data.get("person") or ""), bool(data.get("answered")), _aware(event.at),
+                                          str(data["key"]) if data.get("key") is not None else None))
+
+    def _next_call(self, incident: Incident, now: datetime, sent: set[str]
+                   ) -> tuple[datetime, Recipient | None] | None:
+        """The next call's moment and whom it rings (None: the chain has run out), or None when no
+        call is to come."""
+        incident_id = _id(incident)
+        if incident_id not in self._calls or incident.state != IncidentState.OPEN.value or outside(incident) \
+                or phone.calls_done_key(incident_id) in sent or incident.clocks_opened_at is None:
+            return None
+        rules = self._rules_for(incident)
+        rule = rules.policy.phone
+        if not phone.calling(rule, grade=incident.grade, clocks_opened_at=incident.clocks_opened_at,
+                             acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at, now=now):
+            return None
+        calls, results = self._calls[incident_id]
+        at = phone.next_call_at(rule, incident.clocks_opened_at, calls, results)
+        called = {call.person for call in calls}
+        for role in rule.chain:
+            for person in self._recipients(rules, (role,), incident, max(at, now)):
+                if person.phone is None or person.name in called:
+                    continue
+                if role is EscalationRole.DUTY_OFFICER and person.role != "duty_officer":
+                    continue  # department contacts hear the alerts; the duty officer is the one called
+                if role is not EscalationRole.DUTY_OFFICER:
+                    hold = verification.hold_until(incident.verification, rules.policy.verification)
+                    if hold is not None:
+                        at = max(at, _aware(hold))
+                return at, person
+        return at, None
+
+    def _phone(self, incident: Incident, now: datetime, sent: set[str]) -> list[_Pending]:
+        """The call due now, if any, or the end of the chain when everyone has been called."""
+        call = self._next_call(incident, now, sent)
+        if call is None or call[0] > now:
+            return []
+        at, person = call
+        incident_id = _id(incident)
+        if person is None:
+            action = Action(phone.calls_done_key(incident_id), ActionKind.ESCALATION, at, now - at, incident_id)
+            return [_Pending(action, incident, kind="calls_done")]
+        calls, _ = self._calls[incident_id]
+        voice = next((channel for channel in person.channels if channel in self.voice_ids), self.voice_ids[0])
+        role = EscalationRole(person.role) if person.role != "department" else EscalationRole.DUTY_OFFICER
+        action = Action(phone.call_key(incident_id, len(calls) + 1), ActionKind.ESCALATION, at, now - at, incident_id,
+                        roles=(role,))
+        return [_Pending(action, incident, kind="phone_call", person=person, channel=voice)]
+
     def _escalations(self, incident: Incident, now: datetime, sent: set[str]) -> list[_Pending]:
         incident_id = _id(incident)
         if incident.state != IncidentState.OPEN.value or outside(incident):
@@ -305,6 +385,7 @@ class EscalationEngine:
                 breached_at=incident.first_breach_at, now=now, policy=policy, already_sent=already,
                 held_until=verification.hold_until(incident.verification, policy.verification)):
             found.append(_Pending(action, incident, kind=action.kind.value))
+        found.extend(self._phone(incident, now, sent))
         return found
 
     def _verification(self, incident: Incident, now: datetime, sent: set[str]) -> _Pending | None:
@@ -398,9 +479,20 @@ class EscalationEngine:
             roles = (EscalationRole.DUTY_OFFICER,)
         else:
             roles = action.roles
-        recipients = self._recipients(rules, roles, incident, now)
+        if item.kind == "calls_done":
+            self._rows[TimelineEvent].append(dict(
+                incident_id=incident_id, at=now, kind="phone_chain_ended", actor="sentinel",
+                reason="电话通知已拨至最后一人，仍无人签收 / everyone in the phone chain was called, nobody acknowledged",
+                data={"key": action.key, "due": action.at.isoformat()}))
+            return
+        if item.person is not None and item.channel is not None:
+            recipients = [item.person]
+            by_channel = {item.channel: recipients}
+        else:
+            recipients = self._recipients(rules, roles, incident, now)
+            by_channel = routes(recipients, self.alert_ids, opt_in=self.opt_in)
         context = self._context(session, item, now, recipients, late)
-        channels = self._enqueue(session, item, context, recipients, rules, now)
+        channels = self._enqueue(session, item, context, by_channel, rules, now)
         notifications = [{"channel": channel, "recipients": [r.name for r in people]}
                          for channel, people in channels.items()]
         data: dict[str, Any] = {"key": action.key, "due": action.at.isoformat(),
@@ -432,11 +524,17 @@ class EscalationEngine:
                 data["offset"] = format_duration(action.offset)
             timeline_kind = {"new_incident": "announced", "reminder": "reminder", "escalation": "escalated",
                              "reescalation": "reescalated", "evidence": "evidence_requested",
-                             "verification": "verification_requested", "hotlist": "hotlist_alerted"}[item.kind]
+                             "verification": "verification_requested", "hotlist": "hotlist_alerted",
+                             "phone_call": "phone_called"}[item.kind]
             if item.response is not None:
                 data["response"] = item.response.id
             if item.mark is not None:
                 data.update(list=item.mark.list_name, entry=item.mark.external_id, rank=item.mark.top_rank)
+            if item.person is not None:
+                n = len(self._calls[incident_id][0]) + 1
+                data.update(n=n, person=item.person.name, phone=item.person.phone, channel=item.channel,
+                            role=item.person.role)
+                self._calls[incident_id][0].append(Call(n, item.person.name, action.at))
             self._rows[TimelineEvent].append(dict(incident_id=incident_id, at=now, kind=timeline_kind, actor="sentinel",
                                                   reason=reason, data=data))
         report.notices.append(Notice(action.key, item.kind, incident_id, action.at, late,
@@ -457,12 +555,11 @@ class EscalationEngine:
                     people.append(person)
         return people
 
-    def _enqueue(self, session: Session, item: _Pending, context: dict[str, Any], recipients: list[Recipient],
-                 rules: Rules, now: datetime) -> dict[str, list[Recipient]]:
+    def _enqueue(self, session: Session, item: _Pending, context: dict[str, Any],
+                 by_channel: dict[str, list[Recipient]], rules: Rules, now: datetime) -> dict[str, list[Recipient]]:
         incident = item.incident
         grade = Grade(incident.grade) if incident.grade else None
         held = rules.roster.hold_until(now, grade)
-        by_channel = routes(recipients, self.channel_ids)
         for channel, people in by_channel.items():
             key = f"{item.action.key}:{channel}"
             audience = [person.as_dict() for person in people]
