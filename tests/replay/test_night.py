@@ -149,3 +149,45 @@ def test_time_from_creation_to_the_call_handed_to_the_channel(sqlite_url, analyz
     with capsys.disabled():
         print(f"\ncreation -> phone_call outbox row: {delay.total_seconds():.0f} s of virtual time "
               f"(replay of 15 min took {elapsed:.2f} s)")
+
+
+def test_a_leader_told_at_grade_iv_is_told_again_at_the_raise_to_ii_and_at_the_breach(sqlite_url, analyzer) -> None:
+    """The leader hears of a grade IV incident through its chain (marked as needing a response at
+    00:00: its 48h clock and chain run), then of the raise to II at 01:00 and of the 5h breach at
+    05:00, with the section chief, who was told too. Reminders stay with the duty officer."""
+    settings = load_settings(HERE / "sentinel.yaml")
+    settings = settings.model_copy(update={"database": settings.database.model_copy(update={"url": sqlite_url})})
+    first = json.loads((HERE / "grade2_no_response.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    at = "2026-03-11T00:00:00+08:00"
+    scenario = [
+        {**first, "at": at, "item": {**first["item"], "published_at": at}},
+        {"at": at, "type": "action", "action": "grade", "item": "a-1", "grade": "IV", "reason": "作坊火灾", "by": "张伟"},
+        {"at": at, "type": "action", "action": "mark", "item": "a-1", "reason": "群众关注", "by": "张伟"},
+        {"at": "2026-03-11T01:00:00+08:00", "type": "action", "action": "grade", "item": "a-1", "grade": "II",
+         "reason": "死亡13人", "by": "张伟"},
+    ]
+    lines, errors = read_scenario(json.dumps(line, ensure_ascii=False) for line in scenario)
+    assert errors == []
+    database = open_database(sqlite_url)
+    try:
+        replayer = Replayer(settings, database, analyzer)
+        replayer.run(lines, until=timedelta(hours=4, minutes=30))
+        result = replayer.result()
+    finally:
+        database.close()
+    assert result["errors"] == []
+    everyone = "张伟、孙主任、赵科长、钱局长"
+    assert [row for row in rows(result) if row[1] != "reminder"] == [
+        ("00:00", "new_incident", "console", "张伟、孙主任"),
+        ("00:00", "escalation", "console", "张伟、孙主任"),  # marked: the 48h clock and the IV chain start
+        ("00:15", "escalation", "console", "赵科长"),
+        ("00:30", "escalation", "console", "钱局长"),  # 【升级】报送领导, at grade IV
+        ("01:00", "grade_raised", "console", everyone),  # IV -> II: told again, with the section chief
+        ("05:00", "breach", "console", everyone),  # the 5h clock from 00:00: leaders hear every breach
+    ]
+    assert {row[3] for row in rows(result, "reminder")} == {"张伟、孙主任"}
+    (incident,) = result["incidents"]
+    raised = next(e for e in incident["timeline"] if e["kind"] == "grade_raised_alerted")
+    assert raised["data"]["roles"] == ["duty_officer", "section_chief", "leader"]
+    titles = [n["title"] for n in result["notifications"] if n["kind"] == "grade_raised"]
+    assert titles and "重大" in titles[0]

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,7 +54,9 @@ from sentinel.escalation import phone, verification
 from sentinel.escalation.clocks import (
     Rules,
     announce_at,
+    calls_from,
     outside,
+    raises,
     refresh_escalation,
     refresh_obligation,
     sent_keys,
@@ -70,6 +72,7 @@ from sentinel.escalation.reminders import (
     escalation_due,
     escalation_key,
     format_time_left,
+    reescalation_key,
 )
 from sentinel.escalation.roster import Recipient, routes
 from sentinel.incidents.hotlist import alert_context
@@ -294,7 +297,7 @@ class EscalationEngine:
         """The calls placed and their results, for the incidents the phone step may call about."""
         self._calls = {}
         ids = [incident_id for incident_id, incident in incidents.items() if self.voice_ids and phone.calling(
-            self._rules_for(incident).policy.phone, grade=incident.grade, clocks_opened_at=incident.clocks_opened_at,
+            self._rules_for(incident).policy.phone, grade=incident.grade, clocks_opened_at=calls_from(incident),
             acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at, now=now)]
         if not ids:
             return
@@ -315,16 +318,17 @@ class EscalationEngine:
         """The next call's moment and whom it rings (None: the chain has run out), or None when no
         call is to come."""
         incident_id = _id(incident)
+        start = calls_from(incident)
         if incident_id not in self._calls or incident.state != IncidentState.OPEN.value or outside(incident) \
-                or phone.calls_done_key(incident_id) in sent or incident.clocks_opened_at is None:
+                or phone.calls_done_key(incident_id) in sent or start is None:
             return None
         rules = self._rules_for(incident)
         rule = rules.policy.phone
-        if not phone.calling(rule, grade=incident.grade, clocks_opened_at=incident.clocks_opened_at,
+        if not phone.calling(rule, grade=incident.grade, clocks_opened_at=start,
                              acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at, now=now):
             return None
         calls, results = self._calls[incident_id]
-        at = phone.next_call_at(rule, incident.clocks_opened_at, calls, results)
+        at = phone.next_call_at(rule, start, calls, results)
         called = {call.person for call in calls}
         for role in rule.chain:
             for person in self._recipients(rules, (role,), incident, max(at, now)):
@@ -385,8 +389,61 @@ class EscalationEngine:
                 breached_at=incident.first_breach_at, now=now, policy=policy, already_sent=already,
                 held_until=verification.hold_until(incident.verification, policy.verification)):
             found.append(_Pending(action, incident, kind=action.kind.value))
+        found = self._raises(incident, now, sent, found)
         found.extend(self._phone(incident, now, sent))
         return found
+
+    def _raises(self, incident: Incident, now: datetime, sent: set[str], found: list[_Pending]) -> list[_Pending]:
+        """升级 of the grade to I or II: the duty officer, everyone already told beyond and the leaders
+        hear of it, once per raise (after verification, like anyone beyond the duty officer). Chain
+        steps falling due at the same moment are folded into it; an announcement in this very tick
+        already says the grade, and stands for the raises."""
+        incident_id = _id(incident)
+        pending = [(key, at) for key, at in raises(incident) if key not in sent]
+        if not pending:
+            return found
+        announcing = next((p for p in found if p.kind in ("new_incident", "verification")), None)
+        if announcing is not None:
+            announcing.action = replace(announcing.action, collapsed=(
+                *announcing.action.collapsed, *(key for key, _ in pending)))
+            return found
+        hold = verification.hold_until(incident.verification, self._rules_for(incident).policy.verification)
+        due = [(key, max(at, _aware(hold)) if hold is not None else at) for key, at in pending]
+        due = [(key, at) for key, at in due if at <= now]
+        if not due:
+            return found
+        key, at = due[-1]
+        folded = [p for p in found if p.kind == "escalation" and p.action.at == at]
+        roles = [EscalationRole.DUTY_OFFICER, *self._told_beyond(incident, sent), EscalationRole.LEADER,
+                 *(role for p in folded for role in p.action.roles)]
+        action = Action(key, ActionKind.ESCALATION, at, max(now - at, timedelta(0)), incident_id,
+                        roles=tuple(dict.fromkeys(roles)),
+                        collapsed=(*(k for k, _ in due[:-1]), *(k for p in folded for k in p.action.keys)))
+        return [p for p in found if p not in folded] + [_Pending(action, incident, kind="grade_raised")]
+
+    def _told_beyond(self, incident: Incident, sent: set[str]) -> list[EscalationRole]:
+        """The roles beyond the duty officer already told of the incident (a step or a re-escalation)."""
+        chain = self._rules_for(incident).policy.chain(incident.grade)
+        incident_id = _id(incident)
+        told = []
+        for role in (EscalationRole.SECTION_CHIEF, EscalationRole.LEADER):
+            if escalation_key(incident_id, role) in sent or (
+                    role in chain.reescalate_to and reescalation_key(incident_id, 1) in sent):
+                told.append(role)
+        return told
+
+    def _breach_audience(self, item: _Pending, sent: set[str]) -> Action:
+        """A breach reaches the duty officer, everyone already told beyond and the leaders (each
+        breach, once), unless the incident is 待研判; it stands for the leaders' on-breach step."""
+        incident, action = item.incident, item.action
+        hold = verification.hold_until(incident.verification, self._rules_for(incident).policy.verification)
+        if hold is not None and _aware(hold) > action.at and verification.is_pending(incident.verification):
+            return replace(action, roles=(EscalationRole.DUTY_OFFICER,))
+        roles = tuple(dict.fromkeys([EscalationRole.DUTY_OFFICER, *self._told_beyond(incident, sent),
+                                     EscalationRole.LEADER]))
+        leader_step = escalation_key(_id(incident), EscalationRole.LEADER)
+        extra = (leader_step,) if leader_step not in sent else ()
+        return replace(action, roles=roles, collapsed=(*action.collapsed, *extra))
 
     def _verification(self, incident: Incident, now: datetime, sent: set[str]) -> _Pending | None:
         """研判: ask the duty officer once, folding in the announcement and the duty officer's first
@@ -461,9 +518,11 @@ class EscalationEngine:
     # ---------------------------------------------------------------------------------- actions
 
     def _apply(self, session: Session, item: _Pending, now: datetime, report: TickReport, sent: set[str]) -> None:
-        action, incident = item.action, item.incident
-        if action.key in sent:
+        if item.action.key in sent:
             return
+        if item.kind == "breach":
+            item.action = self._breach_audience(item, sent)
+        action, incident = item.action, item.incident
         incident_id = _id(incident)
         rules = self._rules_for(incident)
         late = action.late_by if action.late_by > self.late_after else timedelta(0)
@@ -475,7 +534,7 @@ class EscalationEngine:
             sent.add(key)
         if item.kind in ("new_incident", "evidence", "verification", "hotlist"):
             roles: tuple[EscalationRole, ...] = (EscalationRole.DUTY_OFFICER,)
-        elif item.kind in ("reminder", "breach"):
+        elif item.kind == "reminder":
             roles = (EscalationRole.DUTY_OFFICER,)
         else:
             roles = action.roles
@@ -525,7 +584,7 @@ class EscalationEngine:
             timeline_kind = {"new_incident": "announced", "reminder": "reminder", "escalation": "escalated",
                              "reescalation": "reescalated", "evidence": "evidence_requested",
                              "verification": "verification_requested", "hotlist": "hotlist_alerted",
-                             "phone_call": "phone_called"}[item.kind]
+                             "phone_call": "phone_called", "grade_raised": "grade_raised_alerted"}[item.kind]
             if item.response is not None:
                 data["response"] = item.response.id
             if item.mark is not None:
@@ -591,6 +650,10 @@ class EscalationEngine:
         if item.kind == "escalation":
             context["reason"] = "breach" if incident.first_breach_at is not None and \
                 item.action.at == incident.first_breach_at else "unacknowledged"
+        if item.kind == "grade_raised":
+            n = int(item.action.key.rsplit(":", 1)[1])
+            entry = ((incident.details or {}).get("raises") or [])[n - 1]
+            context["raised"] = {"from": entry.get("from"), "to": entry.get("to"), "at": entry.get("at")}
         if item.kind == "reescalation":
             context["acknowledged_at"] = incident.acknowledged_at
             context["acknowledged_by"] = incident.acknowledged_by
