@@ -191,3 +191,31 @@ def test_a_leader_told_at_grade_iv_is_told_again_at_the_raise_to_ii_and_at_the_b
     assert raised["data"]["roles"] == ["duty_officer", "section_chief", "leader"]
     titles = [n["title"] for n in result["notifications"] if n["kind"] == "grade_raised"]
     assert titles and "重大" in titles[0]
+
+
+def test_the_report_shows_an_unconfirmed_official_item_beside_the_deadline_it_may_meet(sqlite_url, analyzer) -> None:
+    """Scenario e under the default ``official_evidence: confirm``: gov-city's notice of 04:10 waits
+    for the duty officer, nobody confirms it, and the 5h clock is breached at 07:10 beside it."""
+    from sentinel.replay import load_scenario
+    from sentinel.reports.incident import build_incident_report
+
+    settings = load_settings(HERE / "sentinel.yaml")
+    settings = settings.model_copy(update={
+        "database": settings.database.model_copy(update={"url": sqlite_url}),
+        "policy": settings.policy.model_copy(update={"official_evidence": "confirm"})})
+    lines, errors = load_scenario(HERE / "official_evidence.jsonl")
+    assert errors == []
+    database = open_database(sqlite_url)
+    try:
+        replayer = Replayer(settings, database, analyzer)
+        replayer.run(lines, until=timedelta(hours=6))
+        (incident,) = replayer.result()["incidents"]
+        report = build_incident_report(database.engine, settings, incident["id"],
+                                       now=datetime.fromisoformat("2026-12-11T08:10:00+08:00"))
+    finally:
+        database.close()
+    info = next(o for o in report["obligations"] if o["kind"] == "authoritative_info")
+    assert (info["state"], info["margin_seconds"]) == ("breached", -3600)  # due 07:10, reported 08:10
+    (pending,) = info["pending_evidence"]
+    assert pending["source"] == "gov-city" and pending["at"].startswith("2026-12-11T04:10")
+    assert pending["text"].startswith("gov-city 04:10 ") and pending["text"].endswith(" — 待确认")
