@@ -11,16 +11,26 @@ due, says by how much it is late, and sends one reminder for several whose momen
 Who hears what (the roster in force for the incident decides the people, their channels the route):
 
 ================  ========================================================================
-alert             audience
+alert             audience (SMS channels reach only those who list them; voice rings only for calls)
 ================  ========================================================================
 new_incident      the duty officer on shift and the department's contacts
 verification      the same: a machine grade I/II on weak evidence (待研判), with the evidence and
                   the step to confirm or dismiss; it stands for the new_incident alert and the
                   duty officer's escalation step when they fall at the same time
-reminder, breach  the duty officer and the department's contacts
-escalation        the chain's role: section chiefs, then leaders (and leaders on a breach); while
-                  an incident is 待研判, nobody beyond the duty officer until a person confirms it,
-                  it is corroborated or ``policy.verification.wait`` passes (then at once)
+reminder          the duty officer and the department's contacts
+breach            each breach, once: the duty officer and the department's contacts, everyone told
+                  beyond them (a section chief's step or a re-escalation sent) and the leaders (it
+                  stands for the leaders' on-breach step); while 待研判, the duty officer only
+grade_raised      each raise of a graded incident to II or I, once: the same audience as a breach,
+                  with chain steps due at the same moment folded in; held while 待研判
+escalation        the chain's role: section chiefs, then leaders; while an incident is 待研判,
+                  nobody beyond the duty officer until a person confirms it, it is corroborated or
+                  ``policy.verification.wait`` passes (then at once)
+phone_call        grade I/II unacknowledged ``policy.phone.after`` (10 min) after its clocks start:
+                  one person at a time along ``policy.phone.chain`` on their voice channel, every
+                  ``interval`` or at once after an unanswered ``call_result``; stops at the first
+                  acknowledgment (:mod:`~sentinel.escalation.phone`); beyond the duty officer held
+                  while 待研判; quiet hours never hold I/II
 reescalation      the chain's ``reescalate_to`` roles (held by verification likewise)
 evidence          the duty officer: an official item to confirm as the release
 hotlist           the duty officer and the department's contacts: an entry of the incident entered
