@@ -4,6 +4,7 @@ person called; a repeated report changes nothing; every report is a ``call_resul
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -73,10 +74,18 @@ def test_key_1_acknowledges_as_the_person_called_once(api: Api) -> None:
 
 def test_an_unanswered_call_is_recorded_for_the_escalation(api: Api) -> None:
     body = aliyun_voice_report(call_id="c-2", out_id=f"{api.incident}:{PHONE}", dtmf=None, answered=False)
+    with Session(api.database.engine) as session:  # the next step was an hour away
+        found = session.get(Incident, api.incident)
+        assert found is not None
+        found.next_escalation_at = datetime(2026, 5, 20, 3, 0, tzinfo=UTC)
+        session.add(found)
+        session.commit()
     assert post(api, body).status_code == 200
     [result] = call_results(api)
-    assert result.data["answered"] is False and result.data["key"] is None and result.reason is None
-    assert incident(api).acknowledged_at is None
+    assert result.data["answered"] is False and result.data["key"] is None and result.reason == "未接听 / not answered"
+    after = incident(api)
+    assert after.acknowledged_at is None
+    assert after.next_escalation_at == result.at  # nobody answered: the chain goes on at once
 
 
 def test_another_key_does_not_acknowledge_and_a_malformed_report_is_422(api: Api) -> None:

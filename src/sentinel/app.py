@@ -162,7 +162,7 @@ class Daemon:
         self.escalation = EscalationEngine(
             database.engine, rules, [channel.id for channel in channels], metrics=self.metrics, owner=self.owner,
             lease=settings.engine.lease, late_after=settings.engine.late_after, link_base=settings.http.public_url,
-            ack_links=ack_links.signer(settings))
+            ack_links=ack_links.signer(settings), channel_kinds={channel.id: channel.kind for channel in channels})
         self._send_client = send_client(transport=self._send_transport)
         senders = {**build_senders(channels, self._send_client), **(self._senders or {})}
         seed_limits(database.engine, senders, now=self.clock.now())  # SMS/voice per-number limits survive restarts
@@ -272,7 +272,7 @@ class Daemon:
         digest and briefing once their time has come."""
         if self.escalation is None or self.database is None:
             return
-        engine, channels = self.database.engine, self.escalation.channel_ids
+        engine, channels = self.database.engine, self.escalation.text_ids
         await self._attempt(Job.SOURCE_ALERTS, functools.partial(
             self.database.write, queue_source_alerts, engine, self.settings, channels, self.clock.now(),
             link_base=self.settings.http.public_url))
@@ -288,7 +288,7 @@ class Daemon:
         from sentinel.notify.calendar_alerts import queue_calendar_alert
 
         assert self.escalation is not None and self.database is not None
-        engine, channels, link = self.database.engine, self.escalation.channel_ids, self.settings.http.public_url
+        engine, channels, link = self.database.engine, self.escalation.text_ids, self.settings.http.public_url
         rules = self.escalation.rules
         steps: list[tuple[Job, Any]] = [
             (Job.CALENDAR_ALERT, lambda now: queue_calendar_alert(engine, self.settings, channels, now,
@@ -309,7 +309,7 @@ class Daemon:
         from sentinel.reports.briefing import prepare_briefing
 
         assert self.escalation is not None and self.database is not None
-        engine, channels, now = self.database.engine, self.escalation.channel_ids, self.clock.now()
+        engine, channels, now = self.database.engine, self.escalation.text_ids, self.clock.now()
         if not await self.database.read(digest_pending, engine, self.settings, channels, now):
             return
         try:

@@ -7,7 +7,9 @@ A scenario is JSON lines in time order, each with ``at`` and ``type``:
   that source's feed at ``at``; it is stored, analysed and placed in an incident as the daemon would;
 - ``action``: ``{"action": "ack"|"respond"|"grade"|"dismiss", "item": ITEM_ID, "by": ...}`` — a
   person acts on the incident holding that item (also ``assign``, ``note``, ``close`` and
-  ``mark``, ``adopt`` and ``verify``, the ``sentinel`` commands of the same names);
+  ``mark``, ``adopt`` and ``verify``, the ``sentinel`` commands of the same names, and ``call``:
+  ``{"person", "answered", "key"}``, a voice channel's ``call_result``, see
+  :func:`~sentinel.escalation.actions.record_call`);
 - ``downtime`` (an extension): ``{"until": TIME}`` — the daemon is down from ``at`` to ``until``:
   no tick runs, and what arrives meanwhile is taken in at ``until``, when the engine catches up.
 - ``hotlist`` (an extension): ``{"source": ID, "entries": [{"rank", "title", "category",
@@ -75,7 +77,7 @@ __all__ = ["DEFAULT_HORIZON", "Line", "ReplayError", "Replayer", "ScenarioError"
 
 #: Without --until, the clock runs on until no obligation is open, but at most this long.
 DEFAULT_HORIZON = timedelta(hours=72)
-_ACTIONS = ("ack", "respond", "grade", "dismiss", "assign", "note", "close", "mark", "adopt", "verify")
+_ACTIONS = ("ack", "respond", "grade", "dismiss", "assign", "note", "close", "mark", "adopt", "verify", "call")
 
 
 class ScenarioError(SentinelError):
@@ -151,7 +153,8 @@ class Replayer:
         self.analyzer = analyzer or Analyzer(settings)
         channel_ids = [channel.id for channel in settings.channels] or ["console"]
         self.escalation = EscalationEngine(self.engine, self.rules, channel_ids, owner="replay",
-                                           late_after=settings.engine.late_after, link_base=settings.http.public_url)
+                                           late_after=settings.engine.late_after, link_base=settings.http.public_url,
+                                           channel_kinds={channel.id: channel.kind for channel in settings.channels})
         self.stage = IncidentStage(settings, self.analyzer, self.engine)
         self.errors: list[str] = []
         self.clock: FakeClock | None = None
@@ -345,6 +348,10 @@ class Replayer:
                                         by=by, now=now)
         elif name == "adopt":
             judgement.adopt(self.engine, self.rules, incident_id, by=by, now=now, reason=body.get("reason"))
+        elif name == "call":
+            actions.record_call(self.engine, self.rules, incident_id, person=str(body.get("person") or ""),
+                                answered=bool(body.get("answered")), now=now, phone=body.get("phone"),
+                                channel=body.get("channel"), key=body.get("key"), call_id=body.get("call_id"))
         elif name == "verify":
             judgement.verify(self.engine, self.rules, incident_id, by=by, now=now, reason=body.get("reason"))
 

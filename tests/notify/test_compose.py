@@ -64,6 +64,8 @@ def context(kind: str, **changes: Any) -> dict[str, Any]:
             "history": [{"at": NOW - timedelta(hours=2), "rank": 34, "heat": 241912, "gone": False},
                         {"at": NOW - timedelta(hours=1), "rank": None, "heat": None, "gone": True},
                         {"at": NOW - timedelta(minutes=2), "rank": 7, "heat": 1315270, "gone": False}]}},
+        "phone_call": base,
+        "grade_raised": {**base, "raised": {"from": "IV", "to": "II", "at": NOW - timedelta(minutes=1)}},
         "source_blind": {"now": NOW, "source": {"id": "zz-gov", "kind": "rss"}, "blind_after": 6 * 3600,
                          "last_item_at": NOW - timedelta(hours=7)},
         "source_blocked": {"now": NOW, "source": {"id": "wb-city", "kind": "weibo"}, "detail": "HTTP 432",

@@ -24,11 +24,12 @@ CLOCKS_FROM_1510 = [
     ("03-01 19:10", "reminder", "authoritative_info", DUTY),
     ("03-01 19:40", "reminder", "authoritative_info", DUTY),
     ("03-01 20:00", "reminder", "authoritative_info", DUTY),
-    ("03-01 20:10", "breach", "authoritative_info", DUTY),  # 5h after the first post, verification or not
+    # 5h after the first post, verification or not; the leaders hear every breach
+    ("03-01 20:10", "breach", "authoritative_info", f"{DUTY}、{CHIEF}、{LEADER}"),
     ("03-02 03:10", "reminder", "press_conference", DUTY),
     ("03-02 11:10", "reminder", "press_conference", DUTY),
     ("03-02 14:10", "reminder", "press_conference", DUTY),
-    ("03-02 15:10", "breach", "press_conference", DUTY),
+    ("03-02 15:10", "breach", "press_conference", f"{DUTY}、{CHIEF}、{LEADER}"),
 ]
 
 VERIFICATION: dict[str, list[tuple[str, str, str, str]]] = {

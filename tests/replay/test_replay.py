@@ -21,6 +21,7 @@ from sentinel.store.db import open_database
 HERE = Path(__file__).parent
 DUTY = "张伟、孙主任"  # the duty officer on shift and the 应急管理局's contact
 CHIEF, LEADER = "赵科长", "钱局长"
+EVERYONE = f"{DUTY}、{CHIEF}、{LEADER}"  # a breach: the duty officer, everyone told beyond, the leaders
 
 #: (local "MM-DD HH:MM", notification kind, what it is about, recipients) in the order they are sent.
 EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
@@ -33,11 +34,11 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
         ("03-10 11:40", "reminder", "authoritative_info", DUTY),
         ("03-10 12:10", "reminder", "authoritative_info", DUTY),
         ("03-10 12:30", "reminder", "authoritative_info", DUTY),
-        ("03-10 12:40", "breach", "authoritative_info", DUTY),  # exactly 5h after emergence
+        ("03-10 12:40", "breach", "authoritative_info", EVERYONE),  # exactly 5h after emergence
         ("03-10 19:40", "reminder", "press_conference", DUTY),  # E+24h = 03-11 07:40: T-12h
         ("03-11 03:40", "reminder", "press_conference", DUTY),
         ("03-11 06:40", "reminder", "press_conference", DUTY),
-        ("03-11 07:40", "breach", "press_conference", DUTY),  # exactly 24h after emergence
+        ("03-11 07:40", "breach", "press_conference", EVERYONE),  # exactly 24h after emergence
     ],
     "grade2_answered_3h": [
         ("08-27 12:30", "new_incident", "", DUTY),
@@ -50,23 +51,23 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
         ("08-28 20:00", "reminder", "sustained_release", DUTY),  # the press conference at 08:00 restarted it
         ("08-29 04:00", "reminder", "sustained_release", DUTY),
         ("08-29 07:00", "reminder", "sustained_release", DUTY),
-        ("08-29 08:00", "breach", "sustained_release", DUTY),
-        ("08-29 08:00", "escalation", "", LEADER),  # a breach brings in the leader, acknowledged or not
+        ("08-29 08:00", "breach", "sustained_release", EVERYONE),
     ],
     "regrade_3_to_2": [
         ("11-19 20:40", "new_incident", "", DUTY),
-        ("11-19 22:40", "escalation", "", DUTY),  # regraded III -> II at E+2h
+        # regraded III -> II at E+2h: the raise reaches the leader too (the duty officer's step folded in)
+        ("11-19 22:40", "grade_raised", "", f"{DUTY}、{LEADER}"),
         ("11-19 22:55", "escalation", "", CHIEF),
         ("11-19 23:10", "escalation", "", LEADER),
         ("11-19 23:40", "reminder", "authoritative_info", DUTY),  # due from emergence: 11-20 01:40
         ("11-20 00:40", "reminder", "authoritative_info", DUTY),
         ("11-20 01:10", "reminder", "authoritative_info", DUTY),
         ("11-20 01:30", "reminder", "authoritative_info", DUTY),
-        ("11-20 01:40", "breach", "authoritative_info", DUTY),
+        ("11-20 01:40", "breach", "authoritative_info", EVERYONE),
         ("11-20 08:40", "reminder", "press_conference", DUTY),
         ("11-20 16:40", "reminder", "press_conference", DUTY),
         ("11-20 19:40", "reminder", "press_conference", DUTY),
-        ("11-20 20:40", "breach", "press_conference", DUTY),
+        ("11-20 20:40", "breach", "press_conference", EVERYONE),
     ],
     "downtime": [
         ("07-26 01:30", "new_incident", "", DUTY),
@@ -76,11 +77,11 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
         ("07-26 04:30", "reminder", "authoritative_info", DUTY),  # T-2h, before the daemon went down at 05:00
         # down 05:00-07:30: T-1h (05:30), T-30m (06:00), T-10m (06:20) and the 06:30 breach fell due;
         # back at 07:30, the breach goes out once, late, and swallows the reminders
-        ("07-26 07:30", "breach", "authoritative_info", DUTY),
+        ("07-26 07:30", "breach", "authoritative_info", EVERYONE),
         ("07-26 13:30", "reminder", "press_conference", DUTY),
         ("07-26 21:30", "reminder", "press_conference", DUTY),
         ("07-27 00:30", "reminder", "press_conference", DUTY),
-        ("07-27 01:30", "breach", "press_conference", DUTY),
+        ("07-27 01:30", "breach", "press_conference", EVERYONE),
     ],
     "official_evidence": [
         ("12-11 02:10", "new_incident", "", DUTY),
@@ -94,9 +95,9 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
         ("12-11 22:10", "reminder", "press_conference", DUTY),
         ("12-12 00:10", "reminder", "sustained_release", DUTY),
         ("12-12 01:10", "reminder", "press_conference", DUTY),
-        ("12-12 02:10", "breach", "press_conference", DUTY),
+        ("12-12 02:10", "breach", "press_conference", EVERYONE),
         ("12-12 03:10", "reminder", "sustained_release", DUTY),
-        ("12-12 04:10", "breach", "sustained_release", DUTY),
+        ("12-12 04:10", "breach", "sustained_release", EVERYONE),
     ],
 }
 

@@ -45,7 +45,9 @@ def test_an_answered_incident_shows_each_deadline_met_with_its_margin_and_eviden
     press = by_kind(report, "press_conference")
     assert (press["state"], press["margin_seconds"]) == ("met", 4.5 * 3600)
     second = by_kind(report, "sustained_release", 2)
-    assert (second["state"], second["margin_seconds"]) == ("breached", None)
+    # never met: how late as of the report's time (due 08-29 08:00, reported 09-01 09:00)
+    assert (second["state"], second["margin_seconds"]) == ("breached", -(3 * 24 + 1) * 3600)
+    assert second["margin_as_of"] == "2026-09-01T09:00:00+08:00" and second["pending_evidence"] == []
 
     # the obligations keep the replay's shape (docs/architecture.md#replay-scenarios): the same values
     # under the same keys
@@ -83,8 +85,10 @@ def test_an_answered_incident_shows_each_deadline_met_with_its_margin_and_eviden
 def test_a_missed_press_conference_is_a_breach_and_scores_nothing(unanswered) -> None:
     report = build_incident_report(unanswered.engine, unanswered.settings, unanswered.incident_id, now=NOW)
     info, press = by_kind(report, "authoritative_info"), by_kind(report, "press_conference")
+    # never met: a negative margin, as of the report's time
     assert (info["due_at"], info["state"], info["met_at"], info["margin_seconds"]) == (
-        "2026-03-10T12:40:00+08:00", "breached", None, None)
+        "2026-03-10T12:40:00+08:00", "breached", None, (NOW - datetime(2026, 3, 10, 12, 40, tzinfo=ZONE)) / -timedelta(seconds=1))
+    assert info["margin_seconds"] < 0 and info["margin_as_of"] == "2026-09-01T09:00:00+08:00"
     assert (press["due_at"], press["state"], press["points"]) == ("2026-03-11T07:40:00+08:00", "breached", 0.0)
     assert report["effect"]["release"] is None
     assert report["score"]["total"] == 0.0

@@ -31,10 +31,16 @@ def run(obj: Context) -> None:
     if obj.log_level.upper() == "WARNING":
         logging.getLogger().setLevel(logging.INFO)
     settings = obj.settings
-    for warning in exposure_warnings(settings):  # once, at start (config check prints the same)
+    for warning in exposure_warnings(settings) + _phone_warnings(settings):  # once (config check prints the same)
         log.warning("%s", warning)
     warn_missing_font(lambda line: log.warning("%s", line))  # the daily briefing's PDF needs one
     asyncio.run(Daemon(settings).run())
+
+
+def _phone_warnings(settings: Settings) -> list[str]:
+    from sentinel.escalation.phone import setup_problems
+
+    return setup_problems(settings.policy.phone, [channel.kind for channel in settings.channels], settings.roster)
 
 
 @main.command("collect-once")
@@ -285,9 +291,10 @@ def config_check(click_ctx: click.Context, against_store: bool, as_json: bool) -
         refusal, _ = weak_token(secret)  # a guessable one is among the exposure warnings below
         if refusal:
             raise ConfigError(f"${token.token_env} {refusal}", key=f"http.tokens[{token.name}]")
-    missing += exposure_warnings(settings)
+    missing += exposure_warnings(settings) + _phone_warnings(settings)
     for channel in settings.channels:
-        for key in ("secret_env", "username_env", "password_env"):
+        for key in ("secret_env", "username_env", "password_env", "access_key_id_env", "access_key_secret_env",
+                    "secret_id_env", "secret_key_env"):
             name = getattr(channel, key)
             if name and not os.environ.get(name):
                 missing.append(f"channels[{channel.id}].{key}: ${name} is not set")

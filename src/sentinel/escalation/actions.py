@@ -54,6 +54,7 @@ __all__ = [
     "dismiss",
     "mark_needs_response",
     "note",
+    "record_call",
     "reject_evidence",
     "respond",
     "set_grade",
@@ -122,7 +123,8 @@ def _event(session: Session, incident: Incident, kind: str, at: datetime, /, *, 
 
 def acknowledge(engine: Engine, rules: Rules, incident_id: int, *, by: str, now: datetime) -> Incident:
     """签收: someone has the incident in hand. The first acknowledgment stops the chain's
-    unacknowledged steps and starts the re-escalation timer; later ones are recorded too."""
+    unacknowledged steps and every further phone call, and starts the re-escalation timer; later
+    ones are recorded too."""
     by = _person(by)
     with Session(engine) as session:
         incident = _incident(session, incident_id)
@@ -145,6 +147,43 @@ def acknowledge_in(session: Session, rules: Rules, incident: Incident, *, by: st
     _event(session, incident, "acknowledged", now, actor=by, reason=reason, first=first, **data)
     refresh_escalation(incident, rules.for_incident(incident).policy, sent_keys(session, incident_ids=[incident.id]))
     return first
+
+
+#: The key a callee presses to acknowledge (签收请按1).
+ACKNOWLEDGE_KEY = "1"
+
+
+def record_call(engine: Engine, rules: Rules, incident_id: int, *, person: str, answered: bool, now: datetime,
+                phone: str | None = None, channel: str | None = None, key: str | None = None,
+                call_id: str | None = None) -> bool:
+    """A voice channel's report of a phone call (:mod:`~sentinel.escalation.phone`): a ``call_result``
+    on the timeline, ``{person, phone, channel, answered, key, call_id}``. An answered call whose
+    callee pressed 1 acknowledges the incident in the callee's name (which stops every further
+    call); an unanswered one brings the next call forward to now. A result for a closed incident is
+    recorded too (a call placed just before it closed). True when the call acknowledged the incident."""
+    person = _person(person, "person")
+    pressed = (key or "").strip().rstrip("#") == ACKNOWLEDGE_KEY
+    with Session(engine) as session:
+        incident = _incident(session, incident_id)
+        data = {"person": person, "phone": phone, "channel": channel, "answered": bool(answered), "key": key,
+                "call_id": call_id}
+        reason = None if answered else "未接听 / not answered"
+        acknowledged = False
+        if incident.state == IncidentState.OPEN.value:
+            if answered and pressed:
+                reason = f"认领 by {person} via 电话按键"
+                acknowledge_in(session, rules, incident, by=person, now=now, reason=reason, via="phone",
+                               call_id=call_id)
+                acknowledged = True
+            elif not answered and incident.acknowledged_at is None:
+                incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
+        elif answered and pressed:
+            reason = f"按键认领未生效：事件已{'关闭' if incident.state == IncidentState.CLOSED.value else '撤销'}"
+        event = TimelineEvent(incident_id=incident_id, at=now, kind="call_result", actor=person, data=data,
+                              reason=reason)
+        session.add(event)
+        session.commit()
+        return acknowledged
 
 
 def respond(

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, union_all
 from sqlmodel import Session, col
 
-from sentinel.escalation import verification
+from sentinel.analyse.grading import Grade
+from sentinel.escalation import phone, verification
 from sentinel.escalation.obligations import (
     MAJOR_GRADES,
     Obligation,
@@ -62,7 +63,12 @@ __all__ = [
     "announce_at",
     "check_verification",
     "open_obligation",
+    "calls_from",
+    "is_raise",
     "outside",
+    "pending_evidence",
+    "raise_key",
+    "raises",
     "record_response",
     "refresh_escalation",
     "refresh_obligation",
@@ -161,13 +167,19 @@ def outside(incident: Incident) -> bool:
     return incident.jurisdiction == Jurisdiction.OUTSIDE.value
 
 
-def refresh_escalation(incident: Incident, policy: Policy, already_sent: Collection[str]) -> None:
+def refresh_escalation(incident: Incident, policy: Policy, already_sent: Collection[str], *,
+                       next_call: datetime | None = None, calls_read: bool = False) -> None:
     """Index an incident by the next moment an alert may fall due for it (the engine's tick reads it).
 
     Every open incident inside the jurisdiction is first announced (its ``incident:{id}:new`` key);
     one whose clocks run then climbs its grade's escalation chain, counted from when they started,
-    beyond the duty officer only once verification allows (:mod:`~sentinel.escalation.verification`).
+    beyond the duty officer only once verification allows (:mod:`~sentinel.escalation.verification`),
+    and is called in by phone while nobody acknowledges it (:mod:`~sentinel.escalation.phone`).
     An incident outside the jurisdiction has no moment at all.
+
+    ``next_call``: the next call's moment when the caller has read the calls made (``calls_read``,
+    the engine); anyone else gets a moment no later than it, and the engine's tick then indexes the
+    exact one.
     """
     incident_id = _id(incident)
     if incident.state != IncidentState.OPEN.value or outside(incident):
@@ -180,6 +192,9 @@ def refresh_escalation(incident: Incident, policy: Policy, already_sent: Collect
     if verification.is_pending(incident.verification) and \
             verification.verify_key(incident_id) not in already_sent:
         asked = [datetime.fromisoformat(incident.verification["since"])]  # type: ignore[index]
+    hold = verification.hold_until(incident.verification, policy.verification)
+    asked += [max(at, hold) if hold is not None else at
+              for key, at in raises(incident) if key not in already_sent]
     if incident.clocks_opened_at is None:
         incident.next_escalation_at = min(asked, default=None)
         return
@@ -188,7 +203,46 @@ def refresh_escalation(incident: Incident, policy: Policy, already_sent: Collect
         acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at,
         breached_at=incident.first_breach_at, policy=policy, already_sent=already_sent,
         held_until=verification.hold_until(incident.verification, policy.verification))
-    incident.next_escalation_at = min([*asked, *([moment] if moment else [])], default=None)
+    if not calls_read:
+        next_call = None
+        start = calls_from(incident)
+        if phone.calling(policy.phone, grade=incident.grade, clocks_opened_at=start,
+                         acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at) \
+                and phone.calls_done_key(incident_id) not in already_sent:
+            assert start is not None
+            next_call = phone.estimate(policy.phone, start)
+    incident.next_escalation_at = min([*asked, *([moment] if moment else []), *([next_call] if next_call else [])],
+                                      default=None)
+
+
+def raise_key(incident_id: int | str, n: int) -> str:
+    return f"incident:{incident_id}:raise:{n}"
+
+
+def raises(incident: Incident) -> list[tuple[str, datetime]]:
+    """The incident's raises to grade I or II (:func:`sync_clocks` records them in ``details``), as
+    ``(key, when)``, in order: leaders and everyone already told hear of each once."""
+    found = (incident.details or {}).get("raises") or []
+    return [(raise_key(_id(incident), n), datetime.fromisoformat(entry["at"])) for n, entry in enumerate(found, 1)]
+
+
+def calls_from(incident: Incident) -> datetime | None:
+    """What the phone step counts from: when the clocks started, or the last raise to I/II if later
+    (a grade IV incident unacknowledged for an hour and then raised to II is called 10 minutes after
+    the raise, not at once)."""
+    if incident.clocks_opened_at is None:
+        return None
+    return max([incident.clocks_opened_at, *(at for _, at in raises(incident))])
+
+
+def is_raise(previous: str | None, grade: str | None) -> bool:
+    """A raise that leaders hear of: a graded incident (III or IV, or II) becomes grade II or I. An
+    incident's first grade is not a raise: its chain brings the leaders in (after 30 minutes
+    unacknowledged, or at a breach)."""
+    if previous is None or grade is None:
+        return False
+    return grade in {g.value for g in MAJOR_GRADES} and list(Grade).index(Grade(grade)) < list(Grade).index(
+        Grade(previous))
 
 
 def obligations_of(session: Session, incident_id: int) -> list[ObligationRow]:
@@ -260,6 +314,11 @@ def sync_clocks(session: Session, incident: Incident, *, previous_grade: str | N
                   now=now, actor=actor)
         incident.next_escalation_at = None
         return []
+    if is_raise(previous_grade, incident.grade):
+        recorded = [*((incident.details or {}).get("raises") or []),
+                    {"from": previous_grade, "to": incident.grade, "at": now.isoformat()}]
+        incident.details = {**(incident.details or {}), "raises": recorded}
+        incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
     in_force = rules.for_incident(incident)
     rows = obligations_of(session, _id(incident))
     open_rows = [row for row in rows if row.state == ObligationState.OPEN.value]
@@ -342,6 +401,16 @@ def record_response(session: Session, incident: Incident, response: Response, *,
         _next_release(session, incident, rows, now=now, rules=rules)
     refresh_escalation(incident, in_force.policy, sent_keys(session, incident_ids=[_id(incident)]))
     return touched
+
+
+def pending_evidence(row: ObligationRow, responses: Iterable[Response]) -> list[Response]:
+    """Unconfirmed official items (candidate evidence, 待确认) that would meet ``row`` once confirmed:
+    of a kind that meets it and dated after its clock started, for an open or breached row only."""
+    if row.state not in (ObligationState.OPEN.value, ObligationState.BREACHED.value):
+        return []
+    return sorted((response for response in responses if response.state == "candidate"
+                   and ObligationKind(row.kind) in obligations_met_by(response.kind)
+                   and response.at >= row.started_at), key=lambda response: (response.at, response.id or 0))
 
 
 def _meet(session: Session, incident: Incident, response: Response, rows: Sequence[ObligationRow], *,

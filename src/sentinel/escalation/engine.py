@@ -11,16 +11,26 @@ due, says by how much it is late, and sends one reminder for several whose momen
 Who hears what (the roster in force for the incident decides the people, their channels the route):
 
 ================  ========================================================================
-alert             audience
+alert             audience (SMS channels reach only those who list them; voice rings only for calls)
 ================  ========================================================================
 new_incident      the duty officer on shift and the department's contacts
 verification      the same: a machine grade I/II on weak evidence (待研判), with the evidence and
                   the step to confirm or dismiss; it stands for the new_incident alert and the
                   duty officer's escalation step when they fall at the same time
-reminder, breach  the duty officer and the department's contacts
-escalation        the chain's role: section chiefs, then leaders (and leaders on a breach); while
-                  an incident is 待研判, nobody beyond the duty officer until a person confirms it,
-                  it is corroborated or ``policy.verification.wait`` passes (then at once)
+reminder          the duty officer and the department's contacts
+breach            each breach, once: the duty officer and the department's contacts, everyone told
+                  beyond them (a section chief's step or a re-escalation sent) and the leaders (it
+                  stands for the leaders' on-breach step); while 待研判, the duty officer only
+grade_raised      each raise of a graded incident to II or I, once: the same audience as a breach,
+                  with chain steps due at the same moment folded in; held while 待研判
+escalation        the chain's role: section chiefs, then leaders; while an incident is 待研判,
+                  nobody beyond the duty officer until a person confirms it, it is corroborated or
+                  ``policy.verification.wait`` passes (then at once)
+phone_call        grade I/II unacknowledged ``policy.phone.after`` (10 min) after its clocks start:
+                  one person at a time along ``policy.phone.chain`` on their voice channel, every
+                  ``interval`` or at once after an unanswered ``call_result``; stops at the first
+                  acknowledgment (:mod:`~sentinel.escalation.phone`); beyond the duty officer held
+                  while 待研判; quiet hours never hold I/II
 reescalation      the chain's ``reescalate_to`` roles (held by verification likewise)
 evidence          the duty officer: an official item to confirm as the release
 hotlist           the duty officer and the department's contacts: an entry of the incident entered
@@ -39,8 +49,8 @@ One process at a time runs the engine: on PostgreSQL several sentinel processes 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,18 +61,21 @@ from sqlmodel import Session, col
 
 from sentinel.analyse.grading import Grade
 from sentinel.configtypes import format_duration
-from sentinel.escalation import verification
+from sentinel.escalation import phone, verification
 from sentinel.escalation.ack_links import ACK_KINDS, CONFIRM_KINDS, AckSigner
 from sentinel.escalation.clocks import (
     Rules,
     announce_at,
+    calls_from,
     outside,
+    raises,
     refresh_escalation,
     refresh_obligation,
     sent_keys,
     view,
 )
 from sentinel.escalation.obligations import ObligationKind, ObligationState
+from sentinel.escalation.phone import Call, CallResult
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.reminders import (
     Action,
@@ -71,6 +84,7 @@ from sentinel.escalation.reminders import (
     escalation_due,
     escalation_key,
     format_time_left,
+    reescalation_key,
 )
 from sentinel.escalation.roster import Recipient, routes
 from sentinel.incidents.hotlist import alert_context
@@ -135,19 +149,31 @@ class _Pending:
     kind: str = ""
     response: Response | None = None
     mark: IncidentHotlist | None = None  # a hot-list alert's entry
+    person: Recipient | None = None  # the person a phone call rings
+    channel: str | None = None  # the voice channel it rings on
 
 
 class EscalationEngine:
     def __init__(
         self, engine: Engine, rules: Rules, channel_ids: Sequence[str], *, metrics: Metrics | None = None,
         owner: str = "sentinel", lease: timedelta = timedelta(seconds=30), late_after: timedelta = timedelta(seconds=60),
-        link_base: str | None = None, ack_links: AckSigner | None = None,
+        link_base: str | None = None, ack_links: AckSigner | None = None, channel_kinds: Mapping[str, str] | None = None,
     ) -> None:
         if not channel_ids:
             raise ValueError("the engine needs at least one channel to address its alerts to")
         self.engine = engine
         self.rules = rules
         self.channel_ids = list(channel_ids)
+        kinds = dict(channel_kinds or {})
+        # voice channels ring only for the phone step; a text-message channel reaches only the people
+        # who list it (an SMS to everyone without a channel list would be a robot alert by SMS)
+        self.voice_ids = [channel for channel in self.channel_ids if kinds.get(channel) in phone.VOICE_KINDS]
+        self.alert_ids = [channel for channel in self.channel_ids if channel not in self.voice_ids] or self.channel_ids
+        self.opt_in = frozenset(channel for channel in self.channel_ids
+                                if kinds.get(channel) in phone.SMS_KINDS | phone.VOICE_KINDS)
+        #: the channels of everything that is not an incident's alert (digests, operator alerts,
+        #: disclosure reminders): never a text message or a call
+        self.text_ids = [channel for channel in self.channel_ids if channel not in self.opt_in] or self.alert_ids
         self.metrics = metrics
         self.owner = owner
         self.lease = lease
@@ -158,6 +184,7 @@ class EscalationEngine:
         self._sqlite = engine.dialect.name == "sqlite"
         self._snapshots: dict[int, Rules] = {}  # by incident id: this engine's database only
         self._audiences: dict[tuple[int, EscalationRole, str | None], list[Recipient]] = {}
+        self._calls: dict[int, tuple[list[Call], list[CallResult]]] = {}
         self._rows: dict[type, list[dict[str, Any]]] = {EngineAction: [], TimelineEvent: [], OutboxMessage: [],
                                                         AckLinkRow: []}
         self._met_since: datetime | None = None
@@ -204,6 +231,7 @@ class EscalationEngine:
                         **{_id(incident): incident for _, incident in listed}}
             sent = sent_keys(session, obligation_ids=[_id(row) for row in rows], incident_ids=list(involved))
             self._load_open(session, involved)
+            self._load_calls(session, involved, now)
 
             pending: list[_Pending] = []
             for row in rows:
@@ -230,7 +258,9 @@ class EscalationEngine:
                 self._apply(session, item, now, report, sent)
             self._hotlist_alerts(session, listed, now, report, sent)  # after the announcements above
             for incident in due_incidents:
-                refresh_escalation(incident, self._rules_for(incident).policy, sent)
+                call = self._next_call(incident, now, sent)
+                refresh_escalation(incident, self._rules_for(incident).policy, sent,
+                                   next_call=call[0] if call else None, calls_read=True)
             self._write_changes(session, rows, involved.values())
             self._write_rows(session)
         session.flush()  # nothing is left to flush; a safety net should a change escape _write_changes
@@ -281,6 +311,73 @@ class EscalationEngine:
                 if row.state == ObligationState.OPEN.value:
                     self._open_rows[row.incident_id].append(row)
 
+    def _load_calls(self, session: Session, incidents: dict[int, Incident], now: datetime) -> None:
+        """The calls placed and their results, for the incidents the phone step may call about."""
+        self._calls = {}
+        ids = [incident_id for incident_id, incident in incidents.items() if self.voice_ids and phone.calling(
+            self._rules_for(incident).policy.phone, grade=incident.grade, clocks_opened_at=calls_from(incident),
+            acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at, now=now)]
+        if not ids:
+            return
+        self._calls = {incident_id: ([], []) for incident_id in ids}
+        for event in session.scalars(select(TimelineEvent).where(
+                col(TimelineEvent.incident_id).in_(ids), col(TimelineEvent.kind).in_(["phone_called", "call_result"]))
+                .order_by(col(TimelineEvent.at), col(TimelineEvent.id))).all():
+            calls, results = self._calls[event.incident_id]
+            data = event.data or {}
+            if event.kind == "phone_called":
+                calls.append(Call(int(data["n"]), str(data["person"]), datetime.fromisoformat(data["due"])))
+            else:
+                results.append(CallResult(str(data.get("person") or ""), bool(data.get("answered")), _aware(event.at),
+                                          str(data["key"]) if data.get("key") is not None else None))
+
+    def _next_call(self, incident: Incident, now: datetime, sent: set[str]
+                   ) -> tuple[datetime, Recipient | None] | None:
+        """The next call's moment and whom it rings (None: the chain has run out), or None when no
+        call is to come."""
+        incident_id = _id(incident)
+        start = calls_from(incident)
+        if incident_id not in self._calls or incident.state != IncidentState.OPEN.value or outside(incident) \
+                or phone.calls_done_key(incident_id) in sent or start is None:
+            return None
+        rules = self._rules_for(incident)
+        rule = rules.policy.phone
+        if not phone.calling(rule, grade=incident.grade, clocks_opened_at=start,
+                             acknowledged_at=incident.acknowledged_at, responded_at=incident.responded_at, now=now):
+            return None
+        calls, results = self._calls[incident_id]
+        at = phone.next_call_at(rule, start, calls, results)
+        called = {call.person for call in calls}
+        for role in rule.chain:
+            for person in self._recipients(rules, (role,), incident, max(at, now)):
+                if person.phone is None or person.name in called:
+                    continue
+                if role is EscalationRole.DUTY_OFFICER and person.role != "duty_officer":
+                    continue  # department contacts hear the alerts; the duty officer is the one called
+                if role is not EscalationRole.DUTY_OFFICER:
+                    hold = verification.hold_until(incident.verification, rules.policy.verification)
+                    if hold is not None:
+                        at = max(at, _aware(hold))
+                return at, person
+        return at, None
+
+    def _phone(self, incident: Incident, now: datetime, sent: set[str]) -> list[_Pending]:
+        """The call due now, if any, or the end of the chain when everyone has been called."""
+        call = self._next_call(incident, now, sent)
+        if call is None or call[0] > now:
+            return []
+        at, person = call
+        incident_id = _id(incident)
+        if person is None:
+            action = Action(phone.calls_done_key(incident_id), ActionKind.ESCALATION, at, now - at, incident_id)
+            return [_Pending(action, incident, kind="calls_done")]
+        calls, _ = self._calls[incident_id]
+        voice = next((channel for channel in person.channels if channel in self.voice_ids), self.voice_ids[0])
+        role = EscalationRole(person.role) if person.role != "department" else EscalationRole.DUTY_OFFICER
+        action = Action(phone.call_key(incident_id, len(calls) + 1), ActionKind.ESCALATION, at, now - at, incident_id,
+                        roles=(role,))
+        return [_Pending(action, incident, kind="phone_call", person=person, channel=voice)]
+
     def _escalations(self, incident: Incident, now: datetime, sent: set[str]) -> list[_Pending]:
         incident_id = _id(incident)
         if incident.state != IncidentState.OPEN.value or outside(incident):
@@ -310,7 +407,61 @@ class EscalationEngine:
                 breached_at=incident.first_breach_at, now=now, policy=policy, already_sent=already,
                 held_until=verification.hold_until(incident.verification, policy.verification)):
             found.append(_Pending(action, incident, kind=action.kind.value))
+        found = self._raises(incident, now, sent, found)
+        found.extend(self._phone(incident, now, sent))
         return found
+
+    def _raises(self, incident: Incident, now: datetime, sent: set[str], found: list[_Pending]) -> list[_Pending]:
+        """升级 of the grade to I or II: the duty officer, everyone already told beyond and the leaders
+        hear of it, once per raise (after verification, like anyone beyond the duty officer). Chain
+        steps falling due at the same moment are folded into it; an announcement in this very tick
+        already says the grade, and stands for the raises."""
+        incident_id = _id(incident)
+        pending = [(key, at) for key, at in raises(incident) if key not in sent]
+        if not pending:
+            return found
+        announcing = next((p for p in found if p.kind in ("new_incident", "verification")), None)
+        if announcing is not None:
+            announcing.action = replace(announcing.action, collapsed=(
+                *announcing.action.collapsed, *(key for key, _ in pending)))
+            return found
+        hold = verification.hold_until(incident.verification, self._rules_for(incident).policy.verification)
+        due = [(key, max(at, _aware(hold)) if hold is not None else at) for key, at in pending]
+        due = [(key, at) for key, at in due if at <= now]
+        if not due:
+            return found
+        key, at = due[-1]
+        folded = [p for p in found if p.kind == "escalation" and p.action.at == at]
+        roles = [EscalationRole.DUTY_OFFICER, *self._told_beyond(incident, sent), EscalationRole.LEADER,
+                 *(role for p in folded for role in p.action.roles)]
+        action = Action(key, ActionKind.ESCALATION, at, max(now - at, timedelta(0)), incident_id,
+                        roles=tuple(dict.fromkeys(roles)),
+                        collapsed=(*(k for k, _ in due[:-1]), *(k for p in folded for k in p.action.keys)))
+        return [p for p in found if p not in folded] + [_Pending(action, incident, kind="grade_raised")]
+
+    def _told_beyond(self, incident: Incident, sent: set[str]) -> list[EscalationRole]:
+        """The roles beyond the duty officer already told of the incident (a step or a re-escalation)."""
+        chain = self._rules_for(incident).policy.chain(incident.grade)
+        incident_id = _id(incident)
+        told = []
+        for role in (EscalationRole.SECTION_CHIEF, EscalationRole.LEADER):
+            if escalation_key(incident_id, role) in sent or (
+                    role in chain.reescalate_to and reescalation_key(incident_id, 1) in sent):
+                told.append(role)
+        return told
+
+    def _breach_audience(self, item: _Pending, sent: set[str]) -> Action:
+        """A breach reaches the duty officer, everyone already told beyond and the leaders (each
+        breach, once), unless the incident is 待研判; it stands for the leaders' on-breach step."""
+        incident, action = item.incident, item.action
+        hold = verification.hold_until(incident.verification, self._rules_for(incident).policy.verification)
+        if hold is not None and _aware(hold) > action.at and verification.is_pending(incident.verification):
+            return replace(action, roles=(EscalationRole.DUTY_OFFICER,))
+        roles = tuple(dict.fromkeys([EscalationRole.DUTY_OFFICER, *self._told_beyond(incident, sent),
+                                     EscalationRole.LEADER]))
+        leader_step = escalation_key(_id(incident), EscalationRole.LEADER)
+        extra = (leader_step,) if leader_step not in sent else ()
+        return replace(action, roles=roles, collapsed=(*action.collapsed, *extra))
 
     def _verification(self, incident: Incident, now: datetime, sent: set[str]) -> _Pending | None:
         """研判: ask the duty officer once, folding in the announcement and the duty officer's first
@@ -385,9 +536,11 @@ class EscalationEngine:
     # ---------------------------------------------------------------------------------- actions
 
     def _apply(self, session: Session, item: _Pending, now: datetime, report: TickReport, sent: set[str]) -> None:
-        action, incident = item.action, item.incident
-        if action.key in sent:
+        if item.action.key in sent:
             return
+        if item.kind == "breach":
+            item.action = self._breach_audience(item, sent)
+        action, incident = item.action, item.incident
         incident_id = _id(incident)
         rules = self._rules_for(incident)
         late = action.late_by if action.late_by > self.late_after else timedelta(0)
@@ -399,13 +552,24 @@ class EscalationEngine:
             sent.add(key)
         if item.kind in ("new_incident", "evidence", "verification", "hotlist"):
             roles: tuple[EscalationRole, ...] = (EscalationRole.DUTY_OFFICER,)
-        elif item.kind in ("reminder", "breach"):
+        elif item.kind == "reminder":
             roles = (EscalationRole.DUTY_OFFICER,)
         else:
             roles = action.roles
-        recipients = self._recipients(rules, roles, incident, now)
+        if item.kind == "calls_done":
+            self._rows[TimelineEvent].append(dict(
+                incident_id=incident_id, at=now, kind="phone_chain_ended", actor="sentinel",
+                reason="电话通知已拨至最后一人，仍无人签收 / everyone in the phone chain was called, nobody acknowledged",
+                data={"key": action.key, "due": action.at.isoformat()}))
+            return
+        if item.person is not None and item.channel is not None:
+            recipients = [item.person]
+            by_channel = {item.channel: recipients}
+        else:
+            recipients = self._recipients(rules, roles, incident, now)
+            by_channel = routes(recipients, self.alert_ids, opt_in=self.opt_in)
         context = self._context(session, item, now, recipients, late)
-        channels = self._enqueue(session, item, context, recipients, rules, now)
+        channels = self._enqueue(session, item, context, by_channel, rules, now)
         notifications = [{"channel": channel, "recipients": [r.name for r in people]}
                          for channel, people in channels.items()]
         data: dict[str, Any] = {"key": action.key, "due": action.at.isoformat(),
@@ -437,11 +601,17 @@ class EscalationEngine:
                 data["offset"] = format_duration(action.offset)
             timeline_kind = {"new_incident": "announced", "reminder": "reminder", "escalation": "escalated",
                              "reescalation": "reescalated", "evidence": "evidence_requested",
-                             "verification": "verification_requested", "hotlist": "hotlist_alerted"}[item.kind]
+                             "verification": "verification_requested", "hotlist": "hotlist_alerted",
+                             "phone_call": "phone_called", "grade_raised": "grade_raised_alerted"}[item.kind]
             if item.response is not None:
                 data["response"] = item.response.id
             if item.mark is not None:
                 data.update(list=item.mark.list_name, entry=item.mark.external_id, rank=item.mark.top_rank)
+            if item.person is not None:
+                n = len(self._calls[incident_id][0]) + 1
+                data.update(n=n, person=item.person.name, phone=item.person.phone, channel=item.channel,
+                            role=item.person.role)
+                self._calls[incident_id][0].append(Call(n, item.person.name, action.at))
             self._rows[TimelineEvent].append(dict(incident_id=incident_id, at=now, kind=timeline_kind, actor="sentinel",
                                                   reason=reason, data=data))
         report.notices.append(Notice(action.key, item.kind, incident_id, action.at, late,
@@ -462,12 +632,11 @@ class EscalationEngine:
                     people.append(person)
         return people
 
-    def _enqueue(self, session: Session, item: _Pending, context: dict[str, Any], recipients: list[Recipient],
-                 rules: Rules, now: datetime) -> dict[str, list[Recipient]]:
+    def _enqueue(self, session: Session, item: _Pending, context: dict[str, Any],
+                 by_channel: dict[str, list[Recipient]], rules: Rules, now: datetime) -> dict[str, list[Recipient]]:
         incident = item.incident
         grade = Grade(incident.grade) if incident.grade else None
         held = rules.roster.hold_until(now, grade)
-        by_channel = routes(recipients, self.channel_ids)
         for channel, people in by_channel.items():
             key = f"{item.action.key}:{channel}"
             audience = [person.as_dict() for person in people]
@@ -525,6 +694,10 @@ class EscalationEngine:
         if item.kind == "escalation":
             context["reason"] = "breach" if incident.first_breach_at is not None and \
                 item.action.at == incident.first_breach_at else "unacknowledged"
+        if item.kind == "grade_raised":
+            n = int(item.action.key.rsplit(":", 1)[1])
+            entry = ((incident.details or {}).get("raises") or [])[n - 1]
+            context["raised"] = {"from": entry.get("from"), "to": entry.get("to"), "at": entry.get("at")}
         if item.kind == "reescalation":
             context["acknowledged_at"] = incident.acknowledged_at
             context["acknowledged_by"] = incident.acknowledged_by

@@ -46,6 +46,7 @@ __all__ = [
     "EscalationRole",
     "EscalationStep",
     "HotlistRule",
+    "PhoneRule",
     "Policy",
     "ResponseRule",
     "SustainedRule",
@@ -208,6 +209,43 @@ class EscalationChain(Strict):
         return self
 
 
+class PhoneRule(Strict):
+    """电话通知: an incident of ``grades`` nobody has acknowledged ``after`` its clocks started is
+    called in, one person at a time along ``chain`` (roles; each role's people in roster order, those
+    with a phone), the next ``interval`` after the last call or at once when the last call went
+    unanswered (a ``call_result`` with ``answered: false``). The first acknowledgment (or response)
+    stops every further call. See :mod:`sentinel.escalation.phone`."""
+
+    enabled: bool = True
+    after: Duration = timedelta(minutes=10)
+    grades: list[Grade] = Field(default_factory=lambda: [Grade.I, Grade.II])
+    chain: list[EscalationRole] = Field(default_factory=lambda: [
+        EscalationRole.DUTY_OFFICER, EscalationRole.SECTION_CHIEF, EscalationRole.LEADER])
+    interval: Duration = timedelta(minutes=10)
+
+    @field_validator("after")
+    @classmethod
+    def _after(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("after must not be negative")
+        return value
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, value: timedelta) -> timedelta:
+        if value < timedelta(minutes=1):
+            # a callee needs time to answer: an interval under a minute would ring the next person first
+            raise ValueError("interval must be at least 1m")
+        return value
+
+    @field_validator("chain")
+    @classmethod
+    def _chain(cls, value: list[EscalationRole]) -> list[EscalationRole]:
+        if len(set(value)) != len(value):
+            raise ValueError("a role appears twice in chain")
+        return value
+
+
 Tier = Literal["central", "provincial", "local", "commercial", "self_media"]
 _AUTHORITATIVE: tuple[Tier, ...] = ("central", "provincial", "local")
 
@@ -291,6 +329,10 @@ DEFAULTS: dict[str, Any] = {
     # see HotlistRule: the top 10 of the platforms' own national lists
     "hotlist": {"top": 10, "national": ["weibo", "baidu", "douyin", "zhihu", "toutiao"], "raise_intensity": True,
                 "max_raised_grade": "II", "start_response_clock": True, "alert": True},
+    # 电话通知 (PhoneRule): an unacknowledged I/II incident rings the duty officer 10 minutes after its
+    # clocks start, then the section chief and the leader 10 minutes apart
+    "phone": {"enabled": True, "after": "10m", "grades": ["I", "II"],
+              "chain": ["duty_officer", "section_chief", "leader"], "interval": "10m"},
     # a leader hears of an unanswered I/II incident 2h after acknowledgment; III/IV have 48h to answer
     "escalation": {
         "I": _chain(["section_chief", "leader"]),
@@ -344,6 +386,7 @@ class Policy(Strict):
     official_evidence: Literal["confirm", "count"] = "confirm"
     verification: VerificationRule = Field(default_factory=lambda: _default(VerificationRule, "verification"))
     hotlist: HotlistRule = Field(default_factory=lambda: _default(HotlistRule, "hotlist"))
+    phone: PhoneRule = Field(default_factory=lambda: _default(PhoneRule, "phone"))
 
     @model_validator(mode="before")
     @classmethod

@@ -17,7 +17,11 @@ The ``roster:`` section of the configuration::
 
 Times are local wall time in the configured timezone, written in quotes (YAML 1.1 reads an
 unquoted ``17:30`` as the number 1050). A contact's ``channels`` are channel ids; none means every
-configured channel.
+configured channel except the text-message and voice channels (kinds ``aliyun_sms``, ``tencent_sms``,
+``aliyun_voice``, ``tencent_voice``). An alert goes by SMS only to the people who list an SMS channel
+(and have a phone); a voice channel never carries an ordinary alert: it rings only for the phone step
+(``policy.phone``, :mod:`sentinel.escalation.phone`), which calls a person on the first voice channel
+they list, else on the first configured one.
 
 Shift rules:
 
@@ -39,7 +43,7 @@ like the policy, so the record says who was on duty under which roster.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -411,15 +415,20 @@ class Roster:
         return cls(RosterConfig.model_validate(body), zone)
 
 
-def routes(recipients: Sequence[Recipient], channel_ids: Sequence[str]) -> dict[str, list[Recipient]]:
+def routes(recipients: Sequence[Recipient], channel_ids: Sequence[str], *,
+           opt_in: Collection[str] = ()) -> dict[str, list[Recipient]]:
     """The recipients each channel's message is for, by channel id in ``channel_ids`` order.
 
-    A recipient without channels is reached on every channel; channels nobody is reached on, and
-    channel ids not in ``channel_ids``, are left out.
+    A recipient without channels is reached on every channel but those in ``opt_in`` (text-message
+    and voice channels: a person is reached there only by listing the channel); channels nobody is
+    reached on, and channel ids not in ``channel_ids``, are left out.
     """
     grouped: dict[str, list[Recipient]] = {}
     for channel in channel_ids:
-        reached = [r for r in recipients if not r.channels or channel in r.channels]
+        if channel in opt_in:
+            reached = [r for r in recipients if channel in r.channels and r.phone is not None]
+        else:
+            reached = [r for r in recipients if not r.channels or channel in r.channels]
         if reached:
             grouped[channel] = reached
     return grouped

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from sentinel.errors import NotFoundError
-from sentinel.escalation.actions import ActionError, acknowledge
+from sentinel.escalation import actions
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.roster import Contact, RosterConfig
 from sentinel.notify.phone import masked_phone
@@ -38,7 +38,7 @@ from sentinel.store.models import Incident, TimelineEvent
 __all__ = ["ACK_KEY", "KIND", "CallReport", "parse_aliyun_reports", "person_for", "record_call", "record_calls"]
 
 KIND = "call_result"
-ACK_KEY = "1"
+ACK_KEY = actions.ACKNOWLEDGE_KEY
 _ANSWERED = {"200000", "200001"}  # 用户听完语音 / 用户挂断 after answering
 
 Recorded = Literal["recorded", "acknowledged", "duplicate", "unknown_incident"]
@@ -109,7 +109,9 @@ def _seen(session: Session, incident_id: int, call_id: str) -> bool:
 
 def record_call(engine: Engine, rules: Rules, report: CallReport, *, channel: str, now: datetime,
                 people: Mapping[str, str] | None = None) -> Recorded:
-    """Record one report; key 1 on an answered call acknowledges the incident as the person called.
+    """Record one report through :func:`sentinel.escalation.actions.record_call`: key 1 on an answered
+    call acknowledges the incident as the person called; an unanswered call brings the next call of
+    the phone chain forward.
 
     Run one at a time per process (the web route holds a lock): the duplicate check and the insert are
     two steps.
@@ -122,23 +124,12 @@ def record_call(engine: Engine, rules: Rules, report: CallReport, *, channel: st
             return "unknown_incident"
         if _seen(session, report.incident_id, report.call_id):
             return "duplicate"
-    acknowledged = False
-    note: str | None = None
-    if report.answered and report.key is not None and report.key.startswith(ACK_KEY):
-        try:
-            acknowledge(engine, rules, report.incident_id, by=person, now=now)
-            acknowledged = True
-            note = f"认领 by {person} via 电话按键"
-        except NotFoundError:
-            return "unknown_incident"
-        except ActionError as exc:  # closed or dismissed meanwhile: the key press is still recorded
-            note = f"按键认领未生效：{exc}"
-    with Session(engine) as session:
-        session.add(TimelineEvent(
-            incident_id=report.incident_id, at=now, kind=KIND, actor=person if acknowledged else "sentinel",
-            reason=note, data={"person": person, "phone": report.phone, "channel": channel,
-                               "answered": report.answered, "key": report.key, "call_id": report.call_id}))
-        session.commit()
+    try:
+        acknowledged = actions.record_call(engine, rules, report.incident_id, person=person, answered=report.answered,
+                                    now=now, phone=report.phone, channel=channel, key=report.key,
+                                    call_id=report.call_id)
+    except NotFoundError:
+        return "unknown_incident"
     return "acknowledged" if acknowledged else "recorded"
 
 

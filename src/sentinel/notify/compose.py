@@ -44,6 +44,9 @@ durations in seconds, or timedeltas; grades ``"I"``–``"IV"`` or None; obligati
                    wait (seconds)}, excerpt (optional): 待研判, confirm or dismiss
     evidence       incident, obligations, item {title, url, source, published_at},
                    candidates [obligation kind] (optional: the kinds it may meet; default the open ones)
+    phone_call     incident, obligations: 电话通知, the text a voice channel reads out (an
+                   unacknowledged incident; "签收请按1")
+    grade_raised   incident, obligations, raised {from, to, at}: the grade was raised to I or II
     hotlist        incident, obligations, hotlist {title, list_zh, rank, heat (int or None), top (the
                    policy's N), top_at, history [{at, rank, heat, gone}]}: an entry entered the top N
     source_blind   source {id, kind}, blind_after (seconds), last_item_at (optional, None: never)
@@ -87,7 +90,7 @@ from sentinel.notify.message import Message, clean, escape_markdown, grade_label
 __all__ = ["INCIDENT_KINDS", "KINDS", "compose", "incident_url"]
 
 INCIDENT_KINDS = ("new_incident", "reminder", "breach", "escalation", "reescalation", "evidence", "verification",
-                  "hotlist")
+                  "hotlist", "phone_call", "grade_raised")
 KINDS = (*INCIDENT_KINDS, "source_blind", "source_blocked", "daily_digest", "test", "correction_window",
          "calendar_missing", "annual_report_due", "channel_down")
 
@@ -101,6 +104,8 @@ _OPTIONAL: dict[str, dict[str, Any]] = {
     "evidence": {"candidates": None},
     "verification": {"excerpt": None},
     "hotlist": {},
+    "phone_call": {},
+    "grade_raised": {},
     "source_blind": {"last_item_at": None},
     "source_blocked": {"detail": "", "retry_at": None},
     "daily_digest": {"new_incidents": [], "open_incidents": [], "breaches": []},

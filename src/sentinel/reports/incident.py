@@ -6,8 +6,10 @@ Markdown and PDF show. Times are ISO 8601 in the configured zone; durations are 
 Sections: ``incident`` (summary: what, where, category, grade and its reasons, department,
 emergence, detection and its delay, status), ``obligations`` (the replay's shape,
 docs/architecture.md#replay-scenarios, plus
-``margin_seconds`` — positive when met early, negative when late, null while open — the rule's
-allowance, the timeliness points and the release register's evidence), ``timeline`` (condensed),
+``margin_seconds`` — positive when met early, negative when late (for a breach never met, how late
+as of the report's time, given in ``margin_as_of``), null while open — the rule's allowance,
+``pending_evidence`` (unconfirmed official items that may meet an open or breached deadline, 待确认),
+the timeliness points and the release register's evidence), ``timeline`` (condensed),
 ``series`` (volume, negative share, sentiment and heat per bucket, with markers), ``sources`` by
 authority tier, ``keywords``, ``posts`` (representative), ``effect`` (before/after the first
 release) and ``score`` (:mod:`sentinel.reports.scoring`).
@@ -29,7 +31,8 @@ from sqlalchemy import Engine
 from sentinel.analyse.category import default_lexicon
 from sentinel.analyse.grading import Grade
 from sentinel.analyse.sentiment import Register, register_of_source
-from sentinel.escalation.obligations import ObligationKind
+from sentinel.escalation.clocks import pending_evidence
+from sentinel.escalation.obligations import ObligationKind, ObligationState
 from sentinel.incidents.heat import Halving, HeatWeights, heat_item, rate_halving
 from sentinel.incidents.series import as_json as series_json
 from sentinel.incidents.series import incident_series
@@ -69,7 +72,8 @@ def build_incident_report(engine: Engine, settings: Settings, incident_id: int, 
     zone = settings.zone
     detail = get_incident(engine, incident_id)
     responses = {r.id: r for r in detail.responses}
-    obligations = [_obligation(row, responses.get(row.response_id), zone) for row in detail.obligations]
+    obligations = [_obligation(row, responses.get(row.response_id), zone, now, detail.responses)
+                   for row in detail.obligations]
     # the authoritative release is the one the effect is measured around; failing that, the first release
     recorded = [r for r in detail.responses if r.state == "recorded"]
     release = next((r for r in recorded if r.kind == ObligationKind.AUTHORITATIVE_INFO.value),
@@ -123,14 +127,26 @@ def _summary(detail: IncidentDetail, zone: Any) -> dict[str, Any]:
     }
 
 
-def _obligation(row: Obligation, response: Response | None, zone: Any) -> dict[str, Any]:
+def _obligation(row: Obligation, response: Response | None, zone: Any, now: datetime,
+                responses: Iterable[Response]) -> dict[str, Any]:
     out = obligation_json(row, zone)
+    margin, as_of = None, None
+    if row.met_at is not None:
+        margin = (row.due_at - row.met_at).total_seconds()
+    elif row.state == ObligationState.BREACHED.value:
+        # never met: how late it is as of the report (the text says "截至…仍未完成")
+        margin, as_of = (row.due_at - now).total_seconds(), local_iso(now, zone)
     out.update({
         "name": ObligationKind(row.kind).name_zh,
         "started_at": local_iso(row.started_at, zone),
         "breached_at": local_iso(row.breached_at, zone),
         "allowed_seconds": (row.due_at - row.started_at).total_seconds(),
-        "margin_seconds": (row.due_at - row.met_at).total_seconds() if row.met_at is not None else None,
+        "margin_seconds": margin,
+        "margin_as_of": as_of,
+        "pending_evidence": [{
+            "response": candidate.id, "kind": candidate.kind, "at": local_iso(candidate.at, zone),
+            "source": candidate.channel, "title": candidate.content, "url": candidate.url,
+            "text": evidence_text(candidate, zone)} for candidate in pending_evidence(row, responses)],
         "points": scoring.deadline_points(row) if row.kind != scoring.SUSTAINED else None,
         "reason": row.reason,
         "provisional": row.provisional,  # why the deadline is not final (a year's holiday notice unknown)
@@ -141,6 +157,16 @@ def _obligation(row: Obligation, response: Response | None, zone: Any) -> dict[s
         },
     })
     return out
+
+
+def evidence_text(response: Response, zone: Any) -> str:
+    """An unconfirmed official item as the report and the console show it beside a deadline:
+    ``gov-city 01:07 关于…的情况通报 — 待确认``."""
+    at = response.at.astimezone(zone).strftime("%H:%M")
+    title = " ".join((response.content or "").split())
+    if len(title) > 60:
+        title = title[:60] + "…"
+    return f"{response.channel or '官方渠道'} {at} {title} — 待确认"
 
 
 def _timeline(events: list[TimelineEvent], zone: Any) -> list[dict[str, Any]]:

@@ -12,10 +12,12 @@ from starlette.responses import Response
 
 from sentinel.errors import NotFoundError
 from sentinel.escalation.actions import RESPONSE_KINDS
+from sentinel.escalation.clocks import pending_evidence
 from sentinel.incidents import service
 from sentinel.incidents.series import incident_series
 from sentinel.notify.channel_alerts import channels_down
 from sentinel.notify.claiming import pending_summary
+from sentinel.reports.incident import evidence_text
 from sentinel.store import search as item_search
 from sentinel.store import sources as source_store
 from sentinel.web.console.board import board
@@ -65,6 +67,8 @@ async def incident_view(console: Console, request: Request, session: Session, in
         charts=charts(series, console.settings.zone, now, listed), hotlists=hotlists, sources=sources,
         timeline=timeline_rows(detail.timeline), timeline_detail=timeline_detail, names=names,
         candidates=[r for r in detail.responses if r.state == "candidate"],
+        pending={o.id: [evidence_text(r, console.settings.zone) for r in pending_evidence(o, detail.responses)]
+                 for o in detail.obligations},
         recorded=[r for r in detail.responses if r.state == "recorded"],
         response_choices=RESPONSE_CHOICES, done=DONE.get(done or ""), error=error, form=form or {}, action=action,
         local_now=now.astimezone(console.settings.zone).strftime("%Y-%m-%dT%H:%M"),
