@@ -69,7 +69,7 @@ def test_the_demo_shows_an_incident_its_clocks_and_its_alerts() -> None:
     assert "⏳ incident #1 权威信息发布：剩余" in out  # the countdown
     assert "时限提醒 → 张伟、孙主任: 【时限提醒】权威信息发布还剩" in out  # a reminder to the duty officer
     assert "升级 → 赵科长" in out and "升级 → 钱局长" in out  # nobody acknowledged: up the chain
-    assert "超时 → 张伟、孙主任: 【超时】权威信息发布" in out  # and the deadline passed
+    assert "超时 → 张伟、孙主任、赵科长、钱局长: 【超时】权威信息发布" in out  # the deadline passed: leaders hear it too
     assert out.index("graded II") < out.index("【时限提醒】") < out.index("【超时】")
     assert "/metrics" in out and "alerts.txt" in out and "/api/docs" in out
     # the console showed the demo's incident, graded II, with its countdown

@@ -278,10 +278,10 @@ def failed_logins_from(port: int, forwarded_for: str, count: int) -> list[int]:
     """The statuses of ``count`` API calls with a wrong token, said to come from ``forwarded_for``."""
     statuses = []
     for _ in range(count):
-        with connect(port) as sock:
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
             sock.sendall(f"GET /api/incidents HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer wrong\r\n"
                          f"X-Forwarded-For: {forwarded_for}\r\nConnection: close\r\n\r\n".encode())
-            statuses.append(status_of(answer_of(sock)))
+            statuses.append(status_of(answer_of(sock, timeout=20)))
     return statuses
 
 

@@ -26,6 +26,7 @@ from sentinel.demo.server import WEIBO_CONTAINER, DemoFeedServer
 from sentinel.notify.console import ConsoleSender
 from sentinel.settings import Settings
 from sentinel.store import items as item_store
+from sentinel.web.console import labels
 
 #: Demo time runs this many times faster than wall time: a 5-hour deadline passes in 30 seconds.
 SPEED = 600.0
@@ -141,7 +142,7 @@ async def _show_incidents(daemon: Daemon, settings: Settings, clock: CatchUpCloc
         for alert_id, kind, created_at, channel, names, title in alerts:
             alerts_seen = max(alerts_seen, alert_id)
             when = created_at.astimezone(settings.zone).strftime("%H:%M")
-            click.echo(f"  🔔 {when} {_ALERT_ZH.get(kind, kind)} → {names or channel}: {title}")
+            click.echo(f"  🔔 {when} {labels.NOTIFICATION.get(kind, kind)} → {names or channel}: {title}")
         real = asyncio.get_running_loop().time()
         if real - last_countdown >= 6:
             last_countdown = real
@@ -149,8 +150,6 @@ async def _show_incidents(daemon: Daemon, settings: Settings, clock: CatchUpCloc
                 click.echo(line)
 
 
-_ALERT_ZH = {"new_incident": "新舆情", "reminder": "时限提醒", "breach": "超时", "escalation": "升级",
-             "reescalation": "督办", "evidence": "待确认", "delivery_failed": "发送失败"}
 
 
 def _alerts_since(engine: Any, last_id: int) -> list[tuple[int, str, datetime, str, str, str]]:

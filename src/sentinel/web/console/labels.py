@@ -40,6 +40,7 @@ TIMELINE = {
     "appeal_recorded": "收到复议/诉讼", "appeal_decided": "复议/诉讼结果",
     # one-tap 认领 links and phone calls (acknowledged through a link is still 签收)
     "call_result": "电话通知结果", "ack_link_opened": "打开认领链接",
+    "phone_called": "电话通知", "phone_chain_ended": "电话通知无人接听", "grade_raised_alerted": "发出升级通知",
 }
 MARKER = {"emergence": "首发", "detection": "发现", "response": "回应", "deadline": "时限"}
 
@@ -55,7 +56,8 @@ NOTIFICATION = {"new_incident": "新舆情", "reminder": "时限提醒", "breach
                 "reescalation": "督办", "evidence": "待确认", "delivery_failed": "发送失败", "daily_digest": "舆情日报",
                 "hotlist": "上热搜", "verification": "待研判", "test": "测试", "correction_window": "补正期限",
                 "calendar_missing": "工作日历缺失", "channel_down": "通道故障", "source_blind": "信息源无新内容",
-                "source_blocked": "信息源被封禁", "annual_report_due": "年度报告"}
+                "source_blocked": "信息源被封禁", "annual_report_due": "年度报告",
+                "grade_raised": "级别上调", "phone_call": "电话通知"}
 DELIVERY = {"pending": "待发送", "delivered": "已送达", "failed": "发送失败", "recorded": "已记录"}
 
 
