@@ -224,6 +224,8 @@ def _outcome(driver: Any) -> str:
 def test_a_link_from_a_real_alert_acknowledges_once_and_never_ends_the_console_login(driver, live) -> None:
     from selenium.webdriver.common.by import By
 
+    driver.get("data:text/html,<title>off</title><script>document.title='on'</script>")
+    assert driver.title == "off", "JavaScript runs in this browser: the test would not show the page works without"
     buttons = _wait(lambda: _buttons(live.robot), "the robot received no alert with 认领 buttons", timeout=30)
     assert set(buttons) >= {"认领（张伟）", "认领（孙主任）"}, buttons
     mine, theirs = buttons["认领（张伟）"], buttons["认领（孙主任）"]
