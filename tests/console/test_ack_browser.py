@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import shutil
 import tempfile
 import threading
@@ -71,8 +72,6 @@ def driver() -> Iterator[Any]:
     """Chromium with JavaScript blocked: the link's page must work without it."""
     missing = _browser_missing()
     if missing:
-        import os
-
         if os.environ.get("SENTINEL_REQUIRE_BROWSER"):
             pytest.fail(f"the browser tests are required here: {missing}")
         pytest.skip(missing)
