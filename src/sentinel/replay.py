@@ -25,13 +25,17 @@ reminder stops that reminder, as it would in a daemon whose tick came a second l
 
 Notifications are written to the outbox as the daemon writes them, in the state ``recorded``: a
 replay never sends anything, and a daemon later started on the same database does not either.
+(``after_tick``, for tests and ``bench/``, is called with each tick's moment: a Dispatcher draining
+the outbox there sends on the virtual clock, to loopback fakes.) When the configuration makes one-tap
+认领 links (``http.public_url`` and the secret named by ``http.ack_secret_env``), the alerts carry
+them as the daemon's do, with their ``ack_link`` rows: the same secret gives the same links.
 The same scenario gives the same output every time (run it on an empty database).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,7 +53,7 @@ from sentinel.collect.hotlist.collector import entry_item, listing_of, parse_boa
 from sentinel.collect.push import ItemShapeError, parse_pushed_item
 from sentinel.collect.runner import listing_gap
 from sentinel.errors import CollectError, NotFoundError, SentinelError
-from sentinel.escalation import actions, judgement
+from sentinel.escalation import ack_links, actions, judgement
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
 from sentinel.escalation.obligations import ObligationError, ObligationState
@@ -143,7 +147,8 @@ class _Down:
 
 
 class Replayer:
-    def __init__(self, settings: Settings, database: Database, analyzer: Analyzer | None = None) -> None:
+    def __init__(self, settings: Settings, database: Database, analyzer: Analyzer | None = None, *,
+                 after_tick: Callable[[datetime], None] | None = None) -> None:
         self.settings = settings
         self.database = database
         self.engine = database.engine
@@ -154,7 +159,9 @@ class Replayer:
         channel_ids = [channel.id for channel in settings.channels] or ["console"]
         self.escalation = EscalationEngine(self.engine, self.rules, channel_ids, owner="replay",
                                            late_after=settings.engine.late_after, link_base=settings.http.public_url,
+                                           ack_links=ack_links.signer(settings),
                                            channel_kinds={channel.id: channel.kind for channel in settings.channels})
+        self.after_tick = after_tick
         self.stage = IncidentStage(settings, self.analyzer, self.engine)
         self.errors: list[str] = []
         self.clock: FakeClock | None = None
@@ -225,6 +232,8 @@ class Replayer:
         self.clock.set(now)
         self.escalation.tick(now)
         self._last_tick = now
+        if self.after_tick is not None:
+            self.after_tick(now)
 
     def _next_moment(self) -> datetime | None:
         with Session(self.engine) as session:

@@ -11,8 +11,11 @@ an ordinary alert, but the phone step calls them on the configured voice channel
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,16 +30,21 @@ from sentinel.store.db import open_database
 
 HERE = Path(__file__).parent
 AT = "2026-03-11T02:00:00+08:00"
+PUBLIC = "https://yuqing.example.gov.cn"
+ACK_SECRET = "night-replay-ack-secret-0123456789"
 
 
-def night_settings(url: str) -> Settings:
+def night_settings(url: str, *, aliyun: str | None = None, links: bool = False) -> Settings:
+    """``aliyun``: the address the SMS and voice channels send to (a loopback fake); ``links``: a
+    public address and an ack secret (``$T_ACK_SECRET``), so alerts carry one-tap 认领 links."""
     settings = load_settings(HERE / "sentinel.yaml")
     # real SMS and voice channels, as a user configures them (a replay sends nothing)
+    where = {"url": aliyun} if aliyun else {}
     channels = [ChannelConfig(id="console", kind="console"),
                 ChannelConfig(id="duty-sms", kind="aliyun_sms", access_key_id_env="AK_ID", access_key_secret_env="AK_SECRET",
-                              sign_name="某市应急管理局", template_code="SMS_100000001"),
+                              sign_name="某市应急管理局", template_code="SMS_100000001", **where),
                 ChannelConfig(id="voice", kind="aliyun_voice", access_key_id_env="AK_ID", access_key_secret_env="AK_SECRET",
-                              tts_code="TTS_100000001")]
+                              tts_code="TTS_100000001", **where)]
     roster = RosterConfig.model_validate({
         "duty": [{"name": "张伟", "phone": "13800000001", "channels": ["console", "duty-sms", "voice"],
                   "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "24:00"}],
@@ -46,7 +54,9 @@ def night_settings(url: str) -> Settings:
         # quiet hours hold III/IV only: they never hold this grade II night
         "quiet_hours": {"start": "22:00", "end": "07:00"},
     })
-    return settings.model_copy(update={"channels": channels, "roster": roster,
+    http = settings.http.model_copy(update={"public_url": PUBLIC, "ack_secret_env": "T_ACK_SECRET"}) if links \
+        else settings.http
+    return settings.model_copy(update={"channels": channels, "roster": roster, "http": http,
                                        "database": settings.database.model_copy(update={"url": url})})
 
 
@@ -57,13 +67,14 @@ def fire_item(at: str) -> dict[str, Any]:
     return {"at": at, "type": "item", "source": "news-city", "item": item}
 
 
-def run(url: str, extra: list[dict[str, Any]], analyzer: Analyzer, *, hours: float = 1) -> dict[str, Any]:
-    settings = night_settings(url)
+def run(url: str, extra: list[dict[str, Any]], analyzer: Analyzer, *, hours: float = 1, settings: Settings | None = None,
+        after_tick: Callable[[datetime], None] | None = None) -> dict[str, Any]:
+    settings = settings or night_settings(url)
     lines, errors = read_scenario(json.dumps(line, ensure_ascii=False) for line in [fire_item(AT), *extra])
     assert errors == []
     database = open_database(url)
     try:
-        replayer = Replayer(settings, database, analyzer)
+        replayer = Replayer(settings, database, analyzer, after_tick=after_tick)
         replayer.run(lines, until=timedelta(hours=hours))
         result = replayer.result()
     finally:
@@ -150,6 +161,103 @@ def test_time_from_creation_to_the_call_handed_to_the_channel(sqlite_url, analyz
     with capsys.disabled():
         print(f"\ncreation -> phone_call outbox row: {delay.total_seconds():.0f} s of virtual time "
               f"(replay of 15 min took {elapsed:.2f} s)")
+
+
+def test_time_from_creation_to_the_fake_phone_service_receiving_the_call(sqlite_url, analyzer, monkeypatch,
+                                                                         capsys) -> None:
+    """The closing figure, end to end: the replay's virtual clock drives the engine, and after every
+    tick the outbox's Dispatcher sends what is due through the configured Aliyun channels to the
+    loopback fake of dyvmsapi/dysmsapi, which checks each request's ACS3 signature and date against
+    the same virtual clock. The figure is the virtual time from the incident's creation to the fake
+    accepting ``SingleCallByTts`` to the duty officer's number, under the default ``policy.phone``."""
+    from sentinel.metrics import Metrics
+    from sentinel.notify.base import send_client
+    from sentinel.notify.console import ConsoleSender
+    from sentinel.notify.outbox import Dispatcher
+    from sentinel.notify.registry import build_senders
+    from tests.notify.phone_fakes import ALIYUN_KEY_ID, ALIYUN_SECRET, FakeAliyun, Sent
+    from tests.support.server import LoopbackServer
+
+    monkeypatch.setenv("AK_ID", ALIYUN_KEY_ID)
+    monkeypatch.setenv("AK_SECRET", ALIYUN_SECRET)
+    created = datetime.fromisoformat(AT)
+    server = LoopbackServer().start()
+    fake = FakeAliyun(server, now=created)
+    settings = night_settings(sqlite_url, aliyun=fake.url())
+    loop = asyncio.new_event_loop()
+    client = send_client()
+    senders = {**build_senders(settings.channels, client), "console": ConsoleSender("console", stream=io.StringIO())}
+    database = open_database(sqlite_url)  # the dispatcher's handle, as the daemon's is its own
+    dispatcher = Dispatcher(database, senders, settings.delivery, metrics=Metrics(process=False), owner="replay",
+                            channel_kinds={channel.id: channel.kind for channel in settings.channels})
+    received: list[tuple[datetime, Sent, float]] = []
+
+    def send(now: datetime) -> None:
+        fake.now = now  # the service's clock is the replay's: it checks the signed x-acs-date against it
+        before = len(fake.accepted)
+        started = time.perf_counter()
+        loop.run_until_complete(dispatcher.drain(now))
+        wall = time.perf_counter() - started
+        received.extend((now, sent, wall) for sent in fake.accepted[before:])
+
+    try:
+        started = time.perf_counter()
+        run(sqlite_url, [], analyzer, hours=0.25, settings=settings, after_tick=send)
+        elapsed = time.perf_counter() - started
+    finally:
+        loop.run_until_complete(client.aclose())
+        loop.close()
+        database.close()
+        server.stop()
+    assert [(at - created, sent.action, sent.phone) for at, sent, _ in received] == [
+        (timedelta(0), "SendSms", "13800000001"),  # the new-incident SMS, at once
+        (timedelta(minutes=10), "SingleCallByTts", "13800000001"),  # the duty officer, 10 min unacknowledged
+    ]
+    assert fake.requests == ["SendSms", "SingleCallByTts"]  # each signature verified at the first try
+    at, call, wall = received[1]
+    assert call.params["TtsCode"] == "TTS_100000001"
+    with capsys.disabled():
+        print(f"\ngrade II created -> fake Aliyun voice accepted SingleCallByTts: {(at - created).total_seconds():.0f} s "
+              f"of virtual time (default policy.phone.after); the drain that sent it took {wall * 1000:.1f} ms of "
+              f"wall time; the replay of 15 min with sending took {elapsed:.2f} s")
+
+
+def test_a_replay_under_an_ack_secret_carries_links_that_acknowledge(sqlite_url, analyzer, monkeypatch) -> None:
+    """With ``http.public_url`` and the secret, a replay's alerts carry the daemon's one-tap links and
+    their rows; a link from the replayed SMS acknowledges as 张伟 (through the link's own code path)."""
+    from sqlmodel import Session, col, select
+
+    from sentinel.escalation import ack_links
+    from sentinel.escalation.clocks import Rules
+    from sentinel.notify.serialisation import stored_message
+    from sentinel.store.models import OutboxMessage
+
+    monkeypatch.setenv("T_ACK_SECRET", ACK_SECRET)
+    settings = night_settings(sqlite_url, links=True)
+    result = run(sqlite_url, [], analyzer, hours=0.25, settings=settings)
+    assert rows(result, "new_incident", "escalation") == [
+        ("02:00", "new_incident", "console", "张伟、孙主任"), ("02:00", "new_incident", "duty-sms", "张伟"),
+        ("02:15", "escalation", "console", "赵科长")]
+    database = open_database(sqlite_url)
+    try:
+        with Session(database.engine) as session:
+            queued = session.exec(select(OutboxMessage).where(col(OutboxMessage.kind).in_(["new_incident", "escalation"]))
+                                  .order_by(col(OutboxMessage.id))).all()
+            acks = {(row.kind, row.channel): stored_message(row.message).acks for row in queued}
+        assert {key: [ack.person for ack in value] for key, value in acks.items()} == {
+            ("new_incident", "console"): ["张伟", "孙主任"], ("new_incident", "duty-sms"): ["张伟"],
+            ("escalation", "console"): ["赵科长"]}
+        (sms,) = acks[("new_incident", "duty-sms")]
+        assert sms.url == f"{PUBLIC}/a/{sms.code}" and sms.phone == "13800000001"
+        signer = ack_links.signer(settings)
+        assert signer is not None
+        found = ack_links.redeem(database.engine, Rules.from_settings(settings), signer, sms.code,
+                                 now=datetime.fromisoformat("2026-03-11T02:05:00+08:00"), client=None,
+                                 channel_kinds={channel.id: channel.kind for channel in settings.channels})
+        assert found.state is ack_links.LinkState.DONE and found.incident is not None
+        assert found.incident.acknowledged_by == "张伟"
+    finally:
+        database.close()
 
 
 def test_a_leader_told_at_grade_iv_is_told_again_at_the_raise_to_ii_and_at_the_breach(sqlite_url, analyzer) -> None:
