@@ -9,7 +9,6 @@ it was (the console's cookie is never written by the link's page)."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import shutil
@@ -37,6 +36,7 @@ from sentinel.web.console.session import COOKIE
 from tests.console.conftest import PEOPLE, console_settings, set_tokens
 from tests.console.test_browser import CHROMEDRIVER, CHROMIUM, FLAGS, _browser_missing, _scenario_items, _wait
 from tests.notify.servers import FakeDingTalk, free_port
+from tests.support.daemon import daemon_in_thread
 from tests.support.server import LoopbackServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -124,37 +124,11 @@ def live(driver: Any) -> Iterator[Live]:
         clock = SteppedClock()
         daemon = Daemon(settings, clock=clock, timing=Timing(collect_tick=0.5, health_tick=2, engine_tick=0.5),
                         senders={"console": ConsoleSender("console", stream=io.StringIO())})
-        ready = threading.Event()
-        loop_box: list[asyncio.AbstractEventLoop] = []
-        failure: list[BaseException] = []
-
-        async def main() -> None:
-            loop_box.append(asyncio.get_running_loop())
-            task = asyncio.create_task(daemon.run())
-            waiting = asyncio.create_task(daemon.wait_ready())
-            await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
-            ready.set()
-            await task
-
-        def run() -> None:
-            try:
-                asyncio.run(main())
-            except BaseException as exc:  # reported by the fixture below
-                failure.append(exc)
-                ready.set()
-
-        thread = threading.Thread(target=run, name="sentinel-daemon-ack", daemon=True)
-        thread.start()
         try:
-            assert ready.wait(120), "the daemon did not start"
-            assert not failure, failure
-            base = f"http://127.0.0.1:{daemon.http_port}"
-            assert daemon.http_port == port
-            yield Live(base, clock, database_url, robot, _push_and_wait(base, clock))
+            with daemon_in_thread(daemon, name="sentinel-daemon-ack") as base:
+                assert daemon.http_port == port
+                yield Live(base, clock, database_url, robot, _push_and_wait(base, clock))
         finally:
-            if loop_box:
-                loop_box[0].call_soon_threadsafe(daemon.request_stop)
-            thread.join(30)
             robot_server.stop()
 
 

@@ -5,14 +5,12 @@ does (600×), so the countdowns must follow the daemon's clock, not the browser'
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import os
 import re
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from sentinel.app import Daemon, Timing
 from sentinel.clock import AcceleratedClock, SystemClock
 from sentinel.notify.console import ConsoleSender
 from tests.console.conftest import HERE, PEOPLE, console_settings, set_tokens
+from tests.support.daemon import daemon_in_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -100,37 +99,9 @@ def live(driver: Any) -> Iterator[Live]:
         clock = AcceleratedClock(SystemClock().now(), SPEED)
         daemon = Daemon(settings, clock=clock, timing=Timing(collect_tick=0.5, health_tick=2, engine_tick=0.5),
                         senders={"console": ConsoleSender("console", stream=io.StringIO())})
-        ready = threading.Event()
-        loop_box: list[asyncio.AbstractEventLoop] = []
-        failure: list[BaseException] = []
-
-        async def main() -> None:
-            loop_box.append(asyncio.get_running_loop())
-            task = asyncio.create_task(daemon.run())
-            waiting = asyncio.create_task(daemon.wait_ready())
-            await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
-            ready.set()
-            await task
-
-        def run() -> None:
-            try:
-                asyncio.run(main())
-            except BaseException as exc:  # reported by the fixture below
-                failure.append(exc)
-                ready.set()
-
-        thread = threading.Thread(target=run, name="sentinel-daemon", daemon=True)
-        thread.start()
-        try:
-            assert ready.wait(120), "the daemon did not start"
-            assert not failure, failure
-            base = f"http://127.0.0.1:{daemon.http_port}"
+        with daemon_in_thread(daemon, name="sentinel-daemon") as base:
             incident_id = _push_and_wait(base, clock)
             yield Live(base, clock, incident_id)
-        finally:
-            if loop_box:
-                loop_box[0].call_soon_threadsafe(daemon.request_stop)
-            thread.join(30)
 
 
 def _push_and_wait(base: str, clock: AcceleratedClock) -> int:
