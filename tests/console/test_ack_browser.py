@@ -10,8 +10,6 @@ it was (the console's cookie is never written by the link's page)."""
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import tempfile
 import threading
 import time
@@ -34,7 +32,7 @@ from sentinel.store.ack_links import AckLinkRow
 from sentinel.store.models import Incident, TimelineEvent
 from sentinel.web.console.session import COOKIE
 from tests.console.conftest import PEOPLE, console_settings, set_tokens
-from tests.console.test_browser import CHROMEDRIVER, CHROMIUM, FLAGS, _browser_missing, _scenario_items, _wait
+from tests.console.test_browser import _scenario_items, _wait, chromium
 from tests.notify.servers import FakeDingTalk, free_port
 from tests.support.daemon import daemon_in_thread
 from tests.support.server import LoopbackServer
@@ -70,27 +68,8 @@ class SteppedClock:
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
     """Chromium with JavaScript blocked: the link's page must work without it."""
-    missing = _browser_missing()
-    if missing:
-        if os.environ.get("SENTINEL_REQUIRE_BROWSER"):
-            pytest.fail(f"the browser tests are required here: {missing}")
-        pytest.skip(missing)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="sentinel-chromium-ack-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    browser.set_page_load_timeout(30)
-    try:
+    with chromium(javascript=False) as browser:
         yield browser
-    finally:
-        browser.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @dataclass

@@ -5,6 +5,7 @@ does (600×), so the countdowns must follow the daemon's clock, not the browser'
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -48,8 +49,10 @@ def _browser_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def driver() -> Iterator[Any]:
+@contextlib.contextmanager
+def chromium(*, javascript: bool = True) -> Iterator[Any]:
+    """A headless Chromium in a profile of its own (JavaScript blocked when ``javascript`` is false);
+    skipped where none is installed, failed when the browser tests are required."""
     missing = _browser_missing()
     if missing:
         if os.environ.get("SENTINEL_REQUIRE_BROWSER"):
@@ -63,6 +66,8 @@ def driver() -> Iterator[Any]:
     options.binary_location = CHROMIUM
     for flag in [*FLAGS, f"--user-data-dir={profile}"]:
         options.add_argument(flag)
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
     browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     browser.set_page_load_timeout(30)
     try:
@@ -70,6 +75,12 @@ def driver() -> Iterator[Any]:
     finally:
         browser.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    with chromium() as browser:
+        yield browser
 
 
 @dataclass
