@@ -12,11 +12,12 @@ pyplot state), so reports can be drawn in worker threads of the daemon.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +35,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from sentinel.escalation.obligations import ObligationKind  # noqa: E402
 from sentinel.reports.fonts import cjk_font_files, warn_missing_font  # noqa: E402
 
-__all__ = ["CJK_FAMILIES", "cjk_font", "incident_charts", "sentiment_figure", "spread_figure"]
+__all__ = ["CJK_FAMILIES", "chart_style", "cjk_font", "incident_charts", "sentiment_figure", "spread_figure"]
 
 log = logging.getLogger(__name__)
 
@@ -151,13 +152,21 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def incident_charts(series: Mapping[str, Any], zone: ZoneInfo) -> dict[str, bytes]:
-    """``{"spread": PNG, "sentiment": PNG}`` from the report's ``series`` (points and markers)."""
+@contextlib.contextmanager
+def chart_style() -> Iterator[None]:
+    """Where figures are built and drawn: the CJK font in matplotlib's rc parameters, one chart at a
+    time (labels are measured while a figure is built, and measured in the font they are drawn in)."""
     family = cjk_font()
     rc: dict[Any, Any] = {"font.family": "sans-serif", "axes.unicode_minus": False}
     if family:
         rc["font.sans-serif"] = [family, "DejaVu Sans"]
     with _lock, matplotlib.rc_context(rc):
+        yield
+
+
+def incident_charts(series: Mapping[str, Any], zone: ZoneInfo) -> dict[str, bytes]:
+    """``{"spread": PNG, "sentiment": PNG}`` from the report's ``series`` (points and markers)."""
+    with chart_style():
         return {"spread": _png(spread_figure(series, zone)), "sentiment": _png(sentiment_figure(series, zone))}
 
 
@@ -167,7 +176,7 @@ def _starts(series: Mapping[str, Any], zone: ZoneInfo) -> Any:
 
 def spread_figure(series: Mapping[str, Any], zone: ZoneInfo) -> Figure:
     """Items per bucket (bars, counted in whole items) and heat (a step line, from 0), with the markers
-    named at the top."""
+    named at the top. Build and draw it inside :func:`chart_style`."""
     points = series["points"]
     starts = _starts(series, zone)
     width = series["bucket_seconds"] / 86400 * 0.8  # bar width in days, as matplotlib dates count
