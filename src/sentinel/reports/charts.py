@@ -112,7 +112,7 @@ def _mark(ax: Any, markers: Sequence[Mapping[str, Any]], zone: ZoneInfo, *, labe
         ax.axvline(at, color=colour, linestyle=style, linewidth=1.1, alpha=0.9)
         if labels:
             text = ax.annotate(_label(marker), xy=(at, 1.0), xycoords=("data", "axes fraction"),
-                               xytext=(2, -2), textcoords="offset points", va="top", ha="left", fontsize=7,
+                               xytext=(2, -2), textcoords="offset points", va="top", ha="left", fontsize=8,
                                color=colour, bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
                                                    "edgecolor": "none", "alpha": 0.85})
             placed.append((at, text))
