@@ -71,17 +71,21 @@ def _reports(answered, unanswered) -> list[tuple[str, dict]]:
             ("period", period)]
 
 
-def test_no_table_cell_is_one_character_wide(answered, unanswered) -> None:
-    """A short label (按时完成, 已免除, 正常, II级（重大）) stays on one line, and no cell holds a line
-    of a single character when its text is longer: Chinese may break between any two characters, and a
-    table squeezes such a column down to one."""
+def broken_cells(document: Any) -> list[tuple[int, str]]:
+    """(page, the cell's lines joined by /) of every table cell a reader would stumble on: a short
+    label (按时完成, 已免除, 正常, II级（重大）) on more than one line, or a line of a single character
+    in a longer text. Chinese may break between any two characters, and a table squeezes a column of
+    such text down to one."""
     problems = []
-    for name, report in _reports(answered, unanswered):
-        for page, text, lines in _cells(pdf_document(report, zone=ZONE)):
-            if len(text) <= 6 and len(lines) > 1:
-                problems.append((name, page, "/".join(lines)))
-            elif len(text) > 1 and any(len(line) == 1 for line in lines):
-                problems.append((name, page, "/".join(lines)))
+    for page, text, lines in _cells(document):
+        if (len(text) <= 6 and len(lines) > 1) or (len(text) > 1 and any(len(line) == 1 for line in lines)):
+            problems.append((page, "/".join(lines)))
+    return problems
+
+
+def test_no_table_cell_is_one_character_wide(answered, unanswered) -> None:
+    problems = [(name, *problem) for name, report in _reports(answered, unanswered)
+                for problem in broken_cells(pdf_document(report, zone=ZONE))]
     assert problems == []
 
 

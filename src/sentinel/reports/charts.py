@@ -183,7 +183,9 @@ def spread_figure(series: Mapping[str, Any], zone: ZoneInfo) -> Figure:
     figure = Figure(figsize=(9, 3.4))
     FigureCanvasAgg(figure)  # a renderer to measure the markers' labels with
     ax = figure.add_subplot()
-    ax.bar(starts, [p["items"] for p in points], width=width, align="edge", color="#90caf9", label="信息量（条）")
+    # an edge of its own colour: 5-minute bars on a chart of three days are a hair wide, and still seen
+    ax.bar(starts, [p["items"] for p in points], width=width, align="edge", color="#90caf9", edgecolor="#1e88e5",
+           linewidth=0.8, label="信息量（条）")
     ax.set_ylabel("信息量（条）")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: 0, 1, 2 — never 0.0 to 1.0
     # headroom above the tallest bar for the markers' labels
