@@ -14,9 +14,10 @@ import pytest
 from sentinel.replay import Replayer, load_scenario
 from sentinel.reports.incident import build_incident_report
 from sentinel.reports.period import build_period_report
-from sentinel.reports.render import render
+from sentinel.reports.render import pdf_document, render
 from sentinel.settings import Settings, load_settings
 from sentinel.store.db import Database, open_database
+from tests.reports.test_pdf_layout import broken_cells
 
 REPLAY = Path(__file__).resolve().parents[1] / "replay"
 SH = ZoneInfo("Asia/Shanghai")
@@ -76,3 +77,10 @@ def test_the_period_report_lists_the_topics_that_reached_a_list(replayed) -> Non
     for fmt in ("html", "md"):
         text = render(report, fmt, zone=SH).decode("utf-8")
         assert "上榜话题（1起）" in text and ("微博热搜 第8位" in text if fmt == "html" else "微博热搜 最高第8位" in text)
+
+
+def test_the_hot_list_table_reads_on_a4(replayed) -> None:
+    """The list's name, the climb and each rank change stay whole (微博热搜, not 微博/热搜)."""
+    settings, database, now = replayed
+    report = build_incident_report(database.engine, settings, 1, now=now)
+    assert broken_cells(pdf_document(report, zone=SH)) == []

@@ -446,7 +446,7 @@ class IncidentStage:
         )
         session.add(TimelineEvent(
             incident_id=_id(incident), at=now, kind="detected",
-            reason=f"watch rule {matched}; {analysis.report.describe()}",
+            reason=f"命中关注方案 {matched}；{analysis.report.describe()}",  # read in the timeline: Chinese
             data={"item": item.external_id, "source": item.source_id, "first_published_at": item.published_at.isoformat(),
                   "department": department, "department_source": source, "report": analysis.report.to_dict()},
         ))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +27,7 @@ from sentinel.escalation.reminders import format_time_left
 from sentinel.notify.message import escape_markdown, one_line, safe_url
 from sentinel.reports.config import ReportFormat
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "pdf_document", "render"]
 
 FORMATS: tuple[ReportFormat, ...] = ("html", "md", "pdf", "json")
 _OUTCOME_ZH = {"met": "按时完成", "breached": "超时", "open": "进行中", "waived": "已免除",
@@ -43,6 +43,15 @@ class _Link(str):
 def _make_filters(zone: ZoneInfo) -> dict[str, Any]:
     def when(value: str | None) -> str:
         return datetime.fromisoformat(value).astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+    def days(start: str, end: str) -> str:
+        """A period as its days when it runs midnight to midnight (its last day, not the next midnight:
+        "12-04 — 12-05", never "12-04 00:00 — 12-06 00:00"), else as its two moments."""
+        first, after = (datetime.fromisoformat(value).astimezone(zone) for value in (start, end))
+        if first.time() == after.time() == time(0):
+            last = after - timedelta(days=1)
+            return f"{first:%Y-%m-%d}" if last.date() == first.date() else f"{first:%Y-%m-%d} — {last:%Y-%m-%d}"
+        return f"{when(start)} — {when(end)}"
 
     def span(seconds: float | None) -> str:
         return "—" if seconds is None else format_time_left(timedelta(seconds=abs(seconds)))
@@ -62,7 +71,7 @@ def _make_filters(zone: ZoneInfo) -> dict[str, Any]:
         checked = safe_url(url)
         return _Link(checked) if checked else None
 
-    return {"when": when, "span": span, "margin": margin, "pct": pct, "num": num, "link": link,
+    return {"when": when, "days": days, "span": span, "margin": margin, "pct": pct, "num": num, "link": link,
             "outcome": lambda key: _OUTCOME_ZH.get(key, key), "health": lambda key: _HEALTH_ZH.get(key, key),
             "state_zh": lambda key: _STATE_ZH.get(key, key),
             # a report is a Chinese document: reasons stored in two languages give their Chinese half
@@ -108,18 +117,14 @@ def _tables(report: dict[str, Any]) -> dict[str, Any]:
     return {"t2": t2_tables(report["t2"]), "t3": t3_grid(report["t3"]), "t4": t4_grid(report["t4"])}
 
 
-def render(report: dict[str, Any], fmt: ReportFormat, *, zone: ZoneInfo) -> bytes:
-    """The report in ``fmt``; raises :class:`ValueError` for an unknown format."""
-    if fmt == "json":
-        return (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    if fmt == "md":
-        return _environment("md", zone).get_template(f"{report['report']}.md.j2").render(r=report).encode("utf-8")
-    if fmt not in ("html", "pdf"):
-        raise ValueError(f"unknown report format {fmt!r}; known: {', '.join(FORMATS)}")
-    html = _environment("html", zone).get_template(f"{report['report']}.html.j2").render(
+def _html(report: dict[str, Any], zone: ZoneInfo) -> str:
+    return _environment("html", zone).get_template(f"{report['report']}.html.j2").render(
         r=report, charts=_charts(report, zone), tables=_tables(report))
-    if fmt == "html":
-        return html.encode("utf-8")
+
+
+def pdf_document(report: dict[str, Any], *, zone: ZoneInfo) -> Any:
+    """The report laid out on A4 pages by WeasyPrint (a ``weasyprint.Document``): what the PDF holds,
+    page by page and box by box, for a test to measure."""
     from weasyprint import HTML  # Pango and its fonts load only for a PDF
     from weasyprint.urls import URLFetcher
 
@@ -128,6 +133,19 @@ def render(report: dict[str, Any], fmt: ReportFormat, *, zone: ZoneInfo) -> byte
     quiet_glyph_warnings()  # without a CJK font: one line saying what to install, not one per glyph
 
     # the charts are data: URLs; nothing else is fetched, whatever a feed's text might smuggle in
-    pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
+    return HTML(string=_html(report, zone), url_fetcher=URLFetcher(allowed_protocols=["data"])).render()
+
+
+def render(report: dict[str, Any], fmt: ReportFormat, *, zone: ZoneInfo) -> bytes:
+    """The report in ``fmt``; raises :class:`ValueError` for an unknown format."""
+    if fmt == "json":
+        return (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt == "md":
+        return _environment("md", zone).get_template(f"{report['report']}.md.j2").render(r=report).encode("utf-8")
+    if fmt == "html":
+        return _html(report, zone).encode("utf-8")
+    if fmt != "pdf":
+        raise ValueError(f"unknown report format {fmt!r}; known: {', '.join(FORMATS)}")
+    pdf = pdf_document(report, zone=zone).write_pdf()
     assert pdf is not None  # write_pdf returns the bytes when given no target
     return bytes(pdf)
