@@ -5,8 +5,8 @@
   :func:`~sentinel.notify.message.safe_url` (http/https only) before they become an ``href``.
 - Markdown escapes every value as the alerts do (:func:`~sentinel.notify.message.escape_markdown`);
   only checked links are written as they are.
-- PDF is the HTML through WeasyPrint (Pango lays the text out with the system's CJK font; without
-  one, :mod:`.fonts` says once what to install).
+- PDF is the HTML through WeasyPrint in a child process (:mod:`.pdf`; Pango lays the text out with
+  the system's CJK font; without one, :mod:`.fonts` says what to install).
 - JSON is the dict itself: every figure the other formats show comes from it.
 """
 
@@ -120,14 +120,6 @@ def render(report: dict[str, Any], fmt: ReportFormat, *, zone: ZoneInfo) -> byte
         r=report, charts=_charts(report, zone), tables=_tables(report))
     if fmt == "html":
         return html.encode("utf-8")
-    from weasyprint import HTML  # Pango and its fonts load only for a PDF
-    from weasyprint.urls import URLFetcher
+    from sentinel.reports.pdf import html_to_pdf  # WeasyPrint in a child process: its 50 MB stay there
 
-    from sentinel.reports.fonts import quiet_glyph_warnings
-
-    quiet_glyph_warnings()  # without a CJK font: one line saying what to install, not one per glyph
-
-    # the charts are data: URLs; nothing else is fetched, whatever a feed's text might smuggle in
-    pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
-    assert pdf is not None  # write_pdf returns the bytes when given no target
-    return bytes(pdf)
+    return html_to_pdf(html)
