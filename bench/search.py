@@ -246,11 +246,12 @@ def daemon_memory(url: str, push: int = 2000, settle: float = 30.0) -> str:
             "sources": [{"id": "crawler", "kind": "push", "authority": "local"}],
             "watch": WATCH,
         }, allow_unicode=True), encoding="utf-8")
-        env = {**os.environ, "BENCH_INGEST": "bench-ingest-token-0123456789abcdef",
+        src = str(Path(__file__).resolve().parents[1] / "src")  # the daemon runs in the temporary folder
+        env = {**os.environ, "PYTHONPATH": src, "BENCH_INGEST": "bench-ingest-token-0123456789abcdef",
                "BENCH_READ": "bench-read-token-0123456789abcdef", "PYTHONUNBUFFERED": "1"}
         with (Path(folder) / "daemon.log").open("wb") as log:
             process = subprocess.Popen([sys.executable, "-m", "sentinel", "--config", str(config), "run"],
-                                       stdout=log, stderr=subprocess.STDOUT, env=env)
+                                       stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
             base = f"http://127.0.0.1:{port}"
             try:
                 with PeakPss(process.pid) as peak:
