@@ -5,8 +5,8 @@
   :func:`~sentinel.notify.message.safe_url` (http/https only) before they become an ``href``.
 - Markdown escapes every value as the alerts do (:func:`~sentinel.notify.message.escape_markdown`);
   only checked links are written as they are.
-- PDF is the HTML through WeasyPrint (Pango lays the text out with the system's CJK font; without
-  one, :mod:`.fonts` says once what to install).
+- PDF is the HTML through WeasyPrint in a child process (:mod:`.pdf`; Pango lays the text out with
+  the system's CJK font; without one, :mod:`.fonts` says what to install).
 - JSON is the dict itself: every figure the other formats show comes from it.
 """
 
@@ -123,17 +123,11 @@ def _html(report: dict[str, Any], zone: ZoneInfo) -> str:
 
 
 def pdf_document(report: dict[str, Any], *, zone: ZoneInfo) -> Any:
-    """The report laid out on A4 pages by WeasyPrint (a ``weasyprint.Document``): what the PDF holds,
-    page by page and box by box, for a test to measure."""
-    from weasyprint import HTML  # Pango and its fonts load only for a PDF
-    from weasyprint.urls import URLFetcher
+    """The report laid out on A4 pages in this process (a ``weasyprint.Document``), for a test to
+    measure; :func:`render` lays it out the same way in a child process (:mod:`sentinel.reports.pdf`)."""
+    from sentinel.reports.pdf import layout
 
-    from sentinel.reports.fonts import quiet_glyph_warnings
-
-    quiet_glyph_warnings()  # without a CJK font: one line saying what to install, not one per glyph
-
-    # the charts are data: URLs; nothing else is fetched, whatever a feed's text might smuggle in
-    return HTML(string=_html(report, zone), url_fetcher=URLFetcher(allowed_protocols=["data"])).render()
+    return layout(_html(report, zone))
 
 
 def render(report: dict[str, Any], fmt: ReportFormat, *, zone: ZoneInfo) -> bytes:
@@ -146,6 +140,6 @@ def render(report: dict[str, Any], fmt: ReportFormat, *, zone: ZoneInfo) -> byte
         return _html(report, zone).encode("utf-8")
     if fmt != "pdf":
         raise ValueError(f"unknown report format {fmt!r}; known: {', '.join(FORMATS)}")
-    pdf = pdf_document(report, zone=zone).write_pdf()
-    assert pdf is not None  # write_pdf returns the bytes when given no target
-    return bytes(pdf)
+    from sentinel.reports.pdf import html_to_pdf  # WeasyPrint in a child process: its 50 MB stay there
+
+    return html_to_pdf(_html(report, zone))

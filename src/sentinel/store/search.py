@@ -28,7 +28,7 @@ from sentinel.store import search_query
 from sentinel.store.models import Item, ItemAnalysis
 from sentinel.store.search_query import QueryError
 
-__all__ = ["QueryError", "Found", "search_items", "index_items", "reindex", "INDEX_TABLES", "SQL_FUNCTION"]
+__all__ = ["QueryError", "Found", "search_items", "index_items", "unindex_items", "reindex", "INDEX_TABLES", "SQL_FUNCTION"]
 
 #: the index's tables (FTS5 adds its shadow tables): not in the models, ignored when comparing them
 INDEX_TABLES = frozenset({"item_search", "item_search_data", "item_search_idx", "item_search_content",
@@ -76,6 +76,14 @@ def index_items(connection: Connection | Session, rows: Sequence[tuple[int, str,
     statement = text("INSERT INTO item_search (item_id, doc) VALUES (:id, CAST(:doc AS tsvector)) "
                      "ON CONFLICT (item_id) DO UPDATE SET doc = excluded.doc")
     connection.execute(statement, [{"id": id_, "doc": tsvector_literal(title, body)} for id_, title, body in rows])
+
+
+def unindex_items(connection: Connection | Session, ids: Sequence[int]) -> None:
+    """Remove items' rows from the index before the items are deleted, on PostgreSQL (SQLite's
+    trigger does it there): with the item table partitioned by month no cascade does it."""
+    dialect = connection.get_bind().dialect if isinstance(connection, Session) else connection.dialect
+    if ids and dialect.name == "postgresql":
+        connection.execute(text("DELETE FROM item_search WHERE item_id = ANY(:ids)"), {"ids": list(ids)})
 
 
 def reindex(engine: Engine, *, batch: int = 2000) -> int:

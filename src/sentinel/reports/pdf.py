@@ -1,0 +1,82 @@
+"""HTML to PDF with WeasyPrint, in a child process.
+
+WeasyPrint with Pango, HarfBuzz, fontTools and Pillow takes about 50 MB once loaded, and a Python
+process never gives that back: rendered in the daemon, the first daily briefing's PDF would hold it
+there for good (the whole daemon is meant to stay under 300 MB). So :func:`html_to_pdf` runs
+``python -m sentinel.reports.pdf``, which reads the HTML on stdin and writes the PDF on stdout; the
+child's warnings are logged here, the one about a missing CJK font once per process (:mod:`.fonts`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from sentinel.errors import SentinelError
+from sentinel.reports.fonts import warn_missing_font
+
+log = logging.getLogger(__name__)
+
+#: the folder that holds the ``sentinel`` package, for the child's import path
+_ROOT = str(Path(__file__).resolve().parents[2])
+
+
+#: how the child's one line about a missing CJK font begins (:func:`.fonts.missing_font_message`)
+MISSING_FONT = "no Chinese (CJK) font installed"
+
+
+class PdfError(SentinelError):
+    """WeasyPrint failed, or its process did not finish in time."""
+
+
+def html_to_pdf(html: str, *, timeout: float = 300.0) -> bytes:
+    """The PDF of a self-contained HTML page (only ``data:`` URLs are fetched), rendered in a child."""
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([_ROOT, path]) if path else _ROOT}
+    try:
+        done = subprocess.run([sys.executable, "-m", "sentinel.reports.pdf"], input=html.encode("utf-8"),
+                              capture_output=True, timeout=timeout, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        raise PdfError(f"rendering the PDF took more than {timeout:.0f} s") from None
+    said = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
+    if done.returncode != 0:
+        raise PdfError(f"rendering the PDF failed: {said[-1] if said else f'exit status {done.returncode}'}")
+    for line in said:
+        if line.startswith(MISSING_FONT):
+            warn_missing_font()  # once per process, as when the PDF was rendered here
+        else:
+            log.warning("%s", line)
+    return done.stdout
+
+
+def layout(html: str) -> Any:
+    """The page laid out on A4 by WeasyPrint in this process (a ``weasyprint.Document``): what the PDF
+    holds, page by page and box by box. The child's work, and a test's way to measure it."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    from sentinel.reports.fonts import quiet_glyph_warnings
+
+    quiet_glyph_warnings()  # without a CJK font: one line saying what to install, not one per glyph
+    # the charts are data: URLs; nothing else is fetched, whatever a feed's text might smuggle in
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).render()
+
+
+def _render(html: str) -> bytes:
+    pdf = layout(html).write_pdf()
+    if pdf is None:  # write_pdf returns the bytes when given no target
+        raise PdfError("WeasyPrint returned no PDF")
+    return bytes(pdf)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    sys.stdout.buffer.write(_render(sys.stdin.buffer.read().decode("utf-8")))
+
+
+if __name__ == "__main__":
+    main()
