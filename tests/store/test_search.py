@@ -169,3 +169,16 @@ def test_a_word_stands_for_consecutive_tokens(text: str, tokens: tuple[str, ...]
 def test_an_item_is_indexed_as_character_pairs_and_words() -> None:
     assert doc_tokens("燃气爆炸", "COVID-19，疫") == ["燃气", "气爆", "爆炸", "炸", "covid", "19", "疫"]
     assert parse("  ") is None
+
+
+@pytest.mark.parametrize("few", [0, 1, 2000])
+def test_a_word_matching_few_or_many_items_is_found_alike(db, monkeypatch, few: int) -> None:
+    """PostgreSQL fetches the items of a rare word by id and leaves a common one to the planner
+    (store/search.py, FEW_MATCHES): both ways give the same pages."""
+    monkeypatch.setattr(item_search, "FEW_MATCHES", few)
+    assert found(db, "爆炸") == ["s3", "s2", "s1"]
+    assert found(db, "爆炸", source_id="news", since=NOW - timedelta(hours=9)) == ["s3", "s2"]
+    first = item_search.search_items(db.engine, query="爆炸", limit=2)
+    assert found(db, "爆炸", limit=2, before_id=first[-1].item.id) == ["s1"]
+    assert found(db, "欠薪 OR 爆炸", until=NOW - timedelta(hours=9)) == ["s1"]
+    assert found(db, "无此词") == []

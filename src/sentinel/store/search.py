@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, or_, select, text
+from sqlalchemy import Connection, Engine, and_, false, or_, select, text
 from sqlmodel import Session, col
 
 from sentinel.store import search_query
@@ -120,6 +120,26 @@ class Found:
     snippet: str | None  # text around the first one found in the text
 
 
+#: PostgreSQL: a query matching at most this many items is searched by their ids
+FEW_MATCHES = 2000
+
+
+def _postgres_match(engine: Engine, match: str) -> Any:
+    """The condition for items matching ``match``. PostgreSQL misjudges how many rows a tsquery of
+    bigrams matches: for a rare or absent word it walks the whole ``published_at`` index newest first,
+    testing each row (1.2-1.4 s at 1M items, against 10 ms with a source filter). So the index is
+    asked first for up to :data:`FEW_MATCHES` ids (a GIN lookup, milliseconds); when that is all of
+    them the items are fetched by id, and only a common word, which the newest-first walk finds at
+    once, is left to the planner."""
+    probe = text("SELECT item_id FROM item_search WHERE doc @@ CAST(:match AS tsquery) LIMIT :few")
+    with engine.connect() as connection:
+        ids = list(connection.scalars(probe, {"match": match, "few": FEW_MATCHES + 1}))
+    if len(ids) <= FEW_MATCHES:
+        return col(Item.id).in_(ids) if ids else false()
+    return text("item.id IN (SELECT item_id FROM item_search WHERE doc @@ CAST(:match AS tsquery))").bindparams(
+        match=match)
+
+
 def search_items(
     engine: Engine,
     *,
@@ -142,9 +162,7 @@ def search_items(
             statement = statement.where(text("item.id IN (SELECT rowid FROM item_search WHERE item_search MATCH :match)")
                                         .bindparams(match=search_query.fts5(tree)))
         else:
-            statement = statement.where(text("item.id IN (SELECT item_id FROM item_search "
-                                             "WHERE doc @@ CAST(:match AS tsquery))")
-                                        .bindparams(match=search_query.tsquery(tree)))
+            statement = statement.where(_postgres_match(engine, search_query.tsquery(tree)))
     if source_id is not None:
         statement = statement.where(col(Item.source_id) == source_id)
     if since is not None:
