@@ -1,6 +1,7 @@
 """The real daemon killed again and again while it announces incidents: what is lost, what is repeated.
 
     python bench/fault_trials.py [--kills 60] [--stories 2] [--receiver-delay 0.3] [--outage 20]
+                                 [--postgres [--db-outage 120]] [--disk-full 120 [--disk-mb 32]] [--log PATH]
 
 Starts ``sentinel run`` (SQLite in a temporary folder, one push source, one watch rule, a duty
 officer on a signed webhook) on 127.0.0.1, with a webhook receiver in this process that answers
@@ -10,6 +11,16 @@ deaths, so each opens its own incident and is announced at once), wait a random 
 SIGKILL it. After the last kill the receiver is down (503) for ``--outage`` seconds while a last
 daemon runs, then it comes back; the daemon is given a minute to deliver everything and is stopped
 with SIGTERM.
+
+Then, with ``--postgres --db-outage SECONDS`` (the daemon on a PostgreSQL server the bench starts
+as the tests do, tests/support/postgres.py) the server is stopped (``pg_ctl stop -m immediate``) just
+after two more stories are pushed, for SECONDS, and started again; with ``--disk-full SECONDS``
+(SQLite on a tmpfs of ``--disk-mb`` MB, so root only) the filesystem is filled just after two more
+stories, for SECONDS, and freed. Meanwhile /healthz is asked every second and a story is pushed
+every 10 s (a refused one is pushed again once the fault ends, as a client told 503 does). Printed
+for the fault: /healthz's answers and reasons, the log's growth (KB and lines a minute, tracebacks,
+the WARNING and ERROR lines by kind), how long until /healthz said 200 again and until everything
+was delivered.
 
 Prints: incidents opened, new-incident alerts expected and received, lost (an incident whose
 announcement never arrived), repeated (deliveries of one idempotency key beyond the first) and how
