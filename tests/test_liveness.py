@@ -103,3 +103,14 @@ def test_a_failed_write_not_tried_again_is_forgotten_while_others_commit() -> No
     clock.advance(timedelta(seconds=1))
     liveness.done(Part.WRITE, write="claim_due")
     assert liveness.write_error is None and liveness.assess().healthy
+
+
+def test_a_failed_kind_that_commits_again_clears_every_failure() -> None:
+    """PostgreSQL back: the outbox's look, which failed like everything else, commits; the pushes
+    refused meanwhile have not come again yet, and /healthz need not wait for them."""
+    clock = FakeClock(START)
+    liveness = Liveness(clock, engine_tick=None)
+    liveness.write_failed("connection refused", write="store_pushed")
+    liveness.write_failed("connection refused", write="claim_due")
+    liveness.done(Part.WRITE, write="claim_due")
+    assert liveness.write_error is None and liveness.assess().healthy

@@ -5,8 +5,11 @@ fails, a stuck scheduler. So the daemon records when each part last did its work
 committed, an engine tick, a look at the outbox, a collection tick — and the writes that fail for a
 reason of the store itself, each kept until that same kind of write commits again: on a full disk a
 write that changes nothing (an outbox look with nothing due) still commits, and must not clear the
-failure of the engine's tick, which needs room. A failure not seen again for :data:`FORGET_AFTER`
-while other writes commit is forgotten (a request that failed once and was not repeated). :func:`assess` turns that into a verdict (a pure function of the
+failure of the engine's tick, which needs room. A kind that failed and now commits shows the store
+writes again, and clears every failure (the server is back: the failed requests need not be sent
+again first). A failure not seen again for :data:`FORGET_AFTER` while other writes commit is
+forgotten (a request that failed once and was not repeated); the daemon's own jobs repeat theirs
+well within it (the engine every few seconds, the other jobs every 30 s). :func:`assess` turns that into a verdict (a pure function of the
 record and ``now``); it is unhealthy when the store cannot write, or when the engine has not ticked
 for :data:`STALE_TICKS` of its intervals.
 """
@@ -20,7 +23,7 @@ from enum import StrEnum
 
 from sentinel.clock import Clock
 
-FORGET_AFTER = timedelta(minutes=2)  # a kind of write that failed and has not been tried since: forgotten
+FORGET_AFTER = timedelta(minutes=1)  # a kind of write that failed and has not been tried since: forgotten
 STALE_TICKS = 5  # engine ticks missed in a row before /healthz says so (one slow or failed tick is no outage)
 
 
@@ -65,7 +68,8 @@ class Liveness:
         with self._lock:
             self.last[part] = now
             if part is Part.WRITE:
-                self._write_errors.pop(write, None)
+                if self._write_errors.pop(write, None) is not None:
+                    self._write_errors.clear()  # what failed writes again: the store is back
                 for kind, (_, at) in list(self._write_errors.items()):
                     if now - at > FORGET_AFTER:
                         del self._write_errors[kind]
