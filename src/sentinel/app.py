@@ -378,7 +378,7 @@ class Daemon:
             every(timing.prune_tick, self._guarded(Job.PRUNE, self.prune_items), "prune")
         if not self.database.is_sqlite:  # several processes: a dead one's unanalysed items, within a lease
             lease = self.settings.engine.lease
-            every(lease.total_seconds(), self._guarded(Job.ANALYSIS_CATCH_UP, functools.partial(analysis.adopt, lease)),
+            every(lease.total_seconds(), self._guarded(Job.ANALYSIS_ADOPT, functools.partial(analysis.adopt, lease)),
                   "analysis-adopt")
         scheduler.start()
         await self.collect_tick()  # the first look at once, not a tick later
