@@ -17,11 +17,15 @@ another process takes over a dead one's rows after their lease.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = ["InFlight"]
+
+log = logging.getLogger(__name__)
 
 _HEADER = "sentinel outbox rows in flight v1"
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
@@ -41,6 +45,7 @@ class InFlight:
         self.path = path
         self._ids: set[int] = set()
         self._boot = _boot()
+        self._failing = False  # the last save failed (logged once until one succeeds)
 
     def previous(self) -> set[int] | None:
         """The rows the previous process under this identity had in flight when it died; None when
@@ -72,5 +77,20 @@ class InFlight:
         # a new file renamed over the old one: a process killed mid-write leaves the old set or the
         # new one, never half of one (no fsync: it has to outlive the process, not the machine)
         draft = self.path.with_name(self.path.name + ".new")
-        draft.write_text(f"{_HEADER}\n{self._boot}\n{' '.join(map(str, sorted(self._ids)))}", encoding="ascii")
-        os.replace(draft, self.path)
+        try:
+            draft.write_text(f"{_HEADER}\n{self._boot}\n{' '.join(map(str, sorted(self._ids)))}", encoding="ascii")
+            os.replace(draft, self.path)
+        except OSError as exc:
+            # no room in the temporary folder (a full disk): sending goes on; without the file a
+            # restart marks every row it held, as when nothing could be known
+            for stale in (draft, self.path):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+            if not self._failing:
+                log.warning("cannot keep the outbox rows in flight in %s (%s): after a crash every row this "
+                            "process held is resent marked 重发", self.path, exc)
+            self._failing = True
+            return
+        if self._failing:
+            log.warning("the outbox rows in flight are kept in %s again", self.path)
+        self._failing = False
