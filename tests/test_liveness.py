@@ -12,7 +12,7 @@ import pytest
 
 from sentinel.app import Daemon, Timing
 from sentinel.clock import FakeClock
-from sentinel.liveness import STALE_TICKS, Part, assess
+from sentinel.liveness import FORGET_AFTER, STALE_TICKS, Liveness, Part, assess
 from sentinel.metrics import Metrics
 from tests.test_daemon import settings_for
 
@@ -76,3 +76,41 @@ def test_healthz_of_the_running_daemon_reports_each_part_and_a_stalled_engine(sq
 
 def _answer(response: httpx.Response) -> tuple[int, dict[str, Any]]:
     return response.status_code, response.json()
+
+
+def test_a_failed_kind_of_write_stays_until_that_kind_commits() -> None:
+    """On a full disk the outbox's look with nothing due still commits every second; it must not
+    hide the engine's tick, which needs room, failing (the disk-full trial of bench/fault_trials.py)."""
+    clock = FakeClock(START)
+    liveness = Liveness(clock, engine_tick=None)
+    for _ in range(30):  # the engine fails each tick while the outbox's empty looks commit
+        liveness.write_failed("database or disk is full", write="EscalationEngine.tick")
+        clock.advance(TICK)
+        liveness.done(Part.WRITE, write="claim_due")
+        assert liveness.assess().reasons == ["the store cannot write: database or disk is full"]
+    liveness.done(Part.WRITE, write="EscalationEngine.tick")
+    assert liveness.assess().healthy
+
+
+def test_a_failed_write_not_tried_again_is_forgotten_while_others_commit() -> None:
+    """A request that failed once in an outage and was never sent again does not keep /healthz at 503."""
+    clock = FakeClock(START)
+    liveness = Liveness(clock, engine_tick=None)
+    liveness.write_failed("connection refused", write="store_pushed")
+    clock.advance(FORGET_AFTER)
+    liveness.done(Part.WRITE, write="claim_due")
+    assert liveness.write_error == "connection refused"  # not yet longer than FORGET_AFTER ago
+    clock.advance(timedelta(seconds=1))
+    liveness.done(Part.WRITE, write="claim_due")
+    assert liveness.write_error is None and liveness.assess().healthy
+
+
+def test_a_failed_kind_that_commits_again_clears_every_failure() -> None:
+    """PostgreSQL back: the outbox's look, which failed like everything else, commits; the pushes
+    refused meanwhile have not come again yet, and /healthz need not wait for them."""
+    clock = FakeClock(START)
+    liveness = Liveness(clock, engine_tick=None)
+    liveness.write_failed("connection refused", write="store_pushed")
+    liveness.write_failed("connection refused", write="claim_due")
+    liveness.done(Part.WRITE, write="claim_due")
+    assert liveness.write_error is None and liveness.assess().healthy

@@ -44,6 +44,7 @@ from sentinel.metrics import Metrics, set_open_incidents
 from sentinel.notify.base import Sender, send_client
 from sentinel.notify.channel_alerts import queue_channel_alerts
 from sentinel.notify.digest import digest_pending, queue_daily_digest
+from sentinel.notify.inflight import InFlight
 from sentinel.notify.outbox import Dispatcher
 from sentinel.notify.phone_history import seed_limits
 from sentinel.notify.registry import build_senders
@@ -167,7 +168,8 @@ class Daemon:
         senders = {**build_senders(channels, self._send_client), **(self._senders or {})}
         seed_limits(database.engine, senders, now=self.clock.now())  # SMS/voice per-number limits survive restarts
         self.dispatcher = Dispatcher(database, senders, settings.delivery, metrics=self.metrics, owner=self.owner,
-                                     channel_kinds={channel.id: channel.kind for channel in channels}, clock=self.clock)
+                                     channel_kinds={channel.id: channel.kind for channel in channels}, clock=self.clock,
+                                     in_flight=InFlight(self.identity.in_flight) if self.identity.in_flight else None)
         return self.escalation
 
     @property
@@ -376,7 +378,7 @@ class Daemon:
             every(timing.prune_tick, self._guarded(Job.PRUNE, self.prune_items), "prune")
         if not self.database.is_sqlite:  # several processes: a dead one's unanalysed items, within a lease
             lease = self.settings.engine.lease
-            every(lease.total_seconds(), self._guarded(Job.ANALYSIS_CATCH_UP, functools.partial(analysis.adopt, lease)),
+            every(lease.total_seconds(), self._guarded(Job.ANALYSIS_ADOPT, functools.partial(analysis.adopt, lease)),
                   "analysis-adopt")
         scheduler.start()
         await self.collect_tick()  # the first look at once, not a tick later

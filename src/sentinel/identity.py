@@ -29,6 +29,7 @@ class Identity:
 
     name: str
     _lock: IO[str] | None = field(default=None, repr=False)
+    in_flight: Path | None = None  # beside the lock: the outbox rows in flight (sentinel.notify.inflight)
 
     def release(self) -> None:
         """Let the slot go (at shutdown; a dead process's slot goes by itself)."""
@@ -49,5 +50,5 @@ def process_identity(database_url: str, *, host: str | None = None, directory: P
         except OSError:  # held by a live process: the next slot
             handle.close()
             continue
-        return Identity(f"{host}:{store}:{slot}", handle)
+        return Identity(f"{host}:{store}:{slot}", handle, folder / f"sentinel-{store}-{slot}.sending")
     raise RuntimeError(f"{SLOTS} sentinel processes already run on this host and database")

@@ -38,6 +38,7 @@ class Job(StrEnum):
     CORRECTION_REMINDERS = "correction-reminders"
     ANNUAL_REMINDER = "annual-reminder"
     ANALYSIS_CATCH_UP = "analysis-catch-up"
+    ANALYSIS_ADOPT = "analysis-adopt"  # its own label: sharing one, its success ended the catch-up's failing run
     PRUNE = "prune"  # store.retention
 
 

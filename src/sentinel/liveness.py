@@ -2,8 +2,14 @@
 
 A ``SELECT 1`` answers while nothing works: a read-only database file, an engine whose every tick
 fails, a stuck scheduler. So the daemon records when each part last did its work — a write that
-committed, an engine tick, a look at the outbox, a collection tick — and the last write that failed
-for a reason of the store itself. :func:`assess` turns that into a verdict (a pure function of the
+committed, an engine tick, a look at the outbox, a collection tick — and the writes that fail for a
+reason of the store itself, each kept until that same kind of write commits again: on a full disk a
+write that changes nothing (an outbox look with nothing due) still commits, and must not clear the
+failure of the engine's tick, which needs room. A kind that failed and now commits shows the store
+writes again, and clears every failure (the server is back: the failed requests need not be sent
+again first). A failure not seen again for :data:`FORGET_AFTER` while other writes commit is
+forgotten (a request that failed once and was not repeated); the daemon's own jobs repeat theirs
+well within it (the engine every few seconds, the other jobs every 30 s). :func:`assess` turns that into a verdict (a pure function of the
 record and ``now``); it is unhealthy when the store cannot write, or when the engine has not ticked
 for :data:`STALE_TICKS` of its intervals.
 """
@@ -17,6 +23,7 @@ from enum import StrEnum
 
 from sentinel.clock import Clock
 
+FORGET_AFTER = timedelta(minutes=1)  # a kind of write that failed and has not been tried since: forgotten
 STALE_TICKS = 5  # engine ticks missed in a row before /healthz says so (one slow or failed tick is no outage)
 
 
@@ -42,26 +49,42 @@ class Liveness:
     engine_tick: timedelta | None = None  # None: no engine runs in this process, nothing to expect
     started: datetime = field(init=False)
     last: dict[Part, datetime] = field(default_factory=dict)
-    write_error: str | None = None  # the last write's store failure, until a write succeeds again
+    # kind of write → its store failure and when it last failed, newest last
+    _write_errors: dict[str, tuple[str, datetime]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.started = self.clock.now()
 
-    def done(self, part: Part) -> None:
+    @property
+    def write_error(self) -> str | None:
+        """The latest store failure of a kind of write that has not committed since; None when none."""
+        with self._lock:
+            return next((reason for reason, _ in reversed(self._write_errors.values())), None)
+
+    def done(self, part: Part, *, write: str = "") -> None:
+        """``part`` worked now; for :attr:`Part.WRITE`, ``write`` names the kind of write that committed."""
         now = self.clock.now()
         with self._lock:
             self.last[part] = now
             if part is Part.WRITE:
-                self.write_error = None
+                if self._write_errors.pop(write, None) is not None:
+                    self._write_errors.clear()  # what failed writes again: the store is back
+                for kind, (_, at) in list(self._write_errors.items()):
+                    if now - at > FORGET_AFTER:
+                        del self._write_errors[kind]
 
-    def write_failed(self, reason: str) -> None:
+    def write_failed(self, reason: str, *, write: str = "") -> None:
+        """A write of kind ``write`` failed for a reason of the store (read-only, full, unreachable)."""
+        now = self.clock.now()
         with self._lock:
-            self.write_error = reason[:200]
+            self._write_errors.pop(write, None)  # the newest last
+            self._write_errors[write] = (reason[:200], now)
 
     def assess(self) -> Verdict:
+        write_error = self.write_error
         with self._lock:
-            return assess(dict(self.last), self.write_error, started=self.started, now=self.clock.now(),
+            return assess(dict(self.last), write_error, started=self.started, now=self.clock.now(),
                           engine_tick=self.engine_tick)
 
 

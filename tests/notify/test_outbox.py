@@ -23,6 +23,7 @@ from sentinel.notify.base import Delivery, Sender
 from sentinel.notify.claiming import claim_due
 from sentinel.notify.config import DeliveryConfig
 from sentinel.notify.dingtalk import DingTalkSender
+from sentinel.notify.inflight import InFlight
 from sentinel.notify.message import Message
 from sentinel.notify.outbox import Dispatcher
 from sentinel.notify.recording import Outcome, Policy, Result, record
@@ -71,11 +72,11 @@ class World:
         }
 
     def dispatcher(self, senders: dict[str, Sender], *, owner: str = "one", database: Database | None = None,
-                   **config: Any) -> Dispatcher:
+                   in_flight: InFlight | None = None, **config: Any) -> Dispatcher:
         settings = DeliveryConfig.model_validate({"fallback": "backup", "operators": ["ops"], **config})
         kinds = {channel: sender.kind for channel, sender in senders.items()}
         return Dispatcher(database or self.db, senders, settings, metrics=self.metrics, owner=owner,
-                          channel_kinds=kinds)
+                          channel_kinds=kinds, in_flight=in_flight)
 
     def queue(self, key: str, *, channel: str = "hook", kind: str = "new_incident", grade: str | None = "II",
               at: datetime = NOW, not_before: datetime | None = None, title: str | None = None,
@@ -456,6 +457,53 @@ def test_a_process_started_again_under_its_identity_takes_its_rows_back_at_once(
     assert titles(world.hook) == ["【重发】m0", "【重发】m1"]
     assert titles(world.ops) == ["calm"]  # recorded before the crash: not sent again, not marked
     assert {row.lease_owner for row in world.rows().values()} == {None}
+
+
+def test_a_restarted_process_marks_only_the_row_it_had_in_flight(world: World, tmp_path) -> None:
+    """Killed while sending m0, with m1 and m2 claimed and waiting their turn: started again under
+    its identity, it resends m0 marked 重发 and sends m1 and m2 plainly (they never left)."""
+    for n in range(3):
+        world.queue(f"m{n}", at=NOW - S + n * timedelta(milliseconds=1))
+    journal = tmp_path / "sentinel-store-1.sending"
+
+    async def scenario(client: httpx.AsyncClient) -> list[Any]:
+        hanging = Hanging("hook")
+        doomed = world.dispatcher({**world.senders(client), "hook": hanging}, owner="host:db:1",
+                                  in_flight=InFlight(journal))
+        task = asyncio.create_task(doomed.drain(NOW))
+        await hanging.called.wait()
+        task.cancel()  # killed mid-send
+        del doomed
+        assert {row.lease_owner for row in world.rows().values()} == {"host:db:1"}
+        again = world.dispatcher(world.senders(client), owner="host:db:1", in_flight=InFlight(journal))
+        return [await again.drain(NOW + S), await again.drain(NOW + 2 * S)]
+
+    first, second = world.run(scenario)
+    assert (first.claimed, first.delivered, second.claimed) == (3, 3, 0)
+    assert titles(world.hook) == ["【重发】m0", "m1", "m2"]
+    assert all(row.state == "delivered" and row.lease_owner is None for row in world.rows().values())
+    assert InFlight(journal).previous() == set()  # every outcome written: nothing in doubt
+
+
+def test_a_journal_that_cannot_say_marks_every_row_the_dead_process_held(world: World, tmp_path) -> None:
+    for n in range(2):
+        world.queue(f"m{n}", at=NOW - S + n * timedelta(milliseconds=1))
+    journal = tmp_path / "sentinel-store-1.sending"
+
+    async def scenario(client: httpx.AsyncClient) -> Any:
+        hanging = Hanging("hook")
+        doomed = world.dispatcher({**world.senders(client), "hook": hanging}, owner="host:db:1",
+                                  in_flight=InFlight(journal))
+        task = asyncio.create_task(doomed.drain(NOW))
+        await hanging.called.wait()
+        task.cancel()
+        del doomed
+        journal.write_text(journal.read_text().replace("\n", "\nanother boot ", 1))  # written before a reboot
+        again = world.dispatcher(world.senders(client), owner="host:db:1", in_flight=InFlight(journal))
+        return await again.drain(NOW + S)
+
+    assert world.run(scenario).delivered == 2
+    assert titles(world.hook) == ["【重发】m0", "【重发】m1"]
 
 
 def test_claims_are_exclusive_until_the_lease_ends(world: World) -> None:

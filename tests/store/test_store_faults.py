@@ -77,3 +77,56 @@ def test_writes_recover_on_the_same_engine_after_the_file_was_read_only(tmp_path
     assert "failures 3 rows 4" in result.stdout, result.stdout  # s0, s4, s5, s6: the read-only writes failed
     assert "while read-only: ['the store cannot write: attempt to write a readonly database']" in result.stdout
     assert "after: []" in result.stdout
+
+
+def test_a_full_store_stays_unhealthy_until_the_write_that_needs_room_commits(tmp_path: Path) -> None:
+    """SQLite's ``max_page_count`` makes it answer as on a full disk (SQLITE_FULL, "database or disk
+    is full") without a small filesystem to fill. While it is full, a write that changes nothing —
+    the outbox's look with nothing due, every second — still commits; /healthz must go on saying the
+    store cannot write until a write that needs room commits (bench/fault_trials.py --disk-full)."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import event, text
+
+    from sentinel.clock import SystemClock
+    from sentinel.liveness import Liveness
+    from sentinel.notify.claiming import claim_due
+    from sentinel.store.db import open_database
+
+    cap: dict[str, int] = {}
+    database = open_database(f"sqlite:///{tmp_path / 'sentinel.db'}")
+
+    @event.listens_for(database.engine, "connect")
+    def _full(dbapi_connection, _record) -> None:  # noqa: ANN001 (SQLAlchemy's listener signature)
+        if "pages" in cap:
+            dbapi_connection.execute(f"PRAGMA max_page_count = {cap['pages']}")
+
+    def fill(engine) -> None:  # noqa: ANN001
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE IF NOT EXISTS filler (blob BLOB)"))
+            connection.execute(text("INSERT INTO filler VALUES (randomblob(200000))"))
+
+    def look(engine) -> None:  # noqa: ANN001
+        claim_due(engine, owner="one", now=datetime(2026, 11, 20, tzinfo=UTC), lease_for=timedelta(minutes=2),
+                  limit=10)
+
+    def write(fn) -> None:  # noqa: ANN001
+        asyncio.run(database.write(fn, database.engine))
+
+    try:
+        database.liveness = Liveness(SystemClock())
+        write(fill)
+        with database.engine.connect() as connection:
+            cap["pages"] = int(connection.exec_driver_sql("PRAGMA page_count").scalar() or 0)
+        database.engine.dispose()  # every connection from here on sees the cap
+        with pytest.raises(Exception, match="database or disk is full"):
+            write(fill)
+        write(look)  # commits: it changes nothing
+        assert database.liveness.assess().reasons == ["the store cannot write: database or disk is full"]
+        del cap["pages"]
+        database.engine.dispose()  # room again
+        write(fill)
+        assert database.liveness.assess().reasons == []
+    finally:
+        database.close()

@@ -66,9 +66,18 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         self._run(self.initdb, "-D", str(self.data), "-U", self.user, "--auth=trust", "-E", "UTF8", "--no-sync",
                   "--locale=C")
+        self.resume()
+        return self
+
+    def halt(self) -> None:
+        """Stop the server as a crash or an outage would (``immediate``: no checkpoint, every client
+        cut off), keeping its data for :meth:`resume`."""
+        self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop")
+
+    def resume(self) -> None:
+        """Start the server (again) on its data, port and socket folder."""
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
         self._run(self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
-        return self
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"

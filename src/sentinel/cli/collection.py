@@ -30,6 +30,9 @@ def run(obj: Context) -> None:
 
     if obj.log_level.upper() == "WARNING":
         logging.getLogger().setLevel(logging.INFO)
+        # APScheduler logs two INFO lines for every run of every job: the outbox's look each second
+        # alone would write 7,200 lines an hour saying nothing; its warnings and errors still show
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     settings = obj.settings
     for warning in exposure_warnings(settings) + _phone_warnings(settings):  # once (config check prints the same)
         log.warning("%s", warning)

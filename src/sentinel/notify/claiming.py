@@ -8,14 +8,16 @@ hold the same row; a dead one's rows come free when its lease ends, or at once w
 under the same identity (:func:`take_back`, :mod:`sentinel.identity`).
 
 A row claimed while it still names an owner — one that died, or ran past its lease, with the send
-perhaps in flight — is marked ``uncertain``, and its next send says 重发. Nothing records which of a
-dead drain's rows was in flight (that would cost a commit per send), so its rows still waiting their
-turn are marked too.
+perhaps in flight — is marked ``uncertain``, and its next send says 重发. The database does not record
+which of a dead drain's rows was in flight (that would cost a commit per send), so when another
+process takes them over after the lease, its rows still waiting their turn are marked too; a process
+that restarts under the same identity knows better from its own file
+(:mod:`~sentinel.notify.inflight`) and marks only those.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,14 +106,21 @@ def release_owned(engine: Engine, *, owner: str) -> int:
             .values(lease_owner=None, lease_until=None)).rowcount
 
 
-def take_back(engine: Engine, *, owner: str) -> int:
+def take_back(engine: Engine, *, owner: str, in_flight: Collection[int] | None = None) -> int:
     """End the leases ``owner`` held before it restarted (a crash): its rows are due again at once.
-    ``lease_owner`` stays, so the claim that follows knows their last send may have been in flight."""
+
+    For the rows in ``in_flight`` (all of them when None: nobody knows), ``lease_owner`` stays, so the
+    claim that follows knows their last send may have arrived (重发); the others were claimed but never
+    handed to a sender, and are given back as if never claimed."""
     t = _OUTBOX.c
+    held = and_(t.lease_owner == owner, t.state == OutboxState.PENDING.value)
     with engine.begin() as connection:
-        return connection.execute(
-            update(_OUTBOX).where(t.lease_owner == owner, t.state == OutboxState.PENDING.value)
-            .values(lease_until=None)).rowcount
+        if in_flight is None:
+            return connection.execute(update(_OUTBOX).where(held).values(lease_until=None)).rowcount
+        doubtful = list(in_flight)
+        taken = connection.execute(update(_OUTBOX).where(held, t.id.in_(doubtful)).values(lease_until=None)).rowcount
+        return taken + connection.execute(
+            update(_OUTBOX).where(held, t.id.not_in(doubtful)).values(lease_owner=None, lease_until=None)).rowcount
 
 
 def pending_summary(engine: Engine, *, now: datetime) -> tuple[int, float]:

@@ -27,7 +27,9 @@ it (:class:`~sentinel.store.models.OutboxMessage`). A :class:`Dispatcher` drains
 
 A crash between sending and recording leaves the row pending: it is sent again when the lease ends,
 or at once when the process starts again (its lease identity survives restarts), and that copy is
-marked 重发 (at least once). Receivers that keep keys drop the repeat by its idempotency key (the
+marked 重发 (at least once). The rows it had claimed but not yet handed to a sender go out unmarked
+when the same process starts again (it keeps the rows in flight in a file, :mod:`~sentinel.notify.inflight`);
+another process taking them over after the lease cannot tell, and marks them all. Receivers that keep keys drop the repeat by its idempotency key (the
 webhook's ``Idempotency-Key`` header); people see the mark. A delivered row is never sent again. A
 graceful stop (SIGTERM) sends nothing more, lets the send in flight finish and be recorded, and gives
 back the rows it held (:meth:`Dispatcher.close`).
@@ -57,6 +59,7 @@ from sentinel.metrics import Metrics
 from sentinel.notify.base import Sender
 from sentinel.notify.claiming import Queued, claim_due, pending_summary, release, release_owned, take_back
 from sentinel.notify.config import DeliveryConfig
+from sentinel.notify.inflight import InFlight
 from sentinel.notify.marking import late_by, marked
 from sentinel.notify.message import Message
 from sentinel.notify.planning import digest, digest_key, merge_by_recipient, plan
@@ -142,8 +145,11 @@ class Dispatcher:
         owner: str,
         channel_kinds: Mapping[str, str],
         clock: Clock | None = None,
+        in_flight: InFlight | None = None,
     ) -> None:
-        """``clock``, when given, bounds a drain's sending to half the lease (see :meth:`drain`)."""
+        """``clock``, when given, bounds a drain's sending to half the lease (see :meth:`drain`);
+        ``in_flight``, when given, keeps the rows handed to senders and not yet recorded, so that a
+        restart marks 重发 only those (:mod:`~sentinel.notify.inflight`)."""
         for name, ids in (("fallback", [config.fallback] if config.fallback else []),
                           ("operators", config.operators or []), ("rate_limits", list(config.rate_limits))):
             for channel in ids:
@@ -155,6 +161,7 @@ class Dispatcher:
         self._metrics = metrics
         self._owner = owner
         self._clock = clock
+        self._in_flight = in_flight
         self._one_at_a_time = asyncio.Lock()  # overlapping drains would each spend the same rate room
         self._stopping = False
         self._taken_back = False
@@ -205,7 +212,8 @@ class Dispatcher:
             return DrainReport()
         if not self._taken_back:
             # rows leased under this identity before a restart: the process that held them is gone
-            taken = await self._database.write(take_back, self._database.engine, owner=self._owner)
+            sent = self._in_flight.previous() if self._in_flight is not None else None
+            taken = await self._database.write(take_back, self._database.engine, owner=self._owner, in_flight=sent)
             self._taken_back = True
             if taken:
                 log.warning("took back %d outbox rows leased by this process before it restarted", taken)
@@ -275,6 +283,8 @@ class Dispatcher:
                 continue
             key = digest_key(row.key for row in members) if len(members) > 1 else None
             windows.take(now)
+            if self._in_flight is not None:
+                self._in_flight.add(row.id for row in members)
             outcome = await self._send(sender, digest(messages, key=key) if key else messages[0], now)
             recorder.add(Result(tuple(members), outcome, key))  # first: until it is written, a crash sends it again
             report.sent += 1
@@ -314,6 +324,8 @@ class Dispatcher:
             log.exception("recording the outcome of outbox rows %s failed",
                           [row.id for result in results for row in result.rows])
             return
+        if self._in_flight is not None:
+            self._in_flight.remove(row.id for result in results for row in result.rows)
         for result, row_verdicts in zip(results, verdicts, strict=True):
             for row, verdict in zip(result.rows, row_verdicts, strict=True):
                 if verdict is not None:

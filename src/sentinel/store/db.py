@@ -8,6 +8,7 @@ as many writers as polls. Alembic migrations are applied at start (:func:`migrat
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -120,14 +121,15 @@ class Database:
         migrate(self.engine)
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        kind = _kind_of(fn)
         try:
             result = await asyncio.get_running_loop().run_in_executor(self._writer, lambda: fn(*args, **kwargs))
         except (OperationalError, InterfaceError) as exc:  # read-only, disk full, server gone, locked
             if self.liveness is not None:
-                self.liveness.write_failed(str(exc.orig if exc.orig is not None else exc).strip())
+                self.liveness.write_failed(str(exc.orig if exc.orig is not None else exc).strip(), write=kind)
             raise
         if self.liveness is not None:
-            self.liveness.done(Part.WRITE)
+            self.liveness.done(Part.WRITE, write=kind)
         return result
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -137,6 +139,13 @@ class Database:
         self._writer.shutdown(wait=True)
         self._reader.shutdown(wait=True)
         self.engine.dispose()
+
+
+def _kind_of(fn: Callable[..., Any]) -> str:
+    """A name for the kind of write ``fn`` does (the failure it had is cleared only when it commits)."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    return getattr(fn, "__qualname__", None) or type(fn).__name__
 
 
 def open_database(url: str, *, migrate_schema: bool = True) -> Database:

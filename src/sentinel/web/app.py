@@ -5,6 +5,7 @@ in :mod:`sentinel.web.auth`. No ``from __future__ import annotations`` here: Fas
 annotations at runtime.
 """
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,9 +15,11 @@ from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from sentinel.clock import Clock
+from sentinel.logthrottle import RepeatFilter
 from sentinel.metrics import Metrics
 from sentinel.settings import Settings
 from sentinel.store.db import Database
@@ -53,7 +56,9 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
             with database.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:  # healthz reports the failure instead of raising it
-            return JSONResponse({"status": "error", "database": str(exc)[:200]}, status_code=503)
+            reason = f"the database cannot be reached: {_first_line(exc)}"
+            return JSONResponse({"status": "error", "database": str(exc)[:200], "reasons": [reason]},
+                                status_code=503)
         body: dict[str, object] = {"status": "ok", "time": clock.now().isoformat()}
         if database.liveness is None:  # no daemon jobs in this process: reachable is all there is to know
             return JSONResponse(body)
@@ -64,6 +69,8 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
         return JSONResponse(body)
 
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(OperationalError, store_unavailable)  # server gone, disk full, read-only, locked
+    app.add_exception_handler(InterfaceError, store_unavailable)
     app.include_router(items_router(settings, database, metrics, clock, tokens, on_new_items))
     app.include_router(system_router(settings, database, clock, tokens))
     app.include_router(incident_router(settings, database, clock, tokens))
@@ -80,6 +87,27 @@ def create_app(settings: Settings, database: Database, metrics: Metrics, clock: 
 
 #: the most of a refused value a 422 repeats, in characters
 ECHO_CHARS = 200
+#: what a 503 for an unavailable store asks the client to wait before trying again, in seconds
+STORE_RETRY_AFTER = 10
+
+_store_log = logging.getLogger("sentinel.web.store")
+_store_log.addFilter(RepeatFilter(60.0))  # one line a minute while the store stays away, not one per request
+
+
+async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503 with Retry-After when the store cannot be used (PostgreSQL down, a full or read-only disk):
+    the client keeps what it sent and tries again; the log gets one line a minute, not a traceback
+    per request (the daemon's jobs say the same, with theirs)."""
+    _store_log.error("the store is unavailable; requests answered 503: %s", _first_line(exc))
+    return JSONResponse({"detail": f"the store is unavailable: {_first_line(exc)}"}, status_code=503,
+                        headers={"Retry-After": str(STORE_RETRY_AFTER)})
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own message, first line (SQLAlchemy's wraps it with the statement and a link)."""
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    return f"{type(original).__name__}: {lines[0][:200] if lines else ''}"
 
 
 async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
