@@ -1,5 +1,6 @@
 """A job that keeps failing is counted every time and logged once a minute: first with its
-traceback, then a short line with the repeat count; a new cause is logged afresh; a success ends it.
+traceback, then a short line with the repeat count; a new cause is logged afresh; a success ends it;
+one cause failing several jobs gives one traceback in ten minutes.
 Then the real daemon with a table gone from under it (the outage of a real store)."""
 
 from __future__ import annotations
@@ -38,10 +39,13 @@ def test_a_job_failing_every_second_logs_a_line_a_minute(caplog: pytest.LogCaptu
     for _ in range(150):  # two and a half minutes of a job failing every second
         failures.failed(Job.ENGINE, outage())
         clock.advance(timedelta(seconds=1))
-    failures.failed(Job.DELIVER, outage())  # another job's failure is its own
+    failures.failed(Job.DELIVER, outage())  # another job's failure is its own, its traceback is above
     failures.failed(Job.ENGINE, ValueError("something else"))  # a new cause: logged at once, in full
     failures.succeeded(Job.ENGINE)
-    failures.failed(Job.ENGINE, outage())  # failing again after a success: in full again
+    failures.failed(Job.ENGINE, outage())  # failing again after a success: logged at once
+    failures.succeeded(Job.ENGINE)
+    clock.advance(timedelta(minutes=10))
+    failures.failed(Job.ENGINE, outage())  # ten minutes after the cause's traceback: in full again
 
     lines = [(record.getMessage(), record.exc_info is not None) for record in caplog.records]
     assert lines == [
@@ -50,12 +54,16 @@ def test_a_job_failing_every_second_logs_a_line_a_minute(caplog: pytest.LogCaptu
          "(60 more times since the last line; 61 in all)", False),
         ("job engine still failing: OperationalError: (sqlite3.OperationalError) connection to server refused "
          "(60 more times since the last line; 121 in all)", False),
-        ("job deliver failed: OperationalError: (sqlite3.OperationalError) connection to server refused", True),
+        ("job deliver failed: OperationalError: (sqlite3.OperationalError) connection to server refused "
+         "(same cause as a traceback above)", False),
         ("job engine failed: ValueError: something else", True),
+        ("job engine works again after failing 1 times", False),
+        ("job engine failed: OperationalError: (sqlite3.OperationalError) connection to server refused "
+         "(same cause as a traceback above)", False),
         ("job engine works again after failing 1 times", False),
         ("job engine failed: OperationalError: (sqlite3.OperationalError) connection to server refused", True),
     ]
-    assert failures_of(metrics, "engine") == 152 and failures_of(metrics, "deliver") == 1
+    assert failures_of(metrics, "engine") == 153 and failures_of(metrics, "deliver") == 1
 
 
 def test_the_daemon_logs_a_lost_table_once_not_every_tick(sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:

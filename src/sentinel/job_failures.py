@@ -4,8 +4,10 @@ During a database outage every job fails on every run — the engine each tick, 
 second, collection each tick. A traceback for each would bury the one line that says what is wrong,
 and fill the disk besides. So the first failure of a run of failures is logged with its traceback;
 while the same cause persists, one short line a minute says how often it repeated; a different
-cause is logged afresh, traceback and all; and the first success says the job works again. Every
-failure counts in ``sentinel_job_failures_total{job}``.
+cause is logged afresh, traceback and all; and the first success says the job works again. One
+cause failing many jobs (the database away) gives one traceback: the other jobs' first failures
+within :data:`TRACEBACK_EVERY` of it are one line each. Every failure counts in
+``sentinel_job_failures_total{job}``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sentinel.clock import Clock
 from sentinel.metrics import Metrics
 
 REPEAT_EVERY = 60.0  # seconds between the lines of a failure that persists
+TRACEBACK_EVERY = 600.0  # seconds between two tracebacks of one cause, whichever jobs it fails
 
 
 class Job(StrEnum):
@@ -63,6 +66,7 @@ class JobFailures:
         self.metrics = metrics
         self.log = logger
         self._runs: dict[Job, _Run] = {}
+        self._traced: dict[str, float] = {}  # cause → when its traceback was last logged
         self._lock = threading.Lock()
 
     def failed(self, job: Job, exc: BaseException) -> None:
@@ -72,15 +76,24 @@ class JobFailures:
             run = self._runs.get(job)
             if run is None or run.cause != cause:
                 self._runs[job] = _Run(cause, 1, 0, now)
-                self.log.error("job %s failed: %s", job.value, _first_line(exc), exc_info=exc)
-                return
-            run.failures += 1
-            run.unlogged += 1
-            if now - run.logged_at < REPEAT_EVERY:
-                return
-            repeated, run.unlogged, run.logged_at = run.unlogged, 0, now
-        self.log.error("job %s still failing: %s (%d more times since the last line; %d in all)",
-                       job.value, _first_line(exc), repeated, run.failures)
+                traced = self._traced.get(cause)
+                with_traceback = traced is None or now - traced >= TRACEBACK_EVERY
+                if with_traceback:
+                    self._traced[cause] = now
+                repeated = None
+            else:
+                run.failures += 1
+                run.unlogged += 1
+                if now - run.logged_at < REPEAT_EVERY:
+                    return
+                repeated, run.unlogged, run.logged_at, total = run.unlogged, 0, now, run.failures
+        if repeated is not None:
+            self.log.error("job %s still failing: %s (%d more times since the last line; %d in all)",
+                           job.value, _first_line(exc), repeated, total)
+        elif with_traceback:
+            self.log.error("job %s failed: %s", job.value, _first_line(exc), exc_info=exc)
+        else:
+            self.log.error("job %s failed: %s (same cause as a traceback above)", job.value, _first_line(exc))
 
     def succeeded(self, job: Job) -> None:
         with self._lock:
