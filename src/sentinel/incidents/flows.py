@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
 
 from sentinel.analyse.dates import event_days
@@ -133,6 +134,7 @@ class IncidentStage:
         self._name = uuid.uuid4().hex[:16]
         self._batches = itertools.count(1)
         self.reloads = 0  # rebuilds of the memory (start, another process's batches, a failed batch)
+        self._analyses: dict[int, Analysis] = {}  # the batch's, by item id
         self.rules = Rules.from_settings(settings)
         self.policy_rules = {rule.id for rule in settings.watch if rule.policy_documents}
         self.admission = Admission.from_config(self.config.reports, model_threshold=analyzer.event_model.threshold)
@@ -235,6 +237,9 @@ class IncidentStage:
         # The analysis rows as plain values, made before the write transaction and inserted in one
         # statement at its end (an ORM object each cost as much again, and flushed piecemeal).
         rows = {_id(item): _analysis_row(item, analysis, now) for item, analysis in analysed}
+        clustered = {_id(item): self._cluster_item(item, SimpleNamespace(**rows[_id(item)]))
+                     for item, analysis in analysed if analysis.relevant}
+        self._analyses = {_id(item): analysis for item, analysis in analysed}  # a held item confirmed in this batch
         touched: dict[int, Incident] = {}
         official: list[tuple[Incident, Item]] = []  # official sources' items: evidence of a release
         before: dict[int, _Evidence] = {}  # each incident's evidence before this batch
@@ -260,7 +265,7 @@ class IncidentStage:
                     row["incident_id"] = self._policy_document(session, item, analysis, now)
                     report.opened.append(row["incident_id"])
                     continue
-                cluster_item = self._cluster_item(item, SimpleNamespace(**row))
+                cluster_item = clustered[_id(item)]
                 opened: list[Incident] = []
 
                 def new_incident(first: Item, first_analysis: Analysis, opened: list[Incident] = opened) -> Incident:
@@ -285,8 +290,7 @@ class IncidentStage:
                                             incident.category, incident.subtype, self._list_raise(incident))
                 members = [(item, analysis)]
                 if confirmed is not None:  # the pending report this one confirms comes first
-                    members.insert(0, (confirmed, self.analyzer.analyze(confirmed.title, confirmed.text,
-                                                                     register=self._register(confirmed.source_id))))
+                    members.insert(0, (confirmed, self._analysis(confirmed)))
                     if _id(confirmed) in rows:  # held earlier in this batch
                         rows[_id(confirmed)]["incident_id"] = key
                     else:
@@ -320,6 +324,14 @@ class IncidentStage:
         report.updated = sorted(set(touched) - set(report.opened))
         self.clusterer.expire(now)
         return report
+
+    def _analysis(self, item: Item) -> Analysis:
+        """A held item's analysis: this batch's, or made again (an earlier batch's is not kept)."""
+        found = self._analyses.get(_id(item))
+        if found is None:
+            found = self._analyses[_id(item)] = self.analyzer.analyze(item.title, item.text,
+                                                                      register=self._register(item.source_id))
+        return found
 
     def _unanalysed(self, session: Session, item_ids: Sequence[int]) -> list[int]:
         done = set(self._analysed(session, item_ids))
@@ -359,8 +371,7 @@ class IncidentStage:
                 return None
             first = session.get(Item, held.item_id)
             if first is not None:
-                confirmed = new_incident(first, self.analyzer.analyze(first.title, first.text,
-                                                                      register=self._register(first.source_id)))
+                confirmed = new_incident(first, self._analysis(first))
                 self.clusterer.confirm(key, _id(confirmed))
                 self.clusterer.add(_id(confirmed), cluster_item)
                 return _id(confirmed), confirmed, first, decision.anchored
@@ -401,8 +412,7 @@ class IncidentStage:
             detected_at=now, last_item_at=item.published_at, updated_at=now, heat_components={}, item_count=1,
             source_count=1, details={"item": item.external_id, "source": item.source_id, "url": item.url},
         )
-        session.add(case)
-        session.flush()
+        _insert_for_id(session, case)
         session.add(TimelineEvent(incident_id=_id(case), at=now, kind="detected", reason="policy document",
                                   data={"item": item.external_id, "source": item.source_id,
                                         "first_published_at": item.published_at.isoformat()}))
@@ -426,8 +436,7 @@ class IncidentStage:
             at=item.published_at, url=item.url, channel=source.id if source else item.source_id,
             content=(item.title or item.text)[:500], unit=incident.department, recorded_by="sentinel",
             recorded_at=now, item_id=item.id)
-        session.add(response)
-        session.flush()
+        _insert_for_id(session, response)
         session.add(TimelineEvent(
             incident_id=_id(incident), at=now, kind="evidence_recorded" if count else "evidence_candidate",
             reason=f"官方渠道发布 / published by official source {item.source_id}",
@@ -449,8 +458,7 @@ class IncidentStage:
             last_item_at=item.published_at, updated_at=now, heat_components={},
             next_escalation_at=now,  # the engine announces it at its next tick
         )
-        session.add(incident)
-        session.flush()
+        _insert_for_id(session, incident)
         matched = "; ".join(
             f"{m.rule_id}: " + " + ".join("/".join(words) for words in m.groups.values()) for m in analysis.matches
         )
@@ -679,6 +687,17 @@ def _id(row: Incident | Item) -> int:
     if row.id is None:
         raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
     return row.id
+
+
+def _insert_for_id(session: Session, row: Incident | Response) -> None:
+    """Insert a new row at once for its id, as a clean member of ``session``. Everything else the
+    batch changed stays pending for its one flush at the end: a flush here would write every
+    incident touched so far again, once per new incident."""
+    table = type(row).__table__  # type: ignore[union-attr]
+    values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
+    row.id = session.execute(insert(table).returning(table.c.id), values).scalar_one()  # one compiled statement
+    make_transient_to_detached(row)
+    session.add(row)
 
 
 def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> dict[str, Any]:
