@@ -1,7 +1,9 @@
 """The daemon, composed in one place and shut down in reverse order.
 
 Start: database (migrations) → metrics → fetcher → collection runner → analysis → escalation engine
-and outbox (a first tick catches up on what fell due while down) → scheduler → HTTP server.
+and outbox (a first tick catches up on what fell due while down) → scheduler → HTTP server. The
+engine ticks on its schedule and also at once when a committed change wakes it (a new incident, a
+grade, a response); the dispatcher likewise when the outbox gains rows (:mod:`sentinel.wake`).
 Stop (SIGTERM/SIGINT): HTTP server → scheduler (nothing more is sent) → polls and jobs under way (a
 send in flight finishes and is recorded) → the outbox rows this process holds and the engine lease,
 given back → senders → fetcher → database. The process's lease identity is the same after a restart
@@ -51,6 +53,7 @@ from sentinel.notify.registry import build_senders
 from sentinel.notify.source_alerts import queue_source_alerts
 from sentinel.settings import Settings
 from sentinel.store.db import Database, open_database
+from sentinel.wake import WakeableJob, Wakes
 from sentinel.web.app import create_app
 from sentinel.web.serving import server_config
 
@@ -116,6 +119,10 @@ class Daemon:
         self._jobs: set[asyncio.Task[Any]] = set()
         self._ready = asyncio.Event()
         self.http_port: int | None = None
+        # one engine tick and one drain at a time, whether the schedule or a wake started it
+        self._engine_runs = WakeableJob(self._engine_tick)
+        self._deliver_runs = WakeableJob(self._deliver)
+        self._serving: list[asyncio.Task[None]] = []  # the wake-up loops, while run() runs
 
     def open(self) -> Database:
         """Open the database and apply migrations (synchronous; used by one-shot commands too)."""
@@ -178,7 +185,11 @@ class Daemon:
         return self.identity.name if self.identity is not None else f"{socket.gethostname()}:{os.getpid()}"
 
     async def engine_tick(self) -> None:
-        """One tick of the engine on the database's writer (SQLite has one writer at a time)."""
+        """One tick of the engine on the database's writer (SQLite has one writer at a time), after
+        the one under way if any."""
+        await self._engine_runs.run()
+
+    async def _engine_tick(self) -> None:
         assert self.escalation is not None and self.database is not None
         started = self.clock.monotonic()
         try:
@@ -193,10 +204,17 @@ class Daemon:
             self.metrics.engine_actions.labels(action=notice.kind).inc()
             log.info("%s for incident %s (%s)%s", notice.kind, notice.incident, notice.key,
                      f", late by {notice.late_by}" if notice.late_by else "")
-        if report.notices and self.dispatcher is not None:
-            await self.deliver()  # what the tick decided goes out now, not a second later
+        if report.notices and self.dispatcher is not None:  # what the tick decided goes out now
+            if self._serving:
+                self._deliver_runs.wake()  # a slow channel does not hold the next tick back
+            else:
+                await self.deliver()
 
     async def deliver(self) -> None:
+        """Drain the outbox once, after the drain under way if any."""
+        await self._deliver_runs.run()
+
+    async def _deliver(self) -> None:
         assert self.dispatcher is not None
         try:
             drained = await self.dispatcher.drain(self.clock.now())
@@ -283,6 +301,7 @@ class Daemon:
             link_base=self.settings.http.public_url))
         await self._attempt(Job.DAILY_DIGEST, self.daily_briefing)
         await self.disclosure_jobs()
+        self._deliver_runs.wake()  # what these queued goes out now, not at the next look
 
     async def disclosure_jobs(self) -> None:
         """The calendar's alert, and the register's periodic work (:mod:`sentinel.disclosure.jobs`)."""
@@ -358,6 +377,9 @@ class Daemon:
         self.build_escalation()
         await self.engine_tick()  # catch up at once on what fell due while we were down
         await self.refresh_gauges()
+        self.database.wakes = Wakes(engine=self._engine_runs.wake, outbox=self._deliver_runs.wake)
+        self._serving = [asyncio.create_task(self._engine_runs.serve(), name="engine-wakes"),
+                         asyncio.create_task(self._deliver_runs.serve(), name="deliver-wakes")]
 
         scheduler = AsyncIOScheduler(timezone="UTC")
 
@@ -393,6 +415,7 @@ class Daemon:
                 await asyncio.sleep(0.02)
             if server_task.done():
                 scheduler.shutdown(wait=False)
+                await self._stop_serving()
                 await self._close()
                 server_task.result()  # raises what stopped it (address in use ...)
                 raise SystemExit(f"cannot listen on {self.settings.http.listen}")
@@ -412,6 +435,7 @@ class Daemon:
             if self.dispatcher is not None:
                 self.dispatcher.stop_sending()
             await runner.drain()
+            await self._stop_serving()
             await self._finish_jobs()
             scheduler.shutdown(wait=False)
             await self._close()
@@ -431,6 +455,20 @@ class Daemon:
                 self._jobs.discard(task)
 
         return run
+
+    async def _stop_serving(self) -> None:
+        """No more wake-ups; a tick or drain they started finishes (within the stop's wait)."""
+        if self.database is not None:
+            self.database.wakes = Wakes()
+        self._engine_runs.close()
+        self._deliver_runs.close()
+        if self._serving:
+            _, late = await asyncio.wait(self._serving, timeout=STOP_WAIT)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=1.0)
+        self._serving = []
 
     async def _finish_jobs(self) -> None:
         """Wait for the scheduled jobs under way (a send in flight ends within its timeout)."""

@@ -250,6 +250,16 @@ def obligations_of(session: Session, incident_id: int) -> list[ObligationRow]:
                                 .order_by(col(ObligationRow.id))).all())
 
 
+def obligations_by_incident(session: Session, incident_ids: Collection[int]) -> dict[int, list[ObligationRow]]:
+    """Every obligation of these incidents, in one query (a batch's, for :func:`sync_clocks`)."""
+    found: dict[int, list[ObligationRow]] = {}
+    if incident_ids:
+        for row in session.scalars(select(ObligationRow).where(col(ObligationRow.incident_id).in_(list(incident_ids)))
+                                   .order_by(col(ObligationRow.id))):
+            found.setdefault(row.incident_id, []).append(row)
+    return found
+
+
 def _event(session: Session, incident: Incident, kind: str, at: datetime, /, *, actor: str = "sentinel",
            reason: str | None = None, **data: Any) -> None:
     session.add(TimelineEvent(incident_id=_id(incident), at=at, kind=kind, actor=actor, reason=reason, data=data))
@@ -299,12 +309,13 @@ def waive(session: Session, incident: Incident, row: ObligationRow, *, reason: s
 
 
 def sync_clocks(session: Session, incident: Incident, *, previous_grade: str | None, now: datetime, rules: Rules,
-                actor: str = "sentinel") -> list[ObligationRow]:
+                actor: str = "sentinel", rows: Sequence[ObligationRow] | None = None) -> list[ObligationRow]:
     """Start and waive the grade-driven obligations after ``incident``'s grade, heat or marking changed.
 
     A regrade into I/II starts the 5h/24h clocks from the incident's clock start (see
     :func:`~sentinel.escalation.obligations.on_regrade`); a regrade out of it waives them with the
     reason; a grade III/IV incident that needs a response gets the 48h clock. Returns the rows started.
+    ``rows``: the incident's obligations, when the caller read them already (for a whole batch).
     """
     if incident.kind != IncidentKind.INCIDENT.value or incident.state != IncidentState.OPEN.value:
         return []
@@ -320,7 +331,7 @@ def sync_clocks(session: Session, incident: Incident, *, previous_grade: str | N
         incident.details = {**(incident.details or {}), "raises": recorded}
         incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
     in_force = rules.for_incident(incident)
-    rows = obligations_of(session, _id(incident))
+    rows = obligations_of(session, _id(incident)) if rows is None else rows
     open_rows = [row for row in rows if row.state == ObligationState.OPEN.value]
     done = {ObligationKind(row.kind) for row in rows
             if row.state in (ObligationState.MET.value, ObligationState.BREACHED.value)}

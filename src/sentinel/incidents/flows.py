@@ -25,10 +25,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select, update
+from sqlalchemy import Engine, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
 
 from sentinel.analyse.dates import event_days
@@ -41,6 +43,7 @@ from sentinel.analyse.sentiment import Register, register_of_source
 from sentinel.escalation.clocks import (
     Rules,
     check_verification,
+    obligations_by_incident,
     record_response,
     sync_clocks,
     working_day_obligation,
@@ -131,6 +134,7 @@ class IncidentStage:
         self._name = uuid.uuid4().hex[:16]
         self._batches = itertools.count(1)
         self.reloads = 0  # rebuilds of the memory (start, another process's batches, a failed batch)
+        self._analyses: dict[int, Analysis] = {}  # the batch's, by item id
         self.rules = Rules.from_settings(settings)
         self.policy_rules = {rule.id for rule in settings.watch if rule.policy_documents}
         self.admission = Admission.from_config(self.config.reports, model_threshold=analyzer.event_model.threshold)
@@ -230,6 +234,12 @@ class IncidentStage:
             session.expunge_all()
         analysed = [(item, self.analyzer.analyze(item.title, item.text, register=self._register(item.source_id)))
                     for item in items]
+        # The analysis rows as plain values, made before the write transaction and inserted in one
+        # statement at its end (an ORM object each cost as much again, and flushed piecemeal).
+        rows = {_id(item): _analysis_row(item, analysis, now) for item, analysis in analysed}
+        clustered = {_id(item): self._cluster_item(item, SimpleNamespace(**rows[_id(item)]))
+                     for item, analysis in analysed if analysis.relevant}
+        self._analyses = {_id(item): analysis for item, analysis in analysed}  # a held item confirmed in this batch
         touched: dict[int, Incident] = {}
         official: list[tuple[Incident, Item]] = []  # official sources' items: evidence of a release
         before: dict[int, _Evidence] = {}  # each incident's evidence before this batch
@@ -238,10 +248,9 @@ class IncidentStage:
             done = set(self._analysed(session, [_id(item) for item in items]))  # by another process meanwhile
             for item, analysis in analysed:
                 if item.id in done:
+                    del rows[_id(item)]
                     continue
-                session.add(item)
-                row = _analysis_row(item, analysis, now)
-                session.add(row)
+                row = rows[_id(item)]
                 report.analysed += 1
                 if not analysis.relevant:
                     continue
@@ -253,10 +262,10 @@ class IncidentStage:
                         continue
                 report.relevant += 1
                 if self._is_policy_document(item, analysis):
-                    row.incident_id = self._policy_document(session, item, analysis, now)
-                    report.opened.append(row.incident_id)
+                    row["incident_id"] = self._policy_document(session, item, analysis, now)
+                    report.opened.append(row["incident_id"])
                     continue
-                cluster_item = self._cluster_item(item, row)
+                cluster_item = clustered[_id(item)]
                 opened: list[Incident] = []
 
                 def new_incident(first: Item, first_analysis: Analysis, opened: list[Incident] = opened) -> Incident:
@@ -272,7 +281,7 @@ class IncidentStage:
                     report.held += 1
                     continue
                 key, incident, confirmed, anchored = placed
-                row.incident_id = key
+                row["incident_id"] = key
                 if opened:
                     report.opened.append(key)
                 memory = self.memory.setdefault(key, _Memory(HeatTracker(self.heat_weights)))
@@ -281,11 +290,12 @@ class IncidentStage:
                                             incident.category, incident.subtype, self._list_raise(incident))
                 members = [(item, analysis)]
                 if confirmed is not None:  # the pending report this one confirms comes first
-                    members.insert(0, (confirmed, self.analyzer.analyze(confirmed.title, confirmed.text,
-                                                                     register=self._register(confirmed.source_id))))
-                    held_row = session.get(ItemAnalysis, confirmed.id)
-                    if held_row is not None:
-                        held_row.incident_id = key
+                    members.insert(0, (confirmed, self._analysis(confirmed)))
+                    if _id(confirmed) in rows:  # held earlier in this batch
+                        rows[_id(confirmed)]["incident_id"] = key
+                    else:
+                        session.execute(update(ItemAnalysis).where(col(ItemAnalysis.item_id) == _id(confirmed))
+                                        .values(incident_id=key))
                 for position, (member, member_analysis) in enumerate(members):
                     self._join(session, incident, member, member_analysis, memory, now,
                                first=bool(opened) and position == 0, anchored=anchored or member is not item)
@@ -293,13 +303,17 @@ class IncidentStage:
                     if self._official(member):
                         official.append((incident, member))
                 touched[key] = incident
+            if rows:
+                session.execute(insert(ItemAnalysis), list(rows.values()))
             session.flush()
             self._count(session, touched)
+            obligations = obligations_by_incident(session, list(touched))  # one query, not one per incident
             for key, incident in touched.items():
                 previous = incident.grade
                 self._regrade(session, incident, self.memory[key], before[key], now)
                 self._verify(session, incident, self.memory[key], now)
-                sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules)
+                sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules,
+                            rows=obligations.get(key, []))
                 session.add(HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
                                        negative_share=incident.negative_share))
             for incident, item in official:
@@ -310,6 +324,14 @@ class IncidentStage:
         report.updated = sorted(set(touched) - set(report.opened))
         self.clusterer.expire(now)
         return report
+
+    def _analysis(self, item: Item) -> Analysis:
+        """A held item's analysis: this batch's, or made again (an earlier batch's is not kept)."""
+        found = self._analyses.get(_id(item))
+        if found is None:
+            found = self._analyses[_id(item)] = self.analyzer.analyze(item.title, item.text,
+                                                                      register=self._register(item.source_id))
+        return found
 
     def _unanalysed(self, session: Session, item_ids: Sequence[int]) -> list[int]:
         done = set(self._analysed(session, item_ids))
@@ -349,8 +371,7 @@ class IncidentStage:
                 return None
             first = session.get(Item, held.item_id)
             if first is not None:
-                confirmed = new_incident(first, self.analyzer.analyze(first.title, first.text,
-                                                                      register=self._register(first.source_id)))
+                confirmed = new_incident(first, self._analysis(first))
                 self.clusterer.confirm(key, _id(confirmed))
                 self.clusterer.add(_id(confirmed), cluster_item)
                 return _id(confirmed), confirmed, first, decision.anchored
@@ -391,8 +412,7 @@ class IncidentStage:
             detected_at=now, last_item_at=item.published_at, updated_at=now, heat_components={}, item_count=1,
             source_count=1, details={"item": item.external_id, "source": item.source_id, "url": item.url},
         )
-        session.add(case)
-        session.flush()
+        _insert_for_id(session, case)
         session.add(TimelineEvent(incident_id=_id(case), at=now, kind="detected", reason="policy document",
                                   data={"item": item.external_id, "source": item.source_id,
                                         "first_published_at": item.published_at.isoformat()}))
@@ -416,8 +436,7 @@ class IncidentStage:
             at=item.published_at, url=item.url, channel=source.id if source else item.source_id,
             content=(item.title or item.text)[:500], unit=incident.department, recorded_by="sentinel",
             recorded_at=now, item_id=item.id)
-        session.add(response)
-        session.flush()
+        _insert_for_id(session, response)
         session.add(TimelineEvent(
             incident_id=_id(incident), at=now, kind="evidence_recorded" if count else "evidence_candidate",
             reason=f"官方渠道发布 / published by official source {item.source_id}",
@@ -439,8 +458,7 @@ class IncidentStage:
             last_item_at=item.published_at, updated_at=now, heat_components={},
             next_escalation_at=now,  # the engine announces it at its next tick
         )
-        session.add(incident)
-        session.flush()
+        _insert_for_id(session, incident)
         matched = "; ".join(
             f"{m.rule_id}: " + " + ".join("/".join(words) for words in m.groups.values()) for m in analysis.matches
         )
@@ -631,7 +649,8 @@ class IncidentStage:
         authority = _AUTHORITY_RANK.get(source.authority, 0) if source else 0
         return authority, -item.published_at.timestamp()
 
-    def _cluster_item(self, item: Item, analysis: ItemAnalysis) -> ClusterItem:
+    def _cluster_item(self, item: Item, analysis: ItemAnalysis | SimpleNamespace) -> ClusterItem:
+        """``analysis``: a stored row, or a new one's values (:func:`_analysis_row`) as attributes."""
         return ClusterItem(
             item_id=int(item.id or 0), source_id=item.source_id, published_at=item.published_at,
             keywords={word: float(score) for word, score in analysis.keywords}, simhash=analysis.simhash & (2**64 - 1),
@@ -670,11 +689,23 @@ def _id(row: Incident | Item) -> int:
     return row.id
 
 
-def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> ItemAnalysis:
+def _insert_for_id(session: Session, row: Incident | Response) -> None:
+    """Insert a new row at once for its id, as a clean member of ``session``. Everything else the
+    batch changed stays pending for its one flush at the end: a flush here would write every
+    incident touched so far again, once per new incident."""
+    table = type(row).__table__  # type: ignore[union-attr]
+    values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
+    row.id = session.execute(insert(table).returning(table.c.id), values).scalar_one()  # one compiled statement
+    make_transient_to_detached(row)
+    session.add(row)
+
+
+def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> dict[str, Any]:
+    """The ``item_analysis`` row's values (``incident_id`` set once the item is placed)."""
     fingerprint = analysis.simhash
     signed = fingerprint - 2**64 if fingerprint >= 2**63 else fingerprint  # BIGINT is signed
     judged = analysis.report is not NOT_JUDGED  # an unwatched item is stored without a report
-    return ItemAnalysis(
+    return dict(
         item_id=_id(item), analysed_at=now, relevant=analysis.relevant, rules=[m.to_dict() for m in analysis.matches],
         department=analysis.department, sentiment=round(analysis.sentiment, 4), negative=analysis.negative,
         facts={name: getattr(analysis.facts, name) for name in _FACT_FIELDS}, category=analysis.category.code,
@@ -683,4 +714,5 @@ def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> ItemAnalysis
         place=analysis.place.to_dict(), simhash=signed,
         report=analysis.report.kind.value if judged else None,
         report_score=round(analysis.report.score, 4) if judged else None,
+        incident_id=None,
     )

@@ -1,6 +1,7 @@
 """Runs the incidents stage beside collection: new item ids queue up and are processed in batches
 on one thread of their own (the clusterer has one owner), so analysis never holds up a poll. A hot
-list's poll queues its signals after its new items, so they see where the new entries went."""
+list's poll queues its signals after its new items, so they see where the new entries went. A batch
+that opened or updated incidents wakes the escalation engine once it committed (:mod:`sentinel.wake`)."""
 
 from __future__ import annotations
 
@@ -123,6 +124,8 @@ class AnalysisWorker:
     async def process_listings(self) -> SignalsReport:
         """Hot-list signals for every open incident on a list (:mod:`sentinel.incidents.hotlist`)."""
         report = await self._run(self.stage.process_listings, self.clock.now())
+        if report.updated or report.marked or report.top:  # heat and grade may have moved: the engine sees it now
+            self.database.wakes.engine()
         if report.top:
             log.info("incidents in the top of a hot list: %s", report.top)
         return report
@@ -134,6 +137,8 @@ class AnalysisWorker:
         except Exception:
             self.metrics.analysis_failures.inc()
             raise
+        if report.opened or report.updated:  # a new incident, a grade or a clock moved: the engine acts now
+            self.database.wakes.engine()
         self.metrics.analysis_batch_duration.observe(max(0.0, self.clock.monotonic() - started))
         self.metrics.items_analysed.inc(report.analysed)
         self.metrics.items_relevant.inc(report.relevant)

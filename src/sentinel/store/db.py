@@ -21,6 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from sentinel.errors import StoreError
 from sentinel.liveness import Liveness, Part
+from sentinel.wake import Wakes
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -107,11 +108,14 @@ class Database:
     """An engine plus the executors that keep blocking database work off the event loop.
 
     With a :class:`~sentinel.liveness.Liveness` set, each write through :meth:`write` is recorded:
-    one that committed, or one that failed for a reason of the store (not of its data)."""
+    one that committed, or one that failed for a reason of the store (not of its data). A write the
+    escalation engine acts on (a response, an acknowledgment, a grade set by hand) goes through
+    :meth:`write_and_wake`, which wakes the engine once it committed (:mod:`sentinel.wake`)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.liveness: Liveness | None = None
+        self.wakes = Wakes()  # connected by the daemon
         self.engine = create_db_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = ThreadPoolExecutor(max_workers=1 if self.is_sqlite else 8, thread_name_prefix="db-write")
@@ -130,6 +134,12 @@ class Database:
             raise
         if self.liveness is not None:
             self.liveness.done(Part.WRITE, write=kind)
+        return result
+
+    async def write_and_wake(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """:meth:`write`, then the escalation engine woken (it sees the change now, not a tick later)."""
+        result = await self.write(fn, *args, **kwargs)
+        self.wakes.engine()
         return result
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -76,7 +76,7 @@ def callbacks_router(settings: Settings, database: Database, clock: Clock, guard
         except ValueError as exc:
             raise HTTPException(422, f"not a voice call report: {exc}") from None
         async with one_at_a_time:
-            outcomes = await database.write(record_calls, database.engine, rules, reports, channel=channel,
+            outcomes = await database.write_and_wake(record_calls, database.engine, rules, reports, channel=channel,
                                             now=clock.now())
         for report, outcome in zip(reports, outcomes, strict=True):
             log.info("channel %s: call %s for incident %s: %s (answered=%s, key=%s)", channel, report.call_id,

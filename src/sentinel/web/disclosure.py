@@ -96,7 +96,7 @@ def disclosure_router(settings: Settings, database: Database, clock: Clock, toke
 
     async def act(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
-            return await database.write(fn, engine, *args, **kwargs)
+            return await database.write_and_wake(fn, engine, *args, **kwargs)
         except NotFoundError as exc:
             raise HTTPException(404, str(exc)) from None
         except ActionError as exc:

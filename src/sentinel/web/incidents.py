@@ -84,7 +84,7 @@ def incident_router(settings: Settings, database: Database, clock: Clock, tokens
 
     async def act(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
-            return await database.write(fn, engine, *args, **kwargs)
+            return await database.write_and_wake(fn, engine, *args, **kwargs)
         except NotFoundError as exc:
             raise HTTPException(404, str(exc)) from None
         except actions.ActionError as exc:

@@ -60,7 +60,7 @@ def add_ack_links(router: APIRouter, console: Console, signer: AckSigner | None)
         if signer is None:
             return page(Found(LinkState.INVALID), tapped=True)
         client = request.client.host if request.client else None
-        found = await console.database.write(ack_links.redeem, engine, rules, signer, code, now=console.clock.now(),
+        found = await console.database.write_and_wake(ack_links.redeem, engine, rules, signer, code, now=console.clock.now(),
                                              client=client, channel_kinds=kinds)
         who = f" as {found.link.person}" if found.link else ""
         audit_note(request, f"one-tap link{who}: {found.state.value}")

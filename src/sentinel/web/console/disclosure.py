@@ -116,7 +116,7 @@ def add_register(router: APIRouter, console: Console) -> None:
                 unit=fields.get("unit") or fields.get("department"),
                 submitted_on=_day(fields.get("submitted_on") or fields.get("received_at", ""), "submitted_on", console),
                 confirmed_on=_day(fields["confirmed_on"], "confirmed_on", console) if fields.get("confirmed_on") else None)
-            created = await console.database.write(flows.add_request, engine, rules, new, by=who.name,
+            created = await console.database.write_and_wake(flows.add_request, engine, rules, new, by=who.name,
                                                    now=console.clock.now())
         except FieldError as exc:
             return await register_view(console, request, session, error=(exc.field, exc.message), form=fields,
@@ -160,7 +160,7 @@ def add_register(router: APIRouter, console: Console) -> None:
         fields: dict[str, str] = {}
         try:
             fields = _fields(form)
-            await console.database.write(lambda: known[action](fields, console.clock.now(), who.name))
+            await console.database.write_and_wake(lambda: known[action](fields, console.clock.now(), who.name))
         except NotFoundError:
             raise PageError(404, f"没有编号为 {request_id} 的申请") from None
         except (FieldError, ActionError) as exc:

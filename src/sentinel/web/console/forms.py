@@ -193,7 +193,7 @@ def add_forms(router: APIRouter, console: Console) -> None:
         fields: dict[str, str] = {}
         try:
             fields = _fields(form)
-            await console.database.write(lambda: call(fields, console.clock.now(), who.name))
+            await console.database.write_and_wake(lambda: call(fields, console.clock.now(), who.name))
         except NotFoundError:
             raise PageError(404, f"没有编号为 {incident_id} 的事件") from None
         except (FieldError, actions.ActionError) as exc:
@@ -209,10 +209,10 @@ def add_forms(router: APIRouter, console: Console) -> None:
         try:
             fields = _fields(form)
             if verdict == "confirm":
-                await console.database.write(actions.confirm_evidence, engine, rules, evidence_id, by=who.name,
+                await console.database.write_and_wake(actions.confirm_evidence, engine, rules, evidence_id, by=who.name,
                                              now=console.clock.now(), kind=fields.get("kind") or None)
             elif verdict == "reject":
-                await console.database.write(actions.reject_evidence, engine, evidence_id,
+                await console.database.write_and_wake(actions.reject_evidence, engine, evidence_id,
                                              reason=fields.get("reason", ""), by=who.name, now=console.clock.now())
             else:
                 raise PageError(404, f"没有“{verdict}”这项操作")
