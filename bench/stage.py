@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import statistics
@@ -59,9 +60,9 @@ def load_items(data: Path, count: int) -> list[tuple[str, str | None, str]]:
         reports = [(row["title"], row["text"]) for row in map(json.loads, handle)]
     background: list[tuple[str, str | None, str]] = []
     with (data / "weibo_senti_100k_recovered.csv").open(encoding="utf-8") as handle:
-        background += [("weibo", None, row["review"]) for row, _ in zip(csv.DictReader(handle), range(count // 3))]
+        background += [("weibo", None, row["review"]) for row in itertools.islice(csv.DictReader(handle), count // 3)]
     with (data / "smp2020_ewect_train_eval.jsonl").open(encoding="utf-8") as handle:
-        background += [("weibo", None, json.loads(line)["content"]) for line, _ in zip(handle, range(count // 4))]
+        background += [("weibo", None, json.loads(line)["content"]) for line in itertools.islice(handle, count // 4)]
     with (data / "cnews_fulltext_sample.csv").open(encoding="utf-8") as handle:
         background += [("portal", row["text"][:30], row["text"][:1500]) for row in csv.DictReader(handle)]
     with (data / "thucnews_titles_dev.csv").open(encoding="utf-8") as handle:
