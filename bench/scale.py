@@ -6,11 +6,13 @@ Run it from the repository root. It starts one throwaway PostgreSQL server as th
 (tests/support/postgres.py) and, for each count of processes, a fresh database on it and that many
 real ``python -m sentinel --config X run`` processes, each on its own HTTP port, all on that
 database (the first is started alone and answers /healthz before the others start, so the
-migrations run once). ``--items`` items are pushed through ``POST /api/items`` with an ingest
+migrations run once), and 20 items are pushed to each and analysed first (the analyser loads its
+models on first use; that is not counted). Then ``--items`` items are pushed through ``POST /api/items`` with an ingest
 token in batches of ``--batch``, the batches dealt in turn to the processes, one pushing thread per
 process. The figure is items/s from the first push until every stored item has its analysis row
 (``item_analysis``), its ratio to one process, and the CPU seconds each ``sentinel run`` used in
-that time with its children (``/proc/PID/stat``, the process tree), and the PostgreSQL server's.
+that time with its children (``/proc/PID/stat``, the process tree), the PostgreSQL server's, and
+how many cores were busy on average (all of it and the pushing client, over the run's seconds).
 
 The items are a mix as an office sees it: with ``--corpus DIR`` (the folder of labelled corpora
 that bench/stage.py reads: posts, headlines, news and emergency reports, each report carried by
@@ -169,6 +171,22 @@ def counts(dsn: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+def warm_up(daemons: list[tuple[int, subprocess.Popen[bytes]]], dsn: str, timeout: float) -> None:
+    """A few items through every process, waited for until analysed: the analyser's models and
+    dictionaries load on first use, which the measured run should not count."""
+    for n, (port, _) in enumerate(daemons):
+        for source, batch in batches(builtin_items(20, seed=n), 50, -1 - n):
+            httpx.post(f"http://127.0.0.1:{port}/api/items", json={"source": source, "items": batch},
+                       headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60).raise_for_status()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        stored, analysed = counts(dsn)
+        if analysed >= stored:
+            return
+        time.sleep(0.2)
+    raise SystemExit("the warm-up items were not analysed in time")
+
+
 def run(server: Any, processes: int, items: list[tuple[str, str | None, str]], args: argparse.Namespace,
         folder: Path) -> dict[str, Any]:
     name = f"scale_{processes}"
@@ -190,12 +208,14 @@ def run(server: Any, processes: int, items: list[tuple[str, str | None, str]], a
                 wait_healthy(port, daemon)
         for port, daemon in daemons:
             wait_healthy(port, daemon)
-        time.sleep(2)  # past the start-up catch-up
+        warm_up(daemons, dsn, args.timeout)
+        stored_before, _ = counts(dsn)
         work = batches(items, args.batch, processes)
         shares = [work[n::processes] for n in range(processes)]
         postgres_pid = int((server.data / "postmaster.pid").read_text().split()[0])
         cpu_before = [tree_cpu_seconds(daemon.pid) for _, daemon in daemons]
         postgres_before = tree_cpu_seconds(postgres_pid)
+        client_before = time.process_time()
         accepted = [0] * processes
         failures: list[str] = []
 
@@ -224,14 +244,15 @@ def run(server: Any, processes: int, items: list[tuple[str, str | None, str]], a
         stored = analysed = 0
         while time.monotonic() < deadline:
             stored, analysed = counts(dsn)
-            if stored >= sum(accepted) and analysed >= stored:
+            if stored >= stored_before + sum(accepted) and analysed >= stored:
                 break
             time.sleep(0.1)
         elapsed = time.monotonic() - started
+        client = time.process_time() - client_before
         cpu = [tree_cpu_seconds(daemon.pid) - before for (_, daemon), before in zip(daemons, cpu_before, strict=True)]
-        return {"processes": processes, "items": stored, "analysed": analysed, "seconds": elapsed,
+        return {"processes": processes, "items": stored - stored_before, "analysed": analysed - stored_before, "seconds": elapsed,
                 "push_seconds": pushed, "cpu": cpu, "postgres_cpu": tree_cpu_seconds(postgres_pid) - postgres_before,
-                "complete": analysed >= stored}
+                "client_cpu": client, "complete": analysed >= stored}
     finally:
         for _, daemon in daemons:
             daemon.terminate()
@@ -276,14 +297,16 @@ def main() -> None:
     source = f"corpora in {args.corpus}" if args.corpus else "built-in templates"
     print(f"\ningest + analysis on one PostgreSQL, {args.items:,} items ({source}), batches of {args.batch}, "
           f"{os.cpu_count()} CPU(s)")
-    print(f"{'processes':>9} {'items/s':>9} {'× 1 proc':>9} {'CPU s per process':>24} {'PostgreSQL CPU s':>17}")
+    print(f"{'processes':>9} {'items/s':>9} {'× 1 proc':>9} {'CPU s per process':>24} {'PostgreSQL CPU s':>17} {'cores busy':>11}")
     base = next((r["items"] / r["seconds"] for r in results if r["processes"] == 1), None)
     for result in results:
         rate = result["items"] / result["seconds"]
         ratio = f"{rate / base:.2f}" if base else "—"
         cpu = " ".join(f"{each:.1f}" for each in result["cpu"])
+        busy = (sum(result["cpu"]) + result["postgres_cpu"] + result["client_cpu"]) / result["seconds"]
         note = "" if result["complete"] else f"  (timed out: {result['analysed']:,} analysed)"
-        print(f"{result['processes']:>9} {rate:>9.0f} {ratio:>9} {cpu:>24} {result['postgres_cpu']:>17.1f}{note}")
+        print(f"{result['processes']:>9} {rate:>9.0f} {ratio:>9} {cpu:>24} {result['postgres_cpu']:>17.1f} {busy:>11.2f}{note}")
+    print("cores busy: the CPU seconds of the processes, PostgreSQL and this pushing client over the run's seconds")
 
 
 if __name__ == "__main__":
