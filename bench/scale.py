@@ -42,16 +42,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import stage  # bench/stage.py, beside this script
 import yaml
 
 TOKEN = "bench-scale-ingest"
-SOURCES = [
-    {"id": "weibo", "kind": "push", "authority": "self_media"},
-    {"id": "portal", "kind": "push", "authority": "commercial"},
-    {"id": "daily", "kind": "push", "authority": "provincial"},
-    {"id": "gov", "kind": "push", "authority": "local", "official": True},
-    {"id": "crawler", "kind": "push", "authority": "local"},
-]
+SOURCES = stage.SOURCES  # the same push sources as bench/stage.py
 WATCH = [
     {"id": "safety", "department": "应急管理局",
      "groups": {"event": ["爆炸", "坍塌", "火灾", "死亡", "事故", "相撞", "地震", "中毒", "遇难"]}},
@@ -88,9 +83,8 @@ def builtin_items(count: int, seed: int = 18) -> list[tuple[str, str | None, str
 
 def corpus_items(data: Path, count: int) -> list[tuple[str, str | None, str]]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from stage import load_items  # bench/stage.py: the same mix of the corpora
 
-    items = load_items(data, count)
+    items = stage.load_items(data, count)  # the same mix of the corpora
     if len(items) < count:  # a small corpus: its items again, told by another source
         items += [("crawler", title, f"{text}（转载{n}）") for n, (_, title, text) in
                   enumerate(itertools.islice(itertools.cycle(items), count - len(items)))]
