@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import create_engine, select
 from sqlmodel import Session, col
@@ -32,7 +31,7 @@ from sentinel.store.ack_links import AckLinkRow
 from sentinel.store.models import Incident, TimelineEvent
 from sentinel.web.console.session import COOKIE
 from tests.console.conftest import PEOPLE, console_settings, set_tokens
-from tests.console.test_browser import _scenario_items, _wait, chromium
+from tests.console.test_browser import _push_and_wait, _wait, chromium
 from tests.notify.servers import FakeDingTalk, free_port
 from tests.support.daemon import daemon_in_thread
 from tests.support.server import LoopbackServer
@@ -109,22 +108,6 @@ def live(driver: Any) -> Iterator[Live]:
                 yield Live(base, clock, database_url, robot, _push_and_wait(base, clock))
         finally:
             robot_server.stop()
-
-
-def _push_and_wait(base: str, clock: SteppedClock) -> int:
-    with httpx.Client(base_url=base, timeout=10) as client:
-        for item in _scenario_items(clock.now()):
-            source = item.pop("source")
-            pushed = client.post("/api/items", json={"source": source, "items": [item]},
-                                 headers={"Authorization": f"Bearer {PEOPLE['ingest'][1]}"})
-            assert pushed.status_code == 200 and pushed.json()["new"] == 1, pushed.text
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            listed = client.get("/api/incidents", headers={"Authorization": f"Bearer {PEOPLE['readonly'][1]}"}).json()
-            if listed and listed[0]["grade"] == "II":
-                return int(listed[0]["id"])
-            time.sleep(0.2)
-    raise AssertionError("the pushed posts did not become a grade II incident")
 
 
 def _buttons(robot: FakeDingTalk) -> dict[str, str]:

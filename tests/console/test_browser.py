@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from sentinel.app import Daemon, Timing
-from sentinel.clock import AcceleratedClock, SystemClock
+from sentinel.clock import AcceleratedClock, Clock, SystemClock
 from sentinel.notify.console import ConsoleSender
 from tests.console.conftest import HERE, PEOPLE, console_settings, set_tokens
 from tests.support.daemon import daemon_in_thread
@@ -115,7 +115,8 @@ def live(driver: Any) -> Iterator[Live]:
             yield Live(base, clock, incident_id)
 
 
-def _push_and_wait(base: str, clock: AcceleratedClock) -> int:
+def _push_and_wait(base: str, clock: Clock) -> int:
+    """Push the scenario's posts, published around ``clock``'s now; the id of the grade II incident."""
     items = _scenario_items(clock.now())
     with httpx.Client(base_url=base, timeout=10) as client:
         for item in items:
