@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sentinel.analyse.grading import Grade
-from sentinel.escalation.policy import EscalationRole, PhoneRule
-from sentinel.escalation.roster import Contact, RosterConfig
+from sentinel.escalation.policy import PhoneRule
+from sentinel.escalation.roster import RosterConfig
 
 __all__ = ["Call", "CallResult", "VOICE_KINDS", "SMS_KINDS", "call_key", "calls_done_key", "estimate",
            "first_call_at", "next_call_at", "calling", "setup_problems"]
@@ -57,12 +57,7 @@ def setup_problems(rule: PhoneRule, channel_kinds: Sequence[str], roster: Roster
         return ["policy.phone: enabled, but no aliyun_voice or tencent_voice channel is configured: "
                 "unacknowledged grade I/II incidents are not called in"] if any(
                     kind in SMS_KINDS for kind in channel_kinds) else []
-    people: dict[EscalationRole, Sequence[Contact]] = {
-        EscalationRole.DUTY_OFFICER: roster.duty,
-        EscalationRole.SECTION_CHIEF: roster.section_chiefs,
-        EscalationRole.LEADER: roster.leaders,
-    }
-    if not any(contact.phone for role in rule.chain for contact in people.get(role, ())):
+    if not any(contact.phone for role in rule.chain for contact in roster.role_contacts(role)):
         return [f"policy.phone: nobody in the chain ({', '.join(role.value for role in rule.chain)}) has a roster "
                 "phone: the voice channel calls nobody"]
     return []

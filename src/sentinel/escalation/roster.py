@@ -259,6 +259,12 @@ class RosterConfig(Strict):
         return not (self.duty or self.section_chiefs or self.leaders
                     or any(self.departments.values()))
 
+    def role_contacts(self, role: EscalationRole) -> Sequence[Contact]:
+        """Everyone configured for ``role``: every duty shift's officer, the section chiefs, the leaders."""
+        if role is EscalationRole.DUTY_OFFICER:
+            return self.duty
+        return self.section_chiefs if role is EscalationRole.SECTION_CHIEF else self.leaders
+
     def channel_refs(self) -> Iterator[tuple[str, str]]:
         """``(key, channel id)`` for every channel the roster names, the key naming the person:
         ``roster.leaders[钱局长].channels``, for checking against the configured channels."""
@@ -375,10 +381,10 @@ class Roster:
             if department and self.config.empty:
                 found.append(Recipient(DEPARTMENT_NAME_ZH, None, (), "department", placeholder=True))
             return _unique(found)
-        contacts = self.config.section_chiefs if role is EscalationRole.SECTION_CHIEF else self.config.leaders
-        if not contacts:
+        chiefs_or_leaders = self.config.role_contacts(role)
+        if not chiefs_or_leaders:
             return [Recipient(role.name_zh, None, (), _ROLES[role], placeholder=True)]
-        return _unique([_recipient(contact, _ROLES[role]) for contact in contacts])
+        return _unique([_recipient(contact, _ROLES[role]) for contact in chiefs_or_leaders])
 
     def hold_until(self, at: datetime, grade: Grade | str | None) -> datetime | None:
         """The end of the quiet period (UTC) when ``at`` falls in quiet hours and a message of
