@@ -90,8 +90,11 @@ def read_labels(path: Path) -> dict[str, tuple[dict[str, Value], str | None]]:
 
 
 def _join(name: str, raw: list[tuple[str, str, str]], labels_file: str, *, split: bool,
-          labels_dir: Path) -> Corpus:
-    """Rows (key, title, text) joined to their labels; unlabelled candidates are an error."""
+          labels_dir: Path, all_held: bool = False) -> Corpus:
+    """Rows (key, title, text) joined to their labels; unlabelled candidates are an error.
+
+    ``all_held``: every row is held apart (a corpus labelled only to measure, never to tune on).
+    """
     labels = read_labels(labels_dir / labels_file)
     keys = {key for key, _, _ in raw}
     unknown = sorted(set(labels) - keys)
@@ -105,7 +108,8 @@ def _join(name: str, raw: list[tuple[str, str, str]], labels_file: str, *, split
             raise SystemExit(f"{labels_file}: row {key} mentions a casualty word but has no label")
         else:
             values, category = {f: None for f in FIELDS}, None
-        rows.append(Row(name, key, title, text, values, category, split and held_apart(name, key)))
+        held = all_held or (split and held_apart(name, key))
+        rows.append(Row(name, key, title, text, values, category, held))
     return Corpus(name, tuple(rows), split)
 
 
@@ -137,4 +141,13 @@ def load_corpora(data: Path, labels_dir: Path = LABELS) -> list[Corpus]:
         with bdci.open(encoding="utf-8", newline="") as fh:
             raw = [(r["id"], r["title"], r["content"]) for r in csv.DictReader(fh)]
         corpora.append(_join("bdci", raw, "facts_bdci.tsv", split=True, labels_dir=labels_dir))
+    hot = data / "weibo_hot_search_2026-08-01_14.jsonl"
+    if hot.is_file():
+        topics: dict[str, str] = {}  # a topic stays on the list for hours: its first description
+        for line in hot.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                topics.setdefault(entry["title"], entry.get("description") or "")
+        raw = [(title, title, description) for title, description in topics.items()]
+        corpora.append(_join("hot", raw, "facts_hot.tsv", split=True, labels_dir=labels_dir, all_held=True))
     return corpora
