@@ -65,6 +65,40 @@ HEADLINES = [
     ("a son and a daughter", "一儿一女在家中火灾中身亡", "", {"deaths": 2}),
 ]
 
+# Rules of the second round, each found on rows the first round missed.
+WHO_DIED = [
+    ("恐 in 恐怖 negates nothing", "", "3人在恐怖袭击中死亡，另有5人受伤。", {"deaths": 3, "injured": 5}),
+    ("未 in 未婚夫 negates nothing", "未婚夫自缢身亡 女方被要求退还彩礼", "", {"deaths": 1}),
+    ("未 in 未成年", "一名未成年人溺水身亡", "", {"deaths": 1}),
+    ("要 in 索要", "业委会主任为索要钱财勒死女开发商", "", {"deaths": 1}),  # THUCNews
+    ("a negator far from the verb", "两车剐蹭后双方报警且未争吵突然一方车主猝死法院怎么判", "", {"deaths": 1}),  # BDCI
+    ("未 of another verb", "公车司机起步行驶未关门致乘客死亡", "", {"deaths": 1}),  # THUCNews
+    ("an attacker caught by the victim", "保安队长抓歹徒牺牲 家属获赔56万", "", {"deaths": 1}),  # THUCNews
+    ("牺牲 ending the clause", "23岁战士执行空降任务时不幸牺牲", "", {"deaths": 1}),
+    ("牺牲 with an object is no death", "官恩娜牺牲形象玩游戏", "", {}),  # THUCNews
+    ("弑父", "18岁少年弑父救母被从轻判刑3年", "", {"deaths": 1}),  # THUCNews
+    ("中毒亡", "员工洗澡中毒亡 雇主和房东赔13万", "", {"deaths": 1}),  # THUCNews
+    ("an age inside the object", "19岁女孩雇凶杀死44岁情夫被判死缓", "", {"deaths": 1}),  # THUCNews
+    ("months inside the object", "母亲因怨恨杀死1岁零3个月女儿后自残", "", {"deaths": 1}),  # THUCNews
+    ("a weight in the gap", "业主寻猫被人防工程一吨重铁门砸死", "", {"deaths": 1}),  # THUCNews
+    ("victims named one by one", "丈夫遇离婚危机杀死妻子及岳父母", "", {"deaths": 3}),  # THUCNews
+    ("一家N口 after the verb", "凶手杀死一家3口后在命案现场住两天", "", {"deaths": 3}),  # THUCNews
+    ("与 a vehicle is no second victim", "六安一男子骑摩托车与货车迎面相撞当场死亡", "", {"deaths": 1}),  # BDCI
+    ("numbers of things are no plural", "缅甸好心男子挽救数条生命却因一件小事身亡", "", {"deaths": 1}),  # BDCI
+    ("被杀害", "女大学生被男友杀害后尸体藏在下水道", "", {"deaths": 1}),  # BDCI
+    ("命丧", "岁儿童命丧斑马线前事故原因竟然是", "", {"deaths": 1}),  # BDCI
+    ("a pet held is not the one who died", "女子跪求男友回心转意遭拒 抱爱犬跳楼身亡", "", {"deaths": 1}),  # THUCNews
+    ("击伤", "嫌犯逃跑途中用枪击伤刑警", "", {"injured": 1}),  # THUCNews
+    ("an animal died", "主人为给猫取暖打开暖炉发生火灾猫不幸身亡", "", {}),  # BDCI
+    ("an animal killed, passive", "只蟒蛇正在交配被村民打死带回去吃肉", "", {}),  # BDCI
+    ("an animal killed, after the verb", "司机高速公路上捡被撞死野鸡遭罚200元", "", {}),  # THUCNews
+    ("致其 of an animal", "为爱猫取暖打开暖炉不料引发火灾致其死亡", "", {}),  # BDCI
+    ("a denied death", "武汉中院通报澄清小偷偷电瓶车被电身亡赔偿案纯属假新闻", "", {}),  # BDCI
+    ("活该 is an insult, not news", "", "网民蒋某在微博发表言论董存瑞活该炸死。", {}),  # BDCI
+    ("多少人 is a question", "巨婴成人害死多少人", "", {}),  # BDCI
+    ("遇难者 is a noun", "在美中国留学生为昆明恐怖袭击事件遇难者祈福", "", {}),  # CEC
+]
+
 STATISTICS = [
     ("前9月", "卫生部:前9月327人食物中毒死亡", "", {}),
     ("全年", "", "据统计，全年道路交通事故死亡1800人，受伤9000余人。", {}),
@@ -125,6 +159,11 @@ def test_two_without_a_numeral(title: str, text: str, expected: dict[str, float]
 
 @_cases(HEADLINES)
 def test_headline_phrasing(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+@_cases(WHO_DIED)
+def test_who_died_and_how_many(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
 
 

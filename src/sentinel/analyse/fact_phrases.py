@@ -88,7 +88,7 @@ _BEFORE = re.compile(
     rf"(?:(?P<death>死亡|遇难|罹难|丧生|死者|{_KILLED})|(?P<serious>重伤)|(?P<light>轻伤)|(?P<minor>轻微伤)"
     r"|(?P<hurt>受伤|伤者|伤员|[撞砸炸烧砍刺打捅咬轧碾]伤)|(?P<missing>失踪(?:失联)?|下落不明|失联)"
     r"|(?P<poisoned>中毒(?:症状)?(?:的)?))"
-    rf"(?P<noun>人数|者|人员|学生|员工|患者|病人)?{_VERBS}{_Q}(?P<cls>{_CLS}|(?={_PERSON}))?"
+    rf"(?P<noun>人数|者|人员|学生|员工|患者|病人)?{_VERBS}(?:一家)?{_Q}(?P<cls>{_CLS}|(?={_PERSON}))?"
 )
 # After a predicate ("5人死亡18人受伤") a bare count opens the next phrase; after a transitive verb
 # ("撞死1人后再撞伤3人") it is the verb's object.
@@ -98,9 +98,13 @@ _TRANSITIVE = re.compile(r"^[撞砸炸烧砍刺毒打捅咬轧碾勒掐踩枪杀
 _PAIR = re.compile(
     rf"(?:{_PAIR_NOUN}|小两口|老两口|两口子|一儿一女|一子一女|一男一女)(?:俩|二人|两人)?(?P<gap>[^{_STOP}]{{0,12}}?){_DEATH_VERB}"
     rf"|双双[^{_STOP}]{{0,4}}?{_DEATH_VERB}"
-    rf"|{_KILLED}了?[^{_STOP}{_CN_DIGITS}]{{0,3}}?(?:{_ONE_PERSON})(?:和|与|及|、)(?:{_ONE_PERSON})"
     rf"|{_KILLED}了?[^{_STOP}{_CN_DIGITS}]{{0,4}}?(?:{_PAIR_NOUN})"
 )
+# Several killed, named one by one: "烧死母亲和妹妹" (2), "杀死妻子及岳父母" (3).
+_TWO_PEOPLE = rf"岳父母|父母|公婆|双亲|{_PAIR_NOUN}"
+_KIN = rf"[^{_STOP}{_CN_DIGITS}]{{0,3}}?(?:{_TWO_PEOPLE}|{_ONE_PERSON})"
+_NAMED_VICTIMS = re.compile(rf"{_KILLED}了?(?P<victims>{_KIN}(?:(?:和|与|及|、){_KIN}){{1,3}})")
+_VICTIM = re.compile(rf"(?P<two>{_TWO_PEOPLE})|{_ONE_PERSON}")
 # Loss in yuan; foreign currencies are left alone, compensation ("获赔损失") is not a loss, and a bare
 # 损失 (not 经济/财产/直接) needs 元: "损失百万" is a career's price, "损失约6亿" may be any currency.
 _LOSS = re.compile(
@@ -125,11 +129,12 @@ _ZERO_GAP_BAD = re.compile(r"法|确认|统计|核实|清楚|了解|查明|掌�
 # One victim named without a number: "司机当场死亡", "女大学生被车撞飞身亡", "刺死老师", "致其死亡".
 _ONE = rf"(?:{_ONE_PERSON}|[\u4e00-\u9fff]某某?|(?<=[致使令将把])(?:其|对方)|(?<=致)人)"
 # A gap may hold a measure ("被车撞飞10米", "跳下5楼", "遭两辆公交车夹击") but no other count.
-_MEASURE = r"(?:[0-9０-９]+|[一二两三四五六七八九十]+)(?:岁|旬|日|时|号|米|层|楼|刀|天|小时|分钟|辆|次|年|月|后)|[高初大研][一二三四五六]"
+_MEASURE = (r"(?:[0-9０-９]+|[一二两三四五六七八九十]+)(?:岁|旬|日|时|号|米|层|楼|刀|天|小时|分钟|个月|辆|车|双|次|年|月|后|吨|斤|公斤|公里)"
+            r"|[高初大研][一二三四五六]")
 _ONE_GAP = rf"(?:{_MEASURE}|[A-Za-z][A-Za-z0-9]*|[^{_STOP}{_CN_DIGITS}]){{0,14}}?"
 _OBJECT_GAP = rf"(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,4}}?"
 _SINGULAR = re.compile(
-    rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>死亡|身亡|丧生|遇难|殒命|遇害|溺亡|丧命|殉职|牺牲|不治|命丧|毙命|致死|猝死|[坠碾压]亡|溺毙|{_KILLED})"
+    rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>死亡|身亡|丧生|遇难|殒命|遇害|溺亡|丧命|殉职|牺牲|不治|命丧|毙命|致死|猝死|[坠碾压]亡|溺毙|{_KILLED})(?!者)"
     rf"|{_KILLED}了?(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
 )
 _HURT_SINGULAR = re.compile(
@@ -147,19 +152,29 @@ _PASSIVE = re.compile(r"被|遭")
 _GENERIC_AFTER = re.compile(r"事故|事件|案|率|人数|现象|问题|风险|几率|概率|隐患|原因")
 # A headline's death verb with no count and no plural names one death, whoever died: "湖北亿万富翁天津坠楼
 # 身亡", "军校生不满队长恶言跳楼身亡". (遇难, 死亡 and 牺牲 are left out: "乘客全部遇难", "死亡威胁".)
-_HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命|毙命|猝死|[坠碾]亡|致死|被[^{_STOP}]{{0,8}}?(?P<passive>{_KILLED})")
+# 牺牲 ends its clause there ("23岁战士执行任务时不幸牺牲"; "牺牲形象" is no death); 弑父 kills one.
+_HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命|命丧|毙命|猝死|[坠碾]亡|(?<=毒)亡|致死|牺牲(?=$|后|续)"
+                             rf"|弑(?:父|母|兄|弟|妻|夫|师)(?![母亲])|被[^{_STOP}]{{0,8}}?(?P<passive>{_KILLED}|杀害)")
 # Or it kills one: "16岁辍学少年因琐事捅死同窗" (the object is named right after the verb).
-_CLAUSE = re.compile(rf"[^{_STOP}]+")
+_CLAUSE = re.compile(rf"[^{_STOP.replace('0-9０-９', '')}]+")  # numbers stay inside: "杀死44岁情夫"
 # (一 alone counts one: "一个动作失误滑落河中溺亡" is one death; 一家, 一群, 一对 are caught by their nouns.)
-_PLURAL_CLAUSE = re.compile(rf"[0-9０-９{_CN_DIGITS.replace('一', '')}十百千多数几群些对]|们|等|均|都|全部|纷纷|先后|相继|分别|一家|双双")
-_HEADLINE_KILLS_DEATH = re.compile(rf"(?P<v>{_KILLED})了?(?P<obj>[^{_STOP}]{{1,6}})")
-_HEADLINE_WOUNDS = re.compile(rf"(?P<v>[撞砍刺捅打咬砸扎]伤)(?![而后]?(?:致死|死亡|身亡|不治))了?(?P<obj>[^{_STOP}]{{1,6}})")
+# Numerals count people only with a people's classifier or a person ("数条生命", "两只船" are not people).
+_PLURAL_CLAUSE = re.compile(rf"[0-9０-９{_CN_DIGITS.replace('一', '')}十百千多数几]+(?:[名人位口具]|个?(?={_PERSON}))"
+                            r"|[群些对]|们|等|均|都|全部|纷纷|先后|相继|分别|一家|双双|多少")
+_HEADLINE_KILLS_DEATH = re.compile(rf"(?P<v>{_KILLED})了?(?P<obj>(?:{_MEASURE}|[^{_STOP}]){{1,6}})")
+_HEADLINE_WOUNDS = re.compile(rf"(?P<v>[撞砍刺捅打咬砸扎击烧烫割]伤)(?![而后]?(?:致死|死亡|身亡|不治))了?"
+                              rf"(?P<obj>(?:{_MEASURE}|[^{_STOP}]){{1,6}})")
 _MEASURE_RE = re.compile(_MEASURE)
 # Several people, not one: "多名村民", "学生们", "两人都".
-_PLURAL_BEFORE = re.compile(rf"(?:[0-9０-９{_CN_DIGITS}十百千万多数几群些对]|[名位个])$")
-_PLURAL_GAP = re.compile(r"们|等|多|数|群|家|俩|双双|都|均|全部|全体|所有|纷纷|先后|相继|分别|一起|一家|及|和|与|、")
+_PLURAL_BEFORE = re.compile(rf"(?:[0-9０-９{_CN_DIGITS.replace('一', '')}十百千万多数几群些对]|(?<!一)[名位个])$")  # "一男子" is one
+_PLURAL_GAP = re.compile(rf"们|等|多|数|群|家|俩|双双|都|均|全部|全体|所有|纷纷|先后|相继|分别|一起|一家"
+                         rf"|(?:及|和|与|、)(?:{_ONE_PERSON}|{_PAIR_NOUN}|[\u4e00-\u9fff]某)")
 _NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|"
-                       r"如果|万一|立誓|扬言|发誓")
+                       r"如果|万一|立誓|扬言|发誓|活该")
+# Words that hold a negator's character without negating anything: "3人在恐怖袭击中死亡", "未婚夫自缢
+# 身亡", "一名未成年人溺水身亡", "为索要钱财勒死女开发商", "遇险渔民", "被洪水淹没".
+_NOT_NEGATING = re.compile(r"未婚|未成年|未满|未来|未知|没收|[淹埋吞出湮]没|[遇脱抢涉保风危冒探]险|险情|恐怖|惊恐|恐慌|"
+                           r"可能性|[思理感梦]想|想到|要求|[需重主只索讨]要|要[账债钱犯案员害道]|欲望")
 # The count is the attackers, not the victims: "七名歹徒抢劫网吧遭拒刺伤网管".
 _PERPETRATORS = re.compile(r"歹徒|凶手|嫌疑|暴徒|恐怖分子|武装分子|匪徒|劫匪|枪手")
 _NEGATED_BEFORE = re.compile(r"(?:无|没有|未有|并无)$")
@@ -170,7 +185,7 @@ _CORRECTION = re.compile(r"修正|更正|核减|下调|调整")
 _REVISED = re.compile(r"(?:修正|上调|下调|调整|修订|更正)[为至到]$")
 _SPOT = re.compile(r"当场|现场")
 _LATER = re.compile(r"抢救无效|不治|送医|送往医院|途中|医院|伤重")
-_TRIGGER = re.compile(r"死|亡|遇难|罹难|丧|伤|里氏|失踪|下落不明|失联|中毒|损失|震|遗体|尸体|殒命|殉职|牺牲|生命|性命|人命|毙|症状|发病|遇害")
+_TRIGGER = re.compile(r"死|亡|弑|遇难|罹难|丧|伤|里氏|失踪|下落不明|失联|中毒|损失|震|遗体|尸体|殒命|殉职|牺牲|生命|性命|人命|毙|症状|发病|遇害")
 _KINDS = ("death", "serious", "minor", "light", "hurt", "missing", "poisoned", "symptom")
 _Q2_KIND = {"重伤": "serious", "轻伤": "hurt", "受伤": "hurt", "伤": "hurt", "失踪": "missing"}
 
@@ -233,7 +248,7 @@ def find_mentions(doc: Doc) -> list[Mention]:
         if before.endswith(("高", "初", "大", "研")) and len(m.group(group)) == 1:
             return  # a school year, not a count: "高二男生", "大四女生"
         if (_NEGATED_BEFORE.search(before) or _OTHER_COUNT_BEFORE.search(before)
-                or _NEGATORS.search(gap) or _PERPETRATORS.search(gap)):
+                or _negated(gap) or _attacker(gap)):
             return
         if doc.outside(m.start(), in_title):
             return
@@ -281,20 +296,70 @@ def find_mentions(doc: Doc) -> list[Mention]:
                 context = re.split(r"[，,。；;！？]", src[max(0, m.start() - 8): m.start()])[-1] + m.group()
                 when = "spot" if _SPOT.search(context) else "later" if _LATER.search(context) else ""
             add(kind, "q", m, src, in_title, frozenset({when} - {""}))
+        for m in _NAMED_VICTIMS.finditer(src):
+            n = sum(2 if v.group("two") else 1 for v in _VICTIM.finditer(m.group("victims")))
+            if not doc.outside(m.start(), in_title):
+                found.append(Mention("death", Quantity(n, False, n, n, m.group()), m.start(), m.group(), in_title))
         for m in _PAIR.finditer(src):
             gap = m.group("gap") or ""
             # "夫妻争吵妻子身亡": one of the two is named, and only one died.
-            if not (_NEGATORS.search(gap) or re.search(_ONE_PERSON, gap) or doc.outside(m.start(), in_title)):
+            if not (_negated(gap) or re.search(_ONE_PERSON, gap) or doc.outside(m.start(), in_title)):
                 found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
     return found
+
+
+# A death the text itself denies: "…被电身亡赔偿案纯属假新闻", "司机猝死系谣言".
+_DENIED = re.compile(r"谣言|谣传|假新闻|不实|辟谣|纯属虚构|子虚乌有|假消息")
+# The one who died is an animal: "猫不幸身亡", "蟒蛇…被村民打死", "司机捡被撞死野鸡".
+_ANIMAL = re.compile(r"猫|狗|犬|蛇|蟒|鸡|鸭|鹅|猪|牛|羊|熊猫|熊|虎|狼|狮|豹|猴|鱼|鸟|鹰|鹿|兔|鼠|宠物|动物")
+_ANIMAL_LAST = re.compile(rf"(?:{_ANIMAL.pattern})$")
+_ANIMAL_AFTER = re.compile(rf"[^{_STOP}]?(?:{_ANIMAL.pattern})")  # "被撞死野鸡": the animal is the one killed
+# Words between a subject and its verb that say how, not who: "猫不幸身亡".
+_ADVERBS = re.compile(r"不幸|意外|当场|竟然?|已经?|也|均|最终|突然|因此|而")
+_PERSON_RE = re.compile(_PERSON)
+# An attacker named as the object of the victim's act: "保安队长抓歹徒牺牲", "与歹徒搏斗".
+_AGAINST = re.compile(r"(?:抓|追|擒|斗|与|同|和|制服|阻止|阻拦|拦截|举报|劝)$")
+
+
+def _attacker(gap: str) -> bool:
+    """Whether ``gap`` names the attackers (not someone the victim acted against)."""
+    m = _PERPETRATORS.search(gap)
+    return m is not None and _AGAINST.search(gap[: m.start()]) is None
+
+
+def _animal_before(text: str, *, pronoun: bool = False) -> bool:
+    """Whether the one who died, named just before the verb, is an animal.
+
+    The subject stands right before the verb (adverbs aside), or before 被/遭 in a passive; for a
+    pronoun ("致其死亡") it is whoever the clause named last.
+    """
+    cut = max(text.rfind("被"), text.rfind("遭"))
+    subject = _ADVERBS.sub("", text[:cut] if cut > 0 else text)
+    if not (pronoun or cut > 0):
+        return _ANIMAL_LAST.search(subject) is not None
+    animals = [m.end() for m in _ANIMAL.finditer(subject)]
+    people = [m.end() for m in _PERSON_RE.finditer(subject)]
+    return bool(animals) and (not people or animals[-1] > people[-1])
+
+
+def _negated(text: str) -> bool:
+    """Whether ``text`` negates or hedges what follows ("险些丧生", "扬言要杀死"), compounds aside."""
+    return _NEGATORS.search(_NOT_NEGATING.sub("", text)) is not None
 
 
 def _names_one(m: re.Match[str], src: str) -> bool:
     """The match names one victim: not plural, not negated, not the attacker, not a type of victim."""
     subject_first = m.group("gap") is not None
     gap = m.group("gap") if subject_first else m.group("gap2") or ""
-    context = src[max(0, m.start() - 4): m.start()] + m.group()
-    if _NEGATORS.search(context) or _PLURAL_GAP.search(gap) or _PERPETRATORS.search(gap):
+    context = src[max(0, m.start() - 2): m.start()] + m.group()
+    if _negated(context) or _PLURAL_GAP.search(gap) or _attacker(gap):
+        return False
+    if _DENIED.search(re.split(r"[。！？!?；;]", src[m.start():], maxsplit=1)[0]):
+        return False
+    if _ANIMAL_AFTER.match(("" if subject_first else gap) + src[m.end(): m.end() + 3]):
+        return False
+    if src.startswith(("其", "对方"), m.start()) and _animal_before(src[max(0, m.start() - 30): m.start()],
+                                                                      pronoun=True):
         return False
     if subject_first:
         before = _MEASURE_RE.sub("", src[max(0, m.start() - 3): m.start()])
@@ -313,10 +378,17 @@ def _headline_one(doc: Doc, verb: re.Pattern[str]) -> str | None:
         text = clause.group()
         for m in verb.finditer(text):
             tail = m.groupdict().get("obj")
-            counted = _MEASURE_RE.sub("", tail if tail is not None else text[: m.start()])
-            if tail is not None and (_TRANSITIVE_VERB.match(m.group("v")) is None or _PAIR.search(text)):
+            counted = _MEASURE_RE.sub("", tail if tail is not None else text[: m.start()]).replace("零", "")
+            if tail is not None and (_TRANSITIVE_VERB.match(m.group("v")) is None or _PAIR.search(text)
+                                     or "被" in text[max(0, m.start() - 8): m.start()]):
+                continue  # (a passive's victim is its subject: "被村民打死带回去吃肉")
+            # A negator counts only just before the verb: "未争吵突然一方车主猝死" is a death.
+            if (_PLURAL_CLAUSE.search(counted) or _negated(text[max(0, m.start() - 6): m.end()])
+                    or _GENERIC_AFTER.match(text, m.end()) or _DENIED.search(doc.title)):
                 continue
-            if _PLURAL_CLAUSE.search(counted) or _NEGATORS.search(text) or _GENERIC_AFTER.match(text, m.end()):
+            passive = bool(m.groupdict().get("passive"))  # "蟒蛇…被村民打死": the subject is the one killed
+            if _ANIMAL_AFTER.match(tail) if tail is not None else (
+                    _animal_before(text[: m.start()], pronoun=passive) or _ANIMAL_AFTER.match(text, m.end())):
                 continue
             if not doc.outside(clause.start(), True):
                 return text
