@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,4 +151,40 @@ def load_corpora(data: Path, labels_dir: Path = LABELS) -> list[Corpus]:
                 topics.setdefault(entry["title"], entry.get("description") or "")
         raw = [(title, title, description) for title, description in topics.items()]
         corpora.append(_join("hot", raw, "facts_hot.tsv", split=True, labels_dir=labels_dir, all_held=True))
+    raw = list(_news_posts(data))
+    if raw:
+        corpora.append(_join("posts", raw, "facts_posts.tsv", split=True, labels_dir=labels_dir))
     return corpora
+
+
+#: Which posts were read for ``facts_posts.tsv``: a news headline in 【】 and a casualty word.
+NEWS_POST = re.compile(r"【[^】]{4,40}】")
+POST_CASUALTY = re.compile(r"死亡|身亡|遇难|丧生|遇害|牺牲|溺亡|坠亡|猝死|[撞砸炸烧砍刺捅杀]死|不治|罹难|受伤|伤亡|失踪|失联")
+
+
+def _news_posts(data: Path) -> Iterator[tuple[str, str, str]]:
+    """(key, "", post) for each news-like Weibo post of the four Weibo corpora (keys as in ``events_weibo.tsv``)."""
+    def chosen(text: str) -> bool:
+        return bool(NEWS_POST.search(text) and POST_CASUALTY.search(text))
+
+    smp = data / "smp2020_ewect_train_eval.jsonl"
+    if smp.is_file():
+        for line in smp.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            if chosen(r["content"]):
+                yield f"smp:{r['subset']}:{r['split']}:{r['id']}", "", r["content"]
+    for name, prefix, key, column in (("weibo2018_train.csv", "weibo2018", "mid", "text"),
+                                      ("weibo_senti_100k_recovered.csv", "senti100k", None, "review")):
+        path = data / name
+        if path.is_file():
+            with path.open(encoding="utf-8", newline="") as fh:
+                for i, r in enumerate(csv.DictReader(fh)):
+                    if chosen(r[column]):
+                        yield f"{prefix}:{r[key] if key else i}", "", r[column]
+    clue = data / "clue_emotion2020_valid.jsonl"
+    if clue.is_file():
+        for line in clue.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            text = r.get("content") or r.get("text") or ""
+            if chosen(text):
+                yield f"clue:{r['id']}", "", text

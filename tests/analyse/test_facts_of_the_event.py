@@ -97,6 +97,14 @@ WHO_DIED = [
     ("活该 is an insult, not news", "", "网民蒋某在微博发表言论董存瑞活该炸死。", {}),  # BDCI
     ("多少人 is a question", "巨婴成人害死多少人", "", {}),  # BDCI
     ("遇难者 is a noun", "在美中国留学生为昆明恐怖袭击事件遇难者祈福", "", {}),  # CEC
+    ("遇难题 is no death", "群众办理户口遇难题户籍民警热心来解决", "", {}),  # BDCI
+    ("the verb before the victim", "", "因被投毒而于今天下午3时23分丧生的复旦大学学生黄某，在中毒当晚曾感觉味道不对。",
+     {"deaths": 1}),  # weibo_senti_100k
+    ("丧生 after its subject", "", "一名男子在事故中丧生。", {"deaths": 1}),
+    ("lives lost later in the sentence", "", "239个鲜活的生命，154名同胞就此消逝！", {"deaths": 239}),  # weibo_senti_100k
+    ("伤 opening a clause", "", "雅安地震已致当地44人死亡，伤500人以上。", {"deaths": 44, "injured": 500}),  # weibo_senti_100k
+    ("a duration is no count", "", "航班失联一个月，家属举行祈福仪式。", {}),  # weibo_senti_100k
+    ("an epidemic bulletin's zero", "", "新增确诊病例4例。无重症病例、死亡病例和出院病例。", {"deaths": 0}),  # SMP2020
 ]
 
 STATISTICS = [

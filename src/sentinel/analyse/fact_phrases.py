@@ -29,7 +29,9 @@ _ONE_PERSON = (
     r"协警|特警|消防员|士兵|军人|警察|干部|官员|镇长|县长|局长|所长|校长|院长|厂长|书记|记者|编辑|主持人?|歌手|演员|"
     r"女星|男星|明星|丈夫|妻子|老公|老婆|儿子|女儿|父亲|母亲|侄子|弟弟|哥哥|姐姐|妹妹|男友|女友|情敌|新娘|"
     r"独子|嫌犯|嫌疑人|小偷|窃贼|网管|商贩|表弟|表哥|表姐|表妹|堂弟|堂哥|堂姐|堂妹|孙子|孙女|外孙|外甥|继父|继母|"
-    r"岳父|岳母|公公|婆婆|儿媳|女婿|同学|同窗|舍友|室友|邻居|房东|租客|业主"
+    r"岳父|岳母|公公|婆婆|儿媳|女婿|同学|同窗|舍友|室友|邻居|房东|租客|业主|"
+    r"新生儿|胎儿|宝宝|小孩|农民|农妇|房主|店员|职员|保姆|厨师|快递员|外卖员|小哥|大叔|阿姨|大姐|"
+    r"教授|律师|法官|村干部|村官|战士|队员|志愿者"
 )
 # People a headline names one of ("女大学生被车撞飞身亡") or counts without a classifier ("32学生",
 # "两路人", "两兄妹"). Sports people are left out: "姚明受伤" is not an event.
@@ -78,7 +80,7 @@ _COUNT_FIRST = re.compile(
     rf"|[人名](?P<short>亡|死{_NOT_COMPACT}(?![伤亡]))"
     rf"|{_CLS}(?P<shorthurt>伤)(?![亡者势心员病情口])"
     # "夺走12条生命" (the verb is checked in code: "挽救了12条生命" is the opposite)
-    r"|条(?P<lives>(?:鲜活的?)?(?:生命|人命))"
+    r"|[条个](?P<lives>(?:鲜活的?)?(?:生命|人命))"
     rf"|(?P<compact>死)(?:[，,、]?{_Q2}[人名]?(?P<q2kind>重伤|轻伤|受伤|伤|失踪)(?![亡者势心员病情])|{_NOT_COMPACT})"
     r")"
 )
@@ -86,9 +88,10 @@ _COUNT_FIRST = re.compile(
 # The count must not open the next phrase: in "5人死亡18人受伤" the 18 belongs to 受伤.
 _BEFORE = re.compile(
     rf"(?:(?P<death>死亡|遇难|罹难|丧生|死者|{_KILLED})|(?P<serious>重伤)|(?P<light>轻伤)|(?P<minor>轻微伤)"
-    r"|(?P<hurt>受伤|伤者|伤员|[撞砸炸烧砍刺打捅咬轧碾]伤)|(?P<missing>失踪(?:失联)?|下落不明|失联)"
+    r"|(?P<hurt>受伤|伤者|伤员|[撞砸炸烧砍刺打捅咬轧碾]伤|(?<=[，,、])伤(?=[0-9０-９]))|(?P<missing>失踪(?:失联)?|下落不明|失联)"
     r"|(?P<poisoned>中毒(?:症状)?(?:的)?))"
     rf"(?P<noun>人数|者|人员|学生|员工|患者|病人)?{_VERBS}(?:一家)?{_Q}(?P<cls>{_CLS}|(?={_PERSON}))?"
+    r"(?!多?月|小时|星期|多?天|年)"  # "失联一个月" is a duration
 )
 # After a predicate ("5人死亡18人受伤") a bare count opens the next phrase; after a transitive verb
 # ("撞死1人后再撞伤3人") it is the verb's object.
@@ -122,6 +125,8 @@ _ZERO = re.compile(
     r"(?P<gap>[^，,。；;！？、]{0,8}?)(?:人员|人)(?:均)?(?P<what>伤亡|死伤|死亡|遇难)"
     r"|(?:零|人员无)(?P<what2>伤亡|死伤|死亡)"
     r"|(?<!有)(?:暂无|尚无|并无|没有|未有|无|未造成|未发生|未出现)(?P<what3>伤亡|死伤|死亡)"
+    # an epidemic's bulletin: "无重症病例、死亡病例和出院病例", "死亡病例0例"
+    r"|(?:无|暂无|尚无|没有)(?:[^，,。；;！？]{0,8}?、)?(?P<what4>死亡)病例|(?P<what5>死亡)病例(?:为)?[0０零]例"
 )
 # "尚未确认人员伤亡" is not "no casualties"; "无中方人员伤亡" speaks of a subgroup only.
 _ZERO_GAP_BAD = re.compile(r"法|确认|统计|核实|清楚|了解|查明|掌握|得知|公布|透露|评估|其他|其余|另外|中方|中国|华人|新增"
@@ -134,15 +139,17 @@ _MEASURE = (r"(?:[0-9０-９]+|[一二两三四五六七八九十]+)(?:岁|旬|�
 _ONE_GAP = rf"(?:{_MEASURE}|[A-Za-z][A-Za-z0-9]*|[^{_STOP}{_CN_DIGITS}]){{0,14}}?"
 _OBJECT_GAP = rf"(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,4}}?"
 _SINGULAR = re.compile(
-    rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>死亡|身亡|丧生|遇难|殒命|遇害|溺亡|丧命|殉职|牺牲|不治|命丧|毙命|致死|猝死|[坠碾压]亡|溺毙|{_KILLED})(?!者)"
+    rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>死亡|身亡|丧生|遇难|殒命|遇害|溺亡|丧命|殉职|牺牲|不治|命丧|毙命|致死|猝死|[坠碾压]亡|溺毙|{_KILLED})(?!者|线|题)"  # (死亡线, 遇难题 are idioms)
     rf"|{_KILLED}了?(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
+    # the verb before the victim: "丧生的复旦大学学生黄某", "殉职女干部王秋婷"
+    rf"|(?:身亡|丧生|遇难(?!题)|遇害|殉职|牺牲|溺亡|坠亡|猝死)的?(?P<gap3>(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,6}}?)(?:{_ONE_PERSON}|[\u4e00-\u9fff]某)"
 )
 _HURT_SINGULAR = re.compile(
     rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>受了?重伤|受了?轻伤|{_WOUNDED}|重伤|轻伤)(?![而后]?(?:致死|死亡|身亡|不治)|者)"
     rf"|[撞砍刺捅打咬烫砸烧轧碾扎割]伤(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
 )
 # Where a one-victim phrase can be: around its verb, within a subject, a gap and an object.
-_DEATH_ANCHOR = re.compile(r"死|亡|遇难|殒命|遇害|丧命|殉职|牺牲|不治|毙命")
+_DEATH_ANCHOR = re.compile(r"死|亡|遇难|殒命|遇害|丧命|丧生|殉职|牺牲|不治|毙命")
 _HURT_ANCHOR = re.compile(r"伤")
 _WINDOW = 40  # beyond the longest subject, gap and verb the pattern allows
 # A transitive verb after its subject ("男子酒后扎伤舍友", "女孩杀死表弟") names the attacker, unless passive.
@@ -181,6 +188,8 @@ _NEGATED_BEFORE = re.compile(r"(?:无|没有|未有|并无)$")
 # "确诊440例死亡9例": a count right after another noun or verb is that word's, not the next verb's.
 _OTHER_COUNT_BEFORE = re.compile(r"(?:确诊|感染|疑似|病例|阳性|治愈|出院)$")
 _TOOK_LIVES = re.compile(r"夺走|夺去|吞噬|带走|葬送|失去|造成")
+# "239个鲜活的生命，154名同胞就此消逝": the lives counted are lost later in the sentence.
+_LIVES_LOST = re.compile(r"[^。！？!?]{0,16}?(?:消逝|逝去|陨落|离去|罹难|遇难)")
 _CORRECTION = re.compile(r"修正|更正|核减|下调|调整")
 _REVISED = re.compile(r"(?:修正|上调|下调|调整|修订|更正)[为至到]$")
 _SPOT = re.compile(r"当场|现场")
@@ -271,7 +280,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
             claimed.add((in_title, m.start("q")))
         for m in _COUNT_FIRST.finditer(src):
             if m.group("lives"):
-                if _TOOK_LIVES.search(src, max(0, m.start() - 6), m.start()):
+                if (_TOOK_LIVES.search(src, max(0, m.start() - 6), m.start())
+                        or _LIVES_LOST.match(src, m.end())):
                     add("death", "q", m, src, in_title, frozenset())
                 continue
             if m.group("compact"):
@@ -350,7 +360,7 @@ def _negated(text: str) -> bool:
 def _names_one(m: re.Match[str], src: str) -> bool:
     """The match names one victim: not plural, not negated, not the attacker, not a type of victim."""
     subject_first = m.group("gap") is not None
-    gap = m.group("gap") if subject_first else m.group("gap2") or ""
+    gap = m.group("gap") if subject_first else m.groupdict().get("gap2") or m.groupdict().get("gap3") or ""
     context = src[max(0, m.start() - 2): m.start()] + m.group()
     if _negated(context) or _PLURAL_GAP.search(gap) or _attacker(gap):
         return False
@@ -435,7 +445,7 @@ def find_zeros(doc: Doc) -> tuple[str | None, str | None]:
         for m in _ZERO.finditer(src):
             if (m.group("gap") and _ZERO_GAP_BAD.search(m.group("gap"))) or doc.outside(m.start(), in_title):
                 continue
-            what = m.group("what") or m.group("what2") or m.group("what3")
+            what = m.group("what") or m.group("what2") or m.group("what3") or m.group("what4") or m.group("what5")
             deaths = deaths or m.group()
             if what in ("伤亡", "死伤"):
                 injured = injured or m.group()
