@@ -31,8 +31,13 @@ How figures are chosen (documented here because a reader of an alert will ask "w
   "16岁少年捅死同窗", "将老师打成重伤" — injured and seriously injured 1), unless the clause is plural,
   negated or hypothetical, or the person named is the attacker ("男子酒后扎伤舍友" names the victim
   only as the object).
-- Ages ("3岁男童"), dates and times, vehicle counts ("33辆车"), "死伤"/"伤亡" totals (deaths and
-  injured together) and negated or hypothetical phrases ("险些丧生", "无一人死亡") are not counts.
+- **Victims named one by one are added up**: "烧死母亲和妹妹" (2), "杀死妻子及岳父母" (3), "杀死一家3口"
+  (3); a verb before its victim names one ("丧生的复旦大学学生黄某", "殉职女干部").
+- **Nobody died** when the one who died is an animal ("猫不幸身亡", "被撞死野鸡"), when the text denies
+  it ("…纯属假新闻", "系谣言"), or when the phrase is an idiom or an insult ("死亡线", "遇难题", "活该炸死").
+- Ages ("3岁男童"), dates and times, vehicle counts ("33辆车"), durations ("失联一个月"), "死伤"/"伤亡"
+  totals (deaths and injured together) and negated or hypothetical phrases ("险些丧生", "无一人死亡")
+  are not counts; words that only hold a negator's character ("恐怖袭击", "未婚夫", "索要") negate nothing.
 - Approximate figures keep their lower bound ("十余人" → 10, approximate). Foreign currency losses
   are not converted and are ignored.
 """
