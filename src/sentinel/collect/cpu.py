@@ -21,7 +21,6 @@ import asyncio
 import ctypes
 import ctypes.util
 import gc
-import importlib
 import logging
 import multiprocessing
 import os
@@ -33,6 +32,14 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+# What the workers run: the parsers and normalising, which import neither httpx, the settings nor
+# analysis (tests/collect/test_parse_imports.py holds them to it). They come with this module, which
+# the fork server imports before it forks the first worker (ParsePool._pool).
+import sentinel.collect.hotlist.parsers  # noqa: F401
+import sentinel.collect.rss  # noqa: F401
+import sentinel.collect.weibo_parse  # noqa: F401
+import sentinel.normalise.item  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +55,7 @@ class ParsePool:
         if self._executor is None:
             # forkserver: the daemon has threads (database executors), which fork must not copy
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__, *_PARSERS])  # imported once, shared by the workers
+            context.set_forkserver_preload([__name__])  # the parsers imported once, shared by the workers
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                                  initializer=_die_with, initargs=(os.getpid(),))
         return self._executor
@@ -65,10 +72,10 @@ class ParsePool:
             return fn(*args)
 
     async def warm(self) -> None:
-        """Start the workers and import the parsers in them now, not on the first poll."""
+        """Start the fork server and the workers now, not on the first poll."""
         if self.workers > 0:
             loop = asyncio.get_running_loop()
-            await asyncio.gather(*(loop.run_in_executor(self._pool(), _import_parsers) for _ in range(self.workers)))
+            await asyncio.gather(*(loop.run_in_executor(self._pool(), _started) for _ in range(self.workers)))
 
     def worker_pids(self) -> list[int]:
         """The worker processes' ids (for measuring their memory)."""
@@ -81,15 +88,8 @@ class ParsePool:
             self._executor = None
 
 
-#: What the workers run: the parsers and normalising, which import neither httpx, the settings nor
-#: analysis (tests/collect/test_parse_imports.py holds them to it).
-_PARSERS = ("sentinel.collect.hotlist.parsers", "sentinel.collect.rss", "sentinel.collect.weibo_parse",
-            "sentinel.normalise.item")
-
-
-def _import_parsers() -> None:
-    for name in _PARSERS:
-        importlib.import_module(name)
+def _started() -> None:
+    """What :meth:`ParsePool.warm` runs in each worker: nothing, the parsers came with the fork server."""
 
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
