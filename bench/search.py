@@ -107,7 +107,7 @@ def text_pool(count: int, rng: random.Random, corpus: list[str] | None) -> list[
     analyzer = Analyzer(Settings.model_validate({"watch": WATCH}))
     pool = []
     for title, body in texts(count, rng, corpus):
-        row = _analysis_row(Item(id=0), analyzer.analyze(title, body), START).model_dump()
+        row = _analysis_row(Item(id=0), analyzer.analyze(title, body), START)
         del row["item_id"]
         pool.append((title, body, row))
     return pool

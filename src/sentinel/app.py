@@ -37,6 +37,7 @@ from sentinel.collect.runner import CollectionRunner, NewItemsHook
 from sentinel.escalation import ack_links
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
+from sentinel.heap import release_free_memory
 from sentinel.identity import Identity, process_identity
 from sentinel.incidents import service as incident_service
 from sentinel.incidents.worker import AnalysisWorker
@@ -375,6 +376,7 @@ class Daemon:
             await self.parse_pool.warm()
         analysis = await self.start_analysis()
         self.build_escalation()
+        release_free_memory()  # what loading the analysis freed (heap.py)
         await self.engine_tick()  # catch up at once on what fell due while we were down
         await self.refresh_gauges()
         self.database.wakes = Wakes(engine=self._engine_runs.wake, outbox=self._deliver_runs.wake)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sentinel.analyse.keywords import keyword_scores, keywords, load_idf
@@ -55,3 +57,13 @@ def test_idf_table_is_loaded_once() -> None:
     table, median = load_idf()
     assert load_idf()[0] is table
     assert len(table) > 100_000 and 0 < median < 20
+
+
+def test_idf_table_holds_the_vocabularys_own_strings(tmp_path: Path) -> None:
+    path = tmp_path / "idf.txt"
+    path.write_text("火灾 9.5\n救援 8.25\n燃气爆炸 11.0\n", encoding="utf-8")
+    word = "".join(["火", "灾"])  # built at run time: not the object of any literal here
+    table, median = load_idf(path, vocabulary={word: 5, "救": 0})
+    assert dict(table) == {"火灾": 9.5, "救援": 8.25, "燃气爆炸": 11.0} and median == 9.5
+    assert [key for key in table if key == "火灾"][0] is word
+    assert load_idf(path) == (table, median)  # read once: a later call gets the same table

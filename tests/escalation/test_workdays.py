@@ -8,6 +8,8 @@ ordinary weekends do not count, 调休 weekend days do.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from bisect import bisect_right
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -334,3 +336,13 @@ def test_bad_supplement_says_what_is_wrong(data: object, where: str, problem: st
         WorkdayCalendar.model_validate(data)
     found = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in caught.value.errors()]
     assert any(loc == where and problem in msg for loc, msg in found), found
+
+
+def test_holidays_is_imported_only_for_a_year_chinese_calendar_does_not_know() -> None:
+    """10 MB (18 with China's data) the daemon holds only once a deadline reaches such a year."""
+    probe = ("import sys; from datetime import date; from sentinel.escalation import workdays; "
+             "year = max(workdays.package_years()); workdays.is_working_day(date(year, 3, 2)); "
+             "print('holidays' in sys.modules); workdays.rule_holidays(year + 5); "
+             "print('holidays' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["False", "True"]

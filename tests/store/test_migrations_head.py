@@ -4,12 +4,16 @@ head leave two heads, and ``migrate`` (``alembic upgrade head``) would refuse to
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 
-from sentinel.store.db import MIGRATIONS
+from sentinel.store.db import MIGRATIONS, at_head, create_db_engine, head_revisions, migrate, open_database
 
 
 def _scripts() -> ScriptDirectory:
@@ -43,3 +47,34 @@ def test_a_named_revision_lives_in_a_file_of_its_name() -> None:
         if not revision.revision[:4].isdigit() or revision.revision.isdigit():
             continue  # the first revisions are numbers only: 0001, 0002, 0003
         assert path.stem == revision.revision, f"{path.name} holds revision {revision.revision}"
+
+
+def test_the_heads_read_from_the_files_are_alembics() -> None:
+    assert head_revisions() == frozenset(_scripts().get_heads())
+
+
+def test_a_database_at_the_head_opens_without_alembic(tmp_path: Path) -> None:
+    """alembic imported stays in the daemon's memory for good: a start with nothing to migrate skips it."""
+    url = f"sqlite:///{tmp_path / 'sentinel.db'}"
+    open_database(url).close()
+    probe = ("import sys; from sentinel.store.db import open_database; "
+             f"open_database({url!r}).close(); print('alembic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_a_database_behind_the_head_is_migrated(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'sentinel.db'}")
+    migrate(engine)
+    tables = set(inspect(engine).get_table_names())
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "-1")
+    assert not at_head(engine)
+    migrate(engine)
+    assert at_head(engine) and set(inspect(engine).get_table_names()) == tables
+    with engine.connect() as connection:
+        assert set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars()) == head_revisions()
+    engine.dispose()

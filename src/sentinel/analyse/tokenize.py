@@ -78,6 +78,12 @@ class Tokenizer:
         self.aliases: Mapping[str, tuple[str, ...]] = load_aliases(dict_dir)
         self._logtotal = math.log(self._jieba.total)
 
+    @property
+    def vocabulary(self) -> Mapping[str, int]:
+        """jieba's dictionary of this tokenizer: each word and each prefix of one (frequency 0) to its
+        frequency. Read it, never change it (:meth:`add_word` does)."""
+        return self._jieba.FREQ
+
     def tokenize(self, text: str) -> list[str]:
         """jieba's tokens for ``text`` (accurate mode), whitespace tokens dropped."""
         if self.hmm:

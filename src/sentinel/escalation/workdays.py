@@ -37,7 +37,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-import holidays
 from pydantic import ConfigDict, Field, RootModel, field_validator, model_validator
 
 from sentinel.clock import require_aware
@@ -239,6 +238,8 @@ def rule_holidays(year: int) -> dict[date, str]:
     """The days off in ``year`` by rule, with their names: the statutory holidays and the 补假 for
     those on a weekend (全国年节及纪念日放假办法, 2024 text, 第二条 and 第六条), Saturdays and
     Sundays included. The days a notice substitutes (调休) are left out: no rule fixes them."""
+    import holidays  # only for a year chinese_calendar does not know: 10 MB imported, 18 MB with China's
+
     found = holidays.country_holidays("CN", years=year, language="zh_CN")
     return {day: name for day, name in sorted(found.items()) if "调休" not in name and "延长" not in name}
 
