@@ -28,7 +28,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Engine, case, func, insert, select, update
+from sqlalchemy import Engine, case, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
@@ -74,6 +74,7 @@ log = logging.getLogger(__name__)
 _AUTHORITY_RANK = {Authority.CENTRAL: 5, Authority.PROVINCIAL: 4, Authority.LOCAL: 3,
                    Authority.COMMERCIAL: 2, Authority.SELF_MEDIA: 1}
 _LOCK = "incidents"  # the lease row whose lock serialises the placing of batches across processes
+_PROVISIONAL = 1 << 40  # keys from here on: incidents placed before their rows exist (above every row id)
 _FACT_FIELDS = ("deaths", "injured", "seriously_injured", "missing", "poisoned", "loss_yuan", "magnitude")
 
 
@@ -113,6 +114,21 @@ class _Memory:
     tiers: set[str] = field(default_factory=set)
     official: bool = False
     origins: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A batch placed but not written (:meth:`IncidentStage._plan`)."""
+
+    rows: dict[int, dict[str, Any]]  # the analysis rows to insert, by item id
+    report: StageReport = field(default_factory=StageReport)
+    touched: dict[int, Incident] = field(default_factory=dict)
+    before: dict[int, _Evidence] = field(default_factory=dict)  # each incident's evidence before this batch
+    official: list[tuple[Incident, Item]] = field(default_factory=list)  # official sources' items: evidence of a release
+    # incidents to open, in order: (provisional key, the incident, or None for a policy document, its first item)
+    new: list[tuple[int, Incident | None, Item, Analysis]] = field(default_factory=list)
+    confirmed: list[tuple[int, int]] = field(default_factory=list)  # (item id, key): held items of earlier batches
+    made: list[Any] = field(default_factory=list)  # the rows the plan added (timeline events), in order
 
 
 class IncidentStage:
@@ -194,10 +210,10 @@ class IncidentStage:
     def _last_batch(self, session: Session) -> str | None:
         return session.scalar(select(col(Lease.owner)).where(col(Lease.name) == _LOCK))
 
-    def _lock(self, session: Session, now: datetime) -> None:
+    def _lock(self, session: Session, now: datetime) -> bool:
         """Lock the ``incidents`` row until the transaction ends (a row lock on PostgreSQL, the write
         lock on SQLite), made the first time; then rebuild the memory if another process wrote a
-        batch since this one last did, or if it is stale."""
+        batch since this one last did, or if it is stale. Whether it rebuilt it."""
         locked = session.execute(update(Lease).where(col(Lease.name) == _LOCK).values(until=now))
         if locked.rowcount != 1:  # type: ignore[attr-defined]
             try:
@@ -208,6 +224,8 @@ class IncidentStage:
             session.execute(update(Lease).where(col(Lease.name) == _LOCK).values(until=now))
         if self._stale or self._last_batch(session) != self._written:
             self._load(session, now)
+            return True
+        return False
 
     def _mark_written(self, session: Session) -> str:
         batch = f"{self._name}:{next(self._batches)}"
@@ -225,7 +243,6 @@ class IncidentStage:
             raise
 
     def _process(self, item_ids: Sequence[int], now: datetime) -> StageReport:
-        report = StageReport()
         # Analysis first, outside any transaction: it is most of the batch's time.
         with Session(self.engine) as session:
             fresh = self._unanalysed(session, item_ids)
@@ -240,90 +257,162 @@ class IncidentStage:
         clustered = {_id(item): self._cluster_item(item, SimpleNamespace(**rows[_id(item)]))
                      for item, analysis in analysed if analysis.relevant}
         self._analyses = {_id(item): analysis for item, analysis in analysed}  # a held item confirmed in this batch
-        touched: dict[int, Incident] = {}
-        official: list[tuple[Incident, Item]] = []  # official sources' items: evidence of a release
-        before: dict[int, _Evidence] = {}  # each incident's evidence before this batch
+        # The placing is decided outside the lock too, on the memory and a read of the store (on
+        # SQLite the lock is the write lock: everyone else's writes wait for it). New incidents are
+        # placed under provisional keys until the write transaction inserts their rows.
         with Session(self.engine) as session, session.no_autoflush:
-            self._lock(session, now)
-            done = set(self._analysed(session, [_id(item) for item in items]))  # by another process meanwhile
-            for item, analysis in analysed:
-                if item.id in done:
-                    del rows[_id(item)]
-                    continue
-                row = rows[_id(item)]
-                report.analysed += 1
-                if not analysis.relevant:
-                    continue
-                verdict = entry_verdict(item)  # a hot-list entry: a public-opinion topic, or entertainment?
-                if verdict is not None:
-                    report.hotlist.append((str(item.extra["hotlist"].get("list")), verdict.public_opinion))
-                    if not verdict.public_opinion:  # kept and searchable, but no incident
-                        log.info("hot-list entry %s set aside: %s", item.external_id, verdict.reason)
-                        continue
-                report.relevant += 1
-                if self._is_policy_document(item, analysis):
-                    row["incident_id"] = self._policy_document(session, item, analysis, now)
-                    report.opened.append(row["incident_id"])
-                    continue
-                cluster_item = clustered[_id(item)]
-                opened: list[Incident] = []
-
-                def new_incident(first: Item, first_analysis: Analysis, opened: list[Incident] = opened) -> Incident:
-                    incident = self._open(session, first, first_analysis, now)
-                    opened.append(incident)
-                    return incident
-
-                # An entry of a hot list that passed as public opinion is counted already: a report.
-                tier = Tier.REPORT if verdict is not None else self.admission.tier(
-                    analysis.report.score, post=analysis.register is Register.POST)
-                placed = self._place(session, tier, item, analysis, cluster_item, new_incident, touched)
-                if placed is None:  # chatter, or a weak report held until a second one comes
-                    report.held += 1
-                    continue
-                key, incident, confirmed, anchored = placed
-                row["incident_id"] = key
-                if opened:
-                    report.opened.append(key)
-                memory = self.memory.setdefault(key, _Memory(HeatTracker(self.heat_weights)))
-                if key not in before:
-                    before[key] = _Evidence(dict(incident.facts), incident.heat, incident.item_count, memory.central,
-                                            incident.category, incident.subtype, self._list_raise(incident))
-                members = [(item, analysis)]
-                if confirmed is not None:  # the pending report this one confirms comes first
-                    members.insert(0, (confirmed, self._analysis(confirmed)))
-                    if _id(confirmed) in rows:  # held earlier in this batch
-                        rows[_id(confirmed)]["incident_id"] = key
-                    else:
-                        session.execute(update(ItemAnalysis).where(col(ItemAnalysis.item_id) == _id(confirmed))
-                                        .values(incident_id=key))
-                for position, (member, member_analysis) in enumerate(members):
-                    self._join(session, incident, member, member_analysis, memory, now,
-                               first=bool(opened) and position == 0, anchored=anchored or member is not item)
-                    self._locate(session, incident, member, member_analysis, now)
-                    if self._official(member):
-                        official.append((incident, member))
-                touched[key] = incident
-            if rows:
-                session.execute(insert(ItemAnalysis), list(rows.values()))
-            session.flush()
-            self._count(session, touched)
-            obligations = obligations_by_incident(session, list(touched))  # one query, not one per incident
-            for key, incident in touched.items():
-                previous = incident.grade
-                self._regrade(session, incident, self.memory[key], before[key], now)
-                self._verify(session, incident, self.memory[key], now)
-                sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules,
-                            rows=obligations.get(key, []))
-                session.add(HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
-                                       negative_share=incident.negative_share))
-            for incident, item in official:
-                self._official_evidence(session, incident, item, now)
+            if self._stale or self._last_batch(session) != self._written:
+                self._load(session, now)
+            plan = self._plan(session, analysed, rows, clustered, now)
+            session.expunge_all()  # what the plan made and changed is written under the lock
+        with Session(self.engine) as session, session.no_autoflush:
+            rebuilt = self._lock(session, now)
+            if rebuilt or self._changed(session, plan):
+                # Another process placed a batch, or someone changed an incident the plan changes,
+                # since the plan was made: decide again, under the lock, on the store as it is now.
+                if not rebuilt:
+                    self._load(session, now)
+                plan = self._plan(session, analysed, rows, clustered, now)
+            self._write(session, plan, now)
             written = self._mark_written(session)
             session.commit()
         self._written = written
-        report.updated = sorted(set(touched) - set(report.opened))
+        report = plan.report
+        report.updated = sorted(set(plan.touched) - set(report.opened))
         self.clusterer.expire(now)
         return report
+
+    def _plan(self, session: Session, analysed: list[tuple[Item, Analysis]], rows: dict[int, dict[str, Any]],
+              clustered: dict[int, ClusterItem], now: datetime) -> _Plan:
+        """Place the batch's relevant items against the memory (which it changes), reading the
+        store but writing nothing: new incidents and policy documents get provisional keys, and
+        the rows made and changed stay in ``session`` until :meth:`_write`."""
+        plan = _Plan(rows={key: dict(row) for key, row in rows.items()})
+        report, rows = plan.report, plan.rows
+        keys = itertools.count(_PROVISIONAL)
+        done = set(self._analysed(session, list(rows)))  # by another process meanwhile
+        for item, analysis in analysed:
+            if item.id in done:
+                del rows[_id(item)]
+                continue
+            row = rows[_id(item)]
+            report.analysed += 1
+            if not analysis.relevant:
+                continue
+            verdict = entry_verdict(item)  # a hot-list entry: a public-opinion topic, or entertainment?
+            if verdict is not None:
+                report.hotlist.append((str(item.extra["hotlist"].get("list")), verdict.public_opinion))
+                if not verdict.public_opinion:  # kept and searchable, but no incident
+                    log.info("hot-list entry %s set aside: %s", item.external_id, verdict.reason)
+                    continue
+            report.relevant += 1
+            if self._is_policy_document(item, analysis):
+                row["incident_id"] = next(keys)
+                plan.new.append((row["incident_id"], None, item, analysis))
+                report.opened.append(row["incident_id"])
+                continue
+            cluster_item = clustered[_id(item)]
+            opened: list[Incident] = []
+
+            def new_incident(first: Item, first_analysis: Analysis, opened: list[Incident] = opened) -> Incident:
+                incident = self._open(session, first, first_analysis, now, key=next(keys))
+                plan.new.append((_id(incident), incident, first, first_analysis))
+                opened.append(incident)
+                return incident
+
+            # An entry of a hot list that passed as public opinion is counted already: a report.
+            tier = Tier.REPORT if verdict is not None else self.admission.tier(
+                analysis.report.score, post=analysis.register is Register.POST)
+            placed = self._place(session, tier, item, analysis, cluster_item, new_incident, plan.touched)
+            if placed is None:  # chatter, or a weak report held until a second one comes
+                report.held += 1
+                continue
+            key, incident, confirmed, anchored = placed
+            row["incident_id"] = key
+            if opened:
+                report.opened.append(key)
+            memory = self.memory.setdefault(key, _Memory(HeatTracker(self.heat_weights)))
+            if key not in plan.before:
+                plan.before[key] = _Evidence(dict(incident.facts), incident.heat, incident.item_count, memory.central,
+                                             incident.category, incident.subtype, self._list_raise(incident))
+            members = [(item, analysis)]
+            if confirmed is not None:  # the pending report this one confirms comes first
+                members.insert(0, (confirmed, self._analysis(confirmed)))
+                if _id(confirmed) in rows:  # held earlier in this batch
+                    rows[_id(confirmed)]["incident_id"] = key
+                else:
+                    plan.confirmed.append((_id(confirmed), key))
+            for position, (member, member_analysis) in enumerate(members):
+                self._join(session, incident, member, member_analysis, memory, now,
+                           first=bool(opened) and position == 0, anchored=anchored or member is not item)
+                self._locate(session, incident, member, member_analysis, now)
+                if self._official(member):
+                    plan.official.append((incident, member))
+            plan.touched[key] = incident
+        plan.made = sorted(session.new, key=lambda row: inspect(row).insert_order or 0)
+        return plan
+
+    def _changed(self, session: Session, plan: _Plan) -> bool:
+        """Whether an incident the plan changes was changed in the store since the plan read it."""
+        read = {key: incident for key, incident in plan.touched.items() if key < _PROVISIONAL}
+        if not read:
+            return False
+        table = Incident.__table__  # type: ignore[attr-defined]
+        for stored in session.execute(select(table).where(table.c.id.in_(list(read)))).mappings():
+            state = inspect(read[stored["id"]])
+            for column in table.columns:
+                seen = state.committed_state.get(column.key, getattr(read[stored["id"]], column.key))
+                if seen != stored[column.key]:
+                    return True
+        return False
+
+    def _write(self, session: Session, plan: _Plan, now: datetime) -> None:
+        """Write ``plan`` under the lock: the new incidents' rows first (their ids replace the
+        provisional keys), then the items' analyses, counts, grades, clocks and heat."""
+        session.add_all(plan.made)
+        for incident in plan.touched.values():
+            if incident.id is not None and incident.id < _PROVISIONAL:
+                session.add(incident)  # read by the plan's session: changed since, written now
+        ids: dict[int, int] = {}
+        for key, opened, item, analysis in plan.new:
+            if opened is None:
+                ids[key] = self._policy_document(session, item, analysis, now)
+            else:
+                _insert_for_id(session, opened)
+                ids[key] = _id(opened)
+                if key in self.clusterer:
+                    self.clusterer.rekey(key, ids[key])
+                if key in self.memory:
+                    self.memory[ids[key]] = self.memory.pop(key)
+        if ids:
+            for made in plan.made:
+                if isinstance(made, TimelineEvent) and made.incident_id in ids:
+                    made.incident_id = ids[made.incident_id]
+            for row in plan.rows.values():
+                if row["incident_id"] in ids:
+                    row["incident_id"] = ids[row["incident_id"]]
+            plan.touched = {ids.get(key, key): incident for key, incident in plan.touched.items()}
+            plan.before = {ids.get(key, key): evidence for key, evidence in plan.before.items()}
+            plan.confirmed = [(item_id, ids.get(key, key)) for item_id, key in plan.confirmed]
+            plan.report.opened = [ids.get(key, key) for key in plan.report.opened]
+        for item_id, key in plan.confirmed:  # pending reports of earlier batches, confirmed by this one
+            session.execute(update(ItemAnalysis).where(col(ItemAnalysis.item_id) == item_id).values(incident_id=key))
+        if plan.rows:
+            session.execute(insert(ItemAnalysis), list(plan.rows.values()))
+        session.flush()
+        touched = plan.touched
+        self._count(session, touched)
+        obligations = obligations_by_incident(session, list(touched))  # one query, not one per incident
+        for key, incident in touched.items():
+            previous = incident.grade
+            self._regrade(session, incident, self.memory[key], plan.before[key], now)
+            self._verify(session, incident, self.memory[key], now)
+            sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules,
+                        rows=obligations.get(key, []))
+            session.add(HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
+                                   negative_share=incident.negative_share))
+        for incident, item in plan.official:
+            self._official_evidence(session, incident, item, now)
 
     def _analysis(self, item: Item) -> Analysis:
         """A held item's analysis: this batch's, or made again (an earlier batch's is not kept)."""
@@ -449,7 +538,8 @@ class IncidentStage:
 
     # ---------------------------------------------------------------------------------- internals
 
-    def _open(self, session: Session, item: Item, analysis: Analysis, now: datetime) -> Incident:
+    def _open(self, session: Session, item: Item, analysis: Analysis, now: datetime, *, key: int) -> Incident:
+        """A new incident under provisional ``key``: its row is inserted by :meth:`_write`."""
         department, source = self._department(analysis)
         incident = Incident(
             title=item.title or item.text[:60], department=department, department_source=source,
@@ -458,7 +548,7 @@ class IncidentStage:
             last_item_at=item.published_at, updated_at=now, heat_components={},
             next_escalation_at=now,  # the engine announces it at its next tick
         )
-        _insert_for_id(session, incident)
+        incident.id = key
         matched = "; ".join(
             f"{m.rule_id}: " + " + ".join("/".join(words) for words in m.groups.values()) for m in analysis.matches
         )
