@@ -374,16 +374,17 @@ class IncidentStage:
             if incident.id is not None and incident.id < _PROVISIONAL:
                 session.add(incident)  # read by the plan's session: changed since, written now
         ids: dict[int, int] = {}
-        for key, opened, item, analysis in plan.new:
-            if opened is None:
+        opened = [(key, incident) for key, incident, _, _ in plan.new if incident is not None]
+        _insert_for_ids(session, [incident for _, incident in opened])  # in the order they were opened
+        for key, incident in opened:
+            ids[key] = _id(incident)
+            if key in self.clusterer:
+                self.clusterer.rekey(key, ids[key])
+            if key in self.memory:
+                self.memory[ids[key]] = self.memory.pop(key)
+        for key, document, item, analysis in plan.new:
+            if document is None:
                 ids[key] = self._policy_document(session, item, analysis, now)
-            else:
-                _insert_for_id(session, opened)
-                ids[key] = _id(opened)
-                if key in self.clusterer:
-                    self.clusterer.rekey(key, ids[key])
-                if key in self.memory:
-                    self.memory[ids[key]] = self.memory.pop(key)
         if ids:
             for made in plan.made:
                 if isinstance(made, TimelineEvent) and made.incident_id in ids:
@@ -788,6 +789,20 @@ def _insert_for_id(session: Session, row: Incident | Response) -> None:
     row.id = session.execute(insert(table).returning(table.c.id), values).scalar_one()  # one compiled statement
     make_transient_to_detached(row)
     session.add(row)
+
+
+def _insert_for_ids(session: Session, rows: Sequence[Incident]) -> None:
+    """:func:`_insert_for_id` for many rows in one statement, their ids in their order."""
+    if not rows:
+        return
+    table = Incident.__table__  # type: ignore[attr-defined]
+    keys = [column.key for column in table.columns if column.key != "id"]
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = session.execute(statement, [{key: getattr(row, key) for key in keys} for row in rows]).scalars().all()
+    for row, row_id in zip(rows, ids, strict=True):
+        row.id = row_id
+        make_transient_to_detached(row)
+        session.add(row)
 
 
 def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> dict[str, Any]:
