@@ -29,6 +29,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Engine, case, func, insert, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
@@ -75,6 +77,7 @@ _AUTHORITY_RANK = {Authority.CENTRAL: 5, Authority.PROVINCIAL: 4, Authority.LOCA
                    Authority.COMMERCIAL: 2, Authority.SELF_MEDIA: 1}
 _LOCK = "incidents"  # the lease row whose lock serialises the placing of batches across processes
 _PROVISIONAL = 1 << 40  # keys from here on: incidents placed before their rows exist (above every row id)
+_UNCONCERNED_ROWS = 100  # analyses of items in no incident written a transaction: each holds the write lock briefly
 _FACT_FIELDS = ("deaths", "injured", "seriously_injured", "missing", "poisoned", "loss_yuan", "magnitude")
 
 
@@ -257,13 +260,18 @@ class IncidentStage:
         clustered = {_id(item): self._cluster_item(item, SimpleNamespace(**rows[_id(item)]))
                      for item, analysis in analysed if analysis.relevant}
         self._analyses = {_id(item): analysis for item, analysis in analysed}  # a held item confirmed in this batch
+        # The analyses of the items that concern no one (most of a batch) are written first, in
+        # short transactions of their own: nothing is placed on them, and a batch that fails later
+        # has them done all the same.
+        stored = self._store_unconcerned([row for row in rows.values() if not row["relevant"]])
+        rows = {key: row for key, row in rows.items() if row["relevant"]}
         # The placing is decided outside the lock too, on the memory and a read of the store (on
         # SQLite the lock is the write lock: everyone else's writes wait for it). New incidents are
         # placed under provisional keys until the write transaction inserts their rows.
         with Session(self.engine) as session, session.no_autoflush:
             if self._stale or self._last_batch(session) != self._written:
                 self._load(session, now)
-            plan = self._plan(session, analysed, rows, clustered, now)
+            plan = self._plan(session, analysed, rows, clustered, stored, now)
             session.expunge_all()  # what the plan made and changed is written under the lock
         with Session(self.engine) as session, session.no_autoflush:
             rebuilt = self._lock(session, now)
@@ -272,7 +280,7 @@ class IncidentStage:
                 # since the plan was made: decide again, under the lock, on the store as it is now.
                 if not rebuilt:
                     self._load(session, now)
-                plan = self._plan(session, analysed, rows, clustered, now)
+                plan = self._plan(session, analysed, rows, clustered, stored, now)
             self._write(session, plan, now)
             written = self._mark_written(session)
             session.commit()
@@ -283,22 +291,24 @@ class IncidentStage:
         return report
 
     def _plan(self, session: Session, analysed: list[tuple[Item, Analysis]], rows: dict[int, dict[str, Any]],
-              clustered: dict[int, ClusterItem], now: datetime) -> _Plan:
-        """Place the batch's relevant items against the memory (which it changes), reading the
-        store but writing nothing: new incidents and policy documents get provisional keys, and
-        the rows made and changed stay in ``session`` until :meth:`_write`."""
+              clustered: dict[int, ClusterItem], stored: set[int], now: datetime) -> _Plan:
+        """Place the batch's relevant items (their analysis ``rows``) against the memory (which it
+        changes), reading the store but writing nothing: new incidents and policy documents get
+        provisional keys, and the rows made and changed stay in ``session`` until :meth:`_write`.
+        ``stored``: the other items whose analyses this batch wrote."""
         plan = _Plan(rows={key: dict(row) for key, row in rows.items()})
         report, rows = plan.report, plan.rows
         keys = itertools.count(_PROVISIONAL)
         done = set(self._analysed(session, list(rows)))  # by another process meanwhile
         for item, analysis in analysed:
+            if not analysis.relevant:
+                report.analysed += _id(item) in stored
+                continue
             if item.id in done:
                 del rows[_id(item)]
                 continue
             row = rows[_id(item)]
             report.analysed += 1
-            if not analysis.relevant:
-                continue
             verdict = entry_verdict(item)  # a hot-list entry: a public-opinion topic, or entertainment?
             if verdict is not None:
                 report.hotlist.append((str(item.extra["hotlist"].get("list")), verdict.public_opinion))
@@ -351,6 +361,18 @@ class IncidentStage:
             plan.touched[key] = incident
         plan.made = sorted(session.new, key=lambda row: inspect(row).insert_order or 0)
         return plan
+
+    def _store_unconcerned(self, rows: list[dict[str, Any]]) -> set[int]:
+        """Insert these analysis rows, ``_UNCONCERNED_ROWS`` a transaction, skipping items another
+        process analysed meanwhile; the ids of the rows inserted."""
+        table = ItemAnalysis.__table__  # type: ignore[attr-defined]
+        dialect_insert: Any = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["item_id"]).returning(table.c.item_id)
+        stored: set[int] = set()
+        for start in range(0, len(rows), _UNCONCERNED_ROWS):
+            with self.engine.begin() as connection:
+                stored.update(connection.execute(statement, rows[start:start + _UNCONCERNED_ROWS]).scalars())
+        return stored
 
     def _changed(self, session: Session, plan: _Plan) -> bool:
         """Whether an incident the plan changes was changed in the store since the plan read it."""
@@ -412,8 +434,7 @@ class IncidentStage:
                         rows=obligations.get(key, []))
             session.add(HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
                                    negative_share=incident.negative_share))
-        for incident, item in plan.official:
-            self._official_evidence(session, incident, item, now)
+        self._official_evidence(session, plan.official, now)
 
     def _analysis(self, item: Item) -> Analysis:
         """A held item's analysis: this batch's, or made again (an earlier batch's is not kept)."""
@@ -510,32 +531,39 @@ class IncidentStage:
         working_day_obligation(session, case, planned, now=now, rules=self.rules, actor="sentinel")
         return _id(case)
 
-    def _official_evidence(self, session: Session, incident: Incident, item: Item, now: datetime) -> None:
-        """An official source's item in an open incident: candidate evidence of the authoritative
+    def _official_evidence(self, session: Session, official: list[tuple[Incident, Item]], now: datetime) -> None:
+        """Official sources' items in open incidents: candidate evidence of the authoritative
         release (and of the press conference when it reports one held), to be confirmed by the duty
-        officer, or counted at once when the policy says so."""
-        if incident.state != IncidentState.OPEN.value:
-            return
+        officer, or counted at once when the policy says so. The candidates' rows are inserted in
+        one statement (only recorded responses count in the obligations)."""
+        evidence = [(incident, item, self._response(incident, item, now)) for incident, item in official
+                    if incident.state == IncidentState.OPEN.value]
+        _insert_for_ids(session, [response for _, _, response in evidence if response.state == "candidate"])
+        for incident, item, response in evidence:
+            count = response.state == "recorded"
+            if count:
+                _insert_for_id(session, response)
+            session.add(TimelineEvent(
+                incident_id=_id(incident), at=now, kind="evidence_recorded" if count else "evidence_candidate",
+                reason=f"官方渠道发布 / published by official source {item.source_id}",
+                data={"response": response.id, "kind": response.kind, "item": item.external_id,
+                      "source": item.source_id, "at": item.published_at.isoformat(), "url": item.url}))
+            if count:
+                record_response(session, incident, response, now=now, rules=self.rules, actor="sentinel")
+            else:
+                incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
+
+    def _response(self, incident: Incident, item: Item, now: datetime) -> Response:
+        """The response an official source's item is evidence of, not stored yet."""
         kind = ObligationKind.PRESS_CONFERENCE if _reports_press_conference(f"{item.title}\n{item.text}") \
             else ObligationKind.AUTHORITATIVE_INFO
-        rules = self.rules.for_incident(incident)
-        count = rules.policy.official_evidence == "count"
+        count = self.rules.for_incident(incident).policy.official_evidence == "count"
         source = self.sources.get(item.source_id)
-        response = Response(
+        return Response(
             incident_id=_id(incident), kind=kind.value, state="recorded" if count else "candidate",
             at=item.published_at, url=item.url, channel=source.id if source else item.source_id,
             content=(item.title or item.text)[:500], unit=incident.department, recorded_by="sentinel",
             recorded_at=now, item_id=item.id)
-        _insert_for_id(session, response)
-        session.add(TimelineEvent(
-            incident_id=_id(incident), at=now, kind="evidence_recorded" if count else "evidence_candidate",
-            reason=f"官方渠道发布 / published by official source {item.source_id}",
-            data={"response": response.id, "kind": kind.value, "item": item.external_id, "source": item.source_id,
-                  "at": item.published_at.isoformat(), "url": item.url}))
-        if count:
-            record_response(session, incident, response, now=now, rules=self.rules, actor="sentinel")
-        else:
-            incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
 
     # ---------------------------------------------------------------------------------- internals
 
@@ -791,11 +819,11 @@ def _insert_for_id(session: Session, row: Incident | Response) -> None:
     session.add(row)
 
 
-def _insert_for_ids(session: Session, rows: Sequence[Incident]) -> None:
-    """:func:`_insert_for_id` for many rows in one statement, their ids in their order."""
+def _insert_for_ids(session: Session, rows: Sequence[Incident] | Sequence[Response]) -> None:
+    """:func:`_insert_for_id` for many rows of one table in one statement, their ids in their order."""
     if not rows:
         return
-    table = Incident.__table__  # type: ignore[attr-defined]
+    table = type(rows[0]).__table__  # type: ignore[union-attr]
     keys = [column.key for column in table.columns if column.key != "id"]
     statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = session.execute(statement, [{key: getattr(row, key) for key in keys} for row in rows]).scalars().all()
