@@ -210,8 +210,9 @@ class IncidentStage:
 
     # ---------------------------------------------------------------------- the lock across processes
 
-    def _last_batch(self, session: Session) -> str | None:
-        return session.scalar(select(col(Lease.owner)).where(col(Lease.name) == _LOCK))
+    def _last_batch(self, session: Session) -> str:
+        """The last batch written ("" before the first: the row is made with that owner)."""
+        return session.scalar(select(col(Lease.owner)).where(col(Lease.name) == _LOCK)) or ""
 
     def _lock(self, session: Session, now: datetime) -> bool:
         """Lock the ``incidents`` row until the transaction ends (a row lock on PostgreSQL, the write
@@ -420,21 +421,27 @@ class IncidentStage:
             plan.report.opened = [ids.get(key, key) for key in plan.report.opened]
         for item_id, key in plan.confirmed:  # pending reports of earlier batches, confirmed by this one
             session.execute(update(ItemAnalysis).where(col(ItemAnalysis.item_id) == item_id).values(incident_id=key))
-        if plan.rows:
-            session.execute(insert(ItemAnalysis), list(plan.rows.values()))
+        if plan.rows:  # the table's, not the ORM's insert: that one sends a statement a row here
+            session.execute(insert(ItemAnalysis.__table__), list(plan.rows.values()))  # type: ignore[attr-defined]
+        _insert_new(session, TimelineEvent)
         session.flush()
         touched = plan.touched
         self._count(session, touched)
         obligations = obligations_by_incident(session, list(touched))  # one query, not one per incident
+        previous = {key: incident.grade for key, incident in touched.items()}
         for key, incident in touched.items():
-            previous = incident.grade
             self._regrade(session, incident, self.memory[key], plan.before[key], now)
             self._verify(session, incident, self.memory[key], now)
-            sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules,
+        # Their timeline entries now, in one statement: starting an obligation flushes the session,
+        # and what a flush inserts goes a statement a row.
+        _insert_new(session, TimelineEvent)
+        for key, incident in touched.items():
+            sync_clocks(session, incident, previous_grade=previous[key], now=now, rules=self.rules,
                         rows=obligations.get(key, []))
-            session.add(HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
-                                   negative_share=incident.negative_share))
+        session.add_all([HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
+                                    negative_share=incident.negative_share) for key, incident in touched.items()])
         self._official_evidence(session, plan.official, now)
+        _insert_new(session, TimelineEvent, HeatSample)
 
     def _analysis(self, item: Item) -> Analysis:
         """A held item's analysis: this batch's, or made again (an earlier batch's is not kept)."""
@@ -825,12 +832,29 @@ def _insert_for_ids(session: Session, rows: Sequence[Incident] | Sequence[Respon
         return
     table = type(rows[0]).__table__  # type: ignore[union-attr]
     keys = [column.key for column in table.columns if column.key != "id"]
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    # SQLAlchemy sends a statement a row to have RETURNING in the rows' order on SQLite, which does
+    # not promise it; but SQLite numbers the rows of one INSERT in their order (the largest id + 1).
+    ordered = session.get_bind().dialect.name != "sqlite"
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
     ids = session.execute(statement, [{key: getattr(row, key) for key in keys} for row in rows]).scalars().all()
-    for row, row_id in zip(rows, ids, strict=True):
+    for row, row_id in zip(rows, ids if ordered else sorted(ids), strict=True):
         row.id = row_id
         make_transient_to_detached(row)
         session.add(row)
+
+
+def _insert_new(session: Session, *kinds: type[Any]) -> None:
+    """Insert the rows of these kinds added to ``session`` and not flushed, one statement a table,
+    and let them go: nothing reads their ids, which the ORM would read back a statement a row."""
+    for kind in kinds:
+        made = sorted((row for row in session.new if isinstance(row, kind)), key=lambda row: inspect(row).insert_order)
+        if not made:
+            continue
+        table = kind.__table__
+        keys = [column.key for column in table.columns if column.key != "id"]
+        for row in made:
+            session.expunge(row)
+        session.execute(insert(table), [{key: getattr(row, key) for key in keys} for row in made])
 
 
 def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> dict[str, Any]:
