@@ -1,15 +1,20 @@
 """The incidents stage: analyse new items, place the relevant ones in incidents, keep each
-incident's aggregates, grade and timeline, all in one transaction per batch.
+incident's aggregates, grade and timeline, written in one transaction per batch.
 
-A batch is analysed first, outside any transaction (the analysis is most of its time); then one
-short transaction places and writes it. The clusterer and the heat trackers live in memory (one
-analysis loop per process owns them) and are rebuilt from the store (:meth:`IncidentStage.load`).
+A batch is analysed first, outside any transaction (the analysis is most of its time), and the
+analyses of the items that concern no one are written in short transactions of their own. Then
+the batch is placed (:meth:`IncidentStage._plan`) on the memory and a read of the store, writing
+nothing: new incidents get provisional keys. Only then does one short transaction write it
+(:meth:`IncidentStage._write`). The clusterer and the heat trackers live in memory (one analysis
+loop per process owns them) and are rebuilt from the store (:meth:`IncidentStage.load`).
 
 The database decides which incident an item joins, also with several processes on one database:
 the write transaction starts by locking the ``lease`` row named ``incidents`` (a row lock on
-PostgreSQL, the write lock on SQLite), so the placing of one batch never interleaves with another
-process's. That row names the last batch written; when it is not this process's own, another
-process placed items since, and the memory is rebuilt under the lock before it decides anything.
+PostgreSQL, the write lock on SQLite — every push waits for it, hence the placing before it), so
+the writing of one batch never interleaves with another process's. That row names the last batch
+written; when it is not this process's own, another process placed items since, and the memory is
+rebuilt under the lock and the batch placed again there; likewise when an incident the placing
+changed was changed in the store since it was read (a person's grade, say).
 A batch that fails marks the memory stale (it may hold uncommitted placements): the next batch
 rebuilds it first, and a rebuild that fails (the database gone) keeps it stale and fails that batch
 too, to be caught up later — it never places items against an empty or half-built memory. Item
