@@ -82,7 +82,6 @@ _AUTHORITY_RANK = {Authority.CENTRAL: 5, Authority.PROVINCIAL: 4, Authority.LOCA
                    Authority.COMMERCIAL: 2, Authority.SELF_MEDIA: 1}
 _LOCK = "incidents"  # the lease row whose lock serialises the placing of batches across processes
 _PROVISIONAL = 1 << 40  # keys from here on: incidents placed before their rows exist (above every row id)
-_UNCONCERNED_ROWS = 100  # analyses of items in no incident written a transaction: each holds the write lock briefly
 _FACT_FIELDS = ("deaths", "injured", "seriously_injured", "missing", "poisoned", "loss_yuan", "magnitude")
 
 
@@ -133,6 +132,7 @@ class _Plan:
     touched: dict[int, Incident] = field(default_factory=dict)
     before: dict[int, _Evidence] = field(default_factory=dict)  # each incident's evidence before this batch
     official: list[tuple[Incident, Item]] = field(default_factory=list)  # official sources' items: evidence of a release
+    evidence: list[tuple[Incident, Item, Response]] = field(default_factory=list)  # and the responses they are
     # incidents to open, in order: (provisional key, the incident, or None for a policy document, its first item)
     new: list[tuple[int, Incident | None, Item, Analysis]] = field(default_factory=list)
     confirmed: list[tuple[int, int]] = field(default_factory=list)  # (item id, key): held items of earlier batches
@@ -365,20 +365,22 @@ class IncidentStage:
                 if self._official(member):
                     plan.official.append((incident, member))
             plan.touched[key] = incident
+        plan.evidence = [(incident, item, self._response(incident, item, now)) for incident, item in plan.official
+                         if incident.state == IncidentState.OPEN.value]
         plan.made = sorted(session.new, key=lambda row: inspect(row).insert_order or 0)
         return plan
 
     def _store_unconcerned(self, rows: list[dict[str, Any]]) -> set[int]:
-        """Insert these analysis rows, ``_UNCONCERNED_ROWS`` a transaction, skipping items another
-        process analysed meanwhile; the ids of the rows inserted."""
+        """Insert these analysis rows in one transaction (one statement: a few ms for a batch of
+        500; several transactions back to back would keep a push waiting as long as one of their
+        length), skipping items another process analysed meanwhile; the ids of the rows inserted."""
+        if not rows:
+            return set()
         table = ItemAnalysis.__table__  # type: ignore[attr-defined]
         dialect_insert: Any = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["item_id"]).returning(table.c.item_id)
-        stored: set[int] = set()
-        for start in range(0, len(rows), _UNCONCERNED_ROWS):
-            with self.engine.begin() as connection:
-                stored.update(connection.execute(statement, rows[start:start + _UNCONCERNED_ROWS]).scalars())
-        return stored
+        with self.engine.begin() as connection:
+            return set(connection.execute(statement, rows).scalars())
 
     def _changed(self, session: Session, plan: _Plan) -> bool:
         """Whether an incident the plan changes was changed in the store since the plan read it."""
@@ -414,8 +416,8 @@ class IncidentStage:
             if document is None:
                 ids[key] = self._policy_document(session, item, analysis, now)
         if ids:
-            for made in plan.made:
-                if isinstance(made, TimelineEvent) and made.incident_id in ids:
+            for made in [*plan.made, *(response for _, _, response in plan.evidence)]:
+                if made.incident_id in ids:
                     made.incident_id = ids[made.incident_id]
             for row in plan.rows.values():
                 if row["incident_id"] in ids:
@@ -443,10 +445,12 @@ class IncidentStage:
         for key, incident in touched.items():
             sync_clocks(session, incident, previous_grade=previous[key], now=now, rules=self.rules,
                         rows=obligations.get(key, []))
-        session.add_all([HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
-                                    negative_share=incident.negative_share) for key, incident in touched.items()])
-        self._official_evidence(session, plan.official, now)
-        _insert_new(session, TimelineEvent, HeatSample)
+        self._official_evidence(session, plan.evidence, now)
+        _insert_new(session, TimelineEvent)
+        if touched:  # rows, not ORM objects: nothing reads them back, and an object costs more than its insert
+            session.execute(insert(HeatSample.__table__), [  # type: ignore[attr-defined]
+                dict(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
+                     negative_share=incident.negative_share) for key, incident in touched.items()])
 
     def _analysis(self, item: Item) -> Analysis:
         """A held item's analysis: this batch's, or made again (an earlier batch's is not kept)."""
@@ -543,13 +547,12 @@ class IncidentStage:
         working_day_obligation(session, case, planned, now=now, rules=self.rules, actor="sentinel")
         return _id(case)
 
-    def _official_evidence(self, session: Session, official: list[tuple[Incident, Item]], now: datetime) -> None:
-        """Official sources' items in open incidents: candidate evidence of the authoritative
-        release (and of the press conference when it reports one held), to be confirmed by the duty
-        officer, or counted at once when the policy says so. The candidates' rows are inserted in
-        one statement (only recorded responses count in the obligations)."""
-        evidence = [(incident, item, self._response(incident, item, now)) for incident, item in official
-                    if incident.state == IncidentState.OPEN.value]
+    def _official_evidence(self, session: Session, evidence: list[tuple[Incident, Item, Response]],
+                           now: datetime) -> None:
+        """Official sources' items in open incidents (:meth:`_response`): candidate evidence of the
+        authoritative release (and of the press conference when it reports one held), to be confirmed
+        by the duty officer, or counted at once when the policy says so. The candidates' rows are
+        inserted in one statement (only recorded responses count in the obligations)."""
         _insert_for_ids(session, [response for _, _, response in evidence if response.state == "candidate"])
         for incident, item, response in evidence:
             count = response.state == "recorded"
@@ -566,7 +569,7 @@ class IncidentStage:
                 incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
 
     def _response(self, incident: Incident, item: Item, now: datetime) -> Response:
-        """The response an official source's item is evidence of, not stored yet."""
+        """The response an official source's item in an open incident is evidence of, not stored yet."""
         kind = ObligationKind.PRESS_CONFERENCE if _reports_press_conference(f"{item.title}\n{item.text}") \
             else ObligationKind.AUTHORITATIVE_INFO
         count = self.rules.for_incident(incident).policy.official_evidence == "count"
