@@ -2,7 +2,7 @@
 incident's aggregates, grade and timeline, written in one transaction per batch.
 
 A batch is analysed first, outside any transaction (the analysis is most of its time), and the
-analyses of the items that concern no one are written in short transactions of their own. Then
+analyses of the items that concern no one are written in a short transaction of its own. Then
 the batch is placed (:meth:`IncidentStage._plan`) on the memory and a read of the store, writing
 nothing: new incidents get provisional keys. Only then does one short transaction write it
 (:meth:`IncidentStage._write`). The clusterer and the heat trackers live in memory (one analysis
@@ -266,9 +266,9 @@ class IncidentStage:
         clustered = {_id(item): self._cluster_item(item, SimpleNamespace(**rows[_id(item)]))
                      for item, analysis in analysed if analysis.relevant}
         self._analyses = {_id(item): analysis for item, analysis in analysed}  # a held item confirmed in this batch
-        # The analyses of the items that concern no one (most of a batch) are written first, in
-        # short transactions of their own: nothing is placed on them, and a batch that fails later
-        # has them done all the same.
+        # The analyses of the items that concern no one (most of a batch) are written first, in a
+        # short transaction of its own: nothing is placed on them, and a batch that fails later has
+        # them done all the same.
         stored = self._store_unconcerned([row for row in rows.values() if not row["relevant"]])
         rows = {key: row for key, row in rows.items() if row["relevant"]}
         # The placing is decided outside the lock too, on the memory and a read of the store (on
