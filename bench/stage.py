@@ -14,7 +14,11 @@ same items, one core:
   clustering, incidents, grades, clocks and timeline, committed;
 - their ratio (target ≥ 0.6), the SQL statements per batch, and the longest wait of a push made
   meanwhile from another thread every 20 ms (``save_pushed`` of one item, as ``POST /api/items``
-  does; target ≤ 50 ms) with its p99.
+  does; target ≤ 50 ms) with its p99;
+- how long the stage held the SQLite write lock: each of its write transactions, from its first
+  statement that writes to its commit (what a push waits behind), and the longest per batch; and
+  how much of the longest push overlapped them (the rest is the push's own work, the busy
+  handler's sleeps between tries, and the CPU the pushing thread shares with the stage).
 """
 
 from __future__ import annotations
@@ -109,6 +113,7 @@ class Pusher(threading.Thread):
         self.database = open_database(database_url, migrate_schema=False)
         self.now = now
         self.waits: list[float] = []
+        self.spans: list[tuple[float, float]] = []  # (began, ended) of each push
         self.halt = threading.Event()
 
     def run(self) -> None:
@@ -122,6 +127,7 @@ class Pusher(threading.Thread):
             began = time.perf_counter()
             item_store.save_pushed(self.database.engine, "crawler", [item], now=self.now)
             self.waits.append(time.perf_counter() - began)
+            self.spans.append((began, began + self.waits[-1]))
             n += 1
             self.halt.wait(0.02)
         self.database.close()
@@ -172,20 +178,43 @@ def main() -> None:
         def count(*_: Any) -> None:
             statements[0] += 1
 
+        writing: dict[int, float] = {}  # connection → when its transaction first wrote
+        holds: list[float] = []
+        spans: list[tuple[float, float]] = []  # (began, ended) of each of the stage's write transactions
+
+        def wrote(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if id(connection) not in writing and not statement.lstrip().upper().startswith("SELECT"):
+                writing[id(connection)] = time.perf_counter()
+
+        def ended(connection: Any) -> None:
+            began = writing.pop(id(connection), None)
+            if began is not None:
+                holds.append(time.perf_counter() - began)
+                spans.append((began, began + holds[-1]))
+
         event.listen(database.engine, "before_cursor_execute", count)
+        event.listen(database.engine, "before_cursor_execute", wrote)
+        event.listen(database.engine, "commit", ended)
+        event.listen(database.engine, "rollback", ended)
         pusher = Pusher(url, now)
         pusher.start()
         opened = updated = 0
         batches = [ids[n:n + args.batch] for n in range(0, len(ids), args.batch)]
         began = time.perf_counter()
+        longest: list[float] = []  # per batch, its longest write transaction
         for batch in batches:
+            held = len(holds)
             report = stage.process(batch, now)
+            longest.append(max(holds[held:], default=0.0))
             opened += len(report.opened)
             updated += len(report.updated)
         staged = time.perf_counter() - began
         pusher.halt.set()
         pusher.join()
         event.remove(database.engine, "before_cursor_execute", count)
+        event.remove(database.engine, "before_cursor_execute", wrote)
+        event.remove(database.engine, "commit", ended)
+        event.remove(database.engine, "rollback", ended)
         database.close()
 
     waits = sorted(pusher.waits)
@@ -196,10 +225,20 @@ def main() -> None:
     print(f"ratio stage/analysis: {alone / staged:5.2f}  (target >= 0.60)")
     print(f"SQL statements: {statements[0] / len(batches):,.0f} per batch ({statements[0]} in all, the pushes' "
           "own included)")
+    if holds:
+        print(f"write lock held by the stage: {len(holds)} transactions, median {statistics.median(holds) * 1000:.1f} ms, "
+              f"longest {max(holds) * 1000:.1f} ms; longest per batch (ms): "
+              + " ".join(f"{hold * 1000:.0f}" for hold in longest))
     if waits:
         p99 = waits[min(len(waits) - 1, int(0.99 * len(waits)))]
         print(f"pushes meanwhile: {len(waits)}, median {statistics.median(waits) * 1000:.1f} ms, "
               f"p99 {p99 * 1000:.1f} ms, longest {waits[-1] * 1000:.1f} ms  (target <= 50 ms)")
+        # How much of the longest push the stage's write lock explains: the rest is the push's own
+        # work, the busy handler's sleeps between its tries, and the CPU it shares with the stage.
+        began, ended = max(pusher.spans, key=lambda span: span[1] - span[0])
+        overlap = sum(max(0.0, min(ended, end) - max(began, start)) for start, end in spans)
+        print(f"longest push: {(ended - began) * 1000:.1f} ms, of which {overlap * 1000:.1f} ms while the stage "
+              "held the write lock")
 
 
 if __name__ == "__main__":

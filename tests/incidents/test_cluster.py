@@ -66,6 +66,20 @@ def test_similar_item_joins_with_its_cosine_as_score() -> None:
     assert decision == approx_assignment(1, "similar 0.96", 0.96)
 
 
+
+def test_rekey_renames_an_incident_for_similarity_copies_and_expiry() -> None:
+    """An incident placed under a provisional key takes its row's id, all else unchanged."""
+    c = Clusterer(PLAIN)
+    c.open_incident(1 << 40, item(1, {"x": 3, "y": 4}, content_hash="same", simhash=0xFF))
+    c.rekey(1 << 40, 7)
+    assert c.keys() == [7] and (1 << 40) not in c
+    assert c.assign(item(2, {"x": 4, "y": 3})).incident_key == 7  # similarity: the postings
+    assert c.assign(item(3, {"q": 1.0}, content_hash="same")).incident_key == 7  # copies: the hash
+    assert c.assign(item(4, {"q": 1.0}, simhash=0xFF)).incident_key == 7  # and the fingerprint
+    assert c.summary(7).item_count == 1
+    assert c.expire(T0 + PLAIN.window + timedelta(minutes=1)) == [7]
+    assert len(c) == 0 and c.assign(item(5, {"x": 3, "y": 4})).incident_key is None
+
 def test_dissimilar_item_opens_new_and_reports_best_score() -> None:
     c = Clusterer(PLAIN)
     c.open_incident(1, item(1, {"x": 3, "y": 4}))

@@ -322,7 +322,7 @@ def sync_clocks(session: Session, incident: Incident, *, previous_grade: str | N
     if outside(incident):
         label = (incident.place or {}).get("label") or "辖区外"
         waive_all(session, incident, reason=f"不属本辖区（{label}），不计时 / outside the jurisdiction: no clocks",
-                  now=now, actor=actor)
+                  now=now, actor=actor, rows=rows)
         incident.next_escalation_at = None
         return []
     if is_raise(previous_grade, incident.grade):
@@ -486,11 +486,13 @@ def _next_release(session: Session, incident: Incident, rows: list[ObligationRow
 
 
 def waive_all(session: Session, incident: Incident, *, reason: str, now: datetime, actor: str,
-              kinds: Iterable[ObligationKind] | None = None) -> list[ObligationRow]:
-    """Waive every open obligation of ``incident`` (of ``kinds`` when given), with the reason."""
+              kinds: Iterable[ObligationKind] | None = None,
+              rows: Sequence[ObligationRow] | None = None) -> list[ObligationRow]:
+    """Waive every open obligation of ``incident`` (of ``kinds`` when given), with the reason.
+    ``rows``: the incident's obligations, when the caller read them already."""
     chosen = set(kinds) if kinds is not None else None
     waived = []
-    for row in obligations_of(session, _id(incident)):
+    for row in obligations_of(session, _id(incident)) if rows is None else rows:
         if row.state == ObligationState.OPEN.value and (chosen is None or ObligationKind(row.kind) in chosen):
             waive(session, incident, row, reason=reason, now=now, actor=actor)
             waived.append(row)

@@ -362,6 +362,22 @@ class Clusterer:
             self._unpost(term, key)
         self._copies.remove(key)
 
+    def rekey(self, old: int, new: int) -> None:
+        """Rename open incident ``old`` to ``new`` (a key not in use), all else unchanged: an
+        incident placed under a provisional key before its row, and so its id, existed."""
+        if new in self._incidents:
+            raise ValueError(f"incident {new} is already open")
+        incident = self._incidents.pop(old)
+        incident.key = new
+        self._incidents[new] = incident
+        for term in incident.centroid:
+            self._unpost(term, old)
+            self._postings.setdefault(term, set()).add(new)
+        self._copies.rekey(old, new)
+        heapq.heappush(self._idle, (incident.last_at, new))  # the old key's entry is skipped by expire()
+        if old in self._pending:
+            self._pending[new] = self._pending.pop(old)
+
     def expire(self, now: datetime) -> list[int]:
         """Close every incident whose last item is older than ``now - window``; their keys, ascending."""
         horizon = now - self.config.window

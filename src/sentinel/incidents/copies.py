@@ -103,6 +103,21 @@ class CopyIndex:
                     if not bucket:
                         del self._bands[band]
 
+    def rekey(self, old: int, new: int) -> None:
+        """Give the fingerprints incident ``old`` holds to ``new`` (a key not in use)."""
+        owned = self._owned.pop(old, None)
+        if owned is None:
+            return
+        self._owned[new] = owned
+        for content_hash in owned.hashes:
+            if self._by_hash.get(content_hash) == old:
+                self._by_hash[content_hash] = new
+        for simhash in owned.simhashes:
+            for band in _band_keys(simhash):
+                bucket = self._bands.get(band)
+                if bucket is not None and bucket.get(simhash) == old:
+                    bucket[simhash] = new
+
     def __len__(self) -> int:
         """Number of distinct fingerprints (content hashes and simhashes) held."""
         return len(self._by_hash) + sum(len(o.simhashes) for o in self._owned.values())

@@ -1,15 +1,20 @@
 """The incidents stage: analyse new items, place the relevant ones in incidents, keep each
-incident's aggregates, grade and timeline, all in one transaction per batch.
+incident's aggregates, grade and timeline, written in one transaction per batch.
 
-A batch is analysed first, outside any transaction (the analysis is most of its time); then one
-short transaction places and writes it. The clusterer and the heat trackers live in memory (one
-analysis loop per process owns them) and are rebuilt from the store (:meth:`IncidentStage.load`).
+A batch is analysed first, outside any transaction (the analysis is most of its time), and the
+analyses of the items that concern no one are written in a short transaction of its own. Then
+the batch is placed (:meth:`IncidentStage._plan`) on the memory and a read of the store, writing
+nothing: new incidents get provisional keys. Only then does one short transaction write it
+(:meth:`IncidentStage._write`). The clusterer and the heat trackers live in memory (one analysis
+loop per process owns them) and are rebuilt from the store (:meth:`IncidentStage.load`).
 
 The database decides which incident an item joins, also with several processes on one database:
 the write transaction starts by locking the ``lease`` row named ``incidents`` (a row lock on
-PostgreSQL, the write lock on SQLite), so the placing of one batch never interleaves with another
-process's. That row names the last batch written; when it is not this process's own, another
-process placed items since, and the memory is rebuilt under the lock before it decides anything.
+PostgreSQL, the write lock on SQLite — every push waits for it, hence the placing before it), so
+the writing of one batch never interleaves with another process's. That row names the last batch
+written; when it is not this process's own, another process placed items since, and the memory is
+rebuilt under the lock and the batch placed again there; likewise when an incident the placing
+changed was changed in the store since it was read (a person's grade, say).
 A batch that fails marks the memory stale (it may hold uncommitted placements): the next batch
 rebuilds it first, and a rebuild that fails (the database gone) keeps it stale and fails that batch
 too, to be caught up later — it never places items against an empty or half-built memory. Item
@@ -28,7 +33,9 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Engine, case, func, insert, select, update
+from sqlalchemy import Engine, case, func, insert, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
@@ -74,6 +81,7 @@ log = logging.getLogger(__name__)
 _AUTHORITY_RANK = {Authority.CENTRAL: 5, Authority.PROVINCIAL: 4, Authority.LOCAL: 3,
                    Authority.COMMERCIAL: 2, Authority.SELF_MEDIA: 1}
 _LOCK = "incidents"  # the lease row whose lock serialises the placing of batches across processes
+_PROVISIONAL = 1 << 40  # keys from here on: incidents placed before their rows exist (above every row id)
 _FACT_FIELDS = ("deaths", "injured", "seriously_injured", "missing", "poisoned", "loss_yuan", "magnitude")
 
 
@@ -113,6 +121,22 @@ class _Memory:
     tiers: set[str] = field(default_factory=set)
     official: bool = False
     origins: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A batch placed but not written (:meth:`IncidentStage._plan`)."""
+
+    rows: dict[int, dict[str, Any]]  # the analysis rows to insert, by item id
+    report: StageReport = field(default_factory=StageReport)
+    touched: dict[int, Incident] = field(default_factory=dict)
+    before: dict[int, _Evidence] = field(default_factory=dict)  # each incident's evidence before this batch
+    official: list[tuple[Incident, Item]] = field(default_factory=list)  # official sources' items: evidence of a release
+    evidence: list[tuple[Incident, Item, Response]] = field(default_factory=list)  # and the responses they are
+    # incidents to open, in order: (provisional key, the incident, or None for a policy document, its first item)
+    new: list[tuple[int, Incident | None, Item, Analysis]] = field(default_factory=list)
+    confirmed: list[tuple[int, int]] = field(default_factory=list)  # (item id, key): held items of earlier batches
+    made: list[Any] = field(default_factory=list)  # the rows the plan added (timeline events), in order
 
 
 class IncidentStage:
@@ -191,13 +215,14 @@ class IncidentStage:
 
     # ---------------------------------------------------------------------- the lock across processes
 
-    def _last_batch(self, session: Session) -> str | None:
-        return session.scalar(select(col(Lease.owner)).where(col(Lease.name) == _LOCK))
+    def _last_batch(self, session: Session) -> str:
+        """The last batch written ("" before the first: the row is made with that owner)."""
+        return session.scalar(select(col(Lease.owner)).where(col(Lease.name) == _LOCK)) or ""
 
-    def _lock(self, session: Session, now: datetime) -> None:
+    def _lock(self, session: Session, now: datetime) -> bool:
         """Lock the ``incidents`` row until the transaction ends (a row lock on PostgreSQL, the write
         lock on SQLite), made the first time; then rebuild the memory if another process wrote a
-        batch since this one last did, or if it is stale."""
+        batch since this one last did, or if it is stale. Whether it rebuilt it."""
         locked = session.execute(update(Lease).where(col(Lease.name) == _LOCK).values(until=now))
         if locked.rowcount != 1:  # type: ignore[attr-defined]
             try:
@@ -208,6 +233,8 @@ class IncidentStage:
             session.execute(update(Lease).where(col(Lease.name) == _LOCK).values(until=now))
         if self._stale or self._last_batch(session) != self._written:
             self._load(session, now)
+            return True
+        return False
 
     def _mark_written(self, session: Session) -> str:
         batch = f"{self._name}:{next(self._batches)}"
@@ -225,7 +252,6 @@ class IncidentStage:
             raise
 
     def _process(self, item_ids: Sequence[int], now: datetime) -> StageReport:
-        report = StageReport()
         # Analysis first, outside any transaction: it is most of the batch's time.
         with Session(self.engine) as session:
             fresh = self._unanalysed(session, item_ids)
@@ -240,90 +266,191 @@ class IncidentStage:
         clustered = {_id(item): self._cluster_item(item, SimpleNamespace(**rows[_id(item)]))
                      for item, analysis in analysed if analysis.relevant}
         self._analyses = {_id(item): analysis for item, analysis in analysed}  # a held item confirmed in this batch
-        touched: dict[int, Incident] = {}
-        official: list[tuple[Incident, Item]] = []  # official sources' items: evidence of a release
-        before: dict[int, _Evidence] = {}  # each incident's evidence before this batch
+        # The analyses of the items that concern no one (most of a batch) are written first, in a
+        # short transaction of its own: nothing is placed on them, and a batch that fails later has
+        # them done all the same.
+        stored = self._store_unconcerned([row for row in rows.values() if not row["relevant"]])
+        rows = {key: row for key, row in rows.items() if row["relevant"]}
+        # The placing is decided outside the lock too, on the memory and a read of the store (on
+        # SQLite the lock is the write lock: everyone else's writes wait for it). New incidents are
+        # placed under provisional keys until the write transaction inserts their rows.
         with Session(self.engine) as session, session.no_autoflush:
-            self._lock(session, now)
-            done = set(self._analysed(session, [_id(item) for item in items]))  # by another process meanwhile
-            for item, analysis in analysed:
-                if item.id in done:
-                    del rows[_id(item)]
-                    continue
-                row = rows[_id(item)]
-                report.analysed += 1
-                if not analysis.relevant:
-                    continue
-                verdict = entry_verdict(item)  # a hot-list entry: a public-opinion topic, or entertainment?
-                if verdict is not None:
-                    report.hotlist.append((str(item.extra["hotlist"].get("list")), verdict.public_opinion))
-                    if not verdict.public_opinion:  # kept and searchable, but no incident
-                        log.info("hot-list entry %s set aside: %s", item.external_id, verdict.reason)
-                        continue
-                report.relevant += 1
-                if self._is_policy_document(item, analysis):
-                    row["incident_id"] = self._policy_document(session, item, analysis, now)
-                    report.opened.append(row["incident_id"])
-                    continue
-                cluster_item = clustered[_id(item)]
-                opened: list[Incident] = []
-
-                def new_incident(first: Item, first_analysis: Analysis, opened: list[Incident] = opened) -> Incident:
-                    incident = self._open(session, first, first_analysis, now)
-                    opened.append(incident)
-                    return incident
-
-                # An entry of a hot list that passed as public opinion is counted already: a report.
-                tier = Tier.REPORT if verdict is not None else self.admission.tier(
-                    analysis.report.score, post=analysis.register is Register.POST)
-                placed = self._place(session, tier, item, analysis, cluster_item, new_incident, touched)
-                if placed is None:  # chatter, or a weak report held until a second one comes
-                    report.held += 1
-                    continue
-                key, incident, confirmed, anchored = placed
-                row["incident_id"] = key
-                if opened:
-                    report.opened.append(key)
-                memory = self.memory.setdefault(key, _Memory(HeatTracker(self.heat_weights)))
-                if key not in before:
-                    before[key] = _Evidence(dict(incident.facts), incident.heat, incident.item_count, memory.central,
-                                            incident.category, incident.subtype, self._list_raise(incident))
-                members = [(item, analysis)]
-                if confirmed is not None:  # the pending report this one confirms comes first
-                    members.insert(0, (confirmed, self._analysis(confirmed)))
-                    if _id(confirmed) in rows:  # held earlier in this batch
-                        rows[_id(confirmed)]["incident_id"] = key
-                    else:
-                        session.execute(update(ItemAnalysis).where(col(ItemAnalysis.item_id) == _id(confirmed))
-                                        .values(incident_id=key))
-                for position, (member, member_analysis) in enumerate(members):
-                    self._join(session, incident, member, member_analysis, memory, now,
-                               first=bool(opened) and position == 0, anchored=anchored or member is not item)
-                    self._locate(session, incident, member, member_analysis, now)
-                    if self._official(member):
-                        official.append((incident, member))
-                touched[key] = incident
-            if rows:
-                session.execute(insert(ItemAnalysis), list(rows.values()))
-            session.flush()
-            self._count(session, touched)
-            obligations = obligations_by_incident(session, list(touched))  # one query, not one per incident
-            for key, incident in touched.items():
-                previous = incident.grade
-                self._regrade(session, incident, self.memory[key], before[key], now)
-                self._verify(session, incident, self.memory[key], now)
-                sync_clocks(session, incident, previous_grade=previous, now=now, rules=self.rules,
-                            rows=obligations.get(key, []))
-                session.add(HeatSample(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
-                                       negative_share=incident.negative_share))
-            for incident, item in official:
-                self._official_evidence(session, incident, item, now)
+            if self._stale or self._last_batch(session) != self._written:
+                self._load(session, now)
+            plan = self._plan(session, analysed, rows, clustered, stored, now)
+            session.expunge_all()  # what the plan made and changed is written under the lock
+        with Session(self.engine) as session, session.no_autoflush:
+            rebuilt = self._lock(session, now)
+            if rebuilt or self._changed(session, plan):
+                # Another process placed a batch, or someone changed an incident the plan changes,
+                # since the plan was made: decide again, under the lock, on the store as it is now.
+                if not rebuilt:
+                    self._load(session, now)
+                plan = self._plan(session, analysed, rows, clustered, stored, now)
+            self._write(session, plan, now)
             written = self._mark_written(session)
             session.commit()
         self._written = written
-        report.updated = sorted(set(touched) - set(report.opened))
+        report = plan.report
+        report.updated = sorted(set(plan.touched) - set(report.opened))
         self.clusterer.expire(now)
         return report
+
+    def _plan(self, session: Session, analysed: list[tuple[Item, Analysis]], rows: dict[int, dict[str, Any]],
+              clustered: dict[int, ClusterItem], stored: set[int], now: datetime) -> _Plan:
+        """Place the batch's relevant items (their analysis ``rows``) against the memory (which it
+        changes), reading the store but writing nothing: new incidents and policy documents get
+        provisional keys, and the rows made and changed stay in ``session`` until :meth:`_write`.
+        ``stored``: the other items whose analyses this batch wrote."""
+        plan = _Plan(rows={key: dict(row) for key, row in rows.items()})
+        report, rows = plan.report, plan.rows
+        keys = itertools.count(_PROVISIONAL)
+        done = set(self._analysed(session, list(rows)))  # by another process meanwhile
+        for item, analysis in analysed:
+            if not analysis.relevant:
+                report.analysed += _id(item) in stored
+                continue
+            if item.id in done:
+                del rows[_id(item)]
+                continue
+            row = rows[_id(item)]
+            report.analysed += 1
+            verdict = entry_verdict(item)  # a hot-list entry: a public-opinion topic, or entertainment?
+            if verdict is not None:
+                report.hotlist.append((str(item.extra["hotlist"].get("list")), verdict.public_opinion))
+                if not verdict.public_opinion:  # kept and searchable, but no incident
+                    log.info("hot-list entry %s set aside: %s", item.external_id, verdict.reason)
+                    continue
+            report.relevant += 1
+            if self._is_policy_document(item, analysis):
+                row["incident_id"] = next(keys)
+                plan.new.append((row["incident_id"], None, item, analysis))
+                report.opened.append(row["incident_id"])
+                continue
+            cluster_item = clustered[_id(item)]
+            opened: list[Incident] = []
+
+            def new_incident(first: Item, first_analysis: Analysis, opened: list[Incident] = opened) -> Incident:
+                incident = self._open(session, first, first_analysis, now, key=next(keys))
+                plan.new.append((_id(incident), incident, first, first_analysis))
+                opened.append(incident)
+                return incident
+
+            # An entry of a hot list that passed as public opinion is counted already: a report.
+            tier = Tier.REPORT if verdict is not None else self.admission.tier(
+                analysis.report.score, post=analysis.register is Register.POST)
+            placed = self._place(session, tier, item, analysis, cluster_item, new_incident, plan.touched)
+            if placed is None:  # chatter, or a weak report held until a second one comes
+                report.held += 1
+                continue
+            key, incident, confirmed, anchored = placed
+            row["incident_id"] = key
+            if opened:
+                report.opened.append(key)
+            memory = self.memory.setdefault(key, _Memory(HeatTracker(self.heat_weights)))
+            if key not in plan.before:
+                plan.before[key] = _Evidence(dict(incident.facts), incident.heat, incident.item_count, memory.central,
+                                             incident.category, incident.subtype, self._list_raise(incident))
+            members = [(item, analysis)]
+            if confirmed is not None:  # the pending report this one confirms comes first
+                members.insert(0, (confirmed, self._analysis(confirmed)))
+                if _id(confirmed) in rows:  # held earlier in this batch
+                    rows[_id(confirmed)]["incident_id"] = key
+                else:
+                    plan.confirmed.append((_id(confirmed), key))
+            for position, (member, member_analysis) in enumerate(members):
+                self._join(session, incident, member, member_analysis, memory, now,
+                           first=bool(opened) and position == 0, anchored=anchored or member is not item)
+                self._locate(session, incident, member, member_analysis, now)
+                if self._official(member):
+                    plan.official.append((incident, member))
+            plan.touched[key] = incident
+        plan.evidence = [(incident, item, self._response(incident, item, now)) for incident, item in plan.official
+                         if incident.state == IncidentState.OPEN.value]
+        plan.made = sorted(session.new, key=lambda row: inspect(row).insert_order or 0)
+        return plan
+
+    def _store_unconcerned(self, rows: list[dict[str, Any]]) -> set[int]:
+        """Insert these analysis rows in one transaction (one statement: a few ms for a batch of
+        500; several transactions back to back would keep a push waiting as long as one of their
+        length), skipping items another process analysed meanwhile; the ids of the rows inserted."""
+        if not rows:
+            return set()
+        table = ItemAnalysis.__table__  # type: ignore[attr-defined]
+        dialect_insert: Any = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["item_id"]).returning(table.c.item_id)
+        with self.engine.begin() as connection:
+            return set(connection.execute(statement, rows).scalars())
+
+    def _changed(self, session: Session, plan: _Plan) -> bool:
+        """Whether an incident the plan changes was changed in the store since the plan read it."""
+        read = {key: incident for key, incident in plan.touched.items() if key < _PROVISIONAL}
+        if not read:
+            return False
+        table = Incident.__table__  # type: ignore[attr-defined]
+        for stored in session.execute(select(table).where(table.c.id.in_(list(read)))).mappings():
+            state = inspect(read[stored["id"]])
+            for column in table.columns:
+                seen = state.committed_state.get(column.key, getattr(read[stored["id"]], column.key))
+                if seen != stored[column.key]:
+                    return True
+        return False
+
+    def _write(self, session: Session, plan: _Plan, now: datetime) -> None:
+        """Write ``plan`` under the lock: the new incidents' rows first (their ids replace the
+        provisional keys), then the items' analyses, counts, grades, clocks and heat."""
+        session.add_all(plan.made)
+        for incident in plan.touched.values():
+            if incident.id is not None and incident.id < _PROVISIONAL:
+                session.add(incident)  # read by the plan's session: changed since, written now
+        ids: dict[int, int] = {}
+        opened = [(key, incident) for key, incident, _, _ in plan.new if incident is not None]
+        _insert_for_ids(session, [incident for _, incident in opened])  # in the order they were opened
+        for key, incident in opened:
+            ids[key] = _id(incident)
+            if key in self.clusterer:
+                self.clusterer.rekey(key, ids[key])
+            if key in self.memory:
+                self.memory[ids[key]] = self.memory.pop(key)
+        for key, document, item, analysis in plan.new:
+            if document is None:
+                ids[key] = self._policy_document(session, item, analysis, now)
+        if ids:
+            for made in [*plan.made, *(response for _, _, response in plan.evidence)]:
+                if made.incident_id in ids:
+                    made.incident_id = ids[made.incident_id]
+            for row in plan.rows.values():
+                if row["incident_id"] in ids:
+                    row["incident_id"] = ids[row["incident_id"]]
+            plan.touched = {ids.get(key, key): incident for key, incident in plan.touched.items()}
+            plan.before = {ids.get(key, key): evidence for key, evidence in plan.before.items()}
+            plan.confirmed = [(item_id, ids.get(key, key)) for item_id, key in plan.confirmed]
+            plan.report.opened = [ids.get(key, key) for key in plan.report.opened]
+        for item_id, key in plan.confirmed:  # pending reports of earlier batches, confirmed by this one
+            session.execute(update(ItemAnalysis).where(col(ItemAnalysis.item_id) == item_id).values(incident_id=key))
+        if plan.rows:  # the table's, not the ORM's insert: that one sends a statement a row here
+            session.execute(insert(ItemAnalysis.__table__), list(plan.rows.values()))  # type: ignore[attr-defined]
+        _insert_new(session, TimelineEvent)
+        session.flush()
+        touched = plan.touched
+        self._count(session, touched)
+        obligations = obligations_by_incident(session, list(touched))  # one query, not one per incident
+        previous = {key: incident.grade for key, incident in touched.items()}
+        for key, incident in touched.items():
+            self._regrade(session, incident, self.memory[key], plan.before[key], now)
+            self._verify(session, incident, self.memory[key], now)
+        # Their timeline entries now, in one statement: starting an obligation flushes the session,
+        # and what a flush inserts goes a statement a row.
+        _insert_new(session, TimelineEvent)
+        for key, incident in touched.items():
+            sync_clocks(session, incident, previous_grade=previous[key], now=now, rules=self.rules,
+                        rows=obligations.get(key, []))
+        self._official_evidence(session, plan.evidence, now)
+        _insert_new(session, TimelineEvent)
+        if touched:  # rows, not ORM objects: nothing reads them back, and an object costs more than its insert
+            session.execute(insert(HeatSample.__table__), [  # type: ignore[attr-defined]
+                dict(incident_id=key, at=now, heat=incident.heat, items=incident.item_count,
+                     negative_share=incident.negative_share) for key, incident in touched.items()])
 
     def _analysis(self, item: Item) -> Analysis:
         """A held item's analysis: this batch's, or made again (an earlier batch's is not kept)."""
@@ -420,36 +547,43 @@ class IncidentStage:
         working_day_obligation(session, case, planned, now=now, rules=self.rules, actor="sentinel")
         return _id(case)
 
-    def _official_evidence(self, session: Session, incident: Incident, item: Item, now: datetime) -> None:
-        """An official source's item in an open incident: candidate evidence of the authoritative
-        release (and of the press conference when it reports one held), to be confirmed by the duty
-        officer, or counted at once when the policy says so."""
-        if incident.state != IncidentState.OPEN.value:
-            return
+    def _official_evidence(self, session: Session, evidence: list[tuple[Incident, Item, Response]],
+                           now: datetime) -> None:
+        """Official sources' items in open incidents (:meth:`_response`): candidate evidence of the
+        authoritative release (and of the press conference when it reports one held), to be confirmed
+        by the duty officer, or counted at once when the policy says so. The candidates' rows are
+        inserted in one statement (only recorded responses count in the obligations)."""
+        _insert_for_ids(session, [response for _, _, response in evidence if response.state == "candidate"])
+        for incident, item, response in evidence:
+            count = response.state == "recorded"
+            if count:
+                _insert_for_id(session, response)
+            session.add(TimelineEvent(
+                incident_id=_id(incident), at=now, kind="evidence_recorded" if count else "evidence_candidate",
+                reason=f"官方渠道发布 / published by official source {item.source_id}",
+                data={"response": response.id, "kind": response.kind, "item": item.external_id,
+                      "source": item.source_id, "at": item.published_at.isoformat(), "url": item.url}))
+            if count:
+                record_response(session, incident, response, now=now, rules=self.rules, actor="sentinel")
+            else:
+                incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
+
+    def _response(self, incident: Incident, item: Item, now: datetime) -> Response:
+        """The response an official source's item in an open incident is evidence of, not stored yet."""
         kind = ObligationKind.PRESS_CONFERENCE if _reports_press_conference(f"{item.title}\n{item.text}") \
             else ObligationKind.AUTHORITATIVE_INFO
-        rules = self.rules.for_incident(incident)
-        count = rules.policy.official_evidence == "count"
+        count = self.rules.for_incident(incident).policy.official_evidence == "count"
         source = self.sources.get(item.source_id)
-        response = Response(
+        return Response(
             incident_id=_id(incident), kind=kind.value, state="recorded" if count else "candidate",
             at=item.published_at, url=item.url, channel=source.id if source else item.source_id,
             content=(item.title or item.text)[:500], unit=incident.department, recorded_by="sentinel",
             recorded_at=now, item_id=item.id)
-        _insert_for_id(session, response)
-        session.add(TimelineEvent(
-            incident_id=_id(incident), at=now, kind="evidence_recorded" if count else "evidence_candidate",
-            reason=f"官方渠道发布 / published by official source {item.source_id}",
-            data={"response": response.id, "kind": kind.value, "item": item.external_id, "source": item.source_id,
-                  "at": item.published_at.isoformat(), "url": item.url}))
-        if count:
-            record_response(session, incident, response, now=now, rules=self.rules, actor="sentinel")
-        else:
-            incident.next_escalation_at = min(filter(None, [incident.next_escalation_at, now]))
 
     # ---------------------------------------------------------------------------------- internals
 
-    def _open(self, session: Session, item: Item, analysis: Analysis, now: datetime) -> Incident:
+    def _open(self, session: Session, item: Item, analysis: Analysis, now: datetime, *, key: int) -> Incident:
+        """A new incident under provisional ``key``: its row is inserted by :meth:`_write`."""
         department, source = self._department(analysis)
         incident = Incident(
             title=item.title or item.text[:60], department=department, department_source=source,
@@ -458,7 +592,7 @@ class IncidentStage:
             last_item_at=item.published_at, updated_at=now, heat_components={},
             next_escalation_at=now,  # the engine announces it at its next tick
         )
-        _insert_for_id(session, incident)
+        incident.id = key
         matched = "; ".join(
             f"{m.rule_id}: " + " + ".join("/".join(words) for words in m.groups.values()) for m in analysis.matches
         )
@@ -698,6 +832,37 @@ def _insert_for_id(session: Session, row: Incident | Response) -> None:
     row.id = session.execute(insert(table).returning(table.c.id), values).scalar_one()  # one compiled statement
     make_transient_to_detached(row)
     session.add(row)
+
+
+def _insert_for_ids(session: Session, rows: Sequence[Incident] | Sequence[Response]) -> None:
+    """:func:`_insert_for_id` for many rows of one table in one statement, their ids in their order."""
+    if not rows:
+        return
+    table = type(rows[0]).__table__  # type: ignore[union-attr]
+    keys = [column.key for column in table.columns if column.key != "id"]
+    # SQLAlchemy sends a statement a row to have RETURNING in the rows' order on SQLite, which does
+    # not promise it; but SQLite numbers the rows of one INSERT in their order (the largest id + 1).
+    ordered = session.get_bind().dialect.name != "sqlite"
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
+    ids = session.execute(statement, [{key: getattr(row, key) for key in keys} for row in rows]).scalars().all()
+    for row, row_id in zip(rows, ids if ordered else sorted(ids), strict=True):
+        row.id = row_id
+        make_transient_to_detached(row)
+        session.add(row)
+
+
+def _insert_new(session: Session, *kinds: type[Any]) -> None:
+    """Insert the rows of these kinds added to ``session`` and not flushed, one statement a table,
+    and let them go: nothing reads their ids, which the ORM would read back a statement a row."""
+    for kind in kinds:
+        made = sorted((row for row in session.new if isinstance(row, kind)), key=lambda row: inspect(row).insert_order)
+        if not made:
+            continue
+        table = kind.__table__
+        keys = [column.key for column in table.columns if column.key != "id"]
+        for row in made:
+            session.expunge(row)
+        session.execute(insert(table), [{key: getattr(row, key) for key in keys} for row in made])
 
 
 def _analysis_row(item: Item, analysis: Analysis, now: datetime) -> dict[str, Any]:
