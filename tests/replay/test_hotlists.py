@@ -79,9 +79,10 @@ def test_an_incident_opened_by_a_news_item_is_marked_when_its_topic_reaches_the_
         assert ("17:00", "hotlist_marked", "上榜：微博热搜第34位，热度241,912 / on the Weibo hot list, rank 34, 241,912") \
             in events
         top = [e for e in events if e[1] in ("hotlist_top", "grade_changed", "marked_needs_response")]
-        assert [e[:2] for e in top] == [("18:00", "hotlist_top"), ("18:00", "grade_changed"),
-                                        ("18:00", "marked_needs_response")]
-        # heat alone reached IV (6.7 ≥ 6); the top 10 raised it a step, to III, and started the 48 h clock
+        assert [e[:2] for e in top] == [("16:40", "grade_changed"), ("18:00", "hotlist_top"),
+                                        ("18:00", "grade_changed"), ("18:00", "marked_needs_response")]
+        # the news item's one death (the attacker's fall) set IV; at 18:00 heat alone reached IV (6.7 ≥ 6) and
+        # the top 10 raised it a step, to III, and started the 48 h clock
         assert incident["grade"] == "III"
         assert [(o["kind"], o["due_at"]) for o in incident["obligations"]] == [
             ("response", "2026-08-10T16:30:00+08:00")]  # 48 h from emergence (the news item's 16:30)
