@@ -191,8 +191,9 @@ class IncidentStage:
 
     # ---------------------------------------------------------------------- the lock across processes
 
-    def _last_batch(self, session: Session) -> str | None:
-        return session.scalar(select(col(Lease.owner)).where(col(Lease.name) == _LOCK))
+    def _last_batch(self, session: Session) -> str:
+        """The batch last written ("": none yet, whether or not ``_lock`` has made the row)."""
+        return session.scalar(select(col(Lease.owner)).where(col(Lease.name) == _LOCK)) or ""
 
     def _lock(self, session: Session, now: datetime) -> None:
         """Lock the ``incidents`` row until the transaction ends (a row lock on PostgreSQL, the write
