@@ -1,6 +1,7 @@
 """Items search through the full-text index at 10k, 100k and 1M items, on SQLite and PostgreSQL.
 
     python bench/search.py [--sizes 10000,100000,1000000] [--postgres] [--database-url URL] [--repeat 7]
+                           [--daemon [--backlog 15000] [--open-incidents 10000]] [--prune]
 
 Run it from the repository root (``--postgres`` starts a server with tests/support/postgres.py).
 The store is filled, through sentinel's migrations and index, with headlines and texts made from a
@@ -9,7 +10,12 @@ each size in turn; at each size the script times ``search_items`` (first page of
 for words that are rare (planted in 20 items), absent, and common, of two and four characters,
 with and without a source filter. Times are the median of ``--repeat`` runs after one warm-up.
 
-Target: rare and absent words ≤ 50 ms at 1M items on both stores, flat from 100k to 1M.
+With ``--daemon``, the largest store is given ``--open-incidents`` open incidents with their items
+and obligations and ``--backlog`` items without analysis, and ``sentinel run`` is started on it:
+the time to ``/healthz`` 200, until the backlog is analysed, and the peak PSS of its process tree.
+
+Target: rare and absent words ≤ 50 ms at 1M items on both stores, flat from 100k to 1M; ``/healthz``
+≤ 5 s after the start at 1M items with a 15k backlog and 10k open incidents.
 """
 
 from __future__ import annotations
