@@ -1,11 +1,11 @@
 """The daemon, composed in one place and shut down in reverse order.
 
 Start: database (migrations) → metrics → fetcher → collection runner → analysis models → escalation
-engine and outbox (a first tick catches up on what fell due while down) → scheduler → HTTP server →
-behind it, the open incidents' memory and the catch-up on unanalysed items, gauges, parse workers and
-the first collection. The engine ticks on its schedule and also at once when a committed change
-wakes it (a new incident, a grade, a response); the dispatcher likewise when the outbox gains rows
-(:mod:`sentinel.wake`).
+engine and outbox → scheduler → HTTP server → then, while it answers, the engine's first tick (it
+catches up on what fell due while down), the open incidents' memory and the catch-up on unanalysed
+items (behind), gauges, parse workers and the first collection. The engine ticks on its schedule
+and also at once when a committed change wakes it (a new incident, a grade, a response); the
+dispatcher likewise when the outbox gains rows (:mod:`sentinel.wake`).
 Stop (SIGTERM/SIGINT): HTTP server → scheduler (nothing more is sent) → polls and jobs under way (a
 send in flight finishes and is recorded) → the outbox rows this process holds and the engine lease,
 given back → senders → fetcher → database. The process's lease identity is the same after a restart
@@ -379,7 +379,6 @@ class Daemon:
         await runner.refresh_health()
         analysis = await self.start_analysis(rebuild=False)
         self.build_escalation()
-        await self.engine_tick()  # catch up at once on what fell due while we were down
         self.database.wakes = Wakes(engine=self._engine_runs.wake, outbox=self._deliver_runs.wake)
         self._serving = [asyncio.create_task(self._engine_runs.serve(), name="engine-wakes"),
                          asyncio.create_task(self._deliver_runs.serve(), name="deliver-wakes")]
@@ -422,10 +421,11 @@ class Daemon:
                 server_task.result()  # raises what stopped it (address in use ...)
                 raise SystemExit(f"cannot listen on {self.settings.http.listen}")
             self.http_port = _bound_port(server) or self.settings.http.port
-        # After the server answers: on a big store these take seconds (the open incidents' items,
-        # the backlog, counts; the parse workers' imports) and hold the writer or the interpreter;
-        # /healthz says meanwhile whether the engine ticks. Items pushed before the rebuild wait
-        # for it on the analysis thread.
+        # After the server answers: on a big store these take seconds (the engine's catch-up on what
+        # fell due while we were down, the open incidents' items, the backlog, counts; the parse
+        # workers' imports) and hold the writer or the interpreter; /healthz says meanwhile whether
+        # the engine ticks. Items pushed before the rebuild wait for it on the analysis thread.
+        await self.engine_tick()  # catch up at once on what fell due while we were down
         analysis.rebuild()
         await self.refresh_gauges()
         if self.parse_pool is not None:
