@@ -124,6 +124,7 @@ def _sent_reminders(obligation: Obligation, policy: Policy, until: datetime) -> 
 class _Draft:
     """One incident being drawn: its rows, the keys handled by T0 and the moments still to come."""
 
+    t0: datetime = T0  # the moment the store stands at
     fill: Fill = field(default_factory=Fill)
     sent: list[tuple[str, datetime, int | None, str]] = field(default_factory=list)  # key, at, obligation, kind
     moments: list[datetime] = field(default_factory=list)
@@ -132,7 +133,7 @@ class _Draft:
                    opened: datetime, due: datetime, met: datetime | None = None) -> None:
         """An obligation whose reminders up to T0 (or to ``met``) were handled."""
         view = Obligation(id=row_id, kind=kind, due_at=due, started_at=started, opened_at=opened)
-        keys = _sent_reminders(view, policy, met or T0)
+        keys = _sent_reminders(view, policy, met or self.t0)
         self.sent.extend((key, at, row_id, "reminder") for key, at in keys)
         following = None if met else next_obligation_moment(view, policy=policy, already_sent={k for k, _ in keys})
         if following is not None:
@@ -148,18 +149,18 @@ class _Draft:
 
 
 def _incident(rng: random.Random, rules: Rules, incident_id: int, obligation_id: int, quiet: timedelta,
-              *, announced: bool) -> Fill:
-    """One incident, its obligations and the keys handled by T0; drawn again while a moment falls
-    in the quiet stretch after T0."""
+              *, announced: bool, t0: datetime = T0) -> Fill:
+    """One incident, its obligations and the keys handled by ``t0``; drawn again while a moment
+    falls in the quiet stretch after ``t0``."""
     policy = rules.policy
     young = rng.random() < 0.2
     while True:
-        draft = _Draft()
+        draft = _Draft(t0=t0)
         age = _minutes(rng, 20, 300) if young else _minutes(rng, 300, 1430)
-        emerged = T0 - age
+        emerged = t0 - age
         detected = emerged + min(_minutes(rng, 3, 30), age / 2)
         acknowledged: datetime | None = detected + _minutes(rng, 2, 40)
-        if acknowledged is not None and (acknowledged > T0 or (young and rng.random() < 0.1)):
+        if acknowledged is not None and (acknowledged > t0 or (young and rng.random() < 0.1)):
             acknowledged = None
         released = None if young else emerged + _minutes(rng, 60, 270)
         info = policy.authoritative_info.within
@@ -180,14 +181,14 @@ def _incident(rng: random.Random, rules: Rules, incident_id: int, obligation_id:
         # the chain as the engine ran it: the duty officer with the announcement (clocks opened at
         # detection), then each step whose moment came before anyone acknowledged or answered
         chain = policy.chain("II")
-        stopped = min(filter(None, [acknowledged, released, T0 + timedelta(seconds=1)]))
+        stopped = min(filter(None, [acknowledged, released, t0 + timedelta(seconds=1)]))
         for step in chain.steps:
             if step.after is None or step.role is EscalationRole.DUTY_OFFICER:
                 continue
             at = detected + step.after
             if at < stopped:
                 draft.sent.append((escalation_key(incident_id, step.role), at, None, "escalation"))
-        if acknowledged is not None and released is None and acknowledged + chain.reescalate_after <= T0:
+        if acknowledged is not None and released is None and acknowledged + chain.reescalate_after <= t0:
             draft.sent.append((reescalation_key(incident_id, 1), acknowledged + chain.reescalate_after, None,
                                "reescalation"))
         announcement = [(new_incident_key(incident_id), detected, None, "new_incident"),
@@ -198,7 +199,7 @@ def _incident(rng: random.Random, rules: Rules, incident_id: int, obligation_id:
             already_sent={key for key, *_ in draft.sent + announcement})
         if following is not None:
             draft.moments.append(following)
-        if any(T0 < moment <= T0 + quiet for moment in draft.moments):
+        if any(t0 < moment <= t0 + quiet for moment in draft.moments):
             continue
         if announced:
             draft.sent.extend(announcement)
@@ -213,7 +214,7 @@ def _incident(rng: random.Random, rules: Rules, incident_id: int, obligation_id:
             "department": department, "department_source": "rule", "category": "accident", "subtype": None,
             "grade": "II", "grade_source": "manual", "grade_reasons": ["值班员: 3人死亡"], "facts": {"deaths": 3},
             "keywords": ["事故", "死亡"], "rules": ["safety"], "regions": ["郑州"], "emerged_at": emerged,
-            "detected_at": detected, "last_item_at": T0 - _minutes(rng, 1, 60), "updated_at": detected,
+            "detected_at": detected, "last_item_at": t0 - _minutes(rng, 1, 60), "updated_at": detected,
             "item_count": rng.randint(5, 400), "source_count": rng.randint(1, 12), "heat": rng.uniform(2, 9),
             "heat_components": {}, "negative_share": rng.uniform(0.3, 0.9), "kind": "incident", "details": {},
             "needs_response": False, "clock_start": emerged, "clocks_opened_at": detected,
@@ -224,19 +225,22 @@ def _incident(rng: random.Random, rules: Rules, incident_id: int, obligation_id:
         return fill
 
 
-def fill_store(engine: Engine, rules: Rules, incidents: int, quiet: timedelta, *, announced: bool, seed: int) -> int:
-    """Insert the incidents in bulk; returns the number of open obligations."""
-    with Session(engine) as session:
-        if session.scalar(select(func.count()).select_from(Incident)):
-            raise SystemExit("the database already holds incidents: give the benchmark an empty one")
+def incident_rows(rules: Rules, incidents: int, quiet: timedelta, *, announced: bool, seed: int,
+                  t0: datetime = T0) -> Fill:
+    """``incidents`` grade II incidents (ids from 1) as the engine would have left them at ``t0``."""
     rng = random.Random(seed)
     total = Fill()
     for n in range(incidents):
-        one = _incident(rng, rules, n + 1, len(total.obligations) + 1, quiet, announced=announced)
+        one = _incident(rng, rules, n + 1, len(total.obligations) + 1, quiet, announced=announced, t0=t0)
         total.incidents += one.incidents
         total.responses += one.responses
         total.obligations += one.obligations
         total.actions += one.actions
+    return total
+
+
+def insert_fill(engine: Engine, total: Fill) -> None:
+    """Bulk inserts of the rows, 5,000 a statement, in one transaction; then ``ANALYZE`` on PostgreSQL."""
     tables: list[tuple[Any, list[dict[str, Any]]]] = [
         (Incident, total.incidents), (Response, total.responses), (ObligationRow, total.obligations),
         (EngineAction, total.actions)]
@@ -254,6 +258,15 @@ def fill_store(engine: Engine, rules: Rules, incidents: int, quiet: timedelta, *
         # guesses (a sequential scan of incident, bitmap scans over every open obligation)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("ANALYZE"))
+
+
+def fill_store(engine: Engine, rules: Rules, incidents: int, quiet: timedelta, *, announced: bool, seed: int) -> int:
+    """Insert the incidents in bulk; returns the number of open obligations."""
+    with Session(engine) as session:
+        if session.scalar(select(func.count()).select_from(Incident)):
+            raise SystemExit("the database already holds incidents: give the benchmark an empty one")
+    total = incident_rows(rules, incidents, quiet, announced=announced, seed=seed)
+    insert_fill(engine, total)
     return sum(1 for row in total.obligations if row["state"] == "open")
 
 

@@ -1,6 +1,7 @@
 """Items search through the full-text index at 10k, 100k and 1M items, on SQLite and PostgreSQL.
 
     python bench/search.py [--sizes 10000,100000,1000000] [--postgres] [--database-url URL] [--repeat 7]
+                           [--daemon [--backlog 15000] [--open-incidents 10000]] [--prune]
 
 Run it from the repository root (``--postgres`` starts a server with tests/support/postgres.py).
 The store is filled, through sentinel's migrations and index, with headlines and texts made from a
@@ -9,7 +10,12 @@ each size in turn; at each size the script times ``search_items`` (first page of
 for words that are rare (planted in 20 items), absent, and common, of two and four characters,
 with and without a source filter. Times are the median of ``--repeat`` runs after one warm-up.
 
-Target: rare and absent words ≤ 50 ms at 1M items on both stores, flat from 100k to 1M.
+With ``--daemon``, the largest store is given ``--open-incidents`` open incidents with their items
+and obligations and ``--backlog`` items without analysis, and ``sentinel run`` is started on it:
+the time to ``/healthz`` 200, until the backlog is analysed, and the peak PSS of its process tree.
+
+Target: rare and absent words ≤ 50 ms at 1M items on both stores, flat from 100k to 1M; ``/healthz``
+≤ 5 s after the start at 1M items with a 15k backlog and 10k open incidents.
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import httpx  # noqa: E402
 import yaml  # noqa: E402
 from memory import PeakPss, pss_mb, tree_pss_mb  # noqa: E402  (bench/memory.py, next to this script)
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
 from sentinel.store import retention  # noqa: E402
 from sentinel.store import search as item_search  # noqa: E402
@@ -131,15 +139,69 @@ def fill(engine: Any, have: int, size: int, rng: random.Random, pool: list[tuple
          batch: int = 5000) -> None:
     """Bulk inserts of ``batch`` items, their index rows and their analysis rows per transaction."""
     planted = set(rng.sample(range(have, size), 20))
-    items, analyses = Item.__table__, ItemAnalysis.__table__  # type: ignore[attr-defined]
     for start in range(have, size, batch):
-        chunk = list(rows(start, min(batch, size - start), rng, planted, pool))
-        with engine.begin() as connection:
-            ids = connection.execute(insert(items).returning(items.c.id), [item for item, _ in chunk]).scalars().all()
-            item_search.index_items(connection, [(i, item["title"], item["text"])
-                                                 for i, (item, _) in zip(ids, chunk, strict=True)])
-            connection.execute(insert(analyses), [{**analysis, "item_id": i}
-                                                  for i, (_, analysis) in zip(ids, chunk, strict=True)])
+        insert_chunk(engine, list(rows(start, min(batch, size - start), rng, planted, pool)))
+
+
+def insert_chunk(engine: Any, chunk: list[tuple[dict[str, Any], dict[str, Any] | None]]) -> list[int]:
+    """One transaction: the items, their index rows and their analysis rows (none where it is None)."""
+    items, analyses = Item.__table__, ItemAnalysis.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        ids = connection.execute(insert(items).returning(items.c.id), [item for item, _ in chunk]).scalars().all()
+        item_search.index_items(connection, [(i, item["title"], item["text"])
+                                             for i, (item, _) in zip(ids, chunk, strict=True)])
+        analysed = [{**analysis, "item_id": i} for i, (_, analysis) in zip(ids, chunk, strict=True) if analysis]
+        if analysed:
+            connection.execute(insert(analyses), analysed)
+    return list(ids)
+
+
+def open_incidents(engine: Any, have: int, count: int, rng: random.Random,
+                   pool: list[tuple[str, str, dict[str, Any]]], now: datetime) -> int:
+    """``count`` open grade II incidents with their obligations, responses and engine actions as
+    bench/engine.py draws them at ``now`` (opened 20 min to 24 h ago, announced, clocks running),
+    each with 2-8 relevant items published between its emergence and its last item, analysed and
+    placed in it; returns the items added (``have`` is the next item number)."""
+    from engine import ROSTER, ZONE, incident_rows, insert_fill  # bench/engine.py, next to this script
+
+    from sentinel.escalation.clocks import Rules
+    from sentinel.escalation.policy import Policy
+    from sentinel.escalation.roster import Roster
+
+    drawn = incident_rows(Rules(Policy(), Roster(ROSTER, ZONE), ZONE), count, timedelta(0), announced=True,
+                          seed=18, t0=now)
+    relevant = [entry for entry in pool if entry[2]["relevant"]] or pool
+    chunk: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    for incident in drawn.incidents:
+        members = rng.randint(2, 8)
+        incident["item_count"], incident["source_count"] = members, min(members, incident["source_count"])
+        span = (incident["last_item_at"] - incident["emerged_at"]).total_seconds()
+        for n, (item, analysis) in enumerate(rows(have + len(chunk), members, rng, set(), relevant)):
+            at = incident["last_item_at"] if n == members - 1 else \
+                incident["emerged_at"] + timedelta(seconds=rng.uniform(0, span))
+            item.update(published_at=at, fetched_at=at + timedelta(minutes=rng.uniform(0, 5)),
+                        source_id=f"src{rng.randrange(incident['source_count'])}")
+            chunk.append((item, {**analysis, "analysed_at": item["fetched_at"], "incident_id": incident["id"]}))
+        if rng.random() < 0.5:  # titled by its last item
+            incident["title"] = chunk[-1][0]["title"]
+    insert_fill(engine, drawn)
+    for start in range(0, len(chunk), 5000):
+        insert_chunk(engine, chunk[start:start + 5000])
+    return len(chunk)
+
+
+def backlog(engine: Any, have: int, count: int, rng: random.Random,
+            pool: list[tuple[str, str, dict[str, Any]]], now: datetime) -> range:
+    """``count`` items fetched over the hour before ``now`` and never analysed (no ``item_analysis``
+    row: a crash or a long outage of analysis): the catch-up's work at start. Returns their ids."""
+    ids: list[int] = []
+    for start in range(have, have + count, 5000):
+        chunk = list(rows(start, min(5000, have + count - start), rng, set(), pool))
+        for item, _ in chunk:
+            at = now - timedelta(seconds=rng.uniform(0, 3600))
+            item.update(published_at=at - timedelta(minutes=rng.uniform(0, 30)), fetched_at=at)
+        ids += insert_chunk(engine, [(item, None) for item, _ in chunk])
+    return range(min(ids), max(ids) + 1) if ids else range(0)
 
 
 def timed(engine: Any, query: str, repeat: int, **filters: Any) -> tuple[float, int]:
@@ -172,8 +234,16 @@ def storage(engine: Any) -> str:
             f"({used / 2**20 / items * 1e6:,.0f} MB per million items)")
 
 
+@dataclass
+class DaemonState:
+    """What the store holds besides the analysed items when the daemon starts on it."""
+
+    backlog: int = 0  # items stored but not analysed
+    incidents: int = 0  # open incidents, with their items and obligations
+
+
 def run(backend: str, url: str, sizes: list[int], repeat: int, pool: list[tuple[str, str, dict[str, Any]]],
-        *, daemon: bool, prune: bool) -> list[str]:
+        *, daemon: bool, prune: bool, state: DaemonState) -> list[str]:
     database = open_database(url)
     engine = database.engine
     rng = random.Random(18)
@@ -191,7 +261,18 @@ def run(backend: str, url: str, sizes: list[int], repeat: int, pool: list[tuple[
             lines.append(f"{backend:<11} {size:>10,} storage: {storage(engine)}")
             lines += searches(engine, backend, size, repeat)
         if daemon:
-            lines.append(f"{backend:<11} {have:>10,} daemon: {daemon_memory(url)}")
+            now = datetime.now(UTC)
+            began = time.perf_counter()
+            added = open_incidents(engine, have, state.incidents, rng, pool, now) if state.incidents else 0
+            waiting = backlog(engine, have + added, state.backlog, rng, pool, now)
+            if engine.dialect.name == "postgresql":
+                with engine.begin() as connection:
+                    connection.exec_driver_sql("ANALYZE")
+            line = (f"{backend:<11} {have:>10,} state: {state.incidents:,} open incidents ({added:,} items), "
+                    f"{len(waiting):,} items not analysed, +{time.perf_counter() - began:.0f} s")
+            print(line, flush=True)
+            lines.append(line)
+            lines.append(f"{backend:<11} {have:>10,} daemon: {daemon_memory(url, engine, waiting)}")
             print(lines[-1], flush=True)
         if prune:
             lines += pruned(engine, backend, have, repeat)
@@ -231,10 +312,11 @@ def pruned(engine: Any, backend: str, size: int, repeat: int) -> list[str]:
     return lines + searches(engine, backend, left, repeat)
 
 
-def daemon_memory(url: str, push: int = 2000, settle: float = 30.0) -> str:
+def daemon_memory(url: str, engine: Any, waiting: range, push: int = 2000, settle: float = 30.0) -> str:
     """``sentinel run`` on the filled store (one push source, the bench's watch rules, the HTTP API):
     the time to its first ``/healthz``, then ``push`` items pushed 100 at a time and ``settle``
-    seconds more; the peak and final PSS of its whole process tree (bench/memory.py)."""
+    seconds more, and at least until the items ``waiting`` have their analysis (the catch-up); the
+    peak and final PSS of its whole process tree (bench/memory.py)."""
     with tempfile.TemporaryDirectory() as folder:
         port = _free_port()
         config = Path(folder) / "sentinel.yaml"
@@ -256,6 +338,7 @@ def daemon_memory(url: str, push: int = 2000, settle: float = 30.0) -> str:
             try:
                 with PeakPss(process.pid) as peak:
                     began = time.perf_counter()
+                    caught_up = CatchUp(engine, waiting, began)
                     _wait_healthy(base, process)
                     started = time.perf_counter() - began
                     rng = random.Random(7)
@@ -273,14 +356,46 @@ def daemon_memory(url: str, push: int = 2000, settle: float = 30.0) -> str:
                               headers={"Authorization": f"Bearer {env['BENCH_READ']}"}).raise_for_status()
                     api_ms = (time.perf_counter() - began) * 1000
                     time.sleep(settle)
+                    caught_up.wait(process)
                     rest = tree_pss_mb(process.pid)
                     main = pss_mb(process.pid)
             finally:
                 process.terminate()
                 process.wait(timeout=60)
-        return (f"/healthz {started:.1f} s after start; {push:,} items pushed; peak PSS {peak.mb:.0f} MB "
+        return (f"/healthz {started:.1f} s after start; {len(waiting):,} items not analysed at start, all analysed "
+                f"{caught_up.seconds:.1f} s after start; {push:,} items pushed; peak PSS {peak.mb:.0f} MB "
                 f"(target <= 300), {rest:.0f} MB {settle:.0f} s after ({main:.0f} MB the daemon, the rest its parse "
                 f"workers, fork server and resource tracker); GET /api/items?q=钼矿 {api_ms:.0f} ms")
+
+
+class CatchUp:
+    """Counts, every half second from another thread, the items of ``waiting`` still without
+    analysis; ``seconds``: from ``began`` until none is left."""
+
+    def __init__(self, engine: Any, waiting: range, began: float) -> None:
+        self.engine, self.waiting, self.began = engine, waiting, began
+        self.seconds = 0.0 if not waiting else -1.0
+        self._thread = threading.Thread(target=self._watch, name="catch-up", daemon=True)
+        if waiting:
+            self._thread.start()
+
+    def _left(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(text(
+                "SELECT count(*) FROM item WHERE id BETWEEN :low AND :high AND NOT EXISTS "
+                "(SELECT 1 FROM item_analysis WHERE item_analysis.item_id = item.id)"),
+                {"low": self.waiting.start, "high": self.waiting.stop - 1}).scalar())
+
+    def _watch(self) -> None:
+        while self._left():
+            time.sleep(0.5)
+        self.seconds = time.perf_counter() - self.began
+
+    def wait(self, process: subprocess.Popen[bytes], limit: float = 1800) -> None:
+        if self.waiting:
+            self._thread.join(limit)
+        if self.seconds < 0:
+            raise SystemExit(f"the backlog was not analysed within {limit:.0f} s (daemon exit code {process.poll()})")
 
 
 def _wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
@@ -321,9 +436,15 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=20000, help="distinct analysed texts the fill draws from")
     parser.add_argument("--daemon", action="store_true", help="at the largest size, start `sentinel run` on the "
                         "store: time to /healthz, PSS of its process tree")
+    parser.add_argument("--backlog", type=int, default=None, help="with --daemon, items stored but not analysed "
+                        "when it starts (default 15000)")
+    parser.add_argument("--open-incidents", type=int, default=None, help="with --daemon, open incidents with their "
+                        "items and obligations when it starts (default 10000)")
     parser.add_argument("--prune", action="store_true", help="at the end, prune the older half, VACUUM, "
                         "and search again")
     args = parser.parse_args()
+    state = DaemonState(backlog=15000 if args.backlog is None else args.backlog,
+                        incidents=10000 if args.open_incidents is None else args.open_incidents)
     sizes = sorted(int(size.replace("_", "")) for size in args.sizes.split(","))
     targets: list[tuple[str, str]] = []
     server = scratch = None
@@ -344,7 +465,7 @@ def main() -> None:
         print(f"pool: {len(pool):,} analysed texts in {time.perf_counter() - began:.0f} s"
               + (f" ({len(corpus):,} corpus sentences)" if corpus else ""), flush=True)
         for backend, url in targets:
-            lines += run(backend, url, sizes, args.repeat, pool, daemon=args.daemon, prune=args.prune)
+            lines += run(backend, url, sizes, args.repeat, pool, daemon=args.daemon, prune=args.prune, state=state)
     finally:
         if server is not None:
             server.stop()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 from sentinel.app import Daemon, Timing
 from sentinel.metrics import Metrics
@@ -16,6 +19,7 @@ from sentinel.store import items as item_store
 from sentinel.store import sources as source_store
 from sentinel.store.db import open_database
 from tests.support import feeds
+from tests.support.daemon import daemon_in_thread
 from tests.support.server import Route
 
 
@@ -244,3 +248,53 @@ def test_http_metrics_healthz_and_push(http_server, sqlite_url, monkeypatch) -> 
     assert 'sentinel_push_items_total{outcome="rejected"} 4.0' in results["metrics"]
     rows = stored(sqlite_url)
     assert [(r.external_id, r.likes) for r in rows] == [("p1", 3)]
+
+
+def test_healthz_answers_before_the_open_incidents_memory_is_rebuilt(sqlite_url, monkeypatch) -> None:
+    """The rebuild of the open incidents' memory and the catch-up run behind the HTTP server: with
+    the rebuild held, /healthz answers 200 and a push is stored; once it ends, the pushed item and
+    the one stored before the start without analysis are analysed."""
+    from sentinel.incidents.flows import IncidentStage
+    from sentinel.store.models import Item, ItemAnalysis
+
+    monkeypatch.setenv("T_INGEST", "ingest-secret")
+    settings = settings_for(sqlite_url, [{"id": "crawler", "kind": "push"}],
+                            watch=[{"id": "safety", "groups": {"event": ["爆炸"]}}])
+    database = open_database(sqlite_url)
+    with database.engine.begin() as connection:  # stored before a crash, never analysed
+        connection.execute(Item.__table__.insert(), [{  # type: ignore[attr-defined]
+            "source_id": "crawler", "external_id": "old", "title": "金水区燃气爆炸", "text": "金水区燃气爆炸",
+            "published_at": datetime.now(UTC), "fetched_at": datetime.now(UTC), "content_hash": "0" * 32,
+            "extra": {}}])
+    release, loading = threading.Event(), threading.Event()
+    load = IncidentStage.load
+
+    def held_load(stage: IncidentStage, now: datetime) -> None:
+        loading.set()
+        release.wait(30)
+        load(stage, now)
+
+    monkeypatch.setattr(IncidentStage, "load", held_load)
+    daemon = Daemon(settings, metrics=Metrics(process=False), timing=Timing(collect_tick=0.05, health_tick=0.2))
+
+    def analysed() -> int:
+        with database.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(ItemAnalysis)).scalar_one())
+
+    try:
+        with daemon_in_thread(daemon, start_within=20) as base:
+            assert loading.wait(10)
+            assert httpx.get(base + "/healthz", timeout=5).status_code == 200
+            pushed = httpx.post(base + "/api/items", timeout=5, headers={"Authorization": "Bearer ingest-secret"},
+                                json={"source": "crawler", "items": [
+                                    {"id": "new", "text": "中原区燃气爆炸", "published_at": datetime.now(UTC).isoformat()}]})
+            assert pushed.json()["new"] == 1
+            assert analysed() == 0  # the analysis thread is rebuilding the memory
+            release.set()
+            deadline = time.monotonic() + 20
+            while analysed() < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert analysed() == 2
+    finally:
+        release.set()
+        database.close()

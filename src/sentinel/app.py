@@ -1,9 +1,11 @@
 """The daemon, composed in one place and shut down in reverse order.
 
-Start: database (migrations) → metrics → fetcher → collection runner → analysis → escalation engine
-and outbox (a first tick catches up on what fell due while down) → scheduler → HTTP server. The
-engine ticks on its schedule and also at once when a committed change wakes it (a new incident, a
-grade, a response); the dispatcher likewise when the outbox gains rows (:mod:`sentinel.wake`).
+Start: database (migrations) → metrics → fetcher → collection runner → analysis models → escalation
+engine and outbox → scheduler → HTTP server → then, while it answers, the engine's first tick (it
+catches up on what fell due while down), the open incidents' memory and the catch-up on unanalysed
+items (behind), gauges, parse workers and the first collection. The engine ticks on its schedule
+and also at once when a committed change wakes it (a new incident, a grade, a response); the
+dispatcher likewise when the outbox gains rows (:mod:`sentinel.wake`).
 Stop (SIGTERM/SIGINT): HTTP server → scheduler (nothing more is sent) → polls and jobs under way (a
 send in flight finishes and is recorded) → the outbox rows this process holds and the engine lease,
 given back → senders → fetcher → database. The process's lease identity is the same after a restart
@@ -148,8 +150,10 @@ class Daemon:
         )
         return self.runner
 
-    async def start_analysis(self) -> AnalysisWorker:
-        """Load the analysis models (seconds: jieba's dictionaries) off the event loop, and start."""
+    async def start_analysis(self, *, rebuild: bool = True) -> AnalysisWorker:
+        """Load the analysis models (seconds: jieba's dictionaries) off the event loop, and start:
+        listen, and (unless ``rebuild`` is False: the caller calls ``rebuild`` itself) rebuild the
+        open incidents' memory and catch up on unanalysed items, behind."""
         from sentinel.analyse.pipeline import Analyzer
         from sentinel.incidents.flows import IncidentStage
 
@@ -157,7 +161,9 @@ class Daemon:
         analyzer = await asyncio.to_thread(Analyzer, self.settings)
         stage = IncidentStage(self.settings, analyzer, database.engine)
         self.analysis = AnalysisWorker(stage, database, self.clock, self.metrics)
-        await self.analysis.start()
+        self.analysis.listen()
+        if rebuild:
+            self.analysis.rebuild()
         return self.analysis
 
     def build_escalation(self) -> EscalationEngine:
@@ -372,13 +378,9 @@ class Daemon:
         self.liveness = self.database.liveness = Liveness(self.clock, engine_tick=engine_every_clock)
         await runner.prepare()
         await runner.refresh_health()
-        if self.parse_pool is not None:
-            await self.parse_pool.warm()
-        analysis = await self.start_analysis()
+        analysis = await self.start_analysis(rebuild=False)
         self.build_escalation()
         release_free_memory()  # what loading the analysis freed (heap.py)
-        await self.engine_tick()  # catch up at once on what fell due while we were down
-        await self.refresh_gauges()
         self.database.wakes = Wakes(engine=self._engine_runs.wake, outbox=self._deliver_runs.wake)
         self._serving = [asyncio.create_task(self._engine_runs.serve(), name="engine-wakes"),
                          asyncio.create_task(self._deliver_runs.serve(), name="deliver-wakes")]
@@ -405,7 +407,6 @@ class Daemon:
             every(lease.total_seconds(), self._guarded(Job.ANALYSIS_ADOPT, functools.partial(analysis.adopt, lease)),
                   "analysis-adopt")
         scheduler.start()
-        await self.collect_tick()  # the first look at once, not a tick later
 
         server: _EmbeddedServer | None = None
         server_task: asyncio.Task[None] | None = None
@@ -422,6 +423,16 @@ class Daemon:
                 server_task.result()  # raises what stopped it (address in use ...)
                 raise SystemExit(f"cannot listen on {self.settings.http.listen}")
             self.http_port = _bound_port(server) or self.settings.http.port
+        # After the server answers: on a big store these take seconds (the engine's catch-up on what
+        # fell due while we were down, the open incidents' items, the backlog, counts; the parse
+        # workers' imports) and hold the writer or the interpreter; /healthz says meanwhile whether
+        # the engine ticks. Items pushed before the rebuild wait for it on the analysis thread.
+        await self.engine_tick()  # catch up at once on what fell due while we were down
+        analysis.rebuild()
+        await self.refresh_gauges()
+        if self.parse_pool is not None:
+            await self.parse_pool.warm()  # the first poll does not wait for the workers' imports
+        await self.collect_tick()  # the first look at once, not a tick later
         log.info("sentinel running: %d sources", len(self.settings.sources))
         self._ready.set()
         try:

@@ -142,6 +142,16 @@ def test_items_are_analysed_once_and_a_restart_rebuilds_the_clusters(world, anal
     assert len(rows) == 1 and rows[0].item_count == 3 and rows[0].grade == "II"
 
 
+def test_the_first_batch_after_a_load_does_not_load_again_on_a_store_no_batch_was_written_to(world) -> None:
+    """The lock row is made by the first batch: "no batch yet" before and after it is the same
+    memory, not another process's batch (a second rebuild of every open incident)."""
+    _settings, db, stage = world  # loaded on a store without the lock row
+    assert stage.reloads == 1
+    now = T0 + timedelta(hours=1)
+    stage.process(push(db, STORY[:2], now=now), now)
+    assert stage.reloads == 1
+
+
 def test_a_persons_grade_stands_until_facts_demand_more(world) -> None:
     _settings, db, stage = world
     now = T0 + timedelta(hours=1)

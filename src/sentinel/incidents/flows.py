@@ -178,14 +178,16 @@ class IncidentStage:
         clusterer = Clusterer(self.cluster_config)
         memory: dict[int, _Memory] = {}
         since = now - self.cluster_config.window
-        # Every open incident's items in one query, in the order the clusterer replays them.
+        # Every open incident's items in one query, in the order the clusterer replays them, read
+        # a thousand rows at a time (tens of thousands of items at once cost hundreds of MB).
         rows = session.execute(
             select(Item, ItemAnalysis, col(Incident.title))
             .join(ItemAnalysis, col(ItemAnalysis.item_id) == col(Item.id))
             .join(Incident, col(Incident.id) == col(ItemAnalysis.incident_id))
             .where(col(Incident.state) == IncidentState.OPEN.value, col(Incident.last_item_at) >= since)
             .order_by(col(ItemAnalysis.incident_id), col(Item.published_at), col(Item.id))
-        ).all()
+            .execution_options(yield_per=1000)
+        )
         for key, group in itertools.groupby(rows, key=lambda row: row[1].incident_id):
             assert key is not None
             tracker = memory.setdefault(key, _Memory(HeatTracker(self.heat_weights)))
@@ -216,7 +218,7 @@ class IncidentStage:
     # ---------------------------------------------------------------------- the lock across processes
 
     def _last_batch(self, session: Session) -> str:
-        """The last batch written ("" before the first: the row is made with that owner)."""
+        """The batch last written ("": none yet, whether or not ``_lock`` has made the row)."""
         return session.scalar(select(col(Lease.owner)).where(col(Lease.name) == _LOCK)) or ""
 
     def _lock(self, session: Session, now: datetime) -> bool:

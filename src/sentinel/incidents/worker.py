@@ -42,17 +42,34 @@ class AnalysisWorker:
         self._behind = False
         self._adopted = 0  # ids up to this one are analysed or being analysed (adopt)
         self._catching_up: asyncio.Task[None] | None = None
+        self._loading: asyncio.Task[None] | None = None
 
     async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
 
     async def start(self) -> None:
-        """Rebuild the stage's memory, then listen; the catch-up on items stored but never analysed
-        runs behind (a big backlog must not hold the daemon's start: new items are analysed
-        meanwhile, and an item both find is analysed once)."""
-        await self._run(self.stage.load, self.clock.now())
+        """:meth:`listen` and :meth:`rebuild`."""
+        self.listen()
+        self.rebuild()
+
+    def listen(self) -> None:
+        """Analyse the items submitted from now on, in batches."""
         self._task = asyncio.create_task(self._loop(), name="analysis")
+
+    def rebuild(self) -> None:
+        """Rebuild the stage's memory of the open incidents, and catch up on the items stored but
+        never analysed, behind (thousands of open incidents and a big backlog must not hold the
+        daemon's start). The rebuild goes first on the analysis thread, so every batch comes after
+        it (a batch finds the memory stale until then and rebuilds it itself); new items are analysed
+        while the catch-up runs, and an item both find is analysed once."""
+        self._loading = asyncio.create_task(self._load(), name="analysis-load")
         self._catching_up = asyncio.create_task(self._start_catch_up(), name="analysis-catch-up")
+
+    async def _load(self) -> None:
+        try:
+            await self._run(self.stage.load, self.clock.now())
+        except Exception:  # the memory stays stale and the next batch rebuilds it before placing anything
+            log.exception("rebuilding the open incidents' memory failed; the next batch tries again")
 
     async def _start_catch_up(self) -> None:
         try:
@@ -185,7 +202,7 @@ class AnalysisWorker:
         await self.retry_failed()
 
     async def stop(self) -> None:
-        for task in (self._catching_up, self._task):
+        for task in (self._catching_up, self._task, self._loading):
             if task is not None:
                 task.cancel()
                 try:
