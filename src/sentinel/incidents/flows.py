@@ -68,6 +68,7 @@ from sentinel.store.models import (
     Response,
     TimelineEvent,
 )
+from sentinel.store.pgwake import ENGINE, announce
 
 log = logging.getLogger(__name__)
 
@@ -319,6 +320,8 @@ class IncidentStage:
             for incident, item in official:
                 self._official_evidence(session, incident, item, now)
             written = self._mark_written(session)
+            if report.opened or touched:  # the engine holder, maybe another process, acts now (worker wakes ours)
+                announce(session, ENGINE)
             session.commit()
         self._written = written
         report.updated = sorted(set(touched) - set(report.opened))
@@ -578,6 +581,8 @@ class IncidentStage:
         with Session(self.engine) as session:
             self._lock(session, now)  # incidents are written by one process at a time
             report = self.hotlists.apply(session, now, regrade=self._regrade_listed, sync_clocks=self._sync_clocks)
+            if report.updated or report.marked or report.top:  # heat and grade may have moved
+                announce(session, ENGINE)
             session.commit()
         return report
 
