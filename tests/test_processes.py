@@ -56,11 +56,14 @@ class _Receiver:
 
 
 class _Fleet:
-    """``count`` daemons on one configuration but for their HTTP ports."""
+    """``count`` daemons on one configuration but for their HTTP ports; the engine ticks every
+    ``engine_tick`` seconds and its lease is ``engine_lease`` seconds."""
 
-    def __init__(self, directory: Path, database_url: str, hook: str, count: int) -> None:
+    def __init__(self, directory: Path, database_url: str, hook: str, count: int, *, engine_tick: float = 1.0,
+                 engine_lease: float = LEASE) -> None:
         self.directory = directory
         self.database_url = database_url
+        self.engine = {"tick": f"{engine_tick:g}s", "lease": f"{engine_lease:g}s"}
         self.ports = [_free_port() for _ in range(count)]
         self.processes: list[subprocess.Popen[bytes] | None] = [None] * count
         self.configs = [self._config(n, hook) for n in range(count)]
@@ -80,7 +83,7 @@ class _Fleet:
                                  "start": "00:00", "end": "24:00"}],
                        "section_chiefs": [{"name": "赵科长"}], "leaders": [{"name": "钱局长"}]},
             "policy": POLICY,
-            "engine": {"tick": "1s", "lease": f"{LEASE:g}s"},
+            "engine": self.engine,
             "delivery": {"backoff": "1s", "backoff_max": "2s", "lease": f"{LEASE:g}s"},
         }, allow_unicode=True), encoding="utf-8")
         return path
@@ -267,9 +270,39 @@ def test_a_process_killed_while_it_works_is_taken_over_by_the_others(postgres_se
         assert "Traceback" not in fleet.log(n), fleet.log(n)[-4000:]
 
 
-def _wait_until(condition: Any, timeout: float, what: str) -> None:
+def test_an_incident_opened_by_another_process_wakes_the_engine_holder_at_once(postgres_server,
+                                                                              tmp_path: Path) -> None:
+    """Across processes the wake-up is PostgreSQL's NOTIFY (:mod:`sentinel.store.pgwake`): with a
+    minute between engine ticks and a lease longer than that, only a wake-up is in time."""
+    database_url = postgres_server.create_database(f"fleetwake_{os.getpid()}")
+    name, items = next(iter(_stories().items()))
+    receiver = _Receiver()
+    receiver.server.start()
+    fleet = _Fleet(tmp_path, database_url, receiver.server.url("/hook"), 2, engine_tick=60, engine_lease=300)
+    try:
+        fleet.start()
+        other = 1 - fleet.engine_holder()
+        listening = time.monotonic() + 5  # each one's listener connects beside its start (a build without one: 5 s)
+        while time.monotonic() < listening and not all("for other processes' wake-ups" in fleet.log(n) for n in (0, 1)):
+            time.sleep(0.05)
+        pushed = time.monotonic()
+        for index, item in enumerate(items):  # the story's two items, to the process without the engine
+            _push(fleet.ports[other], name, index, item)
+        _wait_until(lambda: "new_incident" in receiver.kinds.values(), 10, "the new-incident message", every=0.01)
+        waited = time.monotonic() - pushed
+        fleet.stop()
+    finally:
+        fleet.kill_all()
+        receiver.server.stop()
+    print(f"\nthe new-incident message reached the webhook {waited:.2f} s after the push to the other process")
+    assert waited < 2.0, f"the message took {waited:.2f} s (the engine tick is 60 s: no wake-up across processes)"
+    for n in range(2):
+        assert "Traceback" not in fleet.log(n), fleet.log(n)[-4000:]
+
+
+def _wait_until(condition: Any, timeout: float, what: str, *, every: float = 0.3) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.3)
+        time.sleep(every)

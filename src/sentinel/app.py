@@ -5,7 +5,8 @@ engine and outbox → scheduler → HTTP server → then, while it answers, the 
 catches up on what fell due while down), the open incidents' memory and the catch-up on unanalysed
 items (behind), gauges, parse workers and the first collection. The engine ticks on its schedule
 and also at once when a committed change wakes it (a new incident, a grade, a response); the
-dispatcher likewise when the outbox gains rows (:mod:`sentinel.wake`).
+dispatcher likewise when the outbox gains rows (:mod:`sentinel.wake`); on PostgreSQL another
+process's changes wake them too (:mod:`sentinel.store.pgwake`).
 Stop (SIGTERM/SIGINT): HTTP server → scheduler (nothing more is sent) → polls and jobs under way (a
 send in flight finishes and is recorded) → the outbox rows this process holds and the engine lease,
 given back → senders → fetcher → database. The process's lease identity is the same after a restart
@@ -55,6 +56,7 @@ from sentinel.notify.phone_history import seed_limits
 from sentinel.notify.registry import build_senders
 from sentinel.notify.source_alerts import queue_source_alerts
 from sentinel.settings import Settings
+from sentinel.store import pgwake
 from sentinel.store.db import Database, open_database
 from sentinel.wake import WakeableJob, Wakes
 from sentinel.web.app import create_app
@@ -126,6 +128,7 @@ class Daemon:
         self._engine_runs = WakeableJob(self._engine_tick)
         self._deliver_runs = WakeableJob(self._deliver)
         self._serving: list[asyncio.Task[None]] = []  # the wake-up loops, while run() runs
+        self._listener: pgwake.Listener | None = None  # other processes' wake-ups (PostgreSQL), while run() runs
 
     def open(self) -> Database:
         """Open the database and apply migrations (synchronous; used by one-shot commands too)."""
@@ -384,6 +387,12 @@ class Daemon:
         self.database.wakes = Wakes(engine=self._engine_runs.wake, outbox=self._deliver_runs.wake)
         self._serving = [asyncio.create_task(self._engine_runs.serve(), name="engine-wakes"),
                          asyncio.create_task(self._deliver_runs.serve(), name="deliver-wakes")]
+        if not self.database.is_sqlite:  # several processes: each one's changes wake the others' jobs too
+            database = self.database
+            self._listener = pgwake.Listener(database.url, {pgwake.ENGINE: lambda: database.wakes.engine(),
+                                                            pgwake.OUTBOX: lambda: database.wakes.outbox()},
+                                             asyncio.get_running_loop())
+            self._listener.start()
 
         scheduler = AsyncIOScheduler(timezone="UTC")
 
@@ -471,6 +480,9 @@ class Daemon:
 
     async def _stop_serving(self) -> None:
         """No more wake-ups; a tick or drain they started finishes (within the stop's wait)."""
+        if self._listener is not None:
+            await asyncio.to_thread(self._listener.stop)
+            self._listener = None
         if self.database is not None:
             self.database.wakes = Wakes()
         self._engine_runs.close()

@@ -105,6 +105,7 @@ from sentinel.store.models import (
 )
 from sentinel.store.models import Obligation as ObligationRow
 from sentinel.store.outbox import deferred_message
+from sentinel.store.pgwake import OUTBOX, announce
 
 log = logging.getLogger(__name__)
 
@@ -299,6 +300,8 @@ class EscalationEngine:
                     # executemany pipelines the rows already, and was faster without it.
                     statement = statement.returning(*table.primary_key.columns)
                 session.execute(statement, rows)
+                if model is OutboxMessage:  # every process's dispatcher may take them (ours is woken in-process)
+                    announce(session, OUTBOX)
                 rows.clear()
 
     def _load_open(self, session: Session, incidents: dict[int, Incident]) -> None:

@@ -75,6 +75,7 @@ from sentinel.store.models import (
     Response,
     TimelineEvent,
 )
+from sentinel.store.pgwake import ENGINE, announce
 
 log = logging.getLogger(__name__)
 
@@ -291,6 +292,8 @@ class IncidentStage:
                 plan = self._plan(session, analysed, rows, clustered, stored, now)
             self._write(session, plan, now)
             written = self._mark_written(session)
+            if report.opened or touched:  # the engine holder, maybe another process, acts now (worker wakes ours)
+                announce(session, ENGINE)
             session.commit()
         self._written = written
         report = plan.report
@@ -714,6 +717,8 @@ class IncidentStage:
         with Session(self.engine) as session:
             self._lock(session, now)  # incidents are written by one process at a time
             report = self.hotlists.apply(session, now, regrade=self._regrade_listed, sync_clocks=self._sync_clocks)
+            if report.updated or report.marked or report.top:  # heat and grade may have moved
+                announce(session, ENGINE)
             session.commit()
         return report
 

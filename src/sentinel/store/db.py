@@ -22,6 +22,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from sentinel.errors import StoreError
 from sentinel.liveness import Liveness, Part
+from sentinel.store import pgwake
 from sentinel.wake import Wakes
 
 T = TypeVar("T")
@@ -39,7 +40,9 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "handle_error", _discard_read_only)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    pgwake.install(engine)  # a write_and_wake's commits notify the other processes
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -162,7 +165,8 @@ class Database:
     With a :class:`~sentinel.liveness.Liveness` set, each write through :meth:`write` is recorded:
     one that committed, or one that failed for a reason of the store (not of its data). A write the
     escalation engine acts on (a response, an acknowledgment, a grade set by hand) goes through
-    :meth:`write_and_wake`, which wakes the engine once it committed (:mod:`sentinel.wake`)."""
+    :meth:`write_and_wake`, which wakes the engine once it committed (:mod:`sentinel.wake`), and
+    on PostgreSQL the other processes' engines too (:mod:`sentinel.store.pgwake`)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -177,21 +181,29 @@ class Database:
         migrate(self.engine)
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        kind = _kind_of(fn)
+        return await self._write(_kind_of(fn), lambda: fn(*args, **kwargs))
+
+    async def write_and_wake(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """:meth:`write`, then the escalation engine woken (it sees the change now, not a tick later): this
+        process's at once, the other processes' by the notification its commits carry."""
+
+        def announced() -> T:
+            with pgwake.announcing(pgwake.ENGINE):
+                return fn(*args, **kwargs)
+
+        result = await self._write(_kind_of(fn), announced)
+        self.wakes.engine()
+        return result
+
+    async def _write(self, kind: str, call: Callable[[], T]) -> T:
         try:
-            result = await asyncio.get_running_loop().run_in_executor(self._writer, lambda: fn(*args, **kwargs))
+            result = await asyncio.get_running_loop().run_in_executor(self._writer, call)
         except (OperationalError, InterfaceError) as exc:  # read-only, disk full, server gone, locked
             if self.liveness is not None:
                 self.liveness.write_failed(str(exc.orig if exc.orig is not None else exc).strip(), write=kind)
             raise
         if self.liveness is not None:
             self.liveness.done(Part.WRITE, write=kind)
-        return result
-
-    async def write_and_wake(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """:meth:`write`, then the escalation engine woken (it sees the change now, not a tick later)."""
-        result = await self.write(fn, *args, **kwargs)
-        self.wakes.engine()
         return result
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
