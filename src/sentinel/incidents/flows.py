@@ -292,7 +292,7 @@ class IncidentStage:
                 plan = self._plan(session, analysed, rows, clustered, stored, now)
             self._write(session, plan, now)
             written = self._mark_written(session)
-            if report.opened or touched:  # the engine holder, maybe another process, acts now (worker wakes ours)
+            if plan.report.opened or plan.touched:  # the engine holder, maybe another process, acts now (worker wakes ours)
                 announce(session, ENGINE)
             session.commit()
         self._written = written
