@@ -29,6 +29,7 @@ import itertools
 import json
 import os
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -139,7 +140,12 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--database", help="an empty SQLite database URL (default: a fresh file)")
+    parser.add_argument("--switch-interval", type=float, help="the interpreter's thread switch interval in seconds "
+                        "(default: the daemon's, sentinel.app.SWITCH_INTERVAL)")
     args = parser.parse_args()
+    from sentinel.app import SWITCH_INTERVAL
+
+    sys.setswitchinterval(args.switch_interval or SWITCH_INTERVAL)  # as the daemon runs
 
     from sqlalchemy import event
     from sqlmodel import Session, select

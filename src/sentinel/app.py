@@ -22,6 +22,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -61,6 +62,11 @@ from sentinel.store.db import Database, open_database
 from sentinel.wake import WakeableJob, Wakes
 from sentinel.web.app import create_app
 from sentinel.web.serving import server_config
+
+#: The analysis thread is CPU-bound, and the HTTP server and the store's writer wait for the
+#: interpreter lock behind it at every handover: at the default 5 ms interval a push waited 30 ms at
+#: the median while a batch was analysed, at 1 ms 8 ms (``bench/stage.py``, which runs at this value).
+SWITCH_INTERVAL = 0.001
 
 log = logging.getLogger(__name__)
 
@@ -369,6 +375,7 @@ class Daemon:
 
     async def run(self) -> None:
         """Run until :meth:`request_stop` or SIGTERM/SIGINT."""
+        sys.setswitchinterval(SWITCH_INTERVAL)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
