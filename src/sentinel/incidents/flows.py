@@ -34,8 +34,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Engine, case, func, insert, inspect, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
@@ -64,6 +62,7 @@ from sentinel.incidents.hotlist import HotlistSignals, SignalsReport, entry_verd
 from sentinel.incidents.hotlist_heat import ListingWeights
 from sentinel.incidents.jurisdiction import jurisdiction_of, vote
 from sentinel.settings import Authority, Settings
+from sentinel.store.inserts import insert_ignoring
 from sentinel.store.models import (
     HeatSample,
     Incident,
@@ -382,8 +381,7 @@ class IncidentStage:
         if not rows:
             return set()
         table = ItemAnalysis.__table__  # type: ignore[attr-defined]
-        dialect_insert: Any = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["item_id"]).returning(table.c.item_id)
+        statement = insert_ignoring(table, self.engine.dialect.name, ["item_id"]).returning(table.c.item_id)
         with self.engine.begin() as connection:
             return set(connection.execute(statement, rows).scalars())
 

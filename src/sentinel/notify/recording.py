@@ -28,6 +28,7 @@ from sentinel.notify.base import Delivery
 from sentinel.notify.claiming import Queued
 from sentinel.notify.message import Message, escape_markdown, one_line
 from sentinel.notify.serialisation import message_to_json
+from sentinel.store.inserts import insert_ignoring
 from sentinel.store.models import ChannelHealth, OutboxMessage, OutboxState, TimelineEvent
 
 __all__ = ["Outcome", "Policy", "Result", "Verdict", "channel_episodes", "derived_key", "record", "retry_delay"]
@@ -250,12 +251,7 @@ def _event(incident_id: int, at: datetime, kind: str, reason: str | None, data: 
 
 def _enqueue(connection: Any, values: dict[str, Any]) -> None:
     """Queue a follow-up message unless its key is already in the outbox."""
-    if connection.dialect.name == "postgresql":
-        statement: Any = pg_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
-    elif connection.dialect.name == "sqlite":
-        statement = sqlite_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
-    else:
-        statement = insert(_OUTBOX)
+    statement = insert_ignoring(_OUTBOX, connection.dialect.name, ["key"])
     connection.execute(statement.values(
         **values, created_at=values["not_before"], state=OutboxState.PENDING.value, attempts=0))
 

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
 from sentinel.normalise.item import NormalItem
 from sentinel.store import search
+from sentinel.store.inserts import insert_ignoring
 from sentinel.store.models import Item, SourceHealth, SourceState
 
 
@@ -117,12 +116,7 @@ def _existing(session: Session, source_id: str, ids: list[str]) -> set[str]:
 
 
 def _insert_ignoring_duplicates(engine: Any) -> Any:
-    table = Item.__table__  # type: ignore[attr-defined]
-    if engine.dialect.name == "postgresql":
-        return pg_insert(table).on_conflict_do_nothing(constraint="uq_item_source_external")
-    if engine.dialect.name == "sqlite":
-        return sqlite_insert(table).on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-    return insert(table)
+    return insert_ignoring(Item.__table__, engine.dialect.name, ["source_id", "external_id"])  # type: ignore[attr-defined]
 
 
 def _row(source_id: str, item: NormalItem, now: datetime) -> dict[str, Any]:
