@@ -170,3 +170,29 @@ def test_known_ids_and_summary(db) -> None:
     rows = {row.source_id: row for row in source_store.summarize(db.engine, now=NOW)}
     assert rows["zz-gov"].items_24h == 2 and rows["other"].items_24h == 0
     assert source_store.summarize(db.engine, now=NOW + timedelta(days=2))[1].items_24h == 0
+
+
+def test_a_source_another_process_creates_meanwhile_does_not_fail_the_start(database_url: str) -> None:
+    """Two processes starting on one database both find a source missing; the second insert skips it."""
+    from sqlalchemy import event
+
+    database = open_database(database_url)
+    try:
+        made = []
+
+        def another_process_first(conn, cursor, statement, *_args) -> None:
+            if statement.lstrip().upper().startswith("INSERT INTO SOURCE_STATE") and not made:
+                made.append(True)  # between this process's read and its insert, the other one commits
+                with Session(open_database(database_url, migrate_schema=False).engine) as other:
+                    other.add(SourceState(source_id="new", kind="rss", next_check_at=NOW - timedelta(days=1),
+                                          cursor={"by": "other"}))
+                    other.commit()
+
+        event.listen(database.engine, "before_cursor_execute", another_process_first)
+        source_store.ensure_sources(database.engine, [source("new"), source("zz-gov")], now=NOW)
+        event.remove(database.engine, "before_cursor_execute", another_process_first)
+        states = source_store.all_states(database.engine)
+        assert made and set(states) == {"new", "zz-gov"}
+        assert states["new"].cursor == {"by": "other"}  # the first one's row stands
+    finally:
+        database.close()

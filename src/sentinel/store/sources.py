@@ -10,24 +10,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func, or_, select, update
 from sqlmodel import Session, col
 
 from sentinel.masking import mask_text
 from sentinel.settings import SourceConfig
+from sentinel.store.inserts import insert_ignoring
 from sentinel.store.models import Item, SourceHealth, SourceState
 
 
 def ensure_sources(engine: Engine, sources: Iterable[SourceConfig], *, now: datetime) -> None:
-    """Create a state row for each configured source that has none; keep existing rows as they are."""
+    """Create a state row for each configured source that has none; keep existing rows as they are.
+
+    Several processes starting on one database at once may each find a source missing: the row the
+    first one makes stands, and the others' inserts skip it."""
     sources = list(sources)
     with Session(engine) as session:
         existing = set(session.scalars(select(col(SourceState.source_id))).all())
+        missing: list[dict[str, Any]] = [
+            SourceState(source_id=s.id, kind=s.kind.value, next_check_at=now, cursor={}).model_dump()
+            for s in sources if s.id not in existing]  # (the model's defaults: health, failures …)
+        if missing:
+            table = SourceState.__table__  # type: ignore[attr-defined]
+            session.execute(insert_ignoring(table, engine.dialect.name, ["source_id"]), missing)
         for source in sources:
-            if source.id not in existing:
-                session.add(SourceState(source_id=source.id, kind=source.kind.value, next_check_at=now, cursor={}))
-            else:
+            if source.id in existing:
                 session.execute(
                     update(SourceState).where(col(SourceState.source_id) == source.id).values(kind=source.kind.value)
                 )
