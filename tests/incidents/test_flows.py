@@ -18,6 +18,7 @@ from sentinel.settings import Settings
 from sentinel.store import items as item_store
 from sentinel.store import sources as source_store
 from sentinel.store.db import open_database
+from sentinel.store.models import Incident
 
 T0 = datetime(2026, 11, 21, 1, 40, tzinfo=UTC)
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -63,6 +64,16 @@ def push(db, rows, *, now: datetime) -> list[int]:
                                  "published_at": (T0 + timedelta(minutes=minutes)).isoformat()})
         ids += item_store.save_pushed(db.engine, source, [normalise(raw, zone=ZONE, fetched_at=now)], now=now).new_ids
     return ids
+
+
+def one_incident(db) -> Incident:
+    """The store's only incident, holding every item of ``STORY`` and detected once."""
+    incidents = service.list_incidents(db.engine, state=None)
+    assert len(incidents) == 1, [(i.id, i.title) for i in incidents]
+    detail = service.get_incident(db.engine, incidents[0].id)
+    assert incidents[0].item_count == len(detail.items) == len(STORY)
+    assert [e.kind for e in detail.timeline].count("detected") == 1
+    return incidents[0]
 
 
 @pytest.fixture

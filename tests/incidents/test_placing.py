@@ -21,7 +21,7 @@ from sentinel.incidents.cluster import Clusterer
 from sentinel.incidents.flows import IncidentStage
 from sentinel.store import sources as source_store
 from sentinel.store.db import open_database
-from tests.incidents.test_flows import STORY, T0, push, settings_for
+from tests.incidents.test_flows import STORY, T0, one_incident, push, settings_for
 
 
 @pytest.fixture
@@ -56,15 +56,6 @@ def before_the_lock(engine: Engine, meanwhile: Callable[[], None]) -> Iterator[N
     assert done, "the stage never took the lock"
 
 
-def _one_incident(db) -> Any:
-    incidents = service.list_incidents(db.engine, state=None)
-    assert len(incidents) == 1, [(i.id, i.title) for i in incidents]
-    detail = service.get_incident(db.engine, incidents[0].id)
-    assert incidents[0].item_count == len(detail.items) == len(STORY)
-    assert [e.kind for e in detail.timeline].count("detected") == 1
-    return incidents[0]
-
-
 def test_items_are_placed_before_the_write_transaction(two, monkeypatch) -> None:
     _settings, db, (stage, _) = two
     writing: set[int] = set()  # connections of the stage inside a transaction that wrote
@@ -91,7 +82,7 @@ def test_items_are_placed_before_the_write_transaction(two, monkeypatch) -> None
     stage.process(push(db, STORY[:2], now=now), now)
     stage.process(push(db, STORY[2:], now=now), now)
     assert placed_while_writing == []
-    _one_incident(db)
+    one_incident(db)
 
 
 def test_a_batch_of_another_process_between_placing_and_writing_is_placed_again(two) -> None:
@@ -103,7 +94,7 @@ def test_a_batch_of_another_process_between_placing_and_writing_is_placed_again(
     with before_the_lock(first.engine, lambda: second.process(second_batch, now)):
         first.process(push(db, STORY[3:], now=now), now)  # placed on a memory that had not seen the second's
     assert first.reloads == reloads + 1  # rebuilt under the lock, and placed again
-    _one_incident(db)
+    one_incident(db)
 
 
 def test_a_grade_set_by_hand_between_placing_and_writing_stands(two) -> None:
@@ -119,5 +110,5 @@ def test_a_grade_set_by_hand_between_placing_and_writing_stands(two) -> None:
 
     with before_the_lock(stage.engine, by_hand):
         stage.process(push(db, STORY[3:], now=now), now)  # eleven dead: the facts alone would grade it again
-    graded = _one_incident(db)
+    graded = one_incident(db)
     assert (graded.grade, graded.grade_source) == ("I", "manual")

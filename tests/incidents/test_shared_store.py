@@ -14,10 +14,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from sentinel.analyse.pipeline import Analyzer
-from sentinel.incidents import service
 from sentinel.incidents.flows import IncidentStage
 from sentinel.store.db import open_database
-from tests.incidents.test_flows import STORY, T0, push, settings_for
+from tests.incidents.test_flows import STORY, T0, one_incident, push, settings_for
 from tests.support.proxy import TcpProxy
 
 
@@ -35,24 +34,16 @@ def shared(database_url: str, analyzer: Analyzer):
     db.close()
 
 
-def _one_incident(db) -> None:
-    incidents = service.list_incidents(db.engine, state=None)
-    assert len(incidents) == 1, [(i.id, i.title) for i in incidents]
-    detail = service.get_incident(db.engine, incidents[0].id)
-    assert incidents[0].item_count == len(detail.items) == len(STORY)
-    assert [e.kind for e in detail.timeline].count("detected") == 1
-
-
-def test_a_story_told_to_two_stages_in_turn_is_one_incident(shared) -> None:
+def test_a_story_told_to_two_stages_in_turn_isone_incident(shared) -> None:
     db, (first, second, _) = shared
     now = T0 + timedelta(hours=2)
     first.process(push(db, STORY[:2], now=now), now)
     second.process(push(db, STORY[2:3], now=now), now)  # its memory predates the incident
     first.process(push(db, STORY[3:], now=now), now)  # the item counted by the second stage is not lost
-    _one_incident(db)
+    one_incident(db)
 
 
-def test_a_story_told_to_three_stages_at_the_same_moment_is_one_incident(shared) -> None:
+def test_a_story_told_to_three_stages_at_the_same_moment_isone_incident(shared) -> None:
     db, stages = shared
     now = T0 + timedelta(hours=2)
     batches = [push(db, STORY[:2], now=now), push(db, STORY[2:3], now=now), push(db, STORY[3:], now=now)]
@@ -72,7 +63,7 @@ def test_a_story_told_to_three_stages_at_the_same_moment_is_one_incident(shared)
     for thread in threads:
         thread.join(60)
     assert errors == []
-    _one_incident(db)
+    one_incident(db)
 
 
 @pytest.mark.postgres
@@ -116,7 +107,7 @@ def test_the_store_gone_in_the_middle_of_a_batch_opens_no_second_incident(postgr
             stage.process(failed, now)
         proxy.up()
         stage.process(failed + push(direct, STORY[3:], now=now), now)  # the catch-up, and the next item
-        _one_incident(direct)
+        one_incident(direct)
     finally:
         through.close()
         direct.close()
