@@ -41,7 +41,9 @@ def documented_sql() -> list[str]:
 
 
 def run_sql(engine, script: str) -> list[tuple]:
-    """A script as psql would run it (several statements, its own BEGIN/COMMIT); the last rows."""
+    """A script as psql would run it (several statements, its own BEGIN/COMMIT); the last rows. The
+    connection goes back to the pool as it came (not in autocommit, where the store's server-side
+    cursors could not be declared)."""
     raw = engine.raw_connection()
     try:
         raw.driver_connection.autocommit = True
@@ -49,6 +51,7 @@ def run_sql(engine, script: str) -> list[tuple]:
             cursor.execute(script)
             return cursor.fetchall() if cursor.description else []
     finally:
+        raw.driver_connection.autocommit = False
         raw.close()
 
 

@@ -13,9 +13,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 __all__ = ["insert_ignoring"]
 
 
-def insert_ignoring(table: Table, dialect: str, unique: Sequence[str]) -> Any:
-    """An insert into ``table`` that skips rows whose ``unique`` columns are already taken."""
+def insert_ignoring(table: Table, dialect: str, unique: Sequence[str], *, constraint: str | None = None) -> Any:
+    """An insert into ``table`` that skips rows whose ``unique`` columns are already taken. On
+    PostgreSQL a named ``constraint`` is the arbiter instead of the columns, so that it still holds
+    where an operator changed its columns (a table partitioned by month must add the partition key
+    to every unique constraint, docs/operations.md)."""
     if dialect == "postgresql":
+        if constraint is not None:
+            return pg_insert(table).on_conflict_do_nothing(constraint=constraint)
         return pg_insert(table).on_conflict_do_nothing(index_elements=list(unique))
     if dialect == "sqlite":
         return sqlite_insert(table).on_conflict_do_nothing(index_elements=list(unique))

@@ -116,7 +116,8 @@ def _existing(session: Session, source_id: str, ids: list[str]) -> set[str]:
 
 
 def _insert_ignoring_duplicates(engine: Any) -> Any:
-    return insert_ignoring(Item.__table__, engine.dialect.name, ["source_id", "external_id"])  # type: ignore[attr-defined]
+    table = Item.__table__  # type: ignore[attr-defined]
+    return insert_ignoring(table, engine.dialect.name, ["source_id", "external_id"], constraint="uq_item_source_external")
 
 
 def _row(source_id: str, item: NormalItem, now: datetime) -> dict[str, Any]:
