@@ -1,6 +1,6 @@
 """Incidents stage benchmark: the whole stage against analysis alone on the same items, SQLite.
 
-    python bench/stage.py --data DIR [--items 5000] [--batch 500] [--database sqlite:///PATH]
+    python bench/stage.py --data DIR [--items 5000] [--batch N] [--database sqlite:///PATH]
 
 DIR is the folder of labelled corpora (weibo_senti_100k_recovered.csv, smp2020_ewect_train_eval.jsonl,
 cnews_fulltext_sample.csv, thucnews_titles_dev.csv, cec_emergency_dev.jsonl). The items are a mix
@@ -10,7 +10,7 @@ and get their clocks). They are stored first, published over the last hours; the
 same items, one core:
 
 - analysis alone: :meth:`Analyzer.analyze` for every item, as the stage calls it;
-- the stage: :meth:`IncidentStage.process` in batches of ``--batch`` (the daemon's), analysis,
+- the stage: :meth:`IncidentStage.process` in batches of ``--batch`` (default the daemon's), analysis,
   clustering, incidents, grades, clocks and timeline, committed;
 - their ratio (target ≥ 0.6), the SQL statements per batch, and the longest wait of a push made
   meanwhile from another thread every 20 ms (``save_pushed`` of one item, as ``POST /api/items``
@@ -138,14 +138,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, type=Path, help="folder of the labelled corpora")
     parser.add_argument("--items", type=int, default=5000)
-    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--batch", type=int, help="items per batch (default: the daemon's, "
+                        "sentinel.incidents.worker.BATCH)")
     parser.add_argument("--database", help="an empty SQLite database URL (default: a fresh file)")
     parser.add_argument("--switch-interval", type=float, help="the interpreter's thread switch interval in seconds "
                         "(default: the daemon's, sentinel.app.SWITCH_INTERVAL)")
     args = parser.parse_args()
     from sentinel.app import SWITCH_INTERVAL
+    from sentinel.heap import freeze_survivors
+    from sentinel.incidents.worker import BATCH
 
     sys.setswitchinterval(args.switch_interval or SWITCH_INTERVAL)  # as the daemon runs
+    args.batch = args.batch or BATCH
 
     from sqlalchemy import event
     from sqlmodel import Session, select
@@ -179,6 +183,7 @@ def main() -> None:
 
         stage = IncidentStage(settings, analyzer, database.engine)
         stage.load(now)
+        freeze_survivors()  # as the daemon does once the models and the open incidents are loaded
         statements = [0]
 
         def count(*_: Any) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import atexit
+import gc
 import itertools
 import os
 import shutil
@@ -29,6 +30,15 @@ def _own_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs in its own directory: what it writes by a relative path (the daily
     briefing's default ``var/reports``, a default ``var/sentinel.db``) stays out of the checkout."""
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_frozen_after() -> Iterator[None]:
+    """A daemon started in a test freezes what lives (sentinel.heap.freeze_survivors), as it would
+    for the life of its process: the next tests' garbage is collected as usual again."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
 
 
 @pytest.fixture

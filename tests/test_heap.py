@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ctypes.util
+import gc
 import os
+import weakref
 from pathlib import Path
 
 import pytest
 
-from sentinel.heap import release_free_memory
+from sentinel.heap import freeze_survivors, release_free_memory
 
 
 def _resident_mb() -> float:
@@ -27,3 +29,36 @@ def test_freed_memory_leaves_the_process() -> None:
     assert release_free_memory()
     assert before - _resident_mb() > 100
     assert len(kept) == 1000
+
+
+def test_what_lives_at_the_freeze_is_no_longer_collected_and_garbage_before_it_is_not_kept() -> None:
+    class Node:
+        def __init__(self) -> None:
+            self.other: Node | None = None
+
+    def cycle() -> weakref.ref[Node]:
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        return weakref.ref(a)
+
+    gc.disable()  # no collection of its own between the steps
+    try:
+        garbage = cycle()  # unreachable already: collected by the freeze's own collection
+        kept = Node()
+        kept.other = Node()
+        assert freeze_survivors() >= 2
+        assert garbage() is None
+        later = cycle()  # a cycle made after the freeze is collected as before
+        gc.collect()
+        assert later() is None
+        assert all(obj is not kept for obj in gc.get_objects())  # out of the collector's walk
+        looped = Node()  # a cycle alive at a freeze and dropped after it outlives collections (the cost)
+        looped.other = looped
+        dropped = weakref.ref(looped)
+        freeze_survivors()
+        del looped
+        gc.collect()
+        assert dropped() is not None
+    finally:
+        gc.unfreeze()
+        gc.enable()

@@ -1,6 +1,15 @@
-"""Give the C allocator's free memory back to the system (glibc's ``malloc_trim``).
+"""The daemon's heap after its start: what the cyclic garbage collector walks, and the C
+allocator's free memory given back to the system (glibc's ``malloc_trim``).
 
-Starting the daemon builds tens of MB of objects that live only while something loads (jieba's
+**Collections.** A full collection of the cyclic garbage collector walks every object it tracks,
+and every thread waits meanwhile. After the start those are mostly the analysis models and the
+open incidents' memory, which live as long as the process: with them, each full collection took
+60–100 ms, and a push to the API waited that long behind one (``bench/stage.py``).
+:func:`freeze_survivors` moves what lives at that moment out of the collector's sight (``gc.freeze``),
+so later collections walk only what was made since. Reference counting still frees those objects;
+only a reference cycle among them would outlive its use (a rebuilt memory's predecessor, once).
+
+**Free memory.** Starting the daemon builds tens of MB of objects that live only while something loads (jieba's
 dictionary from its cache, the IDF table's reading, the models, the imports). Freed, glibc keeps
 their pages for later use, and they count in the process's memory until something reuses them:
 ``malloc_trim(0)`` returns the free pages of every allocator arena (each thread may have its own),
@@ -12,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import gc
 import os
 from collections.abc import Callable
 
@@ -35,3 +45,11 @@ def release_free_memory() -> bool:
         return False
     trim(0)
     return True
+
+
+def freeze_survivors() -> int:
+    """Collect the garbage there is, then keep what survives out of later collections; how many
+    objects are frozen in all."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

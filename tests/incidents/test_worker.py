@@ -58,3 +58,40 @@ def test_a_failed_batch_is_retried_and_the_retry_is_free_otherwise(sqlite_url, a
     finally:
         db.close()
     assert len(incidents) == 1 and incidents[0].item_count == 4
+
+
+class CountingStage(IncidentStage):
+    """The real stage, noting the size of every batch it is given."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.sizes: list[int] = []
+
+    def process(self, item_ids, now):  # type: ignore[no-untyped-def]
+        self.sizes.append(len(item_ids))
+        return super().process(item_ids, now)
+
+
+def test_a_poll_bigger_than_a_batch_is_analysed_a_batch_at_a_time(sqlite_url, analyzer) -> None:
+    settings = settings_for(sqlite_url)
+    db = open_database(sqlite_url)
+    source_store.ensure_sources(db.engine, settings.sources, now=T0)
+    stage = CountingStage(settings, analyzer, db.engine)
+    worker = AnalysisWorker(stage, db, FakeClock(T0), Metrics(process=False), batch=3)
+
+    async def go() -> None:
+        await worker.start()
+        await worker.wait_caught_up()
+        ids = push(db, STORY, now=T0)
+        await worker.submit("daily", ids)
+        await worker.drain()
+        await worker.stop()
+
+    try:
+        asyncio.run(go())
+        assert service.unanalysed_item_ids(db.engine) == []
+        incidents = service.list_incidents(db.engine)
+    finally:
+        db.close()
+    assert len(STORY) > 3 and max(stage.sizes) <= 3 and sum(stage.sizes) >= len(STORY)
+    assert len(incidents) == 1 and incidents[0].item_count == len(STORY)
