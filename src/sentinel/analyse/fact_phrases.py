@@ -272,7 +272,7 @@ def find_mentions(doc: Doc) -> list[Mention]:
         if m.groupdict().get("compact") and (m.group(group) in ("十", "百", "千", "万", "亿")
                                              or before.endswith(_FATE_BEFORE)):
             return  # a bare unit before 死 is an idiom, not a count: "罪该万死"; so is "人终有一死"
-        if _RATE.search(_clause_before(src, m.start())):
+        if _is_rate(src, m.start()):
             return  # a rate, not a count: "每33个人就会有一人死亡"
         if before.endswith(("高", "初", "大", "研")) and len(m.group(group)) == 1:
             return  # a school year, not a count: "高二男生", "大四女生"
@@ -353,9 +353,12 @@ _PERSON_RE = re.compile(_PERSON)
 _AGAINST = re.compile(r"(?:抓|追|擒|斗|与|同|和|制服|阻止|阻拦|拦截|举报|劝)$")
 
 
-def _clause_before(src: str, pos: int) -> str:
-    """The words of the clause before offset ``pos`` (up to the last comma or full stop)."""
-    return re.split(r"[，,。；;！!？?]", src[max(0, pos - 20): pos])[-1]
+def _is_rate(src: str, pos: int) -> bool:
+    """Whether the clause before offset ``pos`` (up to 20 characters) says 每N: a rate, not a count."""
+    window = src[max(0, pos - 20): pos]
+    if "每" not in window:
+        return False
+    return _RATE.search(re.split(r"[，,。；;！!？?]", window)[-1]) is not None
 
 
 def _attacker(gap: str) -> bool:
@@ -402,7 +405,7 @@ def _names_one(m: re.Match[str], src: str) -> bool:
         return False
     if _INVADERS.search(src, max(0, m.start() - 8), m.start()):
         return False  # "鬼子枪杀村民": the war of 1937–45 told again (history, a drama), not news
-    if _RATE.search(_clause_before(src, m.start())):
+    if _is_rate(src, m.start()):
         return False
     if _DENIED.search(re.split(r"[。！？!?；;]", src[m.start():], maxsplit=1)[0]):
         return False
