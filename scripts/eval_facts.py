@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     for corpus in corpora:
         start = time.perf_counter()
         post = corpus.name in POSTS
-        got = {r.key: own_facts(r.title, r.text, extract_facts(r.text, r.title or None), post=post)
+        got = {r.key: own_facts(r.title, r.text, extract_facts(r.text, r.title or None), post=post or r.post)
                for r in corpus.rows}
         elapsed += time.perf_counter() - start
         chars += sum(len(r.text) + len(r.title) for r in corpus.rows)

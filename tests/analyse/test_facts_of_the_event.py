@@ -196,3 +196,35 @@ def test_a_yearly_statistic_never_sets_a_grade_floor() -> None:
     facts = extract_facts("据该国交通部门统计，全年道路交通事故死亡1800人。当天的车祸造成1人死亡。", "一辆大巴翻车")
     assert facts.deaths == 1
     assert grade_floor(facts, "accident", "traffic_accident").grade.value == "IV"  # type: ignore[union-attr]
+
+
+# Rules of the third round, each found on a development miss of the fresh set (Weibo hot-search topics,
+# Weibo posts) or of the older sets: the killing verbs without 死, and readings that are no count.
+KILLING = [
+    ("杀害 a pair", "俄罗斯姐弟在泰国被杀害", "", {"deaths": 2}),  # hot search
+    ("杀害 a pair as object", "男子杀害母子原地隐匿20年至退休", "", {"deaths": 2}),  # hot search
+    ("杀害 one named", "泰国嫌犯供述杀害中国富商之子过程", "", {"deaths": 1}),  # hot search
+    ("击毙 the attacker", "民警开12枪当场击毙劫持人质歹徒", "", {"deaths": 1}),  # THUCNews
+    ("将自己…杀害", "", "陕西一女子因家庭琐事竟然将自己丈夫杀害并放火焚毁", {"deaths": 1}),  # BDCI
+    ("a 枪杀案 is a kind of case", "重庆一名男子报枪杀案假警被拘留", "", {}),  # THUCNews
+    ("an animal shot", "美国女猎手射杀动物后食其肉还上网炫耀钟爱射杀中国水鹿", "", {}),  # BDCI
+    ("the invaders of a war drama", "鬼子枪杀村民没想到姑娘拿重机枪狂扫鬼子", "", {}),  # BDCI
+    ("五兄弟 are not a pair", "", "讲述了五兄弟在六弟惨遭抢劫杀害后，追遍千里捉拿凶手的故事。", {}),  # cnews
+]
+
+NO_COUNT = [
+    ("the writer 'killed'", "", "下雨天本来就视线受阻，还被远光灯照着，真尼玛撞死我了吓死宝宝了", {}),  # SMP2020
+    ("人终有一死", "", "疫情就过去了，人终有一死，还有一些没实现的事情", {}),  # SMP2020
+    ("a rate", "", "确诊人数大约每33个人就会有一人死亡，希望大家都能好好的", {}),  # SMP2020
+    ("an entrepreneur is one", "", "有一企业家身亡，而且死在政府大楼，必有玄机", {"deaths": 1}),  # weibo_senti_100k
+]
+
+
+@_cases(KILLING)
+def test_killing_verbs_without_si(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+@_cases(NO_COUNT)
+def test_readings_that_are_no_count(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Print the rows chosen for ``labels/facts_fresh.tsv``, to read and label by hand.
+
+Usage::
+
+    python scripts/pick_fresh_facts.py --data DIR [--keys]
+
+The choice (``fresh_selection`` in ``factlabels.py``) is fixed and needs no sentinel code: rows no
+older facts set holds, with an incident word (news) or a casualty word (posts), a quota per source
+in SHA-1 order of the key. ``--keys`` prints the keys alone (the first column of the labels file).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from factlabels import fresh_selection
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="folder with the shared corpora")
+    parser.add_argument("--keys", action="store_true", help="print only the keys")
+    args = parser.parse_args(argv)
+    for n, (key, title, text) in enumerate(fresh_selection(args.data), start=1):
+        if args.keys:
+            print(key)
+        else:
+            shown = f"{title} | {text}" if title and text else title or text
+            print(f"[{n}] {key}\n    {' '.join(shown.split())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
