@@ -33,12 +33,11 @@ def test_sigkill_of_the_daemon_leaves_no_worker_processes(tmp_path: Path) -> Non
                               stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         deadline = time.monotonic() + 60
-        while not _healthy(port):  # the workers are started and warm before the server listens
+        # The server answers first; the workers are started and warmed behind it.
+        while not _healthy(port) or len(children := _descendants(daemon.pid)) < 2:
             assert daemon.poll() is None, (tmp_path / "daemon.log").read_text(errors="replace")
-            assert time.monotonic() < deadline, "the daemon did not come up"
+            assert time.monotonic() < deadline, "the daemon and its two parse workers did not come up"
             time.sleep(0.2)
-        children = _descendants(daemon.pid)
-        assert len(children) >= 2  # the two workers (and multiprocessing's fork server)
     finally:
         daemon.send_signal(signal.SIGKILL)
         daemon.wait()
@@ -74,12 +73,10 @@ def test_ctrl_c_stops_the_daemon_and_its_workers_without_a_traceback(tmp_path: P
                                        "FONTCONFIG_FILE": str(fonts)})
         try:
             deadline = time.monotonic() + 60
-            while not _healthy(port):
+            while not _healthy(port) or len(children := _descendants(daemon.pid)) < 2:  # workers start behind it
                 assert daemon.poll() is None, log_path.read_text(errors="replace")
-                assert time.monotonic() < deadline, "the daemon did not come up"
+                assert time.monotonic() < deadline, "the daemon and its two parse workers did not come up"
                 time.sleep(0.2)
-            children = _descendants(daemon.pid)
-            assert len(children) >= 2
             os.killpg(daemon.pid, signal.SIGINT)
             assert daemon.wait(timeout=60) == 0
         finally:
