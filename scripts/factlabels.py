@@ -320,9 +320,10 @@ def fresh_selection(data: Path, labels_dir: Path = LABELS) -> list[tuple[str, st
 
 
 def fresh_held(key: str) -> bool:
-    """The fresh set's split: ``held`` when the first byte of the key's SHA-1 is below 64 (a quarter),
-    the rule of ``sentinel.analyse.event_report_train.part_of`` and of every ``events_*.tsv``."""
-    return hashlib.sha1(key.encode("utf-8")).digest()[0] < 64
+    """The fresh set's split: the rule of every ``events_*.tsv`` (a quarter held, by SHA-1)."""
+    from sentinel.analyse.event_report_train import part_of  # the callers have put src on the path
+
+    return part_of(key) == "held"
 
 
 def load_fresh(data: Path, labels_dir: Path = LABELS) -> Corpus | None:

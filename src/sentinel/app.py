@@ -41,7 +41,7 @@ from sentinel.collect.runner import CollectionRunner, NewItemsHook
 from sentinel.escalation import ack_links
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
-from sentinel.heap import freeze_survivors, release_free_memory
+from sentinel.heap import release_free_memory
 from sentinel.identity import Identity, process_identity
 from sentinel.incidents import service as incident_service
 from sentinel.incidents.worker import AnalysisWorker
@@ -390,7 +390,6 @@ class Daemon:
         await runner.refresh_health()
         analysis = await self.start_analysis(rebuild=False)
         self.build_escalation()
-        freeze_survivors()  # the models live as long as the process: no collection walks them again
         release_free_memory()  # what loading the analysis freed (heap.py)
         self.database.wakes = Wakes(engine=self._engine_runs.wake, outbox=self._deliver_runs.wake)
         self._serving = [asyncio.create_task(self._engine_runs.serve(), name="engine-wakes"),

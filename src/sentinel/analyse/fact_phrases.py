@@ -48,7 +48,8 @@ _GAP = rf"(?P<gap>(?:{_AGE_OR_DAY}|[^{_STOP}{_CN_DIGITS}]){{0,12}}?)"
 # lookbehind that drops the pairs that are no verb: an alternation here, inside every death phrase,
 # slowed the whole extraction by a tenth.
 _KILL_BY = "熏炸烧砸撞压淹砍刺毒电冻困捅打轧碾勒掐踩枪杀害"
-_KILL_VERBS = {c + "死" for c in _KILL_BY} | {"杀害", "枪杀", "射杀", "击毙"}
+_KILL_WITHOUT_DEATH = ("杀害", "枪杀", "射杀", "击毙")
+_KILL_VERBS = {c + "死" for c in _KILL_BY} | set(_KILL_WITHOUT_DEATH)
 _NOT_KILL_VERBS = "|".join(a + b for a in _KILL_BY + "射击" for b in "死害杀毙" if a + b not in _KILL_VERBS)
 _KILLED = rf"(?:[{_KILL_BY}射击][死害杀毙](?<!{_NOT_KILL_VERBS})(?!案|事件))"
 _DEATH_VERB = (r"(?:死亡|身亡|遇难|罹难|丧生|丧命|殒命|命丧|毙命|遇害|殉职|牺牲|致死|不治|死于|溺亡|猝死|[坠碾压]亡|溺毙|"
@@ -103,7 +104,7 @@ _BEFORE = re.compile(
 # After a predicate ("5人死亡18人受伤") a bare count opens the next phrase; after a transitive verb
 # ("撞死1人后再撞伤3人") it is the verb's object.
 _NEXT_PHRASE = re.compile(r"[^，,。；;、\s]{0,6}?(?:伤|死|亡|遇难|失踪|中毒|下落不明)")
-_TRANSITIVE = re.compile(r"^(?:[撞砸炸烧砍刺毒打捅咬轧碾勒掐踩枪杀害][死伤]|杀害|[枪射]杀|击毙)$")
+_TRANSITIVE = re.compile(rf"^(?:[撞砸炸烧砍刺毒打捅咬轧碾勒掐踩枪杀害][死伤]|{'|'.join(_KILL_WITHOUT_DEATH)})$")
 # Two killed without a number: "母女俩被捅死", "州长夫妇遇空难身亡", "父亲相救双双身亡", "烧死母亲和妹妹".
 _PAIR = re.compile(
     rf"(?:{_PAIR_NOUN}|小两口|老两口|两口子|一儿一女|一子一女|一男一女)(?:俩|二人|两人)?(?P<gap>[^{_STOP}]{{0,12}}?){_DEATH_VERB}"
@@ -157,7 +158,7 @@ _HURT_SINGULAR = re.compile(
     rf"|[撞砍刺捅打咬烫砸烧轧碾扎割]伤(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
 )
 # Where a one-victim phrase can be: around its verb, within a subject, a gap and an object.
-_DEATH_ANCHOR = re.compile(r"死|亡|遇难|殒命|遇害|丧命|丧生|殉职|牺牲|不治|毙|杀害|[枪射]杀")
+_DEATH_ANCHOR = re.compile(rf"死|亡|遇难|殒命|遇害|丧命|丧生|殉职|牺牲|不治|毙|{'|'.join(_KILL_WITHOUT_DEATH)}")
 _HURT_ANCHOR = re.compile(r"伤")
 _WINDOW = 40  # beyond the longest subject, gap and verb the pattern allows
 # A transitive verb after its subject ("男子酒后扎伤舍友", "女孩杀死表弟") names the attacker, unless passive.
@@ -209,7 +210,7 @@ _LATER = re.compile(r"抢救无效|不治|送医|送往医院|途中|医院|伤�
 _TRIGGER = re.compile(r"死|亡|弑|遇难|罹难|丧|伤|里氏|失踪|下落不明|失联|中毒|损失|震|遗体|尸体|殒命|殉职|牺牲|生命|性命|人命|毙|症状|发病|遇害")
 # The killing verbs without 死 ("杀害", "枪杀"), tested only in a text holding 杀: one more alternative in
 # _TRIGGER costs every text a slower scan.
-_KILL_TRIGGER = re.compile(r"杀害|[枪射]杀")
+_KILL_TRIGGER = re.compile("|".join(verb for verb in _KILL_WITHOUT_DEATH if "杀" in verb))
 _KINDS = ("death", "serious", "minor", "light", "hurt", "missing", "poisoned", "symptom")
 _Q2_KIND = {"重伤": "serious", "轻伤": "hurt", "受伤": "hurt", "伤": "hurt", "失踪": "missing"}
 

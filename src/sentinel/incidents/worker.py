@@ -74,7 +74,7 @@ class AnalysisWorker:
     async def _load(self) -> None:
         try:
             await self._run(self.stage.load, self.clock.now())
-            await self._run(freeze_survivors)  # the open incidents' memory, kept out of later collections
+            await self._run(freeze_survivors)  # the models and the open incidents' memory: out of later collections
         except Exception:  # the memory stays stale and the next batch rebuilds it before placing anything
             log.exception("rebuilding the open incidents' memory failed; the next batch tries again")
 
