@@ -507,6 +507,11 @@ class Daemon:
         if not self._jobs:
             return
         _, late = await asyncio.wait(set(self._jobs), timeout=STOP_WAIT)
+        if late:  # a report's PDF still laid out in a child (a thread cannot be cancelled): end it
+            from sentinel.reports.pdf import stop_rendering
+
+            if stopped := stop_rendering():
+                log.warning("%d PDF render(s) still running at stop; killed (the report is built again)", stopped)
         for task in late:
             log.warning("job %s still running at stop after %.0f s; cancelled", task.get_name(), STOP_WAIT)
             task.cancel()

@@ -44,3 +44,30 @@ def test_a_pdf_is_rendered_without_loading_weasyprint_in_the_process(answered, t
 def test_a_pdf_that_takes_too_long_is_an_error_that_says_so() -> None:
     with pytest.raises(PdfError, match="took more than"):
         html_to_pdf("<html><body><h1>舆情日报</h1></body></html>", timeout=0.01)
+
+
+def test_a_stop_kills_a_render_under_way_and_the_render_says_it_was_stopped() -> None:
+    import threading
+    import time
+
+    from sentinel.reports.pdf import RenderStopped, stop_rendering
+
+    # a long page: thousands of table rows take WeasyPrint far longer than the stop waits
+    rows = "".join(f"<tr><td>{n}</td><td>安阳化工厂发生坍塌</td></tr>" for n in range(20000))
+    outcome: list[BaseException | bytes] = []
+    worker = threading.Thread(target=lambda: outcome.append(_attempt(f"<table>{rows}</table>")))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not stop_rendering() and time.monotonic() < deadline:  # until the child is running
+        time.sleep(0.05)
+    worker.join(30)
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], RenderStopped), outcome
+    assert stop_rendering() == 0  # nothing left running
+
+
+def _attempt(html: str) -> BaseException | bytes:
+    try:
+        return html_to_pdf(html)
+    except PdfError as error:
+        return error

@@ -108,3 +108,26 @@ def test_titles_percentiles_and_bad_periods() -> None:
     with pytest.raises(PeriodError):
         build_period_report(None, None, local("2026-03-11T00:00"), local("2026-03-10T00:00"),  # type: ignore[arg-type]
                             now=local("2026-03-12T00:00"))
+
+
+def test_a_busy_period_lists_its_gravest_incidents_and_counts_the_rest(unanswered) -> None:
+    from sentinel.reports.render import LISTED_INCIDENTS
+
+    report = build_period_report(unanswered.engine, unanswered.settings, local("2026-03-10T00:00"),
+                                 local("2026-03-12T00:00"), now=local("2026-03-12T00:00"))
+    row = report["incidents"]["list"][0]
+    grades = ["IV"] * 300 + [None] * 140 + ["II"] * 7 + ["I"] * 3  # a busy day: thousands would do the same
+    report["incidents"]["list"] = [{**row, "id": 1000 + n, "title": f"事件{1000 + n}号", "grade": grade,
+                                    "heat": (n * 37 % 101) / 10} for n, grade in enumerate(grades)]
+    total = len(grades)
+    hottest_iv = sorted((r for r in report["incidents"]["list"] if r["grade"] == "IV"),
+                        key=lambda r: -r["heat"])
+    for fmt in ("md", "html"):
+        text = render(report, fmt, zone=ZONE).decode("utf-8")
+        listed = [n for n in range(1000, 1000 + total) if f"事件{n}号" in text]
+        assert len(listed) == LISTED_INCIDENTS, fmt
+        assert all(f"事件{n}号" in text for n in range(1440, 1450)), fmt  # every grade I and II
+        assert f"事件{hottest_iv[0]['id']}号" in text and f"事件{hottest_iv[-1]['id']}号" not in text
+        assert listed == sorted(listed), fmt  # in the report's own order
+        assert f"另有{total - LISTED_INCIDENTS}起事件未逐一列出" in text, fmt
+    assert len(json.loads(render(report, "json", zone=ZONE))["incidents"]["list"]) == total

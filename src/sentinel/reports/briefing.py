@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from sentinel.notify.digest import digest_day
+from sentinel.reports.pdf import RenderStopped
 from sentinel.reports.period import build_period_report
 from sentinel.reports.render import render
 from sentinel.settings import Settings
@@ -50,6 +51,9 @@ def archive(report: dict[str, Any], settings: Settings, day: date) -> list[Path]
         target = folder / f"daily-{day.isoformat()}.{fmt}"
         try:
             data = render(report, fmt, zone=settings.zone)
+        except RenderStopped:  # the daemon is stopping: the next start builds the briefing again
+            log.info("rendering the daily briefing as %s was stopped", fmt)
+            continue
         except Exception:  # a renderer's failure (fonts, Pango) must not cost the leaders their briefing
             log.exception("rendering the daily briefing as %s failed; the other formats are still archived", fmt)
             continue

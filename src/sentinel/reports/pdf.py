@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 _ROOT = str(Path(__file__).resolve().parents[2])
 
 
+_LOCK = threading.Lock()
+_CHILDREN: set[subprocess.Popen[bytes]] = set()  # renders under way
+_STOPPED: set[subprocess.Popen[bytes]] = set()  # killed by stop_rendering, not failed
+
 #: how the child's one line about a missing CJK font begins (:func:`.fonts.missing_font_message`)
 MISSING_FONT = "no Chinese (CJK) font installed"
 
@@ -33,24 +38,51 @@ class PdfError(SentinelError):
     """WeasyPrint failed, or its process did not finish in time."""
 
 
+class RenderStopped(PdfError):
+    """The render was killed by :func:`stop_rendering`: not a failure of the report."""
+
+
 def html_to_pdf(html: str, *, timeout: float = 300.0) -> bytes:
-    """The PDF of a self-contained HTML page (only ``data:`` URLs are fetched), rendered in a child."""
+    """The PDF of a self-contained HTML page (only ``data:`` URLs are fetched), rendered in a child.
+    :func:`stop_rendering` ends the children under way (the daemon stops): this then raises."""
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([_ROOT, path]) if path else _ROOT}
-    try:
-        done = subprocess.run([sys.executable, "-m", "sentinel.reports.pdf"], input=html.encode("utf-8"),
-                              capture_output=True, timeout=timeout, env=env, check=False)
-    except subprocess.TimeoutExpired:
-        raise PdfError(f"rendering the PDF took more than {timeout:.0f} s") from None
-    said = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
-    if done.returncode != 0:
-        raise PdfError(f"rendering the PDF failed: {said[-1] if said else f'exit status {done.returncode}'}")
+    with subprocess.Popen([sys.executable, "-m", "sentinel.reports.pdf"], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as child:
+        with _LOCK:
+            _CHILDREN.add(child)
+        try:
+            pdf, err = child.communicate(html.encode("utf-8"), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            raise PdfError(f"rendering the PDF took more than {timeout:.0f} s") from None
+        finally:
+            with _LOCK:
+                _CHILDREN.discard(child)
+    said = err.decode("utf-8", errors="replace").strip().splitlines()
+    if child.returncode != 0:
+        if child.returncode < 0 and child in _STOPPED:
+            _STOPPED.discard(child)
+            raise RenderStopped("rendering the PDF was stopped: sentinel is stopping")
+        raise PdfError(f"rendering the PDF failed: {said[-1] if said else f'exit status {child.returncode}'}")
     for line in said:
         if line.startswith(MISSING_FONT):
             warn_missing_font()  # once per process, as when the PDF was rendered here
         else:
             log.warning("%s", line)
-    return done.stdout
+    return pdf
+
+
+def stop_rendering() -> int:
+    """Kill the PDF renders under way, so that a stop does not wait minutes for a long report's
+    layout (the report is built again after the restart); how many there were."""
+    with _LOCK:
+        children = list(_CHILDREN)
+        _STOPPED.update(children)
+    for child in children:
+        child.kill()
+    return len(children)
 
 
 def layout(html: str) -> Any:
