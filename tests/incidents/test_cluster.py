@@ -310,6 +310,26 @@ def test_a_term_in_too_many_incidents_finds_no_candidates_but_still_scores() -> 
     assert c.assign(item(5001, {"火灾": 1, "消防": 1})).incident_key is None
 
 
+def test_a_common_term_that_becomes_rare_again_finds_candidates_again() -> None:
+    # Past twice max_postings a term keeps only how many incidents hold it; when closes bring it
+    # back under max_postings, its incidents are found through it again, as if it had never grown.
+    c = Clusterer(replace(PLAIN, max_postings=3))
+    for key in range(10):
+        c.open_incident(key, item(key, {"矿难": 1, "井下": 1, f"u{key}": 1}))
+    assert c.assign(item(100, {"矿难": 1, "井下": 1})).incident_key is None  # 10 > 3: no candidates
+    for key in range(10):
+        if key not in (2, 7):
+            c.close(key)
+    decision = c.assign(item(101, {"矿难": 1, "井下": 1}))
+    assert decision.incident_key == 2 and decision.reason.startswith("similar")
+    c.close(2)
+    assert c.assign(item(102, {"矿难": 1, "井下": 1})).incident_key == 7
+    c.close(7)
+    assert c.assign(item(103, {"矿难": 1, "井下": 1})).incident_key is None
+    c.open_incident(50, item(50, {"矿难": 1, "井下": 1}))
+    assert c.assign(item(104, {"矿难": 1, "井下": 1})).incident_key == 50
+
+
 # -------------------------------------------------------------------------------- determinism
 
 

@@ -51,12 +51,14 @@ veto costs nothing measurable there and keeps same-kind events in different citi
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import math
-from collections import Counter
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from sys import intern
 from typing import Any
 
 from sentinel.configtypes import parse_duration
@@ -73,6 +75,7 @@ __all__ = [
 ]
 
 _MASK64 = (1 << 64) - 1
+_NONE: array[int] = array("q")  # the posting of a term no open incident holds (never changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,19 +201,23 @@ class ClusterStats:
 
 @dataclass(slots=True)
 class _Incident:
+    """One open incident. Thousands can be open: the small collections are tuples (an empty one
+    costs nothing, a set 216 bytes), the counts plain dicts, and every string is interned, shared
+    with the other incidents and the postings."""
+
     key: int
     first_at: datetime
     last_at: datetime
     centroid: dict[str, float] = field(default_factory=dict)
     norm: float = 0.0
     item_count: int = 0
-    sources: set[str] = field(default_factory=set)
-    regions: Counter[str] = field(default_factory=Counter)
-    rules: Counter[str] = field(default_factory=Counter)
-    days: set[date] = field(default_factory=set)
-    categories: set[str] = field(default_factory=set)
-    places: set[tuple[str, ...]] = field(default_factory=set)
-    magnitudes: set[float] = field(default_factory=set)
+    sources: tuple[str, ...] = ()
+    regions: dict[str, int] = field(default_factory=dict)  # place name → items naming it
+    rules: dict[str, int] = field(default_factory=dict)  # watch rule → items matching it
+    days: tuple[date, ...] = ()
+    categories: tuple[str, ...] = ()
+    places: tuple[tuple[str, ...], ...] = ()
+    magnitudes: tuple[float, ...] = ()
 
 
 class Clusterer:
@@ -220,7 +227,12 @@ class Clusterer:
         self.config = config or ClusterConfig()
         self.stats = ClusterStats()
         self._incidents: dict[int, _Incident] = {}
-        self._postings: dict[str, set[int]] = {}
+        # term → the keys of the open incidents whose centroid holds it, each once, as an array of
+        # 8-byte keys (a set costs some 60 bytes a key, and there are a centroid's terms per open
+        # incident); for a term held by far more than max_postings incidents, only how many: such a
+        # term finds no candidates (_similar), and the keys come back from the centroids if it
+        # becomes rare again (_members).
+        self._postings: dict[str, array[int] | int] = {}
         self._copies = CopyIndex(max_bucket=self.config.max_bucket)
         self._idle: list[tuple[datetime, int]] = []  # heap of (last_at, key); stale entries skipped
         self._pending: dict[int, ClusterItem] = {}  # pending stories: key -> the one item they hold
@@ -303,20 +315,25 @@ class Clusterer:
         incident = self._get(key)
         if not incident.item_count or item.published_at > incident.last_at:
             incident.last_at = max(incident.last_at, item.published_at)
-            # One heap entry per change of last_at; expire() skips the entries it outdates.
+            # One heap entry per change of last_at; expire() skips the entries it outdates, and
+            # when they outnumber the live ones the heap is made again from the incidents.
             heapq.heappush(self._idle, (incident.last_at, key))
+            if len(self._idle) > 2 * len(self._incidents) + 64:
+                self._idle = [(each.last_at, each.key) for each in self._incidents.values()]
+                heapq.heapify(self._idle)
         incident.first_at = min(incident.first_at, item.published_at)
         incident.item_count += 1
-        incident.sources.add(item.source_id)
-        incident.regions.update(set(item.region_words))
-        incident.rules.update(set(item.rule_ids))
-        incident.days.update(item.days)
+        incident.sources = _with(incident.sources, intern(item.source_id))
+        _count(incident.regions, item.region_words)
+        _count(incident.rules, item.rule_ids)
+        for day in item.days:
+            incident.days = _with(incident.days, day)
         if item.place:
-            incident.places.add(item.place)
+            incident.places = _with(incident.places, tuple(map(intern, item.place)))
         if item.magnitude is not None:
-            incident.magnitudes.add(item.magnitude)
+            incident.magnitudes = _with(incident.magnitudes, item.magnitude)
         if item.category:
-            incident.categories.add(item.category)
+            incident.categories = _with(incident.categories, intern(item.category))
         self._copies.add(key, item.content_hash, item.simhash)
         self._merge_centroid(incident, self._unit_of(item))
 
@@ -372,7 +389,7 @@ class Clusterer:
         self._incidents[new] = incident
         for term in incident.centroid:
             self._unpost(term, old)
-            self._postings.setdefault(term, set()).add(new)
+            self._post(term, new)
         self._copies.rekey(old, new)
         heapq.heappush(self._idle, (incident.last_at, new))  # the old key's entry is skipped by expire()
         if old in self._pending:
@@ -425,10 +442,8 @@ class Clusterer:
         if self.config.incident_idf:
             vector = self._reweight(vector)
         for term, weight in vector.items():
-            posting = self._postings.get(term)
-            if not posting:
-                continue
-            if len(posting) > self.config.max_postings:
+            posting = self._members(term)
+            if posting is None:
                 common.append((term, weight))
                 continue
             for key in posting:
@@ -478,7 +493,7 @@ class Clusterer:
             return self.config.threshold
         return max(self.config.threshold, self.config.unanchored_threshold)
 
-    def _same_day(self, days: Sequence[date], known: set[date]) -> bool:
+    def _same_day(self, days: Sequence[date], known: Sequence[date]) -> bool:
         tolerance = self.config.day_tolerance
         return any(abs(day - other) <= tolerance for day in days for other in known)
 
@@ -491,7 +506,9 @@ class Clusterer:
         postings = self._postings
         weighted = {}
         for term, weight in vector.items():
-            rarity = 1.0 + math.log(opened / (1 + max(1, len(postings.get(term, ())))))
+            posting = postings.get(term, 0)
+            held = posting if isinstance(posting, int) else len(posting)
+            rarity = 1.0 + math.log(opened / (1 + max(1, held)))
             weighted[term] = weight * rarity**power
         return _unit(weighted)
 
@@ -499,6 +516,7 @@ class Clusterer:
         decay = self.config.centroid_decay
         merged = {term: weight * decay for term, weight in incident.centroid.items()}
         for term, weight in vector.items():
+            term = intern(term)  # one string per term across the incidents and the postings
             merged[term] = merged.get(term, 0.0) + weight
         limit = self.config.centroid_terms
         if len(merged) > limit:
@@ -508,16 +526,62 @@ class Clusterer:
         for term in incident.centroid.keys() - merged.keys():
             self._unpost(term, key)
         for term in merged.keys() - incident.centroid.keys():
-            self._postings.setdefault(term, set()).add(key)
+            self._post(term, key)
         incident.centroid = merged
         incident.norm = math.sqrt(sum(w * w for w in merged.values()))
 
+    def _post(self, term: str, key: int) -> None:
+        """Callers post a term only to an incident whose centroid did not hold it."""
+        posting = self._postings.get(term)
+        if posting is None:
+            self._postings[term] = array("q", (key,))
+        elif isinstance(posting, int):
+            self._postings[term] = posting + 1
+        elif len(posting) < 2 * self.config.max_postings:  # twice: a term near the limit is not rebuilt often
+            posting.append(key)
+        else:
+            self._postings[term] = len(posting) + 1
+
     def _unpost(self, term: str, key: int) -> None:
         posting = self._postings.get(term)
-        if posting is not None:
-            posting.discard(key)
-            if not posting:
+        if posting is None:
+            return
+        if isinstance(posting, int):
+            if posting > 1:
+                self._postings[term] = posting - 1
+            else:
                 del self._postings[term]
+            return
+        with contextlib.suppress(ValueError):
+            posting.remove(key)
+        if not posting:
+            del self._postings[term]
+
+    def _members(self, term: str) -> array[int] | None:
+        """The incidents holding ``term``, or None when they are more than ``max_postings`` (a term
+        too common to find candidates with); an empty array when none does."""
+        posting = self._postings.get(term)
+        if posting is None:
+            return _NONE
+        held = posting if isinstance(posting, int) else len(posting)
+        if held > self.config.max_postings:
+            return None
+        if isinstance(posting, int):  # rare again: its keys, from the centroids
+            posting = self._postings[term] = array(
+                "q", sorted(key for key, incident in self._incidents.items() if term in incident.centroid))
+        return posting
+
+
+def _with(values: tuple[Any, ...], value: Any) -> tuple[Any, ...]:
+    """``values`` with ``value`` added unless it is there already (a small set as a tuple)."""
+    return values if value in values else (*values, value)
+
+
+def _count(counts: dict[str, int], names: Iterable[str]) -> None:
+    """One more item for each of ``names`` (each once, however often the item names it)."""
+    for name in set(names):
+        name = intern(name)
+        counts[name] = counts.get(name, 0) + 1
 
 
 def _within(a: tuple[str, ...], b: tuple[str, ...], depth: int = 2) -> bool:

@@ -118,7 +118,7 @@ class _Memory:
     title_rank: tuple[int, float] = (0, 0.0)  # (authority rank, -published timestamp) of the title's item
     central: bool = False
     # what verification (研判) weighs: the sources' tiers, an official one, independent origins
-    tiers: set[str] = field(default_factory=set)
+    tiers: tuple[str, ...] = ()
     official: bool = False
     origins: set[str] = field(default_factory=set)
 
@@ -749,7 +749,8 @@ class IncidentStage:
         counts[0] += 1
         counts[1] += int(negative)
         memory.central = memory.central or authority == Authority.CENTRAL.value
-        memory.tiers.add(authority)
+        if authority not in memory.tiers:
+            memory.tiers = (*memory.tiers, authority)
         memory.official = memory.official or self._official(item)
         # each author of a self-media source speaks for themselves; an outlet's reporters do not
         author = f":{item.author}" if authority == Authority.SELF_MEDIA.value and item.author else ""

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
@@ -288,36 +287,32 @@ class HeatTracker:
 
     def __init__(self, weights: HeatWeights = DEFAULT) -> None:
         self.weights = weights
-        self._weight_of: dict[int, float] = {}
-        self._source_of: dict[int, str] = {}
-        self._time_of: dict[int, float] = {}
+        # item id → (weight, source, POSIX time): one dict, as thousands of trackers can be open
+        self._items: dict[int, tuple[float, str, float]] = {}
         self._total = 0.0
-        self._sources: Counter[str] = Counter()
+        self._sources: dict[str, int] = {}  # source → items
         self._times: list[float] = []  # sorted POSIX times of items not yet older than 24 h
 
     def add(self, item: HeatItem) -> None:
         weight = item_weight(item, self.weights)
         when = item.published_at.timestamp()
-        old_weight = self._weight_of.get(item.item_id)
-        if old_weight is not None:
+        old = self._items.get(item.item_id)
+        if old is not None:
+            old_weight, old_source, old_time = old
             self._total -= old_weight
-            old_source = self._source_of[item.item_id]
             self._sources[old_source] -= 1
             if not self._sources[old_source]:
                 del self._sources[old_source]
-            old_time = self._time_of[item.item_id]
             index = bisect.bisect_left(self._times, old_time)
             if index < len(self._times) and self._times[index] == old_time:
                 del self._times[index]
-        self._weight_of[item.item_id] = weight
-        self._source_of[item.item_id] = item.source_id
-        self._time_of[item.item_id] = when
+        self._items[item.item_id] = (weight, item.source_id, when)
         self._total += weight
-        self._sources[item.source_id] += 1
+        self._sources[item.source_id] = self._sources.get(item.source_id, 0) + 1
         bisect.insort(self._times, when)
 
     def __len__(self) -> int:
-        return len(self._weight_of)
+        return len(self._items)
 
     def breakdown(self, now: datetime) -> HeatBreakdown:
         stamp = now.timestamp()
@@ -328,7 +323,7 @@ class HeatTracker:
         last_day = len(self._times)
         last_hour = last_day - bisect.bisect_right(self._times, stamp - HOUR.total_seconds())
         return _breakdown(
-            self.weights, max(self._total, 0.0), len(self._weight_of), len(self._sources), last_hour, last_day
+            self.weights, max(self._total, 0.0), len(self._items), len(self._sources), last_hour, last_day
         )
 
 
