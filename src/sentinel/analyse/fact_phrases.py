@@ -469,8 +469,20 @@ def _one(doc: Doc, pattern: re.Pattern[str], anchor: re.Pattern[str]) -> re.Matc
     return None
 
 
+# Words said only of a story (a film's, a drama's, a novel's): "女人不哭第3集在线观看", "里面的人物关系让我
+#觉得可怕". Someone who dies in a plot is named without a number; a count is left to the count rules.
+_PLOT = re.compile(r"剧情|剧中|剧集|电视剧|网剧|连续剧|大结局|剧透|在线观看|第[0-9０-９一二三四五六七八九十]*集|"
+                   r"人物关系|主人公|男主角|女主角|小说[里中]")
+
+
+def _plot(doc: Doc) -> bool:
+    return _PLOT.search(doc.title) is not None or _PLOT.search(doc.body) is not None
+
+
 def find_singular(doc: Doc) -> str | None:
-    """The phrase naming one dead victim without a number, if any."""
+    """The phrase naming one dead victim without a number, if any (none in a story's plot)."""
+    if _plot(doc):
+        return None
     m = _one(doc, _SINGULAR, _DEATH_ANCHOR)
     if m is not None:
         return m.group()
@@ -478,7 +490,9 @@ def find_singular(doc: Doc) -> str | None:
 
 
 def find_hurt_singular(doc: Doc) -> tuple[str, bool] | None:
-    """(phrase, seriously) for one injured victim named without a number, if any."""
+    """(phrase, seriously) for one injured victim named without a number, if any (none in a plot)."""
+    if _plot(doc):
+        return None
     m = _one(doc, _HURT_SINGULAR, _HURT_ANCHOR)
     if m is not None:
         return m.group(), "重伤" in (m.group("v") or "")

@@ -1,0 +1,36 @@
+"""Facts in the words of Weibo posts and of the headlines reposted in them.
+
+Each table pins one rule, found on a development miss of the facts sets. Sentences marked with a
+source are trimmed from the public corpora the project evaluates on (SMP2020-EWECT, weibo_senti_100k,
+weibo2018 and CLUE emotion posts; THUCNews headlines; the CCF BDCI 2019 news set, whose text has its
+Arabic digits stripped); the others are written to pin a rule in the words posts use.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sentinel.analyse.facts import FIELDS, extract_facts
+
+
+def _got(title: str, text: str) -> dict[str, float]:
+    facts = extract_facts(text, title or None)
+    return {f: getattr(facts, f) for f in FIELDS if getattr(facts, f) is not None}
+
+
+def _cases(table: list[tuple[str, str, str, dict[str, float]]]) -> pytest.MarkDecorator:
+    return pytest.mark.parametrize(("title", "text", "expected"), [c[1:] for c in table], ids=[c[0] for c in table])
+
+
+# (why, title, text, expected); fields not named must be None.
+PLOTS = [
+    ("an episode", "女人不哭岁女孩母亲为了保护弟弟被砸死", "女人不哭第集在线观看平台腾讯视频", {}),  # BDCI
+    ("a plot's characters", "",
+     "看完震惊了，只是里面的人物关系让我觉得可怕。一个整容学家的妻子出车祸烧伤后死亡。", {}),  # SMP2020
+    ("a drama's count still counts", "", "不是电视剧情节，昨天这个路口真的发生车祸，造成2人死亡。", {"deaths": 2}),
+]
+
+
+@_cases(PLOTS)
+def test_a_plot_names_no_victim(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
