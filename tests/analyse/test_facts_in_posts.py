@@ -34,3 +34,19 @@ PLOTS = [
 @_cases(PLOTS)
 def test_a_plot_names_no_victim(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+ONE_VICTIM = [
+    ("a long clause with a time of day", "",
+     "昨天晚上有位外卖小哥晚上6点多在共和新路涉水被电击躺落水中不幸身亡[泪]", {"deaths": 1}),  # weibo_senti_100k
+    ("the one robbed", "",
+     "上午10点左右，南京发生枪击抢劫，被抢者头部中枪当场身亡，20万现金被抢。", {"deaths": 1}),  # weibo_senti_100k
+    ("killing verbs joined by 、", "", "【长春杀婴案主犯是在行驶中将婴儿掐、勒死。】", {"deaths": 1}),  # weibo_senti_100k
+    ("the subject caused it", "", "男子唐某驾驶摩托车在中山古镇失控倒地导致朋友受伤", {}),  # BDCI
+    ("a total over roads is no one", "老司机也注意公安部公布大危险路段累计造成人死亡", "", {}),  # BDCI
+]
+
+
+@_cases(ONE_VICTIM)
+def test_one_victim_named_without_a_number(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

@@ -31,7 +31,9 @@ _ONE_PERSON = (
     r"独子|嫌犯|嫌疑人|小偷|窃贼|网管|商贩|表弟|表哥|表姐|表妹|堂弟|堂哥|堂姐|堂妹|孙子|孙女|外孙|外甥|继父|继母|"
     r"岳父|岳母|公公|婆婆|儿媳|女婿|同学|同窗|舍友|室友|邻居|房东|租客|业主|"
     r"新生儿|胎儿|宝宝|小孩|农民|农妇|房主|店员|职员|保姆|厨师|快递员|外卖员|小哥|大叔|阿姨|大姐|"
-    r"教授|律师|法官|村干部|村官|战士|队员|志愿者|企业家|富商|商人|企业主|被害人|受害人"
+    r"教授|律师|法官|村干部|村官|战士|队员|志愿者|企业家|富商|商人|企业主|被害人|受害人|主妇|名媛|"
+    # the one an act was done to: "被抢者头部中枪当场身亡", "被害者", "被撞者"
+    r"被[\u4e00-\u9fff]者"
 )
 # People a headline names one of ("女大学生被车撞飞身亡") or counts without a classifier ("32学生",
 # "两路人", "两兄妹"). Sports people are left out: "姚明受伤" is not an event.
@@ -143,9 +145,11 @@ _ZERO_GAP_BAD = re.compile(r"法|确认|统计|核实|清楚|了解|查明|掌�
 # One victim named without a number: "司机当场死亡", "女大学生被车撞飞身亡", "刺死老师", "致其死亡".
 _ONE = rf"(?:{_ONE_PERSON}|[\u4e00-\u9fff]某某?|(?<=[致使令将把])(?:其|对方)|(?<=致)人)"
 # A gap may hold a measure ("被车撞飞10米", "跳下5楼", "遭两辆公交车夹击") but no other count.
-_MEASURE = (r"(?:[0-9０-９]+|[一二两三四五六七八九十]+)(?:岁|旬|日|时|号|米|层|楼|刀|天|小时|分钟|个月|辆|车|双|次|年|月|后|吨|斤|公斤|公里)"
+_MEASURE = (r"(?:[0-9０-９]+|[一二两三四五六七八九十]+)(?:岁|旬|日|时|号|点多?|点半|米|层|楼|刀|天|小时|分钟|个月|辆|车|双|次|年|月|后|吨|斤|公斤|公里)"
             r"|[高初大研][一二三四五六]")
-_ONE_GAP = rf"(?:{_MEASURE}|[A-Za-z][A-Za-z0-9]*|[^{_STOP}{_CN_DIGITS}]){{0,14}}?"
+# Killing verbs joined by 、 share the victim: "将婴儿掐、勒死".
+_JOINED_VERB = rf"[{_KILL_BY}]、(?=[{_KILL_BY}])"
+_ONE_GAP = rf"(?:{_MEASURE}|{_JOINED_VERB}|[A-Za-z][A-Za-z0-9]*|[^{_STOP}{_CN_DIGITS}]){{0,20}}?"
 _OBJECT_GAP = rf"(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,4}}?"
 _SINGULAR = re.compile(
     rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>死亡|身亡|丧生|遇难|殒命|遇害|溺亡|丧命|殉职|牺牲|不治|命丧|毙命|致死|猝死|[坠碾压]亡|溺毙|{_KILLED})(?!者|线|题)"  # (死亡线, 遇难题 are idioms)
@@ -183,7 +187,7 @@ _HEADLINE_WOUNDS = re.compile(rf"(?P<v>[撞砍刺捅打咬砸扎击烧烫割]伤
 _MEASURE_RE = re.compile(_MEASURE)
 # Several people, not one: "多名村民", "学生们", "两人都".
 _PLURAL_BEFORE = re.compile(rf"(?:[0-9０-９{_CN_DIGITS.replace('一', '')}十百千万多数几群些对]|(?<!一)[名位个])$")  # "一男子" is one
-_PLURAL_GAP = re.compile(rf"们|等|多|数|群|家|俩|双双|都|均|全部|全体|所有|纷纷|先后|相继|分别|一起|一家"
+_PLURAL_GAP = re.compile(rf"们|等|多|数|群|家|俩|双双|都|均|全部|全体|所有|纷纷|先后|相继|分别|一起|一家|累计|共计|总计"
                          rf"|(?:及|和|与|、)(?:{_ONE_PERSON}|{_PAIR_NOUN}|[\u4e00-\u9fff]某)")
 _NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|"
                        r"如果|万一|立誓|扬言|发誓|活该")
@@ -392,6 +396,7 @@ def _negated(text: str) -> bool:
 _OBJECT_BEFORE = re.compile(r"[将把](?:自己的?|其|他的?|她的?|亲生)$")
 # The one "killed" is the writer or the reader: "真尼玛撞死我了", "砍死你", hyperbole, not a death.
 _PRONOUN_OBJECT = re.compile(r"[我你]")
+_CAUSE = re.compile(r"导致|致使|造成")
 _INVADERS = re.compile(r"鬼子|日寇|侵华日军")
 
 
@@ -400,7 +405,7 @@ def _names_one(m: re.Match[str], src: str) -> bool:
     subject_first = m.group("gap") is not None
     gap = m.group("gap") if subject_first else m.groupdict().get("gap2") or m.groupdict().get("gap3") or ""
     context = src[max(0, m.start() - 2): m.start()] + m.group()
-    if _negated(context) or _PLURAL_GAP.search(gap) or _attacker(gap):
+    if _negated(context) or _PLURAL_GAP.search(_MEASURE_RE.sub("", gap)) or _attacker(gap):  # ("6点多")
         return False
     if not subject_first and _PRONOUN_OBJECT.match(gap):
         return False
@@ -416,6 +421,8 @@ def _names_one(m: re.Match[str], src: str) -> bool:
                                                                       pronoun=True):
         return False
     if subject_first:
+        if _CAUSE.search(gap):
+            return False  # "男子唐某驾驶摩托车…导致朋友受伤": the subject caused it, the victim comes after
         before = _MEASURE_RE.sub("", src[max(0, m.start() - 3): m.start()])
         if _PLURAL_BEFORE.search(before):
             return False
