@@ -50,3 +50,15 @@ ONE_VICTIM = [
 @_cases(ONE_VICTIM)
 def test_one_victim_named_without_a_number(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+COUNT_FAR_FROM_VERB = [
+    ("a relative clause between count and verb", "3名袭击联合国驻阿机构的塔利班人员被击毙", "", {"deaths": 3}),  # THUCNews
+    ("the ones counted did the killing", "",
+     "最后一视频，两初中生把小狗活活折磨和用鞭炮炸死！", {}),  # weibo_senti_100k
+]
+
+
+@_cases(COUNT_FAR_FROM_VERB)
+def test_a_count_far_from_its_verb(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

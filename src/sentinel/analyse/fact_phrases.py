@@ -44,7 +44,7 @@ _CN_DIGITS = "零〇一二两俩三四五六七八九"
 # Between the count and the verb: a few characters of the same clause; an age or a day may sit in
 # it ("一名3岁男童当场死亡", "一名妇女经医治无效于6日死亡") but no other number.
 _AGE_OR_DAY = r"[0-9０-９]+(?:岁|日|时|号)"
-_GAP = rf"(?P<gap>(?:{_AGE_OR_DAY}|[^{_STOP}{_CN_DIGITS}]){{0,12}}?)"
+_GAP = rf"(?P<gap>(?:{_AGE_OR_DAY}|[^{_STOP}{_CN_DIGITS}]){{0,20}}?)"
 # Killing verbs: "撞死", "杀死"; and the ones that kill without 死: "杀害", "枪杀", "射杀", "击毙".
 # ("枪杀案", "杀害事件" name a kind of case, not a death.) Written as two character classes and a
 # lookbehind that drops the pairs that are no verb: an alternation here, inside every death phrase,
@@ -282,7 +282,7 @@ def find_mentions(doc: Doc) -> list[Mention]:
         if before.endswith(("高", "初", "大", "研")) and len(m.group(group)) == 1:
             return  # a school year, not a count: "高二男生", "大四女生"
         if (_NEGATED_BEFORE.search(before) or _OTHER_COUNT_BEFORE.search(before)
-                or _negated(gap) or _attacker(gap)):
+                or _negated(gap) or _attacker(gap) or _agents(gap, m.groupdict().get("death"))):
             return
         if doc.outside(m.start(), in_title):
             return
@@ -364,6 +364,17 @@ def _is_rate(src: str, pos: int) -> bool:
     if "每" not in window:
         return False
     return _RATE.search(re.split(r"[，,。；;！!？?]", window)[-1]) is not None
+
+
+# "两初中生把小狗…炸死": the ones counted before 把/将 and a killing verb did the killing.
+_DISPOSAL = re.compile(r"[把将]")
+_KILLING = re.compile(_KILLED)
+
+
+def _agents(gap: str, verb: str | None) -> bool:
+    """Whether the count before ``gap`` names who killed (the object comes after 把/将), not who died."""
+    return (verb is not None and _KILLING.fullmatch(verb) is not None and "被" not in gap
+            and _DISPOSAL.search(gap) is not None)
 
 
 def _attacker(gap: str) -> bool:
