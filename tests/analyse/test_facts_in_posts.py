@@ -62,3 +62,18 @@ COUNT_FAR_FROM_VERB = [
 @_cases(COUNT_FAR_FROM_VERB)
 def test_a_count_far_from_its_verb(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+INJURED = [
+    ("the wound before the one wounded", "",
+     "舜玉路一精神病患者把警察手指咬下来了，受伤民警和断指已送往医院。", {"injured": 1}),  # weibo2018
+    ("the speaker is not the one hurt", "", "回家一看狗儿子左眼流血，赶紧去医院。医生说是眼角受伤，好玄！", {}),  # weibo_senti_100k
+    ("a feeling, said", "", "心理咨询的结果是我有反社会人格和自杀倾向，宝宝表示很受伤", {}),  # SMP2020
+    ("a causative before 其 names someone else", "蚌埠两男子车内吸毒被查竟开车冲撞交警致其受伤", "", {"injured": 1}),  # BDCI
+    ("讨说法 is no speech", "【卡宴撞孕妇 丈夫讨说法被撞死】", "", {"deaths": 1}),  # weibo_senti_100k
+]
+
+
+@_cases(INJURED)
+def test_injured_named_without_a_number(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

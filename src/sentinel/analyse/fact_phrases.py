@@ -160,6 +160,8 @@ _SINGULAR = re.compile(
 _HURT_SINGULAR = re.compile(
     rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>受了?重伤|受了?轻伤|{_WOUNDED}|重伤|轻伤)(?![而后]?(?:致死|死亡|身亡|不治)|者)"
     rf"|[撞砍刺捅打咬烫砸烧轧碾扎割]伤(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
+    # the wound before the one wounded: "受伤民警已送往医院"
+    rf"|受伤的?(?P<gap3>{_OBJECT_GAP})(?:{_ONE_PERSON})"
 )
 # Where a one-victim phrase can be: around its verb, within a subject, a gap and an object.
 _DEATH_ANCHOR = re.compile(rf"死|亡|遇难|殒命|遇害|丧命|丧生|殉职|牺牲|不治|毙|{'|'.join(_KILL_WITHOUT_DEATH)}")
@@ -366,13 +368,17 @@ def _is_rate(src: str, pos: int) -> bool:
     return _RATE.search(re.split(r"[，,。；;！!？?]", window)[-1]) is not None
 
 
-# "两初中生把小狗…炸死": the ones counted before 把/将 and a killing verb did the killing.
+# "两初中生把小狗…炸死": the ones counted before 把/将 and a killing verb did the killing; "两男子…冲撞交警
+# 致其受伤": a causative before a pronoun names someone else as the one hurt.
 _DISPOSAL = re.compile(r"[把将]")
 _KILLING = re.compile(_KILLED)
+_CAUSED_TO_OTHER = re.compile(r"[致使令将把让](?:其|对方|他|她)")
 
 
 def _agents(gap: str, verb: str | None) -> bool:
-    """Whether the count before ``gap`` names who killed (the object comes after 把/将), not who died."""
+    """Whether the count before ``gap`` names who did it (the victim is named after), not who suffered."""
+    if _CAUSED_TO_OTHER.search(gap):
+        return True
     return (verb is not None and _KILLING.fullmatch(verb) is not None and "被" not in gap
             and _DISPOSAL.search(gap) is not None)
 
@@ -408,6 +414,7 @@ _OBJECT_BEFORE = re.compile(r"[将把](?:自己的?|其|他的?|她的?|亲生)$
 # The one "killed" is the writer or the reader: "真尼玛撞死我了", "砍死你", hyperbole, not a death.
 _PRONOUN_OBJECT = re.compile(r"[我你]")
 _CAUSE = re.compile(r"导致|致使|造成")
+_SPEECH = re.compile(r"说是|说道|声称|宣称|表示|告诉|透露|(?<=[方者人])称")
 _INVADERS = re.compile(r"鬼子|日寇|侵华日军")
 
 
@@ -432,8 +439,10 @@ def _names_one(m: re.Match[str], src: str) -> bool:
                                                                       pronoun=True):
         return False
     if subject_first:
-        if _CAUSE.search(gap):
-            return False  # "男子唐某驾驶摩托车…导致朋友受伤": the subject caused it, the victim comes after
+        if _CAUSE.search(gap) or _SPEECH.search(gap):
+            # "男子唐某驾驶摩托车…导致朋友受伤": the subject caused it, the victim comes after;
+            # "医生说是眼角受伤": the subject speaks of someone else's wound.
+            return False
         before = _MEASURE_RE.sub("", src[max(0, m.start() - 3): m.start()])
         if _PLURAL_BEFORE.search(before):
             return False
