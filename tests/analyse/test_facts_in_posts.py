@@ -44,6 +44,10 @@ ONE_VICTIM = [
     ("killing verbs joined by 、", "", "【长春杀婴案主犯是在行驶中将婴儿掐、勒死。】", {"deaths": 1}),  # weibo_senti_100k
     ("the subject caused it", "", "男子唐某驾驶摩托车在中山古镇失控倒地导致朋友受伤", {}),  # BDCI
     ("a total over roads is no one", "老司机也注意公安部公布大危险路段累计造成人死亡", "", {}),  # BDCI
+    ("found dead", "", "【25岁英国名媛红颜早逝 死因不明】 4月7日被发现在家中死亡，警方称她的死十分突然", {"deaths": 1}),  # weibo_senti_100k, without its #topics#
+    ("found dead, plural", "", "他们被发现死在家中", {}),
+    ("a porpoise found dead", "",
+     "素有“水中大熊猫”之称的长江江豚昨日在九江段蛤蟆石附近被发现死亡，身上有大面积创伤", {}),  # weibo_senti_100k
 ]
 
 

@@ -156,6 +156,8 @@ _SINGULAR = re.compile(
     rf"|{_KILLED}了?(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
     # the verb before the victim: "丧生的复旦大学学生黄某", "殉职女干部王秋婷"
     rf"|(?:身亡|丧生|遇难(?!题)|遇害|殉职|牺牲|溺亡|坠亡|猝死)的?(?P<gap3>(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,6}}?)(?:{_ONE_PERSON}|[\u4e00-\u9fff]某)"
+    # found dead, the one found named before: "（名媛）4月7日被发现在家中死亡"
+    rf"|被发现(?P<gap4>(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,8}}?)(?:死亡|身亡)"
 )
 _HURT_SINGULAR = re.compile(
     rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>受了?重伤|受了?轻伤|{_WOUNDED}|重伤|轻伤)(?![而后]?(?:致死|死亡|身亡|不治)|者)"
@@ -350,7 +352,7 @@ def find_mentions(doc: Doc) -> list[Mention]:
 # A death the text itself denies: "…被电身亡赔偿案纯属假新闻", "司机猝死系谣言".
 _DENIED = re.compile(r"谣言|谣传|假新闻|不实|辟谣|纯属虚构|子虚乌有|假消息")
 # The one who died is an animal: "猫不幸身亡", "蟒蛇…被村民打死", "司机捡被撞死野鸡".
-_ANIMAL = re.compile(r"猫|狗|犬|蛇|蟒|鸡|鸭|鹅|猪|牛|羊|熊猫|熊|虎|狼|狮|豹|猴|鱼|鸟|鹰|鹿|兔|鼠|宠物|动物")
+_ANIMAL = re.compile(r"猫|狗|犬|蛇|蟒|鸡|鸭|鹅|猪|牛|羊|熊猫|熊|虎|狼|狮|豹|猴|鱼|鸟|鹰|鹿|兔|鼠|豚|鲸|宠物|动物")
 _ANIMAL_LAST = re.compile(rf"(?:{_ANIMAL.pattern})$")
 _ANIMAL_AFTER = re.compile(rf"[^{_STOP}]?(?:{_ANIMAL.pattern})")  # "被撞死野鸡": the animal is the one killed
 # Words between a subject and its verb that say how, not who: "猫不幸身亡".
@@ -421,9 +423,12 @@ _INVADERS = re.compile(r"鬼子|日寇|侵华日军")
 def _names_one(m: re.Match[str], src: str) -> bool:
     """The match names one victim: not plural, not negated, not the attacker, not a type of victim."""
     subject_first = m.group("gap") is not None
-    gap = m.group("gap") if subject_first else m.groupdict().get("gap2") or m.groupdict().get("gap3") or ""
+    gap = m.group("gap") if subject_first else (m.groupdict().get("gap2") or m.groupdict().get("gap3")
+                                                 or m.groupdict().get("gap4") or "")
     context = src[max(0, m.start() - 2): m.start()] + m.group()
-    if _negated(context) or _PLURAL_GAP.search(_MEASURE_RE.sub("", gap)) or _attacker(gap):  # ("6点多")
+    # Who is named: in the gap, or (found dead) just before: "他们被发现死亡" is plural.
+    who = src[max(0, m.start() - 6): m.start()] if m.groupdict().get("gap4") is not None else gap
+    if _negated(context) or _PLURAL_GAP.search(_MEASURE_RE.sub("", who)) or _attacker(gap):  # ("6点多")
         return False
     if not subject_first and _PRONOUN_OBJECT.match(gap):
         return False
@@ -435,9 +440,9 @@ def _names_one(m: re.Match[str], src: str) -> bool:
         return False
     if _ANIMAL_AFTER.match(("" if subject_first else gap) + src[m.end(): m.end() + 3]):
         return False
-    if src.startswith(("其", "对方"), m.start()) and _animal_before(src[max(0, m.start() - 30): m.start()],
-                                                                      pronoun=True):
-        return False
+    if (src.startswith(("其", "对方"), m.start()) or m.groupdict().get("gap4") is not None) and _animal_before(
+            src[max(0, m.start() - 30): m.start()], pronoun=True):
+        return False  # (found dead: "长江江豚…被发现死亡")
     if subject_first:
         if _CAUSE.search(gap) or _SPEECH.search(gap):
             # "男子唐某驾驶摩托车…导致朋友受伤": the subject caused it, the victim comes after;
