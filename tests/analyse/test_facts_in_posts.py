@@ -46,6 +46,10 @@ ONE_VICTIM = [
     ("a total over roads is no one", "老司机也注意公安部公布大危险路段累计造成人死亡", "", {}),  # BDCI
     ("found dead", "", "【25岁英国名媛红颜早逝 死因不明】 4月7日被发现在家中死亡，警方称她的死十分突然", {"deaths": 1}),  # weibo_senti_100k, without its #topics#
     ("found dead, plural", "", "他们被发现死在家中", {}),
+    ("the one a sentence is about", "",
+     "日前，北京一主妇煮饭时见蟑螂跑到煤气灶下，就拿杀虫剂对着正烧着火的煤气炉喷射，结果发生爆炸，"
+     "全身85%灼伤，最终因心肺衰竭而死亡。", {"deaths": 1}),  # SMP2020
+    ("others counted in that sentence", "", "一男子驾车撞倒两名行人，最终不治身亡。", {}),
     ("a porpoise found dead", "",
      "素有“水中大熊猫”之称的长江江豚昨日在九江段蛤蟆石附近被发现死亡，身上有大面积创伤", {}),  # weibo_senti_100k
 ]

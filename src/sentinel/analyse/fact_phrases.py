@@ -518,7 +518,31 @@ def find_singular(doc: Doc) -> str | None:
     m = _one(doc, _SINGULAR, _DEATH_ANCHOR)
     if m is not None:
         return m.group()
-    return _headline_one(doc, _HEADLINE_DEATH) or _headline_one(doc, _HEADLINE_KILLS_DEATH)
+    return (_headline_one(doc, _HEADLINE_DEATH) or _headline_one(doc, _HEADLINE_KILLS_DEATH)
+            or _topic_one(doc))
+
+
+# A sentence that introduces one person ("北京一主妇煮饭时…") and ends that person's story in a clause
+# without a subject of its own ("…，最终因心肺衰竭而死亡"): the topic is the one who died.
+_TOPIC = re.compile(rf"(?<![0-9０-９{_CN_DIGITS}十百千])一(?:名|位|个)?(?:{_ONE_PERSON})")
+# Others counted in the sentence ("撞倒两名行人，最终不治身亡"): who died is not told.
+_OTHERS_COUNTED = re.compile(rf"[0-9０-９{_CN_DIGITS.replace('一', '')}十百千多数几]+(?:名|人|位|个|口)")
+_TOPIC_END = re.compile(r"[，,](?P<clause>(?:最终|最后|终因|终于|随后|后因|经抢救无效|抢救无效|经医院抢救无效|送医后|不幸)"
+                        rf"[^{_STOP}]{{0,12}}?(?:死亡|身亡|不治))")
+
+
+def _topic_one(doc: Doc) -> str | None:
+    """A clause ending the story of the one person its sentence introduced (see ``_TOPIC_END``)."""
+    for m in _TOPIC_END.finditer(doc.body):
+        _, start, sentence = doc.scope.sentence(m.start())
+        head = doc.body[start: m.start()]
+        topic = _TOPIC.search(head)
+        if (topic is None or _OTHERS_COUNTED.search(_MEASURE_RE.sub("", head))
+                or head.startswith(("们", "俩"), topic.end())
+                or _negated(m.group("clause")) or doc.outside(m.start(), False)):
+            continue
+        return f"{topic.group()}…{m.group('clause')}"
+    return None
 
 
 def find_hurt_singular(doc: Doc) -> tuple[str, bool] | None:
