@@ -133,6 +133,9 @@ EARLIER_EVENTS = [
     ("an earlier quake named by its magnitude", "",
      "13日5时，该县发生5.0级地震，震中附近房屋受损，1人受伤。震中附近发生的6.6级地震造成95人死亡，至今仍有房屋未重建。",
      {"injured": 1, "magnitude": 5.0}),
+    # THUCNews: another time in a headline marks only what follows it.
+    ("a headline's later clause", "杀害医生嫌犯被批捕 13年前医患纠纷引发仇恨", "", {"deaths": 1}),
+    ("a headline's earlier clause", "去年一场车祸致3人死亡 肇事司机今日受审", "", {}),
 ]
 
 OTHER_EVENTS = [

@@ -177,7 +177,8 @@ class Scope:
         if in_title:
             if _STATISTIC.search(self.title) and not _RANKS.search(self.title):
                 return "statistic"
-            if _BACKGROUND_STRONG.search(self.title) and not _RANKS.search(self.title):
+            # As in the lead, another time marks what follows it: "杀害医生嫌犯被批捕 13年前医患纠纷引发仇恨".
+            if _BACKGROUND_STRONG.search(self.title, 0, pos) and not _RANKS.search(self.title):
                 return "background"
             return None
         if pos >= self._cutoff:

@@ -31,7 +31,9 @@ _ONE_PERSON = (
     r"独子|嫌犯|嫌疑人|小偷|窃贼|网管|商贩|表弟|表哥|表姐|表妹|堂弟|堂哥|堂姐|堂妹|孙子|孙女|外孙|外甥|继父|继母|"
     r"岳父|岳母|公公|婆婆|儿媳|女婿|同学|同窗|舍友|室友|邻居|房东|租客|业主|"
     r"新生儿|胎儿|宝宝|小孩|农民|农妇|房主|店员|职员|保姆|厨师|快递员|外卖员|小哥|大叔|阿姨|大姐|"
-    r"教授|律师|法官|村干部|村官|战士|队员|志愿者|企业家|富商|商人|企业主|被害人|受害人"
+    r"教授|律师|法官|村干部|村官|战士|队员|志愿者|企业家|富商|商人|企业主|被害人|受害人|主妇|名媛|"
+    # the one an act was done to: "被抢者头部中枪当场身亡", "被害者", "被撞者"
+    r"被[\u4e00-\u9fff]者"
 )
 # People a headline names one of ("女大学生被车撞飞身亡") or counts without a classifier ("32学生",
 # "两路人", "两兄妹"). Sports people are left out: "姚明受伤" is not an event.
@@ -42,7 +44,7 @@ _CN_DIGITS = "零〇一二两俩三四五六七八九"
 # Between the count and the verb: a few characters of the same clause; an age or a day may sit in
 # it ("一名3岁男童当场死亡", "一名妇女经医治无效于6日死亡") but no other number.
 _AGE_OR_DAY = r"[0-9０-９]+(?:岁|日|时|号)"
-_GAP = rf"(?P<gap>(?:{_AGE_OR_DAY}|[^{_STOP}{_CN_DIGITS}]){{0,12}}?)"
+_GAP = rf"(?P<gap>(?:{_AGE_OR_DAY}|[^{_STOP}{_CN_DIGITS}]){{0,20}}?)"
 # Killing verbs: "撞死", "杀死"; and the ones that kill without 死: "杀害", "枪杀", "射杀", "击毙".
 # ("枪杀案", "杀害事件" name a kind of case, not a death.) Written as two character classes and a
 # lookbehind that drops the pairs that are no verb: an alternation here, inside every death phrase,
@@ -143,19 +145,25 @@ _ZERO_GAP_BAD = re.compile(r"法|确认|统计|核实|清楚|了解|查明|掌�
 # One victim named without a number: "司机当场死亡", "女大学生被车撞飞身亡", "刺死老师", "致其死亡".
 _ONE = rf"(?:{_ONE_PERSON}|[\u4e00-\u9fff]某某?|(?<=[致使令将把])(?:其|对方)|(?<=致)人)"
 # A gap may hold a measure ("被车撞飞10米", "跳下5楼", "遭两辆公交车夹击") but no other count.
-_MEASURE = (r"(?:[0-9０-９]+|[一二两三四五六七八九十]+)(?:岁|旬|日|时|号|米|层|楼|刀|天|小时|分钟|个月|辆|车|双|次|年|月|后|吨|斤|公斤|公里)"
+_MEASURE = (r"(?:[0-9０-９]+|[一二两三四五六七八九十]+)(?:岁|旬|日|时|号|点多?|点半|米|层|楼|刀|天|小时|分钟|个月|辆|车|双|次|年|月|后|吨|斤|公斤|公里)"
             r"|[高初大研][一二三四五六]")
-_ONE_GAP = rf"(?:{_MEASURE}|[A-Za-z][A-Za-z0-9]*|[^{_STOP}{_CN_DIGITS}]){{0,14}}?"
+# Killing verbs joined by 、 share the victim: "将婴儿掐、勒死".
+_JOINED_VERB = rf"[{_KILL_BY}]、(?=[{_KILL_BY}])"
+_ONE_GAP = rf"(?:{_MEASURE}|{_JOINED_VERB}|[A-Za-z][A-Za-z0-9]*|[^{_STOP}{_CN_DIGITS}]){{0,20}}?"
 _OBJECT_GAP = rf"(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,4}}?"
 _SINGULAR = re.compile(
     rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>死亡|身亡|丧生|遇难|殒命|遇害|溺亡|丧命|殉职|牺牲|不治|命丧|毙命|致死|猝死|[坠碾压]亡|溺毙|{_KILLED})(?!者|线|题)"  # (死亡线, 遇难题 are idioms)
     rf"|{_KILLED}了?(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
     # the verb before the victim: "丧生的复旦大学学生黄某", "殉职女干部王秋婷"
     rf"|(?:身亡|丧生|遇难(?!题)|遇害|殉职|牺牲|溺亡|坠亡|猝死)的?(?P<gap3>(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,6}}?)(?:{_ONE_PERSON}|[\u4e00-\u9fff]某)"
+    # found dead, the one found named before: "（名媛）4月7日被发现在家中死亡"
+    rf"|被发现(?P<gap4>(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,8}}?)(?:死亡|身亡)"
 )
 _HURT_SINGULAR = re.compile(
     rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>受了?重伤|受了?轻伤|{_WOUNDED}|重伤|轻伤)(?![而后]?(?:致死|死亡|身亡|不治)|者)"
     rf"|[撞砍刺捅打咬烫砸烧轧碾扎割]伤(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
+    # the wound before the one wounded: "受伤民警已送往医院"
+    rf"|受伤的?(?P<gap3>{_OBJECT_GAP})(?:{_ONE_PERSON})"
 )
 # Where a one-victim phrase can be: around its verb, within a subject, a gap and an object.
 _DEATH_ANCHOR = re.compile(rf"死|亡|遇难|殒命|遇害|丧命|丧生|殉职|牺牲|不治|毙|{'|'.join(_KILL_WITHOUT_DEATH)}")
@@ -183,7 +191,7 @@ _HEADLINE_WOUNDS = re.compile(rf"(?P<v>[撞砍刺捅打咬砸扎击烧烫割]伤
 _MEASURE_RE = re.compile(_MEASURE)
 # Several people, not one: "多名村民", "学生们", "两人都".
 _PLURAL_BEFORE = re.compile(rf"(?:[0-9０-９{_CN_DIGITS.replace('一', '')}十百千万多数几群些对]|(?<!一)[名位个])$")  # "一男子" is one
-_PLURAL_GAP = re.compile(rf"们|等|多|数|群|家|俩|双双|都|均|全部|全体|所有|纷纷|先后|相继|分别|一起|一家"
+_PLURAL_GAP = re.compile(rf"们|等|多|数|群|家|俩|双双|都|均|全部|全体|所有|纷纷|先后|相继|分别|一起|一家|累计|共计|总计"
                          rf"|(?:及|和|与|、)(?:{_ONE_PERSON}|{_PAIR_NOUN}|[\u4e00-\u9fff]某)")
 _NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|"
                        r"如果|万一|立誓|扬言|发誓|活该")
@@ -278,7 +286,7 @@ def find_mentions(doc: Doc) -> list[Mention]:
         if before.endswith(("高", "初", "大", "研")) and len(m.group(group)) == 1:
             return  # a school year, not a count: "高二男生", "大四女生"
         if (_NEGATED_BEFORE.search(before) or _OTHER_COUNT_BEFORE.search(before)
-                or _negated(gap) or _attacker(gap)):
+                or _negated(gap) or _attacker(gap) or _agents(gap, m.groupdict().get("death"))):
             return
         if doc.outside(m.start(), in_title):
             return
@@ -344,7 +352,7 @@ def find_mentions(doc: Doc) -> list[Mention]:
 # A death the text itself denies: "…被电身亡赔偿案纯属假新闻", "司机猝死系谣言".
 _DENIED = re.compile(r"谣言|谣传|假新闻|不实|辟谣|纯属虚构|子虚乌有|假消息")
 # The one who died is an animal: "猫不幸身亡", "蟒蛇…被村民打死", "司机捡被撞死野鸡".
-_ANIMAL = re.compile(r"猫|狗|犬|蛇|蟒|鸡|鸭|鹅|猪|牛|羊|熊猫|熊|虎|狼|狮|豹|猴|鱼|鸟|鹰|鹿|兔|鼠|宠物|动物")
+_ANIMAL = re.compile(r"猫|狗|犬|蛇|蟒|鸡|鸭|鹅|猪|牛|羊|熊猫|熊|虎|狼|狮|豹|猴|鱼|鸟|鹰|鹿|兔|鼠|豚|鲸|宠物|动物")
 _ANIMAL_LAST = re.compile(rf"(?:{_ANIMAL.pattern})$")
 _ANIMAL_AFTER = re.compile(rf"[^{_STOP}]?(?:{_ANIMAL.pattern})")  # "被撞死野鸡": the animal is the one killed
 # Words between a subject and its verb that say how, not who: "猫不幸身亡".
@@ -360,6 +368,21 @@ def _is_rate(src: str, pos: int) -> bool:
     if "每" not in window:
         return False
     return _RATE.search(re.split(r"[，,。；;！!？?]", window)[-1]) is not None
+
+
+# "两初中生把小狗…炸死": the ones counted before 把/将 and a killing verb did the killing; "两男子…冲撞交警
+# 致其受伤": a causative before a pronoun names someone else as the one hurt.
+_DISPOSAL = re.compile(r"[把将]")
+_KILLING = re.compile(_KILLED)
+_CAUSED_TO_OTHER = re.compile(r"[致使令将把让](?:其|对方|他|她)")
+
+
+def _agents(gap: str, verb: str | None) -> bool:
+    """Whether the count before ``gap`` names who did it (the victim is named after), not who suffered."""
+    if _CAUSED_TO_OTHER.search(gap):
+        return True
+    return (verb is not None and _KILLING.fullmatch(verb) is not None and "被" not in gap
+            and _DISPOSAL.search(gap) is not None)
 
 
 def _attacker(gap: str) -> bool:
@@ -392,15 +415,20 @@ def _negated(text: str) -> bool:
 _OBJECT_BEFORE = re.compile(r"[将把](?:自己的?|其|他的?|她的?|亲生)$")
 # The one "killed" is the writer or the reader: "真尼玛撞死我了", "砍死你", hyperbole, not a death.
 _PRONOUN_OBJECT = re.compile(r"[我你]")
+_CAUSE = re.compile(r"导致|致使|造成")
+_SPEECH = re.compile(r"说是|说道|声称|宣称|表示|告诉|透露|(?<=[方者人])称")
 _INVADERS = re.compile(r"鬼子|日寇|侵华日军")
 
 
 def _names_one(m: re.Match[str], src: str) -> bool:
     """The match names one victim: not plural, not negated, not the attacker, not a type of victim."""
     subject_first = m.group("gap") is not None
-    gap = m.group("gap") if subject_first else m.groupdict().get("gap2") or m.groupdict().get("gap3") or ""
+    gap = m.group("gap") if subject_first else (m.groupdict().get("gap2") or m.groupdict().get("gap3")
+                                                 or m.groupdict().get("gap4") or "")
     context = src[max(0, m.start() - 2): m.start()] + m.group()
-    if _negated(context) or _PLURAL_GAP.search(gap) or _attacker(gap):
+    # Who is named: in the gap, or (found dead) just before: "他们被发现死亡" is plural.
+    who = src[max(0, m.start() - 6): m.start()] if m.groupdict().get("gap4") is not None else gap
+    if _negated(context) or _PLURAL_GAP.search(_MEASURE_RE.sub("", who)) or _attacker(gap):  # ("6点多")
         return False
     if not subject_first and _PRONOUN_OBJECT.match(gap):
         return False
@@ -412,10 +440,14 @@ def _names_one(m: re.Match[str], src: str) -> bool:
         return False
     if _ANIMAL_AFTER.match(("" if subject_first else gap) + src[m.end(): m.end() + 3]):
         return False
-    if src.startswith(("其", "对方"), m.start()) and _animal_before(src[max(0, m.start() - 30): m.start()],
-                                                                      pronoun=True):
-        return False
+    if (src.startswith(("其", "对方"), m.start()) or m.groupdict().get("gap4") is not None) and _animal_before(
+            src[max(0, m.start() - 30): m.start()], pronoun=True):
+        return False  # (found dead: "长江江豚…被发现死亡")
     if subject_first:
+        if _CAUSE.search(gap) or _SPEECH.search(gap):
+            # "男子唐某驾驶摩托车…导致朋友受伤": the subject caused it, the victim comes after;
+            # "医生说是眼角受伤": the subject speaks of someone else's wound.
+            return False
         before = _MEASURE_RE.sub("", src[max(0, m.start() - 3): m.start()])
         if _PLURAL_BEFORE.search(before):
             return False
@@ -469,16 +501,54 @@ def _one(doc: Doc, pattern: re.Pattern[str], anchor: re.Pattern[str]) -> re.Matc
     return None
 
 
+# Words said only of a story (a film's, a drama's, a novel's): "女人不哭第3集在线观看", "里面的人物关系让我
+#觉得可怕". Someone who dies in a plot is named without a number; a count is left to the count rules.
+_PLOT = re.compile(r"剧情|剧中|剧集|电视剧|网剧|连续剧|大结局|剧透|在线观看|第[0-9０-９一二三四五六七八九十]*集|"
+                   r"人物关系|主人公|男主角|女主角|小说[里中]")
+
+
+def _plot(doc: Doc) -> bool:
+    return _PLOT.search(doc.title) is not None or _PLOT.search(doc.body) is not None
+
+
 def find_singular(doc: Doc) -> str | None:
-    """The phrase naming one dead victim without a number, if any."""
+    """The phrase naming one dead victim without a number, if any (none in a story's plot)."""
+    if _plot(doc):
+        return None
     m = _one(doc, _SINGULAR, _DEATH_ANCHOR)
     if m is not None:
         return m.group()
-    return _headline_one(doc, _HEADLINE_DEATH) or _headline_one(doc, _HEADLINE_KILLS_DEATH)
+    return (_headline_one(doc, _HEADLINE_DEATH) or _headline_one(doc, _HEADLINE_KILLS_DEATH)
+            or _topic_one(doc))
+
+
+# A sentence that introduces one person ("北京一主妇煮饭时…") and ends that person's story in a clause
+# without a subject of its own ("…，最终因心肺衰竭而死亡"): the topic is the one who died.
+_TOPIC = re.compile(rf"(?<![0-9０-９{_CN_DIGITS}十百千])一(?:名|位|个)?(?:{_ONE_PERSON})")
+# Others counted in the sentence ("撞倒两名行人，最终不治身亡"): who died is not told.
+_OTHERS_COUNTED = re.compile(rf"[0-9０-９{_CN_DIGITS.replace('一', '')}十百千多数几]+(?:名|人|位|个|口)")
+_TOPIC_END = re.compile(r"[，,](?P<clause>(?:最终|最后|终因|终于|随后|后因|经抢救无效|抢救无效|经医院抢救无效|送医后|不幸)"
+                        rf"[^{_STOP}]{{0,12}}?(?:死亡|身亡|不治))")
+
+
+def _topic_one(doc: Doc) -> str | None:
+    """A clause ending the story of the one person its sentence introduced (see ``_TOPIC_END``)."""
+    for m in _TOPIC_END.finditer(doc.body):
+        _, start, sentence = doc.scope.sentence(m.start())
+        head = doc.body[start: m.start()]
+        topic = _TOPIC.search(head)
+        if (topic is None or _OTHERS_COUNTED.search(_MEASURE_RE.sub("", head))
+                or head.startswith(("们", "俩"), topic.end())
+                or _negated(m.group("clause")) or doc.outside(m.start(), False)):
+            continue
+        return f"{topic.group()}…{m.group('clause')}"
+    return None
 
 
 def find_hurt_singular(doc: Doc) -> tuple[str, bool] | None:
-    """(phrase, seriously) for one injured victim named without a number, if any."""
+    """(phrase, seriously) for one injured victim named without a number, if any (none in a plot)."""
+    if _plot(doc):
+        return None
     m = _one(doc, _HURT_SINGULAR, _HURT_ANCHOR)
     if m is not None:
         return m.group(), "重伤" in (m.group("v") or "")

@@ -32,7 +32,14 @@ How figures are chosen (documented here because a reader of an alert will ask "w
   negated or hypothetical, or the person named is the attacker ("男子酒后扎伤舍友" names the victim
   only as the object).
 - **Victims named one by one are added up**: "烧死母亲和妹妹" (2), "杀死妻子及岳父母" (3), "杀死一家3口"
-  (3); a verb before its victim names one ("丧生的复旦大学学生黄某", "殉职女干部").
+  (3); a verb before its victim names one ("丧生的复旦大学学生黄某", "殉职女干部", "受伤民警").
+- **Posts name their victim loosely**: far from the verb ("外卖小哥晚上6点多在…涉水被电击…不幸身亡"), by
+  what was done to them ("被抢者…当场身亡"), with verbs joined by 、 ("将婴儿掐、勒死"), found dead ("…被发现
+  在家中死亡"), or as the one person a sentence is about ("北京一主妇煮饭时…，最终因心肺衰竭而死亡"). Whoever
+  the subject caused it to ("…导致朋友受伤") or speaks of ("医生说是眼角受伤") is someone else; a count before
+  把/将 and a killing verb, or before 致其, counts the attackers ("两初中生把小狗…炸死").
+- **Stories name no victim**: in a film's, a drama's or a novel's plot (剧情, 第N集, 在线观看, 人物关系 …)
+  nobody named without a number died or was hurt.
 - **Nobody died** when the one who died is an animal ("猫不幸身亡", "被撞死野鸡"), when the text denies
   it ("…纯属假新闻", "系谣言"), or when the phrase is an idiom or an insult ("死亡线", "遇难题", "活该炸死").
 - Ages ("3岁男童"), dates and times, vehicle counts ("33辆车"), durations ("失联一个月"), "死伤"/"伤亡"
