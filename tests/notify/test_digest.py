@@ -86,3 +86,34 @@ def test_the_digest_leaves_out_incidents_abroad_and_those_awaiting_verification(
         assert "尼日利亚" not in text and "晋城" not in text
     finally:
         db.close()
+
+
+def test_the_open_incidents_come_in_the_order_their_next_deadline_falls(database_url) -> None:
+    # a long digest is cut at the channel's limit: the most urgent come first, whatever their ids
+    settings = Settings.model_validate({
+        "database": {"url": database_url}, "channels": [{"id": "leaders", "kind": "console"}],
+        "roster": {"leaders": [{"name": "钱局长", "channels": ["leaders"]}]}})
+    db = open_database(database_url)
+    try:
+        rules = Rules(settings.policy, Roster(settings.roster, ZONE), ZONE)
+        ids = []
+        for title, emerged in (("城西仓库火灾", EMERGED + timedelta(hours=3)), ("城东隧道塌方", EMERGED),
+                               ("城北化工厂泄漏", EMERGED + timedelta(hours=1))):
+            with Session(db.engine) as session:
+                incident = Incident(title=title, grade_reasons=[], facts={}, keywords=[], rules=[], regions=[],
+                                    emerged_at=emerged, detected_at=emerged, last_item_at=emerged, updated_at=emerged,
+                                    heat_components={})
+                session.add(incident)
+                session.commit()
+                ids.append(incident.id)
+            actions.set_grade(db.engine, rules, ids[-1], grade="II", reason="重大", by="张伟", now=emerged)
+        at = datetime(2026, 11, 23, 8, 31, tzinfo=ZONE)
+        assert queue_daily_digest(db.engine, settings, ["leaders"], at) == ["digest:2026-11-23:leaders"]
+        with Session(db.engine) as session:
+            (row,) = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "daily_digest")).all()
+        text = stored_message(row.message).text_plain
+        pending = text[text.index("未结事件"):text.index("超时（")]
+        places = [pending.index(title) for title in ("城东隧道塌方", "城北化工厂泄漏", "城西仓库火灾")]
+        assert places == sorted(places), pending
+    finally:
+        db.close()

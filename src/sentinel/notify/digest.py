@@ -89,11 +89,13 @@ def queue_daily_digest(engine: Engine, settings: Settings, channel_ids: Sequence
             .order_by(col(Obligation.due_at))).all()
         wanted = {row.incident_id for row in [*open_rows, *breached]}
         incidents = {i.id: i for i in session.scalars(select(Incident).where(col(Incident.id).in_(wanted))).all()}
-        open_incidents = []
-        for incident in incidents.values():
-            rows = [row for row in open_rows if row.incident_id == incident.id]
-            if rows and incident.state == IncidentState.OPEN.value:
-                open_incidents.append({**incident_context(incident), "obligations": [obligation_context(r) for r in rows]})
+        # the open incidents, the one whose next deadline comes first first (a long digest is cut
+        # at the channel's size limit: what is cut is what is least urgent)
+        due: dict[int, list[Obligation]] = {}
+        for row in open_rows:
+            due.setdefault(row.incident_id, []).append(row)
+        open_incidents = [{**incident_context(incidents[key]), "obligations": [obligation_context(r) for r in rows]}
+                          for key, rows in due.items() if incidents[key].state == IncidentState.OPEN.value]
         context = {
             "day": day, "now": now,
             # not the incidents outside the jurisdiction, nor those still awaiting verification (研判):
