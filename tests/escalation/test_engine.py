@@ -218,6 +218,25 @@ def test_a_breach_brings_in_the_leader_even_when_acknowledged(db, rules, engine)
     assert "钱局长" in [r["name"] for r in breach.recipients]
 
 
+def test_a_second_breach_of_the_incident_in_a_later_tick_reaches_the_leader_again(db, rules, engine) -> None:
+    # the first breach stands for the leader's step, recorded as the incident's; a later tick must see it
+    # as sent (it once went in as the obligation's, and the second breach's tick failed on its key forever)
+    incident_id = graded(db, rules)
+    actions.acknowledge(db.engine, rules, incident_id, by="张伟", now=DETECTED)
+    run(engine, DETECTED, EMERGED + timedelta(hours=25), timedelta(minutes=10))
+    breaches = [m for m in outbox(db) if m.kind == "breach"]
+    dues = [EMERGED + timedelta(hours=5), EMERGED + timedelta(hours=24)]  # found at the next tick
+    assert len(breaches) == 2 and all(due <= m.created_at < due + timedelta(minutes=10)
+                                      for m, due in zip(breaches, dues, strict=True))
+    assert all("钱局长" in [r["name"] for r in m.recipients] for m in breaches)
+    assert not [m for m in outbox(db) if m.kind == "escalation" and "钱局长" in [r["name"] for r in m.recipients]]
+    with Session(db.engine) as session:
+        (leader,) = session.scalars(select(EngineAction).where(
+            col(EngineAction.key) == f"incident:{incident_id}:escalate:leader")).all()
+    assert leader.obligation_id is None
+    assert engine.tick(EMERGED + timedelta(hours=26)).breaches == []
+
+
 def test_regrade_down_waives_the_open_clocks_with_the_reason(db, rules, engine) -> None:
     incident_id = graded(db, rules)
     actions.set_grade(db.engine, rules, incident_id, grade="III", reason="核实为3人死亡", by="科长",

@@ -78,3 +78,41 @@ def test_a_database_behind_the_head_is_migrated(tmp_path: Path) -> None:
     with engine.connect() as connection:
         assert set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars()) == head_revisions()
     engine.dispose()
+
+
+def test_0010_gives_an_incidents_keys_back_to_the_incident(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from sentinel.store.models import Incident, Obligation
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'sentinel.db'}")
+    migrate(engine)
+    at = datetime(2026, 3, 10, tzinfo=UTC)
+    with Session(engine) as session:
+        incident = Incident(title="某化工厂爆炸", grade_reasons=[], facts={}, keywords=[], rules=[], regions=[],
+                            emerged_at=at, detected_at=at, last_item_at=at, updated_at=at, heat_components={})
+        session.add(incident)
+        session.flush()
+        obligation = Obligation(incident_id=incident.id, kind="authoritative_info", sequence=1, state="breached",
+                                started_at=at, opened_at=at, due_at=at, evidence=[])
+        session.add(obligation)
+        session.commit()
+        incident_id, obligation_id = incident.id, obligation.id
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0009_ack_links")
+        # as the engine wrote them before: the leader's step a breach stood for, under the obligation
+        connection.execute(text(
+            "INSERT INTO engine_action (key, incident_id, obligation_id, kind, at, handled_at) VALUES "
+            "(:breach, :i, :o, 'breach', :at, :at), (:leader, :i, :o, 'breach', :at, :at)"),
+            {"i": incident_id, "o": obligation_id, "at": at, "breach": f"obligation:{obligation_id}:breach",
+             "leader": f"incident:{incident_id}:escalate:leader"})
+    migrate(engine)
+    with engine.connect() as connection:
+        rows = dict(connection.execute(text("SELECT key, obligation_id FROM engine_action")).all())
+    assert rows == {f"obligation:{obligation_id}:breach": obligation_id, f"incident:{incident_id}:escalate:leader": None}
+    engine.dispose()

@@ -78,6 +78,7 @@ from sentinel.escalation.obligations import ObligationKind, ObligationState
 from sentinel.escalation.phone import Call, CallResult
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.reminders import (
+    OBLIGATION_KEY,
     Action,
     ActionKind,
     due_actions,
@@ -550,8 +551,11 @@ class EscalationEngine:
         for key in action.keys:
             if key in sent:
                 continue
+            # An incident's key (a breach standing for the leader's step) is the incident's, whatever
+            # action sent it: sent_keys finds the incident's keys by obligation_id NULL.
+            obligation_id = item.row.id if item.row is not None and key.startswith(OBLIGATION_KEY) else None
             self._rows[EngineAction].append(dict(key=key, incident_id=incident_id, kind=item.kind, at=action.at,
-                                                 obligation_id=item.row.id if item.row else None, handled_at=now))
+                                                 obligation_id=obligation_id, handled_at=now))
             sent.add(key)
         if item.kind in ("new_incident", "evidence", "verification", "hotlist"):
             roles: tuple[EscalationRole, ...] = (EscalationRole.DUTY_OFFICER,)

@@ -34,6 +34,7 @@ from sentinel.escalation.obligations import Obligation, ObligationKind
 from sentinel.escalation.policy import EscalationRole, Policy
 
 __all__ = [
+    "OBLIGATION_KEY",
     "Action",
     "ActionKind",
     "breach_key",
@@ -78,12 +79,16 @@ class Action:
         return (self.key, *self.collapsed)
 
 
+#: How an obligation's keys begin; every other key is its incident's (engine_action.obligation_id NULL).
+OBLIGATION_KEY = "obligation:"
+
+
 def reminder_key(obligation_id: int | str, offset: timedelta) -> str:
-    return f"obligation:{obligation_id}:reminder:{format_duration(offset)}"
+    return f"{OBLIGATION_KEY}{obligation_id}:reminder:{format_duration(offset)}"
 
 
 def breach_key(obligation_id: int | str) -> str:
-    return f"obligation:{obligation_id}:breach"
+    return f"{OBLIGATION_KEY}{obligation_id}:breach"
 
 
 def escalation_key(incident_id: int | str, role: EscalationRole | str) -> str:
