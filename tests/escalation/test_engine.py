@@ -237,6 +237,27 @@ def test_a_second_breach_of_the_incident_in_a_later_tick_reaches_the_leader_agai
     assert engine.tick(EMERGED + timedelta(hours=26)).breaches == []
 
 
+def test_a_key_recorded_already_is_skipped_and_logged_and_the_tick_goes_on(db, rules, engine, caplog) -> None:
+    # a store written before the fix above: the leader's step filed under the first breached
+    # obligation, where the engine does not look. One bad key must not stop every alert after it.
+    incident_id = graded(db, rules)
+    actions.acknowledge(db.engine, rules, incident_id, by="张伟", now=DETECTED)
+    run(engine, DETECTED, EMERGED + timedelta(hours=5, minutes=5), timedelta(minutes=10))
+    first = obligations(db, incident_id)["authoritative_info"]
+    with Session(db.engine) as session:
+        leader = session.get(EngineAction, f"incident:{incident_id}:escalate:leader")
+        assert leader is not None
+        leader.obligation_id = first.id
+        session.commit()
+    other = graded(db, rules, at=EMERGED + timedelta(hours=23))  # alerts of another incident in the same ticks
+    with caplog.at_level("ERROR", logger="sentinel.escalation.engine"):
+        run(engine, EMERGED + timedelta(hours=23), EMERGED + timedelta(hours=25), timedelta(minutes=10))
+    assert [m.created_at >= EMERGED + timedelta(hours=24) for m in outbox(db)
+            if m.kind == "breach" and m.incident_id == incident_id] == [False, True]
+    assert any(m.incident_id == other for m in outbox(db))
+    assert "recorded already; skipped" in caplog.text
+
+
 def test_regrade_down_waives_the_open_clocks_with_the_reason(db, rules, engine) -> None:
     incident_id = graded(db, rules)
     actions.set_grade(db.engine, rules, incident_id, grade="III", reason="核实为3人死亡", by="科长",
