@@ -356,6 +356,7 @@ class Daemon:
             summary = None
         await self.database.write(queue_daily_digest, engine, self.settings, channels, now,
                                   link_base=self.settings.http.public_url, briefing=summary)
+        release_free_memory()  # a busy day's report and digest read every incident of it: give that back
 
     async def _new_items(self, source_id: str, item_ids: list[int]) -> None:
         if self.analysis is not None:

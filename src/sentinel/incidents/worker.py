@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sentinel.clock import Clock
-from sentinel.heap import freeze_survivors
+from sentinel.heap import freeze_survivors, release_free_memory
 from sentinel.incidents import service
 from sentinel.incidents.flows import IncidentStage, StageReport
 from sentinel.incidents.hotlist import SignalsReport
@@ -75,6 +75,7 @@ class AnalysisWorker:
         try:
             await self._run(self.stage.load, self.clock.now())
             await self._run(freeze_survivors)  # the models and the open incidents' memory: out of later collections
+            await self._run(release_free_memory)  # and what reading them freed, back to the system
         except Exception:  # the memory stays stale and the next batch rebuilds it before placing anything
             log.exception("rebuilding the open incidents' memory failed; the next batch tries again")
 
