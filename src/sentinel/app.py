@@ -50,7 +50,7 @@ from sentinel.liveness import Liveness, Part
 from sentinel.metrics import Metrics, set_open_incidents
 from sentinel.notify.base import Sender, send_client
 from sentinel.notify.channel_alerts import queue_channel_alerts
-from sentinel.notify.digest import digest_pending, queue_daily_digest
+from sentinel.notify.digest import digest_pending, prepare_daily_digest, store_daily_digest
 from sentinel.notify.inflight import InFlight
 from sentinel.notify.outbox import Dispatcher
 from sentinel.notify.phone_history import seed_limits
@@ -354,8 +354,11 @@ class Daemon:
         except Exception:  # the leaders still get the digest, without the report's figures
             log.exception("building the daily briefing failed; the digest goes out without it")
             summary = None
-        await self.database.write(queue_daily_digest, engine, self.settings, channels, now,
-                                  link_base=self.settings.http.public_url, briefing=summary)
+        # read and rendered beside the writer (a busy day's thousands of incidents take seconds);
+        # only the rows are written under it
+        messages = await self.database.read(prepare_daily_digest, engine, self.settings, channels, now,
+                                            link_base=self.settings.http.public_url, briefing=summary)
+        await self.database.write(store_daily_digest, engine, messages)
         release_free_memory()  # a busy day's report and digest read every incident of it: give that back
 
     async def _new_items(self, source_id: str, item_ids: list[int]) -> None:

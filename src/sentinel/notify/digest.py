@@ -31,7 +31,7 @@ from sentinel.settings import Settings
 from sentinel.store.models import Incident, IncidentKind, IncidentState, Obligation, OutboxMessage
 from sentinel.store.outbox import deferred_message
 
-__all__ = ["digest_day", "digest_pending", "queue_daily_digest"]
+__all__ = ["digest_day", "digest_pending", "prepare_daily_digest", "queue_daily_digest", "store_daily_digest"]
 
 
 def digest_day(settings: Settings, now: datetime) -> date | None:
@@ -65,7 +65,19 @@ def queue_daily_digest(engine: Engine, settings: Settings, channel_ids: Sequence
     """Queue today's digest if its time has come and it is not queued yet; returns the new keys.
 
     ``briefing`` is the summary of the day's period report (see :mod:`sentinel.reports.briefing`).
+    :func:`prepare_daily_digest` then :func:`store_daily_digest`, which the daemon runs apart: the
+    first only reads (on a day of thousands of incidents, seconds), the second holds the writer for
+    the few rows.
     """
+    prepared = prepare_daily_digest(engine, settings, channel_ids, now, link_base=link_base, briefing=briefing)
+    return store_daily_digest(engine, prepared)
+
+
+def prepare_daily_digest(engine: Engine, settings: Settings, channel_ids: Sequence[str], now: datetime, *,
+                         link_base: str | None = None, briefing: Mapping[str, Any] | None = None
+                         ) -> list[OutboxMessage]:
+    """Today's digest messages not queued yet, one per channel that reaches a leader, not stored:
+    this only reads. Nothing before the digest's time, or once it is queued on every channel."""
     day = digest_day(settings, now)
     if day is None:
         return []
@@ -107,21 +119,33 @@ def queue_daily_digest(engine: Engine, settings: Settings, channel_ids: Sequence
                          for row in breached if row.incident_id in incidents],
             "briefing": dict(briefing) if briefing else None,
         }
-        queued = []
-        for channel, audience in by_channel.items():
-            row_key = f"{key}:{channel}"
-            if row_key in known:
-                continue
-            recipients = [person.as_dict() for person in audience]
-            session.add(OutboxMessage(
-                key=row_key, action_key=key, kind="daily_digest", channel=channel, recipients=recipients,
-                message=deferred_message("daily_digest", {**context, "recipients": recipients}, zone=settings.zone,
-                                         link_base=link_base, idempotency_key=row_key),
-                created_at=now, not_before=now))
-            queued.append(row_key)
+    messages = []
+    for channel, audience in by_channel.items():
+        row_key = f"{key}:{channel}"
+        if row_key in known:
+            continue
+        recipients = [person.as_dict() for person in audience]
+        messages.append(OutboxMessage(
+            key=row_key, action_key=key, kind="daily_digest", channel=channel, recipients=recipients,
+            message=deferred_message("daily_digest", {**context, "recipients": recipients}, zone=settings.zone,
+                                     link_base=link_base, idempotency_key=row_key),
+            created_at=now, not_before=now))
+    return messages
+
+
+def store_daily_digest(engine: Engine, messages: Sequence[OutboxMessage]) -> list[str]:
+    """Queue the digest messages :func:`prepare_daily_digest` made, unless another process queued
+    today's digest meanwhile; returns the keys queued."""
+    if not messages:
+        return []
+    with Session(engine) as session:
+        known = set(session.scalars(select(col(OutboxMessage.key)).where(
+            col(OutboxMessage.key).in_([message.key for message in messages]))).all())
+        fresh = [message for message in messages if message.key not in known]
+        session.add_all(fresh)
         try:
             session.commit()
         except IntegrityError:  # another process queued today's digest a moment ago
             session.rollback()
             return []
-        return queued
+        return [message.key for message in fresh]
