@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -333,7 +334,7 @@ def _part_sum(words: Sequence[str], tables: dict[str, dict[str, float]], prefix:
         after = {b for a, b in zip(words, words[1:], strict=False) if a in NEGATIONS}
         total += sum(map(negated.get, after, repeat(0.0)))
     total += sum(map(char1.get, set(text), repeat(0.0)))
-    total += sum(map(char2.get, set(map(str.__add__, text, text[1:])), repeat(0.0)))
+    total += sum(map(char2.get, set(map(add, text, text[1:])), repeat(0.0)))
     return total
 
 
