@@ -242,6 +242,8 @@ def _supposed(clause: str) -> bool:
     return wish is not None and event is not None and wish.start() < event.start()
 
 
+# Tokens repeat from item to item (word frequencies are Zipfian): most are folded once.
+@functools.lru_cache(maxsize=1 << 14)
 def _fold(word: str) -> str:
     word = word.strip().lower()
     if not word or _PUNCT.match(word):
