@@ -116,6 +116,20 @@ def test_invalid_lexicon_is_a_config_error() -> None:
         load_lexicon({"title_weight": 2}, replace=True)
 
 
+def test_words_are_found_inside_longer_words_and_across_each_other() -> None:
+    # 甲乙丙 and its prefix 甲乙, 乙丙 inside it, 丙丁 overlapping it, 丁 alone: every one is counted.
+    words = {"甲乙丙": 1, "甲乙": 1, "乙丙": 1, "丙丁": 1, "丁": 1, "戊己": 1}
+    lex = load_lexicon({"categories": {"x": {"name": "X", "kind": "opinion", "words": words}},
+                        "min_score": 0, "min_words": 1, "core_weight": 0}, replace=True)
+    found = {m.word: m.count for m in classify("甲乙丙丁，甲乙戊", lexicon=lex).matched}
+    assert found == {"甲乙丙": 1, "甲乙": 2, "乙丙": 1, "丙丁": 1, "丁": 1}
+
+
+def test_an_empty_word_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="empty word"):
+        load_lexicon({"categories": {"x": {"name": "X", "words": {"": 3, "甲乙": 9}}}}, replace=True)
+
+
 def test_default_lexicon_is_loaded_once() -> None:
     assert default_lexicon() is default_lexicon()
     assert load_lexicon() is default_lexicon()

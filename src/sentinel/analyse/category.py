@@ -28,7 +28,7 @@ read as 起火; longer words still match the raw text (jieba may split them).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -98,7 +98,8 @@ class Lexicon:
     min_words: Mapping[str, int]              # by kind
     strong_weight: float
     dampers: Mapping[str, float]
-    _finder: re.Pattern[str]
+    _starts: re.Pattern[str]                 # any first character of a word
+    _by_first: Mapping[str, re.Pattern[str]]  # first character → the longest word starting there
     _contained: Mapping[str, tuple[str, ...]]  # word → every lexicon word inside it (itself included)
     _by_word: Mapping[str, tuple[_Entry, ...]]
     _patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()   # (entry word, compiled regex)
@@ -152,13 +153,41 @@ def _compile(data: Mapping[str, Any], source: str) -> Lexicon:
         raise ConfigError(f"invalid category lexicon: {exc!r}", path=source) from exc
     pattern_words = {p for p, _ in patterns}
     words = sorted({e.word for e in entries if e.word not in pattern_words} | set(dampers), key=len, reverse=True)
+    if "" in words:
+        raise ConfigError("invalid category lexicon: an empty word", path=source)
     by_word: dict[str, list[_Entry]] = {}
     for e in entries:
         by_word.setdefault(e.word, []).append(e)
     contained = {w: tuple(x for x in words if x in w) for w in words}
-    finder = re.compile("|".join(map(re.escape, words))) if words else re.compile(r"(?!)")
-    return Lexicon(tuple(entries), names, kinds, *params, dampers, finder, contained,
+    by_first = {char: re.compile(re.escape(char) + _trie_regex(node)) for char, node in _trie(words).items()}
+    starts = re.compile(f"[{''.join(map(re.escape, by_first))}]") if by_first else re.compile(r"(?!)")
+    return Lexicon(tuple(entries), names, kinds, *params, dampers, starts, by_first, contained,
                    {w: tuple(v) for w, v in by_word.items()}, patterns)
+
+
+def _trie(words: Iterable[str]) -> dict[str, Any]:
+    """``words`` as nested dicts by character; ``""`` marks where a word ends."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return trie
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    """A regex for the words below ``node`` that matches the longest one: one branch per next
+    character (震中, 震源深度, 震感 as ``震(?:中|源深度|感)``), so the engine follows the text instead of
+    trying each word in turn. A word that others continue is an optional tail, greedy: the longer
+    word is tried first and the shorter one is what backtracking falls to."""
+    branches = [re.escape(char) + _trie_regex(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = "|".join(branches)
+    if "" in node:
+        return f"(?:{body})?"
+    return body if len(branches) == 1 else f"(?:{body})"
 
 
 @lru_cache(maxsize=1)
@@ -192,15 +221,15 @@ def _counts(haystack: str, lex: Lexicon, shown: dict[str, str]) -> dict[str, int
         if hits:
             counts[word] = len(hits)
             shown.setdefault(word, hits[0])  # show "5死", not the regex
+    # At every position, left to right, the longest word starting there, so overlapping words
+    # ("驾车撞死": 车撞 and 撞死) are all seen; shorter words at one position come from ``contained``.
+    # Only a word's first character can start one, and it picks the one regex to try.
     found: set[str] = set()
-    for m in lex._finder.finditer(haystack):
-        found.add(m.group())
-        # The scan skips the positions inside a match; try them too, so overlapping words ("驾车撞死":
-        # 车撞 and 撞死) are both seen. Shorter words at the same position come from ``contained``.
-        for i in range(m.start() + 1, m.end()):
-            inner = lex._finder.match(haystack, i)
-            if inner:
-                found.add(inner.group())
+    by_first = lex._by_first
+    for start in lex._starts.finditer(haystack):
+        m = by_first[start.group()].match(haystack, start.start())
+        if m:
+            found.add(m.group())
     words = {w for f in found for w in lex._contained[f]}
     counts.update((w, haystack.count(w)) for w in words)
     return counts

@@ -169,7 +169,7 @@ def features(title: str, text: str, words: Sequence[str], facts: Facts | None = 
              regions: Iterable[str] = (), title_words: Iterable[str] = ()) -> dict[str, float]:
     """The item's features: name → value. ``words`` are the jieba tokens of title and text."""
     found: dict[str, float] = {}
-    tokens = {_fold(word) for word in words}
+    tokens = set(map(_fold, words))
     tokens.discard("")
     if tokens:
         scale = 1.0 / math.sqrt(len(tokens))
@@ -242,6 +242,8 @@ def _supposed(clause: str) -> bool:
     return wish is not None and event is not None and wish.start() < event.start()
 
 
+# Tokens repeat from item to item (word frequencies are Zipfian): most are folded once.
+@functools.lru_cache(maxsize=1 << 14)
 def _fold(word: str) -> str:
     word = word.strip().lower()
     if not word or _PUNCT.match(word):

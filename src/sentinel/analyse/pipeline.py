@@ -135,7 +135,7 @@ class Analyzer:
         facts = extract_facts(text, title)
         category = classify(text, title, tokens=words, lexicon=self.lexicon)
         grade = grade_floor(facts, category.code, category.subtype, self.tables)
-        regions = tuple(dict.fromkeys(w for w in words if w in self.places))
+        regions = tuple(dict.fromkeys(filter(self.places.__contains__, words)))
         keywords: tuple[tuple[str, float], ...] = ()
         fingerprint, report, place = 0, NOT_JUDGED, UNKNOWN
         if judge or (judge is None and matches):

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -122,24 +123,32 @@ def join_emoticons(words: Sequence[str]) -> list[str]:
     out: list[str] = []
     i, n = 0, len(words)
     while i < n:
-        word = words[i]
-        if word == "[":
-            j, size = i + 1, 0
-            while j < n and j < i + 5 and words[j] not in ("[", "]"):
-                size += len(words[j])
-                j += 1
-            if j < n and words[j] == "]" and 0 < size <= 8:
-                out.append("[" + "".join(words[i + 1 : j]) + "]")
-                i = j + 1
-                continue
-        out.append(word)
-        i += 1
+        # The tokens up to the next "[" are kept as they are, found and copied in C.
+        try:
+            opening = words.index("[", i)
+        except ValueError:
+            out.extend(words[i:])
+            break
+        out.extend(words[i:opening])
+        i = opening
+        j, size = i + 1, 0
+        while j < n and j < i + 5 and words[j] not in ("[", "]"):
+            size += len(words[j])
+            j += 1
+        if j < n and words[j] == "]" and 0 < size <= 8:
+            out.append("[" + "".join(words[i + 1 : j]) + "]")
+            i = j + 1
+        else:
+            out.append("[")
+            i += 1
     return out
 
 
 def head(tokens: Tokens | Sequence[str], limit: int = MAX_CHARS) -> Sequence[str]:
     """The leading tokens of ``tokens`` that fit in ``limit`` characters (at least one token)."""
     words = tokens.words if isinstance(tokens, Tokens) else tokens
+    if sum(map(len, words)) <= limit:
+        return words  # the usual case, summed in C
     size = 0
     for n, word in enumerate(words):
         size += len(word)
@@ -333,7 +342,7 @@ def _part_sum(words: Sequence[str], tables: dict[str, dict[str, float]], prefix:
         after = {b for a, b in zip(words, words[1:], strict=False) if a in NEGATIONS}
         total += sum(map(negated.get, after, repeat(0.0)))
     total += sum(map(char1.get, set(text), repeat(0.0)))
-    total += sum(map(char2.get, set(map(str.__add__, text, text[1:])), repeat(0.0)))
+    total += sum(map(char2.get, set(map(add, text, text[1:])), repeat(0.0)))
     return total
 
 

@@ -18,6 +18,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import filterfalse
 from pathlib import Path
 from types import MappingProxyType
 
@@ -89,14 +90,14 @@ class Tokenizer:
         if self.hmm:
             return [word for word in self._jieba.lcut(text, False, True) if not word.isspace()]
         out: list[str] = []
-        for block in _RE_HAN.split(text):
-            if not block:
-                continue
-            if _RE_HAN.match(block):
+        # The pattern's group keeps the runs in split()'s result: the text between runs at even
+        # places, the runs at odd ones.
+        for n, block in enumerate(_RE_HAN.split(text)):
+            if n % 2:
                 self._cut_block(block, out)
-            else:
+            elif block:
                 # Outside Chinese/alphanumeric runs jieba yields each character; we drop whitespace.
-                out.extend(ch for ch in block if not ch.isspace())
+                out.extend(filterfalse(str.isspace, block))
         return out
 
     def _cut_block(self, sentence: str, out: list[str]) -> None:

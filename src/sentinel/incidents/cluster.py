@@ -55,9 +55,11 @@ import contextlib
 import heapq
 import math
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import chain
 from sys import intern
 from typing import Any
 
@@ -437,8 +439,9 @@ class Clusterer:
     def _similar(self, item: ClusterItem, vector: dict[str, float]) -> list[tuple[int, float]]:
         """(key, score) of every candidate sharing a not-too-common term with ``vector``."""
         dots: dict[int, float] = {}
-        shared: dict[int, int] = {}
+        postings: list[array[int]] = []
         common: list[tuple[str, float]] = []
+        incidents = self._incidents
         if self.config.incident_idf:
             vector = self._reweight(vector)
         for term, weight in vector.items():
@@ -446,18 +449,24 @@ class Clusterer:
             if posting is None:
                 common.append((term, weight))
                 continue
+            postings.append(posting)
             for key in posting:
-                dots[key] = dots.get(key, 0.0) + weight * self._incidents[key].centroid[term]
-                shared[key] = shared.get(key, 0) + 1
+                dots[key] = dots.get(key, 0.0) + weight * incidents[key].centroid[term]
+        shared = Counter(chain.from_iterable(postings))  # terms each candidate shares, counted in C
         self.stats.candidates_scored += len(dots)
         config = self.config
+        # A candidate sharing fewer indexed terms than this falls short of min_shared even if it
+        # holds every common term: most candidates share one term, and are dropped here at once.
+        least = config.min_shared - len(common)
         regions = set(item.region_words)
         scored: list[tuple[int, float]] = []
         for key, dot in dots.items():
-            incident = self._incidents[key]
+            count = shared[key]
+            if count < least:
+                continue
+            incident = incidents[key]
             if not self._in_window(incident, item.published_at):
                 continue
-            count = shared[key]
             for term, weight in common:
                 dot += weight * incident.centroid.get(term, 0.0)
                 count += term in incident.centroid
