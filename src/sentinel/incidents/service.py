@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, case, func, select
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col
 
 from sentinel.errors import NotFoundError
@@ -23,6 +24,10 @@ from sentinel.store.models import (
     TimelineEvent,
 )
 
+#: Loader options for reading many incidents: without the policy and roster snapshots they carry
+#: (most of a row, and what only the engine reads); touching one then raises instead of querying.
+LISTED = tuple(defer(getattr(Incident, name), raiseload=True) for name in ("policy_snapshot", "roster_snapshot"))
+
 _URGENCY = case({"I": 4, "II": 3, "III": 2, "IV": 1}, value=col(Incident.grade), else_=0)
 
 
@@ -31,9 +36,11 @@ def list_incidents(
     department: str | None = None, kind: str | None = None, since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[Incident]:
-    """Most urgent first: grade, then heat, then the newest; filtered as asked (times on emergence)."""
+    """Most urgent first: grade, then heat, then the newest; filtered as asked (times on emergence).
+    Without their snapshots (:data:`LISTED`)."""
     with Session(engine) as session:
-        query = select(Incident).order_by(_URGENCY.desc(), col(Incident.heat).desc(), col(Incident.id).desc()).limit(limit)
+        query = (select(Incident).options(*LISTED)
+                 .order_by(_URGENCY.desc(), col(Incident.heat).desc(), col(Incident.id).desc()).limit(limit))
         if state is not None:
             query = query.where(col(Incident.state) == state)
         if grade is not None:

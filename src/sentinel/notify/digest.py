@@ -27,6 +27,7 @@ from sentinel.escalation.clocks import outside
 from sentinel.escalation.engine import incident_context, obligation_context
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.roster import Roster, routes
+from sentinel.incidents.service import LISTED
 from sentinel.settings import Settings
 from sentinel.store.models import Incident, IncidentKind, IncidentState, Obligation, OutboxMessage
 from sentinel.store.outbox import deferred_message
@@ -91,7 +92,7 @@ def prepare_daily_digest(engine: Engine, settings: Settings, channel_ids: Sequen
         if known >= set(keys):
             return []
         since = now - timedelta(days=1)
-        new = session.scalars(select(Incident).where(
+        new = session.scalars(select(Incident).options(*LISTED).where(
             col(Incident.kind) == IncidentKind.INCIDENT.value, col(Incident.detected_at) >= since)
             .order_by(col(Incident.detected_at))).all()
         open_rows = session.scalars(select(Obligation).where(col(Obligation.state) == "open")
@@ -100,7 +101,8 @@ def prepare_daily_digest(engine: Engine, settings: Settings, channel_ids: Sequen
             col(Obligation.state) == "breached", col(Obligation.breached_at) >= since)
             .order_by(col(Obligation.due_at))).all()
         wanted = {row.incident_id for row in [*open_rows, *breached]}
-        incidents = {i.id: i for i in session.scalars(select(Incident).where(col(Incident.id).in_(wanted))).all()}
+        incidents = {i.id: i for i in session.scalars(
+            select(Incident).options(*LISTED).where(col(Incident.id).in_(wanted))).all()}
         # the open incidents, the one whose next deadline comes first first (a long digest is cut
         # at the channel's size limit: what is cut is what is least urgent)
         due: dict[int, list[Obligation]] = {}

@@ -35,7 +35,7 @@ from sentinel.analyse.category import default_lexicon
 from sentinel.analyse.grading import Grade
 from sentinel.errors import SentinelError
 from sentinel.escalation.obligations import ObligationKind
-from sentinel.incidents.service import list_incidents
+from sentinel.incidents.service import LISTED, list_incidents
 from sentinel.notify.message import grade_label
 from sentinel.replay import local_iso
 from sentinel.reports.hotlists import period_hotlists
@@ -85,7 +85,8 @@ def build_period_report(engine: Engine, settings: Settings, start: datetime, end
                                limit=_MAX_INCIDENTS)
     incidents.sort(key=lambda i: (i.emerged_at, i.id or 0))
     with Session(engine) as session:
-        query = (select(Obligation, Incident).join(Incident, col(Incident.id) == col(Obligation.incident_id))
+        query = (select(Obligation, Incident).options(*LISTED)
+                 .join(Incident, col(Incident.id) == col(Obligation.incident_id))
                  .where(col(Obligation.due_at) >= start, col(Obligation.due_at) < end,
                         col(Obligation.state) != "waived")
                  .order_by(col(Obligation.due_at), col(Obligation.id)))
