@@ -12,6 +12,7 @@ from sentinel.escalation import actions
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
 from sentinel.escalation.roster import Roster
+from sentinel.notify import digest
 from sentinel.notify.digest import queue_daily_digest
 from sentinel.notify.serialisation import stored_message
 from sentinel.settings import Settings
@@ -88,7 +89,7 @@ def test_the_digest_leaves_out_incidents_abroad_and_those_awaiting_verification(
         db.close()
 
 
-def test_the_open_incidents_come_in_the_order_their_next_deadline_falls(database_url) -> None:
+def test_the_open_incidents_come_in_the_order_their_next_deadline_falls(database_url, monkeypatch) -> None:
     # a long digest is cut at the channel's limit: the most urgent come first, whatever their ids
     settings = Settings.model_validate({
         "database": {"url": database_url}, "channels": [{"id": "leaders", "kind": "console"}],
@@ -115,5 +116,13 @@ def test_the_open_incidents_come_in_the_order_their_next_deadline_falls(database
         pending = text[text.index("未结事件"):text.index("超时（")]
         places = [pending.index(title) for title in ("城东隧道塌方", "城北化工厂泄漏", "城西仓库火灾")]
         assert places == sorted(places), pending
+        # a busy day: each part lists its first entries and counts the rest, the title counts them all
+        monkeypatch.setattr(digest, "DIGEST_LISTED", 2)
+        message = stored_message(digest.prepare_daily_digest(db.engine, settings, ["leaders"],
+                                                             at + timedelta(days=1))[0].message)
+        assert message.title == "【舆情日报】11月24日：新增0起，未结3起，超时0项"
+        pending = message.text_plain[message.text_plain.index("未结事件（3）"):message.text_plain.index("超时（")]
+        assert "城东隧道塌方" in pending and "城北化工厂泄漏" in pending and "城西仓库火灾" not in pending
+        assert "另有1起未列出" in pending
     finally:
         db.close()

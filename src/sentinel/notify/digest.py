@@ -35,6 +35,12 @@ from sentinel.store.outbox import deferred_message
 __all__ = ["digest_day", "digest_pending", "prepare_daily_digest", "queue_daily_digest", "store_daily_digest"]
 
 
+#: Entries the digest lists in each of its parts; its title and each part's heading count them all. A
+#: message is cut at its channel's size limit anyway (a WeCom robot takes 4 KB), and the full list
+#: of a busy day is the archived briefing's: 10k open incidents made a digest of 20 MB.
+DIGEST_LISTED = 50
+
+
 def digest_day(settings: Settings, now: datetime) -> date | None:
     """Today's local date once today's digest time has come; None before it (or with no digest)."""
     at = settings.delivery.digest_at
@@ -108,17 +114,21 @@ def prepare_daily_digest(engine: Engine, settings: Settings, channel_ids: Sequen
         due: dict[int, list[Obligation]] = {}
         for row in open_rows:
             due.setdefault(row.incident_id, []).append(row)
-        open_incidents = [{**incident_context(incidents[key]), "obligations": [obligation_context(r) for r in rows]}
-                          for key, rows in due.items() if incidents[key].state == IncidentState.OPEN.value]
+        open_incidents = [(incidents[key], rows) for key, rows in due.items()
+                          if incidents[key].state == IncidentState.OPEN.value]
+        # not the incidents outside the jurisdiction, nor those still awaiting verification (研判):
+        # the leaders hear of neither before a person or the evidence decides
+        fresh = [incident for incident in new
+                 if not outside(incident) and not verification.is_pending(incident.verification)]
+        overdue = [row for row in breached if row.incident_id in incidents]
         context = {
             "day": day, "now": now,
-            # not the incidents outside the jurisdiction, nor those still awaiting verification (研判):
-            # the leaders hear of neither before a person or the evidence decides
-            "new_incidents": [incident_context(incident) for incident in new
-                              if not outside(incident) and not verification.is_pending(incident.verification)],
-            "open_incidents": open_incidents,
+            "totals": {"new": len(fresh), "open": len(open_incidents), "breaches": len(overdue)},
+            "new_incidents": [incident_context(incident) for incident in fresh[:DIGEST_LISTED]],
+            "open_incidents": [{**incident_context(incident), "obligations": [obligation_context(r) for r in rows]}
+                               for incident, rows in open_incidents[:DIGEST_LISTED]],
             "breaches": [{"incident": incident_context(incidents[row.incident_id]), "obligation": obligation_context(row)}
-                         for row in breached if row.incident_id in incidents],
+                         for row in overdue[:DIGEST_LISTED]],
             "briefing": dict(briefing) if briefing else None,
         }
     messages = []
