@@ -27,8 +27,7 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 
 
 _LOCK = threading.Lock()
-_CHILDREN: set[subprocess.Popen[bytes]] = set()  # renders under way
-_STOPPED: set[subprocess.Popen[bytes]] = set()  # killed by stop_rendering, not failed
+_CHILDREN: dict[subprocess.Popen[bytes], bool] = {}  # renders under way → killed by stop_rendering
 
 #: how the child's one line about a missing CJK font begins (:func:`.fonts.missing_font_message`)
 MISSING_FONT = "no Chinese (CJK) font installed"
@@ -50,7 +49,7 @@ def html_to_pdf(html: str, *, timeout: float = 300.0) -> bytes:
     with subprocess.Popen([sys.executable, "-m", "sentinel.reports.pdf"], stdin=subprocess.PIPE,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as child:
         with _LOCK:
-            _CHILDREN.add(child)
+            _CHILDREN[child] = False
         try:
             pdf, err = child.communicate(html.encode("utf-8"), timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -59,11 +58,10 @@ def html_to_pdf(html: str, *, timeout: float = 300.0) -> bytes:
             raise PdfError(f"rendering the PDF took more than {timeout:.0f} s") from None
         finally:
             with _LOCK:
-                _CHILDREN.discard(child)
+                stopped = _CHILDREN.pop(child)
     said = err.decode("utf-8", errors="replace").strip().splitlines()
     if child.returncode != 0:
-        if child.returncode < 0 and child in _STOPPED:
-            _STOPPED.discard(child)
+        if stopped:
             raise RenderStopped("rendering the PDF was stopped: sentinel is stopping")
         raise PdfError(f"rendering the PDF failed: {said[-1] if said else f'exit status {child.returncode}'}")
     for line in said:
@@ -79,7 +77,7 @@ def stop_rendering() -> int:
     layout (the report is built again after the restart); how many there were."""
     with _LOCK:
         children = list(_CHILDREN)
-        _STOPPED.update(children)
+        _CHILDREN.update(dict.fromkeys(children, True))
     for child in children:
         child.kill()
     return len(children)
