@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from sentinel.analyse.grading import facts_text
+from sentinel.analyse.grading import Grade, facts_text
 from sentinel.analyse.reasons import in_language
 from sentinel.escalation.reminders import format_time_left
 from sentinel.notify.message import escape_markdown, one_line, safe_url
@@ -34,7 +34,6 @@ FORMATS: tuple[ReportFormat, ...] = ("html", "md", "pdf", "json")
 #: day's thousands of grade IV rows would make a PDF nobody reads (and WeasyPrint minutes to lay
 #: out); the counts above the list and the JSON file keep every incident.
 LISTED_INCIDENTS = 200
-_GRADE_RANK = {"I": 0, "II": 1, "III": 2, "IV": 3}
 _OUTCOME_ZH = {"met": "按时完成", "breached": "超时", "open": "进行中", "waived": "已免除",
                "on_time": "按时", "late": "超时完成", "missed": "超时未完成"}
 _HEALTH_ZH = {"up": "正常", "failing": "连续失败", "blocked": "被封禁", "unknown": "未采集"}
@@ -88,7 +87,10 @@ def gravest(rows: list[dict[str, Any]], limit: int = LISTED_INCIDENTS) -> list[d
     in their own order."""
     if len(rows) <= limit:
         return rows
-    ranked = sorted(range(len(rows)), key=lambda n: (_GRADE_RANK.get(rows[n]["grade"], 4), -rows[n]["heat"], n))
+    def severity(row: dict[str, Any]) -> int:
+        return Grade(row["grade"]).severity if row["grade"] else 0
+
+    ranked = sorted(range(len(rows)), key=lambda n: (-severity(rows[n]), -rows[n]["heat"], n))
     return [rows[n] for n in sorted(ranked[:limit])]
 
 
