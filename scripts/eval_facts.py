@@ -7,8 +7,10 @@ Usage::
 
 ``--data`` is the folder of shared corpora; the labels are ``labels/facts_*.tsv`` (described in
 ``labels/README.md``). For each corpus (CEC news reports, cnews full articles, THUCNews
-headlines, BDCI headlines with the article's opening) and each part of it — development rows, and the
-held-apart rows the rules were never tuned on — prints:
+headlines, BDCI headlines with the article's opening, Weibo hot-search topics and posts; and the CED
+posts of the Chinese Rumor Dataset when ``DIR/CED_Dataset/original-microblog`` holds them, see
+``labels/README.md``) and each part of it — development rows, and the held-apart rows the rules were
+never tuned on — prints:
 
 - deaths exact: rows stating a death count (or zero) whose count is extracted exactly;
 - all fields exact: every (row, field) the reader gave a figure for, and per field;

@@ -93,10 +93,11 @@ def read_labels(path: Path) -> dict[str, tuple[dict[str, Value], str | None]]:
 
 
 def _join(name: str, raw: list[tuple[str, str, str]], labels_file: str, *, split: bool,
-          labels_dir: Path, all_held: bool = False) -> Corpus:
+          labels_dir: Path, all_held: bool = False, posts: bool = False) -> Corpus:
     """Rows (key, title, text) joined to their labels; unlabelled candidates are an error.
 
-    ``all_held``: every row is held apart (a corpus labelled only to measure, never to tune on).
+    ``all_held``: every row is held apart (a corpus labelled only to measure, never to tune on);
+    ``posts``: the rows are Weibo posts (read without their #topics#).
     """
     labels = read_labels(labels_dir / labels_file)
     # A row of the fresh set is measured there alone (with its own split), not here too.
@@ -115,7 +116,7 @@ def _join(name: str, raw: list[tuple[str, str, str]], labels_file: str, *, split
         else:
             values, category = {f: None for f in FIELDS}, None
         held = all_held or (split and held_apart(name, key))
-        rows.append(Row(name, key, title, text, values, category, held))
+        rows.append(Row(name, key, title, text, values, category, held, posts))
     return Corpus(name, tuple(rows), split)
 
 
@@ -167,7 +168,26 @@ def load_corpora(data: Path, labels_dir: Path = LABELS) -> list[Corpus]:
     fresh = load_fresh(data, labels_dir)
     if fresh is not None:
         corpora.append(fresh)
+    raw = list(_ced_posts(data))
+    if raw:
+        corpora.append(_join("ced", raw, "facts_ced.tsv", split=True, labels_dir=labels_dir, posts=True))
     return corpora
+
+
+#: The original posts of the Chinese Rumor Dataset's CED part (Song et al.; github.com/thunlp/
+#: Chinese_Rumor_Dataset), copied into the data folder as it is published: ``CED_Dataset/original-microblog``.
+CED = Path("CED_Dataset") / "original-microblog"
+
+
+def _ced_posts(data: Path) -> Iterator[tuple[str, str, str]]:
+    """(key, "", post) for each original post of CED, keyed by its file name without ``.json``."""
+    folder = data / CED
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.json")):
+        if path.name.startswith("."):
+            continue  # macOS resource forks shipped with the release
+        yield path.stem, "", json.loads(path.read_text(encoding="utf-8"))["text"]
 
 
 #: Which posts were read for ``facts_posts.tsv``: a news headline in 【】 and a casualty word.

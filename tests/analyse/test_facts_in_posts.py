@@ -85,3 +85,33 @@ INJURED = [
 @_cases(INJURED)
 def test_injured_named_without_a_number(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+# A clause that ends on a death reports one, whoever is named and however far before; the CED rows
+# are original posts of the Chinese Rumor Dataset (CED part, development third of facts_ced.tsv).
+CLAUSE_ENDS_ON_A_DEATH = [
+    ("a number of floors in the gap", "",
+     "一名女子在沈阳一宾馆8楼客房裸体坠楼身亡。事发前，她应一男子的邀请来到酒楼吃夜宵", {"deaths": 1}),  # CED
+    ("a time of day in the gap", "", "【芙蓉姐姐就这么走了】芙蓉姐姐于下午13点左右在家中自杀身亡，原因不明！", {"deaths": 1}),  # CED
+    ("the clause has no subject of its own", "",
+     "四川省达州万源17岁在校学生把自己捡的野山菌拿到街上来卖，遭到城管殴打，送到医院抢救无效死亡。", {"deaths": 1}),  # CED
+    ("去世 with its cause", "",
+     "尼古拉斯·凯奇（Nicolas Cage,1964年1月7日－2013年1月17日）因滑雪事故去世[蜡烛]", {"deaths": 1}),  # CED
+    ("plural words far back in the sentence do not count", "",
+     "《变脸》《天使之城》这些都成了记忆，刚才消息：偶像尼古拉斯·凯奇于美时1月17日滑雪意外丧生，", {"deaths": 1}),  # CED
+    ("a pilot", "", "一架歼-8飞机在夜间飞行训练时失事，飞行员牺牲，地面无人员伤亡。", {"deaths": 1}),  # CED (the ground's zero is not the crew's)
+    ("去世 of an illness", "", "台独教父李登辉今天凌晨在其家中因心脏病复发抢救无效死亡。", {}),  # CED
+    ("a virus", "", "冠状病毒“56℃，30分钟，就死亡了。", {}),  # SMP2020
+    ("an animal in an earlier clause", "", "海豚送医后，由于呛水严重于昨晚12点死亡。", {}),  # weibo_senti_100k
+    ("death as a noun", "", "鼻塞喉咙痛牙痛耳朵痛后脑痛我选择死亡", {}),  # SMP2020
+    ("a rate", "", "最初一批患者中68%已经出院，15%已经死亡。", {}),  # SMP2020
+    ("a curse", "", "贱人！希望你出门遭车撞死[鄙视]", {}),  # weibo2018
+    ("a dream", "", "特别爱记录自己的梦，梦到躲仇家，躲进朋友家柜子里，结果还是被找到杀害。", {}),  # SMP2020
+    ("counted in the sentence", "", "震惊！5个流浪儿童一起被冻死！", {}),  # weibo_senti_100k (how many is the count's)
+    ("a hyperbole in the first person", "", "我快猝死了。大家新闻见了。", {}),  # weibo_senti_100k
+]
+
+
+@_cases(CLAUSE_ENDS_ON_A_DEATH)
+def test_a_clause_that_ends_on_a_death(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

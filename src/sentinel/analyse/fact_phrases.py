@@ -25,7 +25,8 @@ _ONE_PERSON = (
     r"小学生|中学生|初中生|高中生|大学生|研究生|留学生|学生|女生|男生|儿童|幼儿|幼童|孩童|婴儿|女婴|男婴|孩子|"
     r"男孩|女孩|男童|女童|少年|少女|青年|小伙子?|打工仔|男子|女子|妇女|孕妇|产妇|老人|老太太?|老汉|老翁|老伯|大爷|大妈|"
     r"奶奶|爷爷|司机|驾驶员|驾驶人|乘客|旅客|游客|行人|路人|骑手|环卫工人?|工人|女工|民工|农民工|员工|职工|矿工|"
-    r"电工|工程师|船员|渔民|保安|老板|店主|摊主|村民|市民|居民|教师|老师|医生|护士|护理师|患者|病人|民警|交警|辅警|"
+    r"电工|工程师|船员|飞行员|机长|船长|乘务员|列车员|渔民|保安|老板|店主|摊主|村民|市民|居民|教师|老师|医生|护士|"
+    r"护理师|患者|病人|民警|交警|辅警|"
     r"协警|特警|消防员|士兵|军人|警察|干部|官员|镇长|县长|局长|所长|校长|院长|厂长|书记|记者|编辑|主持人?|歌手|演员|"
     r"女星|男星|明星|丈夫|妻子|老公|老婆|儿子|女儿|父亲|母亲|侄子|弟弟|哥哥|姐姐|妹妹|男友|女友|情敌|新娘|"
     r"独子|嫌犯|嫌疑人|小偷|窃贼|网管|商贩|表弟|表哥|表姐|表妹|堂弟|堂哥|堂姐|堂妹|孙子|孙女|外孙|外甥|继父|继母|"
@@ -215,7 +216,7 @@ _CORRECTION = re.compile(r"修正|更正|核减|下调|调整")
 _REVISED = re.compile(r"(?:修正|上调|下调|调整|修订|更正)[为至到]$")
 _SPOT = re.compile(r"当场|现场")
 _LATER = re.compile(r"抢救无效|不治|送医|送往医院|途中|医院|伤重")
-_TRIGGER = re.compile(r"死|亡|弑|遇难|罹难|丧|伤|里氏|失踪|下落不明|失联|中毒|损失|震|遗体|尸体|殒命|殉职|牺牲|生命|性命|人命|毙|症状|发病|遇害")
+_TRIGGER = re.compile(r"死|亡|弑|遇难|罹难|丧|伤|里氏|失踪|下落不明|失联|中毒|损失|震|遗体|尸体|殒命|殉职|牺牲|生命|性命|人命|毙|症状|发病|遇害|去世")
 # The killing verbs without 死 ("杀害", "枪杀"), tested only in a text holding 杀: one more alternative in
 # _TRIGGER costs every text a slower scan.
 _KILL_TRIGGER = re.compile("|".join(verb for verb in _KILL_WITHOUT_DEATH if "杀" in verb))
@@ -519,7 +520,58 @@ def find_singular(doc: Doc) -> str | None:
     if m is not None:
         return m.group()
     return (_headline_one(doc, _HEADLINE_DEATH) or _headline_one(doc, _HEADLINE_KILLS_DEATH)
-            or _topic_one(doc))
+            or _topic_one(doc) or _clause_one(doc))
+
+
+# A clause that ends on a death ("…在家中自杀身亡。", "…送到医院抢救无效死亡，", "…遭淋汽油烧死】") reports
+# one death when nothing in its sentence counts more: whoever is named, however far before the verb.
+# 去世 alone is mostly illness or age: it counts with a cause ("因滑雪事故去世", "因车祸去世").
+_CLAUSE_DEATH = re.compile(
+    rf"(?:身亡|(?P<bare>死亡)|丧生|遇难|殒命|遇害|罹难|溺亡|坠亡|(?P<sudden>猝死)|丧命|(?P<died>去世)"
+    rf"|(?P<passive>[被遭])[^{_STOP}]{{0,12}}?{_KILLED})了?(?=$|[{_STOP}…\[])")
+_DEATH_CAUSE = re.compile(r"车祸|事故|意外|遇袭|遇刺|坠|溺|火灾|爆炸|被|猝|自杀")
+_CLAUSE_TAIL = re.compile(rf"[^{_STOP.replace('0-9０-９', '')}]*$")
+# Who or what the clause speaks of is not a person ("病毒56℃30分钟就死亡了", "牲畜食用…后死亡"), or
+# it speaks of death in general ("寄生虫高温下很容易被杀死", "不害怕死亡", "在追逐死亡"); an illness or
+# old age is no event (a sudden death, 猝死, is).
+_NOT_PERSON = re.compile(rf"{_ANIMAL.pattern}|病毒|细菌|病菌|寄生虫|牲畜|家禽|禽|鸽|虫|蚊|蝇|细胞|植物|庄稼")
+_IN_GENERAL = re.compile(r"就|会|容易|可以|能够|怕|期待|等待|追逐|面对|面临|走向|直面|恐惧|畏惧|宁可|宁愿|与其|不如|值得"
+                         r"|选择|经历|看待|除了|直到|加速|上演|只有|岂|[%％]|[我你]|希望|祝|愿|诅咒|许多|很多|大量|不少|一些")
+_ILLNESS = re.compile(r"病|癌|衰竭|心梗|心肌梗|脑溢血|脑出血|高龄|寿终")
+# 死亡 is also a noun ("选择死亡", "有准备的死亡"): as a clause's last word it reports a death after how
+# or when it came ("当场死亡", "抢救无效死亡", "于昨晚12点死亡", "中毒死亡").
+_BARE_DEATH_AFTER = re.compile(r"(?:当场|无效|不治|不幸|意外|最终|后|而|于[^，,。]{1,8}|已经?|被发现|窒息|中毒|溺水|坠楼|"
+                               r"跳楼|自杀|车祸|事故|重伤|烧伤|失血|身亡|猝|随即|相继|先后)$")
+# A dream or a story told ("梦到躲仇家…被找到杀害", "正好播到…被…枪杀").
+_DREAM = re.compile(r"梦到|梦见|做梦|做了一?个梦|梦里|梦中|[播演]到|电视|电影|游戏")
+_COUNTED = re.compile(rf"[0-9０-９{_CN_DIGITS.replace('一', '')}十百千多数几]+(?:[名人位口具]|个?(?=[^{_STOP}]{{0,3}}{_PERSON}))")
+_PAIR_WORDS = re.compile(rf"{_PAIR_NOUN}|两口|一儿一女|一子一女|一男一女|俩|二人|两人")
+
+
+def _clause_one(doc: Doc) -> str | None:
+    """A body clause ending on a death, in a sentence that names no more than one (``_CLAUSE_DEATH``)."""
+    if _DENIED.search(doc.body) or _DREAM.search(doc.body):
+        return None
+    for m in _CLAUSE_DEATH.finditer(doc.body):
+        _, start, _ = doc.scope.sentence(m.start())
+        head = doc.body[start: m.start()]
+        tail = _CLAUSE_TAIL.search(head)  # (it matches the empty string at least)
+        clause_head = tail.group() if tail else ""
+        if (len(clause_head) < 2 or (m.group("died") and not _DEATH_CAUSE.search(clause_head))
+                or (m.group("bare") and not _BARE_DEATH_AFTER.search(clause_head))
+                or _NOT_PERSON.search(head) or _IN_GENERAL.search(clause_head)
+                or (not m.group("sudden") and _ILLNESS.search(head))):
+            continue
+        # Counted people anywhere before it in the sentence; plural words only in its own clause
+        # ("这些都成了记忆，…凯奇…滑雪意外丧生").
+        counted = _MEASURE_RE.sub("", head).replace("零", "")
+        if (_COUNTED.search(counted) or _PLURAL_CLAUSE.search(_MEASURE_RE.sub("", clause_head))
+                or _PAIR_WORDS.search(head) or _negated(clause_head + m.group())
+                or _RATE.search(head) or _animal_before(clause_head, pronoun=bool(m.group("passive")))
+                or doc.outside(m.start(), False)):
+            continue
+        return clause_head + m.group()
+    return None
 
 
 # A sentence that introduces one person ("北京一主妇煮饭时…") and ends that person's story in a clause
