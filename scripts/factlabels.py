@@ -168,7 +168,7 @@ def load_corpora(data: Path, labels_dir: Path = LABELS) -> list[Corpus]:
     fresh = load_fresh(data, labels_dir)
     if fresh is not None:
         corpora.append(fresh)
-    raw = list(_ced_posts(data))
+    raw = list(ced_posts(data))
     if raw:
         corpora.append(_join("ced", raw, "facts_ced.tsv", split=True, labels_dir=labels_dir, posts=True))
     return corpora
@@ -179,7 +179,7 @@ def load_corpora(data: Path, labels_dir: Path = LABELS) -> list[Corpus]:
 CED = Path("CED_Dataset") / "original-microblog"
 
 
-def _ced_posts(data: Path) -> Iterator[tuple[str, str, str]]:
+def ced_posts(data: Path) -> Iterator[tuple[str, str, str]]:
     """(key, "", post) for each original post of CED, keyed by its file name without ``.json``."""
     folder = data / CED
     if not folder.is_dir():

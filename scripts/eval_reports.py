@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Measure the event-report judgement on Weibo posts from outside the training corpora.
+
+Usage::
+
+    python scripts/eval_reports.py --data DIR [--labels DIR]
+
+The event-report model is trained and tuned on ``labels/events_*.tsv`` (corpora of the shared data
+folder). This script measures it, as the daemon uses it, on posts none of those corpora hold: the
+original posts of the Chinese Rumor Dataset's CED part with a casualty word, read by hand into
+``labels/events_ced.tsv`` (see ``labels/README.md``; the posts are read from
+``DIR/CED_Dataset/original-microblog``). Nothing was tuned on them: every row is held apart.
+
+Each post is analysed as a watched Weibo post (``Analyzer.analyze(..., register=POST, judge=True)``)
+and sorted into the incidents stage's tiers (``incidents.reports``, default thresholds): **report**
+opens an incident on its own, **candidate** waits for a second report, **chatter** opens nothing.
+Printed per hand label (event, complaint, and each kind of other): how many posts fell in each tier,
+then the figures that matter to a duty office: events that can open an incident (report or
+candidate), and other posts that open one on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+from pathlib import Path
+
+from factlabels import LABELS, ced_posts
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from sentinel.analyse.pipeline import Analyzer  # noqa: E402
+from sentinel.analyse.sentiment import Register  # noqa: E402
+from sentinel.incidents.admission import Admission, Tier  # noqa: E402
+from sentinel.settings import ReportThresholds, Settings  # noqa: E402
+
+
+def read_events(path: Path) -> dict[str, tuple[str, str]]:
+    """key → (label, kind) of an ``events_*.tsv`` file."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    header = lines[0].split("\t")
+    rows = (dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:])
+    return {row["key"]: (row["label"], row.get("kind", "") or "") for row in rows}
+
+
+def pct(n: int, d: int) -> str:
+    return f"{n}/{d} = {100 * n / d:.1f}%" if d else "n/a"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="folder holding CED_Dataset/original-microblog")
+    parser.add_argument("--labels", type=Path, default=LABELS, help="folder with events_ced.tsv (default: labels/)")
+    args = parser.parse_args(argv)
+
+    posts = {f"ced:{key}": text for key, _, text in ced_posts(args.data)}
+    if not posts:
+        print(f"error: no CED posts in {args.data / 'CED_Dataset' / 'original-microblog'}", file=sys.stderr)
+        return 2
+    labels = read_events(args.labels / "events_ced.tsv")
+    unknown = sorted(set(labels) - set(posts))
+    if unknown:
+        print(f"error: events_ced.tsv: {len(unknown)} keys not in the data, e.g. {unknown[0]}", file=sys.stderr)
+        return 2
+    analyzer = Analyzer(Settings.model_validate({}))  # every post is judged as a watched one
+    admission = Admission.from_config(ReportThresholds(), model_threshold=analyzer.event_model.threshold)
+    tiers: dict[str, collections.Counter[Tier]] = collections.defaultdict(collections.Counter)
+    for key, (label, kind) in labels.items():
+        analysis = analyzer.analyze(None, posts[key], register=Register.POST, judge=True)
+        tier = admission.tier(analysis.report.score, post=True)
+        tiers[label if label != "other" else f"other/{kind or 'other'}"][tier] += 1
+
+    print(f"CED posts with a casualty word, read by hand: {len(labels)} (all held apart)\n")
+    print(f"| hand label | posts | {' | '.join(t.value for t in Tier)} |")
+    print("|---|---|" + "---|" * len(Tier))
+    for name in sorted(tiers, key=lambda n: (n.startswith("other"), n)):
+        counts = tiers[name]
+        print(f"| {name} | {sum(counts.values())} | {' | '.join(str(counts[t]) for t in Tier)} |")
+    events = tiers["event"]
+    others = sum((c for n, c in tiers.items() if n.startswith("other")), collections.Counter())
+    complaints = tiers["complaint"]
+    print()
+    print(f"events that can open an incident (report or candidate): "
+          f"{pct(events[Tier.REPORT] + events[Tier.CANDIDATE], sum(events.values()))}; "
+          f"on their own: {pct(events[Tier.REPORT], sum(events.values()))}")
+    print(f"complaints that can open an incident: "
+          f"{pct(complaints[Tier.REPORT] + complaints[Tier.CANDIDATE], sum(complaints.values()))}")
+    print(f"other posts that open an incident on their own: {pct(others[Tier.REPORT], sum(others.values()))}; "
+          f"held as candidates: {pct(others[Tier.CANDIDATE], sum(others.values()))}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
