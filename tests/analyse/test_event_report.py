@@ -150,3 +150,25 @@ def test_an_unwatched_item_is_not_judged_unless_asked(bundled: Analyzer) -> None
     assert asked.report.kind is ReportKind.EVENT and asked.place.name and asked.keywords and asked.simhash
     watched = Analyzer(Settings.model_validate({"watch": [{"id": "fire", "groups": {"event": ["火灾"]}}]}))
     assert watched.analyze(title, text).report.kind is ReportKind.EVENT  # a watched item always is
+
+
+def test_training_reads_the_ced_posts_copied_into_the_data_folder(tmp_path) -> None:
+    """``events_ced.tsv`` joins the posts of ``CED_Dataset/original-microblog`` by file name; the
+    macOS resource forks shipped with the release are not posts."""
+    import json
+
+    from sentinel.analyse.event_report_train import load_examples
+
+    folder = tmp_path / "data" / "CED_Dataset" / "original-microblog"
+    folder.mkdir(parents=True)
+    (folder / "12_abc_345.json").write_text(json.dumps({"text": "今天下午某小区发生火灾，一人受伤。"}), encoding="utf-8")
+    (folder / "._12_abc_345.json").write_bytes(b"\x00\x05\x16\x07")
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "events_ced.tsv").write_text(
+        "# a comment line\nkey\tlabel\tkind\tscope\tprovince\tcountry\tnote\n"
+        "ced:12_abc_345\tevent\t\tunknown\t\t\t\nced:99_not_there_1\tother\tchatter\tunknown\t\t\t\n",
+        encoding="utf-8")
+    examples = load_examples(tmp_path / "data", labels)
+    assert [(e.key, e.corpus, e.label, e.text) for e in examples] == [
+        ("ced:12_abc_345", "ced", "event", "今天下午某小区发生火灾，一人受伤。")]

@@ -2,7 +2,7 @@
 
 Kept apart from the runtime module so the daemon never imports scikit-learn. The labelled texts
 are keyed by id in ``labels/`` (``events_news.tsv``, ``events_weibo.tsv``, ``events_senti100k.tsv``,
-``cec_events.tsv``; how
+``events_ced.tsv``, ``cec_events.tsv``; how
 they were labelled is in ``labels/README.md``); the texts themselves are read from the corpora
 folder given with ``--data``, which the repository does not hold.
 
@@ -123,6 +123,9 @@ def _texts(data: Path) -> dict[str, tuple[str, str]]:
         texts[f"smp:{jrow['subset']}:{jrow['split']}:{jrow['id']}"] = ("", jrow["content"])
     for jrow in rows_jsonl("clue_emotion2020_valid.jsonl"):
         texts[f"clue:{jrow['id']}"] = ("", jrow["content"])
+    # The original posts of the Chinese Rumor Dataset's CED part, copied in as published.
+    for path in sorted((data / "CED_Dataset" / "original-microblog").glob("[!.]*.json")):
+        texts[f"ced:{path.stem}"] = ("", json.loads(path.read_text(encoding="utf-8"))["text"])
     return texts
 
 
@@ -143,7 +146,7 @@ def load_examples(data: Path, labels: Path) -> list[Example]:
     """Every labelled example whose text is in ``data``; CEC articles three times (:func:`cec_views`)."""
     texts = _texts(data)
     examples: list[Example] = []
-    for name in ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv"):
+    for name in ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv", "events_ced.tsv"):
         for row in _tsv(labels / name):
             key = row["key"]
             if key in texts:
