@@ -27,12 +27,12 @@ import collections
 import sys
 from pathlib import Path
 
-from factlabels import LABELS, ced_posts
+from factlabels import LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from sentinel.analyse.event_report_train import part_of  # noqa: E402
+from sentinel.analyse.event_report_train import CED_POSTS, ced_posts, part_of  # noqa: E402
 from sentinel.analyse.pipeline import Analyzer  # noqa: E402
 from sentinel.analyse.sentiment import Register  # noqa: E402
 from sentinel.incidents.admission import Admission, Tier  # noqa: E402
@@ -58,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="an event-report model file (default: the bundled one)")
     args = parser.parse_args(argv)
 
-    posts = {f"ced:{key}": text for key, _, text in ced_posts(args.data)}
+    posts = {f"ced:{name}": text for name, text in ced_posts(args.data)}
     if not posts:
-        print(f"error: no CED posts in {args.data / 'CED_Dataset' / 'original-microblog'}", file=sys.stderr)
+        print(f"error: no CED posts in {args.data / CED_POSTS}", file=sys.stderr)
         return 2
     labels = read_events(args.labels / "events_ced.tsv")
     unknown = sorted(set(labels) - set(posts))

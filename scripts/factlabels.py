@@ -174,20 +174,13 @@ def load_corpora(data: Path, labels_dir: Path = LABELS) -> list[Corpus]:
     return corpora
 
 
-#: The original posts of the Chinese Rumor Dataset's CED part (Song et al.; github.com/thunlp/
-#: Chinese_Rumor_Dataset), copied into the data folder as it is published: ``CED_Dataset/original-microblog``.
-CED = Path("CED_Dataset") / "original-microblog"
-
-
 def ced_posts(data: Path) -> Iterator[tuple[str, str, str]]:
-    """(key, "", post) for each original post of CED, keyed by its file name without ``.json``."""
-    folder = data / CED
-    if not folder.is_dir():
-        return
-    for path in sorted(folder.glob("*.json")):
-        if path.name.startswith("."):
-            continue  # macOS resource forks shipped with the release
-        yield path.stem, "", json.loads(path.read_text(encoding="utf-8"))["text"]
+    """(key, "", post) for each original post of the Chinese Rumor Dataset's CED part copied into
+    ``data`` (``sentinel.analyse.event_report_train.ced_posts``), keyed by its file name."""
+    from sentinel.analyse.event_report_train import ced_posts as posts  # the callers have put src on the path
+
+    for name, text in posts(data):
+        yield name, "", text
 
 
 #: Which posts were read for ``facts_posts.tsv``: a news headline in 【】 and a casualty word.

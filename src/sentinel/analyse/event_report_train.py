@@ -32,7 +32,7 @@ from typing import Any
 
 from sentinel.analyse.event_report import EventReportModel, ReportKind, features, own_facts
 
-__all__ = ["Example", "TrainingReport", "load_examples", "part_of", "train_event_model"]
+__all__ = ["CED_POSTS", "Example", "TrainingReport", "ced_posts", "load_examples", "part_of", "train_event_model"]
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _PAGE_HEADER = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(:\d{2})?\s*来源[:：]\s*\S+\s*")
@@ -123,10 +123,21 @@ def _texts(data: Path) -> dict[str, tuple[str, str]]:
         texts[f"smp:{jrow['subset']}:{jrow['split']}:{jrow['id']}"] = ("", jrow["content"])
     for jrow in rows_jsonl("clue_emotion2020_valid.jsonl"):
         texts[f"clue:{jrow['id']}"] = ("", jrow["content"])
-    # The original posts of the Chinese Rumor Dataset's CED part, copied in as published.
-    for path in sorted((data / "CED_Dataset" / "original-microblog").glob("[!.]*.json")):
-        texts[f"ced:{path.stem}"] = ("", json.loads(path.read_text(encoding="utf-8"))["text"])
+    for name, text in ced_posts(data):
+        texts[f"ced:{name}"] = ("", text)
     return texts
+
+
+#: Where the original posts of the Chinese Rumor Dataset's CED part (github.com/thunlp/
+#: Chinese_Rumor_Dataset) are, copied into the data folder as the release has them.
+CED_POSTS = Path("CED_Dataset") / "original-microblog"
+
+
+def ced_posts(data: Path) -> Iterator[tuple[str, str]]:
+    """(file name without ``.json``, post) for each CED post in ``data`` (none when it is absent);
+    the macOS resource forks shipped with the release (``._*``) are no posts."""
+    for path in sorted((data / CED_POSTS).glob("[!.]*.json")):
+        yield path.stem, json.loads(path.read_text(encoding="utf-8"))["text"]
 
 
 def cec_views(title: str, text: str) -> list[tuple[str, str]]:
