@@ -43,6 +43,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -172,9 +173,7 @@ def features(title: str, text: str, words: Sequence[str], facts: Facts | None = 
     tokens = set(map(_fold, words))
     tokens.discard("")
     if tokens:
-        scale = 1.0 / math.sqrt(len(tokens))
-        for token in tokens:
-            found[f"w:{token}"] = scale
+        found.update(zip(map("w:".__add__, tokens), repeat(1.0 / math.sqrt(len(tokens)))))
     head = f"{title}\n{text[:CUE_SPAN]}" if title else text[:CUE_SPAN]
     for name, (_label, pattern) in CUES.items():
         if pattern.search(head):
@@ -265,6 +264,8 @@ class EventReportModel:
         if not 0 <= threshold < 1:
             raise ValueError("threshold must be at least 0 and below 1")
         self.weights = {name: tuple(float(x) for x in row) for name, row in weights.items()}
+        # The features a person can read as a reason: cues, facts, places, length (not tokens).
+        self._named = tuple((name, row) for name, row in self.weights.items() if not name.startswith("w:"))
         self.bias = tuple(float(x) for x in bias)
         self.threshold = threshold
         self.meta = dict(meta or {})
@@ -284,18 +285,19 @@ class EventReportModel:
         Path(path).write_bytes(gzip.compress(data, mtime=0) if str(path).endswith(".gz") else data)
 
     def probabilities(self, found: Mapping[str, float]) -> tuple[float, float, float]:
-        scores = list(self.bias)
+        event, complaint, other = self.bias
         weights = self.weights
         for name, value in found.items():
             row = weights.get(name)
             if row is not None:
-                scores[0] += row[0] * value
-                scores[1] += row[1] * value
-                scores[2] += row[2] * value
-        top = max(scores)
-        exp = [math.exp(s - top) for s in scores]
-        total = sum(exp)
-        return exp[0] / total, exp[1] / total, exp[2] / total
+                a, b, c = row
+                event += a * value
+                complaint += b * value
+                other += c * value
+        top = max(event, complaint, other)
+        event, complaint, other = math.exp(event - top), math.exp(complaint - top), math.exp(other - top)
+        total = event + complaint + other
+        return event / total, complaint / total, other / total
 
     def judge(self, found: Mapping[str, float], *, reasons: int = 3, guard: str | None = None) -> ReportJudgement:
         """The model's verdict on ``found``; a ``guard`` (from :func:`guard`) makes it ``other``."""
@@ -312,9 +314,9 @@ class EventReportModel:
         """The named features (not single tokens) that pushed most toward ``kind``."""
         column = self.CLASSES.index(kind)
         pushes = []
-        for name, value in found.items():
-            row = self.weights.get(name)
-            if row is None or name.startswith("w:"):
+        for name, row in self._named:
+            value = found.get(name)
+            if value is None:
                 continue
             others = [row[i] for i in range(3) if i != column]
             push = (row[column] - max(others)) * value
