@@ -42,6 +42,10 @@ ONE_VICTIM = [
     ("the one robbed", "",
      "上午10点左右，南京发生枪击抢劫，被抢者头部中枪当场身亡，20万现金被抢。", {"deaths": 1}),  # weibo_senti_100k
     ("killing verbs joined by 、", "", "【长春杀婴案主犯是在行驶中将婴儿掐、勒死。】", {"deaths": 1}),  # weibo_senti_100k
+    ("thrown to death", "男子嫌母亲唠叨将其抛下4楼摔死", "", {"deaths": 1}),  # THUCNews
+    ("thrown to death, the victim named before", "", "【阿婆厕所捡婴儿 被计生干部查获后活活摔死】", {"deaths": 1}),  # CED
+    ("nearly thrown to death", "", "酗酒后突然抢走街上一男子怀里7个月大的女婴，高高举过头顶后猛摔在地险些摔死。", {}),  # CED
+    ("animals thrown to death", "", "因为小贩收摊慢了点，城管把小动物活活摔死，有小狗、小兔子、小乌龟和宠物鼠。", {}),  # CED
     ("the subject caused it", "", "男子唐某驾驶摩托车在中山古镇失控倒地导致朋友受伤", {}),  # BDCI
     ("a total over roads is no one", "老司机也注意公安部公布大危险路段累计造成人死亡", "", {}),  # BDCI
     ("found dead", "", "【25岁英国名媛红颜早逝 死因不明】 4月7日被发现在家中死亡，警方称她的死十分突然", {"deaths": 1}),  # weibo_senti_100k, without its #topics#

@@ -51,7 +51,7 @@ _GAP = rf"(?P<gap>(?:{_AGE_OR_DAY}|[^{_STOP}{_CN_DIGITS}]){{0,20}}?)"
 # ("枪杀案", "杀害事件" name a kind of case, not a death.) Written as two character classes and a
 # lookbehind that drops the pairs that are no verb: an alternation here, inside every death phrase,
 # slowed the whole extraction by a tenth.
-_KILL_BY = "熏炸烧砸撞压淹砍刺毒电冻困捅打轧碾勒掐踩枪杀害"
+_KILL_BY = "熏炸烧砸撞压淹砍刺毒电冻困捅打轧碾勒掐踩摔枪杀害"
 _KILL_WITHOUT_DEATH = ("杀害", "枪杀", "射杀", "击毙")
 _KILL_VERBS = {c + "死" for c in _KILL_BY} | set(_KILL_WITHOUT_DEATH)
 _NOT_KILL_VERBS = "|".join(a + b for a in _KILL_BY + "射击" for b in "死害杀毙" if a + b not in _KILL_VERBS)
