@@ -59,11 +59,13 @@ def test_idf_table_is_loaded_once() -> None:
     assert len(table) > 100_000 and 0 < median < 20
 
 
-def test_idf_table_holds_the_vocabularys_own_strings(tmp_path: Path) -> None:
+def test_idf_table_reads_the_file_into_a_trie(tmp_path: Path) -> None:
     path = tmp_path / "idf.txt"
     path.write_text("火灾 9.5\n救援 8.25\n燃气爆炸 11.0\n", encoding="utf-8")
-    word = "".join(["火", "灾"])  # built at run time: not the object of any literal here
-    table, median = load_idf(path, vocabulary={word: 5, "救": 0})
+    table, median = load_idf(path)
     assert dict(table) == {"火灾": 9.5, "救援": 8.25, "燃气爆炸": 11.0} and median == 9.5
-    assert [key for key in table if key == "火灾"][0] is word
+    assert table.get("火灾") == 9.5 and table.get("火", 1.5) == 1.5 and table.get("燃气") is None
+    assert "救援" in table and "救" not in table and 3 not in table and len(table) == 3
+    with pytest.raises(KeyError):
+        table["燃气"]
     assert load_idf(path) == (table, median)  # read once: a later call gets the same table

@@ -4,9 +4,8 @@ The IDF table is the one jieba ships (``jieba/analyse/idf.txt``), read once per 
 importing ``jieba.analyse`` (whose import loads that table again and builds jieba's global
 tokenizer). Words missing from the table get its median IDF, as jieba does.
 
-Read plainly, its ~270,000 words and floats take 47 MB; the analyser hands :func:`load_idf` its
-tokenizer's dictionary, whose string objects the table then holds for the ~256,000 words both have
-(each word once in the process), and the ~3,300 distinct values are shared: 11 MB.
+Read plainly, its ~270,000 words and floats take 47 MB; held as a MARISA trie with an array of the
+values at each word's key id (:class:`TrieTable`) they take about 6 MB.
 """
 
 from __future__ import annotations
@@ -14,12 +13,13 @@ from __future__ import annotations
 import heapq
 import re
 import threading
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from types import MappingProxyType
 
 import jieba
+import marisa_trie
 
 from sentinel.analyse.tokenize import Tokens, load_stopwords
 
@@ -32,36 +32,51 @@ _idf_tables: dict[Path, tuple[Mapping[str, float], float]] = {}
 _idf_lock = threading.Lock()
 
 
-def load_idf(path: Path = IDF_PATH, *, vocabulary: Iterable[str] = ()) -> tuple[Mapping[str, float], float]:
-    """jieba's IDF table and its median, read once per process (later calls get the same table).
+class TrieTable(Mapping[str, float]):
+    """A read-only word → float table in a MARISA trie: a few bytes a word instead of a string
+    object, a float and a dict slot (about 170 bytes)."""
 
-    ``vocabulary`` (a tokenizer's :attr:`~sentinel.analyse.tokenize.Tokenizer.vocabulary`) lends
-    its string objects to the words the table shares with it, on the call that reads the table.
-    """
+    __slots__ = ("_trie", "_values")
+
+    def __init__(self, values: Mapping[str, float]) -> None:
+        self._trie = trie = marisa_trie.Trie(values)
+        self._values = array("d", map(values.__getitem__, map(trie.restore_key, range(len(trie)))))
+
+    def get(self, word: str, default: float | None = None) -> float | None:  # type: ignore[override]
+        key = self._trie.get(word)
+        return default if key is None else self._values[key]
+
+    def __getitem__(self, word: str) -> float:
+        return self._values[self._trie[word]]
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and word in self._trie
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._trie.keys())
+
+    def __len__(self) -> int:
+        return len(self._trie)
+
+
+def load_idf(path: Path = IDF_PATH) -> tuple[Mapping[str, float], float]:
+    """jieba's IDF table and its median, read once per process (later calls get the same table)."""
     with _idf_lock:
         if path not in _idf_tables:
-            _idf_tables[path] = _read_idf(path, vocabulary)
+            _idf_tables[path] = _read_idf(path)
         return _idf_tables[path]
 
 
-def _read_idf(path: Path, vocabulary: Iterable[str]) -> tuple[Mapping[str, float], float]:
+def _read_idf(path: Path) -> tuple[Mapping[str, float], float]:
     read: dict[str, float] = {}
-    values: dict[float, float] = {}
     with path.open(encoding="utf-8") as lines:  # a line at a time: no list of all lines between the words
         for line in lines:
             word, _, value = line.rstrip("\r\n").rpartition(" ")
             if word:
-                number = float(value)
-                read[word] = values.setdefault(number, number)
-    # Survivors of ``read`` in fresh objects made while it lives: its strings and floats then free
-    # whole arenas of the allocator when it goes, not leave their pages held by a few survivors each.
-    fresh = {number: float(repr(number)) for number in values}
-    table = {word: fresh[read[word]] for word in vocabulary if word in read}
-    table.update((word.encode().decode(), fresh[number]) for word, number in read.items() if word not in table)
-    del read, values
-    ordered = sorted(table.values())
+                read[word] = float(value)
+    ordered = sorted(read.values())
     median = ordered[len(ordered) // 2] if ordered else 1.0
-    return MappingProxyType(table), median
+    return TrieTable(read), median
 
 
 def keyword_scores(

@@ -111,7 +111,7 @@ class Analyzer:
         self.lexicon = load_lexicon(config.categories, source="analysis.categories")
         self.tables = load_tables(config.grading, source="analysis.grading") if config.grading else None
         self.top_keywords = config.keywords
-        self.idf = load_idf(vocabulary=self.tokenizer.vocabulary)  # its words held once (keywords.py)
+        self.idf = load_idf()
         self.places = place_names()
         self.scope = settings.scope
 
