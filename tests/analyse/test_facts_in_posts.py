@@ -119,3 +119,23 @@ CLAUSE_ENDS_ON_A_DEATH = [
 @_cases(CLAUSE_ENDS_ON_A_DEATH)
 def test_a_clause_that_ends_on_a_death(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+# Two people who died together, named one by one: a mother who jumps with her baby (CED: "2 where the
+# text says both died"), two people joined by 及/和 before one death verb.
+BOTH_DIED = [
+    ("two named one each, one verb", "",
+     "宁波妇儿医院今天下午1点48分，一妇女及一婴儿在住院楼跳楼，后抢救无效死亡。", {"deaths": 2}),  # CED
+    ("a mother jumps with her baby", "",
+     "一妇女因小孩病重，又负担不起昂贵的医疗费，带着仅四个月的宝宝从12楼跳楼身亡。", {"deaths": 2}),  # CED
+    ("the child was saved", "", "一名女子抱着孩子跳楼身亡，孩子被救起后送医。", {"deaths": 1}),
+    ("nearly", "", "女子抱着孩子险些跳楼身亡，被民警拉住。", {}),
+    ("one of the two named again", "", "一男子和一女子发生争执，男子跳楼身亡。", {"deaths": 1}),
+    ("one of the two, counted", "", "一男子和一女子在河边散步，其中一人不慎落水溺亡。", {"deaths": 1}),
+    ("an animal", "", "一男子带着小狗跳河，小狗溺亡。", {}),
+]
+
+
+@_cases(BOTH_DIED)
+def test_two_who_died_together(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

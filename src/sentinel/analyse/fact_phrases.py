@@ -153,6 +153,18 @@ _MEASURE = (r"(?:[0-9０-９]+|[一二两三四五六七八九十]+)(?:岁|旬|�
 _JOINED_VERB = rf"[{_KILL_BY}]、(?=[{_KILL_BY}])"
 _ONE_GAP = rf"(?:{_MEASURE}|{_JOINED_VERB}|[A-Za-z][A-Za-z0-9]*|[^{_STOP}{_CN_DIGITS}]){{0,20}}?"
 _OBJECT_GAP = rf"(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,4}}?"
+# Two people named one each, then one death verb for both, later in the sentence: "一妇女及一婴儿在住院楼
+# 跳楼，后抢救无效死亡" (2). Whoever the gap names or counts ("其中一人", "婴儿获救") died alone, if at all.
+_A_PERSON = rf"一(?<![0-9０-９{_CN_DIGITS}十]一)(?:名|位|个)?(?:{_ONE_PERSON})"
+_BOTH_NAMED = re.compile(rf"{_A_PERSON}(?:及|和|与|、|同)(?:{_A_PERSON})(?P<gap>[^。！？!?]{{0,24}}?)"
+                         r"(?:死亡|身亡|遇难|罹难|丧生|殒命|丧命|溺亡|坠亡)")
+# A parent who jumps with a child, both dead where the verb ends it: "带着仅四个月的宝宝从12楼跳楼身亡" (2).
+_CHILD = r"宝宝|孩子|小孩|婴儿|女婴|男婴|幼子|幼女|女儿|儿子"
+_JUMP = r"跳楼|跳河|跳江|跳湖|跳海|跳崖|跳井|跳水|跳下|投河|投江|投湖|卧轨|坠楼"
+_WITH_CHILD = re.compile(rf"[带抱携]着?(?P<gap>{_OBJECT_GAP})(?:{_CHILD})"
+                         rf"[^。！？!?，,]{{0,10}}?(?:{_JUMP})[^。！？!?，,]{{0,4}}?(?:身亡|死亡|溺亡|坠亡)")
+# One of them lived: "孩子被救起", "婴儿幸存".
+_SURVIVED = re.compile(r"获救|生还|幸存|幸免|被救|救起|救上|脱险|无恙|活了下来|抢救过来|保住")
 _SINGULAR = re.compile(
     rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>死亡|身亡|丧生|遇难|殒命|遇害|溺亡|丧命|殉职|牺牲|不治|命丧|毙命|致死|猝死|[坠碾压]亡|溺毙|{_KILLED})(?!者|线|题)"  # (死亡线, 遇难题 are idioms)
     rf"|{_KILLED}了?(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
@@ -351,6 +363,13 @@ def find_mentions(doc: Doc) -> list[Mention]:
             # "夫妻争吵妻子身亡": one of the two is named, and only one died.
             if not (_negated(gap) or re.search(_ONE_PERSON, gap) or doc.outside(m.start(), in_title)):
                 found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
+        for m in itertools.chain(_BOTH_NAMED.finditer(src), _WITH_CHILD.finditer(src)):
+            gap = m.group("gap")
+            if (_negated(src[max(0, m.start() - 4): m.start()] + m.group()) or _PERSON_RE.search(gap)
+                    or "其中" in gap or _KILLING.search(gap) or _SURVIVED.search(src, m.start())
+                    or doc.outside(m.start(), in_title)):
+                continue
+            found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
     return found
 
 
