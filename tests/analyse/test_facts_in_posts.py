@@ -139,3 +139,23 @@ BOTH_DIED = [
 @_cases(BOTH_DIED)
 def test_two_who_died_together(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+# Words that look like a death and report none: an idiom, a kind of thing that can kill, a class of
+# accidents by their toll, an indefinite 某.
+NO_DEATH = [
+    ("an idiom", "", "在无可奈何之际，他自沉于汨罗江中，以明其忠贞爱国之怀，虽九死而无悔矣！", {}),  # CED
+    ("a count in a headline", "车祸致九死三伤", "", {"deaths": 9, "injured": 3}),
+    ("what a thing can do", "", "普京随后回应称“致人死亡的黄瓜听上去实在不怎么样”", {}),  # CED
+    ("a case named by what was done", "醉驾致人死亡的司机被判刑", "", {"deaths": 1}),
+    ("accidents classed by their toll", "",
+     "统计资料显示，近年发生的导致10人以上死亡的重特大交通事故中，超长途汽车客运事故占很大比例。", {}),  # CED
+    ("a toll with 以上", "", "事故已造成10人以上死亡。", {"deaths": 10}),
+    ("某些 is no surname", "", "菲律宾和德国牲畜食用某些种类的转基因玉米后死亡了。", {}),  # CED
+    ("a surname with 某", "", "被害人王某被刺身亡。", {"deaths": 1}),
+]
+
+
+@_cases(NO_DEATH)
+def test_words_that_report_no_death(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

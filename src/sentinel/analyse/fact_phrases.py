@@ -75,8 +75,9 @@ _VERBS = (rf"(?P<verb>(?:由{NUMERAL}{_CLS}?)?(?:已经|已|目前|共|累计|�
           r"(?:上升|攀升|增加|增|升|达到|达|为|是|有|修正|更新|调整|核减|下调|更正)*(?:到|至|了)?(?:约)?)")
 # Where a numeral can start: a lookahead on it lets the engine skip most positions at once.
 _NUM_START = r"(?=[0-9０-９零〇○一二两俩三四五六七八九十百千万亿数几约近逾超上大将接不至最多])"
-# Words that follow 死 in idioms and compounds, so that "N死" there is no count: 九死一生, 一死了之.
-_NOT_COMPACT = r"(?![亡者刑因了神角心机守板罪囚缓于去掉活扛磕忠鬼路穴寂定命搏战党记胡]|一生)"
+# Words that follow 死 in idioms and compounds, so that "N死" there is no count: 九死一生, 一死了之,
+# 虽九死而无悔.
+_NOT_COMPACT = r"(?![亡者刑因了神角心机守板罪囚缓于去掉活扛磕忠鬼路穴寂定命搏战党记胡而]|一生|[无不]悔)"
 
 # Count first; one scan for every shape that starts with the number:
 #   "造成3人死亡", "13名女工被毒烟熏死", "十余人受伤", "24人失踪"   count, classifier, verb
@@ -144,8 +145,9 @@ _ZERO = re.compile(
 # "尚未确认人员伤亡" is not "no casualties"; "无中方人员伤亡" speaks of a subgroup only.
 _ZERO_GAP_BAD = re.compile(r"法|确认|统计|核实|清楚|了解|查明|掌握|得知|公布|透露|评估|其他|其余|另外|中方|中国|华人|新增"
                            r"|致|使|令|让|把|将|被|证")
-# One victim named without a number: "司机当场死亡", "女大学生被车撞飞身亡", "刺死老师", "致其死亡".
-_ONE = rf"(?:{_ONE_PERSON}|[\u4e00-\u9fff]某某?|(?<=[致使令将把])(?:其|对方)|(?<=致)人)"
+# One victim named without a number: "司机当场死亡", "女大学生被车撞飞身亡", "刺死老师", "致其死亡"; a
+# surname with 某 ("王某"), not 某些/某种/某类 ("食用某些种类的玉米后死亡").
+_ONE = rf"(?:{_ONE_PERSON}|[\u4e00-\u9fff]某某?(?![些种类])|(?<=[致使令将把])(?:其|对方)|(?<=致)人)"
 # A gap may hold a measure ("被车撞飞10米", "跳下5楼", "遭两辆公交车夹击") but no other count.
 _MEASURE = (r"(?:[0-9０-９]+|[一二两三四五六七八九十]+)(?:岁|旬|日|时|号|点多?|点半|米|层|楼|刀|天|小时|分钟|个月|辆|车|双|次|年|月|后|吨|斤|公斤|公里)"
             r"|[高初大研][一二三四五六]")
@@ -300,6 +302,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
             return  # a bare unit before 死 is an idiom, not a count: "罪该万死"; so is "人终有一死"
         if _is_rate(src, m.start()):
             return  # a rate, not a count: "每33个人就会有一人死亡"
+        if gap.startswith("以上") and (src.startswith("的", m.end()) or _GENERIC_AFTER.match(src, m.end())):
+            return  # a class of events by their toll: "近年发生的导致10人以上死亡的重特大交通事故中"
         if before.endswith(("高", "初", "大", "研")) and len(m.group(group)) == 1:
             return  # a school year, not a count: "高二男生", "大四女生"
         if (_NEGATED_BEFORE.search(before) or _OTHER_COUNT_BEFORE.search(before)
@@ -480,6 +484,8 @@ def _names_one(m: re.Match[str], src: str) -> bool:
                      or _OBJECT_BEFORE.search(src, max(0, m.start() - 5), m.start()) is not None)
         if _TRANSITIVE_VERB.match(m.group("v")) and not (_PASSIVE.search(gap) or is_object):
             return False
+    if src.startswith("人", m.start()) and src.startswith("的", m.end()) and not _PERSON_RE.match(src, m.end() + 1):
+        return False  # "致人死亡的黄瓜" says what a thing can do; "醉驾致人死亡的司机" names a case
     return not _GENERIC_AFTER.match(src, m.end())
 
 
