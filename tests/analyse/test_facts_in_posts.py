@@ -133,6 +133,9 @@ BOTH_DIED = [
     ("one of the two named again", "", "一男子和一女子发生争执，男子跳楼身亡。", {"deaths": 1}),
     ("one of the two, counted", "", "一男子和一女子在河边散步，其中一人不慎落水溺亡。", {"deaths": 1}),
     ("an animal", "", "一男子带着小狗跳河，小狗溺亡。", {}),
+    ("a pair with the shots they took", "", "最终可怜的父女俩身中300多枪身亡。", {"deaths": 2}),  # CED
+    ("a pair, one of them died", "", "母子俩身中17刀，母亲身亡。", {"deaths": 1}),
+    ("a pair, nearly", "", "夫妻俩身中3枪险些丧命。", {}),
 ]
 
 

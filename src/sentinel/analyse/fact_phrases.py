@@ -110,9 +110,12 @@ _BEFORE = re.compile(
 # ("撞死1人后再撞伤3人") it is the verb's object.
 _NEXT_PHRASE = re.compile(r"[^，,。；;、\s]{0,6}?(?:伤|死|亡|遇难|失踪|中毒|下落不明)")
 _TRANSITIVE = re.compile(rf"^(?:[撞砸炸烧砍刺毒打捅咬轧碾勒掐踩枪杀害][死伤]|{'|'.join(_KILL_WITHOUT_DEATH)})$")
+# The shots or stabs a victim took, between the victim and the verb: "父女俩身中300多枪身亡".
+_WOUNDS_COUNTED = r"[0-9０-９]+[多余]?[枪刀弹处]"
 # Two killed without a number: "母女俩被捅死", "州长夫妇遇空难身亡", "父亲相救双双身亡", "烧死母亲和妹妹".
 _PAIR = re.compile(
-    rf"(?:{_PAIR_NOUN}|小两口|老两口|两口子|一儿一女|一子一女|一男一女)(?:俩|二人|两人)?(?P<gap>[^{_STOP}]{{0,12}}?){_DEATH_VERB}"
+    rf"(?:{_PAIR_NOUN}|小两口|老两口|两口子|一儿一女|一子一女|一男一女)(?:俩|二人|两人)?"
+    rf"(?P<gap>(?:{_WOUNDS_COUNTED}|[^{_STOP}]){{0,12}}?){_DEATH_VERB}"
     rf"|双双[^{_STOP}]{{0,4}}?{_DEATH_VERB}"
     rf"|{_KILLED}了?[^{_STOP}{_CN_DIGITS}]{{0,4}}?(?:{_PAIR_NOUN})"
 )
