@@ -54,6 +54,9 @@ ONE_VICTIM = [
      "日前，北京一主妇煮饭时见蟑螂跑到煤气灶下，就拿杀虫剂对着正烧着火的煤气炉喷射，结果发生爆炸，"
      "全身85%灼伤，最终因心肺衰竭而死亡。", {"deaths": 1}),  # SMP2020
     ("others counted in that sentence", "", "一男子驾车撞倒两名行人，最终不治身亡。", {}),
+    ("a killing named as a case", "", "昨天城管打死卖野菜学生事件，据说又用的是神秘武器：秤砣！", {"deaths": 1}),  # CED
+    ("a kind of case that recurs", "", "城管打死小贩事件频发，谁来管管？", {}),
+    ("a kind of case wished for", "", "真想打死这个小偷事件的主角", {}),
     ("a porpoise found dead", "",
      "素有“水中大熊猫”之称的长江江豚昨日在九江段蛤蟆石附近被发现死亡，身上有大面积创伤", {}),  # weibo_senti_100k
 ]

@@ -193,6 +193,8 @@ _TRANSITIVE_VERB = re.compile(r"^[撞砍刺捅打咬砸扎割击轧碾勒掐杀�
 _PASSIVE = re.compile(r"被|遭")
 # The victim is a type, not a person: "学生溺亡事故", "坠楼死亡事件".
 _GENERIC_AFTER = re.compile(r"事故|事件|案|率|人数|现象|问题|风险|几率|概率|隐患|原因")
+# A killing named with its victim is one case ("城管打死卖野菜学生事件"), unless said to recur.
+_ONE_CASE_AFTER = re.compile(r"(?:事件|案)(?![^，,。；;！？!?]{0,4}?(?:频|屡|多|不断|时有|再|又|一再))")
 # A headline's death verb with no count and no plural names one death, whoever died: "湖北亿万富翁天津坠楼
 # 身亡", "军校生不满队长恶言跳楼身亡". (遇难, 死亡 and 牺牲 are left out: "乘客全部遇难", "死亡威胁".)
 # 牺牲 ends its clause there ("23岁战士执行任务时不幸牺牲"; "牺牲形象" is no death); 弑父 kills one.
@@ -489,6 +491,8 @@ def _names_one(m: re.Match[str], src: str) -> bool:
             return False
     if src.startswith("人", m.start()) and src.startswith("的", m.end()) and not _PERSON_RE.match(src, m.end() + 1):
         return False  # "致人死亡的黄瓜" says what a thing can do; "醉驾致人死亡的司机" names a case
+    if m.groupdict().get("gap2") is not None and _ONE_CASE_AFTER.match(src, m.end()):
+        return True
     return not _GENERIC_AFTER.match(src, m.end())
 
 
