@@ -136,6 +136,10 @@ BOTH_DIED = [
     ("one of the two named again", "", "一男子和一女子发生争执，男子跳楼身亡。", {"deaths": 1}),
     ("one of the two, counted", "", "一男子和一女子在河边散步，其中一人不慎落水溺亡。", {"deaths": 1}),
     ("an animal", "", "一男子带着小狗跳河，小狗溺亡。", {}),
+    ("a relative who also died", "【学生工疲劳死 其父又被打死】", "", {"deaths": 2}),  # CED
+    ("a relative who also died, in a post", "", "女儿溺水身亡，其母也跳河身亡。", {"deaths": 2}),
+    ("a relative killed after a beating", "男子被打 其父又被打死", "", {"deaths": 1}),
+    ("a relative who nearly died too", "", "女儿溺水身亡，其母也险些丧命。", {"deaths": 1}),
     ("a pair with the shots they took", "", "最终可怜的父女俩身中300多枪身亡。", {"deaths": 2}),  # CED
     ("a pair, one of them died", "", "母子俩身中17刀，母亲身亡。", {"deaths": 1}),
     ("a pair, nearly", "", "夫妻俩身中3枪险些丧命。", {}),

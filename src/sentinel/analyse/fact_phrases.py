@@ -168,6 +168,10 @@ _CHILD = r"宝宝|孩子|小孩|婴儿|女婴|男婴|幼子|幼女|女儿|儿子
 _JUMP = r"跳楼|跳河|跳江|跳湖|跳海|跳崖|跳井|跳水|跳下|投河|投江|投湖|卧轨|坠楼"
 _WITH_CHILD = re.compile(rf"[带抱携]着?(?P<gap>{_OBJECT_GAP})(?:{_CHILD})"
                          rf"[^。！？!?，,]{{0,10}}?(?:{_JUMP})[^。！？!?，,]{{0,4}}?(?:身亡|死亡|溺亡|坠亡)")
+# A relative of one who died, who "also" died: "学生工疲劳死 其父又被打死" (2, with a death before it).
+_KIN_ALSO_DIED = re.compile(rf"其(?:父亲?|母亲?|妻子?|丈夫|儿子|女儿|子|女|兄|弟|姐|妹|家人)(?:又|也|亦)"
+                            rf"(?P<gap>[^{_STOP}]{{0,8}}?){_DEATH_VERB}")
+_DEATH_BEFORE = re.compile(r"死|亡|遇害|遇难|丧生|毙|杀害")
 # One of them lived: "孩子被救起", "婴儿幸存".
 _SURVIVED = re.compile(r"获救|生还|幸存|幸免|被救|救起|救上|脱险|无恙|活了下来|抢救过来|保住")
 _SINGULAR = re.compile(
@@ -371,6 +375,11 @@ def find_mentions(doc: Doc) -> list[Mention]:
             gap = m.group("gap") or ""
             # "夫妻争吵妻子身亡": one of the two is named, and only one died.
             if not (_negated(gap) or re.search(_ONE_PERSON, gap) or doc.outside(m.start(), in_title)):
+                found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
+        for m in _KIN_ALSO_DIED.finditer(src):
+            start = doc.scope.sentence(m.start())[1] if not in_title else 0
+            if (_DEATH_BEFORE.search(src, start, m.start()) and not _negated(m.group())
+                    and not doc.outside(m.start(), in_title)):
                 found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
         for m in itertools.chain(_BOTH_NAMED.finditer(src), _WITH_CHILD.finditer(src)):
             gap = m.group("gap")
