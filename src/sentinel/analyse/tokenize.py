@@ -82,7 +82,7 @@ class Tokenizer:
         # jieba's own tokenizer is kept only where it is needed: for HMM, and once a word is added.
         self._jieba: jieba.Tokenizer | None = None
         self._added = False
-        self._compile(self._load_jieba())
+        self._compile()
 
     def _load_jieba(self) -> jieba.Tokenizer:
         """jieba's tokenizer with this one's dictionaries (kept from now on)."""
@@ -94,21 +94,18 @@ class Tokenizer:
             self._jieba = loaded
         return self._jieba
 
-    def _compile(self, loaded: jieba.Tokenizer) -> None:
-        """The words of ``loaded`` (frequency above 0: prefixes and deleted words are none) as a trie,
-        with each word's ``log(freq)`` at its key id."""
+    def _compile(self) -> None:
+        """The words of jieba's dictionary (frequency above 0: prefixes and deleted words are none) as
+        a trie, with each word's ``log(freq)`` at its key id."""
+        loaded = self._load_jieba()
         words = {word: freq for word, freq in loaded.FREQ.items() if freq}
         self._trie = trie = marisa_trie.Trie(words)
         by_key = map(trie.restore_key, range(len(trie)))
         self._logfreq = array("d", map(math.log, map(words.__getitem__, by_key)))
         self._longest = max(map(len, words), default=1)
         self._logtotal = math.log(loaded.total)
-        if loaded is self._jieba and not self.hmm and not self._added:
+        if not self.hmm and not self._added:
             self._jieba = None  # its half a million strings go; the trie has what tokenizing needs
-
-    def __contains__(self, word: str) -> bool:
-        """Whether ``word`` is in the dictionary (with a frequency above 0)."""
-        return word in self._trie
 
     def tokenize(self, text: str) -> list[str]:
         """jieba's tokens for ``text`` (accurate mode), whitespace tokens dropped."""
@@ -176,9 +173,8 @@ class Tokenizer:
         """Add one word to this tokenizer only (jieba's global dictionary is untouched). The trie is
         compiled again and jieba's dictionary is kept from then on: for a few words, not many."""
         self._added = True
-        loaded = self._load_jieba()
-        loaded.add_word(word, freq)
-        self._compile(loaded)
+        self._load_jieba().add_word(word, freq)
+        self._compile()
 
     def suggest_freq(self, word: str) -> int:
         """The smallest frequency that keeps ``word`` in one piece (jieba's dictionary is loaded
