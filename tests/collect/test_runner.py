@@ -191,3 +191,38 @@ def test_a_capped_weibo_poll_keeps_its_cursor_until_nothing_waits(http_server, s
         assert source_store.get_state(database.engine, "wb").cursor == {"since_id": "4900000000000005"}
     finally:
         database.close()
+
+
+# --- the stop ----------------------------------------------------------------------------------------
+
+
+def test_a_tick_whose_lease_was_in_flight_when_the_stop_began_starts_no_poll(http_server, sqlite_url) -> None:
+    # a poll started then would outlive the database it writes to (its ERROR traceback at every stop)
+    from sentinel.store import sources as source_store
+
+    http_server.routes["/feed"] = Route(feeds.rss(feeds.numbered("late", 2)))
+    settings = settings_for(sqlite_url, [{"id": "late", "kind": "rss", "url": http_server.url("/feed")}])
+
+    async def go() -> tuple[int, int, Any]:
+        database = open_database(settings.database.url)
+        fetcher = Fetcher(settings.collect)
+        try:
+            runner = CollectionRunner(settings, database, fetcher, SystemClock(), Metrics(process=False),
+                                      default_collectors())
+            await runner.prepare()
+            tick = asyncio.create_task(runner.tick())
+            await asyncio.sleep(0)  # the tick is in its lease write
+            await runner.drain()
+            started = await tick
+            after_stop = await runner.tick()
+            await runner.drain()
+            return started, after_stop, await database.read(source_store.get_state, database.engine, "late")
+        finally:
+            await fetcher.aclose()
+            database.close()
+
+    started, after_stop, state = asyncio.run(go())
+    assert (started, after_stop) == (0, 0)
+    assert state.lease_owner is None  # the next run (or another process) takes the source at once
+    assert http_server.requests_to("/feed") == []
+    assert stored(sqlite_url) == []

@@ -92,6 +92,7 @@ class CollectionRunner:
         self.cpu = cpu
         self._slots = asyncio.Semaphore(settings.collect.concurrency)
         self._running: dict[str, asyncio.Task[PollReport]] = {}
+        self._stopping = False
         self._all = [source for source in settings.sources if source.enabled]
         self._sources = {source.id: source for source in self._all if source.kind is not SourceKind.PUSH}
 
@@ -104,6 +105,8 @@ class CollectionRunner:
 
     async def tick(self) -> int:
         """Start a poll for every due source not already polling; return how many were started."""
+        if self._stopping:
+            return 0
         now = self.clock.now()
         idle = [sid for sid in self._sources if sid not in self._running]
         leased = await self.db.write(
@@ -115,6 +118,9 @@ class CollectionRunner:
             source_ids=idle,
             limit=max(1, self.settings.collect.concurrency * 2),
         )
+        if self._stopping:  # the stop began while the lease was taken: a poll now would outlive the database
+            await self.db.write(source_store.release_leases, self.db.engine, owner=self.owner)
+            return 0
         for state in leased:
             self._start(self._sources[state.source_id], state)
         return len(leased)
@@ -137,7 +143,8 @@ class CollectionRunner:
         return list(await asyncio.gather(*tasks))
 
     async def drain(self) -> None:
-        """Wait for the polls under way (at shutdown)."""
+        """Start no more polls and wait for the ones under way (at shutdown)."""
+        self._stopping = True
         if self._running:
             await asyncio.gather(*list(self._running.values()), return_exceptions=True)
 
