@@ -7,6 +7,7 @@ ln 100 = 4.605170, ln 1000 = 6.907755.
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -158,6 +159,22 @@ def test_tracker_agrees_with_heat_as_items_arrive_and_update() -> None:
     later = NOW + 5 * HOUR
     assert tracker.breakdown(later) == approx_breakdown(heat(updated, later))
 
+
+
+def test_a_large_tracker_agrees_with_heat_as_its_items_are_updated_in_any_order() -> None:
+    # past the size at which the tracker finds an item by a map instead of a scan
+    rng = random.Random(5)
+    items = {k: post(k, at=NOW - rng.randrange(0, 40 * 60) * MINUTE, source=f"s{k % 7}", reposts=rng.randrange(50))
+             for k in rng.sample(range(10_000), 300)}
+    tracker = HeatTracker()
+    for it in items.values():
+        tracker.add(it)
+    for k in rng.sample(sorted(items), 120):  # fresher counts, another source, a corrected time
+        items[k] = replace(items[k], reposts=rng.randrange(5000), source_id=f"s{rng.randrange(9)}",
+                           published_at=NOW - rng.randrange(0, 30 * 60) * MINUTE)
+        tracker.add(items[k])
+    assert len(tracker) == 300
+    assert tracker.breakdown(NOW) == approx_breakdown(heat(list(items.values()), NOW))
 
 def approx_breakdown(expected):  # type: ignore[no-untyped-def]
     return replace(

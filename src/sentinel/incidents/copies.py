@@ -3,7 +3,10 @@
 :class:`CopyIndex` maps fingerprints of items in open incidents to the incident that holds them.
 A simhash within 3 bits of a stored one is found through four 16-bit bands: two fingerprints that
 differ in at most 3 bits differ in at most 3 bands, so they agree exactly on at least one
-(pigeonhole), and a lookup reads four small buckets instead of every stored fingerprint.
+(pigeonhole). For each band the index keeps every stored simhash in a sorted array, rotated so
+that the band is its top 16 bits; the fingerprints sharing a band with a query are one range of
+that array, found by bisection. Eight bytes a band for each fingerprint: a dict per bucket cost
+some 200 bytes each, and real items, unlike syndicated copies, rarely share a bucket.
 
 It is kept here rather than reusing ``sentinel.analyse.simhash`` because clustering needs what a
 plain near-duplicate index does not: removal of everything an incident owns when it closes, and a
@@ -12,6 +15,8 @@ cap per bucket so a story syndicated ten thousand times does not make every look
 
 from __future__ import annotations
 
+import bisect
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,7 +26,9 @@ __all__ = ["CopyIndex", "Copy", "MAX_DISTANCE", "hamming"]
 MAX_DISTANCE = 3
 _BANDS = 4
 _BAND_BITS = 16
-_BAND_MASK = (1 << _BAND_BITS) - 1
+_MASK64 = (1 << 64) - 1
+_LEAD = _MASK64 ^ ((1 << (64 - _BAND_BITS)) - 1)  # the leading band's bits
+_LEAD_STEP = 1 << (64 - _BAND_BITS)  # one more in the leading band
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +43,7 @@ class Copy:
 @dataclass(slots=True)
 class _Owned:
     hashes: list[str] = field(default_factory=list)
-    simhashes: set[int] = field(default_factory=set)
+    simhashes: array[int] = field(default_factory=lambda: array("Q"))
 
 
 class CopyIndex:
@@ -45,7 +52,8 @@ class CopyIndex:
     def __init__(self, *, max_bucket: int = 64) -> None:
         self.max_bucket = max_bucket
         self._by_hash: dict[str, int] = {}
-        self._bands: dict[int, dict[int, int]] = {}  # (band no, band bits) -> {simhash: key}
+        self._by_simhash: dict[int, int] = {}  # simhash -> the key of the incident holding it
+        self._bands: list[array[int]] = [array("Q") for _ in range(_BANDS)]  # rotated simhashes, sorted
         self._owned: dict[int, _Owned] = {}
 
     def find(
@@ -63,10 +71,15 @@ class CopyIndex:
             if key is not None and accept(key):
                 return Copy(key, "content_hash", 0)
         best: tuple[int, int] | None = None  # (distance, key)
-        for band in _band_keys(simhash):
-            for stored, key in self._bands.get(band, {}).items():
-                distance = hamming(stored, simhash)
-                if distance <= max_distance and (best is None or (distance, key) < best) and accept(key):
+        for band, stored in enumerate(self._bands):
+            rotated = _rotate(simhash, band)
+            low, high = _bucket(stored, rotated)
+            for other in stored[low:high]:
+                distance = (other ^ rotated).bit_count()  # a rotation keeps the differing bits
+                if distance > max_distance:
+                    continue
+                key = self._by_simhash[_unrotate(other, band)]
+                if (best is None or (distance, key) < best) and accept(key):
                     best = (distance, key)
         return None if best is None else Copy(best[1], "duplicate", best[0])
 
@@ -76,16 +89,18 @@ class CopyIndex:
         if content_hash and content_hash not in self._by_hash:
             self._by_hash[content_hash] = key
             owned.hashes.append(content_hash)
-        if simhash in owned.simhashes:
+        if simhash in self._by_simhash:
             return
         stored = False
-        for band in _band_keys(simhash):
-            bucket = self._bands.setdefault(band, {})
-            if simhash not in bucket and len(bucket) < self.max_bucket:
-                bucket[simhash] = key
+        for band, rotated_simhashes in enumerate(self._bands):
+            rotated = _rotate(simhash, band)
+            low, high = _bucket(rotated_simhashes, rotated)
+            if high - low < self.max_bucket:
+                rotated_simhashes.insert(bisect.bisect_left(rotated_simhashes, rotated, low, high), rotated)
                 stored = True
         if stored:
-            owned.simhashes.add(simhash)
+            self._by_simhash[simhash] = key
+            owned.simhashes.append(simhash)
 
     def remove(self, key: int) -> None:
         """Forget every fingerprint incident ``key`` holds."""
@@ -96,12 +111,12 @@ class CopyIndex:
             if self._by_hash.get(content_hash) == key:
                 del self._by_hash[content_hash]
         for simhash in owned.simhashes:
-            for band in _band_keys(simhash):
-                bucket = self._bands.get(band)
-                if bucket is not None and bucket.get(simhash) == key:
-                    del bucket[simhash]
-                    if not bucket:
-                        del self._bands[band]
+            del self._by_simhash[simhash]
+            for band, rotated_simhashes in enumerate(self._bands):
+                rotated = _rotate(simhash, band)
+                at = bisect.bisect_left(rotated_simhashes, rotated)
+                if at < len(rotated_simhashes) and rotated_simhashes[at] == rotated:
+                    del rotated_simhashes[at]
 
     def rekey(self, old: int, new: int) -> None:
         """Give the fingerprints incident ``old`` holds to ``new`` (a key not in use)."""
@@ -113,14 +128,11 @@ class CopyIndex:
             if self._by_hash.get(content_hash) == old:
                 self._by_hash[content_hash] = new
         for simhash in owned.simhashes:
-            for band in _band_keys(simhash):
-                bucket = self._bands.get(band)
-                if bucket is not None and bucket.get(simhash) == old:
-                    bucket[simhash] = new
+            self._by_simhash[simhash] = new
 
     def __len__(self) -> int:
         """Number of distinct fingerprints (content hashes and simhashes) held."""
-        return len(self._by_hash) + sum(len(o.simhashes) for o in self._owned.values())
+        return len(self._by_hash) + len(self._by_simhash)
 
 
 def hamming(a: int, b: int) -> int:
@@ -128,5 +140,19 @@ def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
-def _band_keys(simhash: int) -> list[int]:
-    return [(band << _BAND_BITS) | ((simhash >> (band * _BAND_BITS)) & _BAND_MASK) for band in range(_BANDS)]
+def _rotate(simhash: int, band: int) -> int:
+    """``simhash`` rotated right so that its band ``band`` (bits 16·band to 16·band + 15) leads."""
+    shift = (band + 1) * _BAND_BITS % 64
+    return ((simhash >> shift) | (simhash << (64 - shift))) & _MASK64 if shift else simhash
+
+
+def _unrotate(rotated: int, band: int) -> int:
+    shift = (band + 1) * _BAND_BITS % 64
+    return ((rotated << shift) | (rotated >> (64 - shift))) & _MASK64 if shift else rotated
+
+
+def _bucket(rotated_simhashes: array[int], rotated: int) -> tuple[int, int]:
+    """The range of ``rotated_simhashes`` whose leading band equals ``rotated``'s."""
+    first = rotated & _LEAD
+    low = bisect.bisect_left(rotated_simhashes, first)
+    return low, bisect.bisect_left(rotated_simhashes, first + _LEAD_STEP, low)

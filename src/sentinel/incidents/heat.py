@@ -46,9 +46,11 @@ from __future__ import annotations
 
 import bisect
 import math
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
+from sys import intern
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -277,6 +279,9 @@ def heat(items: Sequence[HeatItem], now: datetime, weights: HeatWeights = DEFAUL
     )
 
 
+_INDEXED = 64  # items past which a tracker keeps an id → position map (below, a scan is as quick)
+
+
 class HeatTracker:
     """Heat kept up to date as items arrive or their counts change, without rescanning them.
 
@@ -287,32 +292,56 @@ class HeatTracker:
 
     def __init__(self, weights: HeatWeights = DEFAULT) -> None:
         self.weights = weights
-        # item id → (weight, source, POSIX time): one dict, as thousands of trackers can be open
-        self._items: dict[int, tuple[float, str, float]] = {}
+        # Per item, in arrays side by side (thousands of trackers are open, most of a few items: a
+        # dict of tuples cost some 190 bytes an item, these 40): its id, weight, POSIX time, source.
+        self._ids: array[int] = array("q")
+        self._weights: array[float] = array("d")
+        self._whens: array[float] = array("d")
+        self._from: list[str] = []
+        self._index: dict[int, int] | None = None  # id → position, once the tracker is large
         self._total = 0.0
         self._sources: dict[str, int] = {}  # source → items
-        self._times: list[float] = []  # sorted POSIX times of items not yet older than 24 h
+        self._times: array[float] = array("d")  # sorted POSIX times of items not yet older than 24 h
 
     def add(self, item: HeatItem) -> None:
         weight = item_weight(item, self.weights)
         when = item.published_at.timestamp()
-        old = self._items.get(item.item_id)
-        if old is not None:
-            old_weight, old_source, old_time = old
-            self._total -= old_weight
+        source = intern(item.source_id)
+        at = self._position(item.item_id)
+        if at is None:
+            if self._index is not None:
+                self._index[item.item_id] = len(self._ids)
+            elif len(self._ids) >= _INDEXED:
+                self._index = {key: n for n, key in enumerate(self._ids)}
+                self._index[item.item_id] = len(self._ids)
+            self._ids.append(item.item_id)
+            self._weights.append(weight)
+            self._whens.append(when)
+            self._from.append(source)
+        else:
+            old_source, old_time = self._from[at], self._whens[at]
+            self._total -= self._weights[at]
             self._sources[old_source] -= 1
             if not self._sources[old_source]:
                 del self._sources[old_source]
             index = bisect.bisect_left(self._times, old_time)
             if index < len(self._times) and self._times[index] == old_time:
                 del self._times[index]
-        self._items[item.item_id] = (weight, item.source_id, when)
+            self._weights[at], self._whens[at], self._from[at] = weight, when, source
         self._total += weight
-        self._sources[item.source_id] = self._sources.get(item.source_id, 0) + 1
+        self._sources[source] = self._sources.get(source, 0) + 1
         bisect.insort(self._times, when)
 
+    def _position(self, item_id: int) -> int | None:
+        if self._index is not None:
+            return self._index.get(item_id)
+        try:
+            return self._ids.index(item_id)
+        except ValueError:
+            return None
+
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._ids)
 
     def breakdown(self, now: datetime) -> HeatBreakdown:
         stamp = now.timestamp()
@@ -323,7 +352,7 @@ class HeatTracker:
         last_day = len(self._times)
         last_hour = last_day - bisect.bisect_right(self._times, stamp - HOUR.total_seconds())
         return _breakdown(
-            self.weights, max(self._total, 0.0), len(self._items), len(self._sources), last_hour, last_day
+            self.weights, max(self._total, 0.0), len(self._ids), len(self._sources), last_hour, last_day
         )
 
 
