@@ -41,7 +41,7 @@ from sentinel.collect.runner import CollectionRunner, NewItemsHook
 from sentinel.escalation import ack_links
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
-from sentinel.heap import release_free_memory
+from sentinel.heap import limit_arenas, release_free_memory
 from sentinel.identity import Identity, process_identity
 from sentinel.incidents import service as incident_service
 from sentinel.incidents.worker import AnalysisWorker
@@ -105,6 +105,7 @@ class Daemon:
         send_transport: httpx.AsyncBaseTransport | None = None,
         senders: dict[str, Sender] | None = None,
     ) -> None:
+        limit_arenas()  # before any of its threads allocates: they share two malloc arenas (heap.py)
         self.settings = settings
         self.clock = clock or SystemClock()
         self.metrics = metrics or Metrics()
