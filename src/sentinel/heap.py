@@ -32,7 +32,6 @@ import functools
 import gc
 import os
 
-
 #: Arenas the daemon's threads share (glibc's main one and one more).
 ARENAS = 2
 _M_ARENA_MAX = -8  # glibc's malloc.h
