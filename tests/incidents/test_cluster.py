@@ -67,6 +67,28 @@ def test_similar_item_joins_with_its_cosine_as_score() -> None:
 
 
 
+
+def test_the_centroid_stays_the_decayed_sum_of_unit_vectors_over_thousands_of_items() -> None:
+    # 0.9 ** 3000: the decay kept apart from the stored weights is folded back into them twice
+    import random
+
+    rng = random.Random(3)
+    words = [f"w{n}" for n in range(30)]
+    c = Clusterer(replace(PLAIN, centroid_terms=100))
+    expected: dict[str, float] = {}
+    for n in range(3000):  # the last 500 without w0-w9: their postings keep the weights of the last fold
+        keywords = {word: rng.random() + 0.01 for word in rng.sample(words if n < 2500 else words[10:], 4)}
+        (c.add if n else c.open_incident)(1, item(n, keywords))
+        length = math.sqrt(sum(w * w for w in keywords.values()))
+        expected = {term: weight * 0.9 for term, weight in expected.items()}
+        for term, weight in keywords.items():
+            expected[term] = expected.get(term, 0.0) + weight / length
+    norm = math.sqrt(sum(w * w for w in expected.values()))
+    assert c.centroid(1) == pytest.approx({term: weight / norm for term, weight in expected.items()})
+    probe = {"w1": 1.0, "w2": 2.0, "w15": 2.0}
+    cosine = sum(w * expected.get(t, 0.0) for t, w in probe.items()) / (3.0 * norm)
+    assert c.assign(item(5000, probe)).score == pytest.approx(cosine)
+
 def test_rekey_renames_an_incident_for_similarity_copies_and_expiry() -> None:
     """An incident placed under a provisional key takes its row's id, all else unchanged."""
     c = Clusterer(PLAIN)

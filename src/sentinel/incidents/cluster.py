@@ -77,7 +77,13 @@ __all__ = [
 ]
 
 _MASK64 = (1 << 64) - 1
-_NONE: array[int] = array("q")  # the posting of a term no open incident holds (never changed)
+#: The posting of a term: the keys of the open incidents whose centroid holds it, and its weight in
+#: each (in that incident's own units, see :class:`_Incident`).
+Posting = tuple["array[int]", "array[float]"]
+_NONE: Posting = (array("q"), array("d"))  # the posting of a term no open incident holds (never changed)
+# An incident's centroid is scaled back to its true weights when its scale falls below this: the
+# stored weights grow as the scale shrinks, and their squares must stay far from overflow.
+_RESCALE = 1e-60
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,12 +211,19 @@ class ClusterStats:
 class _Incident:
     """One open incident. Thousands can be open: the small collections are tuples (an empty one
     costs nothing, a set 216 bytes), the counts plain dicts, and every string is interned, shared
-    with the other incidents and the postings."""
+    with the other incidents and the postings.
+
+    The centroid is ``terms`` with their ``weights`` side by side (a dict of floats cost 3.7 KB a
+    centroid of 60 terms, these 1.1 KB). The true weights are ``weights × scale``: the decay as an
+    item joins multiplies the scale only, so that the weights the postings repeat stay as they are
+    (a cosine does not see the scale, and ``norm`` is the stored weights')."""
 
     key: int
     first_at: datetime
     last_at: datetime
-    centroid: dict[str, float] = field(default_factory=dict)
+    terms: tuple[str, ...] = ()
+    weights: array[float] = field(default_factory=lambda: array("d"))
+    scale: float = 1.0
     norm: float = 0.0
     item_count: int = 0
     sources: tuple[str, ...] = ()
@@ -231,10 +244,11 @@ class Clusterer:
         self._incidents: dict[int, _Incident] = {}
         # term → the keys of the open incidents whose centroid holds it, each once, as an array of
         # 8-byte keys (a set costs some 60 bytes a key, and there are a centroid's terms per open
-        # incident); for a term held by far more than max_postings incidents, only how many: such a
-        # term finds no candidates (_similar), and the keys come back from the centroids if it
-        # becomes rare again (_members).
-        self._postings: dict[str, array[int] | int] = {}
+        # incident), and beside it the term's weight in each (a score reads no centroid); for a
+        # term held by far more than max_postings incidents, only how many: such a term finds no
+        # candidates (_similar), and the keys come back from the centroids if it becomes rare
+        # again (_members).
+        self._postings: dict[str, Posting | int] = {}
         self._copies = CopyIndex(max_bucket=self.config.max_bucket)
         self._idle: list[tuple[datetime, int]] = []  # heap of (last_at, key); stale entries skipped
         self._pending: dict[int, ClusterItem] = {}  # pending stories: key -> the one item they hold
@@ -284,7 +298,7 @@ class Clusterer:
         """Keywords, places, rules and times of open incident ``key``."""
         incident = self._get(key)
         norm = incident.norm or 1.0
-        terms = sorted(incident.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        terms = sorted(zip(incident.terms, incident.weights, strict=True), key=lambda kv: (-kv[1], kv[0]))[:top]
         return IncidentSummary(
             key=key,
             item_count=incident.item_count,
@@ -300,7 +314,7 @@ class Clusterer:
         """Open incident ``key``'s keyword centroid, unit length (for :func:`representative`)."""
         incident = self._get(key)
         norm = incident.norm or 1.0
-        return {term: weight / norm for term, weight in incident.centroid.items()}
+        return {term: weight / norm for term, weight in zip(incident.terms, incident.weights, strict=True)}
 
     # ------------------------------------------------------------------------------------ changes
 
@@ -377,7 +391,7 @@ class Clusterer:
         self._pending.pop(key, None)
         if incident is None:
             return
-        for term in incident.centroid:
+        for term in incident.terms:
             self._unpost(term, key)
         self._copies.remove(key)
 
@@ -389,9 +403,11 @@ class Clusterer:
         incident = self._incidents.pop(old)
         incident.key = new
         self._incidents[new] = incident
-        for term in incident.centroid:
-            self._unpost(term, old)
-            self._post(term, new)
+        for term in incident.terms:
+            posting = self._postings[term]
+            if not isinstance(posting, int):
+                keys = posting[0]
+                keys[keys.index(old)] = new
         self._copies.rekey(old, new)
         heapq.heappush(self._idle, (incident.last_at, new))  # the old key's entry is skipped by expire()
         if old in self._pending:
@@ -449,9 +465,10 @@ class Clusterer:
             if posting is None:
                 common.append((term, weight))
                 continue
-            postings.append(posting)
-            for key in posting:
-                dots[key] = dots.get(key, 0.0) + weight * incidents[key].centroid[term]
+            keys, held = posting
+            postings.append(keys)
+            for key, in_centroid in zip(keys, held, strict=True):
+                dots[key] = dots.get(key, 0.0) + weight * in_centroid
         shared = Counter(chain.from_iterable(postings))  # terms each candidate shares, counted in C
         self.stats.candidates_scored += len(dots)
         config = self.config
@@ -468,8 +485,9 @@ class Clusterer:
             if not self._in_window(incident, item.published_at):
                 continue
             for term, weight in common:
-                dot += weight * incident.centroid.get(term, 0.0)
-                count += term in incident.centroid
+                if term in incident.terms:
+                    dot += weight * incident.weights[incident.terms.index(term)]
+                    count += 1
             if count < config.min_shared:
                 continue
             score = dot / incident.norm
@@ -516,40 +534,65 @@ class Clusterer:
         weighted = {}
         for term, weight in vector.items():
             posting = postings.get(term, 0)
-            held = posting if isinstance(posting, int) else len(posting)
+            held = posting if isinstance(posting, int) else len(posting[0])
             rarity = 1.0 + math.log(opened / (1 + max(1, held)))
             weighted[term] = weight * rarity**power
         return _unit(weighted)
 
     def _merge_centroid(self, incident: _Incident, vector: dict[str, float]) -> None:
-        decay = self.config.centroid_decay
-        merged = {term: weight * decay for term, weight in incident.centroid.items()}
+        incident.scale *= self.config.centroid_decay  # every true weight decays; the stored ones stay
+        if incident.scale < _RESCALE:
+            self._rescale(incident)
+        unit = 1.0 / incident.scale
+        old = dict(zip(incident.terms, incident.weights, strict=True))
+        merged = old.copy()
         for term, weight in vector.items():
             term = intern(term)  # one string per term across the incidents and the postings
-            merged[term] = merged.get(term, 0.0) + weight
+            merged[term] = merged.get(term, 0.0) + weight * unit
         limit = self.config.centroid_terms
         if len(merged) > limit:
             # Sorting by (-weight, term) keeps the cut deterministic when weights tie.
             merged = dict(sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:limit])
         key = incident.key
-        for term in incident.centroid.keys() - merged.keys():
+        for term in old.keys() - merged.keys():
             self._unpost(term, key)
-        for term in merged.keys() - incident.centroid.keys():
-            self._post(term, key)
-        incident.centroid = merged
-        incident.norm = math.sqrt(sum(w * w for w in merged.values()))
+        for term, weight in merged.items():
+            if term not in old:
+                self._post(term, key, weight)
+            elif weight != old[term]:
+                self._reweigh(term, key, weight)
+        incident.terms = tuple(merged)
+        incident.weights = array("d", merged.values())
+        incident.norm = math.sqrt(sum(w * w for w in incident.weights))
 
-    def _post(self, term: str, key: int) -> None:
+    def _rescale(self, incident: _Incident) -> None:
+        """Fold the scale into the stored weights (and the postings' copies of them)."""
+        scale, key = incident.scale, incident.key
+        incident.weights = array("d", (weight * scale for weight in incident.weights))
+        incident.scale = 1.0
+        incident.norm = math.sqrt(sum(w * w for w in incident.weights))
+        for term, weight in zip(incident.terms, incident.weights, strict=True):
+            self._reweigh(term, key, weight)
+
+    def _post(self, term: str, key: int, weight: float) -> None:
         """Callers post a term only to an incident whose centroid did not hold it."""
         posting = self._postings.get(term)
         if posting is None:
-            self._postings[term] = array("q", (key,))
+            self._postings[term] = (array("q", (key,)), array("d", (weight,)))
         elif isinstance(posting, int):
             self._postings[term] = posting + 1
-        elif len(posting) < 2 * self.config.max_postings:  # twice: a term near the limit is not rebuilt often
-            posting.append(key)
+        elif len(posting[0]) < 2 * self.config.max_postings:  # twice: a term near the limit is not rebuilt often
+            posting[0].append(key)
+            posting[1].append(weight)
         else:
-            self._postings[term] = len(posting) + 1
+            self._postings[term] = len(posting[0]) + 1
+
+    def _reweigh(self, term: str, key: int, weight: float) -> None:
+        """The posting's copy of the weight of ``term`` in incident ``key``, changed."""
+        posting = self._postings.get(term)
+        if posting is not None and not isinstance(posting, int):
+            keys, weights = posting
+            weights[keys.index(key)] = weight
 
     def _unpost(self, term: str, key: int) -> None:
         posting = self._postings.get(term)
@@ -561,23 +604,27 @@ class Clusterer:
             else:
                 del self._postings[term]
             return
+        keys, weights = posting
         with contextlib.suppress(ValueError):
-            posting.remove(key)
-        if not posting:
+            at = keys.index(key)
+            del keys[at], weights[at]
+        if not keys:
             del self._postings[term]
 
-    def _members(self, term: str) -> array[int] | None:
-        """The incidents holding ``term``, or None when they are more than ``max_postings`` (a term
-        too common to find candidates with); an empty array when none does."""
+    def _members(self, term: str) -> Posting | None:
+        """The incidents holding ``term`` and its weight in each, or None when they are more than
+        ``max_postings`` (a term too common to find candidates with); empty arrays when none does."""
         posting = self._postings.get(term)
         if posting is None:
             return _NONE
-        held = posting if isinstance(posting, int) else len(posting)
+        held = posting if isinstance(posting, int) else len(posting[0])
         if held > self.config.max_postings:
             return None
-        if isinstance(posting, int):  # rare again: its keys, from the centroids
-            posting = self._postings[term] = array(
-                "q", sorted(key for key, incident in self._incidents.items() if term in incident.centroid))
+        if isinstance(posting, int):  # rare again: its keys and weights, from the centroids
+            holding = sorted((key, incident.weights[incident.terms.index(term)])
+                             for key, incident in self._incidents.items() if term in incident.terms)
+            posting = self._postings[term] = (array("q", (key for key, _ in holding)),
+                                              array("d", (weight for _, weight in holding)))
         return posting
 
 

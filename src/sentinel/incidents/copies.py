@@ -16,6 +16,7 @@ cap per bucket so a story syndicated ten thousand times does not make every look
 from __future__ import annotations
 
 import bisect
+import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ MAX_DISTANCE = 3
 _BANDS = 4
 _BAND_BITS = 16
 _MASK64 = (1 << 64) - 1
+_DIGEST = re.compile(r"[0-9a-f]{32}")  # sentinel.normalise.item.content_hash's blake2b-128
 _LEAD = _MASK64 ^ ((1 << (64 - _BAND_BITS)) - 1)  # the leading band's bits
 _LEAD_STEP = 1 << (64 - _BAND_BITS)  # one more in the leading band
 
@@ -42,7 +44,7 @@ class Copy:
 
 @dataclass(slots=True)
 class _Owned:
-    hashes: list[str] = field(default_factory=list)
+    hashes: list[int | str] = field(default_factory=list)
     simhashes: array[int] = field(default_factory=lambda: array("Q"))
 
 
@@ -51,7 +53,7 @@ class CopyIndex:
 
     def __init__(self, *, max_bucket: int = 64) -> None:
         self.max_bucket = max_bucket
-        self._by_hash: dict[str, int] = {}
+        self._by_hash: dict[int | str, int] = {}  # content hash (as a number when hex) -> key
         self._by_simhash: dict[int, int] = {}  # simhash -> the key of the incident holding it
         self._bands: list[array[int]] = [array("Q") for _ in range(_BANDS)]  # rotated simhashes, sorted
         self._owned: dict[int, _Owned] = {}
@@ -67,7 +69,7 @@ class CopyIndex:
         if max_distance > MAX_DISTANCE:
             raise ValueError(f"the band index finds distances up to {MAX_DISTANCE} only")
         if content_hash:
-            key = self._by_hash.get(content_hash)
+            key = self._by_hash.get(_compact(content_hash))
             if key is not None and accept(key):
                 return Copy(key, "content_hash", 0)
         best: tuple[int, int] | None = None  # (distance, key)
@@ -86,9 +88,10 @@ class CopyIndex:
     def add(self, key: int, content_hash: str, simhash: int) -> None:
         """Record an item of incident ``key``. The first incident to hold a fingerprint keeps it."""
         owned = self._owned.setdefault(key, _Owned())
-        if content_hash and content_hash not in self._by_hash:
-            self._by_hash[content_hash] = key
-            owned.hashes.append(content_hash)
+        hashed = _compact(content_hash)
+        if content_hash and hashed not in self._by_hash:
+            self._by_hash[hashed] = key
+            owned.hashes.append(hashed)
         if simhash in self._by_simhash:
             return
         stored = False
@@ -149,6 +152,12 @@ def _rotate(simhash: int, band: int) -> int:
 def _unrotate(rotated: int, band: int) -> int:
     shift = (band + 1) * _BAND_BITS % 64
     return ((rotated << shift) | (rotated >> (64 - shift))) & _MASK64 if shift else rotated
+
+
+def _compact(content_hash: str) -> int | str:
+    """The normaliser's digest (32 hex digits) as the number it spells, 44 bytes instead of 81;
+    anything else as it is."""
+    return int(content_hash, 16) if _DIGEST.fullmatch(content_hash) else content_hash
 
 
 def _bucket(rotated_simhashes: array[int], rotated: int) -> tuple[int, int]:

@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from sys import intern
 from types import SimpleNamespace
 from typing import Any
 
@@ -754,7 +755,7 @@ class IncidentStage:
         memory.official = memory.official or self._official(item)
         # each author of a self-media source speaks for themselves; an outlet's reporters do not
         author = f":{item.author}" if authority == Authority.SELF_MEDIA.value and item.author else ""
-        memory.origins.add(item.source_id + author)
+        memory.origins.add(intern(item.source_id + author))  # not the row's string: one per source
 
     def _posts(self, *source_ids: str) -> bool:
         """Whether all these sources write posts, not news."""
