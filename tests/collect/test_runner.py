@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sentinel.clock import SystemClock
@@ -28,20 +30,26 @@ def settings_for(database_url: str, sources: list[dict[str, Any]], **collect: An
 
 def poll(settings: Settings, metrics: Metrics | None = None, *, times: int = 1) -> list[list[PollReport]]:
     """Poll every source ``times`` times, one round after the other."""
-    metrics = metrics or Metrics(process=False)
-
     async def go() -> list[list[PollReport]]:
-        database = open_database(settings.database.url)
-        fetcher = Fetcher(settings.collect)
-        try:
-            runner = CollectionRunner(settings, database, fetcher, SystemClock(), metrics, default_collectors())
-            await runner.prepare()
+        async with running(settings, metrics) as runner:
             return [await runner.collect_once() for _ in range(times)]
-        finally:
-            await fetcher.aclose()
-            database.close()
 
     return asyncio.run(go())
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIterator[CollectionRunner]:
+    """A runner on the real store and fetcher, its sources prepared."""
+    database = open_database(settings.database.url)
+    fetcher = Fetcher(settings.collect)
+    try:
+        runner = CollectionRunner(settings, database, fetcher, SystemClock(), metrics or Metrics(process=False),
+                                  default_collectors())
+        await runner.prepare()
+        yield runner
+    finally:
+        await fetcher.aclose()
+        database.close()
 
 
 def stored(database_url: str, source_id: str | None = None) -> list[Any]:
@@ -204,22 +212,14 @@ def test_a_tick_whose_lease_was_in_flight_when_the_stop_began_starts_no_poll(htt
     settings = settings_for(sqlite_url, [{"id": "late", "kind": "rss", "url": http_server.url("/feed")}])
 
     async def go() -> tuple[int, int, Any]:
-        database = open_database(settings.database.url)
-        fetcher = Fetcher(settings.collect)
-        try:
-            runner = CollectionRunner(settings, database, fetcher, SystemClock(), Metrics(process=False),
-                                      default_collectors())
-            await runner.prepare()
+        async with running(settings) as runner:
             tick = asyncio.create_task(runner.tick())
             await asyncio.sleep(0)  # the tick is in its lease write
             await runner.drain()
             started = await tick
             after_stop = await runner.tick()
             await runner.drain()
-            return started, after_stop, await database.read(source_store.get_state, database.engine, "late")
-        finally:
-            await fetcher.aclose()
-            database.close()
+            return started, after_stop, await runner.db.read(source_store.get_state, runner.db.engine, "late")
 
     started, after_stop, state = asyncio.run(go())
     assert (started, after_stop) == (0, 0)
