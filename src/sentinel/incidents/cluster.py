@@ -252,6 +252,7 @@ class Clusterer:
         self._copies = CopyIndex(max_bucket=self.config.max_bucket)
         self._idle: list[tuple[datetime, int]] = []  # heap of (last_at, key); stale entries skipped
         self._pending: dict[int, ClusterItem] = {}  # pending stories: key -> the one item they hold
+        self._paths: dict[tuple[str, ...], tuple[str, ...]] = {}  # each place's path, once (a few thousand)
         # The unit vector of the item assign() last saw: place() and the usual assign-then-add
         # sequence would otherwise normalise the same keywords twice.
         self._last: tuple[ClusterItem | None, dict[str, float]] = (None, {})
@@ -344,8 +345,12 @@ class Clusterer:
         _count(incident.rules, item.rule_ids)
         for day in item.days:
             incident.days = _with(incident.days, day)
-        if item.place:
-            incident.places = _with(incident.places, tuple(map(intern, item.place)))
+        if item.place:  # one tuple for each place, shared by the incidents that name it
+            path = self._paths.get(item.place)
+            if path is None:
+                path = tuple(map(intern, item.place))
+                self._paths[path] = path
+            incident.places = _with(incident.places, path)
         if item.magnitude is not None:
             incident.magnitudes = _with(incident.magnitudes, item.magnitude)
         if item.category:

@@ -115,13 +115,24 @@ class _Memory:
 
     tracker: HeatTracker
     negatives: int = 0
-    registers: dict[str, list[int]] = field(default_factory=dict)  # register → [items, negative]
+    # (register, items, negative) for each register it has items of, sorted (a dict of lists cost
+    # some 300 bytes an incident, and thousands are open)
+    registers: tuple[tuple[str, int, int], ...] = ()
     title_rank: tuple[int, float] = (0, 0.0)  # (authority rank, -published timestamp) of the title's item
     central: bool = False
     # what verification (研判) weighs: the sources' tiers, an official one, independent origins
     tiers: tuple[str, ...] = ()
     official: bool = False
     origins: set[str] = field(default_factory=set)
+
+
+def _counted(registers: tuple[tuple[str, int, int], ...], name: str,
+             negative: bool) -> tuple[tuple[str, int, int], ...]:
+    """``registers`` with one more item of register ``name``, negative or not."""
+    counts = {register: (items, negatives) for register, items, negatives in registers}
+    items, negatives = counts.get(name, (0, 0))
+    counts[name] = (items + 1, negatives + int(negative))
+    return tuple((register, *counts[register]) for register in sorted(counts))
 
 
 @dataclass(slots=True)
@@ -624,7 +635,7 @@ class IncidentStage:
         incident.last_item_at = max(incident.last_item_at, item.published_at)
         incident.negative_share = round(memory.negatives / incident.item_count, 4)
         incident.negative_by_register = {name: {"items": items, "negative": negative}
-                                         for name, (items, negative) in sorted(memory.registers.items())}
+                                         for name, items, negative in memory.registers}
         raised = False  # whether this report moved the toll (a higher count, or a correction)
         if anchored and analysis.report.score >= self.admission.candidate:
             # Facts and category come from reports firmly in the story only: a joke about a 9.3
@@ -746,9 +757,7 @@ class IncidentStage:
         authority = seen.authority
         memory.tracker.add(seen)
         memory.negatives += int(negative)
-        counts = memory.registers.setdefault(self._register(item.source_id).value, [0, 0])
-        counts[0] += 1
-        counts[1] += int(negative)
+        memory.registers = _counted(memory.registers, self._register(item.source_id).value, negative)
         memory.central = memory.central or authority == Authority.CENTRAL.value
         if authority not in memory.tiers:
             memory.tiers = (*memory.tiers, authority)
