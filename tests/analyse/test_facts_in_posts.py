@@ -169,3 +169,19 @@ NO_DEATH = [
 @_cases(NO_DEATH)
 def test_words_that_report_no_death(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+# 当年 before what it qualifies ("当年那道光", the hero of a childhood) names a thing remembered, not
+# the time of the death that follows; 当年 before a day or an event is another time.
+THEN_QUALIFIES = [
+    ("the hero remembered, his death today", "",
+     "当年那道光 长野博(真角大古） 2013 4.25因车祸去世了，童年里的那位英雄那道光。", {"deaths": 1}),  # CED
+    ("the girl remembered", "", "当年的女孩昨天在家中自杀身亡。", {"deaths": 1}),
+    ("on that day years ago", "", "当年的今天，一名男子在这里因车祸身亡。", {}),
+    ("an accident of those years", "", "当年那起车祸中，司机当场死亡。", {}),
+]
+
+
+@_cases(THEN_QUALIFIES)
+def test_then_before_what_it_qualifies(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
