@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from sentinel.analyse.event_report import own_facts
 from sentinel.analyse.facts import FIELDS, extract_facts
 
 
@@ -185,3 +186,26 @@ THEN_QUALIFIES = [
 @_cases(THEN_QUALIFIES)
 def test_then_before_what_it_qualifies(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+# A #topic# is someone else's headline: its counts are not the post's, but one person's death by its
+# cause, when the post's own words state none, is the news the post relays.
+TOPIC_DEATH = [
+    ("one named person's death by a cause", "【 #尼古拉斯•凯奇因滑雪意外事故死亡#】[蜡烛]  @新浪娱乐", {"deaths": 1}),  # CED
+    ("killed, passive", "#女大学生被出租车司机杀害# 太可怕了，大家晚上出门小心", {"deaths": 1}),
+    ("a count in a topic is the topic's", "#新型肺炎已致湖北17人死亡# 大家出门一定戴好口罩", {}),
+    ("two in a topic", "#兄弟俩溺水身亡# 暑假看好孩子", {}),
+    ("an illness", "#著名歌手因病去世# 一路走好", {}),
+    ("no cause", "#某明星去世# 一路走好", {}),
+    ("an animal", "#大熊猫被车撞死# 心疼", {}),
+    ("the post denies it", "#尼古拉斯•凯奇因滑雪意外事故死亡# 经核实，此消息系谣言", {}),
+    ("the post doubts it", "#尼古拉斯•凯奇因滑雪意外事故死亡# 真的假的？", {}),
+    ("a drama's plot", "#男主角车祸身亡# 这部电视剧的大结局太虐了", {}),
+    ("the post's own words win", "#男子车祸身亡# 事故已造成2人死亡", {"deaths": 2}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in TOPIC_DEATH], ids=[c[0] for c in TOPIC_DEATH])
+def test_a_topic_stating_one_death(text: str, expected: dict[str, float]) -> None:
+    facts = own_facts("", text, extract_facts(text, None), post=True)
+    assert {f: getattr(facts, f) for f in FIELDS if getattr(facts, f) is not None} == expected

@@ -17,7 +17,7 @@ from sentinel.analyse.event_scope import Scope
 from sentinel.analyse.numerals import NUMERAL, Quantity, parse_number
 
 __all__ = ["Doc", "Mention", "find_hurt_singular", "find_loss", "find_magnitudes", "find_mentions",
-           "find_singular", "find_zeros", "has_trigger"]
+           "find_singular", "find_topic_singular", "find_zeros", "has_trigger"]
 
 _Q = rf"(?P<q>{NUMERAL})"
 _Q2 = rf"(?P<q2>{NUMERAL})"
@@ -642,6 +642,30 @@ def _topic_one(doc: Doc) -> str | None:
             continue
         return f"{topic.group()}…{m.group('clause')}"
     return None
+
+
+# A post's #topic# is a clause of its own, a headline someone else wrote: its counts are not the post's
+# ("#新型肺炎已致湖北17人死亡#"), but a topic that states one person's death by its cause is the news the
+# post relays ("#尼古拉斯•凯奇因滑雪意外事故死亡#"), when the post's own words state no death. The verbs
+# below name their cause; 死亡, 身亡 or 去世 need one in the topic (车祸, 事故, 坠, 被…).
+_VERB_NAMES_CAUSE = re.compile(r"遇害|遇难|罹难|溺亡|坠亡|猝死|[被遭]")
+# The post doubts what the topic says: "#…身亡# 真的假的？", "求证".
+_DOUBTED = re.compile(r"求证|真的假的|是真的吗|真的吗|假的吧")
+
+
+def find_topic_singular(topic: str, text: str) -> str | None:
+    """The death of one person stated by the #topic# ``topic`` of the post ``text``, if any.
+
+    The clause rule (``_clause_one``) reads the topic with its guards (no count, no plural, no animal, no
+    illness, no noun 死亡, no negation); the post must not deny or doubt it, nor tell a dream or a story.
+    """
+    if (_CLAUSE_DEATH.search(topic) is None or _DENIED.search(text) or _DOUBTED.search(text)
+            or _DREAM.search(text) or _PLOT.search(text)):
+        return None
+    phrase = _clause_one(Doc(topic, None))
+    if phrase is None or not (_DEATH_CAUSE.search(phrase) or _VERB_NAMES_CAUSE.search(phrase)):
+        return None
+    return phrase
 
 
 def find_hurt_singular(doc: Doc) -> tuple[str, bool] | None:

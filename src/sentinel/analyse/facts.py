@@ -51,6 +51,7 @@ How figures are chosen (documented here because a reader of an alert will ask "w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from sentinel.analyse.event_scope import Scope
@@ -62,11 +63,12 @@ from sentinel.analyse.fact_phrases import (
     find_magnitudes,
     find_mentions,
     find_singular,
+    find_topic_singular,
     find_zeros,
     has_trigger,
 )
 
-__all__ = ["FIELDS", "FactDetail", "Facts", "extract_facts", "facts_to_dict"]
+__all__ = ["FIELDS", "FactDetail", "Facts", "extract_facts", "facts_to_dict", "with_topic_death"]
 
 #: The JSON field names of ``sentinel analyze`` (docs/architecture.md#sentinel-analyze), in order.
 FIELDS = ("deaths", "injured", "seriously_injured", "missing", "poisoned", "loss_yuan", "magnitude")
@@ -84,7 +86,7 @@ class FactDetail:
     low: Number | None = None
     high: Number | None = None
     phrase: str = ""
-    rule: str = "stated"   # stated | correction | sum | classes | zero | singular | title
+    rule: str = "stated"   # stated | correction | sum | classes | zero | singular | title | topic
 
     @property
     def is_range(self) -> bool:
@@ -230,3 +232,19 @@ def extract_facts(text: str, title: str | None = None) -> Facts:
         magnitude=None if magnitude is None else float(magnitude.value),
         details=tuple(details),
     )
+
+
+def with_topic_death(facts: Facts, topics: Iterable[str], text: str) -> Facts:
+    """``facts`` of a post's own words, with one death stated by one of its #topics# when they state none.
+
+    A topic is someone else's headline: its counts stay its own, but one person's death by its cause
+    ("#尼古拉斯•凯奇因滑雪意外事故死亡#") is what the post relays (``find_topic_singular``).
+    """
+    if facts.deaths is not None:
+        return facts
+    for topic in topics:
+        phrase = find_topic_singular(topic, text)
+        if phrase is not None:
+            return replace(facts, deaths=1, details=(FactDetail("deaths", 1, False, 1, 1, phrase, "topic"),
+                                                     *facts.details))
+    return facts
