@@ -209,3 +209,23 @@ TOPIC_DEATH = [
 def test_a_topic_stating_one_death(text: str, expected: dict[str, float]) -> None:
     facts = own_facts("", text, extract_facts(text, None), post=True)
     assert {f: getattr(facts, f) for f in FIELDS if getattr(facts, f) is not None} == expected
+
+
+# A body found is a death: one, when the clause counts no more (a count of bodies wins).
+BODY_FOUND = [
+    ("found after days missing", "",
+     "【男生失踪9天后遗体被发现只剩骨架】据报道黄埔石化中学初一2班周小龙离奇失踪9天后终于被找到。"
+     "遗体在他回家路边的小山包上被发现，仅剩骨架及一点残留的头发。", {"deaths": 1}),  # CED
+    ("found by the police", "", "9月24日，失踪儿童徐妙语的遗体被警方找到，该儿童是被其母亲投入村边机井内。", {"deaths": 1}),  # SMP2020
+    ("found, the body after the verb", "", "搜救队员今天上午在河道下游找到了他的遗体。", {"deaths": 1}),
+    ("a count of bodies wins", "", "救援人员在废墟中发现3具遗体。", {"deaths": 3}),
+    ("the bodies of two", "", "利特祖父母的遗体被发现时在家中用被子盖着。", {}),  # weibo_senti_100k
+    ("victims' bodies, how many not said", "", "遇难者遗体已被找到，正在进行DNA比对。", {}),
+    ("not yet found", "", "落水男子的遗体至今仍未被找到。", {}),
+    ("an animal", "", "一只江豚的尸体在江边被发现。", {}),
+]
+
+
+@_cases(BODY_FOUND)
+def test_a_body_found(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

@@ -565,7 +565,7 @@ def find_singular(doc: Doc) -> str | None:
     if m is not None:
         return m.group()
     return (_headline_one(doc, _HEADLINE_DEATH) or _headline_one(doc, _HEADLINE_KILLS_DEATH)
-            or _topic_one(doc) or _clause_one(doc))
+            or _topic_one(doc) or _clause_one(doc) or _body_found(doc))
 
 
 # A clause that ends on a death ("…在家中自杀身亡。", "…送到医院抢救无效死亡，", "…遭淋汽油烧死】") reports
@@ -618,6 +618,35 @@ def _clause_one(doc: Doc) -> str | None:
                 or doc.outside(m.start(), False)):
             continue
         return clause_head + m.group()
+    return None
+
+
+# A body found is a death: "失踪9天后遗体被发现", "遗体在…被找到", "找到了他的遗体" (one, when the clause
+# counts no more; "N具遗体" is a count and wins). Whose body is named before it, in the same clause:
+# 遇难者, 死者 may be many, and their number is the count rules'.
+_BODY_FOUND = re.compile(
+    rf"(?:遗体|尸体)[^{_STOP}]{{0,14}}?被(?:人|警方|村民|民警|搜救人员|救援人员)?(?:发现|找到|寻获|打捞)"
+    rf"|(?:发现|找到|寻获|打捞[起出上]?)了?(?:其|他的?|她的?|[\u4e00-\u9fff]某的?)?(?:遗体|尸体)(?![^{_STOP}]{{0,4}}?[具名])")
+_BODY_OF_MANY = re.compile(rf"遇难者|罹难者|死者|伤者|们|俩|均|都|全部|分别|先后|相继|陆续|其余|其他|另一|又|{_TWO_PEOPLE}")
+
+
+def _body_found(doc: Doc) -> str | None:
+    """A clause saying one person's body was found (``_BODY_FOUND``)."""
+    if "遗体" not in doc.body and "尸体" not in doc.body:
+        return None
+    if _DENIED.search(doc.body) or _DREAM.search(doc.body):
+        return None
+    for m in _BODY_FOUND.finditer(doc.body):
+        _, start, _ = doc.scope.sentence(m.start())
+        head = doc.body[start: m.start()]
+        tail = _CLAUSE_TAIL.search(head)  # (it matches the empty string at least)
+        clause = (tail.group() if tail else "") + m.group()
+        counted = _MEASURE_RE.sub("", head + m.group()).replace("零", "")
+        if (_COUNTED.search(counted) or _PLURAL_CLAUSE.search(_MEASURE_RE.sub("", clause))
+                or _BODY_OF_MANY.search(clause) or _PAIR_WORDS.search(head) or _negated(clause)
+                or _NOT_PERSON.search(clause) or doc.outside(m.start(), False)):
+            continue
+        return clause
     return None
 
 
