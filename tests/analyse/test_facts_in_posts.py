@@ -229,3 +229,29 @@ BODY_FOUND = [
 @_cases(BODY_FOUND)
 def test_a_body_found(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+# Deaths that are no case of the news: a class of victims blamed (害死 before a bare class of people),
+# a toll blamed (害死了N), a war's or an era's toll (a million or more), a text that says it is made up,
+# and a count of those who killed (an active killing verb with its object after it).
+NO_CASE = [
+    ("a class of victims blamed", "", "现在的广告害死小学生 [衰]", {}),  # CED
+    ("a class of victims blamed, in a question", "",
+     "记者又问：“既然如此为何没人对四川地震豆腐渣工程害死儿童的负责？”", {}),  # CED
+    ("a determined victim", "", "男子酒后害死了自己的女儿", {"deaths": 1}),
+    ("a class of victims", "", "很多中层都是只管自己，害死员工和企业[衰]", {}),  # weibo_senti_100k
+    ("a legend's toll", "",
+     "这条蛇是世界上最长的一条，巨大蛇害死了320游客和125埃及潜水员，八名埃及潜水员合作杀害了红海巨蛇！", {}),  # CED
+    ("a war's toll", "", "同理，打伊拉克致使上百万人死亡，我也不是故意的，乃是误信萨达姆情报导致的结果。", {}),  # CED
+    ("a made-up story", "",
+     "【未经证实消息：因本拉登被击毙，央行决定延迟加息时间】原本决定今晚宣布加息0.25%。（以上纯属杜撰，不得传播）", {}),  # CED
+    ("the ones counted killed", "", "相当于一人杀死三只麻雀！", {}),  # weibo_senti_100k
+    ("the ones counted were killed", "", "3名村民被歹徒杀害。", {"deaths": 3}),
+    ("the ones counted died where", "", "2名工人砸死在工地上。", {"deaths": 2}),
+    ("killed a count", "派出所副所长驾车撞死2人逃逸", "", {"deaths": 2}),  # THUCNews
+]
+
+
+@_cases(NO_CASE)
+def test_deaths_that_are_no_case(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

@@ -239,6 +239,8 @@ _OTHER_COUNT_BEFORE = re.compile(r"(?:确诊|感染|疑似|病例|阳性|治愈|
 _TOOK_LIVES = re.compile(r"夺走|夺去|吞噬|带走|葬送|失去|造成")
 # "239个鲜活的生命，154名同胞就此消逝": the lives counted are lost later in the sentence.
 _LIVES_LOST = re.compile(r"[^。！？!?]{0,16}?(?:消逝|逝去|陨落|离去|罹难|遇难)")
+# No single event of the news has killed a million people: a toll that large is a war's or an era's.
+_WAR_TOLL = 1_000_000
 _CORRECTION = re.compile(r"修正|更正|核减|下调|调整")
 _REVISED = re.compile(r"(?:修正|上调|下调|调整|修订|更正)[为至到]$")
 _SPOT = re.compile(r"当场|现场")
@@ -304,6 +306,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
         qty = parse_number(m.group(group))
         if qty is None or src.startswith(("一个", "一口"), m.start()):
             return  # 一个/一口 is mostly the indefinite article ("一个死人", "一口吐沫把我淹死")
+        if kind == "death" and qty.value >= _WAR_TOLL:
+            return  # a war's, a famine's or an era's toll ("打伊拉克致使上百万人死亡"), never one event's
         gap = m.groupdict().get("gap") or ""
         before = src[max(0, m.start() - 3): m.start()]
         if m.groupdict().get("compact") and (m.group(group) in ("十", "百", "千", "万", "亿")
@@ -318,6 +322,9 @@ def find_mentions(doc: Doc) -> list[Mention]:
         if (_NEGATED_BEFORE.search(before) or _OTHER_COUNT_BEFORE.search(before)
                 or _negated(gap) or _attacker(gap) or _agents(gap, m.groupdict().get("death"))):
             return
+        if (m.groupdict().get("death") and m.start("death") > m.start(group) and _KILLING.fullmatch(m.group("death"))
+                and _PASSIVE.search(gap) is None and _OBJECT_AFTER.match(src, m.end())):
+            return  # "八名潜水员合作杀害了红海巨蛇": the ones counted killed whoever is named after the verb
         if doc.outside(m.start(), in_title):
             return
         if kind == "hurt" and m.groupdict().get("hurt") in ("伤者", "伤员"):
@@ -330,6 +337,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
         for m in _BEFORE.finditer(src):
             if m.group("cls") is None and m.group("noun") != "人数":
                 continue  # "死亡2小时后" is not a count
+            if m.group("death") == "害死":
+                continue  # an accusation's or a legend's toll ("巨大蛇害死了320游客"), not a report's
             kind = next(k for k in _KINDS if m.group(k))
             if (not m.group("verb") and not m.group("noun") and not _TRANSITIVE.match(m.group(kind))
                     and _NEXT_PHRASE.match(src, m.end())):
@@ -419,6 +428,11 @@ _KILLING = re.compile(_KILLED)
 _CAUSED_TO_OTHER = re.compile(r"[致使令将把让](?:其|对方|他|她)")
 
 
+# What follows an active killing verb is its object (who was killed), not where or when: "杀害了红海巨蛇",
+# not "撞死在路边", "打死后", "杀害的".
+_OBJECT_AFTER = re.compile(r"了?(?![在于后时的了过])[\u4e00-\u9fff]")
+
+
 def _agents(gap: str, verb: str | None) -> bool:
     """Whether the count before ``gap`` names who did it (the victim is named after), not who suffered."""
     if _CAUSED_TO_OTHER.search(gap):
@@ -430,7 +444,8 @@ def _agents(gap: str, verb: str | None) -> bool:
 def _attacker(gap: str) -> bool:
     """Whether ``gap`` names the attackers (not someone the victim acted against)."""
     m = _PERPETRATORS.search(gap)
-    return m is not None and _AGAINST.search(gap[: m.start()]) is None
+    # "3名村民被歹徒杀害": the attackers are the passive's agent, the ones counted its victims.
+    return m is not None and _AGAINST.search(gap[: m.start()]) is None and _PASSIVE.search(gap[: m.start()]) is None
 
 
 def _animal_before(text: str, *, pronoun: bool = False) -> bool:
@@ -460,6 +475,10 @@ _PRONOUN_OBJECT = re.compile(r"[我你]")
 _CAUSE = re.compile(r"导致|致使|造成")
 _SPEECH = re.compile(r"说是|说道|声称|宣称|表示|告诉|透露|(?<=[方者人])称")
 _INVADERS = re.compile(r"鬼子|日寇|侵华日军")
+# 害死 blames: before a bare class of people it names a kind of victim ("广告害死小学生", "害死员工和企
+# 业"), not a case; a case has its victim determined ("害死了女儿", "害死自己的孩子", "害死一名老人").
+_BLAMED = re.compile(r"害死(?!了)")
+_DETERMINED = re.compile(r"[一这那该其此]|自己|亲生|[他她我你]的")
 
 
 def _names_one(m: re.Match[str], src: str) -> bool:
@@ -500,6 +519,8 @@ def _names_one(m: re.Match[str], src: str) -> bool:
             return False
     if src.startswith("人", m.start()) and src.startswith("的", m.end()) and not _PERSON_RE.match(src, m.end() + 1):
         return False  # "致人死亡的黄瓜" says what a thing can do; "醉驾致人死亡的司机" names a case
+    if m.groupdict().get("gap2") is not None and _BLAMED.match(m.group()) and not _DETERMINED.search(m.group("gap2")):
+        return False  # "现在的广告害死小学生", "豆腐渣工程害死儿童": a class of people, not a case
     if m.groupdict().get("gap2") is not None and _ONE_CASE_AFTER.match(src, m.end()):
         return True
     return not _GENERIC_AFTER.match(src, m.end())
@@ -553,8 +574,13 @@ _PLOT = re.compile(r"剧情|剧中|剧集|电视剧|网剧|连续剧|大结局|�
                    r"人物关系|主人公|男主角|女主角|小说[里中]")
 
 
+# A text that says it is made up: "（以上纯属杜撰，不得传播）", "纯属虚构".
+_MADE_UP = re.compile(r"杜撰|以上[^，,。]{0,4}?纯属|纯属(?:虚构|娱乐|恶搞|玩笑)")
+
+
 def _plot(doc: Doc) -> bool:
-    return _PLOT.search(doc.title) is not None or _PLOT.search(doc.body) is not None
+    """A story's plot, or a text that says it is made up."""
+    return any(p.search(doc.title) is not None or p.search(doc.body) is not None for p in (_PLOT, _MADE_UP))
 
 
 def find_singular(doc: Doc) -> str | None:
