@@ -255,3 +255,20 @@ NO_CASE = [
 @_cases(NO_CASE)
 def test_deaths_that_are_no_case(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+# A death verb as a clause of its own ends the story its sentence told, when that story tells a cause.
+DEATH_ALONE = [
+    ("after a hospital", "",
+     "半个小时后家人找到女孩，内脏被挖，送往淮南某医院，拒绝接收，送往合肥某医院，死亡…", {"deaths": 1}),  # CED
+    ("after a wound", "", "受伤后，他被独自留在工作多年的公交上，流干了血，去世。", {"deaths": 1}),  # CED
+    ("no cause told", "", "老人晚年独居乡下，去世。", {}),
+    ("an illness", "", "他被查出肝癌，送往医院，去世。", {}),
+    ("counted", "", "两名工人被砸中，送往医院，死亡。", {}),
+    ("an animal", "", "小狗被车撞了，送往医院，死亡。", {}),
+]
+
+
+@_cases(DEATH_ALONE)
+def test_a_death_verb_as_a_clause_of_its_own(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

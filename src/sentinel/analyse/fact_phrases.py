@@ -619,6 +619,10 @@ _COUNTED = re.compile(rf"{_MANY}(?:[名人位口具]|个?(?=[^{_STOP}]{{0,3}}{_P
 _PAIR_WORDS = re.compile(rf"{_PAIR_NOUN}|两口|一儿一女|一子一女|一男一女|俩|二人|两人")
 
 
+# What a story tells before the death that ends it, in a clause of its own: a wound, a blow, a hospital.
+_STORY_CAUSE = re.compile(rf"{_DEATH_CAUSE.pattern}|受伤|伤势|流血|血流|流干了?血|医院|抢救|送医|[撞砍捅刺烧砸打]|枪|中毒")
+
+
 def _clause_one(doc: Doc) -> str | None:
     """A body clause ending on a death, in a sentence that names no more than one (``_CLAUSE_DEATH``)."""
     found = _CLAUSE_DEATH.finditer(doc.body)
@@ -630,9 +634,18 @@ def _clause_one(doc: Doc) -> str | None:
         head = doc.body[start: m.start()]
         tail = _CLAUSE_TAIL.search(head)  # (it matches the empty string at least)
         clause_head = tail.group() if tail else ""
-        if (len(clause_head) < 2 or (m.group("died") and not _DEATH_CAUSE.search(clause_head))
-                or (m.group("bare") and not _BARE_DEATH_AFTER.search(clause_head))
-                or _NOT_PERSON.search(head) or _IN_GENERAL.search(clause_head)
+        # The verb as a clause of its own ends the story its sentence told: "…送往合肥某医院，死亡…",
+        # "受伤后，他被独自留在…公交上，流干了血，去世。" (the cause told before it, in the sentence).
+        alone = not clause_head and head.endswith(("，", ",")) and not m.group("passive")
+        if alone:
+            tail = _CLAUSE_TAIL.search(head[:-1])
+            clause_head = tail.group() if tail else ""
+            if len(clause_head) < 2 or not _STORY_CAUSE.search(head):
+                continue
+        elif (len(clause_head) < 2 or (m.group("died") and not _DEATH_CAUSE.search(clause_head))
+                or (m.group("bare") and not _BARE_DEATH_AFTER.search(clause_head))):
+            continue
+        if (_NOT_PERSON.search(head) or _IN_GENERAL.search(clause_head)
                 or (not m.group("sudden") and _ILLNESS.search(head))):
             continue
         # Counted people anywhere before it in the sentence; plural words only in its own clause
@@ -643,7 +656,7 @@ def _clause_one(doc: Doc) -> str | None:
                 or _RATE.search(head) or _animal_before(clause_head, pronoun=bool(m.group("passive")))
                 or doc.outside(m.start(), False)):
             continue
-        return clause_head + m.group()
+        return clause_head + ("，" if alone else "") + m.group()
     return None
 
 
