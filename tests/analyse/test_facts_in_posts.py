@@ -272,3 +272,20 @@ DEATH_ALONE = [
 @_cases(DEATH_ALONE)
 def test_a_death_verb_as_a_clause_of_its_own(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+# 摔死 ending its clause after a fall: the subject fell to death. Words that hold an animal's character
+# and name none (钓鱼, 钓鱼岛, 熊孩子) do not make the one who died an animal.
+FELL_TO_DEATH = [
+    ("fell from a cliff, beside 钓鱼岛", "",
+     "国有购买钓鱼岛发起者石原慎太郎－－不是他－－是他儿子石原延启，今上午不慎爬山坠崖摔死，", {"deaths": 1}),  # CED
+    ("fell from a building", "", "一名工人从楼上掉下来摔死了。", {"deaths": 1}),
+    ("a hard fall", "", "妈蛋。今天骑电瓶车摔死了。", {}),  # SMP2020
+    ("a cat fell", "", "邻居家的猫从阳台跳下摔死了。", {}),
+    ("drowned while fishing", "", "一男子在水库边钓鱼时不慎落水溺亡。", {"deaths": 1}),
+]
+
+
+@_cases(FELL_TO_DEATH)
+def test_fell_to_death(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

@@ -596,16 +596,26 @@ def find_singular(doc: Doc) -> str | None:
 
 # A clause that ends on a death ("…在家中自杀身亡。", "…送到医院抢救无效死亡，", "…遭淋汽油烧死】") reports
 # one death when nothing in its sentence counts more: whoever is named, however far before the verb.
-# 去世 alone is mostly illness or age: it counts with a cause ("因滑雪事故去世", "因车祸去世").
+# 去世 alone is mostly illness or age: it counts with a cause ("因滑雪事故去世", "因车祸去世"). 摔死 ending
+# its clause has no object: the subject fell to death, when the clause tells the fall ("不慎爬山坠崖摔死，";
+# "今天骑电瓶车摔死了" is a hard fall).
 _CLAUSE_DEATH = re.compile(
     rf"(?:身亡|(?P<bare>死亡)|丧生|遇难|殒命|遇害|罹难|溺亡|坠亡|(?P<sudden>猝死)|丧命|(?P<died>去世)"
-    rf"|(?P<passive>[被遭])[^{_STOP}]{{0,12}}?{_KILLED})了?(?=$|[{_STOP}…\[])")
+    rf"|(?P<passive>[被遭])[^{_STOP}]{{0,12}}?{_KILLED}|(?P<fell>摔死))了?(?=$|[{_STOP}…\[])")
 _DEATH_CAUSE = re.compile(r"车祸|事故|意外|遇袭|遇刺|坠|溺|火灾|爆炸|被|猝|自杀")
+_FALL = re.compile(r"坠|跳|跌|掉|滑落|落下|楼上|山崖|悬崖")
 _CLAUSE_TAIL = re.compile(rf"{_CLAUSE_CHARS}*$")
 # Who or what the clause speaks of is not a person ("病毒56℃30分钟就死亡了", "牲畜食用…后死亡"), or
 # it speaks of death in general ("寄生虫高温下很容易被杀死", "不害怕死亡", "在追逐死亡"); an illness or
 # old age is no event (a sudden death, 猝死, is).
 _NOT_PERSON = re.compile(rf"{_ANIMAL.pattern}|病毒|细菌|病菌|寄生虫|牲畜|家禽|禽|鸽|虫|蚊|蝇|细胞|植物|庄稼")
+# Words that hold an animal's character and name no animal: "钓鱼时溺亡", "钓鱼岛", "熊孩子", "狗仔".
+_NO_ANIMAL = re.compile(r"钓鱼|熊孩子|鼠标|牛奶|鸡蛋|[猪牛羊鸡鸭鱼]肉|牛仔|狗仔|猫眼")
+
+
+def _not_person(head: str) -> bool:
+    """Whether ``head`` speaks of an animal, a virus or a plant (``_NOT_PERSON``), compounds aside."""
+    return _NOT_PERSON.search(_NO_ANIMAL.sub("", head)) is not None
 _IN_GENERAL = re.compile(r"就|会|容易|可以|能够|怕|期待|等待|追逐|面对|面临|走向|直面|恐惧|畏惧|宁可|宁愿|与其|不如|值得"
                          r"|选择|经历|看待|除了|直到|加速|上演|只有|岂|[%％]|[我你]|希望|祝|愿|诅咒|许多|很多|大量|不少|一些")
 _ILLNESS = re.compile(r"病|癌|衰竭|心梗|心肌梗|脑溢血|脑出血|高龄|寿终")
@@ -643,9 +653,10 @@ def _clause_one(doc: Doc) -> str | None:
             if len(clause_head) < 2 or not _STORY_CAUSE.search(head):
                 continue
         elif (len(clause_head) < 2 or (m.group("died") and not _DEATH_CAUSE.search(clause_head))
-                or (m.group("bare") and not _BARE_DEATH_AFTER.search(clause_head))):
+                or (m.group("bare") and not _BARE_DEATH_AFTER.search(clause_head))
+                or (m.group("fell") and not _FALL.search(clause_head))):
             continue
-        if (_NOT_PERSON.search(head) or _IN_GENERAL.search(clause_head)
+        if (_not_person(head) or _IN_GENERAL.search(clause_head)
                 or (not m.group("sudden") and _ILLNESS.search(head))):
             continue
         # Counted people anywhere before it in the sentence; plural words only in its own clause
@@ -683,7 +694,7 @@ def _body_found(doc: Doc) -> str | None:
         counted = _MEASURE_RE.sub("", head + m.group()).replace("零", "")
         if (_COUNTED.search(counted) or _PLURAL_CLAUSE.search(_MEASURE_RE.sub("", clause))
                 or _BODY_OF_MANY.search(clause) or _PAIR_WORDS.search(head) or _negated(clause)
-                or _NOT_PERSON.search(clause) or doc.outside(m.start(), False)):
+                or _not_person(clause) or doc.outside(m.start(), False)):
             continue
         return clause
     return None
