@@ -289,3 +289,24 @@ FELL_TO_DEATH = [
 @_cases(FELL_TO_DEATH)
 def test_fell_to_death(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+# The news of a death ("听到他因滑雪去世的消息") is no screen story, whatever film is named beside it; 去世
+# 因 a cause that is no illness counts; an illness that kills on the spot is a sudden death, as 猝死 is.
+NEWS_OF_A_DEATH = [
+    ("the news of a death beside a film", "",
+     "今天上午刚温习了一遍老电影《空中监狱》，尼古拉斯·凯奇是我少年时期的电影明星偶像之一，"
+     "晚上听到他因滑雪去世的消息而扼腕悲痛。", {"deaths": 1}),  # CED
+    ("a death on screen", "", "昨晚看电影，男主角因车祸去世，哭死我了。", {}),
+    ("the news of an illness", "", "听到他因肺炎去世的消息，很难过。", {}),
+    ("a cat's death in the news", "", "这只小猫是图书馆馆长。今天它被杀害的消息激怒了学子们。", {}),  # weibo_senti_100k
+    ("an illness on the spot", "",
+     "结果张峻一语成谶，当场心脏病发去世。", {"deaths": 1}),  # CED
+    ("on the spot, a curse", "", "妈的，吃野味的当场去世[怒]", {}),  # SMP2020
+    ("an illness, not sudden", "", "他因心脏病去世，享年80岁。", {}),
+]
+
+
+@_cases(NEWS_OF_A_DEATH)
+def test_the_news_of_a_death(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

@@ -601,14 +601,16 @@ def find_singular(doc: Doc) -> str | None:
 # "今天骑电瓶车摔死了" is a hard fall).
 _CLAUSE_DEATH = re.compile(
     rf"(?:身亡|(?P<bare>死亡)|丧生|遇难|殒命|遇害|罹难|溺亡|坠亡|(?P<sudden>猝死)|丧命|(?P<died>去世)"
-    rf"|(?P<passive>[被遭])[^{_STOP}]{{0,12}}?{_KILLED}|(?P<fell>摔死))了?(?=$|[{_STOP}…\[])")
-_DEATH_CAUSE = re.compile(r"车祸|事故|意外|遇袭|遇刺|坠|溺|火灾|爆炸|被|猝|自杀")
+    rf"|(?P<passive>[被遭])[^{_STOP}]{{0,12}}?{_KILLED}|(?P<fell>摔死))了?(?=$|[{_STOP}…\[]|(?P<news>的(?:消息|噩耗|新闻)))")
+_DEATH_CAUSE = re.compile(r"车祸|事故|意外|遇袭|遇刺|坠|溺|火灾|爆炸|被|猝|自杀|因(?![病故抢])")
+# An illness that kills on the spot is a sudden death, as 猝死 is: "当场心脏病发去世", "突发脑溢血死亡".
+_SUDDEN = re.compile(r"当场|突发|猝")
 _FALL = re.compile(r"坠|跳|跌|掉|滑落|落下|楼上|山崖|悬崖")
 _CLAUSE_TAIL = re.compile(rf"{_CLAUSE_CHARS}*$")
 # Who or what the clause speaks of is not a person ("病毒56℃30分钟就死亡了", "牲畜食用…后死亡"), or
 # it speaks of death in general ("寄生虫高温下很容易被杀死", "不害怕死亡", "在追逐死亡"); an illness or
 # old age is no event (a sudden death, 猝死, is).
-_NOT_PERSON = re.compile(rf"{_ANIMAL.pattern}|病毒|细菌|病菌|寄生虫|牲畜|家禽|禽|鸽|虫|蚊|蝇|细胞|植物|庄稼")
+_NOT_PERSON = re.compile(rf"{_ANIMAL.pattern}|病毒|细菌|病菌|寄生虫|牲畜|家禽|禽|鸽|虫|蚊|蝇|细胞|植物|庄稼|它")  # (它: no person)
 # Words that hold an animal's character and name no animal: "钓鱼时溺亡", "钓鱼岛", "熊孩子", "狗仔".
 _NO_ANIMAL = re.compile(r"钓鱼|熊孩子|鼠标|牛奶|鸡蛋|[猪牛羊鸡鸭鱼]肉|牛仔|狗仔|猫眼")
 
@@ -618,12 +620,13 @@ def _not_person(head: str) -> bool:
     return _NOT_PERSON.search(_NO_ANIMAL.sub("", head)) is not None
 _IN_GENERAL = re.compile(r"就|会|容易|可以|能够|怕|期待|等待|追逐|面对|面临|走向|直面|恐惧|畏惧|宁可|宁愿|与其|不如|值得"
                          r"|选择|经历|看待|除了|直到|加速|上演|只有|岂|[%％]|[我你]|希望|祝|愿|诅咒|许多|很多|大量|不少|一些")
-_ILLNESS = re.compile(r"病|癌|衰竭|心梗|心肌梗|脑溢血|脑出血|高龄|寿终")
+_ILLNESS = re.compile(r"病|癌|瘤|衰竭|心梗|心肌梗|脑溢血|脑出血|中风|肺炎|肺痨|结核|感染|新冠|艾滋|败血|疾|高龄|寿终|年迈|衰老|年老")
 # 死亡 is also a noun ("选择死亡", "有准备的死亡"): as a clause's last word it reports a death after how
 # or when it came ("当场死亡", "抢救无效死亡", "于昨晚12点死亡", "中毒死亡").
 _BARE_DEATH_AFTER = re.compile(r"(?:当场|无效|不治|不幸|意外|最终|后|而|于[^，,。]{1,8}|已经?|被发现|窒息|中毒|溺水|坠楼|"
                                r"跳楼|自杀|车祸|事故|重伤|烧伤|失血|身亡|猝|随即|相继|先后)$")
-# A dream or a story told ("梦到躲仇家…被找到杀害", "正好播到…被…枪杀").
+# A dream or a story told ("梦到躲仇家…被找到杀害", "正好播到…被…枪杀"); not the news of a death ("听到他因
+# 滑雪去世的消息", beside the actor's old film).
 _DREAM = re.compile(r"梦到|梦见|做梦|做了一?个梦|梦里|梦中|[播演]到|电视|电影|游戏")
 _COUNTED = re.compile(rf"{_MANY}(?:[名人位口具]|个?(?=[^{_STOP}]{{0,3}}{_PERSON}))")
 _PAIR_WORDS = re.compile(rf"{_PAIR_NOUN}|两口|一儿一女|一子一女|一男一女|俩|二人|两人")
@@ -637,9 +640,12 @@ def _clause_one(doc: Doc) -> str | None:
     """A body clause ending on a death, in a sentence that names no more than one (``_CLAUSE_DEATH``)."""
     found = _CLAUSE_DEATH.finditer(doc.body)
     first = next(found, None)  # (most texts reaching here have none: the whole-text tests wait for one)
-    if first is None or _DENIED.search(doc.body) or _DREAM.search(doc.body):
+    if first is None or _DENIED.search(doc.body):
         return None
+    dream = _DREAM.search(doc.body) is not None
     for m in itertools.chain((first,), found):
+        if dream and not m.group("news"):
+            continue  # (the news of a death is no screen story, whatever film is named beside it)
         _, start, _ = doc.scope.sentence(m.start())
         head = doc.body[start: m.start()]
         tail = _CLAUSE_TAIL.search(head)  # (it matches the empty string at least)
@@ -650,14 +656,14 @@ def _clause_one(doc: Doc) -> str | None:
         if alone:
             tail = _CLAUSE_TAIL.search(head[:-1])
             clause_head = tail.group() if tail else ""
-            if len(clause_head) < 2 or not _STORY_CAUSE.search(head):
-                continue
-        elif (len(clause_head) < 2 or (m.group("died") and not _DEATH_CAUSE.search(clause_head))
+        sudden = bool(m.group("sudden") or (_SUDDEN.search(clause_head) and _ILLNESS.search(clause_head)))
+        if len(clause_head) < 2 or (alone and not _STORY_CAUSE.search(head)) or (not alone and (
+                (m.group("died") and not (sudden or _DEATH_CAUSE.search(clause_head)))
                 or (m.group("bare") and not _BARE_DEATH_AFTER.search(clause_head))
-                or (m.group("fell") and not _FALL.search(clause_head))):
+                or (m.group("fell") and not _FALL.search(clause_head)))):
             continue
         if (_not_person(head) or _IN_GENERAL.search(clause_head)
-                or (not m.group("sudden") and _ILLNESS.search(head))):
+                or (not sudden and _ILLNESS.search(head))):
             continue
         # Counted people anywhere before it in the sentence; plural words only in its own clause
         # ("这些都成了记忆，…凯奇…滑雪意外丧生").
