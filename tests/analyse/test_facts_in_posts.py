@@ -249,6 +249,10 @@ NO_CASE = [
     ("the ones counted were killed", "", "3名村民被歹徒杀害。", {"deaths": 3}),
     ("the ones counted died where", "", "2名工人砸死在工地上。", {"deaths": 2}),
     ("killed a count", "派出所副所长驾车撞死2人逃逸", "", {"deaths": 2}),  # THUCNews
+    ("a kind of case that happens again", "",
+     "【 怒！摔死女童惨剧又在河南重演】河南林州一民警，酗酒后突然抢走街上一男子怀里7个月大的女婴，"
+     "高高举过头顶后猛摔在地。目前女婴已住院。", {}),  # CED
+    ("a case, once", "", "【男子摔死女童惨剧】昨天下午，一男子将邻居女童摔死。", {"deaths": 1}),
 ]
 
 

@@ -478,6 +478,8 @@ _INVADERS = re.compile(r"鬼子|日寇|侵华日军")
 # 害死 blames: before a bare class of people it names a kind of victim ("广告害死小学生", "害死员工和企
 # 业"), not a case; a case has its victim determined ("害死了女儿", "害死自己的孩子", "害死一名老人").
 _BLAMED = re.compile(r"害死(?!了)")
+# A killing named as a kind of case that happens again: "摔死女童惨剧又在河南重演", "…悲剧再次上演".
+_RECURS = re.compile(r"(?:惨剧|悲剧|惨案|事件|案)?[^，,。；;！？!?]{0,2}?(?:又|再次?|一再)[^，,。；;！？!?]{0,6}?(?:重演|上演|再现)")
 _DETERMINED = re.compile(r"[一这那该其此]|自己|亲生|[他她我你]的")
 
 
@@ -519,6 +521,8 @@ def _names_one(m: re.Match[str], src: str) -> bool:
             return False
     if src.startswith("人", m.start()) and src.startswith("的", m.end()) and not _PERSON_RE.match(src, m.end() + 1):
         return False  # "致人死亡的黄瓜" says what a thing can do; "醉驾致人死亡的司机" names a case
+    if _RECURS.match(src, m.end()):
+        return False  # "摔死女童惨剧又在河南重演": a kind of case, the new one's toll is told apart
     if m.groupdict().get("gap2") is not None and _BLAMED.match(m.group()) and not _DETERMINED.search(m.group("gap2")):
         return False  # "现在的广告害死小学生", "豆腐渣工程害死儿童": a class of people, not a case
     if m.groupdict().get("gap2") is not None and _ONE_CASE_AFTER.match(src, m.end()):
