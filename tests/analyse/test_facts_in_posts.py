@@ -314,3 +314,16 @@ NEWS_OF_A_DEATH = [
 @_cases(NEWS_OF_A_DEATH)
 def test_the_news_of_a_death(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+# A death behind a grievance pursued for years is its background, not news.
+GRIEVANCE = [
+    ("a killing behind years of appeals", "",
+     "洛阳一名约50岁女子站在法院的车上大喊“苍天啊”。据说该女子弟弟被法院人员杀害，上诉多年，但是多部门一直推诿扯皮。", {}),  # CED
+    ("a killing, then an appeal", "", "昨天她的弟弟被人杀害，家属已向法院上诉。", {"deaths": 1}),
+]
+
+
+@_cases(GRIEVANCE)
+def test_a_death_behind_a_grievance(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

@@ -47,6 +47,8 @@ _THEN = r"当年(?![的那](?!今天|[这那]?一?天|时|年|[^，。；]{0,4}?
 _BACKGROUND = re.compile(
     rf"[0-9０-９]{{4}}年|今年[{_CN}]+月|去年|前年|此前|历史上|上世纪|曾经|近[{_CN}]+年|[{_CN}]+年前"
     rf"|曾(?:造成|致|导致|发生|有|夺走|令|遭)|上一?次|那次|{_THEN}"
+    # a grievance pursued for years: its death is the background ("弟弟被…杀害，上诉多年")
+    rf"|(?:上访|上诉|申诉|告状|维权|喊冤)了?(?:多|[{_CN}]+)年"
 )
 # In the title and the lead the event's own date may carry its year, and "此前" often speaks of the
 # event's earlier hours ("此前失联的3人"): only these mark another time there.
