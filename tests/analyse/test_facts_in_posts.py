@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from sentinel.analyse.event_report import own_facts
 from sentinel.analyse.facts import FIELDS, extract_facts
 
 
@@ -168,4 +169,161 @@ NO_DEATH = [
 
 @_cases(NO_DEATH)
 def test_words_that_report_no_death(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+# 当年 before what it qualifies ("当年那道光", the hero of a childhood) names a thing remembered, not
+# the time of the death that follows; 当年 before a day or an event is another time.
+THEN_QUALIFIES = [
+    ("the hero remembered, his death today", "",
+     "当年那道光 长野博(真角大古） 2013 4.25因车祸去世了，童年里的那位英雄那道光。", {"deaths": 1}),  # CED
+    ("the girl remembered", "", "当年的女孩昨天在家中自杀身亡。", {"deaths": 1}),
+    ("on that day years ago", "", "当年的今天，一名男子在这里因车祸身亡。", {}),
+    ("an accident of those years", "", "当年那起车祸中，司机当场死亡。", {}),
+]
+
+
+@_cases(THEN_QUALIFIES)
+def test_then_before_what_it_qualifies(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+# A #topic# is someone else's headline: its counts are not the post's, but one person's death by its
+# cause, when the post's own words state none, is the news the post relays.
+TOPIC_DEATH = [
+    ("one named person's death by a cause", "【 #尼古拉斯•凯奇因滑雪意外事故死亡#】[蜡烛]  @新浪娱乐", {"deaths": 1}),  # CED
+    ("killed, passive", "#女大学生被出租车司机杀害# 太可怕了，大家晚上出门小心", {"deaths": 1}),
+    ("a count in a topic is the topic's", "#新型肺炎已致湖北17人死亡# 大家出门一定戴好口罩", {}),
+    ("two in a topic", "#兄弟俩溺水身亡# 暑假看好孩子", {}),
+    ("an illness", "#著名歌手因病去世# 一路走好", {}),
+    ("no cause", "#某明星去世# 一路走好", {}),
+    ("an animal", "#大熊猫被车撞死# 心疼", {}),
+    ("the post denies it", "#尼古拉斯•凯奇因滑雪意外事故死亡# 经核实，此消息系谣言", {}),
+    ("the post doubts it", "#尼古拉斯•凯奇因滑雪意外事故死亡# 真的假的？", {}),
+    ("a drama's plot", "#男主角车祸身亡# 这部电视剧的大结局太虐了", {}),
+    ("the post's own words win", "#男子车祸身亡# 事故已造成2人死亡", {"deaths": 2}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in TOPIC_DEATH], ids=[c[0] for c in TOPIC_DEATH])
+def test_a_topic_stating_one_death(text: str, expected: dict[str, float]) -> None:
+    facts = own_facts("", text, extract_facts(text, None), post=True)
+    assert {f: getattr(facts, f) for f in FIELDS if getattr(facts, f) is not None} == expected
+
+
+# A body found is a death: one, when the clause counts no more (a count of bodies wins).
+BODY_FOUND = [
+    ("found after days missing", "",
+     "【男生失踪9天后遗体被发现只剩骨架】据报道黄埔石化中学初一2班周小龙离奇失踪9天后终于被找到。"
+     "遗体在他回家路边的小山包上被发现，仅剩骨架及一点残留的头发。", {"deaths": 1}),  # CED
+    ("found by the police", "", "9月24日，失踪儿童徐妙语的遗体被警方找到，该儿童是被其母亲投入村边机井内。", {"deaths": 1}),  # SMP2020
+    ("found, the body after the verb", "", "搜救队员今天上午在河道下游找到了他的遗体。", {"deaths": 1}),
+    ("a count of bodies wins", "", "救援人员在废墟中发现3具遗体。", {"deaths": 3}),
+    ("the bodies of two", "", "利特祖父母的遗体被发现时在家中用被子盖着。", {}),  # weibo_senti_100k
+    ("victims' bodies, how many not said", "", "遇难者遗体已被找到，正在进行DNA比对。", {}),
+    ("not yet found", "", "落水男子的遗体至今仍未被找到。", {}),
+    ("an animal", "", "一只江豚的尸体在江边被发现。", {}),
+]
+
+
+@_cases(BODY_FOUND)
+def test_a_body_found(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+# Deaths that are no case of the news: a class of victims blamed (害死 before a bare class of people),
+# a toll blamed (害死了N), a war's or an era's toll (a million or more), a text that says it is made up,
+# and a count of those who killed (an active killing verb with its object after it).
+NO_CASE = [
+    ("a class of victims blamed", "", "现在的广告害死小学生 [衰]", {}),  # CED
+    ("a class of victims blamed, in a question", "",
+     "记者又问：“既然如此为何没人对四川地震豆腐渣工程害死儿童的负责？”", {}),  # CED
+    ("a determined victim", "", "男子酒后害死了自己的女儿", {"deaths": 1}),
+    ("a class of victims", "", "很多中层都是只管自己，害死员工和企业[衰]", {}),  # weibo_senti_100k
+    ("a legend's toll", "",
+     "这条蛇是世界上最长的一条，巨大蛇害死了320游客和125埃及潜水员，八名埃及潜水员合作杀害了红海巨蛇！", {}),  # CED
+    ("a war's toll", "", "同理，打伊拉克致使上百万人死亡，我也不是故意的，乃是误信萨达姆情报导致的结果。", {}),  # CED
+    ("a made-up story", "",
+     "【未经证实消息：因本拉登被击毙，央行决定延迟加息时间】原本决定今晚宣布加息0.25%。（以上纯属杜撰，不得传播）", {}),  # CED
+    ("the ones counted killed", "", "相当于一人杀死三只麻雀！", {}),  # weibo_senti_100k
+    ("the ones counted were killed", "", "3名村民被歹徒杀害。", {"deaths": 3}),
+    ("the ones counted died where", "", "2名工人砸死在工地上。", {"deaths": 2}),
+    ("killed a count", "派出所副所长驾车撞死2人逃逸", "", {"deaths": 2}),  # THUCNews
+    ("a kind of case that happens again", "",
+     "【 怒！摔死女童惨剧又在河南重演】河南林州一民警，酗酒后突然抢走街上一男子怀里7个月大的女婴，"
+     "高高举过头顶后猛摔在地。目前女婴已住院。", {}),  # CED
+    ("a case, once", "", "【男子摔死女童惨剧】昨天下午，一男子将邻居女童摔死。", {"deaths": 1}),
+]
+
+
+@_cases(NO_CASE)
+def test_deaths_that_are_no_case(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+# A death verb as a clause of its own ends the story its sentence told, when that story tells a cause.
+DEATH_ALONE = [
+    ("after a hospital", "",
+     "半个小时后家人找到女孩，内脏被挖，送往淮南某医院，拒绝接收，送往合肥某医院，死亡…", {"deaths": 1}),  # CED
+    ("after a wound", "", "受伤后，他被独自留在工作多年的公交上，流干了血，去世。", {"deaths": 1}),  # CED
+    ("no cause told", "", "老人晚年独居乡下，去世。", {}),
+    ("an illness", "", "他被查出肝癌，送往医院，去世。", {}),
+    ("counted", "", "两名工人被砸中，送往医院，死亡。", {}),
+    ("an animal", "", "小狗被车撞了，送往医院，死亡。", {}),
+]
+
+
+@_cases(DEATH_ALONE)
+def test_a_death_verb_as_a_clause_of_its_own(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+# 摔死 ending its clause after a fall: the subject fell to death. Words that hold an animal's character
+# and name none (钓鱼, 钓鱼岛, 熊孩子) do not make the one who died an animal.
+FELL_TO_DEATH = [
+    ("fell from a cliff, beside 钓鱼岛", "",
+     "国有购买钓鱼岛发起者石原慎太郎－－不是他－－是他儿子石原延启，今上午不慎爬山坠崖摔死，", {"deaths": 1}),  # CED
+    ("fell from a building", "", "一名工人从楼上掉下来摔死了。", {"deaths": 1}),
+    ("a hard fall", "", "妈蛋。今天骑电瓶车摔死了。", {}),  # SMP2020
+    ("a cat fell", "", "邻居家的猫从阳台跳下摔死了。", {}),
+    ("drowned while fishing", "", "一男子在水库边钓鱼时不慎落水溺亡。", {"deaths": 1}),
+]
+
+
+@_cases(FELL_TO_DEATH)
+def test_fell_to_death(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+# The news of a death ("听到他因滑雪去世的消息") is no screen story, whatever film is named beside it; 去世
+# 因 a cause that is no illness counts; an illness that kills on the spot is a sudden death, as 猝死 is.
+NEWS_OF_A_DEATH = [
+    ("the news of a death beside a film", "",
+     "今天上午刚温习了一遍老电影《空中监狱》，尼古拉斯·凯奇是我少年时期的电影明星偶像之一，"
+     "晚上听到他因滑雪去世的消息而扼腕悲痛。", {"deaths": 1}),  # CED
+    ("a death on screen", "", "昨晚看电影，男主角因车祸去世，哭死我了。", {}),
+    ("the news of an illness", "", "听到他因肺炎去世的消息，很难过。", {}),
+    ("a cat's death in the news", "", "这只小猫是图书馆馆长。今天它被杀害的消息激怒了学子们。", {}),  # weibo_senti_100k
+    ("an illness on the spot", "",
+     "结果张峻一语成谶，当场心脏病发去世。", {"deaths": 1}),  # CED
+    ("on the spot, a curse", "", "妈的，吃野味的当场去世[怒]", {}),  # SMP2020
+    ("an illness, not sudden", "", "他因心脏病去世，享年80岁。", {}),
+]
+
+
+@_cases(NEWS_OF_A_DEATH)
+def test_the_news_of_a_death(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+# A death behind a grievance pursued for years is its background, not news.
+GRIEVANCE = [
+    ("a killing behind years of appeals", "",
+     "洛阳一名约50岁女子站在法院的车上大喊“苍天啊”。据说该女子弟弟被法院人员杀害，上诉多年，但是多部门一直推诿扯皮。", {}),  # CED
+    ("a killing, then an appeal", "", "昨天她的弟弟被人杀害，家属已向法院上诉。", {"deaths": 1}),
+]
+
+
+@_cases(GRIEVANCE)
+def test_a_death_behind_a_grievance(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected

@@ -47,7 +47,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from sentinel.analyse.facts import FIELDS, Facts, extract_facts
+from sentinel.analyse.facts import FIELDS, Facts, extract_facts, with_topic_death
 
 __all__ = ["CUES", "DEFAULT_MODEL", "NOT_JUDGED", "EventReportModel", "ReportJudgement", "ReportKind", "features",
            "guard", "own_facts"]
@@ -229,10 +229,12 @@ def guard(title: str, text: str) -> str | None:
 
 def own_facts(title: str, text: str, facts: Facts, *, post: bool) -> Facts:
     """The facts a post states in its own words: its #topics# name what others wrote (often a
-    headline, "#新型肺炎已致湖北17人死亡#"), not what the post reports. News keeps ``facts``."""
+    headline, "#新型肺炎已致湖北17人死亡#"), not what the post reports, save one person's death by its
+    cause that the post's words do not state (``with_topic_death``). News keeps ``facts``."""
     if not post or "#" not in text:
         return facts
-    return extract_facts(_HASHTAG.sub(" ", text), title or None)
+    own = extract_facts(_HASHTAG.sub(" ", text), title or None)
+    return with_topic_death(own, (m.group()[1:-1] for m in _HASHTAG.finditer(text)), text)
 
 
 def _supposed(clause: str) -> bool:

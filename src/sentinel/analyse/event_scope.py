@@ -40,14 +40,20 @@ _STATISTIC = re.compile(
 )
 # The sentence ranks this event among others: its figures are the event's.
 _RANKS = re.compile(rf"第[{_CN}]+(?:起|次)|首起|首次|最严重|最大的?一起|最惨|罕见")
+# "当年" marks another time, except before what it qualifies: "当年那道光" (the hero of one's childhood),
+# "当年的女孩" are people or things remembered, whose news may be today's; "当年的今天", "当年那起事故"
+# are another time.
+_THEN = r"当年(?![的那](?!今天|[这那]?一?天|时|年|[^，。；]{0,4}?(?:事|案|灾|震|战|难|祸|剧|乱|运动)))"
 _BACKGROUND = re.compile(
     rf"[0-9０-９]{{4}}年|今年[{_CN}]+月|去年|前年|此前|历史上|上世纪|曾经|近[{_CN}]+年|[{_CN}]+年前"
-    r"|曾(?:造成|致|导致|发生|有|夺走|令|遭)|上一?次|那次|当年"
+    rf"|曾(?:造成|致|导致|发生|有|夺走|令|遭)|上一?次|那次|{_THEN}"
+    # a grievance pursued for years: its death is the background ("弟弟被…杀害，上诉多年")
+    rf"|(?:上访|上诉|申诉|告状|维权|喊冤)了?(?:多|[{_CN}]+)年"
 )
 # In the title and the lead the event's own date may carry its year, and "此前" often speaks of the
 # event's earlier hours ("此前失联的3人"): only these mark another time there.
 _BACKGROUND_STRONG = re.compile(
-    rf"去年|前年|历史上|上世纪|曾经|[{_CN}]+年前|曾(?:造成|致|导致|发生|夺走)|上一?次|那次|当年"
+    rf"去年|前年|历史上|上世纪|曾经|[{_CN}]+年前|曾(?:造成|致|导致|发生|夺走)|上一?次|那次|{_THEN}"
 )
 # Another event opened: "另据报道…发生" (not "此外，爆炸发生后…", the same event), "又一起", "再次发生袭击".
 _OTHER_EVENT = re.compile(

@@ -17,7 +17,7 @@ from sentinel.analyse.event_scope import Scope
 from sentinel.analyse.numerals import NUMERAL, Quantity, parse_number
 
 __all__ = ["Doc", "Mention", "find_hurt_singular", "find_loss", "find_magnitudes", "find_mentions",
-           "find_singular", "find_zeros", "has_trigger"]
+           "find_singular", "find_topic_singular", "find_zeros", "has_trigger"]
 
 _Q = rf"(?P<q>{NUMERAL})"
 _Q2 = rf"(?P<q2>{NUMERAL})"
@@ -239,6 +239,8 @@ _OTHER_COUNT_BEFORE = re.compile(r"(?:确诊|感染|疑似|病例|阳性|治愈|
 _TOOK_LIVES = re.compile(r"夺走|夺去|吞噬|带走|葬送|失去|造成")
 # "239个鲜活的生命，154名同胞就此消逝": the lives counted are lost later in the sentence.
 _LIVES_LOST = re.compile(r"[^。！？!?]{0,16}?(?:消逝|逝去|陨落|离去|罹难|遇难)")
+# No single event of the news has killed a million people: a toll that large is a war's or an era's.
+_WAR_TOLL = 1_000_000
 _CORRECTION = re.compile(r"修正|更正|核减|下调|调整")
 _REVISED = re.compile(r"(?:修正|上调|下调|调整|修订|更正)[为至到]$")
 _SPOT = re.compile(r"当场|现场")
@@ -304,6 +306,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
         qty = parse_number(m.group(group))
         if qty is None or src.startswith(("一个", "一口"), m.start()):
             return  # 一个/一口 is mostly the indefinite article ("一个死人", "一口吐沫把我淹死")
+        if kind == "death" and qty.value >= _WAR_TOLL:
+            return  # a war's, a famine's or an era's toll ("打伊拉克致使上百万人死亡"), never one event's
         gap = m.groupdict().get("gap") or ""
         before = src[max(0, m.start() - 3): m.start()]
         if m.groupdict().get("compact") and (m.group(group) in ("十", "百", "千", "万", "亿")
@@ -318,6 +322,9 @@ def find_mentions(doc: Doc) -> list[Mention]:
         if (_NEGATED_BEFORE.search(before) or _OTHER_COUNT_BEFORE.search(before)
                 or _negated(gap) or _attacker(gap) or _agents(gap, m.groupdict().get("death"))):
             return
+        if (m.groupdict().get("death") and m.start("death") > m.start(group) and _KILLING.fullmatch(m.group("death"))
+                and _PASSIVE.search(gap) is None and _OBJECT_AFTER.match(src, m.end())):
+            return  # "八名潜水员合作杀害了红海巨蛇": the ones counted killed whoever is named after the verb
         if doc.outside(m.start(), in_title):
             return
         if kind == "hurt" and m.groupdict().get("hurt") in ("伤者", "伤员"):
@@ -330,6 +337,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
         for m in _BEFORE.finditer(src):
             if m.group("cls") is None and m.group("noun") != "人数":
                 continue  # "死亡2小时后" is not a count
+            if m.group("death") == "害死":
+                continue  # an accusation's or a legend's toll ("巨大蛇害死了320游客"), not a report's
             kind = next(k for k in _KINDS if m.group(k))
             if (not m.group("verb") and not m.group("noun") and not _TRANSITIVE.match(m.group(kind))
                     and _NEXT_PHRASE.match(src, m.end())):
@@ -419,6 +428,11 @@ _KILLING = re.compile(_KILLED)
 _CAUSED_TO_OTHER = re.compile(r"[致使令将把让](?:其|对方|他|她)")
 
 
+# What follows an active killing verb is its object (who was killed), not where or when: "杀害了红海巨蛇",
+# not "撞死在路边", "打死后", "杀害的".
+_OBJECT_AFTER = re.compile(r"了?(?![在于后时的了过])[\u4e00-\u9fff]")
+
+
 def _agents(gap: str, verb: str | None) -> bool:
     """Whether the count before ``gap`` names who did it (the victim is named after), not who suffered."""
     if _CAUSED_TO_OTHER.search(gap):
@@ -430,7 +444,8 @@ def _agents(gap: str, verb: str | None) -> bool:
 def _attacker(gap: str) -> bool:
     """Whether ``gap`` names the attackers (not someone the victim acted against)."""
     m = _PERPETRATORS.search(gap)
-    return m is not None and _AGAINST.search(gap[: m.start()]) is None
+    # "3名村民被歹徒杀害": the attackers are the passive's agent, the ones counted its victims.
+    return m is not None and _AGAINST.search(gap[: m.start()]) is None and _PASSIVE.search(gap[: m.start()]) is None
 
 
 def _animal_before(text: str, *, pronoun: bool = False) -> bool:
@@ -460,6 +475,12 @@ _PRONOUN_OBJECT = re.compile(r"[我你]")
 _CAUSE = re.compile(r"导致|致使|造成")
 _SPEECH = re.compile(r"说是|说道|声称|宣称|表示|告诉|透露|(?<=[方者人])称")
 _INVADERS = re.compile(r"鬼子|日寇|侵华日军")
+# 害死 blames: before a bare class of people it names a kind of victim ("广告害死小学生", "害死员工和企
+# 业"), not a case; a case has its victim determined ("害死了女儿", "害死自己的孩子", "害死一名老人").
+_BLAMED = re.compile(r"害死(?!了)")
+# A killing named as a kind of case that happens again: "摔死女童惨剧又在河南重演", "…悲剧再次上演".
+_RECURS = re.compile(r"(?:惨剧|悲剧|惨案|事件|案)?[^，,。；;！？!?]{0,2}?(?:又|再次?|一再)[^，,。；;！？!?]{0,6}?(?:重演|上演|再现)")
+_DETERMINED = re.compile(r"[一这那该其此]|自己|亲生|[他她我你]的")
 
 
 def _names_one(m: re.Match[str], src: str) -> bool:
@@ -500,6 +521,10 @@ def _names_one(m: re.Match[str], src: str) -> bool:
             return False
     if src.startswith("人", m.start()) and src.startswith("的", m.end()) and not _PERSON_RE.match(src, m.end() + 1):
         return False  # "致人死亡的黄瓜" says what a thing can do; "醉驾致人死亡的司机" names a case
+    if _RECURS.match(src, m.end()):
+        return False  # "摔死女童惨剧又在河南重演": a kind of case, the new one's toll is told apart
+    if m.groupdict().get("gap2") is not None and _BLAMED.match(m.group()) and not _DETERMINED.search(m.group("gap2")):
+        return False  # "现在的广告害死小学生", "豆腐渣工程害死儿童": a class of people, not a case
     if m.groupdict().get("gap2") is not None and _ONE_CASE_AFTER.match(src, m.end()):
         return True
     return not _GENERIC_AFTER.match(src, m.end())
@@ -553,8 +578,13 @@ _PLOT = re.compile(r"剧情|剧中|剧集|电视剧|网剧|连续剧|大结局|�
                    r"人物关系|主人公|男主角|女主角|小说[里中]")
 
 
+# A text that says it is made up: "（以上纯属杜撰，不得传播）", "纯属虚构".
+_MADE_UP = re.compile(r"杜撰|以上[^，,。]{0,4}?纯属|纯属(?:虚构|娱乐|恶搞|玩笑)")
+
+
 def _plot(doc: Doc) -> bool:
-    return _PLOT.search(doc.title) is not None or _PLOT.search(doc.body) is not None
+    """A story's plot, or a text that says it is made up."""
+    return any(p.search(doc.title) is not None or p.search(doc.body) is not None for p in (_PLOT, _MADE_UP))
 
 
 def find_singular(doc: Doc) -> str | None:
@@ -565,49 +595,79 @@ def find_singular(doc: Doc) -> str | None:
     if m is not None:
         return m.group()
     return (_headline_one(doc, _HEADLINE_DEATH) or _headline_one(doc, _HEADLINE_KILLS_DEATH)
-            or _topic_one(doc) or _clause_one(doc))
+            or _topic_one(doc) or _clause_one(doc) or _body_found(doc))
 
 
 # A clause that ends on a death ("…在家中自杀身亡。", "…送到医院抢救无效死亡，", "…遭淋汽油烧死】") reports
 # one death when nothing in its sentence counts more: whoever is named, however far before the verb.
-# 去世 alone is mostly illness or age: it counts with a cause ("因滑雪事故去世", "因车祸去世").
+# 去世 alone is mostly illness or age: it counts with a cause ("因滑雪事故去世", "因车祸去世"). 摔死 ending
+# its clause has no object: the subject fell to death, when the clause tells the fall ("不慎爬山坠崖摔死，";
+# "今天骑电瓶车摔死了" is a hard fall).
 _CLAUSE_DEATH = re.compile(
     rf"(?:身亡|(?P<bare>死亡)|丧生|遇难|殒命|遇害|罹难|溺亡|坠亡|(?P<sudden>猝死)|丧命|(?P<died>去世)"
-    rf"|(?P<passive>[被遭])[^{_STOP}]{{0,12}}?{_KILLED})了?(?=$|[{_STOP}…\[])")
-_DEATH_CAUSE = re.compile(r"车祸|事故|意外|遇袭|遇刺|坠|溺|火灾|爆炸|被|猝|自杀")
+    rf"|(?P<passive>[被遭])[^{_STOP}]{{0,12}}?{_KILLED}|(?P<fell>摔死))了?(?=$|[{_STOP}…\[]|(?P<news>的(?:消息|噩耗|新闻)))")
+_DEATH_CAUSE = re.compile(r"车祸|事故|意外|遇袭|遇刺|坠|溺|火灾|爆炸|被|猝|自杀|因(?![病故抢])")
+# An illness that kills on the spot is a sudden death, as 猝死 is: "当场心脏病发去世", "突发脑溢血死亡".
+_SUDDEN = re.compile(r"当场|突发|猝")
+_FALL = re.compile(r"坠|跳|跌|掉|滑落|落下|楼上|山崖|悬崖")
 _CLAUSE_TAIL = re.compile(rf"{_CLAUSE_CHARS}*$")
 # Who or what the clause speaks of is not a person ("病毒56℃30分钟就死亡了", "牲畜食用…后死亡"), or
 # it speaks of death in general ("寄生虫高温下很容易被杀死", "不害怕死亡", "在追逐死亡"); an illness or
 # old age is no event (a sudden death, 猝死, is).
-_NOT_PERSON = re.compile(rf"{_ANIMAL.pattern}|病毒|细菌|病菌|寄生虫|牲畜|家禽|禽|鸽|虫|蚊|蝇|细胞|植物|庄稼")
+_NOT_PERSON = re.compile(rf"{_ANIMAL.pattern}|病毒|细菌|病菌|寄生虫|牲畜|家禽|禽|鸽|虫|蚊|蝇|细胞|植物|庄稼|它")  # (它: no person)
+# Words that hold an animal's character and name no animal: "钓鱼时溺亡", "钓鱼岛", "熊孩子", "狗仔".
+_NO_ANIMAL = re.compile(r"钓鱼|熊孩子|鼠标|牛奶|鸡蛋|[猪牛羊鸡鸭鱼]肉|牛仔|狗仔|猫眼")
+
+
+def _not_person(head: str) -> bool:
+    """Whether ``head`` speaks of an animal, a virus or a plant (``_NOT_PERSON``), compounds aside."""
+    return _NOT_PERSON.search(_NO_ANIMAL.sub("", head)) is not None
 _IN_GENERAL = re.compile(r"就|会|容易|可以|能够|怕|期待|等待|追逐|面对|面临|走向|直面|恐惧|畏惧|宁可|宁愿|与其|不如|值得"
                          r"|选择|经历|看待|除了|直到|加速|上演|只有|岂|[%％]|[我你]|希望|祝|愿|诅咒|许多|很多|大量|不少|一些")
-_ILLNESS = re.compile(r"病|癌|衰竭|心梗|心肌梗|脑溢血|脑出血|高龄|寿终")
+_ILLNESS = re.compile(r"病|癌|瘤|衰竭|心梗|心肌梗|脑溢血|脑出血|中风|肺炎|肺痨|结核|感染|新冠|艾滋|败血|疾|高龄|寿终|年迈|衰老|年老")
 # 死亡 is also a noun ("选择死亡", "有准备的死亡"): as a clause's last word it reports a death after how
 # or when it came ("当场死亡", "抢救无效死亡", "于昨晚12点死亡", "中毒死亡").
 _BARE_DEATH_AFTER = re.compile(r"(?:当场|无效|不治|不幸|意外|最终|后|而|于[^，,。]{1,8}|已经?|被发现|窒息|中毒|溺水|坠楼|"
                                r"跳楼|自杀|车祸|事故|重伤|烧伤|失血|身亡|猝|随即|相继|先后)$")
-# A dream or a story told ("梦到躲仇家…被找到杀害", "正好播到…被…枪杀").
+# A dream or a story told ("梦到躲仇家…被找到杀害", "正好播到…被…枪杀"); not the news of a death ("听到他因
+# 滑雪去世的消息", beside the actor's old film).
 _DREAM = re.compile(r"梦到|梦见|做梦|做了一?个梦|梦里|梦中|[播演]到|电视|电影|游戏")
 _COUNTED = re.compile(rf"{_MANY}(?:[名人位口具]|个?(?=[^{_STOP}]{{0,3}}{_PERSON}))")
 _PAIR_WORDS = re.compile(rf"{_PAIR_NOUN}|两口|一儿一女|一子一女|一男一女|俩|二人|两人")
+
+
+# What a story tells before the death that ends it, in a clause of its own: a wound, a blow, a hospital.
+_STORY_CAUSE = re.compile(rf"{_DEATH_CAUSE.pattern}|受伤|伤势|流血|血流|流干了?血|医院|抢救|送医|[撞砍捅刺烧砸打]|枪|中毒")
 
 
 def _clause_one(doc: Doc) -> str | None:
     """A body clause ending on a death, in a sentence that names no more than one (``_CLAUSE_DEATH``)."""
     found = _CLAUSE_DEATH.finditer(doc.body)
     first = next(found, None)  # (most texts reaching here have none: the whole-text tests wait for one)
-    if first is None or _DENIED.search(doc.body) or _DREAM.search(doc.body):
+    if first is None or _DENIED.search(doc.body):
         return None
+    dream = _DREAM.search(doc.body) is not None
     for m in itertools.chain((first,), found):
+        if dream and not m.group("news"):
+            continue  # (the news of a death is no screen story, whatever film is named beside it)
         _, start, _ = doc.scope.sentence(m.start())
         head = doc.body[start: m.start()]
         tail = _CLAUSE_TAIL.search(head)  # (it matches the empty string at least)
         clause_head = tail.group() if tail else ""
-        if (len(clause_head) < 2 or (m.group("died") and not _DEATH_CAUSE.search(clause_head))
+        # The verb as a clause of its own ends the story its sentence told: "…送往合肥某医院，死亡…",
+        # "受伤后，他被独自留在…公交上，流干了血，去世。" (the cause told before it, in the sentence).
+        alone = not clause_head and head.endswith(("，", ",")) and not m.group("passive")
+        if alone:
+            tail = _CLAUSE_TAIL.search(head[:-1])
+            clause_head = tail.group() if tail else ""
+        sudden = bool(m.group("sudden") or (_SUDDEN.search(clause_head) and _ILLNESS.search(clause_head)))
+        if len(clause_head) < 2 or (alone and not _STORY_CAUSE.search(head)) or (not alone and (
+                (m.group("died") and not (sudden or _DEATH_CAUSE.search(clause_head)))
                 or (m.group("bare") and not _BARE_DEATH_AFTER.search(clause_head))
-                or _NOT_PERSON.search(head) or _IN_GENERAL.search(clause_head)
-                or (not m.group("sudden") and _ILLNESS.search(head))):
+                or (m.group("fell") and not _FALL.search(clause_head)))):
+            continue
+        if (_not_person(head) or _IN_GENERAL.search(clause_head)
+                or (not sudden and _ILLNESS.search(head))):
             continue
         # Counted people anywhere before it in the sentence; plural words only in its own clause
         # ("这些都成了记忆，…凯奇…滑雪意外丧生").
@@ -617,7 +677,36 @@ def _clause_one(doc: Doc) -> str | None:
                 or _RATE.search(head) or _animal_before(clause_head, pronoun=bool(m.group("passive")))
                 or doc.outside(m.start(), False)):
             continue
-        return clause_head + m.group()
+        return clause_head + ("，" if alone else "") + m.group()
+    return None
+
+
+# A body found is a death: "失踪9天后遗体被发现", "遗体在…被找到", "找到了他的遗体" (one, when the clause
+# counts no more; "N具遗体" is a count and wins). Whose body is named before it, in the same clause:
+# 遇难者, 死者 may be many, and their number is the count rules'.
+_BODY_FOUND = re.compile(
+    rf"(?:遗体|尸体)[^{_STOP}]{{0,14}}?被(?:人|警方|村民|民警|搜救人员|救援人员)?(?:发现|找到|寻获|打捞)"
+    rf"|(?:发现|找到|寻获|打捞[起出上]?)了?(?:其|他的?|她的?|[\u4e00-\u9fff]某的?)?(?:遗体|尸体)(?![^{_STOP}]{{0,4}}?[具名])")
+_BODY_OF_MANY = re.compile(rf"遇难者|罹难者|死者|伤者|们|俩|均|都|全部|分别|先后|相继|陆续|其余|其他|另一|又|{_TWO_PEOPLE}")
+
+
+def _body_found(doc: Doc) -> str | None:
+    """A clause saying one person's body was found (``_BODY_FOUND``)."""
+    if "遗体" not in doc.body and "尸体" not in doc.body:
+        return None
+    if _DENIED.search(doc.body) or _DREAM.search(doc.body):
+        return None
+    for m in _BODY_FOUND.finditer(doc.body):
+        _, start, _ = doc.scope.sentence(m.start())
+        head = doc.body[start: m.start()]
+        tail = _CLAUSE_TAIL.search(head)  # (it matches the empty string at least)
+        clause = (tail.group() if tail else "") + m.group()
+        counted = _MEASURE_RE.sub("", head + m.group()).replace("零", "")
+        if (_COUNTED.search(counted) or _PLURAL_CLAUSE.search(_MEASURE_RE.sub("", clause))
+                or _BODY_OF_MANY.search(clause) or _PAIR_WORDS.search(head) or _negated(clause)
+                or _not_person(clause) or doc.outside(m.start(), False)):
+            continue
+        return clause
     return None
 
 
@@ -642,6 +731,30 @@ def _topic_one(doc: Doc) -> str | None:
             continue
         return f"{topic.group()}…{m.group('clause')}"
     return None
+
+
+# A post's #topic# is a clause of its own, a headline someone else wrote: its counts are not the post's
+# ("#新型肺炎已致湖北17人死亡#"), but a topic that states one person's death by its cause is the news the
+# post relays ("#尼古拉斯•凯奇因滑雪意外事故死亡#"), when the post's own words state no death. The verbs
+# below name their cause; 死亡, 身亡 or 去世 need one in the topic (车祸, 事故, 坠, 被…).
+_VERB_NAMES_CAUSE = re.compile(r"遇害|遇难|罹难|溺亡|坠亡|猝死|[被遭]")
+# The post doubts what the topic says: "#…身亡# 真的假的？", "求证".
+_DOUBTED = re.compile(r"求证|真的假的|是真的吗|真的吗|假的吧")
+
+
+def find_topic_singular(topic: str, text: str) -> str | None:
+    """The death of one person stated by the #topic# ``topic`` of the post ``text``, if any.
+
+    The clause rule (``_clause_one``) reads the topic with its guards (no count, no plural, no animal, no
+    illness, no noun 死亡, no negation); the post must not deny or doubt it, nor tell a dream or a story.
+    """
+    if (_CLAUSE_DEATH.search(topic) is None or _DENIED.search(text) or _DOUBTED.search(text)
+            or _DREAM.search(text) or _PLOT.search(text)):
+        return None
+    phrase = _clause_one(Doc(topic, None))
+    if phrase is None or not (_DEATH_CAUSE.search(phrase) or _VERB_NAMES_CAUSE.search(phrase)):
+        return None
+    return phrase
 
 
 def find_hurt_singular(doc: Doc) -> tuple[str, bool] | None:

@@ -37,11 +37,14 @@ How figures are chosen (documented here because a reader of an alert will ask "w
   what was done to them ("被抢者…当场身亡"), with verbs joined by 、 ("将婴儿掐、勒死"), found dead ("…被发现
   在家中死亡"), or as the one person a sentence is about ("北京一主妇煮饭时…，最终因心肺衰竭而死亡"). Whoever
   the subject caused it to ("…导致朋友受伤") or speaks of ("医生说是眼角受伤") is someone else; a count before
-  把/将 and a killing verb, or before 致其, counts the attackers ("两初中生把小狗…炸死").
+  把/将 and a killing verb, or before 致其, counts the attackers ("两初中生把小狗…炸死"). A body found
+  ("遗体被发现") is one death; so is one person's death by a cause in a post's #topic#, when the post's
+  own words state none (``with_topic_death``; a topic's counts stay the topic's).
 - **Stories name no victim**: in a film's, a drama's or a novel's plot (剧情, 第N集, 在线观看, 人物关系 …)
   nobody named without a number died or was hurt.
 - **Nobody died** when the one who died is an animal ("猫不幸身亡", "被撞死野鸡"), when the text denies
-  it ("…纯属假新闻", "系谣言"), or when the phrase is an idiom or an insult ("死亡线", "遇难题", "活该炸死").
+  it ("…纯属假新闻", "系谣言", "以上纯属杜撰"), or when the phrase is an idiom or an insult ("死亡线", "遇难题",
+  "活该炸死"), a blame of a kind of victim ("广告害死小学生", "害死了320游客") or a war's toll (a million or more).
 - Ages ("3岁男童"), dates and times, vehicle counts ("33辆车"), durations ("失联一个月"), "死伤"/"伤亡"
   totals (deaths and injured together) and negated or hypothetical phrases ("险些丧生", "无一人死亡")
   are not counts; words that only hold a negator's character ("恐怖袭击", "未婚夫", "索要") negate nothing.
@@ -51,6 +54,7 @@ How figures are chosen (documented here because a reader of an alert will ask "w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from sentinel.analyse.event_scope import Scope
@@ -62,11 +66,12 @@ from sentinel.analyse.fact_phrases import (
     find_magnitudes,
     find_mentions,
     find_singular,
+    find_topic_singular,
     find_zeros,
     has_trigger,
 )
 
-__all__ = ["FIELDS", "FactDetail", "Facts", "extract_facts", "facts_to_dict"]
+__all__ = ["FIELDS", "FactDetail", "Facts", "extract_facts", "facts_to_dict", "with_topic_death"]
 
 #: The JSON field names of ``sentinel analyze`` (docs/architecture.md#sentinel-analyze), in order.
 FIELDS = ("deaths", "injured", "seriously_injured", "missing", "poisoned", "loss_yuan", "magnitude")
@@ -84,7 +89,7 @@ class FactDetail:
     low: Number | None = None
     high: Number | None = None
     phrase: str = ""
-    rule: str = "stated"   # stated | correction | sum | classes | zero | singular | title
+    rule: str = "stated"   # stated | correction | sum | classes | zero | singular | title | topic
 
     @property
     def is_range(self) -> bool:
@@ -230,3 +235,19 @@ def extract_facts(text: str, title: str | None = None) -> Facts:
         magnitude=None if magnitude is None else float(magnitude.value),
         details=tuple(details),
     )
+
+
+def with_topic_death(facts: Facts, topics: Iterable[str], text: str) -> Facts:
+    """``facts`` of a post's own words, with one death stated by one of its #topics# when they state none.
+
+    A topic is someone else's headline: its counts stay its own, but one person's death by its cause
+    ("#尼古拉斯•凯奇因滑雪意外事故死亡#") is what the post relays (``find_topic_singular``).
+    """
+    if facts.deaths is not None:
+        return facts
+    for topic in topics:
+        phrase = find_topic_singular(topic, text)
+        if phrase is not None:
+            return replace(facts, deaths=1, details=(FactDetail("deaths", 1, False, 1, 1, phrase, "topic"),
+                                                     *facts.details))
+    return facts
