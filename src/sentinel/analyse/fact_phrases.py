@@ -2,8 +2,10 @@
 
 :func:`find_mentions` returns every count phrase that belongs to the reported event (see
 :mod:`sentinel.analyse.event_scope` for what does not) as a :class:`Mention`; :mod:`sentinel.analyse.facts`
-chooses among them. The other finders give what is stated without a count: a zero ("尚无人员伤亡"), one
-victim ("女大学生被车撞飞身亡", "将老师打成重伤"), and the loss and magnitude phrases.
+chooses among them. The other finders give what is stated without a count: a zero ("尚无人员伤亡"), and the
+loss and magnitude phrases. One victim named without a number ("女大学生被车撞飞身亡") is
+:mod:`sentinel.analyse.fact_victims`' subject; it reads with the words defined here (people, killing
+verbs, measures) and with the guards the counts use too (negation, attacker, rate).
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ from dataclasses import dataclass
 from sentinel.analyse.event_scope import Scope
 from sentinel.analyse.numerals import NUMERAL, Quantity, parse_number
 
-__all__ = ["Doc", "Mention", "find_hurt_singular", "find_loss", "find_magnitudes", "find_mentions",
-           "find_singular", "find_topic_singular", "find_zeros", "has_trigger"]
+__all__ = ["Doc", "Mention", "find_loss", "find_magnitudes", "find_mentions", "find_zeros", "has_trigger"]
 
 _Q = rf"(?P<q>{NUMERAL})"
 _Q2 = rf"(?P<q2>{NUMERAL})"
@@ -148,15 +149,9 @@ _ZERO = re.compile(
 # "尚未确认人员伤亡" is not "no casualties"; "无中方人员伤亡" speaks of a subgroup only.
 _ZERO_GAP_BAD = re.compile(r"法|确认|统计|核实|清楚|了解|查明|掌握|得知|公布|透露|评估|其他|其余|另外|中方|中国|华人|新增"
                            r"|致|使|令|让|把|将|被|证")
-# One victim named without a number: "司机当场死亡", "女大学生被车撞飞身亡", "刺死老师", "致其死亡"; a
-# surname with 某 ("王某"), not 某些/某种/某类 ("食用某些种类的玉米后死亡").
-_ONE = rf"(?:{_ONE_PERSON}|[\u4e00-\u9fff]某某?(?![些种类])|(?<=[致使令将把])(?:其|对方)|(?<=致)人)"
 # A gap may hold a measure ("被车撞飞10米", "跳下5楼", "遭两辆公交车夹击") but no other count.
 _MEASURE = (r"(?:[0-9０-９]+|[一二两三四五六七八九十]+)(?:岁|旬|日|时|号|点多?|点半|米|层|楼|刀|天|小时|分钟|个月|辆|车|双|次|年|月|后|吨|斤|公斤|公里)"
             r"|[高初大研][一二三四五六]")
-# Killing verbs joined by 、 share the victim: "将婴儿掐、勒死".
-_JOINED_VERB = rf"[{_KILL_BY}]、(?=[{_KILL_BY}])"
-_ONE_GAP = rf"(?:{_MEASURE}|{_JOINED_VERB}|[A-Za-z][A-Za-z0-9]*|[^{_STOP}{_CN_DIGITS}]){{0,20}}?"
 _OBJECT_GAP = rf"(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,4}}?"
 # Two people named one each, then one death verb for both, later in the sentence: "一妇女及一婴儿在住院楼
 # 跳楼，后抢救无效死亡" (2). Whoever the gap names or counts ("其中一人", "婴儿获救") died alone, if at all.
@@ -174,53 +169,9 @@ _KIN_ALSO_DIED = re.compile(rf"其(?:父亲?|母亲?|妻子?|丈夫|儿子|女�
 _DEATH_BEFORE = re.compile(r"死|亡|遇害|遇难|丧生|毙|杀害")
 # One of them lived: "孩子被救起", "婴儿幸存".
 _SURVIVED = re.compile(r"获救|生还|幸存|幸免|被救|救起|救上|脱险|无恙|活了下来|抢救过来|保住")
-_SINGULAR = re.compile(
-    rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>死亡|身亡|丧生|遇难|殒命|遇害|溺亡|丧命|殉职|牺牲|不治|命丧|毙命|致死|猝死|[坠碾压]亡|溺毙|{_KILLED})(?!者|线|题)"  # (死亡线, 遇难题 are idioms)
-    rf"|{_KILLED}了?(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
-    # the verb before the victim: "丧生的复旦大学学生黄某", "殉职女干部王秋婷"
-    rf"|(?:身亡|丧生|遇难(?!题)|遇害|殉职|牺牲|溺亡|坠亡|猝死)的?(?P<gap3>(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,6}}?)(?:{_ONE_PERSON}|[\u4e00-\u9fff]某)"
-    # found dead, the one found named before: "（名媛）4月7日被发现在家中死亡"
-    rf"|被发现(?P<gap4>(?:{_MEASURE}|[^{_STOP}{_CN_DIGITS}]){{0,8}}?)(?:死亡|身亡)"
-)
-_HURT_SINGULAR = re.compile(
-    rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>受了?重伤|受了?轻伤|{_WOUNDED}|重伤|轻伤)(?![而后]?(?:致死|死亡|身亡|不治)|者)"
-    rf"|[撞砍刺捅打咬烫砸烧轧碾扎割]伤(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
-    # the wound before the one wounded: "受伤民警已送往医院"
-    rf"|受伤的?(?P<gap3>{_OBJECT_GAP})(?:{_ONE_PERSON})"
-)
-# Where a one-victim phrase can be: around its verb, within a subject, a gap and an object.
-_DEATH_ANCHOR = re.compile(rf"死|亡|遇难|殒命|遇害|丧命|丧生|殉职|牺牲|不治|毙|{'|'.join(_KILL_WITHOUT_DEATH)}")
-_HURT_ANCHOR = re.compile(r"伤")
-_WINDOW = 40  # beyond the longest subject, gap and verb the pattern allows
-# A transitive verb after its subject ("男子酒后扎伤舍友", "女孩杀死表弟") names the attacker, unless passive.
-_TRANSITIVE_VERB = re.compile(r"^[撞砍刺捅打咬砸扎割击轧碾勒掐杀害枪射踩毒电]")
 _PASSIVE = re.compile(r"被|遭")
 # The victim is a type, not a person: "学生溺亡事故", "坠楼死亡事件".
 _GENERIC_AFTER = re.compile(r"事故|事件|案|率|人数|现象|问题|风险|几率|概率|隐患|原因")
-# A killing named with its victim is one case ("城管打死卖野菜学生事件"), unless said to recur.
-_ONE_CASE_AFTER = re.compile(r"(?:事件|案)(?![^，,。；;！？!?]{0,4}?(?:频|屡|多|不断|时有|再|又|一再))")
-# A headline's death verb with no count and no plural names one death, whoever died: "湖北亿万富翁天津坠楼
-# 身亡", "军校生不满队长恶言跳楼身亡". (遇难, 死亡 and 牺牲 are left out: "乘客全部遇难", "死亡威胁".)
-# 牺牲 ends its clause there ("23岁战士执行任务时不幸牺牲"; "牺牲形象" is no death); 弑父 kills one.
-_HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命|命丧|毙命|猝死|[坠碾]亡|(?<=毒)亡|致死|牺牲(?=$|后|续)"
-                             rf"|弑(?:父|母|兄|弟|妻|夫|师)(?![母亲])|被[^{_STOP}]{{0,8}}?(?P<passive>{_KILLED}|杀害)")
-# Or it kills one: "16岁辍学少年因琐事捅死同窗" (the object is named right after the verb).
-_CLAUSE_CHARS = rf"[^{_STOP.replace('0-9０-９', '')}]"  # numbers stay inside: "杀死44岁情夫"
-_CLAUSE = re.compile(rf"{_CLAUSE_CHARS}+")
-# (一 alone counts one: "一个动作失误滑落河中溺亡" is one death; 一家, 一群, 一对 are caught by their nouns.)
-# Numerals count people only with a people's classifier or a person ("数条生命", "两只船" are not people).
-# A count above one ("3", "两", "十几", "多"): 一 alone counts one.
-_MANY = rf"[0-9０-９{_CN_DIGITS.replace('一', '')}十百千多数几]+"
-_PLURAL_CLAUSE = re.compile(rf"{_MANY}(?:[名人位口具]|个?(?={_PERSON}))"
-                            r"|[群些对]|们|等|均|都|全部|纷纷|先后|相继|分别|一家|双双|多少")
-_HEADLINE_KILLS_DEATH = re.compile(rf"(?P<v>{_KILLED})了?(?P<obj>(?:{_MEASURE}|[^{_STOP}]){{1,6}})")
-_HEADLINE_WOUNDS = re.compile(rf"(?P<v>[撞砍刺捅打咬砸扎击烧烫割]伤)(?![而后]?(?:致死|死亡|身亡|不治))了?"
-                              rf"(?P<obj>(?:{_MEASURE}|[^{_STOP}]){{1,6}})")
-_MEASURE_RE = re.compile(_MEASURE)
-# Several people, not one: "多名村民", "学生们", "两人都".
-_PLURAL_BEFORE = re.compile(rf"(?:[0-9０-９{_CN_DIGITS.replace('一', '')}十百千万多数几群些对]|(?<!一)[名位个])$")  # "一男子" is one
-_PLURAL_GAP = re.compile(rf"们|等|多|数|群|家|俩|双双|都|均|全部|全体|所有|纷纷|先后|相继|分别|一起|一家|累计|共计|总计"
-                         rf"|(?:及|和|与|、)(?:{_ONE_PERSON}|{_PAIR_NOUN}|[\u4e00-\u9fff]某)")
 _NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|"
                        r"如果|万一|立誓|扬言|发誓|活该")
 # Words that hold a negator's character without negating anything: "3人在恐怖袭击中死亡", "未婚夫自缢
@@ -400,14 +351,6 @@ def find_mentions(doc: Doc) -> list[Mention]:
     return found
 
 
-# A death the text itself denies: "…被电身亡赔偿案纯属假新闻", "司机猝死系谣言".
-_DENIED = re.compile(r"谣言|谣传|假新闻|不实|辟谣|纯属虚构|子虚乌有|假消息")
-# The one who died is an animal: "猫不幸身亡", "蟒蛇…被村民打死", "司机捡被撞死野鸡".
-_ANIMAL = re.compile(r"猫|狗|犬|蛇|蟒|鸡|鸭|鹅|猪|牛|羊|熊猫|熊|虎|狼|狮|豹|猴|鱼|鸟|鹰|鹿|兔|鼠|豚|鲸|宠物|动物")
-_ANIMAL_LAST = re.compile(rf"(?:{_ANIMAL.pattern})$")
-_ANIMAL_AFTER = re.compile(rf"[^{_STOP}]?(?:{_ANIMAL.pattern})")  # "被撞死野鸡": the animal is the one killed
-# Words between a subject and its verb that say how, not who: "猫不幸身亡".
-_ADVERBS = re.compile(r"不幸|意外|当场|竟然?|已经?|也|均|最终|突然|因此|而")
 _PERSON_RE = re.compile(_PERSON)
 # An attacker named as the object of the victim's act: "保安队长抓歹徒牺牲", "与歹徒搏斗".
 _AGAINST = re.compile(r"(?:抓|追|擒|斗|与|同|和|制服|阻止|阻拦|拦截|举报|劝)$")
@@ -448,324 +391,9 @@ def _attacker(gap: str) -> bool:
     return m is not None and _AGAINST.search(gap[: m.start()]) is None and _PASSIVE.search(gap[: m.start()]) is None
 
 
-def _animal_before(text: str, *, pronoun: bool = False) -> bool:
-    """Whether the one who died, named just before the verb, is an animal.
-
-    The subject stands right before the verb (adverbs aside), or before 被/遭 in a passive; for a
-    pronoun ("致其死亡") it is whoever the clause named last.
-    """
-    cut = max(text.rfind("被"), text.rfind("遭"))
-    subject = _ADVERBS.sub("", text[:cut] if cut > 0 else text)
-    if not (pronoun or cut > 0):
-        return _ANIMAL_LAST.search(subject) is not None
-    animals = [m.end() for m in _ANIMAL.finditer(subject)]
-    people = [m.end() for m in _PERSON_RE.finditer(subject)]
-    return bool(animals) and (not people or animals[-1] > people[-1])
-
-
 def _negated(text: str) -> bool:
     """Whether ``text`` negates or hedges what follows ("险些丧生", "扬言要杀死"), compounds aside."""
     return _NEGATORS.search(_NOT_NEGATING.sub("", text)) is not None
-
-
-# "将自己丈夫杀害", "把其妻子勒死": 将/把 a few words before the victim named.
-_OBJECT_BEFORE = re.compile(r"[将把](?:自己的?|其|他的?|她的?|亲生)$")
-# The one "killed" is the writer or the reader: "真尼玛撞死我了", "砍死你", hyperbole, not a death.
-_PRONOUN_OBJECT = re.compile(r"[我你]")
-_CAUSE = re.compile(r"导致|致使|造成")
-_SPEECH = re.compile(r"说是|说道|声称|宣称|表示|告诉|透露|(?<=[方者人])称")
-_INVADERS = re.compile(r"鬼子|日寇|侵华日军")
-# 害死 blames: before a bare class of people it names a kind of victim ("广告害死小学生", "害死员工和企
-# 业"), not a case; a case has its victim determined ("害死了女儿", "害死自己的孩子", "害死一名老人").
-_BLAMED = re.compile(r"害死(?!了)")
-# A killing named as a kind of case that happens again: "摔死女童惨剧又在河南重演", "…悲剧再次上演".
-_RECURS = re.compile(r"(?:惨剧|悲剧|惨案|事件|案)?[^，,。；;！？!?]{0,2}?(?:又|再次?|一再)[^，,。；;！？!?]{0,6}?(?:重演|上演|再现)")
-_DETERMINED = re.compile(r"[一这那该其此]|自己|亲生|[他她我你]的")
-
-
-def _names_one(m: re.Match[str], src: str) -> bool:
-    """The match names one victim: not plural, not negated, not the attacker, not a type of victim."""
-    subject_first = m.group("gap") is not None
-    gap = m.group("gap") if subject_first else (m.groupdict().get("gap2") or m.groupdict().get("gap3")
-                                                 or m.groupdict().get("gap4") or "")
-    context = src[max(0, m.start() - 2): m.start()] + m.group()
-    # Who is named: in the gap, or (found dead) just before: "他们被发现死亡" is plural.
-    who = src[max(0, m.start() - 6): m.start()] if m.groupdict().get("gap4") is not None else gap
-    if _negated(context) or _PLURAL_GAP.search(_MEASURE_RE.sub("", who)) or _attacker(gap):  # ("6点多")
-        return False
-    if not subject_first and _PRONOUN_OBJECT.match(gap):
-        return False
-    if _INVADERS.search(src, max(0, m.start() - 8), m.start()):
-        return False  # "鬼子枪杀村民": the war of 1937–45 told again (history, a drama), not news
-    if _is_rate(src, m.start()):
-        return False
-    if _DENIED.search(re.split(r"[。！？!?；;]", src[m.start():], maxsplit=1)[0]):
-        return False
-    if _ANIMAL_AFTER.match(("" if subject_first else gap) + src[m.end(): m.end() + 3]):
-        return False
-    if (src.startswith(("其", "对方"), m.start()) or m.groupdict().get("gap4") is not None) and _animal_before(
-            src[max(0, m.start() - 30): m.start()], pronoun=True):
-        return False  # (found dead: "长江江豚…被发现死亡")
-    if subject_first:
-        if _CAUSE.search(gap) or _SPEECH.search(gap):
-            # "男子唐某驾驶摩托车…导致朋友受伤": the subject caused it, the victim comes after;
-            # "医生说是眼角受伤": the subject speaks of someone else's wound.
-            return False
-        before = _MEASURE_RE.sub("", src[max(0, m.start() - 3): m.start()])
-        if _PLURAL_BEFORE.search(before):
-            return False
-        # "男子…杀死" names the attacker; "将其勒死", "被…撞死" name the victim.
-        is_object = (src[m.start() - 1: m.start()] in ("将", "把", "致", "使", "令")
-                     or _OBJECT_BEFORE.search(src, max(0, m.start() - 5), m.start()) is not None)
-        if _TRANSITIVE_VERB.match(m.group("v")) and not (_PASSIVE.search(gap) or is_object):
-            return False
-    if src.startswith("人", m.start()) and src.startswith("的", m.end()) and not _PERSON_RE.match(src, m.end() + 1):
-        return False  # "致人死亡的黄瓜" says what a thing can do; "醉驾致人死亡的司机" names a case
-    if _RECURS.match(src, m.end()):
-        return False  # "摔死女童惨剧又在河南重演": a kind of case, the new one's toll is told apart
-    if m.groupdict().get("gap2") is not None and _BLAMED.match(m.group()) and not _DETERMINED.search(m.group("gap2")):
-        return False  # "现在的广告害死小学生", "豆腐渣工程害死儿童": a class of people, not a case
-    if m.groupdict().get("gap2") is not None and _ONE_CASE_AFTER.match(src, m.end()):
-        return True
-    return not _GENERIC_AFTER.match(src, m.end())
-
-
-def _headline_one(doc: Doc, verb: re.Pattern[str]) -> str | None:
-    """A title clause stating one victim without a number (see ``_HEADLINE_DEATH``)."""
-    for clause in _CLAUSE.finditer(doc.title):
-        text = clause.group()
-        for m in verb.finditer(text):
-            tail = m.groupdict().get("obj")
-            counted = _MEASURE_RE.sub("", tail if tail is not None else text[: m.start()]).replace("零", "")
-            if tail is not None and (_TRANSITIVE_VERB.match(m.group("v")) is None or _PAIR.search(text)
-                                     or "被" in text[max(0, m.start() - 8): m.start()]):
-                continue  # (a passive's victim is its subject: "被村民打死带回去吃肉")
-            # A negator counts only just before the verb: "未争吵突然一方车主猝死" is a death.
-            if (_PLURAL_CLAUSE.search(counted) or _negated(text[max(0, m.start() - 6): m.end()])
-                    or _RATE.search(text[: m.start()])
-                    or _GENERIC_AFTER.match(text, m.end()) or _DENIED.search(doc.title)):
-                continue
-            passive = bool(m.groupdict().get("passive"))  # "蟒蛇…被村民打死": the subject is the one killed
-            if tail is not None and _ANIMAL.search(tail) and not _PERSON_RE.search(tail):
-                continue  # "射杀中国水鹿": an animal, however qualified, and no person
-            if _ANIMAL_AFTER.match(tail) if tail is not None else (
-                    _animal_before(text[: m.start()], pronoun=passive) or _ANIMAL_AFTER.match(text, m.end())):
-                continue
-            if not doc.outside(clause.start(), True):
-                return text
-    return None
-
-
-def _one(doc: Doc, pattern: re.Pattern[str], anchor: re.Pattern[str]) -> re.Match[str] | None:
-    """The first phrase naming one victim of the event.
-
-    The pattern is tried only around its verb (``anchor``): a long alternation of nouns scanned over a
-    whole article costs more than all the other phrases together.
-    """
-    for src, in_title in doc.sources():
-        for a in anchor.finditer(src):
-            pos, end = max(0, a.start() - _WINDOW), min(len(src), a.end() + _WINDOW // 2)
-            while (m := pattern.search(src, pos, end)) is not None:
-                if _names_one(m, src) and not doc.outside(m.start(), in_title):
-                    return m
-                pos = m.start() + 1  # overlapping: "多名村民称精神病人死亡" holds "病人死亡"
-    return None
-
-
-# Words said only of a story (a film's, a drama's, a novel's): "女人不哭第3集在线观看", "里面的人物关系让我
-#觉得可怕". Someone who dies in a plot is named without a number; a count is left to the count rules.
-_PLOT = re.compile(r"剧情|剧中|剧集|电视剧|网剧|连续剧|大结局|剧透|在线观看|第[0-9０-９一二三四五六七八九十]*集|"
-                   r"人物关系|主人公|男主角|女主角|小说[里中]")
-
-
-# A text that says it is made up: "（以上纯属杜撰，不得传播）", "纯属虚构".
-_MADE_UP = re.compile(r"杜撰|以上[^，,。]{0,4}?纯属|纯属(?:虚构|娱乐|恶搞|玩笑)")
-
-
-def _plot(doc: Doc) -> bool:
-    """A story's plot, or a text that says it is made up."""
-    return any(p.search(doc.title) is not None or p.search(doc.body) is not None for p in (_PLOT, _MADE_UP))
-
-
-def find_singular(doc: Doc) -> str | None:
-    """The phrase naming one dead victim without a number, if any (none in a story's plot)."""
-    if _plot(doc):
-        return None
-    m = _one(doc, _SINGULAR, _DEATH_ANCHOR)
-    if m is not None:
-        return m.group()
-    return (_headline_one(doc, _HEADLINE_DEATH) or _headline_one(doc, _HEADLINE_KILLS_DEATH)
-            or _topic_one(doc) or _clause_one(doc) or _body_found(doc))
-
-
-# A clause that ends on a death ("…在家中自杀身亡。", "…送到医院抢救无效死亡，", "…遭淋汽油烧死】") reports
-# one death when nothing in its sentence counts more: whoever is named, however far before the verb.
-# 去世 alone is mostly illness or age: it counts with a cause ("因滑雪事故去世", "因车祸去世"). 摔死 ending
-# its clause has no object: the subject fell to death, when the clause tells the fall ("不慎爬山坠崖摔死，";
-# "今天骑电瓶车摔死了" is a hard fall).
-_CLAUSE_DEATH = re.compile(
-    rf"(?:身亡|(?P<bare>死亡)|丧生|遇难|殒命|遇害|罹难|溺亡|坠亡|(?P<sudden>猝死)|丧命|(?P<died>去世)"
-    rf"|(?P<passive>[被遭])[^{_STOP}]{{0,12}}?{_KILLED}|(?P<fell>摔死))了?(?=$|[{_STOP}…\[]|(?P<news>的(?:消息|噩耗|新闻)))")
-_DEATH_CAUSE = re.compile(r"车祸|事故|意外|遇袭|遇刺|坠|溺|火灾|爆炸|被|猝|自杀|因(?![病故抢])")
-# An illness that kills on the spot is a sudden death, as 猝死 is: "当场心脏病发去世", "突发脑溢血死亡".
-_SUDDEN = re.compile(r"当场|突发|猝")
-_FALL = re.compile(r"坠|跳|跌|掉|滑落|落下|楼上|山崖|悬崖")
-_CLAUSE_TAIL = re.compile(rf"{_CLAUSE_CHARS}*$")
-# Who or what the clause speaks of is not a person ("病毒56℃30分钟就死亡了", "牲畜食用…后死亡"), or
-# it speaks of death in general ("寄生虫高温下很容易被杀死", "不害怕死亡", "在追逐死亡"); an illness or
-# old age is no event (a sudden death, 猝死, is).
-_NOT_PERSON = re.compile(rf"{_ANIMAL.pattern}|病毒|细菌|病菌|寄生虫|牲畜|家禽|禽|鸽|虫|蚊|蝇|细胞|植物|庄稼|它")  # (它: no person)
-# Words that hold an animal's character and name no animal: "钓鱼时溺亡", "钓鱼岛", "熊孩子", "狗仔".
-_NO_ANIMAL = re.compile(r"钓鱼|熊孩子|鼠标|牛奶|鸡蛋|[猪牛羊鸡鸭鱼]肉|牛仔|狗仔|猫眼")
-
-
-def _not_person(head: str) -> bool:
-    """Whether ``head`` speaks of an animal, a virus or a plant (``_NOT_PERSON``), compounds aside."""
-    return _NOT_PERSON.search(_NO_ANIMAL.sub("", head)) is not None
-_IN_GENERAL = re.compile(r"就|会|容易|可以|能够|怕|期待|等待|追逐|面对|面临|走向|直面|恐惧|畏惧|宁可|宁愿|与其|不如|值得"
-                         r"|选择|经历|看待|除了|直到|加速|上演|只有|岂|[%％]|[我你]|希望|祝|愿|诅咒|许多|很多|大量|不少|一些")
-_ILLNESS = re.compile(r"病|癌|瘤|衰竭|心梗|心肌梗|脑溢血|脑出血|中风|肺炎|肺痨|结核|感染|新冠|艾滋|败血|疾|高龄|寿终|年迈|衰老|年老")
-# 死亡 is also a noun ("选择死亡", "有准备的死亡"): as a clause's last word it reports a death after how
-# or when it came ("当场死亡", "抢救无效死亡", "于昨晚12点死亡", "中毒死亡").
-_BARE_DEATH_AFTER = re.compile(r"(?:当场|无效|不治|不幸|意外|最终|后|而|于[^，,。]{1,8}|已经?|被发现|窒息|中毒|溺水|坠楼|"
-                               r"跳楼|自杀|车祸|事故|重伤|烧伤|失血|身亡|猝|随即|相继|先后)$")
-# A dream or a story told ("梦到躲仇家…被找到杀害", "正好播到…被…枪杀"); not the news of a death ("听到他因
-# 滑雪去世的消息", beside the actor's old film).
-_DREAM = re.compile(r"梦到|梦见|做梦|做了一?个梦|梦里|梦中|[播演]到|电视|电影|游戏")
-_COUNTED = re.compile(rf"{_MANY}(?:[名人位口具]|个?(?=[^{_STOP}]{{0,3}}{_PERSON}))")
-_PAIR_WORDS = re.compile(rf"{_PAIR_NOUN}|两口|一儿一女|一子一女|一男一女|俩|二人|两人")
-
-
-# What a story tells before the death that ends it, in a clause of its own: a wound, a blow, a hospital.
-_STORY_CAUSE = re.compile(rf"{_DEATH_CAUSE.pattern}|受伤|伤势|流血|血流|流干了?血|医院|抢救|送医|[撞砍捅刺烧砸打]|枪|中毒")
-
-
-def _clause_one(doc: Doc) -> str | None:
-    """A body clause ending on a death, in a sentence that names no more than one (``_CLAUSE_DEATH``)."""
-    found = _CLAUSE_DEATH.finditer(doc.body)
-    first = next(found, None)  # (most texts reaching here have none: the whole-text tests wait for one)
-    if first is None or _DENIED.search(doc.body):
-        return None
-    dream = _DREAM.search(doc.body) is not None
-    for m in itertools.chain((first,), found):
-        if dream and not m.group("news"):
-            continue  # (the news of a death is no screen story, whatever film is named beside it)
-        _, start, _ = doc.scope.sentence(m.start())
-        head = doc.body[start: m.start()]
-        tail = _CLAUSE_TAIL.search(head)  # (it matches the empty string at least)
-        clause_head = tail.group() if tail else ""
-        # The verb as a clause of its own ends the story its sentence told: "…送往合肥某医院，死亡…",
-        # "受伤后，他被独自留在…公交上，流干了血，去世。" (the cause told before it, in the sentence).
-        alone = not clause_head and head.endswith(("，", ",")) and not m.group("passive")
-        if alone:
-            tail = _CLAUSE_TAIL.search(head[:-1])
-            clause_head = tail.group() if tail else ""
-        sudden = bool(m.group("sudden") or (_SUDDEN.search(clause_head) and _ILLNESS.search(clause_head)))
-        if len(clause_head) < 2 or (alone and not _STORY_CAUSE.search(head)) or (not alone and (
-                (m.group("died") and not (sudden or _DEATH_CAUSE.search(clause_head)))
-                or (m.group("bare") and not _BARE_DEATH_AFTER.search(clause_head))
-                or (m.group("fell") and not _FALL.search(clause_head)))):
-            continue
-        if (_not_person(head) or _IN_GENERAL.search(clause_head)
-                or (not sudden and _ILLNESS.search(head))):
-            continue
-        # Counted people anywhere before it in the sentence; plural words only in its own clause
-        # ("这些都成了记忆，…凯奇…滑雪意外丧生").
-        counted = _MEASURE_RE.sub("", head).replace("零", "")
-        if (_COUNTED.search(counted) or _PLURAL_CLAUSE.search(_MEASURE_RE.sub("", clause_head))
-                or _PAIR_WORDS.search(head) or _negated(clause_head + m.group())
-                or _RATE.search(head) or _animal_before(clause_head, pronoun=bool(m.group("passive")))
-                or doc.outside(m.start(), False)):
-            continue
-        return clause_head + ("，" if alone else "") + m.group()
-    return None
-
-
-# A body found is a death: "失踪9天后遗体被发现", "遗体在…被找到", "找到了他的遗体" (one, when the clause
-# counts no more; "N具遗体" is a count and wins). Whose body is named before it, in the same clause:
-# 遇难者, 死者 may be many, and their number is the count rules'.
-_BODY_FOUND = re.compile(
-    rf"(?:遗体|尸体)[^{_STOP}]{{0,14}}?被(?:人|警方|村民|民警|搜救人员|救援人员)?(?:发现|找到|寻获|打捞)"
-    rf"|(?:发现|找到|寻获|打捞[起出上]?)了?(?:其|他的?|她的?|[\u4e00-\u9fff]某的?)?(?:遗体|尸体)(?![^{_STOP}]{{0,4}}?[具名])")
-_BODY_OF_MANY = re.compile(rf"遇难者|罹难者|死者|伤者|们|俩|均|都|全部|分别|先后|相继|陆续|其余|其他|另一|又|{_TWO_PEOPLE}")
-
-
-def _body_found(doc: Doc) -> str | None:
-    """A clause saying one person's body was found (``_BODY_FOUND``)."""
-    if "遗体" not in doc.body and "尸体" not in doc.body:
-        return None
-    if _DENIED.search(doc.body) or _DREAM.search(doc.body):
-        return None
-    for m in _BODY_FOUND.finditer(doc.body):
-        _, start, _ = doc.scope.sentence(m.start())
-        head = doc.body[start: m.start()]
-        tail = _CLAUSE_TAIL.search(head)  # (it matches the empty string at least)
-        clause = (tail.group() if tail else "") + m.group()
-        counted = _MEASURE_RE.sub("", head + m.group()).replace("零", "")
-        if (_COUNTED.search(counted) or _PLURAL_CLAUSE.search(_MEASURE_RE.sub("", clause))
-                or _BODY_OF_MANY.search(clause) or _PAIR_WORDS.search(head) or _negated(clause)
-                or _not_person(clause) or doc.outside(m.start(), False)):
-            continue
-        return clause
-    return None
-
-
-# A sentence that introduces one person ("北京一主妇煮饭时…") and ends that person's story in a clause
-# without a subject of its own ("…，最终因心肺衰竭而死亡"): the topic is the one who died.
-_TOPIC = re.compile(rf"(?<![0-9０-９{_CN_DIGITS}十百千])一(?:名|位|个)?(?:{_ONE_PERSON})")
-# Others counted in the sentence ("撞倒两名行人，最终不治身亡"): who died is not told.
-_OTHERS_COUNTED = re.compile(rf"{_MANY}(?:名|人|位|个|口)")
-_TOPIC_END = re.compile(r"[，,](?P<clause>(?:最终|最后|终因|终于|随后|后因|经抢救无效|抢救无效|经医院抢救无效|送医后|不幸)"
-                        rf"[^{_STOP}]{{0,12}}?(?:死亡|身亡|不治))")
-
-
-def _topic_one(doc: Doc) -> str | None:
-    """A clause ending the story of the one person its sentence introduced (see ``_TOPIC_END``)."""
-    for m in _TOPIC_END.finditer(doc.body):
-        _, start, sentence = doc.scope.sentence(m.start())
-        head = doc.body[start: m.start()]
-        topic = _TOPIC.search(head)
-        if (topic is None or _OTHERS_COUNTED.search(_MEASURE_RE.sub("", head))
-                or head.startswith(("们", "俩"), topic.end())
-                or _negated(m.group("clause")) or doc.outside(m.start(), False)):
-            continue
-        return f"{topic.group()}…{m.group('clause')}"
-    return None
-
-
-# A post's #topic# is a clause of its own, a headline someone else wrote: its counts are not the post's
-# ("#新型肺炎已致湖北17人死亡#"), but a topic that states one person's death by its cause is the news the
-# post relays ("#尼古拉斯•凯奇因滑雪意外事故死亡#"), when the post's own words state no death. The verbs
-# below name their cause; 死亡, 身亡 or 去世 need one in the topic (车祸, 事故, 坠, 被…).
-_VERB_NAMES_CAUSE = re.compile(r"遇害|遇难|罹难|溺亡|坠亡|猝死|[被遭]")
-# The post doubts what the topic says: "#…身亡# 真的假的？", "求证".
-_DOUBTED = re.compile(r"求证|真的假的|是真的吗|真的吗|假的吧")
-
-
-def find_topic_singular(topic: str, text: str) -> str | None:
-    """The death of one person stated by the #topic# ``topic`` of the post ``text``, if any.
-
-    The clause rule (``_clause_one``) reads the topic with its guards (no count, no plural, no animal, no
-    illness, no noun 死亡, no negation); the post must not deny or doubt it, nor tell a dream or a story.
-    """
-    if (_CLAUSE_DEATH.search(topic) is None or _DENIED.search(text) or _DOUBTED.search(text)
-            or _DREAM.search(text) or _PLOT.search(text)):
-        return None
-    phrase = _clause_one(Doc(topic, None))
-    if phrase is None or not (_DEATH_CAUSE.search(phrase) or _VERB_NAMES_CAUSE.search(phrase)):
-        return None
-    return phrase
-
-
-def find_hurt_singular(doc: Doc) -> tuple[str, bool] | None:
-    """(phrase, seriously) for one injured victim named without a number, if any (none in a plot)."""
-    if _plot(doc):
-        return None
-    m = _one(doc, _HURT_SINGULAR, _HURT_ANCHOR)
-    if m is not None:
-        return m.group(), "重伤" in (m.group("v") or "")
-    clause = _headline_one(doc, _HEADLINE_WOUNDS)
-    return (clause, False) if clause else None
 
 
 def find_zeros(doc: Doc) -> tuple[str | None, str | None]:

@@ -61,15 +61,13 @@ from sentinel.analyse.event_scope import Scope
 from sentinel.analyse.fact_phrases import (
     Doc,
     Mention,
-    find_hurt_singular,
     find_loss,
     find_magnitudes,
     find_mentions,
-    find_singular,
-    find_topic_singular,
     find_zeros,
     has_trigger,
 )
+from sentinel.analyse.fact_victims import find_hurt_singular, find_singular, find_topic_singular
 
 __all__ = ["FIELDS", "FactDetail", "Facts", "extract_facts", "facts_to_dict", "with_topic_death"]
 
