@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from datetime import timedelta
 
 from sentinel.clock import FakeClock
 from sentinel.incidents import service
@@ -95,3 +97,42 @@ def test_a_poll_bigger_than_a_batch_is_analysed_a_batch_at_a_time(sqlite_url, an
         db.close()
     assert len(STORY) > 3 and max(stage.sizes) <= 3 and sum(stage.sizes) >= len(STORY)
     assert len(incidents) == 1 and incidents[0].item_count == len(STORY)
+
+
+class HeldStage(IncidentStage):
+    """The real stage, whose first batch waits until the test lets it go."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.go = threading.Event()
+        self.batches: list[list[int]] = []
+
+    def process(self, item_ids, now):  # type: ignore[no-untyped-def]
+        self.go.wait(10)
+        self.batches.append(list(item_ids))
+        return super().process(item_ids, now)
+
+
+def test_adopting_waits_for_the_catch_up_at_start_which_walks_the_same_items(sqlite_url, analyzer) -> None:
+    settings = settings_for(sqlite_url)
+    db = open_database(sqlite_url)
+    source_store.ensure_sources(db.engine, settings.sources, now=T0)
+    ids = push(db, STORY, now=T0)  # stored before the start, never analysed
+    stage = HeldStage(settings, analyzer, db.engine)
+    worker = AnalysisWorker(stage, db, FakeClock(T0), Metrics(process=False))
+
+    async def go() -> tuple[int, int]:
+        await worker.start()  # its catch-up's first batch waits for stage.go
+        during = await asyncio.wait_for(worker.adopt(timedelta(0)), 1.0)
+        stage.go.set()
+        await worker.wait_caught_up()
+        after = await worker.adopt(timedelta(0))
+        await worker.stop()
+        return during, after
+
+    try:
+        during, after = asyncio.run(go())
+    finally:
+        db.close()
+    assert (during, after) == (0, 0)
+    assert sorted(i for batch in stage.batches for i in batch) == sorted(ids)  # each item analysed once

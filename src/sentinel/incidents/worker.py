@@ -120,7 +120,10 @@ class AnalysisWorker:
         """Items stored at least ``age`` ago and still not analysed: with several processes on one
         database, those of a process that died before analysing them (the periodic job on
         PostgreSQL; ``age`` leaves a live process's own items to it). Walks up from the lowest id
-        that may still be waiting."""
+        that may still be waiting. Nothing while the catch-up begun at start is under way: it walks
+        those items too, and both at once analysed the backlog twice over."""
+        if self._catching_up is not None and not self._catching_up.done():
+            return 0
         done = 0
         while True:
             before = self.clock.now() - age
