@@ -63,14 +63,18 @@ def test_a_failed_batch_is_retried_and_the_retry_is_free_otherwise(sqlite_url, a
 
 
 class CountingStage(IncidentStage):
-    """The real stage, noting the size of every batch it is given."""
+    """The real stage, noting every batch it is given."""
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.sizes: list[int] = []
+        self.batches: list[list[int]] = []
+
+    @property
+    def sizes(self) -> list[int]:
+        return [len(batch) for batch in self.batches]
 
     def process(self, item_ids, now):  # type: ignore[no-untyped-def]
-        self.sizes.append(len(item_ids))
+        self.batches.append(list(item_ids))
         return super().process(item_ids, now)
 
 
@@ -99,17 +103,15 @@ def test_a_poll_bigger_than_a_batch_is_analysed_a_batch_at_a_time(sqlite_url, an
     assert len(incidents) == 1 and incidents[0].item_count == len(STORY)
 
 
-class HeldStage(IncidentStage):
-    """The real stage, whose first batch waits until the test lets it go."""
+class HeldStage(CountingStage):
+    """The counting stage, whose batches wait until the test lets them go."""
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.go = threading.Event()
-        self.batches: list[list[int]] = []
 
     def process(self, item_ids, now):  # type: ignore[no-untyped-def]
         self.go.wait(10)
-        self.batches.append(list(item_ids))
         return super().process(item_ids, now)
 
 
