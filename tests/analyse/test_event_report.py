@@ -14,6 +14,7 @@ import math
 import pytest
 
 from sentinel.analyse.event_report import (
+    BIGRAM_WEIGHT,
     CUES,
     NOT_JUDGED,
     EventReportModel,
@@ -41,6 +42,16 @@ def test_features_fold_numbers_scale_tokens_and_name_cues() -> None:
     assert {"title", "place:title", "fact:title"} <= set(titled)
 
 
+def test_bigrams_are_the_chinese_of_the_head_each_once_and_scaled_together() -> None:
+    text = "刚刚地震了，地震好吓人 OK 2次" + "后" * 1000 + "尾巴"
+    grams = {k[2:] for k, v in features("", text, ["刚刚"]).items() if k.startswith("b:")}
+    assert {"刚刚", "地震", "震了", "好吓", "后后"} <= grams and "尾巴" not in grams  # only the head is read
+    assert not any(len(g) != 2 or not ("\u4e00" <= g[0] <= "\u9fff") for g in grams)  # no Latin, digits or a comma
+    found = features("", text, ["刚刚"])
+    assert all(found["b:" + g] == pytest.approx(BIGRAM_WEIGHT / math.sqrt(len(grams))) for g in grams)
+    assert "b:震好" not in features("", "地震，好吓人", [])  # a bigram never spans punctuation
+
+
 def test_a_hand_made_model_scores_by_softmax_and_explains_with_named_features() -> None:
     model = EventReportModel({"fact:any": [2.0, 0.0, -1.0], "cue:wish": [-3.0, 0.0, 1.0], "w:火灾": [1.0, 0.0, 0.0]},
                              bias=[0.0, -1.0, 0.5], threshold=0.5)
@@ -57,17 +68,32 @@ def test_a_hand_made_model_scores_by_softmax_and_explains_with_named_features() 
 
 
 def test_a_model_round_trips_through_its_file_and_a_wrong_file_is_refused(tmp_path) -> None:
-    model = EventReportModel({"cue:wish": [-1.0, 0.0, 1.0]}, [0.1, 0.2, 0.3], 0.4, {"note": "x"})
+    model = EventReportModel({"cue:wish": [-1.0, 0.0, 1.0], "b:地震": [0.5, 0.25, -0.25]}, [0.1, 0.2, 0.3], 0.4,
+                             {"note": "x"})
     path = tmp_path / "m.json.gz"
     model.save(path)
     loaded = EventReportModel.load(path)
     assert (loaded.weights, loaded.bias, loaded.threshold, loaded.meta) == (model.weights, model.bias, 0.4, {"note": "x"})
+    assert loaded.table == model.table and any(model.table)
+    found = {"cue:wish": 1.0, "b:地震": 0.5}
+    assert loaded.probabilities(found) == pytest.approx(model.probabilities(found))
     wrong = tmp_path / "sentiment.json.gz"
     wrong.write_bytes(gzip.compress(json.dumps({"classes": ["pos", "neg"]}).encode()))
     with pytest.raises(ValueError, match="not an event-report model"):
         EventReportModel.load(wrong)
     with pytest.raises(ValueError):
         EventReportModel({"x": [1.0, 2.0]}, [0.0, 0.0, 0.0], 0.5)
+
+
+def test_token_and_bigram_weights_in_the_table_score_as_their_three_columns_would() -> None:
+    rows = {"w:火灾": [1.5, -0.5, 0.75], "b:着火": [-0.25, 2.0, 1.0], "cue:wish": [-1.0, 0.0, 1.0]}
+    model = EventReportModel(rows, [0.0, -1.0, 0.5], 0.5)
+    assert set(model.weights) == {"cue:wish"}  # tokens and bigrams live in the table, not by name
+    found = {"w:火灾": 0.5, "b:着火": 2.0, "cue:wish": 1.0, "w:不在模型": 3.0}
+    logits = [bias + sum(rows[name][column] * value for name, value in found.items() if name in rows)
+              for column, bias in enumerate([0.0, -1.0, 0.5])]
+    total = sum(math.exp(x) for x in logits)
+    assert model.probabilities(found) == pytest.approx(tuple(math.exp(x) / total for x in logits), rel=1e-6)
 
 
 def test_every_cue_has_a_label_and_compiles() -> None:

@@ -216,7 +216,7 @@ def _fit(rows: list[dict[str, float]], labels: list[str], c: float) -> EventRepo
         if any(abs(x) >= 1e-4 for x in row):
             weights[str(name)] = row
     bias = [float(model.intercept_[i]) if i is not None else -10.0 for i in order]
-    return EventReportModel(weights, bias, 0.5)
+    return EventReportModel(weights, bias, 0.5, {"features": len(weights)})
 
 
 def _figures(scores: list[float], labels: list[str], threshold: float) -> dict[str, Any]:
@@ -278,10 +278,10 @@ def train_event_model(data: Path, labels: Path, out: Path, *, min_recall: float 
     model = _fit([rows[i] for i in dev], dev_labels, c)
     model.threshold = threshold
     model.meta = {"trained_on": "dev part of labels/ (see sentinel.analyse.event_report_train)",
-                  "c": c, "min_recall": min_recall, "examples": len(dev)}
+                  "c": c, "min_recall": min_recall, "examples": len(dev), "features": model.meta["features"]}
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
-    report = TrainingReport(out, {}, c, threshold, len(model.weights))
+    report = TrainingReport(out, {}, c, threshold, model.meta["features"])
     for part, indexes in (("dev", dev), ("held", held)):
         report.examples[part] = dict(Counter(examples[i].label for i in indexes))
         if part == "held":
