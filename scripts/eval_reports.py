@@ -8,7 +8,9 @@ Usage::
 The posts are the original posts of the Chinese Rumor Dataset's CED part (2010–2014) with a casualty,
 incident or complaint word, read by hand into ``labels/events_ced.tsv`` (see ``labels/README.md``; the
 posts are read from ``DIR/CED_Dataset/original-microblog``): another time and other writers than the
-corpora most of the model's labels come from. The rows are split as every ``events_*.tsv`` is
+corpora most of the model's labels come from. Then, when ``labels/events_cedrepost.tsv`` and the
+release's repost folders are there, the same for a sample of their reposts: a reposter's comment with
+a watched word, without the post it reposts (the reactions a story draws). The rows are split as every ``events_*.tsv`` is
 (``part_of``: a quarter held); the model is trained on the dev rows, so the held rows are the figure
 to read, the dev rows show how well it fits what it was trained on.
 
@@ -32,7 +34,7 @@ from factlabels import LABELS
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from sentinel.analyse.event_report_train import CED_POSTS, ced_posts, part_of  # noqa: E402
+from sentinel.analyse.event_report_train import CED_POSTS, ced_posts, ced_reposts, part_of  # noqa: E402
 from sentinel.analyse.pipeline import Analyzer  # noqa: E402
 from sentinel.analyse.sentiment import Register  # noqa: E402
 from sentinel.incidents.admission import Admission, Tier  # noqa: E402
@@ -62,28 +64,35 @@ def main(argv: list[str] | None = None) -> int:
     if not posts:
         print(f"error: no CED posts in {args.data / CED_POSTS}", file=sys.stderr)
         return 2
-    labels = read_events(args.labels / "events_ced.tsv")
-    unknown = sorted(set(labels) - set(posts))
-    if unknown:
-        print(f"error: events_ced.tsv: {len(unknown)} keys not in the data, e.g. {unknown[0]}", file=sys.stderr)
-        return 2
     options = {"event_model": str(args.model)} if args.model else {}
     analyzer = Analyzer(Settings.model_validate({"analysis": options}))  # every post is judged as watched
     admission = Admission.from_config(ReportThresholds(), model_threshold=analyzer.event_model.threshold)
-    tiers: dict[str, dict[str, collections.Counter[Tier]]] = {
-        "dev": collections.defaultdict(collections.Counter), "held": collections.defaultdict(collections.Counter)}
-    for key, (label, kind) in labels.items():
-        analysis = analyzer.analyze(None, posts[key], register=Register.POST, judge=True)
-        tier = admission.tier(analysis.report.score, post=True)
-        tiers[part_of(key)][label if label != "other" else f"other/{kind or 'other'}"][tier] += 1
-    for part in ("held", "dev"):
-        report(part, tiers[part])
+    sets = [("CED posts with a casualty or complaint word", "events_ced.tsv", posts)]
+    reposts = args.labels / "events_cedrepost.tsv"
+    if reposts.is_file():
+        keys = read_events(reposts)
+        sets.append(("CED reposts with a watched word, without the post they repost", "events_cedrepost.tsv",
+                     dict(ced_reposts(args.data, keys))))
+    for title, name, texts in sets:
+        labels = read_events(args.labels / name)
+        unknown = sorted(set(labels) - set(texts))
+        if unknown:
+            print(f"error: {name}: {len(unknown)} keys not in the data, e.g. {unknown[0]}", file=sys.stderr)
+            return 2
+        tiers: dict[str, dict[str, collections.Counter[Tier]]] = {
+            "dev": collections.defaultdict(collections.Counter), "held": collections.defaultdict(collections.Counter)}
+        for key, (label, kind) in labels.items():
+            analysis = analyzer.analyze(None, texts[key], register=Register.POST, judge=True)
+            tier = admission.tier(analysis.report.score, post=True)
+            tiers[part_of(key)][label if label != "other" else f"other/{kind or 'other'}"][tier] += 1
+        for part in ("held", "dev"):
+            report(f"{title}, read by hand", part, tiers[part])
     return 0
 
 
-def report(part: str, tiers: dict[str, collections.Counter[Tier]]) -> None:
+def report(title: str, part: str, tiers: dict[str, collections.Counter[Tier]]) -> None:
     total = sum(sum(counts.values()) for counts in tiers.values())
-    print(f"## CED posts with a casualty or complaint word, read by hand: {part} ({total} posts)\n")
+    print(f"## {title}: {part} ({total} posts)\n")
     print(f"| hand label | posts | {' | '.join(t.value for t in Tier)} |")
     print("|---|---|" + "---|" * len(Tier))
     for name in sorted(tiers, key=lambda n: (n.startswith("other"), n)):

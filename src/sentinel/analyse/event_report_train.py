@@ -2,7 +2,7 @@
 
 Kept apart from the runtime module so the daemon never imports scikit-learn. The labelled texts
 are keyed by id in ``labels/`` (``events_news.tsv``, ``events_weibo.tsv``, ``events_senti100k.tsv``,
-``events_ced.tsv``, ``cec_events.tsv``; how
+``events_ced.tsv``, ``events_cedrepost.tsv``, ``cec_events.tsv``; how
 they were labelled is in ``labels/README.md``); the texts themselves are read from the corpora
 folder given with ``--data``, which the repository does not hold.
 
@@ -25,14 +25,15 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sentinel.analyse.event_report import EventReportModel, ReportKind, features, own_facts
 
-__all__ = ["CED_POSTS", "Example", "TrainingReport", "ced_posts", "load_examples", "part_of", "train_event_model"]
+__all__ = ["CED_POSTS", "CED_REPOSTS", "Example", "TrainingReport", "ced_posts", "ced_reposts", "load_examples",
+           "part_of", "train_event_model"]
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _PAGE_HEADER = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(:\d{2})?\s*来源[:：]\s*\S+\s*")
@@ -90,8 +91,9 @@ def _label(row: dict[str, str]) -> str:
     return label if label in ("event", "complaint") else "other"
 
 
-def _texts(data: Path) -> dict[str, tuple[str, str]]:
-    """key → (title, text) for every labelled corpus present in ``data``."""
+def _texts(data: Path, keys: Iterable[str] = ()) -> dict[str, tuple[str, str]]:
+    """key → (title, text) for every labelled corpus present in ``data``; of the CED reposts (over a
+    million), only those of ``keys``."""
     texts: dict[str, tuple[str, str]] = {}
 
     def rows_csv(name: str) -> Iterator[dict[str, str]]:
@@ -125,12 +127,16 @@ def _texts(data: Path) -> dict[str, tuple[str, str]]:
         texts[f"clue:{jrow['id']}"] = ("", jrow["content"])
     for name, text in ced_posts(data):
         texts[f"ced:{name}"] = ("", text)
+    for key, text in ced_reposts(data, keys):
+        texts[key] = ("", text)
     return texts
 
 
 #: Where the original posts of the Chinese Rumor Dataset's CED part (github.com/thunlp/
 #: Chinese_Rumor_Dataset) are, copied into the data folder as the release has them.
 CED_POSTS = Path("CED_Dataset") / "original-microblog"
+#: Where their reposts are (each file: the reposts of one original post, with the reposter's comment).
+CED_REPOSTS = (Path("CED_Dataset") / "rumor-repost", Path("CED_Dataset") / "non-rumor-repost")
 
 
 def ced_posts(data: Path) -> Iterator[tuple[str, str]]:
@@ -138,6 +144,25 @@ def ced_posts(data: Path) -> Iterator[tuple[str, str]]:
     the macOS resource forks shipped with the release (``._*``) are no posts."""
     for path in sorted((data / CED_POSTS).glob("[!.]*.json")):
         yield path.stem, json.loads(path.read_text(encoding="utf-8"))["text"]
+
+
+def ced_reposts(data: Path, keys: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(key, comment) for the CED reposts named by ``keys`` (``cedrepost:<file name>:<mid>``) that are
+    in ``data``; each file named is read once."""
+    wanted: dict[str, set[str]] = {}
+    for key in keys:
+        corpus, _, rest = key.partition(":")
+        name, _, mid = rest.rpartition(":")
+        if corpus == "cedrepost" and name:
+            wanted.setdefault(name, set()).add(mid)
+    for name, mids in sorted(wanted.items()):
+        for folder in CED_REPOSTS:
+            path = data / folder / f"{name}.json"
+            if path.is_file():
+                for repost in json.loads(path.read_text(encoding="utf-8")):
+                    if repost.get("mid") in mids:
+                        yield f"cedrepost:{name}:{repost['mid']}", repost.get("text") or ""
+                break
 
 
 def cec_views(title: str, text: str) -> list[tuple[str, str]]:
@@ -155,10 +180,12 @@ def cec_views(title: str, text: str) -> list[tuple[str, str]]:
 
 def load_examples(data: Path, labels: Path) -> list[Example]:
     """Every labelled example whose text is in ``data``; CEC articles three times (:func:`cec_views`)."""
-    texts = _texts(data)
+    files = {name: _tsv(labels / name) for name in ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv",
+                                                    "events_ced.tsv", "events_cedrepost.tsv")}
+    texts = _texts(data, {row["key"] for rows in files.values() for row in rows})
     examples: list[Example] = []
-    for name in ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv", "events_ced.tsv"):
-        for row in _tsv(labels / name):
+    for rows in files.values():
+        for row in rows:
             key = row["key"]
             if key in texts:
                 title, text = texts[key]
