@@ -52,6 +52,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -59,6 +60,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sentinel.analyse.event_report_train import part_of
+from fold_models import judged_by_folds  # noqa: E402  (scripts/, next to this one)
 
 ZONE = ZoneInfo("Asia/Shanghai")
 WEEK_START = datetime(2026, 3, 2, tzinfo=ZONE)  # a Monday
@@ -390,6 +392,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--config", default="", help="YAML appended to the configuration, e.g. "
                         "'incidents: {reports: {open_post: 0.8}}' (for tuning on dev)")
+    parser.add_argument("--model", type=Path, help="an event-report model file (default: the bundled one); "
+                        "with --folds, the C and threshold the fold models take")
+    parser.add_argument("--folds", type=int, default=0, help="judge the dev part with K models, each trained "
+                        "without the fold of the texts it judges (scripts/fold_models.py): dev figures for new text")
     args = parser.parse_args(argv)
     if not (args.data / "cec_emergency_dev.jsonl").is_file():
         print(f"error: {args.data} holds no cec_emergency_dev.jsonl", file=sys.stderr)
@@ -407,8 +413,14 @@ def main(argv: list[str] | None = None) -> int:
             target = args.scenario_out.with_name(f"{args.scenario_out.stem}-{part}{args.scenario_out.suffix}")
             target.write_text("\n".join(lines) + "\n", encoding="utf-8")
         start = time.perf_counter()
-        with tempfile.TemporaryDirectory() as folder:
-            result = replay(lines, Path(folder), "\n" + args.config)
+        with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+            if args.folds and part == "dev":
+                texts = {piece.item["text"]: piece.truth.split(":", 1)[1] for piece in pieces}
+                router = stack.enter_context(judged_by_folds(args.data, args.labels, texts, args.folds, args.model))
+            model = f"\nanalysis: {{event_model: {json.dumps(str(args.model))}}}" if args.model else ""
+            result = replay(lines, Path(folder), model + "\n" + args.config)
+            if args.folds and part == "dev" and not args.json:
+                print(f"judged by {args.folds} fold models ({router.unrouted} judgements of texts not in the stream)")
         seconds = time.perf_counter() - start
         figures = measure(result, pieces, gold)
         out[part] = {k: v for k, v in figures.items() if not k.startswith("_")}

@@ -161,6 +161,7 @@ def test_a_posts_topics_lend_it_no_facts_and_an_epidemic_bulletin_is_a_tally() -
     facts = extract_facts(post, None)
     assert facts.deaths == 17  # the facts stage reads the whole text ...
     assert own_facts("", post, facts, post=True).deaths is None  # ... but the post itself reports none
+    assert own_facts(post[:30], post, extract_facts(post, post[:30]), post=True).deaths is None  # a title of its words
     assert own_facts("某地火灾致17人死亡", post, facts, post=False) is facts  # news keeps its facts
     assert guard("", "新增确诊病例6例，累计确诊8例，均在定点医院隔离治疗") == "时段统计"
     assert guard("郑州一小区发生火灾 造成2人死亡", "今天下午3时许，郑州市中原区一小区发生火灾") is None
@@ -198,3 +199,39 @@ def test_training_reads_the_ced_posts_copied_into_the_data_folder(tmp_path) -> N
     examples = load_examples(tmp_path / "data", labels)
     assert [(e.key, e.corpus, e.label, e.text) for e in examples] == [
         ("ced:12_abc_345", "ced", "event", "今天下午某小区发生火灾，一人受伤。")]
+
+
+def test_training_reads_only_the_labelled_reposts_of_the_ced_repost_folders(tmp_path) -> None:
+    """``events_cedrepost.tsv`` keys a repost by its file and mid, in either repost folder."""
+    import json
+
+    from sentinel.analyse.event_report_train import MEASURED, load_examples
+
+    data = tmp_path / "data" / "CED_Dataset"
+    (data / "rumor-repost").mkdir(parents=True)
+    (data / "non-rumor-repost").mkdir(parents=True)
+    (data / "rumor-repost" / "7_x_1.json").write_text(json.dumps(
+        [{"mid": "a1", "text": "城管必须死~"}, {"mid": "a2", "text": "转发微博"}]), encoding="utf-8")
+    (data / "non-rumor-repost" / "8_y_2.json").write_text(json.dumps(
+        [{"mid": "b1", "text": "昆明火车站暴恐案死亡人数升至29人"}]), encoding="utf-8")
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "events_cedrepost.tsv").write_text(
+        "key\tlabel\tkind\tscope\tprovince\tcountry\tnote\n"
+        "cedrepost:7_x_1:a1\tother\tchatter\tchina\t\t\t\ncedrepost:8_y_2:b1\tevent\t\tchina\t云南省\t\t\n"
+        "cedrepost:9_gone_3:c1\tother\tchatter\tunknown\t\t\t\n", encoding="utf-8")
+    assert load_examples(tmp_path / "data", labels) == []  # measured, not trained on
+    examples = load_examples(tmp_path / "data", labels, MEASURED)
+    assert sorted((e.key, e.corpus, e.label, e.text) for e in examples) == [
+        ("cedrepost:7_x_1:a1", "cedrepost", "other", "城管必须死~"),
+        ("cedrepost:8_y_2:b1", "cedrepost", "event", "昆明火车站暴恐案死亡人数升至29人")]
+
+
+def test_the_threshold_keeps_the_recall_asked_for_on_the_scores_it_is_given() -> None:
+    from sentinel.analyse.event_report_train import choose_threshold
+
+    scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
+    labels = ["event"] * 5 + ["other"] * 5
+    threshold = choose_threshold(scores, labels, min_recall=0.8)
+    assert sum(s >= threshold for s, label in zip(scores, labels) if label == "event") == 4
+    assert threshold > 0.5  # the highest such threshold: no lower score of an event is kept needlessly

@@ -105,3 +105,24 @@ def test_one_weak_post_does_not_confirm_another_but_a_news_item_does(stage_world
     report = stage.process(push(db, news, now=later), later)
     (incident,) = service.list_incidents(db.engine)
     assert report.opened == [incident.id] and incident.emerged_at == T0
+
+
+def test_a_posts_topic_names_others_headline_and_sets_no_toll(stage_world) -> None:
+    """A post of advice under a headline's #topic#: if it joins or opens a story, its own words
+    state no deaths, so the topic's 17 grade nothing; a post that states its own toll still does."""
+    _settings, db, stage = stage_world
+    now = T0 + timedelta(hours=1)
+    story = [("hd-1", "daily", 20, "郑州中原区一居民楼发生燃气爆炸",
+              "记者从郑州市应急管理局获悉，今天上午中原区建设路一居民楼发生燃气爆炸事故，造成2人受伤，现场正在救援。")]
+    stage.process(push(db, story, now=now), now)
+    topic = [("wb-1", "weibo", 30, None, "#中原区燃气爆炸已致17人死亡# 中原区建设路居民楼燃气爆炸，消防正在现场救援，"
+                                          "附近居民注意安全，关好燃气阀门")]
+    stage.process(push(db, topic, now=now), now)
+    (incident,) = service.list_incidents(db.engine)
+    detail = service.get_incident(db.engine, incident.id)
+    assert "wb-1" in {item.external_id for item, _ in detail.items}
+    assert incident.facts.get("deaths") is None  # the topic's 17 is someone else's headline
+    own = [("wb-2", "weibo", 40, None, "中原区建设路居民楼燃气爆炸，消防正在现场救援，目前已造成3人死亡")]
+    stage.process(push(db, own, now=now), now)
+    (incident,) = service.list_incidents(db.engine)
+    assert incident.facts["deaths"] == 3

@@ -254,9 +254,11 @@ def own_facts(title: str, text: str, facts: Facts, *, post: bool) -> Facts:
     """The facts a post states in its own words: its #topics# name what others wrote (often a
     headline, "#新型肺炎已致湖北17人死亡#"), not what the post reports, save one person's death by its
     cause that the post's words do not state (``with_topic_death``). News keeps ``facts``."""
-    if not post or "#" not in text:
+    if not post or ("#" not in text and "#" not in title):
         return facts
-    own = extract_facts(_HASHTAG.sub(" ", text), title or None)
+    # A post's title, when it has one, is its own first words (a collector's or the store's): the
+    # same topics are stripped from it.
+    own = extract_facts(_HASHTAG.sub(" ", text), _HASHTAG.sub(" ", title).strip() or None)
     return with_topic_death(own, (m.group()[1:-1] for m in _HASHTAG.finditer(text)), text)
 
 

@@ -40,7 +40,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
 
 from sentinel.analyse.dates import event_days
-from sentinel.analyse.event_report import NOT_JUDGED
+from sentinel.analyse.event_report import NOT_JUDGED, own_facts
 from sentinel.analyse.facts import Facts
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
@@ -639,13 +639,16 @@ class IncidentStage:
         raised = False  # whether this report moved the toll (a higher count, or a correction)
         if anchored and analysis.report.score >= self.admission.candidate:
             # Facts and category come from reports firmly in the story only: a joke about a 9.3
-            # quake that joins the story of a real one must not set its magnitude.
+            # quake that joins the story of a real one must not set its magnitude. A post's figures
+            # are those of its own words: its #topics# are others' headlines (#新型肺炎已致湖北17人死亡#
+            # above a post of advice), which grade nothing.
+            stated = own_facts(item.title or "", item.text, analysis.facts, post=analysis.register is Register.POST)
             facts = dict(incident.facts)
             for name in _FACT_FIELDS:
-                value = getattr(analysis.facts, name)
+                value = getattr(stated, name)
                 if value is None:
                     continue
-                detail = analysis.facts.detail(name)
+                detail = stated.detail(name)
                 corrected = detail is not None and detail.rule == "correction"  # "由14人核减为13人"
                 if facts.get(name) is None or value > facts[name] or corrected:
                     # Reported counts grow as a story develops, and reposts repeat old ones: keep the
