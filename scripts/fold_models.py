@@ -35,7 +35,8 @@ def _text_key(text: str) -> str:
 class FoldRouter:
     """An event-report model that judges each item with the fold model chosen for its text."""
 
-    def __init__(self, models: list[EventReportModel], folds_by_text: Mapping[str, int], base: EventReportModel):
+    def __init__(self, models: list[EventReportModel], folds_by_text: Mapping[str, int],
+                 base: EventReportModel) -> None:
         self.models, self.folds_by_text, self.base = models, folds_by_text, base
         self.threshold, self.meta, self.weights = base.threshold, base.meta, base.weights
         self.current = 0
@@ -59,7 +60,7 @@ def judged_by_folds(data: Path, labels: Path, texts: Mapping[str, str], folds: i
                     model: Path | None = None) -> Iterator[FoldRouter]:
     """While open, every Analyzer judges with fold models; ``texts`` maps each stream text to its key;
     ``model`` (default: the bundled one) gives the fold models their C and threshold."""
-    base = EventReportModel.load(model)
+    base: EventReportModel = EventReportModel.load(model)
     examples = load_examples(data, labels)
     dev = [i for i, e in enumerate(examples) if e.part == "dev"]
     rows = featurize([examples[i] for i in dev])
@@ -67,9 +68,9 @@ def judged_by_folds(data: Path, labels: Path, texts: Mapping[str, str], folds: i
     models = []
     for fold in range(folds):
         keep = [n for n, i in enumerate(dev) if fold_of(examples[i].key, folds) != fold]
-        model = _fit([rows[n] for n in keep], [examples[dev[n]].label for n in keep], c)
-        model.threshold = base.threshold
-        models.append(model)
+        trained = _fit([rows[n] for n in keep], [examples[dev[n]].label for n in keep], c)
+        trained.threshold = base.threshold
+        models.append(trained)
     router = FoldRouter(models, {_text_key(text): fold_of(key, folds) for text, key in texts.items()}, base)
     original_load, original_analyze = EventReportModel.load, Analyzer.analyze
 

@@ -233,5 +233,5 @@ def test_the_threshold_keeps_the_recall_asked_for_on_the_scores_it_is_given() ->
     scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
     labels = ["event"] * 5 + ["other"] * 5
     threshold = choose_threshold(scores, labels, min_recall=0.8)
-    assert sum(s >= threshold for s, label in zip(scores, labels) if label == "event") == 4
+    assert sum(s >= threshold for s, label in zip(scores, labels, strict=True) if label == "event") == 4
     assert threshold > 0.5  # the highest such threshold: no lower score of an event is kept needlessly
