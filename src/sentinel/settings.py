@@ -448,7 +448,9 @@ class ReportThresholds(Strict):
     All three 0: every watched item opens an incident."""
 
     candidate: float | None = Field(default=None, ge=0, lt=1)  # default: the model's tuned threshold
-    open: float = Field(default=0.5, ge=0, le=1)
+    # 0.65 for news: on the dev stream judged by models that never saw its texts (scripts/eval_stream.py
+    # --folds 5, seeds 1-5) it kept 25 -> 20 chatter incidents out at no event found less (0.8: no better).
+    open: float = Field(default=0.65, ge=0, le=1)
     open_post: float = Field(default=0.7, ge=0, le=1)
 
 
