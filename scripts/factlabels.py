@@ -171,7 +171,46 @@ def load_corpora(data: Path, labels_dir: Path = LABELS) -> list[Corpus]:
     raw = list(ced_posts(data))
     if raw:
         corpora.append(_join("ced", raw, "facts_ced.tsv", split=True, labels_dir=labels_dir, posts=True))
+    archive = load_hot_archive(data, labels_dir)
+    if archive is not None:
+        corpora.append(archive)
     return corpora
+
+
+# --- A hot-search archive outside the shared data (``facts_hot2.tsv``): the daily Weibo hot-search
+# lists of github.com/arandomguyhere/weibo-daily-hot-search, 2025-01 to 2026-08, copied into the data
+# folder as ``weibo-daily-hot-search/raw/YYYY-MM-DD.json`` (``event_report_train.HOT_ARCHIVE``).
+
+#: The topics read: a casualty or incident word (topics also on the shared 2026-08 list left out).
+HOT_ARCHIVE_WORDS = re.compile(
+    r"死亡|身亡|遇难|罹难|丧生|遇害|溺亡|坠亡|坠楼|不治|[0-9一二两三四五六七八九十]+[人名]?死|[撞砸炸烧砍刺捅杀勒掐摔]死"
+    r"|受伤|伤者|重伤|伤亡|死伤|失踪|失联|中毒|地震|车祸|火灾|爆炸|起火|坍塌|事故|袭击"
+)
+
+
+def load_hot_archive(data: Path, labels_dir: Path = LABELS) -> Corpus | None:
+    """``facts_hot2.tsv`` joined to the archive's topics (None when either is absent): each topic
+    read alone as a headline, split by ``part_of("hot2:" + topic)`` (a quarter held)."""
+    from sentinel.analyse.event_report_train import hot_archive_topics  # the callers have put src on the path
+
+    path = labels_dir / "facts_hot2.tsv"
+    topics = set(hot_archive_topics(data))
+    if not path.is_file() or not topics:
+        return None
+    labels = read_labels(path)
+    unknown = sorted(set(labels) - topics)
+    if unknown:
+        raise SystemExit(f"facts_hot2.tsv: {len(unknown)} topics not in the archive, e.g. {unknown[0]}")
+    shared = set()
+    listing = data / "weibo_hot_search_2026-08-01_14.jsonl"
+    if listing.is_file():
+        shared = {json.loads(line)["title"] for line in listing.read_text(encoding="utf-8").splitlines() if line.strip()}
+    unread = sorted(t for t in topics if HOT_ARCHIVE_WORDS.search(t) and t not in shared and t not in labels)
+    if unread:
+        raise SystemExit(f"facts_hot2.tsv: {len(unread)} topics with a casualty word have no label, e.g. {unread[0]}")
+    rows = [Row("hot2", topic, topic, "", values, category, fresh_held(f"hot2:{topic}"))
+            for topic, (values, category) in labels.items()]
+    return Corpus("hot2", tuple(rows), True)
 
 
 def ced_posts(data: Path) -> Iterator[tuple[str, str, str]]:

@@ -36,8 +36,8 @@ from typing import Any
 
 from sentinel.analyse.event_report import EventReportModel, ReportKind, features, own_facts
 
-__all__ = ["CED_POSTS", "CED_REPOSTS", "MEASURED", "TRAINED", "Example", "TrainingReport", "ced_posts",
-           "ced_reposts", "load_examples", "part_of", "train_event_model"]
+__all__ = ["CED_POSTS", "CED_REPOSTS", "HOT_ARCHIVE", "MEASURED", "TRAINED", "Example", "TrainingReport",
+           "ced_posts", "ced_reposts", "hot_archive_topics", "load_examples", "part_of", "train_event_model"]
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _PAGE_HEADER = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(:\d{2})?\s*来源[:：]\s*\S+\s*")
@@ -45,7 +45,7 @@ _CLASSES = [kind.value for kind in EventReportModel.CLASSES]
 
 #: The label files trained on, and those only measured (every row, after training).
 TRAINED = ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv", "events_ced.tsv")
-MEASURED = ("events_cedrepost.tsv",)
+MEASURED = ("events_cedrepost.tsv", "events_hot2.tsv")
 
 
 def part_of(key: str) -> str:
@@ -135,14 +135,20 @@ def _texts(data: Path, keys: Iterable[str] = ()) -> dict[str, tuple[str, str]]:
         texts[f"clue:{jrow['id']}"] = ("", jrow["content"])
     for name, text in ced_posts(data):
         texts[f"ced:{name}"] = ("", text)
+    keys = set(keys)
     for key, text in ced_reposts(data, keys):
         texts[key] = ("", text)
+    if any(key.startswith("hot2:") for key in keys):
+        texts.update((f"hot2:{topic}", (topic, topic)) for topic in hot_archive_topics(data))
     return texts
 
 
 #: Where the original posts of the Chinese Rumor Dataset's CED part (github.com/thunlp/
 #: Chinese_Rumor_Dataset) are, copied into the data folder as the release has them.
 CED_POSTS = Path("CED_Dataset") / "original-microblog"
+#: A daily Weibo hot-search archive (github.com/arandomguyhere/weibo-daily-hot-search, 2025-01 to
+#: 2026-08), copied into the data folder: ``raw/YYYY-MM-DD.json``, each a list of entries with ``text``.
+HOT_ARCHIVE = Path("weibo-daily-hot-search") / "raw"
 #: Where their reposts are (each file: the reposts of one original post, with the reposter's comment).
 CED_REPOSTS = (Path("CED_Dataset") / "rumor-repost", Path("CED_Dataset") / "non-rumor-repost")
 
@@ -152,6 +158,18 @@ def ced_posts(data: Path) -> Iterator[tuple[str, str]]:
     the macOS resource forks shipped with the release (``._*``) are no posts."""
     for path in sorted((data / CED_POSTS).glob("[!.]*.json")):
         yield path.stem, json.loads(path.read_text(encoding="utf-8"))["text"]
+
+
+def hot_archive_topics(data: Path) -> list[str]:
+    """Every distinct topic of the hot-search archive in ``data``, in the order the daily files first
+    list it (none when it is absent)."""
+    topics: dict[str, None] = {}
+    for path in sorted((data / HOT_ARCHIVE).glob("*.json")):
+        for entry in json.loads(path.read_text(encoding="utf-8")):
+            text = (entry.get("text") or "").strip()
+            if text:
+                topics.setdefault(text, None)
+    return list(topics)
 
 
 def ced_reposts(data: Path, keys: Iterable[str]) -> Iterator[tuple[str, str]]:
