@@ -327,3 +327,29 @@ GRIEVANCE = [
 @_cases(GRIEVANCE)
 def test_a_death_behind_a_grievance(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+# Hot-search topics of 2025-2026, read alone as headlines (the archive outside the shared data).
+HEADLINES_ALONE = [
+    ("the accident before 去世", "演员凯莉霍特尔车祸去世", "", {"deaths": 1}),  # hot2
+    ("遭 and 遇 an accident", "老人卖菜获博主帮助后遇车祸去世", "", {"deaths": 1}),  # hot2
+    ("a fall before 遇难", "大年初五8岁男童虎跳峡坠崖遇难", "", {"deaths": 1}),  # hot2
+    ("poisoning before 离世", "单亲爸爸打铁花成网红中毒离世", "", {"deaths": 1}),  # hot2
+    ("a counted fall still counts", "3名游客坠崖遇难", "", {"deaths": 3}),
+    ("a rate is no death", "今年车祸死亡率明显下降", "", {}),
+    ("a body found, in a headline", "陕西11岁失联男孩遗体被发现", "", {"deaths": 1}),  # hot2
+    ("a body already found", "在德失联23岁中国留学生遗体已找到", "", {"deaths": 1}),  # hot2
+    ("bodies counted", "3名失联游客遗体被发现", "", {"deaths": 3}),
+    ("N死M失联", "洪灾已致广西39死9失联", "", {"deaths": 39, "missing": 9}),  # hot2
+    ("a death threat", "Faker奶奶被死亡威胁", "", {}),  # hot2
+    ("killing a match", "林允杀死比赛", "", {}),  # hot2
+    ("killing one's own mood", "这段话杀死了我的精神内耗", "", {}),  # hot2
+    ("a rhetorical who", "谁杀死了驾校", "", {}),  # hot2
+    ("killing a neighbour", "男子杀死邻居后自首", "", {"deaths": 1}),
+    ("wounding my ex-husband is a wound", "交警包庇开车撞伤我的前夫", "", {"injured": 1}),
+]
+
+
+@_cases(HEADLINES_ALONE)
+def test_a_headline_read_alone(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

@@ -84,7 +84,7 @@ _NOT_COMPACT = r"(?![亡者刑因了神角心机守板罪囚缓于去掉活扛�
 #   "造成3人死亡", "13名女工被毒烟熏死", "十余人受伤", "24人失踪"   count, classifier, verb
 #   "12具遇难者遗体", "60名死者"                                     count, classifier, noun
 #   "致6人亡", "26人伤"   one-character verb right after the classifier ("10人伤亡" is no death count)
-#   "2死5伤", "两死一重伤", "3死多伤", "5死1失踪", "五死特大交通事故"  compact
+#   "2死5伤", "两死一重伤", "3死多伤", "5死1失踪", "39死9失联", "五死特大交通事故"  compact
 _COUNT_FIRST = re.compile(
     rf"{_NUM_START}{_Q}(?:"
     rf"{_CLS}(?P<noungap>[^{_STOP}]{{0,4}}?){_DEATH_NOUN}"
@@ -95,7 +95,7 @@ _COUNT_FIRST = re.compile(
     rf"|{_CLS}(?P<shorthurt>伤)(?![亡者势心员病情口])"
     # "夺走12条生命" (the verb is checked in code: "挽救了12条生命" is the opposite)
     r"|[条个](?P<lives>(?:鲜活的?)?(?:生命|人命))"
-    rf"|(?P<compact>死)(?:[，,、]?{_Q2}[人名]?(?P<q2kind>重伤|轻伤|受伤|伤|失踪)(?![亡者势心员病情])|{_NOT_COMPACT})"
+    rf"|(?P<compact>死)(?:[，,、]?{_Q2}[人名]?(?P<q2kind>重伤|轻伤|受伤|伤|失踪|失联)(?![亡者势心员病情])|{_NOT_COMPACT})"
     r")"
 )
 # Word then count: "死亡人数上升至十三人", "重伤5人", "撞死1人", "失踪失联人员39名", "中毒人数为308人".
@@ -201,7 +201,7 @@ _TRIGGER = re.compile(r"死|亡|弑|遇难|罹难|丧|伤|里氏|失踪|下落�
 # _TRIGGER costs every text a slower scan.
 _KILL_TRIGGER = re.compile("|".join(verb for verb in _KILL_WITHOUT_DEATH if "杀" in verb))
 _KINDS = ("death", "serious", "minor", "light", "hurt", "missing", "poisoned", "symptom")
-_Q2_KIND = {"重伤": "serious", "轻伤": "hurt", "受伤": "hurt", "伤": "hurt", "失踪": "missing"}
+_Q2_KIND = {"重伤": "serious", "轻伤": "hurt", "受伤": "hurt", "伤": "hurt", "失踪": "missing", "失联": "missing"}
 
 
 @dataclass(frozen=True, slots=True)

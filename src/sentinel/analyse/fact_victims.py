@@ -76,9 +76,14 @@ _TRANSITIVE_VERB = re.compile(r"^[撞砍刺捅打咬砸扎割击轧碾勒掐杀�
 # A killing named with its victim is one case ("城管打死卖野菜学生事件"), unless said to recur.
 _ONE_CASE_AFTER = re.compile(r"(?:事件|案)(?![^，,。；;！？!?]{0,4}?(?:频|屡|多|不断|时有|再|又|一再))")
 # A headline's death verb with no count and no plural names one death, whoever died: "湖北亿万富翁天津坠楼
-# 身亡", "军校生不满队长恶言跳楼身亡". (遇难, 死亡 and 牺牲 are left out: "乘客全部遇难", "死亡威胁".)
+# 身亡", "军校生不满队长恶言跳楼身亡". (遇难, 死亡 and 牺牲 are left out, "乘客全部遇难", "死亡威胁", save
+# after the accident that caused them.)
 # 牺牲 ends its clause there ("23岁战士执行任务时不幸牺牲"; "牺牲形象" is no death); 弑父 kills one.
 _HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命|命丧|毙命|猝死|[坠碾]亡|(?<=毒)亡|致死|牺牲(?=$|后|续)"
+                             # 去世, 离世, 遇难 and 死亡 after the accident that caused them: "遇车祸去世",
+                             # "虎跳峡坠崖遇难", "打铁花成网红中毒离世" (not "车祸死亡率", "事故遇难者")
+                             rf"|(?<=车祸|事故|意外|空难|坠崖|坠楼|坠河|溺水|中毒|触电)(?:不幸)?(?:去世|离世|遇难|死亡)"
+                             rf"(?![率人数者])"
                              rf"|弑(?:父|母|兄|弟|妻|夫|师)(?![母亲])|被[^{_STOP}]{{0,8}}?(?P<passive>{_KILLED}|杀害)")
 # Or it kills one: "16岁辍学少年因琐事捅死同窗" (the object is named right after the verb).
 _CLAUSE_CHARS = rf"[^{_STOP.replace('0-9０-９', '')}]"  # numbers stay inside: "杀死44岁情夫"
@@ -106,6 +111,9 @@ _ANIMAL = re.compile(r"猫|狗|犬|蛇|蟒|鸡|鸭|鹅|猪|牛|羊|熊猫|熊|�
 _ANIMAL_LAST = re.compile(rf"(?:{_ANIMAL.pattern})$")
 _ANIMAL_AFTER = re.compile(rf"[^{_STOP}]?(?:{_ANIMAL.pattern})")  # "被撞死野鸡": the animal is the one killed
 # Words between a subject and its verb that say how, not who: "猫不幸身亡".
+# What a figurative killing kills: a match (a sports idiom), one's own moods or habits, a rhetorical
+# question's institution ("谁杀死了驾校" is caught by its 谁).
+_FIGURATIVE_OBJECT = re.compile(r"了?(?:比赛|悬念|(?:我|你|他|她|我们|你们|自己)的|我$|你$)")
 _ADVERBS = re.compile(r"不幸|意外|当场|竟然?|已经?|也|均|最终|突然|因此|而")
 
 
@@ -204,12 +212,20 @@ def _headline_one(doc: Doc, verb: re.Pattern[str]) -> str | None:
             passive = bool(m.groupdict().get("passive"))  # "蟒蛇…被村民打死": the subject is the one killed
             if tail is not None and _ANIMAL.search(tail) and not _PERSON_RE.search(tail):
                 continue  # "射杀中国水鹿": an animal, however qualified, and no person
+            if tail is not None and "杀" in m.group("v") and (
+                    _FIGURATIVE_OBJECT.match(tail) or text[max(0, m.start() - 1): m.start()] == "谁"):
+                continue  # "杀死比赛", "杀死了我的精神内耗", "谁杀死了驾校": no one is killed
             if _ANIMAL_AFTER.match(tail) if tail is not None else (
                     _animal_before(text[: m.start()], pronoun=passive) or _ANIMAL_AFTER.match(text, m.end())):
                 continue
             if not doc.outside(clause.start(), True):
                 return text
     return None
+
+
+# A death word that reports no death: a threat ("被死亡威胁"), and brain death ("强留脑死亡丈夫", a
+# patient kept alive) by the 脑 before it.
+_NO_DEATH_AROUND = re.compile(r"威胁|恐吓")
 
 
 def _one(doc: Doc, pattern: re.Pattern[str], anchor: re.Pattern[str]) -> re.Match[str] | None:
@@ -222,7 +238,8 @@ def _one(doc: Doc, pattern: re.Pattern[str], anchor: re.Pattern[str]) -> re.Matc
         for a in anchor.finditer(src):
             pos, end = max(0, a.start() - _WINDOW), min(len(src), a.end() + _WINDOW // 2)
             while (m := pattern.search(src, pos, end)) is not None:
-                if _names_one(m, src) and not doc.outside(m.start(), in_title):
+                if (_names_one(m, src) and not doc.outside(m.start(), in_title)
+                        and not _NO_DEATH_AROUND.match(src, m.end()) and not src.endswith("脑", 0, a.start())):
                     return m
                 pos = m.start() + 1  # overlapping: "多名村民称精神病人死亡" holds "病人死亡"
     return None
@@ -342,25 +359,29 @@ def _clause_one(doc: Doc) -> str | None:
 # 遇难者, 死者 may be many, and their number is the count rules'.
 _BODY_FOUND = re.compile(
     rf"(?:遗体|尸体)[^{_STOP}]{{0,14}}?被(?:人|警方|村民|民警|搜救人员|救援人员)?(?:发现|找到|寻获|打捞)"
-    rf"|(?:发现|找到|寻获|打捞[起出上]?)了?(?:其|他的?|她的?|[\u4e00-\u9fff]某的?)?(?:遗体|尸体)(?![^{_STOP}]{{0,4}}?[具名])")
+    rf"|(?:发现|找到|寻获|打捞[起出上]?)了?(?:其|他的?|她的?|[\u4e00-\u9fff]某的?)?(?:遗体|尸体)(?![^{_STOP}]{{0,4}}?[具名])"
+    rf"|(?:遗体|尸体)已经?(?:找到|寻获|打捞上岸)")
 _BODY_OF_MANY = re.compile(rf"遇难者|罹难者|死者|伤者|们|俩|均|都|全部|分别|先后|相继|陆续|其余|其他|另一|又|{_TWO_PEOPLE}")
 
 
 def _body_found(doc: Doc) -> str | None:
-    """A clause saying one person's body was found (``_BODY_FOUND``)."""
-    if "遗体" not in doc.body and "尸体" not in doc.body:
+    """A clause saying one person's body was found (``_BODY_FOUND``), in the body or, a headline alone
+    ("陕西11岁失联男孩遗体被发现"), in the title."""
+    in_title = not doc.body.strip()
+    src = doc.title if in_title else doc.body
+    if "遗体" not in src and "尸体" not in src:
         return None
-    if _DENIED.search(doc.body) or _DREAM.search(doc.body):
+    if _DENIED.search(src) or _DREAM.search(src):
         return None
-    for m in _BODY_FOUND.finditer(doc.body):
-        _, start, _ = doc.scope.sentence(m.start())
-        head = doc.body[start: m.start()]
+    for m in _BODY_FOUND.finditer(src):
+        start = 0 if in_title else doc.scope.sentence(m.start())[1]
+        head = src[start: m.start()]
         tail = _CLAUSE_TAIL.search(head)  # (it matches the empty string at least)
         clause = (tail.group() if tail else "") + m.group()
         counted = _MEASURE_RE.sub("", head + m.group()).replace("零", "")
         if (_COUNTED.search(counted) or _PLURAL_CLAUSE.search(_MEASURE_RE.sub("", clause))
                 or _BODY_OF_MANY.search(clause) or _PAIR_WORDS.search(head) or _negated(clause)
-                or _not_person(clause) or doc.outside(m.start(), False)):
+                or _not_person(clause) or doc.outside(m.start(), in_title)):
             continue
         return clause
     return None
