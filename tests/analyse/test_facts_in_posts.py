@@ -347,6 +347,9 @@ HEADLINES_ALONE = [
     ("a rhetorical who", "谁杀死了驾校", "", {}),  # hot2
     ("killing a neighbour", "男子杀死邻居后自首", "", {"deaths": 1}),
     ("wounding my ex-husband is a wound", "交警包庇开车撞伤我的前夫", "", {"injured": 1}),
+    ("the killers counted, then the killed", "印度4名少年砍死1人被游街示众", "", {"deaths": 1}),  # hot2
+    ("the killed counted after a passive", "5人被砍死", "", {"deaths": 5}),
+    ("children counted without a classifier", "母亲阳台烧香起火致2子女身亡", "", {"deaths": 2}),  # hot2
 ]
 
 

@@ -41,7 +41,7 @@ _ONE_PERSON = (
 # People a headline names one of ("女大学生被车撞飞身亡") or counts without a classifier ("32学生",
 # "两路人", "两兄妹"). Sports people are left out: "姚明受伤" is not an event.
 _PAIR_NOUN = r"兄妹|姐弟|兄弟|姐妹|夫妻|夫妇|母女|母子|父子|父女|祖孙|爷孙|婆孙|情侣"
-_PERSON = rf"(?:{_ONE_PERSON}|{_PAIR_NOUN}|群众|师生|平民)"
+_PERSON = rf"(?:{_ONE_PERSON}|{_PAIR_NOUN}|群众|师生|平民|子女|儿女)"
 _STOP = r"\s0-9０-９，,。；;！!？?、：:（）()“”\"'《》【】"
 _CN_DIGITS = "零〇一二两俩三四五六七八九"
 # Between the count and the verb: a few characters of the same clause; an age or a day may sit in
@@ -98,6 +98,9 @@ _COUNT_FIRST = re.compile(
     rf"|(?P<compact>死)(?:[，,、]?{_Q2}[人名]?(?P<q2kind>重伤|轻伤|受伤|伤|失踪|失联)(?![亡者势心员病情])|{_NOT_COMPACT})"
     r")"
 )
+# A killing verb's object counted right after it ("砍死1人", "杀死了3名"): the victims.
+_KILLED_RE = re.compile(_KILLED)
+_OBJECT_COUNT = re.compile(rf"了?{_NUM_START}{NUMERAL}{_CLS}")
 # Word then count: "死亡人数上升至十三人", "重伤5人", "撞死1人", "失踪失联人员39名", "中毒人数为308人".
 # The count must not open the next phrase: in "5人死亡18人受伤" the 18 belongs to 受伤.
 _BEFORE = re.compile(
@@ -320,6 +323,9 @@ def find_mentions(doc: Doc) -> list[Mention]:
                     continue
                 kind = "poisoned"
             when = ""
+            if (m.group("death") and _KILLED_RE.fullmatch(m.group("death")) and "被" not in m.group()
+                    and _OBJECT_COUNT.match(src, m.end())):
+                continue  # "4名少年砍死1人": the count before the verb is the killers', the one after it counts
             if m.group("death"):
                 # "当场有4人死亡": the clause's opening words count too.
                 context = re.split(r"[，,。；;！？]", src[max(0, m.start() - 8): m.start()])[-1] + m.group()
