@@ -351,8 +351,8 @@ def train_event_model(data: Path, labels: Path, out: Path, *, min_recall: float 
                       **report.figures}
     measured = load_examples(data, labels, MEASURED, cec=False)
     for corpus in sorted({e.corpus for e in measured}):
-        subset = [e for e in measured if e.corpus == corpus]
-        report.figures[f"not trained: {corpus}"] = _figures(_scores(model, featurize(subset)),
-                                                            [e.label for e in subset], threshold)
+        of_corpus = [e for e in measured if e.corpus == corpus]
+        report.figures[f"not trained: {corpus}"] = _figures(_scores(model, featurize(of_corpus)),
+                                                            [e.label for e in of_corpus], threshold)
     return report
 
