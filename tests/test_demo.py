@@ -65,6 +65,8 @@ def test_the_demo_shows_an_incident_its_clocks_and_its_alerts() -> None:
         _the_cli_works_on_the_demos_database(out, cwd, env)
     assert ".notdef" not in stderr and len(stderr.splitlines()) <= 3, stderr[-2000:]  # never a flood
     assert "▶ 新舆情事件 incident #1 opened" in out
+    assert "incident #2 opened" not in out  # one story, one incident: its press-conference notice joins it
+    assert "召开中原区燃气爆炸事故新闻发布会" in out  # (which the demo did show)
     assert "graded II" in out
     assert "⏳ incident #1 权威信息发布：剩余" in out  # the countdown
     assert "时限提醒 → 张伟、孙主任: 【时限提醒】权威信息发布还剩" in out  # a reminder to the duty officer
