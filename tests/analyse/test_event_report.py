@@ -235,3 +235,15 @@ def test_the_threshold_keeps_the_recall_asked_for_on_the_scores_it_is_given() ->
     threshold = choose_threshold(scores, labels, min_recall=0.8)
     assert sum(s >= threshold for s, label in zip(scores, labels, strict=True) if label == "event") == 4
     assert threshold > 0.5  # the highest such threshold: no lower score of an event is kept needlessly
+
+
+@pytest.mark.parametrize(("title", "text", "reason"), [
+    ("基地组织威胁将在德国发起恐怖袭击", "", "威胁"),  # THUCNews: a threat has not happened
+    ("", "好希望今天晚上来个9.3级地震，睡着睡着就挂掉了", "假设/愿望"),  # SMP2020: the joke the issue was paged for
+    ("", "网上有人扬言要在广场制造爆炸", "威胁"),
+    ("郑州市将于今日16时召开中原区燃气爆炸事故新闻发布会", "", None),  # an announcement follows up a real event
+    ("男子将妻子杀害后自首", "", None),  # 将 as the object marker
+    ("歹徒爆炸案嫌犯曾扬言报复", "昨日下午，某商场发生爆炸，造成2人受伤", None),  # the report's own clause states it
+])
+def test_guards_for_what_has_not_happened(title: str, text: str, reason: str | None) -> None:
+    assert guard(title, text) == reason

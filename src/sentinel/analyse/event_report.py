@@ -119,6 +119,9 @@ CUES: dict[str, tuple[str, re.Pattern[str]]] = {
 # Guards: forms that never report an event, whatever the words around them weigh.
 _EVENT_WORD = re.compile(r"地震|火灾|着火|起火|大火|爆炸|事故|车祸|相撞|坍塌|塌方|死亡|身亡|遇难|丧生|伤亡|受伤|中毒|袭击|溺亡|坠亡|洪水|海啸")
 _HYPOTHETICAL = re.compile(r"希望|好想|想要|要是|如果|假如|万一|梦到|梦见|做梦|但愿|巴不得|恨不得|宁愿|祈求|幻想|假设")
+# A threat, which has not happened ("基地组织威胁将在德国发起恐怖袭击"). Not an announcement: "将于今日召开
+# 爆炸事故新闻发布会" follows up a real event.
+_FUTURE = re.compile(r"威胁(?:要|将|称)|扬言|(?:声称|宣称)(?:要|将)")
 _CLAUSE = re.compile(r"[^，,。！？!?；;\s]+")
 _PERIOD = re.compile(rf"今年以来|年以来|去年全年|全年|上半年|下半年|[一二三四1-4]季度|前{_NUM}{{1,2}}个?月|{_NUM}{{1,2}}月份|近{_NUM}{{1,2}}年|历年|每年")
 _AGGREGATE = re.compile(rf"{_NUM}+起|共发生|累计|总计|合计|同比|环比")
@@ -234,6 +237,8 @@ def guard(title: str, text: str) -> str | None:
 
     - **假设/愿望**: every clause that names an event (地震, 火灾, 死亡 …) is a wish, a dream or a
       supposition ("好希望今晚来个9.3级地震", "要是发生地震", "梦到出车祸");
+    - **威胁**: … or, some of them, what is threatened and has not happened ("基地组织威胁将在德国发起
+      恐怖袭击", "扬言要炸毁大楼");
     - **时段统计**: the title or the first sentence counts events over a period ("今年以来全国共发生较大
       道路交通事故300起", "前9月共报告食物中毒327起"), or is an epidemic's bulletin of cases
       ("新增确诊病例6例", "累计确诊8例").
@@ -242,6 +247,8 @@ def guard(title: str, text: str) -> str | None:
     clauses = [c for c in _CLAUSE.findall(head) if _EVENT_WORD.search(c)]
     if clauses and all(_supposed(clause) for clause in clauses):
         return "假设/愿望"
+    if clauses and all(_supposed(clause) or _supposed(clause, _FUTURE) for clause in clauses):
+        return "威胁"
     first = title or (_CLAUSE.findall(text) or [""])[0]
     lead = re.split(r"[。！？!?\n]", text, maxsplit=1)[0]
     for part in (first, lead):
@@ -262,9 +269,9 @@ def own_facts(title: str, text: str, facts: Facts, *, post: bool) -> Facts:
     return with_topic_death(own, (m.group()[1:-1] for m in _HASHTAG.finditer(text)), text)
 
 
-def _supposed(clause: str) -> bool:
-    """A wish or supposition word comes before the clause's event word."""
-    wish, event = _HYPOTHETICAL.search(clause), _EVENT_WORD.search(clause)
+def _supposed(clause: str, words: re.Pattern[str] = _HYPOTHETICAL) -> bool:
+    """A wish or supposition word (or one of ``words``) comes before the clause's event word."""
+    wish, event = words.search(clause), _EVENT_WORD.search(clause)
     return wish is not None and event is not None and wish.start() < event.start()
 
 
