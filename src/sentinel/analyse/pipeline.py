@@ -55,6 +55,8 @@ class Analysis:
     regions: tuple[str, ...]
     report: ReportJudgement
     place: Place = UNKNOWN  # where the event happened, and whether that is inside the jurisdiction
+    # The facts in the item's own words (a post's #topics# are others' headlines: own_facts); judged items only.
+    stated: Facts | None = None
 
     @property
     def relevant(self) -> bool:
@@ -137,7 +139,7 @@ class Analyzer:
         grade = grade_floor(facts, category.code, category.subtype, self.tables)
         regions = tuple(dict.fromkeys(filter(self.places.__contains__, words)))
         keywords: tuple[tuple[str, float], ...] = ()
-        fingerprint, report, place = 0, NOT_JUDGED, UNKNOWN
+        fingerprint, report, place, stated = 0, NOT_JUDGED, UNKNOWN, None
         if judge or (judge is None and matches):
             counts = content_counts(words, self.tokenizer.stopwords)  # shared by keywords and simhash
             keywords = tuple(keyword_scores(words, self.top_keywords, idf=self.idf, counts=counts))
@@ -148,7 +150,7 @@ class Analyzer:
             place = resolve_place(title, text, title_tokens=title_tokens.words, body_tokens=body_tokens.words,
                                   jurisdiction=self.scope)
         return Analysis(title_tokens, body_tokens, matches, register, score, negative, facts, category, grade,
-                        keywords, fingerprint, regions, report, place)
+                        keywords, fingerprint, regions, report, place, stated)
 
 
 @functools.cache

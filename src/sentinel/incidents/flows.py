@@ -40,7 +40,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
 
 from sentinel.analyse.dates import event_days
-from sentinel.analyse.event_report import NOT_JUDGED, own_facts
+from sentinel.analyse.event_report import NOT_JUDGED
 from sentinel.analyse.facts import Facts
 from sentinel.analyse.grading import grade_floor
 from sentinel.analyse.pipeline import Analysis, Analyzer
@@ -642,7 +642,7 @@ class IncidentStage:
             # quake that joins the story of a real one must not set its magnitude. A post's figures
             # are those of its own words: its #topics# are others' headlines (#新型肺炎已致湖北17人死亡#
             # above a post of advice), which grade nothing.
-            stated = own_facts(item.title or "", item.text, analysis.facts, post=analysis.register is Register.POST)
+            stated = analysis.stated or analysis.facts  # (a report or candidate was judged, so it is set)
             facts = dict(incident.facts)
             for name in _FACT_FIELDS:
                 value = getattr(stated, name)
