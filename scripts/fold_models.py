@@ -10,35 +10,27 @@ the model that did not see its fold. The held part needs none of this: no held t
 
 from __future__ import annotations
 
-import hashlib
-import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sentinel.analyse.event_report import EventReportModel, ReportJudgement
-from sentinel.analyse.event_report_train import _fit, featurize, load_examples
+from sentinel.analyse.event_report_train import _fit, featurize, fold_of, load_examples
 from sentinel.analyse.pipeline import Analyzer
-
-
-def fold_of(key: str, folds: int) -> int:
-    """The fold of a key, as ``train_event_model`` cuts dev."""
-    return hashlib.sha1(key.encode("utf-8")).digest()[1] % folds
+from sentinel.normalise.text import nfkc
 
 
 def _text_key(text: str) -> str:
-    """What is left of a text through normalisation (NFKC, whitespace): enough to know it again."""
-    return "".join(unicodedata.normalize("NFKC", text).split())[:60]
+    """What is left of a text through the store's normalisation (NFKC, whitespace): enough to know it again."""
+    return "".join(nfkc(text).split())[:60]
 
 
 class FoldRouter:
     """An event-report model that judges each item with the fold model chosen for its text."""
 
-    def __init__(self, models: list[EventReportModel], folds_by_text: Mapping[str, int],
-                 base: EventReportModel) -> None:
-        self.models, self.folds_by_text, self.base = models, folds_by_text, base
-        self.threshold, self.meta, self.weights = base.threshold, base.meta, base.weights
+    def __init__(self, models: list[EventReportModel], folds_by_text: Mapping[str, int], threshold: float) -> None:
+        self.models, self.folds_by_text, self.threshold = models, folds_by_text, threshold
         self.current = 0
         self.unrouted = 0
 
@@ -50,9 +42,6 @@ class FoldRouter:
 
     def judge(self, found: Mapping[str, float], **options: Any) -> ReportJudgement:
         return self.models[self.current].judge(found, **options)
-
-    def probabilities(self, found: Mapping[str, float]) -> tuple[float, float, float]:
-        return self.models[self.current].probabilities(found)
 
 
 @contextmanager
@@ -71,7 +60,7 @@ def judged_by_folds(data: Path, labels: Path, texts: Mapping[str, str], folds: i
         trained = _fit([rows[n] for n in keep], [examples[dev[n]].label for n in keep], c)
         trained.threshold = base.threshold
         models.append(trained)
-    router = FoldRouter(models, {_text_key(text): fold_of(key, folds) for text, key in texts.items()}, base)
+    router = FoldRouter(models, {_text_key(text): fold_of(key, folds) for text, key in texts.items()}, base.threshold)
     original_load, original_analyze = EventReportModel.load, Analyzer.analyze
 
     def analyze(self: Analyzer, title: str | None, text: str, **options: Any) -> Any:

@@ -13,7 +13,7 @@ jieba tokens (:func:`features`):
   outvote short posts), numbers folded into one token;
 - **character bigrams** of the Chinese text of the title and the head of the body, scaled the same
   way (:data:`BIGRAM_WEIGHT`): they carry what the tokenizer splits or misses (挂了, 好怕, 震感), and
-  cross-validated on the dev labels they keep 8 points more chatter out at the same recall;
+  cross-validated on the dev labels they keep 7 points more chatter out at the same recall;
 - **facts**: a casualty, loss or magnitude figure the facts stage found (a report states them, a joke
   rarely does; a post's #topics# are left out, :func:`own_facts`), and whether the title states
   one on its own ("…致2死3伤");

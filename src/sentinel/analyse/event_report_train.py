@@ -37,7 +37,8 @@ from typing import Any
 from sentinel.analyse.event_report import EventReportModel, ReportKind, features, own_facts
 
 __all__ = ["CED_POSTS", "CED_REPOSTS", "HOT_ARCHIVE", "MEASURED", "TRAINED", "Example", "TrainingReport",
-           "ced_posts", "ced_reposts", "hot_archive_topics", "load_examples", "part_of", "train_event_model"]
+           "ced_posts", "ced_reposts", "fold_of", "hot_archive_topics", "load_examples", "part_of",
+           "train_event_model"]
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _PAGE_HEADER = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(:\d{2})?\s*来源[:：]\s*\S+\s*")
@@ -46,6 +47,11 @@ _CLASSES = [kind.value for kind in EventReportModel.CLASSES]
 #: The label files trained on, and those only measured (every row, after training).
 TRAINED = ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv", "events_ced.tsv")
 MEASURED = ("events_cedrepost.tsv", "events_hot2.tsv")
+
+
+def fold_of(key: str, folds: int) -> int:
+    """The cross-validation fold of a dev key (by SHA-1, so the reports of one CEC event share one)."""
+    return hashlib.sha1(key.encode("utf-8")).digest()[1] % folds
 
 
 def part_of(key: str) -> str:
@@ -306,7 +312,7 @@ def train_event_model(data: Path, labels: Path, out: Path, *, min_recall: float 
     rows = featurize(examples)
     dev = [i for i, e in enumerate(examples) if e.part == "dev"]
     held = [i for i, e in enumerate(examples) if e.part == "held"]
-    groups = [hashlib.sha1(examples[i].key.encode("utf-8")).digest()[1] % folds for i in dev]
+    groups = [fold_of(examples[i].key, folds) for i in dev]
 
     def cross_validated(c: float) -> list[float]:
         scores = [0.0] * len(dev)
@@ -319,8 +325,6 @@ def train_event_model(data: Path, labels: Path, out: Path, *, min_recall: float 
         return scores
 
     dev_labels = [examples[i].label for i in dev]
-    # The recall kept is that of first-hand texts: a repost's comment that restates an event is trained
-    # on (it teaches what reactions look like) but the event reaches the office by its reports.
     best: tuple[float, float, float] | None = None  # (specificity at threshold, c, threshold)
     for c in grid:
         scores = cross_validated(c)

@@ -223,8 +223,7 @@ def _headline_one(doc: Doc, verb: re.Pattern[str]) -> str | None:
     return None
 
 
-# A death word that reports no death: a threat ("被死亡威胁"), and brain death ("强留脑死亡丈夫", a
-# patient kept alive) by the 脑 before it.
+# A death word that reports no death: a threat ("被死亡威胁").
 _NO_DEATH_AROUND = re.compile(r"威胁|恐吓")
 
 
@@ -239,7 +238,7 @@ def _one(doc: Doc, pattern: re.Pattern[str], anchor: re.Pattern[str]) -> re.Matc
             pos, end = max(0, a.start() - _WINDOW), min(len(src), a.end() + _WINDOW // 2)
             while (m := pattern.search(src, pos, end)) is not None:
                 if (_names_one(m, src) and not doc.outside(m.start(), in_title)
-                        and not _NO_DEATH_AROUND.match(src, m.end()) and not src.endswith("脑", 0, a.start())):
+                        and not _NO_DEATH_AROUND.match(src, m.end())):
                     return m
                 pos = m.start() + 1  # overlapping: "多名村民称精神病人死亡" holds "病人死亡"
     return None
