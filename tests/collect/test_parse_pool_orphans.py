@@ -1,5 +1,5 @@
 """SIGKILL the real daemon and its parse workers go with it, instead of living on as orphans; Ctrl-C
-stops it and them without a traceback."""
+stops it and them without a traceback, even while the workers are starting."""
 
 from __future__ import annotations
 
@@ -92,6 +92,29 @@ def test_ctrl_c_stops_the_daemon_and_its_workers_without_a_traceback(tmp_path: P
     for pid in alive:
         os.kill(pid, signal.SIGKILL)
     assert alive == [], "the daemon's workers outlived it"
+
+
+BORN_IGNORING = """
+import asyncio, multiprocessing, signal
+from concurrent.futures import ProcessPoolExecutor
+from sentinel.collect.cpu import ParsePool
+
+pool = ParsePool(1)
+asyncio.run(pool.warm())
+# a process the fork server forks, before any initializer of ours runs in it
+with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as bare:
+    born = bare.submit(signal.getsignal, signal.SIGINT).result()
+print(born == signal.SIG_IGN, signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+pool.close()
+"""
+
+
+def test_the_workers_are_born_ignoring_ctrl_c_and_the_daemon_still_stops_on_it() -> None:
+    """Ctrl-C while a worker started (its initializer not yet run) printed a traceback, and the worker
+    it killed broke the pool the daemon was warming: the daemon exited 1 (a CI run saw it)."""
+    done = subprocess.run([sys.executable, "-c", BORN_IGNORING], capture_output=True, text=True, timeout=120,
+                          check=True, env={**os.environ, "PYTHONPATH": str(SRC)})
+    assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
 
 
 def _stat(pid: int) -> list[str] | None:

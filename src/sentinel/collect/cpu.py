@@ -8,7 +8,10 @@ The workers end with the daemon however it ends, a SIGKILL included (:func:`_die
 behind, each would hold its ~200 MB, and multiprocessing's fork server and resource tracker, which
 wait for the workers' pipes to close, would stay too. They ignore SIGINT: Ctrl-C in a terminal
 reaches every process of the foreground group, and the daemon, which stops on it, shuts its workers
-down itself (a worker interrupted mid-wait printed a KeyboardInterrupt traceback each).
+down itself (a worker interrupted mid-wait printed a KeyboardInterrupt traceback each). They ignore
+it from birth: the fork server and resource tracker are started while the daemon ignores SIGINT, an
+ignored signal stays ignored across exec, and the fork server hands that on to each worker it forks
+(the initializer alone left a window, the worker's start, where Ctrl-C still printed a traceback).
 
 The fork server imports the parsers before it forks the first worker, and each worker freezes what
 it was born with out of the garbage collector's reach: the workers share those pages with the fork
@@ -18,17 +21,19 @@ server instead of each holding its own copy (about 5 MB of its own per worker, w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import ctypes.util
 import gc
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import select
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -56,6 +61,8 @@ class ParsePool:
             # forkserver: the daemon has threads (database executors), which fork must not copy
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])  # the parsers imported once, shared by the workers
+            with _sigint_ignored():
+                multiprocessing.forkserver.ensure_running()  # and its resource tracker
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                                  initializer=_die_with, initargs=(os.getpid(),))
         return self._executor
@@ -75,7 +82,11 @@ class ParsePool:
         """Start the fork server and the workers now, not on the first poll."""
         if self.workers > 0:
             loop = asyncio.get_running_loop()
-            await asyncio.gather(*(loop.run_in_executor(self._pool(), _started) for _ in range(self.workers)))
+            try:
+                await asyncio.gather(*(loop.run_in_executor(self._pool(), _started) for _ in range(self.workers)))
+            except BrokenProcessPool:  # a worker killed as it started: the first parse starts a new pool
+                log.error("a parse worker died as it started; the pool starts again when first used")
+                self._executor = None
 
     def worker_pids(self) -> list[int]:
         """The worker processes' ids (for measuring their memory)."""
@@ -86,6 +97,20 @@ class ParsePool:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT meanwhile, so that processes started here are born ignoring it (main thread only:
+    elsewhere nothing changes, and the workers' initializer still ignores it from their first task)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)  # None: set outside Python
 
 
 def _started() -> None:
