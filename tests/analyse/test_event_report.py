@@ -164,6 +164,12 @@ def test_a_posts_topics_lend_it_no_facts_and_an_epidemic_bulletin_is_a_tally() -
     assert own_facts(post[:30], post, extract_facts(post, post[:30]), post=True).deaths is None  # a title of its words
     assert own_facts("某地火灾致17人死亡", post, facts, post=False) is facts  # news keeps its facts
     assert guard("", "新增确诊病例6例，累计确诊8例，均在定点医院隔离治疗") == "时段统计"
+    # SMP2020 posts: a bulletin's tally rising, or one counted from the start, leads them: a tally too
+    assert guard("", "【武汉新型肺炎死亡病例增至6例】武汉市市长周先旺在接受总台央视记者专访时表示") == "时段统计"
+    assert guard("", "截至20日24时，武汉市累计报告新型冠状病毒感染的肺炎病例258例，已治愈出院25例") == "时段统计"
+    # ... but not a poisoning's victims, counted in 人, nor a toll rising after an accident
+    assert guard("学校食堂食物中毒人数增至60人", "某县一中学食堂发生疑似食物中毒，中毒人数已增至60人") is None
+    assert guard("隧道工地塌方事故死亡人数上升至20人", "安阳殷都区隧道工地塌方事故死亡人数上升至20人") is None
     assert guard("郑州一小区发生火灾 造成2人死亡", "今天下午3时许，郑州市中原区一小区发生火灾") is None
 
 

@@ -125,8 +125,13 @@ _FUTURE = re.compile(r"威胁(?:要|将|称)|扬言|(?:声称|宣称)(?:要|将)
 _CLAUSE = re.compile(r"[^，,。！？!?；;\s]+")
 _PERIOD = re.compile(rf"今年以来|年以来|去年全年|全年|上半年|下半年|[一二三四1-4]季度|前{_NUM}{{1,2}}个?月|{_NUM}{{1,2}}月份|近{_NUM}{{1,2}}年|历年|每年")
 _AGGREGATE = re.compile(rf"{_NUM}+起|共发生|累计|总计|合计|同比|环比")
-# An epidemic's bulletin: cases counted over a reporting period (新增确诊病例6例, 累计确诊8例).
-_TALLY = re.compile(r"(?:新增|累计|现有)(?:报告)?(?:本土)?(?:确诊|疑似|无症状感染者|死亡|治愈|出院)?(?:病例)?\d+例|确诊(?:病例)?\d+例")
+# An epidemic's bulletin: cases counted over a reporting period (新增确诊病例6例, 累计确诊8例, 累计报告
+# 新型冠状病毒感染的肺炎病例258例, 死亡病例增至6例). Counted in 例, as cases are; a poisoning's victims
+# are counted in 人 and its 中毒 is no bulletin word here.
+_TALLY = re.compile(r"(?:新增|累计|现有)(?:报告)?(?:本土)?(?:确诊|疑似|无症状感染者|死亡|治愈|出院)?(?:病例)?\d+例"
+                    r"|确诊(?:病例)?\d+例|累计报告[^，。；,;]{0,16}?病例\d+例"
+                    r"|(?:确诊|疑似|感染|死亡|重症|危重)(?:病例|患者)?(?:人数)?"
+                    r"(?:增至|升至|增加到|增加至|上升至|上升到|达到?|已达|突破|超过)\d+例")
 _HASHTAG = re.compile(r"#[^#\n]{1,40}#")
 
 _FEATURE_LABELS = {
@@ -241,7 +246,7 @@ def guard(title: str, text: str) -> str | None:
       恐怖袭击", "扬言要炸毁大楼");
     - **时段统计**: the title or the first sentence counts events over a period ("今年以来全国共发生较大
       道路交通事故300起", "前9月共报告食物中毒327起"), or is an epidemic's bulletin of cases
-      ("新增确诊病例6例", "累计确诊8例").
+      ("新增确诊病例6例", "累计确诊8例", "死亡病例增至6例").
     """
     head = f"{title}\n{text[:CUE_SPAN]}" if title else text[:CUE_SPAN]
     clauses = [c for c in _CLAUSE.findall(head) if _EVENT_WORD.search(c)]
