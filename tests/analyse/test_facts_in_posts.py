@@ -144,6 +144,10 @@ BOTH_DIED = [
     ("a pair with the shots they took", "", "最终可怜的父女俩身中300多枪身亡。", {"deaths": 2}),  # CED
     ("a pair, one of them died", "", "母子俩身中17刀，母亲身亡。", {"deaths": 1}),
     ("a pair, nearly", "", "夫妻俩身中3枪险些丧命。", {}),
+    ("parents, swept away together", "男子父母被卷至百米高空后遇难", "", {"deaths": 2}),  # hot2
+    ("parents who heard of a death", "", "父母得知儿子遇难后赶到现场。", {"deaths": 1}),
+    ("two joined by 和", "", "老人和孙子在洪水中遇难。", {"deaths": 2}),
+    ("two joined by 和, one drowned", "", "男子和朋友喝酒后溺亡。", {"deaths": 1}),
 ]
 
 
@@ -350,9 +354,22 @@ HEADLINES_ALONE = [
     ("the killers counted, then the killed", "印度4名少年砍死1人被游街示众", "", {"deaths": 1}),  # hot2
     ("the killed counted after a passive", "5人被砍死", "", {"deaths": 5}),
     ("children counted without a classifier", "母亲阳台烧香起火致2子女身亡", "", {"deaths": 2}),  # hot2
+    ("a sublandlord is not two", "二房东厨房改卧室致租客中毒身亡", "", {"deaths": 1}),  # hot2 (its poisoned 1 unread)
+]
+
+# Poisoned and dead in one phrase, and 一氧化碳 (its 一 is no numeral) between a count and its verb.
+POISONED_DEAD = [
+    ("poisoned, and dead", "", "警方尸检结果显示，5人系一氧化碳中毒死亡", {"deaths": 5, "poisoned": 5}),  # CED
+    ("poisoned, not dead", "", "只能点火取暖，导致五位儿童一氧化碳中毒!", {"poisoned": 5}),  # CED
+    ("some of the poisoned died", "", "食堂32人中毒，其中2人死亡。", {"deaths": 2, "poisoned": 32}),
 ]
 
 
 @_cases(HEADLINES_ALONE)
 def test_a_headline_read_alone(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+@_cases(POISONED_DEAD)
+def test_poisoned_and_dead(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected

@@ -47,7 +47,8 @@ _CN_DIGITS = "零〇一二两俩三四五六七八九"
 # Between the count and the verb: a few characters of the same clause; an age or a day may sit in
 # it ("一名3岁男童当场死亡", "一名妇女经医治无效于6日死亡") but no other number.
 _AGE_OR_DAY = r"[0-9０-９]+(?:岁|日|时|号)"
-_GAP = rf"(?P<gap>(?:{_AGE_OR_DAY}|[^{_STOP}{_CN_DIGITS}]){{0,20}}?)"
+# (一氧化碳 and its kind hold a numeral's character and count nothing: "3名工人一氧化碳中毒".)
+_GAP = rf"(?P<gap>(?:{_AGE_OR_DAY}|[一二]氧化[碳硫氮]|[^{_STOP}{_CN_DIGITS}]){{0,20}}?)"
 # Killing verbs: "撞死", "杀死"; and the ones that kill without 死: "杀害", "枪杀", "射杀", "击毙".
 # ("枪杀案", "杀害事件" name a kind of case, not a death.) Written as two character classes and a
 # lookbehind that drops the pairs that are no verb: an alternation here, inside every death phrase,
@@ -85,12 +86,13 @@ _NOT_COMPACT = r"(?![亡者刑因了神角心机守板罪囚缓于去掉活扛�
 #   "12具遇难者遗体", "60名死者"                                     count, classifier, noun
 #   "致6人亡", "26人伤"   one-character verb right after the classifier ("10人伤亡" is no death count)
 #   "2死5伤", "两死一重伤", "3死多伤", "5死1失踪", "39死9失联", "五死特大交通事故"  compact
+#   "一家三口煤气中毒身亡"                                             poisoned and dead
 _COUNT_FIRST = re.compile(
     rf"{_NUM_START}{_Q}(?:"
     rf"{_CLS}(?P<noungap>[^{_STOP}]{{0,4}}?){_DEATH_NOUN}"
     rf"|(?:{_CLS}|(?={_PERSON})){_GAP}(?:(?P<death>{_DEATH_VERB})|(?P<serious>{_SERIOUS})"
     rf"|(?P<minor>{_MINOR})|(?P<light>{_LIGHT})|(?P<hurt>{_HURT})|(?P<missing>{_MISSING})"
-    rf"|(?P<poisoned>中毒)|(?P<symptom>{_SYMPTOM}))"
+    rf"|(?P<poisoned>中毒(?P<poisondeath>(?:而|后)?(?:身亡|死亡|致死|不治))?)|(?P<symptom>{_SYMPTOM}))"
     rf"|[人名](?P<short>亡|死{_NOT_COMPACT}(?![伤亡]))"
     rf"|{_CLS}(?P<shorthurt>伤)(?![亡者势心员病情口])"
     # "夺走12条生命" (the verb is checked in code: "挽救了12条生命" is the opposite)
@@ -123,6 +125,12 @@ _PAIR = re.compile(
     rf"|双双[^{_STOP}]{{0,4}}?{_DEATH_VERB}"
     rf"|{_KILLED}了?[^{_STOP}{_CN_DIGITS}]{{0,4}}?(?:{_PAIR_NOUN})"
 )
+# Parents, and two named with 和, dead together: "男子父母被卷至百米高空后遇难", "老人和孙子遇难" (2). Only
+# what can stand between the two and the verb without another actor: "父母得知儿子遇难" is no pair's death,
+# "男子和朋友喝酒后溺亡" may be one's.
+_TOGETHER = rf"(?:双双|均|都|先后|相继|一同|一起|不幸|当场|现场|被[^{_STOP}]{{0,10}}?|在[^{_STOP}]{{0,8}}?中)*"
+_PARENTS = re.compile(rf"(?:岳父母|父母|双亲|公婆)(?P<gap>{_TOGETHER}){_DEATH_VERB}")
+_TWO_JOINED = re.compile(rf"(?<![\u4e00-\u9fff]的)(?:{_ONE_PERSON})(?:和|与|及|同)(?:{_ONE_PERSON})(?P<gap>{_TOGETHER}){_DEATH_VERB}")
 _COUNTED_PAIR = re.compile(r"[三四五六七八九十几多数]$")
 # Several killed, named one by one: "烧死母亲和妹妹" (2), "杀死妻子及岳父母" (3).
 _TWO_PEOPLE = rf"岳父母|父母|公婆|双亲|{_PAIR_NOUN}"
@@ -260,6 +268,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
         qty = parse_number(m.group(group))
         if qty is None or src.startswith(("一个", "一口"), m.start()):
             return  # 一个/一口 is mostly the indefinite article ("一个死人", "一口吐沫把我淹死")
+        if src.startswith("二房东", m.start()):
+            return  # a sublandlord, not two landlords: "二房东厨房改卧室致租客中毒身亡"
         if kind == "death" and qty.value >= _WAR_TOLL:
             return  # a war's, a famine's or an era's toll ("打伊拉克致使上百万人死亡"), never one event's
         gap = m.groupdict().get("gap") or ""
@@ -331,11 +341,13 @@ def find_mentions(doc: Doc) -> list[Mention]:
                 context = re.split(r"[，,。；;！？]", src[max(0, m.start() - 8): m.start()])[-1] + m.group()
                 when = "spot" if _SPOT.search(context) else "later" if _LATER.search(context) else ""
             add(kind, "q", m, src, in_title, frozenset({when} - {""}))
+            if m.group("poisondeath"):  # "一家三口煤气中毒身亡": poisoned, and dead
+                add("death", "q", m, src, in_title, frozenset())
         for m in _NAMED_VICTIMS.finditer(src):
             n = sum(2 if v.group("two") else 1 for v in _VICTIM.finditer(m.group("victims")))
             if not doc.outside(m.start(), in_title):
                 found.append(Mention("death", Quantity(n, False, n, n, m.group()), m.start(), m.group(), in_title))
-        for m in _PAIR.finditer(src):
+        for m in itertools.chain(_PAIR.finditer(src), _PARENTS.finditer(src), _TWO_JOINED.finditer(src)):
             if _COUNTED_PAIR.search(src, max(0, m.start() - 2), m.start()):
                 continue  # "五兄弟在六弟惨遭抢劫杀害后": the noun is counted, and not two
             gap = m.group("gap") or ""

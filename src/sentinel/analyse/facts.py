@@ -27,7 +27,7 @@ How figures are chosen (documented here because a reader of an alert will ask "w
   "no casualties" lines are common in reports of an event that did kill people elsewhere. A zero about a
   subgroup ("无中方人员伤亡") or an unknown ("尚未确认人员伤亡") is no zero.
 - **Headlines count without numerals**: "致2死3伤", "两死一重伤", "3死多伤", "母女俩被捅死" (2), "夫妻双双身亡"
-  (2), "一家三口" (3); one victim named without a number gives 1 ("女大学生被车撞飞身亡", "将其勒死",
+  (2), "父母被卷至百米高空后遇难" (2), "老人和孙子遇难" (2), "一家三口" (3); one victim named without a number gives 1 ("女大学生被车撞飞身亡", "将其勒死",
   "16岁少年捅死同窗", "将老师打成重伤" — injured and seriously injured 1), unless the clause is plural,
   negated or hypothetical, or the person named is the attacker ("男子酒后扎伤舍友" names the victim
   only as the object).
@@ -45,6 +45,7 @@ How figures are chosen (documented here because a reader of an alert will ask "w
 - **Nobody died** when the one who died is an animal ("猫不幸身亡", "被撞死野鸡"), when the text denies
   it ("…纯属假新闻", "系谣言", "以上纯属杜撰"), or when the phrase is an idiom or an insult ("死亡线", "遇难题",
   "活该炸死"), a blame of a kind of victim ("广告害死小学生", "害死了320游客") or a war's toll (a million or more).
+- **Poisoned and dead**: "5人系一氧化碳中毒死亡" counts 5 poisoned and 5 deaths.
 - Ages ("3岁男童"), dates and times, vehicle counts ("33辆车"), durations ("失联一个月"), "死伤"/"伤亡"
   totals (deaths and injured together) and negated or hypothetical phrases ("险些丧生", "无一人死亡")
   are not counts; words that only hold a negator's character ("恐怖袭击", "未婚夫", "索要") negate nothing.
