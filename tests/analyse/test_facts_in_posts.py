@@ -354,6 +354,9 @@ HEADLINES_ALONE = [
     ("the killers counted, then the killed", "印度4名少年砍死1人被游街示众", "", {"deaths": 1}),  # hot2
     ("the killed counted after a passive", "5人被砍死", "", {"deaths": 5}),
     ("children counted without a classifier", "母亲阳台烧香起火致2子女身亡", "", {"deaths": 2}),  # hot2
+    ("the case of one named by age", "13岁脑瘫女孩留遗书跳楼坠亡案后续", "", {"deaths": 1}),  # hot2
+    ("a kind of case, though aged", "3岁男童坠亡事件频发", "", {}),
+    ("而亡 after what caused it", "男子离奇中毒送医后多脏器衰竭而亡", "", {"deaths": 1}),  # hot2
     ("a sublandlord is not two", "二房东厨房改卧室致租客中毒身亡", "", {"deaths": 1}),  # hot2 (its poisoned 1 unread)
 ]
 
@@ -362,6 +365,7 @@ POISONED_DEAD = [
     ("poisoned, and dead", "", "警方尸检结果显示，5人系一氧化碳中毒死亡", {"deaths": 5, "poisoned": 5}),  # CED
     ("poisoned, not dead", "", "只能点火取暖，导致五位儿童一氧化碳中毒!", {"poisoned": 5}),  # CED
     ("some of the poisoned died", "", "食堂32人中毒，其中2人死亡。", {"deaths": 2, "poisoned": 32}),
+    ("poisoned, and then dead", "", "5人因一氧化碳中毒而亡。", {"deaths": 5, "poisoned": 5}),
 ]
 
 

@@ -58,7 +58,7 @@ _KILL_WITHOUT_DEATH = ("杀害", "枪杀", "射杀", "击毙")
 _KILL_VERBS = {c + "死" for c in _KILL_BY} | set(_KILL_WITHOUT_DEATH)
 _NOT_KILL_VERBS = "|".join(a + b for a in _KILL_BY + "射击" for b in "死害杀毙" if a + b not in _KILL_VERBS)
 _KILLED = rf"(?:[{_KILL_BY}射击][死害杀毙](?<!{_NOT_KILL_VERBS})(?!案|事件))"
-_DEATH_VERB = (r"(?:死亡|身亡|遇难|罹难|丧生|丧命|殒命|命丧|毙命|遇害|殉职|牺牲|致死|不治|死于|溺亡|猝死|[坠碾压]亡|溺毙|"
+_DEATH_VERB = (r"(?:死亡|身亡|遇难|罹难|丧生|丧命|殒命|命丧|毙命|遇害|殉职|牺牲|致死|不治|死于|溺亡|猝死|[坠碾压]亡|溺毙|而亡|"
                rf"{_KILLED}|没有生命体征|无生命体征|已无生命迹象|没有生命迹象|夺[走去]了?(?:宝贵的)?(?:生命|性命))")
 _DEATH_NOUN = r"(?:遇难者|罹难者|死者|遗体|尸体)"
 # "因重伤死亡" is a death: a wound word followed by death is left for the death verb.
@@ -92,7 +92,7 @@ _COUNT_FIRST = re.compile(
     rf"{_CLS}(?P<noungap>[^{_STOP}]{{0,4}}?){_DEATH_NOUN}"
     rf"|(?:{_CLS}|(?={_PERSON})){_GAP}(?:(?P<death>{_DEATH_VERB})|(?P<serious>{_SERIOUS})"
     rf"|(?P<minor>{_MINOR})|(?P<light>{_LIGHT})|(?P<hurt>{_HURT})|(?P<missing>{_MISSING})"
-    rf"|(?P<poisoned>中毒(?P<poisondeath>(?:而|后)?(?:身亡|死亡|致死|不治))?)|(?P<symptom>{_SYMPTOM}))"
+    rf"|(?P<poisoned>中毒(?P<poisondeath>而亡|(?:而|后)?(?:身亡|死亡|致死|不治))?)|(?P<symptom>{_SYMPTOM}))"
     rf"|[人名](?P<short>亡|死{_NOT_COMPACT}(?![伤亡]))"
     rf"|{_CLS}(?P<shorthurt>伤)(?![亡者势心员病情口])"
     # "夺走12条生命" (the verb is checked in code: "挽救了12条生命" is the opposite)

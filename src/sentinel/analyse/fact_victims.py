@@ -79,7 +79,8 @@ _ONE_CASE_AFTER = re.compile(r"(?:事件|案)(?![^，,。；;！？!?]{0,4}?(?:�
 # 身亡", "军校生不满队长恶言跳楼身亡". (遇难, 死亡 and 牺牲 are left out, "乘客全部遇难", "死亡威胁", save
 # after the accident that caused them.)
 # 牺牲 ends its clause there ("23岁战士执行任务时不幸牺牲"; "牺牲形象" is no death); 弑父 kills one.
-_HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命|命丧|毙命|猝死|[坠碾]亡|(?<=毒)亡|致死|牺牲(?=$|后|续)"
+_HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命|命丧|毙命|猝死|[坠碾]亡|(?<=毒)亡|(?<=[竭毒重症])而亡|致死"
+                             rf"|牺牲(?=$|后|续)"
                              # 去世, 离世, 遇难 and 死亡 after the accident that caused them: "遇车祸去世",
                              # "虎跳峡坠崖遇难", "打铁花成网红中毒离世" (not "车祸死亡率", "事故遇难者")
                              rf"|(?<=车祸|事故|意外|空难|坠崖|坠楼|坠河|溺水|中毒|触电)(?:不幸)?(?:去世|离世|遇难|死亡)"
@@ -207,7 +208,8 @@ def _headline_one(doc: Doc, verb: re.Pattern[str]) -> str | None:
             # A negator counts only just before the verb: "未争吵突然一方车主猝死" is a death.
             if (_PLURAL_CLAUSE.search(counted) or _negated(text[max(0, m.start() - 6): m.end()])
                     or _RATE.search(text[: m.start()])
-                    or _GENERIC_AFTER.match(text, m.end()) or _DENIED.search(doc.title)):
+                    or (_GENERIC_AFTER.match(text, m.end()) and not _aged_case(text, m))
+                    or _DENIED.search(doc.title)):
                 continue
             passive = bool(m.groupdict().get("passive"))  # "蟒蛇…被村民打死": the subject is the one killed
             if tail is not None and _ANIMAL.search(tail) and not _PERSON_RE.search(tail):
@@ -221,6 +223,15 @@ def _headline_one(doc: Doc, verb: re.Pattern[str]) -> str | None:
             if not doc.outside(clause.start(), True):
                 return text
     return None
+
+
+def _aged_case(text: str, m: re.Match[str]) -> bool:
+    """A case of one person named by age: "13岁脑瘫女孩留遗书跳楼坠亡案后续", "16岁高中生被刺死案" (a kind
+    of case names no age: "学生溺亡事件频发")."""
+    return _ONE_CASE_AFTER.match(text, m.end()) is not None and _AGE.search(text, 0, m.start()) is not None
+
+
+_AGE = re.compile(r"[0-9０-９]+岁")
 
 
 # A death word that reports no death: a threat ("被死亡威胁").
