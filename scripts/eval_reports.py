@@ -10,7 +10,9 @@ incident or complaint word, read by hand into ``labels/events_ced.tsv`` (see ``l
 posts are read from ``DIR/CED_Dataset/original-microblog``): another time and other writers than the
 corpora most of the model's labels come from. Then, when ``labels/events_cedrepost.tsv`` and the
 release's repost folders are there, the same for a sample of their reposts: a reposter's comment with
-a watched word, without the post it reposts (the reactions a story draws). The rows are split as every ``events_*.tsv`` is
+a watched word, without the post it reposts (the reactions a story draws). Then, when
+``labels/events_toutiao.tsv`` and ``DIR/toutiao_test.txt`` are there, Toutiao news headlines of 2018
+with a casualty word, each judged as a news item (its headline as title and text). The rows are split as every ``events_*.tsv`` is
 (``part_of``: a quarter held); the model is trained on the dev rows, so the held rows are the figure
 to read, the dev rows show how well it fits what it was trained on.
 
@@ -34,7 +36,13 @@ from factlabels import LABELS
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from sentinel.analyse.event_report_train import CED_POSTS, ced_posts, ced_reposts, part_of  # noqa: E402
+from sentinel.analyse.event_report_train import (  # noqa: E402
+    CED_POSTS,
+    ced_posts,
+    ced_reposts,
+    part_of,
+    toutiao_headlines,
+)
 from sentinel.analyse.pipeline import Analyzer  # noqa: E402
 from sentinel.analyse.sentiment import Register  # noqa: E402
 from sentinel.incidents.admission import Admission, Tier  # noqa: E402
@@ -67,13 +75,17 @@ def main(argv: list[str] | None = None) -> int:
     options = {"event_model": str(args.model)} if args.model else {}
     analyzer = Analyzer(Settings.model_validate({"analysis": options}))  # every post is judged as watched
     admission = Admission.from_config(ReportThresholds(), model_threshold=analyzer.event_model.threshold)
-    sets = [("CED posts with a casualty or complaint word", "events_ced.tsv", posts)]
+    sets = [("CED posts with a casualty or complaint word", "events_ced.tsv", posts, False)]
     reposts = args.labels / "events_cedrepost.tsv"
     if reposts.is_file():
         keys = read_events(reposts)
         sets.append(("CED reposts with a watched word, without the post they repost", "events_cedrepost.tsv",
-                     dict(ced_reposts(args.data, keys))))
-    for title, name, texts in sets:
+                     dict(ced_reposts(args.data, keys)), False))
+    headlines = {key: headline for key, headline, _ in toutiao_headlines(args.data)}
+    if headlines and (args.labels / "events_toutiao.tsv").is_file():
+        sets.append(("Toutiao headlines (2018) with a casualty word, each read alone", "events_toutiao.tsv",
+                     headlines, True))
+    for title, name, texts, news in sets:
         labels = read_events(args.labels / name)
         unknown = sorted(set(labels) - set(texts))
         if unknown:
@@ -82,8 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         tiers: dict[str, dict[str, collections.Counter[Tier]]] = {
             "dev": collections.defaultdict(collections.Counter), "held": collections.defaultdict(collections.Counter)}
         for key, (label, kind) in labels.items():
-            analysis = analyzer.analyze(None, texts[key], register=Register.POST, judge=True)
-            tier = admission.tier(analysis.report.score, post=True)
+            if news:  # a portal's headline: a news item with its title
+                analysis = analyzer.analyze(texts[key], texts[key], register=Register.NEWS, judge=True)
+            else:
+                analysis = analyzer.analyze(None, texts[key], register=Register.POST, judge=True)
+            tier = admission.tier(analysis.report.score, post=not news)
             tiers[part_of(key)][label if label != "other" else f"other/{kind or 'other'}"][tier] += 1
         for part in ("held", "dev"):
             report(f"{title}, read by hand", part, tiers[part])
@@ -92,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(title: str, part: str, tiers: dict[str, collections.Counter[Tier]]) -> None:
     total = sum(sum(counts.values()) for counts in tiers.values())
-    print(f"## {title}: {part} ({total} posts)\n")
+    print(f"## {title}: {part} ({total} items)\n")
     print(f"| hand label | posts | {' | '.join(t.value for t in Tier)} |")
     print("|---|---|" + "---|" * len(Tier))
     for name in sorted(tiers, key=lambda n: (n.startswith("other"), n)):

@@ -6,7 +6,7 @@ Usage::
 
     python scripts/eval_stream.py --data DIR [--part dev|held|both] [--labels labels]
         [--headlines 3000] [--posts 2000] [--seed 1] [--show chatter,mixed,grades,missed,foreign]
-        [--scenario-out week.jsonl] [--json] [--model FILE] [--folds K]
+        [--scenario-out week.jsonl] [--json] [--model FILE] [--folds K] [--portal thucnews|toutiao]
 
 The protocol (the same as the one the alarm-quality issue was measured with):
 
@@ -17,7 +17,8 @@ The protocol (the same as the one the alarm-quality issue was measured with):
   provincial news source (the title and the second half of the text) 3–10 hours later; further
   articles of the same event follow within a day from the provincial source.
 - **Background**: ``--headlines`` THUCNews headlines (``thucnews_titles_dev.csv``, all ten
-  categories, from a commercial portal) and ``--posts`` SMP2020-EWECT posts (a self-media source),
+  categories, from a commercial portal; with ``--portal toutiao``, Toutiao headlines of 2018 from
+  ``DIR/toutiao_test.txt``, a portal never tuned on, ``labels/events_toutiao.tsv``) and ``--posts`` SMP2020-EWECT posts (a self-media source),
   at random moments of the week.
 - **Configuration**: one broad watch rule (``event: [死亡, 遇难, 身亡, 事故, 火灾, 爆炸, 受伤, 伤亡, 地震,
   中毒, 袭击, 坍塌]``, exclude 演练/演习), the regulations' default policy, a roster of one duty
@@ -66,7 +67,7 @@ from zoneinfo import ZoneInfo
 
 from fold_models import judged_by_folds  # scripts/, next to this one
 
-from sentinel.analyse.event_report_train import part_of
+from sentinel.analyse.event_report_train import TOUTIAO, part_of, toutiao_headlines
 
 ZONE = ZoneInfo("Asia/Shanghai")
 WEEK_START = datetime(2026, 3, 2, tzinfo=ZONE)  # a Monday
@@ -127,7 +128,7 @@ class Gold:
                 gold.grade_of[event] = _max_grade(gold.grade_of.get(event), row["grade"])
             if row.get("scope"):
                 gold.scope_of.setdefault(event, row["scope"])
-        for name in ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv"):
+        for name in ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv", "events_toutiao.tsv"):
             for row in read_tsv(folder / name):
                 label = row.get("label", "")
                 gold.background[row["key"]] = label if label != "other" else f"other:{row.get('kind') or 'other'}"
@@ -189,8 +190,24 @@ def event_pieces(articles: list[dict[str, Any]], t0: datetime, rng: random.Rando
     return pieces
 
 
-def build_stream(data: Path, gold: Gold, part: str, *, headlines: int, posts: int, seed: int
-                 ) -> tuple[list[Piece], dict[str, list[str]]]:
+def portal_headlines(data: Path, portal: str, part: str) -> list[tuple[str, str]]:
+    """(key, headline) of the part's background headlines: THUCNews's, or Toutiao's of 2018."""
+    if portal == "toutiao":
+        found = [(key, headline) for key, headline, _ in toutiao_headlines(data) if part_of(key) == part]
+        if not found:
+            raise SystemExit(f"no Toutiao headlines: {data / TOUTIAO} is missing (see labels/README.md)")
+        return found
+    titles = []
+    with (data / "thucnews_titles_dev.csv").open(encoding="utf-8", newline="") as handle:
+        for number, row in enumerate(csv.DictReader(handle)):
+            key = f"thucnews:{number}"
+            if part_of(key) == part:
+                titles.append((key, row["title"]))
+    return titles
+
+
+def build_stream(data: Path, gold: Gold, part: str, *, headlines: int, posts: int, seed: int,
+                 portal: str = "thucnews") -> tuple[list[Piece], dict[str, list[str]]]:
     """The week's items in time order, and each event's CEC files."""
     rng = random.Random(seed)
     week = timedelta(days=7)
@@ -206,12 +223,7 @@ def build_stream(data: Path, gold: Gold, part: str, *, headlines: int, posts: in
         t0 = WEEK_START + timedelta(seconds=rng.randrange(int((week - timedelta(days=1)).total_seconds())))
         pieces.extend(event_pieces(group, t0, rng, event))
 
-    titles = []
-    with (data / "thucnews_titles_dev.csv").open(encoding="utf-8", newline="") as handle:
-        for number, row in enumerate(csv.DictReader(handle)):
-            key = f"thucnews:{number}"
-            if part_of(key) == part:
-                titles.append((key, row["title"]))
+    titles = portal_headlines(data, portal, part)
     for key, title in rng.sample(titles, min(headlines, len(titles))):
         at = WEEK_START + timedelta(seconds=rng.randrange(int(week.total_seconds())))
         pieces.append(Piece(at, "portal", {"id": key, "title": title, "text": title}, f"bg:{key}"))
@@ -391,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=LABELS, help="folder with the label files")
     parser.add_argument("--part", choices=["dev", "held", "both"], default="both")
     parser.add_argument("--headlines", type=int, default=3000)
+    parser.add_argument("--portal", choices=["thucnews", "toutiao"], default="thucnews",
+                        help="where the background headlines come from (toutiao: DIR/toutiao_test.txt)")
     parser.add_argument("--posts", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--show", default="", help="comma-separated: chatter, mixed, grades, missed, foreign, background")
@@ -413,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {}
     for part in (["dev", "held"] if args.part == "both" else [args.part]):
         pieces, _files = build_stream(args.data, gold, part, headlines=args.headlines, posts=args.posts,
-                                      seed=args.seed)
+                                      seed=args.seed, portal=args.portal)
         lines = scenario_lines(pieces)
         if args.scenario_out:
             target = args.scenario_out.with_name(f"{args.scenario_out.stem}-{part}{args.scenario_out.suffix}")

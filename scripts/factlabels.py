@@ -174,7 +174,31 @@ def load_corpora(data: Path, labels_dir: Path = LABELS) -> list[Corpus]:
     archive = load_hot_archive(data, labels_dir)
     if archive is not None:
         corpora.append(archive)
+    toutiao = load_toutiao(data, labels_dir)
+    if toutiao is not None:
+        corpora.append(toutiao)
     return corpora
+
+
+def load_toutiao(data: Path, labels_dir: Path = LABELS) -> Corpus | None:
+    """``facts_toutiao.tsv`` joined to the Toutiao headlines (None when either is absent): every
+    headline with a casualty word (:data:`CANDIDATE`) read alone, split by ``part_of(key)``."""
+    from sentinel.analyse.event_report_train import toutiao_headlines  # the callers have put src on the path
+
+    path = labels_dir / "facts_toutiao.tsv"
+    headlines = {key: headline for key, headline, _ in toutiao_headlines(data)}
+    if not path.is_file() or not headlines:
+        return None
+    labels = read_labels(path)
+    unknown = sorted(set(labels) - set(headlines))
+    if unknown:
+        raise SystemExit(f"facts_toutiao.tsv: {len(unknown)} keys not in {data}, e.g. {unknown[0]}")
+    unread = [key for key, headline in headlines.items() if CANDIDATE.search(headline) and key not in labels]
+    if unread:
+        raise SystemExit(f"facts_toutiao.tsv: {len(unread)} headlines with a casualty word have no label, e.g. {unread[0]}")
+    rows = [Row("toutiao", key.partition(":")[2], headlines[key], "", values, category, fresh_held(key))
+            for key, (values, category) in labels.items()]
+    return Corpus("toutiao", tuple(rows), True)
 
 
 # --- A hot-search archive outside the shared data (``facts_hot2.tsv``): the daily Weibo hot-search

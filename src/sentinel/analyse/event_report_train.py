@@ -14,7 +14,8 @@ threshold are chosen by 5-fold cross-validation inside ``dev``; ``held`` is only
 
 The CED reposts (``events_cedrepost.tsv``, :data:`MEASURED`) are measured, both parts, and not
 trained on: trained on, they made the cross-validated dev stream's chatter worse on each of five
-seeds (``labels/README.md``).
+seeds (``labels/README.md``). So are the hot-search archive's topics and the Toutiao headlines
+(``events_hot2.tsv``, ``events_toutiao.tsv``): sets from outside the shared data, read to measure.
 
 A CEC article gives three examples, as it appears in a stream: its title with its text (the news
 report), its first sentences without a title (a first report on Weibo), and its title with the second
@@ -36,9 +37,9 @@ from typing import Any
 
 from sentinel.analyse.event_report import EventReportModel, ReportKind, features, own_facts
 
-__all__ = ["CED_POSTS", "CED_REPOSTS", "HOT_ARCHIVE", "MEASURED", "TRAINED", "Example", "TrainingReport",
-           "ced_posts", "ced_reposts", "fold_of", "hot_archive_topics", "load_examples", "part_of",
-           "train_event_model"]
+__all__ = ["CED_POSTS", "CED_REPOSTS", "HOT_ARCHIVE", "MEASURED", "TOUTIAO", "TOUTIAO_SECTIONS", "TRAINED", "Example",
+           "TrainingReport", "ced_posts", "ced_reposts", "fold_of", "hot_archive_topics", "load_examples", "part_of",
+           "toutiao_headlines", "train_event_model"]
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _PAGE_HEADER = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(:\d{2})?\s*来源[:：]\s*\S+\s*")
@@ -46,7 +47,7 @@ _CLASSES = [kind.value for kind in EventReportModel.CLASSES]
 
 #: The label files trained on, and those only measured (every row, after training).
 TRAINED = ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv", "events_ced.tsv")
-MEASURED = ("events_cedrepost.tsv", "events_hot2.tsv")
+MEASURED = ("events_cedrepost.tsv", "events_hot2.tsv", "events_toutiao.tsv")
 
 
 def fold_of(key: str, folds: int) -> int:
@@ -146,6 +147,7 @@ def _texts(data: Path, keys: Iterable[str] = ()) -> dict[str, tuple[str, str]]:
         texts[key] = ("", text)
     if any(key.startswith("hot2:") for key in keys):
         texts.update((f"hot2:{topic}", (topic, topic)) for topic in hot_archive_topics(data))
+    texts.update((key, (headline, headline)) for key, headline, _ in toutiao_headlines(data))
     return texts
 
 
@@ -157,6 +159,28 @@ CED_POSTS = Path("CED_Dataset") / "original-microblog"
 HOT_ARCHIVE = Path("weibo-daily-hot-search") / "raw"
 #: Where their reposts are (each file: the reposts of one original post, with the reposter's comment).
 CED_REPOSTS = (Path("CED_Dataset") / "rumor-repost", Path("CED_Dataset") / "non-rumor-repost")
+
+
+#: Toutiao news headlines of 2018 (github.com/moon-hotel/BertWithPretrained,
+#: ``data/SingleSentenceClassification/toutiao_test.txt``: a tenth of the public Toutiao headline set,
+#: one ``headline_!_section`` a line), copied into the data folder.
+TOUTIAO = Path("toutiao_test.txt")
+#: The portal's sections, by the index the file gives.
+TOUTIAO_SECTIONS = ("story", "culture", "entertainment", "sports", "finance", "house", "car", "edu", "tech",
+                    "military", "travel", "world", "stock", "agriculture", "game")
+
+
+def toutiao_headlines(data: Path) -> Iterator[tuple[str, str, str]]:
+    """(``toutiao:<line number>``, headline, section) for each line of the Toutiao file in ``data``
+    (none when it is absent)."""
+    path = data / TOUTIAO
+    if not path.is_file():
+        return
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            headline, separator, section = line.rstrip("\n").rpartition("_!_")
+            if separator and section.isdigit() and int(section) < len(TOUTIAO_SECTIONS):
+                yield f"toutiao:{number}", headline.strip(), TOUTIAO_SECTIONS[int(section)]
 
 
 def ced_posts(data: Path) -> Iterator[tuple[str, str]]:
