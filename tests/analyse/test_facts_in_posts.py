@@ -374,6 +374,28 @@ def test_a_headline_read_alone(title: str, text: str, expected: dict[str, float]
     assert _got(title, text) == expected
 
 
+# Toutiao headlines of 2018 (labels/facts_toutiao.tsv, dev rows): idioms, counts after 致死, a count
+# that is the next phrase's, figures in 万, a supposed pair, 惨死.
+PORTAL_HEADLINES = [
+    ("打死 before a refusal", "这几种二手车，打死也不能买", "", {}),
+    ("打死不…", "就喜欢有性格的宝马X3，增配不减价，打死不加长", "", {}),
+    ("rather be killed", "穿着防弹衣被子弹打是什么样的体验？老兵：有时候宁愿被打死！", "", {}),
+    ("a killing is still one", "男子打死别人家的狗后又打死邻居", "", {"deaths": 1}),
+    ("a count after 致死", "加沙发生爆炸致死6人", "", {"deaths": 6}),
+    ("the next phrase's count", "柬埔寨东北部发生中毒事件 已致6人死亡52人住院", "", {"deaths": 6}),
+    ("惨死 counted", "“惨遭报应”! 美国战机突然坠亡，9名高级军官全部惨死！", "", {"deaths": 9}),
+    ("a toll in 万 is many, not one", "这些来自地狱的财富曾支撑了西班牙300年的辉煌，800万人因此丧生", "", {}),
+    ("one rich man", "湖北亿万富翁天津坠楼身亡", "", {"deaths": 1}),
+    ("a supposed pair", "如果父母死亡，名下的房产子女一直不去过户，会怎么样？", "", {}),
+    ("an archenemy", "一不留神这款国产防空导弹已经成功出口海外：还成了红旗16死敌", "", {}),
+]
+
+
+@_cases(PORTAL_HEADLINES)
+def test_portal_headlines(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
 @_cases(POISONED_DEAD)
 def test_poisoned_and_dead(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected

@@ -57,8 +57,9 @@ _KILL_BY = "熏炸烧砸撞压淹砍刺毒电冻困捅打轧碾勒掐踩摔枪�
 _KILL_WITHOUT_DEATH = ("杀害", "枪杀", "射杀", "击毙")
 _KILL_VERBS = {c + "死" for c in _KILL_BY} | set(_KILL_WITHOUT_DEATH)
 _NOT_KILL_VERBS = "|".join(a + b for a in _KILL_BY + "射击" for b in "死害杀毙" if a + b not in _KILL_VERBS)
-_KILLED = rf"(?:[{_KILL_BY}射击][死害杀毙](?<!{_NOT_KILL_VERBS})(?!案|事件))"
-_DEATH_VERB = (r"(?:死亡|身亡|遇难|罹难|丧生|丧命|殒命|命丧|毙命|遇害|殉职|牺牲|致死|不治|死于|溺亡|猝死|[坠碾压]亡|溺毙|而亡|"
+# ("打死也不能买", "打死不加长": 打死 before a refusal is "whatever happens", no killing.)
+_KILLED = rf"(?:[{_KILL_BY}射击][死害杀毙](?<!{_NOT_KILL_VERBS})(?!案|事件)(?!(?<=打死)[我你他她]?[也都]?不))"
+_DEATH_VERB = (r"(?:死亡|身亡|遇难|罹难|丧生|丧命|殒命|命丧|毙命|遇害|殉职|牺牲|致死|不治|死于|溺亡|猝死|[坠碾压]亡|溺毙|而亡|惨死|"
                rf"{_KILLED}|没有生命体征|无生命体征|已无生命迹象|没有生命迹象|夺[走去]了?(?:宝贵的)?(?:生命|性命))")
 _DEATH_NOUN = r"(?:遇难者|罹难者|死者|遗体|尸体)"
 # "因重伤死亡" is a death: a wound word followed by death is left for the death verb.
@@ -79,7 +80,7 @@ _VERBS = (rf"(?P<verb>(?:由{NUMERAL}{_CLS}?)?(?:已经|已|目前|共|累计|�
 _NUM_START = r"(?=[0-9０-９零〇○一二两俩三四五六七八九十百千万亿数几约近逾超上大将接不至最多])"
 # Words that follow 死 in idioms and compounds, so that "N死" there is no count: 九死一生, 一死了之,
 # 虽九死而无悔.
-_NOT_COMPACT = r"(?![亡者刑因了神角心机守板罪囚缓于去掉活扛磕忠鬼路穴寂定命搏战党记胡而]|一生|[无不]悔)"
+_NOT_COMPACT = r"(?![亡者刑因了神角心机守板罪囚缓于去掉活扛磕忠鬼路穴寂定命搏战党记胡而敌]|一生|[无不]悔)"
 
 # Count first; one scan for every shape that starts with the number:
 #   "造成3人死亡", "13名女工被毒烟熏死", "十余人受伤", "24人失踪"   count, classifier, verb
@@ -106,7 +107,7 @@ _OBJECT_COUNT = re.compile(rf"了?{_NUM_START}{NUMERAL}{_CLS}")
 # Word then count: "死亡人数上升至十三人", "重伤5人", "撞死1人", "失踪失联人员39名", "中毒人数为308人".
 # The count must not open the next phrase: in "5人死亡18人受伤" the 18 belongs to 受伤.
 _BEFORE = re.compile(
-    rf"(?:(?P<death>死亡|遇难|罹难|丧生|死者|{_KILLED})|(?P<serious>重伤)|(?P<light>轻伤)|(?P<minor>轻微伤)"
+    rf"(?:(?P<death>死亡|遇难|罹难|丧生|死者|致死|{_KILLED})|(?P<serious>重伤)|(?P<light>轻伤)|(?P<minor>轻微伤)"
     r"|(?P<hurt>受伤|伤者|伤员|[撞砸炸烧砍刺打捅咬轧碾]伤|(?<=[，,、])伤(?=[0-9０-９]))|(?P<missing>失踪(?:失联)?|下落不明|失联)"
     r"|(?P<poisoned>中毒(?:症状)?(?:的)?))"
     rf"(?P<noun>人数|者|人员|学生|员工|患者|病人)?{_VERBS}(?:一家)?{_Q}(?P<cls>{_CLS}|(?={_PERSON}))?"
@@ -114,7 +115,7 @@ _BEFORE = re.compile(
 )
 # After a predicate ("5人死亡18人受伤") a bare count opens the next phrase; after a transitive verb
 # ("撞死1人后再撞伤3人") it is the verb's object.
-_NEXT_PHRASE = re.compile(r"[^，,。；;、\s]{0,6}?(?:伤|死|亡|遇难|失踪|中毒|下落不明)")
+_NEXT_PHRASE = re.compile(r"[^，,。；;、\s]{0,6}?(?:伤|死|亡|遇难|失踪|中毒|下落不明|住院|入院|送医|就医|获救|被救)")
 _TRANSITIVE = re.compile(rf"^(?:[撞砸炸烧砍刺毒打捅咬轧碾勒掐踩枪杀害][死伤]|{'|'.join(_KILL_WITHOUT_DEATH)})$")
 # The shots or stabs a victim took, between the victim and the verb: "父女俩身中300多枪身亡".
 _WOUNDS_COUNTED = r"[0-9０-９]+[多余]?[枪刀弹处]"
@@ -132,6 +133,8 @@ _TOGETHER = rf"(?:双双|均|都|先后|相继|一同|一起|不幸|当场|现�
 _PARENTS = re.compile(rf"(?:岳父母|父母|双亲|公婆)(?P<gap>{_TOGETHER}){_DEATH_VERB}")
 _TWO_JOINED = re.compile(rf"(?<![\u4e00-\u9fff]的)(?:{_ONE_PERSON})(?:和|与|及|同)(?:{_ONE_PERSON})(?P<gap>{_TOGETHER}){_DEATH_VERB}")
 _COUNTED_PAIR = re.compile(r"[三四五六七八九十几多数]$")
+# A pair supposed: "如果父母死亡，名下的房产…".
+_CONDITIONAL = re.compile(r"如果|假如|万一|要是|倘若|若是")
 # Several killed, named one by one: "烧死母亲和妹妹" (2), "杀死妻子及岳父母" (3).
 _TWO_PEOPLE = rf"岳父母|父母|公婆|双亲|{_PAIR_NOUN}"
 _KIN = rf"[^{_STOP}{_CN_DIGITS}]{{0,3}}?(?:{_TWO_PEOPLE}|{_ONE_PERSON})"
@@ -184,7 +187,7 @@ _PASSIVE = re.compile(r"被|遭")
 # The victim is a type, not a person: "学生溺亡事故", "坠楼死亡事件".
 _GENERIC_AFTER = re.compile(r"事故|事件|案|率|人数|现象|问题|风险|几率|概率|隐患|原因")
 _NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|"
-                       r"如果|万一|立誓|扬言|发誓|活该")
+                       r"如果|假如|万一|立誓|扬言|发誓|活该|宁愿|宁可")
 # Words that hold a negator's character without negating anything: "3人在恐怖袭击中死亡", "未婚夫自缢
 # 身亡", "一名未成年人溺水身亡", "为索要钱财勒死女开发商", "遇险渔民", "被洪水淹没".
 _NOT_NEGATING = re.compile(r"未婚|未成年|未满|未来|未知|没收|[淹埋吞出湮]没|[遇脱抢涉保风危冒探]险|险情|恐怖|惊恐|恐慌|"
@@ -352,7 +355,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
                 continue  # "五兄弟在六弟惨遭抢劫杀害后": the noun is counted, and not two
             gap = m.group("gap") or ""
             # "夫妻争吵妻子身亡": one of the two is named, and only one died.
-            if not (_negated(gap) or re.search(_ONE_PERSON, gap) or doc.outside(m.start(), in_title)):
+            if not (_negated(gap) or _CONDITIONAL.search(src, max(0, m.start() - 4), m.start())
+                    or re.search(_ONE_PERSON, gap) or doc.outside(m.start(), in_title)):
                 found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
         for m in _KIN_ALSO_DIED.finditer(src):
             start = doc.scope.sentence(m.start())[1] if not in_title else 0

@@ -79,7 +79,7 @@ _ONE_CASE_AFTER = re.compile(r"(?:事件|案)(?![^，,。；;！？!?]{0,4}?(?:�
 # 身亡", "军校生不满队长恶言跳楼身亡". (遇难, 死亡 and 牺牲 are left out, "乘客全部遇难", "死亡威胁", save
 # after the accident that caused them.)
 # 牺牲 ends its clause there ("23岁战士执行任务时不幸牺牲"; "牺牲形象" is no death); 弑父 kills one.
-_HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命|命丧|毙命|猝死|[坠碾]亡|(?<=毒)亡|(?<=[竭毒重症])而亡|致死"
+_HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命|命丧|毙命|猝死|惨死|[坠碾]亡|(?<=毒)亡|(?<=[竭毒重症])而亡|致死"
                              rf"|牺牲(?=$|后|续)"
                              # 去世, 离世, 遇难 and 死亡 after the accident that caused them: "遇车祸去世",
                              # "虎跳峡坠崖遇难", "打铁花成网红中毒离世" (not "车祸死亡率", "事故遇难者")
@@ -93,7 +93,8 @@ _CLAUSE = re.compile(rf"{_CLAUSE_CHARS}+")
 # Numerals count people only with a people's classifier or a person ("数条生命", "两只船" are not people).
 # A count above one ("3", "两", "十几", "多"): 一 alone counts one.
 _MANY = rf"[0-9０-９{_CN_DIGITS.replace('一', '')}十百千多数几]+"
-_PLURAL_CLAUSE = re.compile(rf"{_MANY}(?:[名人位口具]|个?(?={_PERSON}))"
+# (Tens of thousands in figures, "800万人因此丧生", count many; "千万富翁", "亿万富翁" are one rich man.)
+_PLURAL_CLAUSE = re.compile(rf"{_MANY}(?:[名人位口具]|个?(?={_PERSON}))|[0-9０-９.]+[万亿][名人]"
                             r"|[群些对]|们|等|均|都|全部|纷纷|先后|相继|分别|一家|双双|多少")
 _HEADLINE_KILLS_DEATH = re.compile(rf"(?P<v>{_KILLED})了?(?P<obj>(?:{_MEASURE}|[^{_STOP}]){{1,6}})")
 _HEADLINE_WOUNDS = re.compile(rf"(?P<v>[撞砍刺捅打咬砸扎击烧烫割]伤)(?![而后]?(?:致死|死亡|身亡|不治))了?"
