@@ -156,6 +156,20 @@ def test_complaints_about_departments_reach_incidents(bundled: Analyzer, title: 
     assert judged.opens_incident and judged.complaint > judged.event, judged
 
 
+ANNIVERSARIES = [  # Toutiao headlines of 2018 (labels/events_toutiao.tsv, dev rows) and THUCNews
+    ("汶川地震10年：依然为这些照片落泪", "周年"),
+    ("汶川大地震十周年，吴磊、黄景瑜发文纪念被批，网友：道德绑架？", "周年"),
+    ("纪念玉树地震一周年活动在结古镇举行", "周年"),
+    ("在汶川地震十周年之际，阿坝州茂县发生4.6级地震 暂无人员伤亡", None),  # a clause reports a new one
+    ("安阳殷都区隧道工地塌方事故死亡人数上升至20人", None),
+]
+
+
+@pytest.mark.parametrize(("title", "reason"), ANNIVERSARIES)
+def test_an_anniversary_recalls_an_event_and_reports_none(title: str, reason: str | None) -> None:
+    assert guard(title, title) == reason
+
+
 def test_a_posts_topics_lend_it_no_facts_and_an_epidemic_bulletin_is_a_tally() -> None:
     post = "#新型肺炎已致湖北17人死亡# 大家出门一定戴好口罩，保护好自己和家人"
     facts = extract_facts(post, None)
@@ -205,6 +219,27 @@ def test_training_reads_the_ced_posts_copied_into_the_data_folder(tmp_path) -> N
     examples = load_examples(tmp_path / "data", labels)
     assert [(e.key, e.corpus, e.label, e.text) for e in examples] == [
         ("ced:12_abc_345", "ced", "event", "今天下午某小区发生火灾，一人受伤。")]
+
+
+def test_the_toutiao_headlines_are_keyed_by_line_and_measured_as_headlines(tmp_path) -> None:
+    """``toutiao_test.txt`` holds one ``headline_!_section`` a line; a headline is its own title and
+    text, keyed ``toutiao:<line>``; a line without a section is skipped, its number still counted."""
+    from sentinel.analyse.event_report_train import MEASURED, load_examples, toutiao_headlines
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "toutiao_test.txt").write_text(
+        "张艺兴黄金瞳片场，导演能给个合适的帽子不？_!_2\nnot a headline\n加沙发生爆炸致死6人_!_11\n", encoding="utf-8")
+    assert list(toutiao_headlines(data)) == [("toutiao:1", "张艺兴黄金瞳片场，导演能给个合适的帽子不？", "entertainment"),
+                                             ("toutiao:3", "加沙发生爆炸致死6人", "world")]
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "events_toutiao.tsv").write_text(
+        "key\tlabel\tkind\tscope\tprovince\tcountry\tnote\ntoutiao:3\tevent\t\tforeign\t\t巴勒斯坦\t\n", encoding="utf-8")
+    assert "events_toutiao.tsv" in MEASURED
+    examples = load_examples(data, labels, ("events_toutiao.tsv",), cec=False)
+    assert [(e.key, e.corpus, e.label, e.title, e.text) for e in examples] == [
+        ("toutiao:3", "toutiao", "event", "加沙发生爆炸致死6人", "加沙发生爆炸致死6人")]
 
 
 def test_training_reads_only_the_labelled_reposts_of_the_ced_repost_folders(tmp_path) -> None:

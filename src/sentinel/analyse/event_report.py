@@ -123,6 +123,8 @@ _HYPOTHETICAL = re.compile(r"希望|好想|想要|要是|如果|假如|万一|�
 # 爆炸事故新闻发布会" follows up a real event.
 _FUTURE = re.compile(r"威胁(?:要|将|称)|扬言|(?:声称|宣称)(?:要|将)")
 _CLAUSE = re.compile(r"[^，,。！？!?；;\s]+")
+# An anniversary, which recalls an event of years ago: "汶川大地震十周年", "汶川地震10年：依然为这些照片落泪".
+_ANNIVERSARY = re.compile(rf"{_NUM}+周年|(?:地震|事故|灾难|空难|海啸|爆炸|火灾|矿难|惨案|屠杀){_NUM}+年(?![0-9０-９])")
 _PERIOD = re.compile(rf"今年以来|年以来|去年全年|全年|上半年|下半年|[一二三四1-4]季度|前{_NUM}{{1,2}}个?月|{_NUM}{{1,2}}月份|近{_NUM}{{1,2}}年|历年|每年")
 _AGGREGATE = re.compile(rf"{_NUM}+起|共发生|累计|总计|合计|同比|环比")
 # An epidemic's bulletin: cases counted over a reporting period (新增确诊病例6例, 累计确诊8例, 累计报告
@@ -244,6 +246,8 @@ def guard(title: str, text: str) -> str | None:
       supposition ("好希望今晚来个9.3级地震", "要是发生地震", "梦到出车祸");
     - **威胁**: … or, some of them, what is threatened and has not happened ("基地组织威胁将在德国发起
       恐怖袭击", "扬言要炸毁大楼");
+    - **周年**: … or, every one of them, an anniversary of an event of years ago ("汶川大地震十周年",
+      "汶川地震10年：依然为这些照片落泪");
     - **时段统计**: the title or the first sentence counts events over a period ("今年以来全国共发生较大
       道路交通事故300起", "前9月共报告食物中毒327起"), or is an epidemic's bulletin of cases
       ("新增确诊病例6例", "累计确诊8例", "死亡病例增至6例").
@@ -254,6 +258,8 @@ def guard(title: str, text: str) -> str | None:
         return "假设/愿望"
     if clauses and all(_supposed(clause) or _supposed(clause, _FUTURE) for clause in clauses):
         return "威胁"
+    if clauses and all(_ANNIVERSARY.search(clause) for clause in clauses):
+        return "周年"
     first = title or (_CLAUSE.findall(text) or [""])[0]
     lead = re.split(r"[。！？!?\n]", text, maxsplit=1)[0]
     for part in (first, lead):
