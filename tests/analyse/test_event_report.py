@@ -160,6 +160,8 @@ ANNIVERSARIES = [  # Toutiao headlines of 2018 (labels/events_toutiao.tsv, dev r
     ("汶川地震10年：依然为这些照片落泪", "周年"),
     ("汶川大地震十周年，吴磊、黄景瑜发文纪念被批，网友：道德绑架？", "周年"),
     ("纪念玉树地震一周年活动在结古镇举行", "周年"),
+    ("汶川地震周年，吴磊工作室就微博文案不当道歉，网友：人设崩塌", "周年"),
+    ("国庆60周年庆典上发生踩踏事故", None),  # the anniversary before the event: a report
     ("在汶川地震十周年之际，阿坝州茂县发生4.6级地震 暂无人员伤亡", None),  # a clause reports a new one
     ("安阳殷都区隧道工地塌方事故死亡人数上升至20人", None),
 ]

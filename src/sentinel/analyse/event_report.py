@@ -123,8 +123,9 @@ _HYPOTHETICAL = re.compile(r"希望|好想|想要|要是|如果|假如|万一|�
 # 爆炸事故新闻发布会" follows up a real event.
 _FUTURE = re.compile(r"威胁(?:要|将|称)|扬言|(?:声称|宣称)(?:要|将)")
 _CLAUSE = re.compile(r"[^，,。！？!?；;\s]+")
-# An anniversary, which recalls an event of years ago: "汶川大地震十周年", "汶川地震10年：依然为这些照片落泪".
-_ANNIVERSARY = re.compile(rf"{_NUM}+周年|(?:地震|事故|灾难|空难|海啸|爆炸|火灾|矿难|惨案|屠杀){_NUM}+年(?![0-9０-９])")
+# An anniversary, which recalls an event of years ago: "汶川大地震十周年", "汶川地震10年：依然为这些照片落泪",
+# "汶川地震周年". After the event it recalls: "60周年庆典上发生踩踏事故" reports one.
+_ANNIVERSARY = re.compile(rf"{_NUM}+周年|(?:地震|事故|灾难|空难|海啸|爆炸|火灾|矿难|惨案|屠杀)(?:{_NUM}+年(?![0-9０-９])|周年)")
 _PERIOD = re.compile(rf"今年以来|年以来|去年全年|全年|上半年|下半年|[一二三四1-4]季度|前{_NUM}{{1,2}}个?月|{_NUM}{{1,2}}月份|近{_NUM}{{1,2}}年|历年|每年")
 _AGGREGATE = re.compile(rf"{_NUM}+起|共发生|累计|总计|合计|同比|环比")
 # An epidemic's bulletin: cases counted over a reporting period (新增确诊病例6例, 累计确诊8例, 累计报告
@@ -258,7 +259,7 @@ def guard(title: str, text: str) -> str | None:
         return "假设/愿望"
     if clauses and all(_supposed(clause) or _supposed(clause, _FUTURE) for clause in clauses):
         return "威胁"
-    if clauses and all(_ANNIVERSARY.search(clause) for clause in clauses):
+    if clauses and all(_recalled(clause) for clause in clauses):
         return "周年"
     first = title or (_CLAUSE.findall(text) or [""])[0]
     lead = re.split(r"[。！？!?\n]", text, maxsplit=1)[0]
@@ -278,6 +279,12 @@ def own_facts(title: str, text: str, facts: Facts, *, post: bool) -> Facts:
     # same topics are stripped from it.
     own = extract_facts(_HASHTAG.sub(" ", text), _HASHTAG.sub(" ", title).strip() or None)
     return with_topic_death(own, (m.group()[1:-1] for m in _HASHTAG.finditer(text)), text)
+
+
+def _recalled(clause: str) -> bool:
+    """The clause's event is an anniversary's: the anniversary follows the event word."""
+    event = _EVENT_WORD.search(clause)
+    return event is not None and any(m.start() >= event.start() for m in _ANNIVERSARY.finditer(clause))
 
 
 def _supposed(clause: str, words: re.Pattern[str] = _HYPOTHETICAL) -> bool:
