@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                      dict(ced_reposts(args.data, keys)), False))
     headlines = {key: headline for key, headline, _ in toutiao_headlines(args.data)}
     if headlines and (args.labels / "events_toutiao.tsv").is_file():
-        sets.append(("Toutiao headlines (2018) with a casualty word, each read alone", "events_toutiao.tsv",
+        sets.append(("Toutiao headlines (2018) with a casualty or incident word, each read alone", "events_toutiao.tsv",
                      headlines, True))
     for title, name, texts, news in sets:
         labels = read_events(args.labels / name)
