@@ -12,7 +12,7 @@ corpora most of the model's labels come from. Then, when ``labels/events_cedrepo
 release's repost folders are there, the same for a sample of their reposts: a reposter's comment with
 a watched word, without the post it reposts (the reactions a story draws). Then, when
 ``labels/events_toutiao.tsv`` and ``DIR/toutiao_test.txt`` are there, Toutiao news headlines of 2018
-with a casualty word, each judged as a news item (its headline as title and text). The rows are split as every ``events_*.tsv`` is
+with a casualty or incident word, each judged as a news item (its headline as title and text). The rows are split as every ``events_*.tsv`` is
 (``part_of``: a quarter held); the model is trained on the dev rows, so the held rows are the figure
 to read, the dev rows show how well it fits what it was trained on.
 
