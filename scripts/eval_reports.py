@@ -81,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         keys = read_events(reposts)
         sets.append(("CED reposts with a watched word, without the post they repost", "events_cedrepost.tsv",
                      dict(ced_reposts(args.data, keys)), False))
-    headlines = {key: headline for key, headline, _ in toutiao_headlines(args.data)}
-    if headlines and (args.labels / "events_toutiao.tsv").is_file():
+    headlines = {key: headline for key, headline, _ in toutiao_headlines(args.data)
+                 } if (args.labels / "events_toutiao.tsv").is_file() else {}
+    if headlines:
         sets.append(("Toutiao headlines (2018) with a casualty or incident word, each read alone", "events_toutiao.tsv",
                      headlines, True))
     for title, name, texts, news in sets:

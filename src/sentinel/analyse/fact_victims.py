@@ -226,13 +226,13 @@ def _headline_one(doc: Doc, verb: re.Pattern[str]) -> str | None:
     return None
 
 
+_AGE = re.compile(r"[0-9０-９]+岁")
+
+
 def _aged_case(text: str, m: re.Match[str]) -> bool:
     """A case of one person named by age: "13岁脑瘫女孩留遗书跳楼坠亡案后续", "16岁高中生被刺死案" (a kind
     of case names no age: "学生溺亡事件频发")."""
     return _ONE_CASE_AFTER.match(text, m.end()) is not None and _AGE.search(text, 0, m.start()) is not None
-
-
-_AGE = re.compile(r"[0-9０-９]+岁")
 
 
 # A death word that reports no death: a threat ("被死亡威胁").
