@@ -388,6 +388,15 @@ PORTAL_HEADLINES = [
     ("one rich man", "湖北亿万富翁天津坠楼身亡", "", {"deaths": 1}),
     ("a supposed pair", "如果父母死亡，名下的房产子女一直不去过户，会怎么样？", "", {}),
     ("an archenemy", "一不留神这款国产防空导弹已经成功出口海外：还成了红旗16死敌", "", {}),
+    # Tenth round: a case named by its one victim, and 遭 as a passive.
+    ("one victim's case", "警方通报空姐遇害案：嫌疑人作案后弃车跳河", "", {"deaths": 1}),
+    ("one victim's case, qualified", "从东京女留学生遇害案，说说清末为何喜欢扎堆留学日本？", "", {"deaths": 1}),
+    ("killed, then a case", "警方通报16岁高中生被刺死案", "", {"deaths": 1}),
+    ("a counted case is counted", "两名学生遇害案开庭", "", {"deaths": 2}),
+    ("a kind of case recurs", "学生溺亡案频发", "", {}),
+    ("遭 … 杀害 is passive", "“春季攻势”再来 阿富汗反恐官疑遭塔利班杀害", "", {"deaths": 1}),
+    ("反恐 is no fear", "民警在反恐行动中牺牲", "", {"deaths": 1}),
+    ("周遭 is no passive", "周遭被杀害的人", "", {}),
 ]
 
 

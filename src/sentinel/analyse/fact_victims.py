@@ -85,7 +85,7 @@ _HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命
                              # "虎跳峡坠崖遇难", "打铁花成网红中毒离世" (not "车祸死亡率", "事故遇难者")
                              rf"|(?<=车祸|事故|意外|空难|坠崖|坠楼|坠河|溺水|中毒|触电)(?:不幸)?(?:去世|离世|遇难|死亡)"
                              rf"(?![率人数者])"
-                             rf"|弑(?:父|母|兄|弟|妻|夫|师)(?![母亲])|被[^{_STOP}]{{0,8}}?(?P<passive>{_KILLED}|杀害)")
+                             rf"|弑(?:父|母|兄|弟|妻|夫|师)(?![母亲])|(?<![周遭])[被遭][^{_STOP}]{{0,8}}?(?P<passive>{_KILLED}|杀害)")
 # Or it kills one: "16岁辍学少年因琐事捅死同窗" (the object is named right after the verb).
 _CLAUSE_CHARS = rf"[^{_STOP.replace('0-9０-９', '')}]"  # numbers stay inside: "杀死44岁情夫"
 _CLAUSE = re.compile(rf"{_CLAUSE_CHARS}+")
@@ -227,6 +227,11 @@ def _headline_one(doc: Doc, verb: re.Pattern[str]) -> str | None:
 
 
 _AGE = re.compile(r"[0-9０-９]+岁")
+# The case of one person, named by who the victim was: "空姐遇害案", "东京女留学生遇害案", "高中生被刺死案"
+# (a kind of case is said to recur: "学生溺亡案频发"; a count or a plural before it is left to the rules
+# that count).
+_PERSON_CASE = re.compile(rf"(?P<who>{_ONE_PERSON})(?:被[^{_STOP}]{{0,6}}?)?"
+                          rf"(?P<v>遇害|被害|身亡|坠亡|溺亡|[{_KILL_BY}]死|杀害|枪杀|射杀)(?=案)")
 
 
 def _aged_case(text: str, m: re.Match[str]) -> bool:
@@ -237,6 +242,21 @@ def _aged_case(text: str, m: re.Match[str]) -> bool:
 
 # A death word that reports no death: a threat ("被死亡威胁").
 _NO_DEATH_AROUND = re.compile(r"威胁|恐吓")
+
+
+def _case_one(doc: Doc) -> str | None:
+    """A title's case of one person (``_PERSON_CASE``)."""
+    for clause in _CLAUSE.finditer(doc.title):
+        text = clause.group()
+        for m in _PERSON_CASE.finditer(text):
+            before = _MEASURE_RE.sub("", text[: m.start("who")]).replace("零", "")
+            if (_PLURAL_CLAUSE.search(before + m.group()) or _PLURAL_BEFORE.search(before)
+                    or _negated(text[max(0, m.start() - 6): m.end()]) or not _ONE_CASE_AFTER.match(text, m.end())
+                    or _DENIED.search(doc.title) or _INVADERS.search(text, 0, m.start())):
+                continue
+            if not doc.outside(clause.start(), True):
+                return m.group()
+    return None
 
 
 def _one(doc: Doc, pattern: re.Pattern[str], anchor: re.Pattern[str]) -> re.Match[str] | None:
@@ -278,7 +298,7 @@ def find_singular(doc: Doc) -> str | None:
     m = _one(doc, _SINGULAR, _DEATH_ANCHOR)
     if m is not None:
         return m.group()
-    return (_headline_one(doc, _HEADLINE_DEATH) or _headline_one(doc, _HEADLINE_KILLS_DEATH)
+    return (_headline_one(doc, _HEADLINE_DEATH) or _headline_one(doc, _HEADLINE_KILLS_DEATH) or _case_one(doc)
             or _topic_one(doc) or _clause_one(doc) or _body_found(doc))
 
 
