@@ -397,6 +397,11 @@ PORTAL_HEADLINES = [
     ("遭 … 杀害 is passive", "“春季攻势”再来 阿富汗反恐官疑遭塔利班杀害", "", {"deaths": 1}),
     ("反恐 is no fear", "民警在反恐行动中牺牲", "", {"deaths": 1}),
     ("周遭 is no passive", "周遭被杀害的人", "", {}),
+    ("ranks listed, then the toll", "俄罗斯一架安-26运输机在叙利亚坠毁致1名少将、26名军官死亡，到底发生了什么？", "",
+     {"deaths": 27}),
+    ("roles listed", "事故造成3名学生、1名教师死亡，5人受伤", "", {"deaths": 4, "injured": 5}),
+    ("the dead are not listed with the injured", "已造成28名群众遇难、113名群众受伤", "",
+     {"deaths": 28, "injured": 113}),
 ]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sentinel.analyse.event_scope import Scope
 from sentinel.analyse.numerals import NUMERAL, Quantity, parse_number
@@ -200,6 +200,9 @@ _RATE = re.compile(r"每(?:[0-9０-９一二两三四五六七八九十百千万
 # "人终有一死", "难逃一死", "求一死": fate, not a count.
 _FATE_BEFORE = ("有", "逃", "求")
 # "确诊440例死亡9例": a count right after another noun or verb is that word's, not the next verb's.
+# People counted by rank or role before the last count of their toll: "1名少将、26名军官死亡" (27).
+_ENUMERATED = re.compile(r"(?:(?<![0-9０-９])[0-9０-９一二两三四五六七八九十百]+名(?:(?![死亡伤难踪毒])[\u4e00-\u9fff]){1,4}、)+$")
+_ENUMERATED_COUNT = re.compile(r"([0-9０-９一二两三四五六七八九十百]+)名")
 _OTHER_COUNT_BEFORE = re.compile(r"(?:确诊|感染|疑似|病例|阳性|治愈|出院)$")
 _TOOK_LIVES = re.compile(r"夺走|夺去|吞噬|带走|葬送|失去|造成")
 # "239个鲜活的生命，154名同胞就此消逝": the lives counted are lost later in the sentence.
@@ -296,6 +299,11 @@ def find_mentions(doc: Doc) -> list[Mention]:
             return
         if kind == "hurt" and m.groupdict().get("hurt") in ("伤者", "伤员"):
             flags |= {"noun"}  # "3名伤者被送往医院" names some of the injured, not their total
+        if kind == "death" and m.start(group) == m.start() and src.startswith("名", m.end(group)):
+            listed = _ENUMERATED.search(src, max(0, m.start() - 30), m.start())
+            counts = [parse_number(n) for n in _ENUMERATED_COUNT.findall(listed.group())] if listed else []
+            if counts and all(counts) and not qty.is_range:
+                qty = replace(qty, value=qty.value + sum(c.value for c in counts if c), low=None, high=None)
         found.append(Mention(kind, qty, m.start(), m.group(), in_title, flags))
 
     for src, in_title in doc.sources():
