@@ -397,6 +397,8 @@ PORTAL_HEADLINES = [
     ("遭 … 杀害 is passive", "“春季攻势”再来 阿富汗反恐官疑遭塔利班杀害", "", {"deaths": 1}),
     ("反恐 is no fear", "民警在反恐行动中牺牲", "", {"deaths": 1}),
     ("周遭 is no passive", "周遭被杀害的人", "", {}),
+    ("死亡 after what came before", "女子住院被朋友殴打昏迷数天后死亡", "", {"deaths": 1}),
+    ("a rate after 后 is no death", "术后死亡率下降", "", {}),
     ("ranks listed, then the toll", "俄罗斯一架安-26运输机在叙利亚坠毁致1名少将、26名军官死亡，到底发生了什么？", "",
      {"deaths": 27}),
     ("roles listed", "事故造成3名学生、1名教师死亡，5人受伤", "", {"deaths": 4, "injured": 5}),

@@ -85,6 +85,8 @@ _HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命
                              # "虎跳峡坠崖遇难", "打铁花成网红中毒离世" (not "车祸死亡率", "事故遇难者")
                              rf"|(?<=车祸|事故|意外|空难|坠崖|坠楼|坠河|溺水|中毒|触电)(?:不幸)?(?:去世|离世|遇难|死亡)"
                              rf"(?![率人数者])"
+                             # 死亡 after what came before it: "被朋友殴打昏迷数天后死亡"
+                             rf"|(?<=后)(?:不幸)?死亡(?![率人数者])"
                              rf"|弑(?:父|母|兄|弟|妻|夫|师)(?![母亲])|(?<![周遭])[被遭][^{_STOP}]{{0,8}}?(?P<passive>{_KILLED}|杀害)")
 # Or it kills one: "16岁辍学少年因琐事捅死同窗" (the object is named right after the verb).
 _CLAUSE_CHARS = rf"[^{_STOP.replace('0-9０-９', '')}]"  # numbers stay inside: "杀死44岁情夫"
