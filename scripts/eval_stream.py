@@ -18,7 +18,7 @@ The protocol (the same as the one the alarm-quality issue was measured with):
   articles of the same event follow within a day from the provincial source.
 - **Background**: ``--headlines`` THUCNews headlines (``thucnews_titles_dev.csv``, all ten
   categories, from a commercial portal; with ``--portal toutiao``, Toutiao headlines of 2018 from
-  ``DIR/toutiao_test.txt``, a portal never tuned on, ``labels/events_toutiao.tsv``) and ``--posts`` SMP2020-EWECT posts (a self-media source),
+  ``DIR/toutiao_test.txt``, ``labels/events_toutiao.tsv``, a second portal) and ``--posts`` SMP2020-EWECT posts (a self-media source),
   at random moments of the week.
 - **Configuration**: one broad watch rule (``event: [死亡, 遇难, 身亡, 事故, 火灾, 爆炸, 受伤, 伤亡, 地震,
   中毒, 袭击, 坍塌]``, exclude 演练/演习), the regulations' default policy, a roster of one duty

@@ -223,10 +223,10 @@ def test_training_reads_the_ced_posts_copied_into_the_data_folder(tmp_path) -> N
         ("ced:12_abc_345", "ced", "event", "今天下午某小区发生火灾，一人受伤。")]
 
 
-def test_the_toutiao_headlines_are_keyed_by_line_and_measured_as_headlines(tmp_path) -> None:
+def test_the_toutiao_headlines_are_keyed_by_line_and_trained_on_as_headlines(tmp_path) -> None:
     """``toutiao_test.txt`` holds one ``headline_!_section`` a line; a headline is its own title and
     text, keyed ``toutiao:<line>``; a line without a section is skipped, its number still counted."""
-    from sentinel.analyse.event_report_train import MEASURED, load_examples, toutiao_headlines
+    from sentinel.analyse.event_report_train import TRAINED, load_examples, toutiao_headlines
 
     data = tmp_path / "data"
     data.mkdir()
@@ -238,8 +238,8 @@ def test_the_toutiao_headlines_are_keyed_by_line_and_measured_as_headlines(tmp_p
     labels.mkdir()
     (labels / "events_toutiao.tsv").write_text(
         "key\tlabel\tkind\tscope\tprovince\tcountry\tnote\ntoutiao:3\tevent\t\tforeign\t\t巴勒斯坦\t\n", encoding="utf-8")
-    assert "events_toutiao.tsv" in MEASURED
-    examples = load_examples(data, labels, ("events_toutiao.tsv",), cec=False)
+    assert "events_toutiao.tsv" in TRAINED
+    examples = load_examples(data, labels, cec=False)
     assert [(e.key, e.corpus, e.label, e.title, e.text) for e in examples] == [
         ("toutiao:3", "toutiao", "event", "加沙发生爆炸致死6人", "加沙发生爆炸致死6人")]
 

@@ -103,7 +103,9 @@ CUES: dict[str, tuple[str, re.Pattern[str]]] = {
         ("sport", "体育", r"比赛|赛季|球员|球队|联赛|NBA|CBA|进球|主场|客场|伤病|伤停|复出|教练|夺冠|决赛|球迷|火箭|湖人|中超|奥运"),
         ("entertainment", "影视/游戏",
          r"电影|影片|电视剧|剧集|主演|导演|票房|综艺|游戏|玩家|小说|动漫|新作|上映|大片|明星|演员|剧情|剧中|角色|粉丝|网游|DLC|首映|预告片"),
-        ("history", "历史/纪念", r"周年|纪念|回忆|回顾|当年|年前|历史上|百年|追忆|往事"),
+        ("history", "历史/纪念",
+         r"周年|纪念|回忆|回顾|当年|年前|历史上|百年|追忆|往事|民国|抗日|抗战|日寇|二战|一战|古代|清朝|明朝|宋朝|唐朝|汉朝|三国|清末"
+         r"|晚清|八路军|红军"),
         ("advert", "广告", r"优惠|促销|折扣|特价|代购|加盟|咨询电话|点击|抢购|包邮|限时|下单|详询|热线|团购"),
         ("policy", "会议/政策",
          r"会议|部署|要求各|通知|意见|条例|规定|办法|印发|召开|强调|检查组|督查|整治|专项|座谈|调研|出台|实施|工作会"),
@@ -214,7 +216,9 @@ def features(title: str, text: str, words: Sequence[str], facts: Facts | None = 
             found[f"cue:{name}"] = 1.0
     if title:
         found["title"] = 1.0
-        for name in ("first_person", "wish", "laughter", "statistics", "history", "entertainment", "sport"):
+        # A headline's genre (a portal's "…为什么？", "教你…", "抗日小兵…") weighs apart from the body's.
+        for name in ("first_person", "wish", "laughter", "statistics", "history", "entertainment", "sport",
+                     "question", "advice"):
             if CUES[name][1].search(title):
                 found[f"tcue:{name}"] = 1.0
     if facts is not None:
