@@ -66,7 +66,7 @@ SECOND_ITEM_AFTER = 4.0  # seconds between a story's first and second item
 KILLS_UNTIL = 80.0  # seconds after the first push: the last kill comes before this
 KILL_GAP = (8.0, 16.0)  # seconds between kills
 DOWNTIME = (0.0, 6.0)  # seconds before the restart, on top of its start-up: long enough to fold reminders
-IN_FLIGHT = 3.0  # a send cut off by a kill was answered at most this long before it
+IN_FLIGHT = 6.0  # a send cut off by a kill was answered at most this long before it (a loaded machine: 3 s was short)
 CAUGHT_UP = timedelta(seconds=2.5)  # an alert handled this long after its moment waited for a restart
 FAIL_SHARE = 0.1  # requests the receiver answers with 500
 REPLAY = Path(__file__).parent / "replay"

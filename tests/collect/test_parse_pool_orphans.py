@@ -100,11 +100,20 @@ from concurrent.futures import ProcessPoolExecutor
 from sentinel.collect.cpu import ParsePool
 
 pool = ParsePool(1)
-asyncio.run(pool.warm())
+
+
+async def warm():
+    before = signal.getsignal(signal.SIGINT)  # (asyncio.run's own while it runs)
+    await pool.warm()
+    after = signal.getsignal(signal.SIGINT)
+    return after is before, after
+
+
+restored, handler = asyncio.run(warm())
 # a process the fork server forks, before any initializer of ours runs in it
 with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as bare:
     born = bare.submit(signal.getsignal, signal.SIGINT).result()
-print(born == signal.SIG_IGN, signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+print(born == signal.SIG_IGN, restored, repr(handler).replace(" ", "_"))
 pool.close()
 """
 
@@ -114,7 +123,7 @@ def test_the_workers_are_born_ignoring_ctrl_c_and_the_daemon_still_stops_on_it()
     it killed broke the pool the daemon was warming: the daemon exited 1 (a CI run saw it)."""
     done = subprocess.run([sys.executable, "-c", BORN_IGNORING], capture_output=True, text=True, timeout=120,
                           check=True, env={**os.environ, "PYTHONPATH": str(SRC)})
-    assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
+    assert done.stdout.split()[:2] == ["True", "True"], done.stdout + done.stderr  # (the handler it found, kept)
 
 
 def _stat(pid: int) -> list[str] | None:
