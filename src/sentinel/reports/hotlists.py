@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row, select
 from sqlmodel import Session, col
 
 from sentinel.collect.hotlist.board import list_name_zh
@@ -49,9 +49,10 @@ def incident_hotlists(engine: Engine, incident: Incident, zone: Any) -> dict[str
             "entries": entries}
 
 
-def period_hotlists(engine: Engine, incidents: Sequence[Incident], zone: Any) -> list[dict[str, Any]]:
-    """The incidents (of the period, already chosen) that reached a hot list, with each list's best
-    rank, hours and first appearance, and the time from emergence to the first list."""
+def period_hotlists(engine: Engine, incidents: Sequence[Row[Any]], zone: Any) -> list[dict[str, Any]]:
+    """The incidents (of the period, already chosen: rows with their id, title, department, grade
+    and emerged_at) that reached a hot list, with each list's best rank, hours and first
+    appearance, and the time from emergence to the first list."""
     ids = [incident.id for incident in incidents if incident.id is not None]
     if not ids:
         return []

@@ -28,14 +28,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Row, func, select
 from sqlmodel import Session, col
 
 from sentinel.analyse.category import default_lexicon
 from sentinel.analyse.grading import Grade
 from sentinel.errors import SentinelError
 from sentinel.escalation.obligations import ObligationKind
-from sentinel.incidents.service import LISTED, list_incidents
+from sentinel.incidents.service import list_incident_rows
 from sentinel.notify.message import grade_label
 from sentinel.replay import local_iso
 from sentinel.reports.hotlists import period_hotlists
@@ -48,6 +48,12 @@ __all__ = ["PeriodError", "build_period_report", "nearest_rank", "period_title"]
 TOP_TOPICS = 15
 SENTIMENT_BINS = 5
 _MAX_INCIDENTS = 100_000
+#: what the report reads of an incident of the period, and of a deadline with its incident's
+_INCIDENT_COLUMNS = tuple(col(getattr(Incident, name)) for name in (
+    "id", "title", "grade", "category", "department", "state", "emerged_at", "item_count", "heat", "keywords"))
+_DEADLINE_COLUMNS = (*(col(getattr(Obligation, name)) for name in (
+    "kind", "sequence", "state", "started_at", "due_at", "met_at", "provisional")),
+    col(Incident.id).label("incident"), col(Incident.title), col(Incident.department), col(Incident.grade))
 
 
 class PeriodError(SentinelError):
@@ -81,18 +87,21 @@ def build_period_report(engine: Engine, settings: Settings, start: datetime, end
     if end <= start:
         raise PeriodError(f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     zone = settings.zone
-    incidents = list_incidents(engine, state=None, department=department, since=start, until=end,
-                               limit=_MAX_INCIDENTS)
+    # Rows of the columns read, not ORM objects: a busy day has thousands of incidents and of
+    # deadlines, and an object each, with every JSON column decoded, cost several times as much
+    # (what a report builds and drops, the daemon's heap keeps in pieces: heap.py).
+    incidents = list_incident_rows(engine, _INCIDENT_COLUMNS, state=None, department=department, since=start,
+                                   until=end, limit=_MAX_INCIDENTS)
     incidents.sort(key=lambda i: (i.emerged_at, i.id or 0))
     with Session(engine) as session:
-        query = (select(Obligation, Incident).options(*LISTED)
+        query = (select(*_DEADLINE_COLUMNS)
                  .join(Incident, col(Incident.id) == col(Obligation.incident_id))
                  .where(col(Obligation.due_at) >= start, col(Obligation.due_at) < end,
                         col(Obligation.state) != "waived")
                  .order_by(col(Obligation.due_at), col(Obligation.id)))
         if department is not None:
             query = query.where(col(Incident.department) == department)
-        deadlines = [(row, incident) for row, incident in session.execute(query).all()]
+        deadlines = list(session.execute(query).all())
         ids = [i.id for i in incidents]
         scores = session.execute(
             select(col(ItemAnalysis.sentiment), col(ItemAnalysis.negative)).join(Item, col(Item.id) == col(ItemAnalysis.item_id))
@@ -105,7 +114,7 @@ def build_period_report(engine: Engine, settings: Settings, start: datetime, end
         "from": local_iso(start, zone), "to": local_iso(end, zone), "department": department,
         "generated_at": local_iso(now, zone), "timezone": settings.timezone,
         "incidents": _incidents(incidents, zone),
-        "compliance": _compliance([row for row, _ in deadlines], now),
+        "compliance": _compliance(deadlines, now),
         "breaches": _breaches(deadlines, now, zone),
         "topics": _topics(incidents),
         "hotlists": period_hotlists(engine, incidents, zone),
@@ -120,7 +129,7 @@ def _counts(values: Sequence[str | None], label: Any) -> list[dict[str, Any]]:
             for key, n in sorted(counted.items(), key=lambda kv: (-kv[1], kv[0] or ""))]
 
 
-def _incidents(incidents: list[Incident], zone: Any) -> dict[str, Any]:
+def _incidents(incidents: Sequence[Row[Any]], zone: Any) -> dict[str, Any]:
     names = default_lexicon().names
     grades = Counter(i.grade for i in incidents)
     return {
@@ -138,7 +147,7 @@ def _incidents(incidents: list[Incident], zone: Any) -> dict[str, Any]:
     }
 
 
-def _outcome(row: Obligation, now: datetime) -> str:
+def _outcome(row: Row[Any], now: datetime) -> str:
     if row.met_at is not None:
         return "on_time" if row.met_at <= row.due_at else "late"
     if row.state == "breached" or row.due_at <= now:
@@ -146,7 +155,7 @@ def _outcome(row: Obligation, now: datetime) -> str:
     return "open"
 
 
-def _compliance(rows: list[Obligation], now: datetime) -> list[dict[str, Any]]:
+def _compliance(rows: Sequence[Row[Any]], now: datetime) -> list[dict[str, Any]]:
     out = []
     for kind in ObligationKind:
         mine = [row for row in rows if row.kind == kind.value]
@@ -165,23 +174,24 @@ def _compliance(rows: list[Obligation], now: datetime) -> list[dict[str, Any]]:
     return out
 
 
-def _breaches(deadlines: list[tuple[Obligation, Incident]], now: datetime, zone: Any) -> list[dict[str, Any]]:
+def _breaches(deadlines: Sequence[Row[Any]], now: datetime, zone: Any) -> list[dict[str, Any]]:
+    """The deadlines met late or missed (rows of :data:`_DEADLINE_COLUMNS`)."""
     out = []
-    for row, incident in deadlines:
+    for row in deadlines:
         outcome = _outcome(row, now)
         if outcome not in ("late", "missed"):
             continue
         until = row.met_at if row.met_at is not None else now
         out.append({
-            "incident": incident.id, "title": incident.title, "department": incident.department,
-            "grade": incident.grade, "kind": row.kind, "name": ObligationKind(row.kind).name_zh,
+            "incident": row.incident, "title": row.title, "department": row.department,
+            "grade": row.grade, "kind": row.kind, "name": ObligationKind(row.kind).name_zh,
             "sequence": row.sequence, "due_at": local_iso(row.due_at, zone), "met_at": local_iso(row.met_at, zone),
             "outcome": outcome, "late_seconds": (until - row.due_at).total_seconds(), "provisional": row.provisional,
         })
     return out
 
 
-def _topics(incidents: list[Incident]) -> list[dict[str, Any]]:
+def _topics(incidents: Sequence[Row[Any]]) -> list[dict[str, Any]]:
     counted = Counter(word for i in incidents for word in dict.fromkeys(i.keywords))
     return [{"word": word, "incidents": n}
             for word, n in sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TOPICS]]
