@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, union_all
+from sqlalchemy import Row, select, union_all
 from sqlmodel import Session, col
 
 from sentinel.analyse.grading import Grade
@@ -162,7 +162,7 @@ def announce_at(incident: Incident) -> datetime:
     return incident.detected_at
 
 
-def outside(incident: Incident) -> bool:
+def outside(incident: Incident | Row[Any]) -> bool:
     """Outside the jurisdiction (属地管理): kept and shown, but no clocks and nobody paged."""
     return incident.jurisdiction == Jurisdiction.OUTSIDE.value
 

@@ -54,7 +54,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, func, insert, inspect, or_, select, update
+from sqlalchemy import Engine, Row, Table, bindparam, func, insert, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
@@ -845,13 +845,14 @@ def _changed(row: Incident | ObligationRow, columns: Sequence[str]) -> bool:
     return any(attributes[column].history.has_changes() for column in columns)
 
 
-def incident_context(incident: Incident) -> dict[str, Any]:
+def incident_context(incident: Incident | Row[Any]) -> dict[str, Any]:
+    """What an alert says of an incident (a row of these columns does as well as the object)."""
     return {"id": _id(incident), "title": incident.title, "grade": incident.grade, "department": incident.department,
             "category": incident.category, "emerged_at": incident.emerged_at, "detected_at": incident.detected_at,
             "kind": incident.kind, "place": place_text(incident)}
 
 
-def place_text(incident: Incident) -> str | None:
+def place_text(incident: Incident | Row[Any]) -> str | None:
     """Where it happened, as an alert says it: 四川省汶川县, 地点不明（按本辖区处置）, …（辖区外）."""
     if incident.kind != IncidentKind.INCIDENT.value:
         return None
@@ -869,7 +870,7 @@ def place_text(incident: Incident) -> str | None:
     return f"{label}（无法判断是否属本辖区，按本辖区处置）"
 
 
-def obligation_context(row: ObligationRow) -> dict[str, Any]:
+def obligation_context(row: ObligationRow | Row[Any]) -> dict[str, Any]:
     return {"id": row.id, "kind": row.kind, "due_at": row.due_at, "started_at": row.started_at, "state": row.state,
             "sequence": row.sequence, "met_at": row.met_at, "provisional": row.provisional}
 
@@ -882,7 +883,7 @@ def _whole(span: timedelta) -> timedelta:
     return timedelta(seconds=round(span.total_seconds()))
 
 
-def _id(row: Incident | ObligationRow) -> int:
+def _id(row: Incident | ObligationRow | Row[Any]) -> int:
     if row.id is None:
         raise ValueError(f"{type(row).__name__} has no id yet")
     return row.id

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -27,7 +27,6 @@ from sentinel.escalation.clocks import outside
 from sentinel.escalation.engine import incident_context, obligation_context
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.roster import Roster, routes
-from sentinel.incidents.service import LISTED
 from sentinel.settings import Settings
 from sentinel.store.models import Incident, IncidentKind, IncidentState, Obligation, OutboxMessage
 from sentinel.store.outbox import deferred_message
@@ -39,6 +38,13 @@ __all__ = ["digest_day", "digest_pending", "prepare_daily_digest", "queue_daily_
 #: message is cut at its channel's size limit anyway (a WeCom robot takes 4 KB), and the full list
 #: of a busy day is the archived briefing's: 10k open incidents made a digest of 20 MB.
 DIGEST_LISTED = 50
+#: what the digest reads of an incident (:func:`incident_context`, whether it is ours, its state and
+#: verification) and of a deadline (:func:`obligation_context`)
+_INCIDENT_COLUMNS = tuple(col(getattr(Incident, name)) for name in (
+    "id", "title", "grade", "department", "category", "emerged_at", "detected_at", "kind", "place", "jurisdiction",
+    "state", "verification"))
+_OBLIGATION_COLUMNS = tuple(col(getattr(Obligation, name)) for name in (
+    "id", "incident_id", "kind", "due_at", "started_at", "state", "sequence", "met_at", "provisional"))
 
 
 def digest_day(settings: Settings, now: datetime) -> date | None:
@@ -98,20 +104,22 @@ def prepare_daily_digest(engine: Engine, settings: Settings, channel_ids: Sequen
         if known >= set(keys):
             return []
         since = now - timedelta(days=1)
-        new = session.scalars(select(Incident).options(*LISTED).where(
+        # rows of the columns read, not ORM objects: a busy day's thousands of incidents and open
+        # deadlines, an object each with every JSON column decoded, cost several times as much
+        new = session.execute(select(*_INCIDENT_COLUMNS).where(
             col(Incident.kind) == IncidentKind.INCIDENT.value, col(Incident.detected_at) >= since)
             .order_by(col(Incident.detected_at))).all()
-        open_rows = session.scalars(select(Obligation).where(col(Obligation.state) == "open")
+        open_rows = session.execute(select(*_OBLIGATION_COLUMNS).where(col(Obligation.state) == "open")
                                     .order_by(col(Obligation.due_at))).all()
-        breached = session.scalars(select(Obligation).where(
+        breached = session.execute(select(*_OBLIGATION_COLUMNS).where(
             col(Obligation.state) == "breached", col(Obligation.breached_at) >= since)
             .order_by(col(Obligation.due_at))).all()
         wanted = {row.incident_id for row in [*open_rows, *breached]}
-        incidents = {i.id: i for i in session.scalars(
-            select(Incident).options(*LISTED).where(col(Incident.id).in_(wanted))).all()}
+        incidents = {i.id: i for i in session.execute(
+            select(*_INCIDENT_COLUMNS).where(col(Incident.id).in_(wanted))).all()}
         # the open incidents, the one whose next deadline comes first first (a long digest is cut
         # at the channel's size limit: what is cut is what is least urgent)
-        due: dict[int, list[Obligation]] = {}
+        due: dict[int, list[Row[Any]]] = {}
         for row in open_rows:
             due.setdefault(row.incident_id, []).append(row)
         open_incidents = [(incidents[key], rows) for key, rows in due.items()
