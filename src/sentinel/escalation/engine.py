@@ -792,12 +792,15 @@ class EscalationEngine:
                 row[0]: row[1] for row in session.execute(
                     select(kind, func.min(col(ObligationRow.due_at)))
                     .where(state == ObligationState.OPEN.value).group_by(kind)).all()}
-            query = select(ObligationRow).where(col(ObligationRow.state) == ObligationState.MET.value)
+            # the columns read, not ORM objects: the first call reads every deadline ever met
+            query = select(*(col(getattr(ObligationRow, name)) for name in (
+                "id", "kind", "started_at", "met_at", "closed_at", "due_at"))).where(
+                col(ObligationRow.state) == ObligationState.MET.value)
             if self._met_since is not None:
                 # met by anyone (the API, the command line) since the last look; a minute's overlap
                 # covers clocks a little apart, and the ids seen in it are skipped
                 query = query.where(col(ObligationRow.closed_at) > self._met_since - timedelta(minutes=1))
-            met = session.scalars(query).all()
+            met = session.execute(query).all()
         found = {(row[0], row[1]): row[2] for row in counts}
         for each in ObligationKind:
             for status in ObligationState:
