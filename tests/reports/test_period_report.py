@@ -131,3 +131,27 @@ def test_a_busy_period_lists_its_gravest_incidents_and_counts_the_rest(unanswere
         assert listed == sorted(listed), fmt  # in the report's own order
         assert f"另有{total - LISTED_INCIDENTS}起事件未逐一列出" in text, fmt
     assert len(json.loads(render(report, "json", zone=ZONE))["incidents"]["list"]) == total
+
+
+def test_a_period_of_many_breaches_lists_the_gravest_and_longest_overdue_and_counts_the_rest(unanswered) -> None:
+    """Thousands of breach rows made WeasyPrint take minutes and hundreds of MB: the documents list
+    LISTED_BREACHES of them (grade I/II incidents' first, then the longest overdue); JSON keeps all."""
+    from sentinel.reports.render import LISTED_BREACHES
+
+    report = build_period_report(unanswered.engine, unanswered.settings, local("2026-03-10T00:00"),
+                                 local("2026-03-12T00:00"), now=local("2026-03-12T00:00"))
+    row = report["breaches"][0]
+    grades = ["IV"] * 400 + ["II"] * 5
+    report["breaches"] = [{**row, "incident": 5000 + n, "title": f"超时事件{5000 + n}号", "grade": grade,
+                           "late_seconds": float((n * 53 % 397) * 3600)} for n, grade in enumerate(grades)]
+    total = len(grades)
+    longest_iv = sorted((b for b in report["breaches"] if b["grade"] == "IV"), key=lambda b: -b["late_seconds"])
+    for fmt in ("md", "html"):
+        text = render(report, fmt, zone=ZONE).decode("utf-8")
+        listed = [n for n in range(5000, 5000 + total) if f"超时事件{n}号" in text]
+        assert len(listed) == LISTED_BREACHES, fmt
+        assert all(f"超时事件{n}号" in text for n in range(5400, 5405)), fmt  # every grade II
+        assert f"超时事件{longest_iv[0]['incident']}号" in text and f"超时事件{longest_iv[-1]['incident']}号" not in text
+        assert listed == sorted(listed), fmt
+        assert f"另有{total - LISTED_BREACHES}项超时未逐一列出" in text, fmt
+    assert len(json.loads(render(report, "json", zone=ZONE))["breaches"]) == total
