@@ -199,10 +199,10 @@ _NEGATED_BEFORE = re.compile(r"(?:无|没有|未有|并无)$")
 _RATE = re.compile(r"每(?:[0-9０-９一二两三四五六七八九十百千万]|次|个|位|名)")
 # "人终有一死", "难逃一死", "求一死": fate, not a count.
 _FATE_BEFORE = ("有", "逃", "求")
-# "确诊440例死亡9例": a count right after another noun or verb is that word's, not the next verb's.
 # People counted by rank or role before the last count of their toll: "1名少将、26名军官死亡" (27).
 _ENUMERATED = re.compile(r"(?:(?<![0-9０-９])[0-9０-９一二两三四五六七八九十百]+名(?:(?![死亡伤难踪毒])[\u4e00-\u9fff]){1,4}、)+$")
 _ENUMERATED_COUNT = re.compile(r"([0-9０-９一二两三四五六七八九十百]+)名")
+# "确诊440例死亡9例": a count right after another noun or verb is that word's, not the next verb's.
 _OTHER_COUNT_BEFORE = re.compile(r"(?:确诊|感染|疑似|病例|阳性|治愈|出院)$")
 _TOOK_LIVES = re.compile(r"夺走|夺去|吞噬|带走|葬送|失去|造成")
 # "239个鲜活的生命，154名同胞就此消逝": the lives counted are lost later in the sentence.

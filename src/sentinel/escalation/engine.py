@@ -104,6 +104,7 @@ from sentinel.store.models import (
     OutboxState,
     Response,
     TimelineEvent,
+    columns_of,
 )
 from sentinel.store.models import Obligation as ObligationRow
 from sentinel.store.outbox import deferred_message
@@ -793,8 +794,7 @@ class EscalationEngine:
                     select(kind, func.min(col(ObligationRow.due_at)))
                     .where(state == ObligationState.OPEN.value).group_by(kind)).all()}
             # the columns read, not ORM objects: the first call reads every deadline ever met
-            query = select(*(col(getattr(ObligationRow, name)) for name in (
-                "id", "kind", "started_at", "met_at", "closed_at", "due_at"))).where(
+            query = select(*columns_of(ObligationRow, "id", "kind", "started_at", "met_at", "closed_at", "due_at")).where(
                 col(ObligationRow.state) == ObligationState.MET.value)
             if self._met_since is not None:
                 # met by anyone (the API, the command line) since the last look; a minute's overlap

@@ -28,7 +28,7 @@ from sentinel.escalation.engine import incident_context, obligation_context
 from sentinel.escalation.policy import EscalationRole
 from sentinel.escalation.roster import Roster, routes
 from sentinel.settings import Settings
-from sentinel.store.models import Incident, IncidentKind, IncidentState, Obligation, OutboxMessage
+from sentinel.store.models import Incident, IncidentKind, IncidentState, Obligation, OutboxMessage, columns_of
 from sentinel.store.outbox import deferred_message
 
 __all__ = ["digest_day", "digest_pending", "prepare_daily_digest", "queue_daily_digest", "store_daily_digest"]
@@ -40,11 +40,10 @@ __all__ = ["digest_day", "digest_pending", "prepare_daily_digest", "queue_daily_
 DIGEST_LISTED = 50
 #: what the digest reads of an incident (:func:`incident_context`, whether it is ours, its state and
 #: verification) and of a deadline (:func:`obligation_context`)
-_INCIDENT_COLUMNS = tuple(col(getattr(Incident, name)) for name in (
-    "id", "title", "grade", "department", "category", "emerged_at", "detected_at", "kind", "place", "jurisdiction",
-    "state", "verification"))
-_OBLIGATION_COLUMNS = tuple(col(getattr(Obligation, name)) for name in (
-    "id", "incident_id", "kind", "due_at", "started_at", "state", "sequence", "met_at", "provisional"))
+_INCIDENT_COLUMNS = columns_of(Incident, "id", "title", "grade", "department", "category", "emerged_at",
+                               "detected_at", "kind", "place", "jurisdiction", "state", "verification")
+_OBLIGATION_COLUMNS = columns_of(Obligation, "id", "incident_id", "kind", "due_at", "started_at", "state",
+                                 "sequence", "met_at", "provisional")
 
 
 def digest_day(settings: Settings, now: datetime) -> date | None:

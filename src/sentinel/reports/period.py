@@ -41,7 +41,15 @@ from sentinel.replay import local_iso
 from sentinel.reports.hotlists import period_hotlists
 from sentinel.reports.incident import AUTHORITY_ZH
 from sentinel.settings import Settings
-from sentinel.store.models import Incident, Item, ItemAnalysis, Obligation, OutboxMessage, SourceState
+from sentinel.store.models import (
+    Incident,
+    Item,
+    ItemAnalysis,
+    Obligation,
+    OutboxMessage,
+    SourceState,
+    columns_of,
+)
 
 __all__ = ["PeriodError", "build_period_report", "nearest_rank", "period_title"]
 
@@ -49,11 +57,11 @@ TOP_TOPICS = 15
 SENTIMENT_BINS = 5
 _MAX_INCIDENTS = 100_000
 #: what the report reads of an incident of the period, and of a deadline with its incident's
-_INCIDENT_COLUMNS = tuple(col(getattr(Incident, name)) for name in (
-    "id", "title", "grade", "category", "department", "state", "emerged_at", "item_count", "heat", "keywords"))
-_DEADLINE_COLUMNS = (*(col(getattr(Obligation, name)) for name in (
-    "kind", "sequence", "state", "started_at", "due_at", "met_at", "provisional")),
-    col(Incident.id).label("incident"), col(Incident.title), col(Incident.department), col(Incident.grade))
+_INCIDENT_COLUMNS = columns_of(Incident, "id", "title", "grade", "category", "department", "state", "emerged_at",
+                               "item_count", "heat", "keywords")
+_DEADLINE_COLUMNS = (*columns_of(Obligation, "kind", "sequence", "state", "started_at", "due_at", "met_at",
+                                 "provisional"),
+                     col(Incident.id).label("incident"), *columns_of(Incident, "title", "department", "grade"))
 
 
 class PeriodError(SentinelError):

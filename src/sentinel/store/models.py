@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from sentinel.store.types import JSONType, UTCDateTime
 
@@ -455,6 +455,12 @@ class IncidentHotlist(SQLModel, table=True):
     top_rank: int | None = Field(default=None, sa_column=Column(Integer))
     alert_pending: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
     alerted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+def columns_of(model: type[SQLModel], *names: str) -> tuple[Any, ...]:
+    """The named columns of ``model``, for a select that reads rows of only these (a report's or a
+    digest's thousands of incidents, where an ORM object each costs several times what is read)."""
+    return tuple(col(getattr(model, name)) for name in names)
 
 
 import sentinel.store.ack_links  # noqa: E402,F401  (one-tap 认领 links, on the same metadata)
