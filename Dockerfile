@@ -5,8 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     SENTINEL_CONFIG=/etc/sentinel/sentinel.yaml
 
 # reports: WeasyPrint renders PDFs through Pango; charts and PDFs need a CJK font for Chinese text
-RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fontconfig \
-        fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+        fontconfig fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --home-dir /var/lib/sentinel --create-home sentinel
 WORKDIR /opt/sentinel

@@ -363,7 +363,7 @@ def daemon_memory(url: str, engine: Any, waiting: range, push: int = 2000, settl
                 process.terminate()
                 process.wait(timeout=60)
         return (f"/healthz {started:.1f} s after start; {len(waiting):,} items not analysed at start, all analysed "
-                f"{caught_up.seconds:.1f} s after start; {push:,} items pushed; peak PSS {peak.mb:.0f} MB "
+                f"{caught_up.seconds:.1f} s after start; {push:,} items pushed; peak PSS {peak.said()} "
                 f"(target <= 300), {rest:.0f} MB {settle:.0f} s after ({main:.0f} MB the daemon, the rest its parse "
                 f"workers, fork server and resource tracker); GET /api/items?q=钼矿 {api_ms:.0f} ms")
 

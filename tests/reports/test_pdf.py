@@ -71,3 +71,18 @@ def _attempt(html: str) -> BaseException | bytes:
         return html_to_pdf(html)
     except PdfError as error:
         return error
+
+
+def test_weasyprints_line_per_font_without_harfbuzz_is_said_once_with_what_to_install(caplog) -> None:
+    from sentinel.reports import pdf
+
+    # the lines a child wrote on a machine without libharfbuzz-subset0, one per font per PDF
+    fallback = ('Using fontTools instead of HarfBuzz-Subset for font "{}". This will be unsupported in future '
+                "versions of WeasyPrint. Please install HarfBuzz-Subset >= 4.1.0 with your package manager.")
+    pdf._SLOW_SAID.clear()
+    with caplog.at_level("WARNING", logger="sentinel.reports.pdf"):
+        pdf.log_child_lines([fallback.format("WenQuanYi Micro Hei"), fallback.format("DejaVu Sans")])
+        pdf.log_child_lines([fallback.format("WenQuanYi Micro Hei"), "an image could not be read"])
+    said = [record.getMessage() for record in caplog.records]
+    assert said == [pdf.SLOW_SUBSET, "an image could not be read"]
+    assert "libharfbuzz-subset0" in said[0]
