@@ -231,3 +231,22 @@ def test_killing_verbs_without_si(title: str, text: str, expected: dict[str, flo
 @_cases(NO_COUNT)
 def test_readings_that_are_no_count(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected
+
+
+# Rules of the eleventh round, each found on a development miss of the Toutiao headlines or the
+# hot-search archive: who else died in the killing, and who was killed by an animal.
+KILLER_AND_ANIMALS = [
+    ("a killer who shot himself after", "惨剧！美国亚裔教授枪杀娇妻后饮弹，放火烧房仅剩5岁孤女", "", {"deaths": 2}),  # Toutiao
+    ("victims named, then the killer", "男子杀死妻子和岳母后自缢身亡", "", {"deaths": 3}),
+    ("自杀 alone may be an attempt", "男子刺死妻子后自杀未遂", "", {"deaths": 1}),
+    ("victims not counted", "美国枪击犯射杀祖父母等多名家人后自杀身亡", "", {}),
+    ("killed by a bear", "坚持要和受伤懒熊自拍 大叔蹲下举起手机秒遭活生生咬死", "", {"deaths": 1}),  # Toutiao
+    ("the bear met is no victim", "印出租车司机路遇黑熊欲拍合照留念反遭袭丧命", "", {"deaths": 1}),  # Toutiao
+    ("a pet bitten to death", "", "小黄被咬死了！小白身上都是血还瘸了，都是我的错", {}),
+    ("a sheep bitten to death", "", "村里的羊被狼咬死了。", {}),
+]
+
+
+@_cases(KILLER_AND_ANIMALS)
+def test_the_killer_and_animals(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected

@@ -53,7 +53,8 @@ _GAP = rf"(?P<gap>(?:{_AGE_OR_DAY}|[一二]氧化[碳硫氮]|[^{_STOP}{_CN_DIGIT
 # ("枪杀案", "杀害事件" name a kind of case, not a death.) Written as two character classes and a
 # lookbehind that drops the pairs that are no verb: an alternation here, inside every death phrase,
 # slowed the whole extraction by a tenth.
-_KILL_BY = "熏炸烧砸撞压淹砍刺毒电冻困捅打轧碾勒掐踩摔枪杀害"
+# (咬死 is an animal's killing: "大叔…遭活生生咬死"; "咬死不放" holds no victim a rule would read.)
+_KILL_BY = "熏炸烧砸撞压淹砍刺毒电冻困捅打轧碾勒掐踩摔枪杀害咬"
 _KILL_WITHOUT_DEATH = ("杀害", "枪杀", "射杀", "击毙")
 _KILL_VERBS = {c + "死" for c in _KILL_BY} | set(_KILL_WITHOUT_DEATH)
 _NOT_KILL_VERBS = "|".join(a + b for a in _KILL_BY + "射击" for b in "死害杀毙" if a + b not in _KILL_VERBS)
@@ -181,6 +182,15 @@ _WITH_CHILD = re.compile(rf"[带抱携]着?(?P<gap>{_OBJECT_GAP})(?:{_CHILD})"
 _KIN_ALSO_DIED = re.compile(rf"其(?:父亲?|母亲?|妻子?|丈夫|儿子|女儿|子|女|兄|弟|姐|妹|家人)(?:又|也|亦)"
                             rf"(?P<gap>[^{_STOP}]{{0,8}}?){_DEATH_VERB}")
 _DEATH_BEFORE = re.compile(r"死|亡|遇害|遇难|丧生|毙|杀害")
+# A killer who ends their own life after the killing is dead too: "枪杀娇妻后饮弹" (2), "杀死妻子和岳母后
+# 自缢身亡" (3). 饮弹, 自尽 and 自缢 end a life; 自杀, 跳楼 alone may be an attempt ("自杀未遂"), so they
+# count with a death verb. The victims are added as named ("父母" two), one when their noun is not listed.
+_SELF_AFTER = (r"(?:饮弹|吞枪|自尽|自缢|上吊身亡|(?:自杀|自焚|服毒|跳楼|跳河|跳江|跳海|卧轨)(?:身亡|死亡))")
+_KILLED_THEN_SELF = re.compile(rf"{_KILLED}了?(?P<victims>[^{_STOP}{_CN_DIGITS}]{{1,6}}?)(?:之?后|随后)"
+                               rf"(?P<gap>[^{_STOP}]{{0,4}}?){_SELF_AFTER}(?P<after>.{{0,4}})")
+# Victims not listed one by one ("等多名家人", "全家"): how many died is not said.
+_VICTIMS_UNCOUNTED = re.compile(r"[们等多数全几群些]|家人")
+_SURVIVED_SELF = re.compile(r"未遂|获救|被救|抢救过来|生还")
 # One of them lived: "孩子被救起", "婴儿幸存".
 _SURVIVED = re.compile(r"获救|生还|幸存|幸免|被救|救起|救上|脱险|无恙|活了下来|抢救过来|保住")
 _PASSIVE = re.compile(r"被|遭")
@@ -371,6 +381,14 @@ def find_mentions(doc: Doc) -> list[Mention]:
             if (_DEATH_BEFORE.search(src, start, m.start()) and not _negated(m.group())
                     and not doc.outside(m.start(), in_title)):
                 found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
+        for m in _KILLED_THEN_SELF.finditer(src):
+            victims = m.group("victims")
+            if (_VICTIMS_UNCOUNTED.search(victims) or _negated(src[max(0, m.start() - 4): m.start()] + m.group("gap"))
+                    or _SURVIVED_SELF.search(m.group("after")) or doc.outside(m.start(), in_title)):
+                continue
+            n = max(1, sum(2 if v.group("two") else 1 for v in _VICTIM.finditer(victims))) + 1
+            phrase = m.group()[: len(m.group()) - len(m.group("after"))]
+            found.append(Mention("death", Quantity(n, False, n, n, phrase), m.start(), phrase, in_title))
         for m in itertools.chain(_BOTH_NAMED.finditer(src), _WITH_CHILD.finditer(src)):
             gap = m.group("gap")
             if (_negated(src[max(0, m.start() - 4): m.start()] + m.group()) or _PERSON_RE.search(gap)

@@ -121,6 +121,11 @@ _FIGURATIVE_OBJECT = re.compile(r"了?(?:比赛|悬念|(?:我|你|他|她|我们
 _ADVERBS = re.compile(r"不幸|意外|当场|竟然?|已经?|也|均|最终|突然|因此|而")
 
 
+# An animal after a verb of meeting or of what one did with it is the object, not the one who died:
+# "出租车司机路遇黑熊欲拍合照留念反遭袭丧命" (the driver died), "和受伤懒熊自拍".
+_ANIMAL_OBJECT = re.compile(rf"(?:遇到?|遇上|碰到|碰上|撞见|看见|看到|见到|喂|逗|拍|和|与|跟)[^{_STOP}]{{0,2}}?(?:{_ANIMAL.pattern})")
+
+
 def _animal_before(text: str, *, pronoun: bool = False) -> bool:
     """Whether the one who died, named just before the verb, is an animal.
 
@@ -131,7 +136,7 @@ def _animal_before(text: str, *, pronoun: bool = False) -> bool:
     subject = _ADVERBS.sub("", text[:cut] if cut > 0 else text)
     if not (pronoun or cut > 0):
         return _ANIMAL_LAST.search(subject) is not None
-    animals = [m.end() for m in _ANIMAL.finditer(subject)]
+    animals = [m.end() for m in _ANIMAL.finditer(_ANIMAL_OBJECT.sub(lambda o: "·" * len(o.group()), subject))]
     people = [m.end() for m in _PERSON_RE.finditer(subject)]
     return bool(animals) and (not people or animals[-1] > people[-1])
 
@@ -372,6 +377,8 @@ def _clause_one(doc: Doc) -> str | None:
                 or (m.group("bare") and not _BARE_DEATH_AFTER.search(clause_head))
                 or (m.group("fell") and not _FALL.search(clause_head)))):
             continue
+        if "咬死" in m.group() and not _PERSON_RE.search(clause_head):
+            continue  # a bite kills pets and livestock more often than people: the bitten one is named one
         if (_not_person(head) or _IN_GENERAL.search(clause_head)
                 or (not sudden and _ILLNESS.search(head))):
             continue

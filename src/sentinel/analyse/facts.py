@@ -33,6 +33,9 @@ How figures are chosen (documented here because a reader of an alert will ask "w
   only as the object).
 - **Victims named one by one are added up**: "烧死母亲和妹妹" (2), "杀死妻子及岳父母" (3), "杀死一家3口"
   (3); a verb before its victim names one ("丧生的复旦大学学生黄某", "殉职女干部", "受伤民警").
+- **A killer who ends their own life after the killing died too**: "枪杀娇妻后饮弹" (2), "杀死妻子和岳母后自缢
+  身亡" (3); "后自杀" alone may be an attempt and adds no one. Whoever an animal killed is the person named
+  ("大叔…遭活生生咬死"); an animal met or posed with ("路遇黑熊…反遭袭丧命") is no victim.
 - **Posts name their victim loosely**: far from the verb ("外卖小哥晚上6点多在…涉水被电击…不幸身亡"), by
   what was done to them ("被抢者…当场身亡"), with verbs joined by 、 ("将婴儿掐、勒死"), found dead ("…被发现
   在家中死亡"), or as the one person a sentence is about ("北京一主妇煮饭时…，最终因心肺衰竭而死亡"). Whoever
