@@ -246,6 +246,18 @@ KILLER_AND_ANIMALS = [
     ("a sheep bitten to death", "", "村里的羊被狼咬死了。", {}),
 ]
 
+FAMILY = [
+    ("one named in the family", "一家4口爬山祈福妻子坠亡", "", {"deaths": 1}),  # hot search
+    ("a father in the family", "一家三口出游父亲溺亡", "", {"deaths": 1}),
+    ("the whole family", "一家5口在车祸中全部遇难", "", {"deaths": 5}),
+    ("the family, no one named", "一家三口煤气中毒身亡", "", {"deaths": 3, "poisoned": 3}),
+]
+
+
+@_cases(FAMILY)
+def test_one_named_in_a_family(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
 
 @_cases(KILLER_AND_ANIMALS)
 def test_the_killer_and_animals(title: str, text: str, expected: dict[str, float]) -> None:

@@ -305,6 +305,9 @@ def find_mentions(doc: Doc) -> list[Mention]:
         if (m.groupdict().get("death") and m.start("death") > m.start(group) and _KILLING.fullmatch(m.group("death"))
                 and _PASSIVE.search(gap) is None and _OBJECT_AFTER.match(src, m.end())):
             return  # "八名潜水员合作杀害了红海巨蛇": the ones counted killed whoever is named after the verb
+        if (kind == "death" and src.endswith("家", 0, m.start()) and _PERSON_RE.search(gap)
+                and not _PLURAL_IN_GAP.search(gap)):
+            return  # "一家4口爬山祈福妻子坠亡": the family is counted, the one named in it died
         if doc.outside(m.start(), in_title):
             return
         if kind == "hurt" and m.groupdict().get("hurt") in ("伤者", "伤员"):
@@ -400,6 +403,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
 
 
 _PERSON_RE = re.compile(_PERSON)
+# A family counted ("一家4口"), then all or several of them named: the count stands.
+_PLURAL_IN_GAP = re.compile(r"全|均|都|们|俩|双双|一起|一同|及|和|与|、")
 # An attacker named as the object of the victim's act: "保安队长抓歹徒牺牲", "与歹徒搏斗".
 _AGAINST = re.compile(r"(?:抓|追|擒|斗|与|同|和|制服|阻止|阻拦|拦截|举报|劝)$")
 
