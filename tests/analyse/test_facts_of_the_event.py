@@ -253,6 +253,18 @@ FAMILY = [
     ("the family, no one named", "一家三口煤气中毒身亡", "", {"deaths": 3, "poisoned": 3}),
 ]
 
+COUNT_THEN_CLAUSE = [
+    ("the count, a comma, the death", "强硬报复！叙利亚7名击落以色列战机的英雄，遭以色列袭击身亡", "", {"deaths": 7}),  # Toutiao
+    ("均已遇难 after the count", "", "2名被困矿工，均已遇难。", {"deaths": 2}),
+    ("others in the second clause", "", "3名游客，被当地村民救起后一老人死亡。", {"deaths": 1}),
+    ("a wound in the first clause", "", "3名工人受伤，被送医后死亡。", {"injured": 3}),
+]
+
+
+@_cases(COUNT_THEN_CLAUSE)
+def test_a_count_before_the_comma(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
 
 @_cases(FAMILY)
 def test_one_named_in_a_family(title: str, text: str, expected: dict[str, float]) -> None:

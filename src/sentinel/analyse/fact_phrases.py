@@ -182,6 +182,15 @@ _WITH_CHILD = re.compile(rf"[带抱携]着?(?P<gap>{_OBJECT_GAP})(?:{_CHILD})"
 _KIN_ALSO_DIED = re.compile(rf"其(?:父亲?|母亲?|妻子?|丈夫|儿子|女儿|子|女|兄|弟|姐|妹|家人)(?:又|也|亦)"
                             rf"(?P<gap>[^{_STOP}]{{0,8}}?){_DEATH_VERB}")
 _DEATH_BEFORE = re.compile(r"死|亡|遇害|遇难|丧生|毙|杀害")
+# The people counted as a clause's subject, and the death told in the next clause without a subject of its
+# own: "叙利亚7名击落以色列战机的英雄，遭以色列袭击身亡" (7), "2名被困矿工，均已遇难" (2). The second
+# clause opens on a passive or an adverb of the same subject; a wound or a disappearance in the first
+# ("5人受伤，送医后不治身亡") leaves how many died untold.
+_COUNT_THEN_DIED = re.compile(
+    rf"{_NUM_START}{_Q}[名位人](?P<gap>[^{_STOP}{_CN_DIGITS}]{{0,20}}?)[，,]"
+    rf"(?P<gap2>(?:遭|被|均|都|全部|不幸|已|先后|相继)[^{_STOP}]{{0,10}}?)"
+    r"(?P<death>身亡|遇难|遇害|丧生|罹难|死亡|殒命|牺牲)(?![率人数者])")
+_NOT_DEATH_FIRST = re.compile(r"伤|失踪|失联|下落不明|中毒|获救|死|亡|遇难|丧生")
 # A killer who ends their own life after the killing is dead too: "枪杀娇妻后饮弹" (2), "杀死妻子和岳母后
 # 自缢身亡" (3). 饮弹, 自尽 and 自缢 end a life; 自杀, 跳楼 alone may be an attempt ("自杀未遂"), so they
 # count with a death verb. The victims are added as named ("父母" two), one when their noun is not listed.
@@ -384,6 +393,11 @@ def find_mentions(doc: Doc) -> list[Mention]:
             if (_DEATH_BEFORE.search(src, start, m.start()) and not _negated(m.group())
                     and not doc.outside(m.start(), in_title)):
                 found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
+        for m in _COUNT_THEN_DIED.finditer(src):
+            if (_NOT_DEATH_FIRST.search(m.group("gap")) or _PERSON_RE.search(m.group("gap2"))
+                    or _negated(m.group("gap2"))):
+                continue
+            add("death", "q", m, src, in_title, frozenset())
         for m in _KILLED_THEN_SELF.finditer(src):
             victims = m.group("victims")
             if (_VICTIMS_UNCOUNTED.search(victims) or _negated(src[max(0, m.start() - 4): m.start()] + m.group("gap"))

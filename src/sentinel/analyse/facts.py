@@ -50,7 +50,8 @@ How figures are chosen (documented here because a reader of an alert will ask "w
   "活该炸死", "打死也不能买", "宁愿被打死", "红旗16死敌"), a blame of a kind of victim ("广告害死小学生", "害死了320游客") or a war's toll (a million or more).
 - **Poisoned and dead**: "5人系一氧化碳中毒死亡" counts 5 poisoned and 5 deaths.
 - **A count belongs to its phrase**: "爆炸致死6人" (6); a family counted, then one of it named, lost that one
-  ("一家4口爬山祈福妻子坠亡" is 1); in "6人死亡52人住院" the 52 are in hospital.
+  ("一家4口爬山祈福妻子坠亡" is 1); a count that opens a clause is the subject of a death told in the next one,
+  when that one names nobody else ("7名…英雄，遭以色列袭击身亡" is 7); in "6人死亡52人住院" the 52 are in hospital.
   A toll in 万 in figures ("800万人因此丧生") is many and no one death ("亿万富翁…身亡" is one).
 - Ages ("3岁男童"), dates and times, vehicle counts ("33辆车"), durations ("失联一个月"), "死伤"/"伤亡"
   totals (deaths and injured together) and negated or hypothetical phrases ("险些丧生", "无一人死亡")
