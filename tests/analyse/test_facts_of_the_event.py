@@ -260,6 +260,18 @@ COUNT_THEN_CLAUSE = [
     ("a wound in the first clause", "", "3名工人受伤，被送医后死亡。", {"injured": 3}),
 ]
 
+KIN_LISTED = [
+    ("kin side by side", "父母姐姐身亡12岁孩子被叔侵占140万", "", {"deaths": 3}),  # hot search
+    ("kin listed, and others", "哈梅内伊的女儿女婿等遇难", "", {"deaths": 2}),  # hot search
+    ("kin side by side in an accident", "儿子儿媳在车祸中遇难", "", {"deaths": 2}),
+    ("a role before a kin term is its owner", "司机妻子身亡", "", {"deaths": 1}),
+]
+
+
+@_cases(KIN_LISTED)
+def test_kin_listed_before_one_verb(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
 
 @_cases(COUNT_THEN_CLAUSE)
 def test_a_count_before_the_comma(title: str, text: str, expected: dict[str, float]) -> None:

@@ -133,6 +133,15 @@ _PAIR = re.compile(
 _TOGETHER = rf"(?:双双|均|都|先后|相继|一同|一起|不幸|当场|现场|被[^{_STOP}]{{0,10}}?|在[^{_STOP}]{{0,8}}?中)*"
 _PARENTS = re.compile(rf"(?:岳父母|父母|双亲|公婆)(?P<gap>{_TOGETHER}){_DEATH_VERB}")
 _TWO_JOINED = re.compile(rf"(?<![\u4e00-\u9fff]的)(?:{_ONE_PERSON})(?:和|与|及|同)(?:{_ONE_PERSON})(?P<gap>{_TOGETHER}){_DEATH_VERB}")
+# Kin listed one by one before one death verb, joined or side by side: "父母姐姐身亡" (3), "哈梅内伊的女儿女婿
+# 等遇难" (2, at least). Side by side only kin terms list (no role noun before a kin term: "司机妻子身亡"
+# is the driver's wife).
+_KIN_TERM = (r"外?祖父母|岳父母|父母|公婆|双亲|父亲|母亲|丈夫|妻子|儿子|女儿|儿媳|女婿|外?孙子|外?孙女|哥哥|姐姐|弟弟|妹妹"
+             r"|爷爷|奶奶|外公|外婆|岳父|岳母|公公|婆婆|姐夫|嫂子")
+_KIN_PAIR = re.compile(r"外?祖父母|岳父母|父母|公婆|双亲")
+_KIN_RE = re.compile(_KIN_TERM)
+_KIN_LISTED = re.compile(rf"(?P<list>(?:{_KIN_TERM})(?:(?:和|与|及|、)?(?:{_KIN_TERM})){{1,3}})等?"
+                         rf"(?P<gap>{_TOGETHER}){_DEATH_VERB}")
 _COUNTED_PAIR = re.compile(r"[三四五六七八九十几多数]$")
 # A pair supposed: "如果父母死亡，名下的房产…".
 _CONDITIONAL = re.compile(r"如果|假如|万一|要是|倘若|若是")
@@ -388,6 +397,16 @@ def find_mentions(doc: Doc) -> list[Mention]:
             if not (_negated(gap) or _CONDITIONAL.search(src, max(0, m.start() - 4), m.start())
                     or re.search(_ONE_PERSON, gap) or doc.outside(m.start(), in_title)):
                 found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
+        for m in _KIN_LISTED.finditer(src):
+            kin = [k.group() for k in _KIN_RE.finditer(m.group("list"))]
+            if (len(set(kin)) < len(kin) or _negated(m.group("gap"))
+                    or _CONDITIONAL.search(src, max(0, m.start() - 4), m.start())
+                    or _COUNTED_PAIR.search(src, max(0, m.start() - 2), m.start()) or doc.outside(m.start(), in_title)):
+                continue
+            n = sum(2 if _KIN_PAIR.fullmatch(k) else 1 for k in kin)
+            others = "等" in m.group()  # "女儿女婿等": at least the two named
+            found.append(Mention("death", Quantity(n, others, n, None if others else n, m.group()), m.start(),
+                                 m.group(), in_title))
         for m in _KIN_ALSO_DIED.finditer(src):
             start = doc.scope.sentence(m.start())[1] if not in_title else 0
             if (_DEATH_BEFORE.search(src, start, m.start()) and not _negated(m.group())

@@ -32,7 +32,7 @@ How figures are chosen (documented here because a reader of an alert will ask "w
   negated or hypothetical, or the person named is the attacker ("男子酒后扎伤舍友" names the victim
   only as the object).
 - **Victims named one by one are added up**: "烧死母亲和妹妹" (2), "杀死妻子及岳父母" (3), "杀死一家3口"
-  (3); a verb before its victim names one ("丧生的复旦大学学生黄某", "殉职女干部", "受伤民警").
+  (3), kin side by side before their verb ("父母姐姐身亡" 3; "司机妻子身亡" is the driver's wife, 1); a verb before its victim names one ("丧生的复旦大学学生黄某", "殉职女干部", "受伤民警").
 - **A killer who ends their own life after the killing died too**: "枪杀娇妻后饮弹" (2), "杀死妻子和岳母后自缢
   身亡" (3); "后自杀" alone may be an attempt and adds no one. Whoever an animal killed is the person named
   ("大叔…遭活生生咬死"); an animal met or posed with ("路遇黑熊…反遭袭丧命") is no victim.
