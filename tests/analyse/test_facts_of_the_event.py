@@ -267,6 +267,17 @@ KIN_LISTED = [
     ("a role before a kin term is its owner", "司机妻子身亡", "", {"deaths": 1}),
 ]
 
+NAME_AFTER_A_SPACE = [
+    ("a role, a space, a name", "医疗事故致歌手 申海哲死亡医生被判一年有期徒刑", "", {"deaths": 1}),  # Toutiao
+    ("a journalist named after a space", "记者 王刚遇害", "", {"deaths": 1}),
+    ("a space between clauses", "货车撞倒行人 司机逃逸", "", {}),
+]
+
+
+@_cases(NAME_AFTER_A_SPACE)
+def test_a_name_after_a_space(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
 
 @_cases(KIN_LISTED)
 def test_kin_listed_before_one_verb(title: str, text: str, expected: dict[str, float]) -> None:

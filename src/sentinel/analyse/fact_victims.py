@@ -52,7 +52,10 @@ __all__ = ["find_hurt_singular", "find_singular", "find_topic_singular"]
 _ONE = rf"(?:{_ONE_PERSON}|[\u4e00-\u9fff]某某?(?![些种类])|(?<=[致使令将把])(?:其|对方)|(?<=致)人)"
 # Killing verbs joined by 、 share the victim: "将婴儿掐、勒死".
 _JOINED_VERB = rf"[{_KILL_BY}]、(?=[{_KILL_BY}])"
-_ONE_GAP = rf"(?:{_MEASURE}|{_JOINED_VERB}|[A-Za-z][A-Za-z0-9]*|[^{_STOP}{_CN_DIGITS}]){{0,20}}?"
+# A headline may set a space between a role and a name ("医疗事故致歌手 申海哲死亡"): a space followed by a
+# name of two or three characters and the death verb does not end the clause.
+_NAME_SPACE = r"\s(?=[\u4e00-\u9fff]{2,3}(?:死亡|身亡|遇难|遇害|丧生|去世))"
+_ONE_GAP = rf"(?:{_MEASURE}|{_JOINED_VERB}|[A-Za-z][A-Za-z0-9]*|{_NAME_SPACE}|[^{_STOP}{_CN_DIGITS}]){{0,20}}?"
 _SINGULAR = re.compile(
     rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>死亡|身亡|丧生|遇难|殒命|遇害|溺亡|丧命|殉职|牺牲|不治|命丧|毙命|致死|猝死|[坠碾压]亡|溺毙|{_KILLED})(?!者|线|题)"  # (死亡线, 遇难题 are idioms)
     rf"|{_KILLED}了?(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
