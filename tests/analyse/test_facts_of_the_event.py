@@ -244,6 +244,8 @@ KILLER_AND_ANIMALS = [
     ("the bear met is no victim", "印出租车司机路遇黑熊欲拍合照留念反遭袭丧命", "", {"deaths": 1}),  # Toutiao
     ("a pet bitten to death", "", "小黄被咬死了！小白身上都是血还瘸了，都是我的错", {}),
     ("a sheep bitten to death", "", "村里的羊被狼咬死了。", {}),
+    ("撞死人 beside a dog", "男子遛狗从不拴绳撞死人否认养狗", "", {"deaths": 1}),  # hot search
+    ("an animal killed beside a person", "司机撞死野猪后报警", "", {}),
 ]
 
 FAMILY = [

@@ -223,7 +223,8 @@ def _headline_one(doc: Doc, verb: re.Pattern[str]) -> str | None:
                     or _DENIED.search(doc.title)):
                 continue
             passive = bool(m.groupdict().get("passive"))  # "蟒蛇…被村民打死": the subject is the one killed
-            if tail is not None and _ANIMAL.search(tail) and not _PERSON_RE.search(tail):
+            # "撞死人" kills a person, whatever animal the clause names after it ("遛狗从不拴绳撞死人否认养狗").
+            if tail is not None and _ANIMAL.search(tail) and not (_PERSON_RE.search(tail) or tail.startswith("人")):
                 continue  # "射杀中国水鹿": an animal, however qualified, and no person
             if tail is not None and "杀" in m.group("v") and (
                     _FIGURATIVE_OBJECT.match(tail) or text[max(0, m.start() - 1): m.start()] == "谁"):
