@@ -275,6 +275,17 @@ NAME_AFTER_A_SPACE = [
     ("a space between clauses", "货车撞倒行人 司机逃逸", "", {}),
 ]
 
+A_KIND_OF_CASE = [
+    ("这类事件 after the killing", "如何避免空姐搭乘滴滴顺风车被杀害这类事件", "", {}),  # Toutiao
+    ("此类悲剧 after the death", "", "如何防止孩子溺亡此类悲剧再次发生？", {}),
+    ("the case itself", "空姐搭乘顺风车被杀害", "", {"deaths": 1}),
+]
+
+
+@_cases(A_KIND_OF_CASE)
+def test_a_kind_of_case_names_no_victim(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
 
 @_cases(NAME_AFTER_A_SPACE)
 def test_a_name_after_a_space(title: str, text: str, expected: dict[str, float]) -> None:

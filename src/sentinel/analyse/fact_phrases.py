@@ -212,8 +212,9 @@ _SURVIVED_SELF = re.compile(r"未遂|获救|被救|抢救过来|生还")
 # One of them lived: "孩子被救起", "婴儿幸存".
 _SURVIVED = re.compile(r"获救|生还|幸存|幸免|被救|救起|救上|脱险|无恙|活了下来|抢救过来|保住")
 _PASSIVE = re.compile(r"被|遭")
-# The victim is a type, not a person: "学生溺亡事故", "坠楼死亡事件".
-_GENERIC_AFTER = re.compile(r"事故|事件|案|率|人数|现象|问题|风险|几率|概率|隐患|原因")
+# The victim is a type, not a person: "学生溺亡事故", "坠楼死亡事件", "空姐…被杀害这类事件" (a kind named
+# by 这类/此类/这种, whatever noun follows).
+_GENERIC_AFTER = re.compile(r"事故|事件|案|率|人数|现象|问题|风险|几率|概率|隐患|原因|[这此那][类种]")
 _NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|"
                        r"如果|假如|万一|立誓|扬言|发誓|活该|宁愿|宁可")
 # Words that hold a negator's character without negating anything: "3人在恐怖袭击中死亡", "未婚夫自缢
