@@ -267,6 +267,8 @@ KIN_LISTED = [
     ("kin listed, and others", "哈梅内伊的女儿女婿等遇难", "", {"deaths": 2}),  # hot search
     ("kin side by side in an accident", "儿子儿媳在车祸中遇难", "", {"deaths": 2}),
     ("a role before a kin term is its owner", "司机妻子身亡", "", {"deaths": 1}),
+    ("a third dead right after a pair", "一家人买车遭狱警设套 父母被枪杀女儿沉湖淹死", "", {"deaths": 3}),  # Toutiao
+    ("a pair dead, a third hurt", "夫妻遇害儿子受伤", "", {"deaths": 2, "injured": 1}),
 ]
 
 NAME_AFTER_A_SPACE = [

@@ -142,6 +142,9 @@ _KIN_PAIR = re.compile(r"外?祖父母|岳父母|父母|公婆|双亲")
 _KIN_RE = re.compile(_KIN_TERM)
 _KIN_LISTED = re.compile(rf"(?P<list>(?:{_KIN_TERM})(?:(?:和|与|及|、)?(?:{_KIN_TERM})){{1,3}})等?"
                          rf"(?P<gap>{_TOGETHER}){_DEATH_VERB}")
+# One more victim's death told right after a pair's, in the same clause: "父母被枪杀女儿沉湖淹死" (3). With
+# nothing between the two, the headline lists the dead; a comma or a space would start another story.
+_ONE_MORE_DIED = re.compile(rf"(?:{_KIN_TERM}|{_ONE_PERSON})(?P<gap>[^{_STOP}{_CN_DIGITS}]{{0,8}}?){_DEATH_VERB}")
 _COUNTED_PAIR = re.compile(r"[三四五六七八九十几多数]$")
 # A pair supposed: "如果父母死亡，名下的房产…".
 _CONDITIONAL = re.compile(r"如果|假如|万一|要是|倘若|若是")
@@ -397,7 +400,11 @@ def find_mentions(doc: Doc) -> list[Mention]:
             # "夫妻争吵妻子身亡": one of the two is named, and only one died.
             if not (_negated(gap) or _CONDITIONAL.search(src, max(0, m.start() - 4), m.start())
                     or re.search(_ONE_PERSON, gap) or doc.outside(m.start(), in_title)):
-                found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
+                n, phrase = 2, m.group()
+                more = _ONE_MORE_DIED.match(src, m.end())
+                if more is not None and not (_negated(more.group("gap")) or _PERSON_RE.search(more.group("gap"))):
+                    n, phrase = 3, m.group() + more.group()  # "父母被枪杀女儿沉湖淹死": a third, told right after
+                found.append(Mention("death", Quantity(n, False, n, n, phrase), m.start(), phrase, in_title))
         for m in _KIN_LISTED.finditer(src):
             kin = [k.group() for k in _KIN_RE.finditer(m.group("list"))]
             if (len(set(kin)) < len(kin) or _negated(m.group("gap"))
