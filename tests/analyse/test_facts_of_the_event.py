@@ -281,6 +281,9 @@ A_KIND_OF_CASE = [
     ("这类事件 after the killing", "如何避免空姐搭乘滴滴顺风车被杀害这类事件", "", {}),  # Toutiao
     ("此类悲剧 after the death", "", "如何防止孩子溺亡此类悲剧再次发生？", {}),
     ("the case itself", "空姐搭乘顺风车被杀害", "", {"deaths": 1}),
+    ("a bare noun after its verb, 全部 after it", "贝加尔湖遇难中国游客身份全部确认", "", {}),  # hot search
+    ("a bare noun after its verb, one", "天津高空跳伞事故遇难女子年仅24岁", "", {"deaths": 1}),  # hot search
+    ("我们 after the noun is no plural of it", "", "波士顿马拉松中丧生的8岁小男孩给我们留下的话", {"deaths": 1}),
 ]
 
 

@@ -159,6 +159,11 @@ _RECURS = re.compile(r"(?:惨剧|悲剧|惨案|事件|案)?[^，,。；;！？!?
 _DETERMINED = re.compile(r"[一这那该其此]|自己|亲生|[他她我你]的")
 
 
+# A noun named after its death verb ("遇难中国游客") is bare, one or many: a quantifier after it in its clause
+# ("…身份全部确认", "…均已") makes it many (们 and 等 are left out: "给我们", "等待").
+_PLURAL_AFTER = re.compile(rf"[^{_STOP}]{{0,6}}?(?:全部|全都|全体|均|各自|分别)")
+
+
 def _names_one(m: re.Match[str], src: str) -> bool:
     """The match names one victim: not plural, not negated, not the attacker, not a type of victim."""
     subject_first = m.group("gap") is not None
@@ -195,6 +200,8 @@ def _names_one(m: re.Match[str], src: str) -> bool:
                      or _OBJECT_BEFORE.search(src, max(0, m.start() - 5), m.start()) is not None)
         if _TRANSITIVE_VERB.match(m.group("v")) and not (_PASSIVE.search(gap) or is_object):
             return False
+    if m.groupdict().get("gap3") is not None and _PLURAL_AFTER.match(src, m.end()):
+        return False  # "贝加尔湖遇难中国游客身份全部确认": the noun after its verb is plural, said after it
     if src.startswith("人", m.start()) and src.startswith("的", m.end()) and not _PERSON_RE.match(src, m.end() + 1):
         return False  # "致人死亡的黄瓜" says what a thing can do; "醉驾致人死亡的司机" names a case
     if _RECURS.match(src, m.end()):
