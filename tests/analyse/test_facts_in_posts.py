@@ -382,7 +382,7 @@ PORTAL_HEADLINES = [
     ("rather be killed", "穿着防弹衣被子弹打是什么样的体验？老兵：有时候宁愿被打死！", "", {}),
     ("a killing is still one", "男子打死别人家的狗后又打死邻居", "", {"deaths": 1}),
     ("a count after 致死", "加沙发生爆炸致死6人", "", {"deaths": 6}),
-    ("the next phrase's count", "柬埔寨东北部发生中毒事件 已致6人死亡52人住院", "", {"deaths": 6}),
+    ("the next phrase's count", "柬埔寨东北部发生中毒事件 已致6人死亡52人住院", "", {"deaths": 6, "poisoned": 58}),
     ("惨死 counted", "“惨遭报应”! 美国战机突然坠亡，9名高级军官全部惨死！", "", {"deaths": 9}),
     ("a toll in 万 is many, not one", "这些来自地狱的财富曾支撑了西班牙300年的辉煌，800万人因此丧生", "", {}),
     ("one rich man", "湖北亿万富翁天津坠楼身亡", "", {"deaths": 1}),

@@ -286,6 +286,22 @@ A_KIND_OF_CASE = [
     ("我们 after the noun is no plural of it", "", "波士顿马拉松中丧生的8岁小男孩给我们留下的话", {"deaths": 1}),
 ]
 
+POISONED_GROUPS = [
+    ("the dead and the hospitalised", "柬埔寨桔井省中毒事件死亡人数增至10人 百余人入院", "", {"deaths": 10, "poisoned": 110}),  # Toutiao
+    ("the hospitalised alone", "乌克兰一所学校发生儿童集体中毒事件 已有55人送医", "", {"poisoned": 55}),  # Toutiao
+    ("deaths after treatment are hospitalised", "",  # CEC
+     "出现食物中毒，两人当场死亡，另6人被送往医院，其中4人因抢救无效死亡。", {"deaths": 6, "poisoned": 8}),
+    ("a number poisoned stated", "", "共造成74人中毒，39人住院治疗。", {"poisoned": 74}),  # CEC
+    ("those still in hospital", "", "初步确定为疑似食物中毒。截至20时，尚有4人住院治疗。", {}),  # CEC
+    ("no poisoning", "", "车祸致3人死亡5人住院。", {"deaths": 3}),
+    ("a death on the way to hospital", "", "１人在送往医院的途中死亡，另有２人中毒。", {"deaths": 1, "poisoned": 2}),
+]
+
+
+@_cases(POISONED_GROUPS)
+def test_poisoned_are_the_dead_and_hospitalised(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
 
 @_cases(A_KIND_OF_CASE)
 def test_a_kind_of_case_names_no_victim(title: str, text: str, expected: dict[str, float]) -> None:

@@ -74,6 +74,11 @@ _HURT = (rf"(?:{_WOUNDED}(?!病){_DIED}"
          r"|(?:伤者|伤员)(?![^，,。；;]{0,8}?(?:死亡|身亡|不治)))")
 # Falling ill in a poisoning report: "52名学生出现呕吐症状" (counted only when the text says 中毒).
 _SYMPTOM = r"(?:出现[^，,。；;]{0,14}?症状|发病)"
+# Taken to hospital in a poisoning report: "已致6人死亡52人住院" (counted only when the text says 中毒, and
+# only when it states no number poisoned: the poisoned are then the dead and the hospitalised).
+# (A death after it is the count's: "1人在送往医院的途中死亡".)
+_HOSPITAL = r"(?:住院|入院|送医|就医|被?送往?医院)(?![^，,。；;]{0,8}?(?:死|亡|不治))"
+_REMAINDER = re.compile(r"尚|仍|还有|其中|剩")
 _MISSING = r"(?:失踪|下落不明|失联)"
 _VERBS = (rf"(?P<verb>(?:由{NUMERAL}{_CLS}?)?(?:已经|已|目前|共|累计|总计|则|也|又|再|还|分别|一度)?"
           r"(?:上升|攀升|增加|增|升|达到|达|为|是|有|修正|更新|调整|核减|下调|更正)*(?:到|至|了)?(?:约)?)")
@@ -94,7 +99,8 @@ _COUNT_FIRST = re.compile(
     rf"{_CLS}(?P<noungap>[^{_STOP}]{{0,4}}?){_DEATH_NOUN}"
     rf"|(?:{_CLS}|(?={_PERSON})){_GAP}(?:(?P<death>{_DEATH_VERB})|(?P<serious>{_SERIOUS})"
     rf"|(?P<minor>{_MINOR})|(?P<light>{_LIGHT})|(?P<hurt>{_HURT})|(?P<missing>{_MISSING})"
-    rf"|(?P<poisoned>中毒(?P<poisondeath>而亡|(?:而|后)?(?:身亡|死亡|致死|不治))?)|(?P<symptom>{_SYMPTOM}))"
+    rf"|(?P<poisoned>中毒(?P<poisondeath>而亡|(?:而|后)?(?:身亡|死亡|致死|不治))?)|(?P<symptom>{_SYMPTOM})"
+    rf"|(?P<hospital>{_HOSPITAL}))"
     rf"|[人名](?P<short>亡|死{_NOT_COMPACT}(?![伤亡]))"
     rf"|{_CLS}(?P<shorthurt>伤)(?![亡者势心员病情口])"
     # "夺走12条生命" (the verb is checked in code: "挽救了12条生命" is the opposite)
@@ -249,7 +255,7 @@ _TRIGGER = re.compile(r"死|亡|弑|遇难|罹难|丧|伤|里氏|失踪|下落�
 # The killing verbs without 死 ("杀害", "枪杀"), tested only in a text holding 杀: one more alternative in
 # _TRIGGER costs every text a slower scan.
 _KILL_TRIGGER = re.compile("|".join(verb for verb in _KILL_WITHOUT_DEATH if "杀" in verb))
-_KINDS = ("death", "serious", "minor", "light", "hurt", "missing", "poisoned", "symptom")
+_KINDS = ("death", "serious", "minor", "light", "hurt", "missing", "poisoned", "symptom", "hospital")
 _Q2_KIND = {"重伤": "serious", "轻伤": "hurt", "受伤": "hurt", "伤": "hurt", "失踪": "missing", "失联": "missing"}
 
 
@@ -378,6 +384,9 @@ def find_mentions(doc: Doc) -> list[Mention]:
                 if not poisoning:
                     continue
                 kind = "poisoned"
+            if kind == "hospital" and (not poisoning or _REMAINDER.search(
+                    re.split(r"[，,。；;！？]", src[max(0, m.start() - 10): m.start()])[-1])):
+                continue  # "尚有4人住院治疗", "其中3人住院": those still in hospital, or some, not the group
             when = ""
             if (m.group("death") and _KILLED_RE.fullmatch(m.group("death")) and "被" not in m.group()
                     and _OBJECT_COUNT.match(src, m.end())):
