@@ -297,6 +297,18 @@ POISONED_GROUPS = [
     ("a death on the way to hospital", "", "１人在送往医院的途中死亡，另有２人中毒。", {"deaths": 1, "poisoned": 2}),
 ]
 
+ALREADY_DEAD = [
+    ("已死亡 in a headline", "基地组织网上发表声明证实本-拉登已死亡", "", {"deaths": 1}),  # THUCNews
+    ("已经死亡", "警方确认失联男子已经死亡", "", {"deaths": 1}),
+    ("已死亡 of many", "多名矿工已死亡", "", {}),
+    ("cells are no person", "癌细胞已死亡", "", {}),
+]
+
+
+@_cases(ALREADY_DEAD)
+def test_already_dead_in_a_headline(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
 
 @_cases(POISONED_GROUPS)
 def test_poisoned_are_the_dead_and_hospitalised(title: str, text: str, expected: dict[str, float]) -> None:

@@ -90,6 +90,8 @@ _HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命
                              rf"(?![率人数者])"
                              # 死亡 after what came before it: "被朋友殴打昏迷数天后死亡"
                              rf"|(?<=后)(?:不幸)?死亡(?![率人数者])"
+                             # 死亡 said to be so already: "证实本-拉登已死亡"
+                             rf"|(?:(?<=已)|(?<=已经))(?P<already>死亡)(?![率人数者])"
                              rf"|弑(?:父|母|兄|弟|妻|夫|师)(?![母亲])|(?<![周遭])[被遭][^{_STOP}]{{0,8}}?(?P<passive>{_KILLED}|杀害)")
 # Or it kills one: "16岁辍学少年因琐事捅死同窗" (the object is named right after the verb).
 _CLAUSE_CHARS = rf"[^{_STOP.replace('0-9０-９', '')}]"  # numbers stay inside: "杀死44岁情夫"
@@ -229,6 +231,8 @@ def _headline_one(doc: Doc, verb: re.Pattern[str]) -> str | None:
                     or (_GENERIC_AFTER.match(text, m.end()) and not _aged_case(text, m))
                     or _DENIED.search(doc.title)):
                 continue
+            if m.groupdict().get("already") and _not_person(text[: m.start()]):
+                continue  # "癌细胞已死亡": 已死亡 is said of anything alive
             passive = bool(m.groupdict().get("passive"))  # "蟒蛇…被村民打死": the subject is the one killed
             # "撞死人" kills a person, whatever animal the clause names after it ("遛狗从不拴绳撞死人否认养狗").
             if tail is not None and _ANIMAL.search(tail) and not (_PERSON_RE.search(tail) or tail.startswith("人")):
