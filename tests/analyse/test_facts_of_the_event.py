@@ -269,6 +269,8 @@ KIN_LISTED = [
     ("a role before a kin term is its owner", "司机妻子身亡", "", {"deaths": 1}),
     ("a third dead right after a pair", "一家人买车遭狱警设套 父母被枪杀女儿沉湖淹死", "", {"deaths": 3}),  # Toutiao
     ("a pair dead, a third hurt", "夫妻遇害儿子受伤", "", {"deaths": 2, "injured": 1}),
+    ("the subject and one joined by 与", "66岁男子吸烟失火与87岁母亲身亡", "", {"deaths": 2}),  # hot search
+    ("与 someone, then what one did", "男子和朋友喝酒后溺亡", "", {"deaths": 1}),
 ]
 
 NAME_AFTER_A_SPACE = [

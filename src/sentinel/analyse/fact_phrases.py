@@ -148,9 +148,16 @@ _KIN_PAIR = re.compile(r"外?祖父母|岳父母|父母|公婆|双亲")
 _KIN_RE = re.compile(_KIN_TERM)
 _KIN_LISTED = re.compile(rf"(?P<list>(?:{_KIN_TERM})(?:(?:和|与|及|、)?(?:{_KIN_TERM})){{1,3}})等?"
                          rf"(?P<gap>{_TOGETHER}){_DEATH_VERB}")
+# The subject named at the clause's start and one more joined to the verb by 与/和/同: "66岁男子吸烟失火与87岁
+# 母亲身亡" (2). What stands between the one joined and the verb is only how they died together
+# ("男子与朋友喝酒后溺亡" may be the man's death alone).
+_WITH_ONE_MORE = re.compile(rf"(?<![\u4e00-\u9fff]的)(?:与|和|同)(?:{_AGE_OR_DAY})?(?:{_KIN_TERM}|{_ONE_PERSON})"
+                            rf"(?P<gap>{_TOGETHER}){_DEATH_VERB}")
 # One more victim's death told right after a pair's, in the same clause: "父母被枪杀女儿沉湖淹死" (3). With
 # nothing between the two, the headline lists the dead; a comma or a space would start another story.
 _ONE_MORE_DIED = re.compile(rf"(?:{_KIN_TERM}|{_ONE_PERSON})(?P<gap>[^{_STOP}{_CN_DIGITS}]{{0,8}}?){_DEATH_VERB}")
+_CLAUSE_HEAD = re.compile(rf"[^{_STOP.replace('0-9０-９', '')}]*$")  # (ages stay inside: "66岁男子")
+_COUNTED_IN_HEAD = re.compile(rf"[0-9０-９{_CN_DIGITS}十百千多数几]+[名人位口个]")
 _COUNTED_PAIR = re.compile(r"[三四五六七八九十几多数]$")
 # A pair supposed: "如果父母死亡，名下的房产…".
 _CONDITIONAL = re.compile(r"如果|假如|万一|要是|倘若|若是")
@@ -424,6 +431,16 @@ def find_mentions(doc: Doc) -> list[Mention]:
             others = "等" in m.group()  # "女儿女婿等": at least the two named
             found.append(Mention("death", Quantity(n, others, n, None if others else n, m.group()), m.start(),
                                  m.group(), in_title))
+        for m in _WITH_ONE_MORE.finditer(src):
+            start = m.start() - len(_CLAUSE_HEAD.search(src, 0, m.start()).group())  # type: ignore[union-attr]
+            head = src[start: m.start()]
+            subject = _PERSON_RE.search(head)
+            if (subject is None or _KILLING.search(head) or _COUNTED_IN_HEAD.search(head)
+                    or _PERSON_RE.search(head, subject.end()) or _negated(head + m.group("gap"))
+                    or doc.outside(m.start(), in_title)):
+                continue  # one subject, no other person, no killing, no count: the two died together
+            phrase = head[subject.start():] + m.group()
+            found.append(Mention("death", Quantity(2, False, 2, 2, phrase), start, phrase, in_title))
         for m in _KIN_ALSO_DIED.finditer(src):
             start = doc.scope.sentence(m.start())[1] if not in_title else 0
             if (_DEATH_BEFORE.search(src, start, m.start()) and not _negated(m.group())
