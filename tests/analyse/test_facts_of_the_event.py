@@ -306,6 +306,16 @@ ALREADY_DEAD = [
     ("cells are no person", "癌细胞已死亡", "", {}),
 ]
 
+DEATH_TOTAL = [
+    ("an increment, then the total", "墨西哥甲型流感死亡人数新增4人 总数达89人", "", {"deaths": 89}),  # THUCNews
+    ("another kind's total", "", "地震死亡人数升至30人，受伤总数达200人。", {"deaths": 30}),
+]
+
+
+@_cases(DEATH_TOTAL)
+def test_the_total_after_an_increment(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
 
 @_cases(ALREADY_DEAD)
 def test_already_dead_in_a_headline(title: str, text: str, expected: dict[str, float]) -> None:

@@ -148,6 +148,11 @@ _KIN_PAIR = re.compile(r"外?祖父母|岳父母|父母|公婆|双亲")
 _KIN_RE = re.compile(_KIN_TERM)
 _KIN_LISTED = re.compile(rf"(?P<list>(?:{_KIN_TERM})(?:(?:和|与|及|、)?(?:{_KIN_TERM})){{1,3}})等?"
                          rf"(?P<gap>{_TOGETHER}){_DEATH_VERB}")
+# An increment, then the total it brings deaths to: "死亡人数新增4人 总数达89人" (89). The total is of the
+# same kind when no other kind is named between.
+_DEATH_TOTAL = re.compile(rf"(?:死亡|遇难|罹难)(?:人数)?(?P<between>[^。；;！？!?]{{0,12}}?)(?:总数|总人数|总计|共计)"
+                          rf"(?:已|则)?(?:达到|达|为|升至|增至|上升至|至)?{_Q}{_CLS}")
+_OTHER_KIND = re.compile(r"伤|失踪|失联|中毒|感染|确诊|病例|住院|获救")
 # The subject named at the clause's start and one more joined to the verb by 与/和/同: "66岁男子吸烟失火与87岁
 # 母亲身亡" (2). What stands between the one joined and the verb is only how they died together
 # ("男子与朋友喝酒后溺亡" may be the man's death alone).
@@ -431,6 +436,9 @@ def find_mentions(doc: Doc) -> list[Mention]:
             others = "等" in m.group()  # "女儿女婿等": at least the two named
             found.append(Mention("death", Quantity(n, others, n, None if others else n, m.group()), m.start(),
                                  m.group(), in_title))
+        for m in _DEATH_TOTAL.finditer(src):
+            if not _OTHER_KIND.search(m.group("between")):
+                add("death", "q", m, src, in_title, frozenset())
         for m in _WITH_ONE_MORE.finditer(src):
             start = m.start() - len(_CLAUSE_HEAD.search(src, 0, m.start()).group())  # type: ignore[union-attr]
             head = src[start: m.start()]
