@@ -311,6 +311,17 @@ DEATH_TOTAL = [
     ("another kind's total", "", "地震死亡人数升至30人，受伤总数达200人。", {"deaths": 30}),
 ]
 
+WHAT_CAN_HAPPEN = [
+    ("也能 before the killing", "惊悚！电动车也能撞死人", "", {}),  # Toutiao
+    ("不会被 before the killing", "汽车发动后车内飞着的苍蝇为何不会被撞死？", "", {}),  # Toutiao
+    ("村委会被 is no modal", "村支书因工程承包问题在村委会被村民捅死", "", {"deaths": 1}),  # THUCNews
+]
+
+
+@_cases(WHAT_CAN_HAPPEN)
+def test_what_can_happen_is_no_death(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
 
 @_cases(DEATH_TOTAL)
 def test_the_total_after_an_increment(title: str, text: str, expected: dict[str, float]) -> None:

@@ -237,7 +237,9 @@ _PASSIVE = re.compile(r"被|遭")
 # by 这类/此类/这种, whatever noun follows).
 _GENERIC_AFTER = re.compile(r"事故|事件|案|率|人数|现象|问题|风险|几率|概率|隐患|原因|[这此那][类种]")
 _NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|"
-                       r"如果|假如|万一|立誓|扬言|发誓|活该|宁愿|宁可")
+                       r"如果|假如|万一|立誓|扬言|发誓|活该|宁愿|宁可|"
+                       # what can or would happen, not what did: "电动车也能撞死人", "为何不会被撞死"
+                       r"[也都就]能|能被|[不也都就]会被")
 # Words that hold a negator's character without negating anything: "3人在恐怖袭击中死亡", "未婚夫自缢
 # 身亡", "一名未成年人溺水身亡", "为索要钱财勒死女开发商", "遇险渔民", "被洪水淹没".
 _NOT_NEGATING = re.compile(r"未婚|未成年|未满|未来|未知|没收|[淹埋吞出湮]没|[遇脱抢涉保风危冒探]险|险情|恐怖|惊恐|恐慌|"
