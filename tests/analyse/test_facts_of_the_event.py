@@ -246,6 +246,8 @@ KILLER_AND_ANIMALS = [
     ("a sheep bitten to death", "", "村里的羊被狼咬死了。", {}),
     ("撞死人 beside a dog", "男子遛狗从不拴绳撞死人否认养狗", "", {"deaths": 1}),  # hot search
     ("an animal killed beside a person", "司机撞死野猪后报警", "", {}),
+    ("an animal opens the clause", "小猴子石山玩耍不慎坠落身亡", "", {}),  # hot search
+    ("熊孩子 is a child", "熊孩子玩耍不慎坠楼身亡", "", {"deaths": 1}),
 ]
 
 FAMILY = [

@@ -131,6 +131,9 @@ _ADVERBS = re.compile(r"不幸|意外|当场|竟然?|已经?|也|均|最终|突�
 _ANIMAL_OBJECT = re.compile(rf"(?:遇到?|遇上|碰到|碰上|撞见|看见|看到|见到|喂|逗|拍|和|与|跟)[^{_STOP}]{{0,2}}?(?:{_ANIMAL.pattern})")
 
 
+_ANIMAL_FIRST = re.compile(rf"(?:[一两三几][只头条匹]|小|大)?(?:{_ANIMAL.pattern})")
+
+
 def _animal_before(text: str, *, pronoun: bool = False) -> bool:
     """Whether the one who died, named just before the verb, is an animal.
 
@@ -140,7 +143,10 @@ def _animal_before(text: str, *, pronoun: bool = False) -> bool:
     cut = max(text.rfind("被"), text.rfind("遭"))
     subject = _ADVERBS.sub("", text[:cut] if cut > 0 else text)
     if not (pronoun or cut > 0):
-        return _ANIMAL_LAST.search(subject) is not None
+        # The subject is right before the verb, or opens the clause when no person is named in it:
+        # "小猴子石山玩耍不慎坠落身亡".
+        return _ANIMAL_LAST.search(subject) is not None or (
+            _ANIMAL_FIRST.match(_NO_ANIMAL.sub("", subject)) is not None and _PERSON_RE.search(subject) is None)
     animals = [m.end() for m in _ANIMAL.finditer(_ANIMAL_OBJECT.sub(lambda o: "·" * len(o.group()), subject))]
     people = [m.end() for m in _PERSON_RE.finditer(subject)]
     return bool(animals) and (not people or animals[-1] > people[-1])
