@@ -77,7 +77,7 @@ WHO_DIED = [
     ("牺牲 ending the clause", "23岁战士执行空降任务时不幸牺牲", "", {"deaths": 1}),
     ("牺牲 with an object is no death", "官恩娜牺牲形象玩游戏", "", {}),  # THUCNews
     ("弑父", "18岁少年弑父救母被从轻判刑3年", "", {"deaths": 1}),  # THUCNews
-    ("中毒亡", "员工洗澡中毒亡 雇主和房东赔13万", "", {"deaths": 1}),  # THUCNews
+    ("中毒亡", "员工洗澡中毒亡 雇主和房东赔13万", "", {"deaths": 1, "poisoned": 1}),  # THUCNews
     ("an age inside the object", "19岁女孩雇凶杀死44岁情夫被判死缓", "", {"deaths": 1}),  # THUCNews
     ("months inside the object", "母亲因怨恨杀死1岁零3个月女儿后自残", "", {"deaths": 1}),  # THUCNews
     ("a weight in the gap", "业主寻猫被人防工程一吨重铁门砸死", "", {"deaths": 1}),  # THUCNews
@@ -298,6 +298,8 @@ POISONED_GROUPS = [
     ("a number poisoned stated", "", "共造成74人中毒，39人住院治疗。", {"poisoned": 74}),  # CEC
     ("those still in hospital", "", "初步确定为疑似食物中毒。截至20时，尚有4人住院治疗。", {}),  # CEC
     ("no poisoning", "", "车祸致3人死亡5人住院。", {"deaths": 3}),
+    ("one named, poisoned to death", "二房东厨房改卧室致租客中毒身亡", "", {"deaths": 1, "poisoned": 1}),  # hot search
+    ("one named, died of a poisoning", "男子离奇中毒送医后多脏器衰竭而亡", "", {"deaths": 1, "poisoned": 1}),  # hot search
     ("a death on the way to hospital", "", "１人在送往医院的途中死亡，另有２人中毒。", {"deaths": 1, "poisoned": 2}),
 ]
 

@@ -51,7 +51,8 @@ How figures are chosen (documented here because a reader of an alert will ask "w
 - **Poisoned and dead**: "5人系一氧化碳中毒死亡" counts 5 poisoned and 5 deaths. A poisoning that states no
   number poisoned counts its dead and its hospitalised ("中毒事件 已致6人死亡52人住院": 58; deaths after
   treatment are among the hospitalised, "两人当场死亡，另6人被送往医院，其中4人…死亡": 8); those still in
-  hospital ("尚有4人住院") are a remainder, not the group.
+  hospital ("尚有4人住院") are a remainder, not the group. One victim named who died of a poisoning
+  ("致租客中毒身亡") is one poisoned.
 - **A count belongs to its phrase**: "爆炸致死6人" (6); a family counted, then one of it named, lost that one
   ("一家4口爬山祈福妻子坠亡" is 1); a count that opens a clause is the subject of a death told in the next one,
   when that one names nobody else ("7名…英雄，遭以色列袭击身亡" is 7); in "6人死亡52人住院" the 52 are in hospital
@@ -247,6 +248,9 @@ def extract_facts(text: str, title: str | None = None) -> Facts:
     missing = _pick(by_kind.get("missing", []), "missing")
     poisoned = _pick(by_kind.get("poisoned", []), "poisoned") or _poisoned_groups(
         by_kind.get("hospital", []), by_kind.get("death", []))
+    if poisoned is None and deaths is not None and deaths.rule == "singular" and "中毒" in deaths.phrase:
+        # One victim named who died of a poisoning was poisoned: "致租客中毒身亡", "打铁花成网红中毒离世".
+        poisoned = FactDetail("poisoned", 1, False, 1, 1, deaths.phrase, "singular")
     loss = _pick(find_loss(doc), "loss_yuan")
     if loss is not None and isinstance(loss.value, float):
         loss = replace(loss, value=round(loss.value))  # yuan are whole; 6866.66万 is 68666600
