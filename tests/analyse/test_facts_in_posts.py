@@ -338,7 +338,7 @@ HEADLINES_ALONE = [
     ("the accident before 去世", "演员凯莉霍特尔车祸去世", "", {"deaths": 1}),  # hot2
     ("遭 and 遇 an accident", "老人卖菜获博主帮助后遇车祸去世", "", {"deaths": 1}),  # hot2
     ("a fall before 遇难", "大年初五8岁男童虎跳峡坠崖遇难", "", {"deaths": 1}),  # hot2
-    ("poisoning before 离世", "单亲爸爸打铁花成网红中毒离世", "", {"deaths": 1}),  # hot2
+    ("poisoning before 离世", "单亲爸爸打铁花成网红中毒离世", "", {"deaths": 1, "poisoned": 1}),  # hot2
     ("a counted fall still counts", "3名游客坠崖遇难", "", {"deaths": 3}),
     ("a rate is no death", "今年车祸死亡率明显下降", "", {}),
     ("a body found, in a headline", "陕西11岁失联男孩遗体被发现", "", {"deaths": 1}),  # hot2
@@ -356,8 +356,8 @@ HEADLINES_ALONE = [
     ("children counted without a classifier", "母亲阳台烧香起火致2子女身亡", "", {"deaths": 2}),  # hot2
     ("the case of one named by age", "13岁脑瘫女孩留遗书跳楼坠亡案后续", "", {"deaths": 1}),  # hot2
     ("a kind of case, though aged", "3岁男童坠亡事件频发", "", {}),
-    ("而亡 after what caused it", "男子离奇中毒送医后多脏器衰竭而亡", "", {"deaths": 1}),  # hot2
-    ("a sublandlord is not two", "二房东厨房改卧室致租客中毒身亡", "", {"deaths": 1}),  # hot2 (its poisoned 1 unread)
+    ("而亡 after what caused it", "男子离奇中毒送医后多脏器衰竭而亡", "", {"deaths": 1, "poisoned": 1}),  # hot2
+    ("a sublandlord is not two", "二房东厨房改卧室致租客中毒身亡", "", {"deaths": 1, "poisoned": 1}),  # hot2
 ]
 
 # Poisoned and dead in one phrase, and 一氧化碳 (its 一 is no numeral) between a count and its verb.
@@ -382,7 +382,7 @@ PORTAL_HEADLINES = [
     ("rather be killed", "穿着防弹衣被子弹打是什么样的体验？老兵：有时候宁愿被打死！", "", {}),
     ("a killing is still one", "男子打死别人家的狗后又打死邻居", "", {"deaths": 1}),
     ("a count after 致死", "加沙发生爆炸致死6人", "", {"deaths": 6}),
-    ("the next phrase's count", "柬埔寨东北部发生中毒事件 已致6人死亡52人住院", "", {"deaths": 6}),
+    ("the next phrase's count", "柬埔寨东北部发生中毒事件 已致6人死亡52人住院", "", {"deaths": 6, "poisoned": 58}),
     ("惨死 counted", "“惨遭报应”! 美国战机突然坠亡，9名高级军官全部惨死！", "", {"deaths": 9}),
     ("a toll in 万 is many, not one", "这些来自地狱的财富曾支撑了西班牙300年的辉煌，800万人因此丧生", "", {}),
     ("one rich man", "湖北亿万富翁天津坠楼身亡", "", {"deaths": 1}),

@@ -77,7 +77,7 @@ WHO_DIED = [
     ("牺牲 ending the clause", "23岁战士执行空降任务时不幸牺牲", "", {"deaths": 1}),
     ("牺牲 with an object is no death", "官恩娜牺牲形象玩游戏", "", {}),  # THUCNews
     ("弑父", "18岁少年弑父救母被从轻判刑3年", "", {"deaths": 1}),  # THUCNews
-    ("中毒亡", "员工洗澡中毒亡 雇主和房东赔13万", "", {"deaths": 1}),  # THUCNews
+    ("中毒亡", "员工洗澡中毒亡 雇主和房东赔13万", "", {"deaths": 1, "poisoned": 1}),  # THUCNews
     ("an age inside the object", "19岁女孩雇凶杀死44岁情夫被判死缓", "", {"deaths": 1}),  # THUCNews
     ("months inside the object", "母亲因怨恨杀死1岁零3个月女儿后自残", "", {"deaths": 1}),  # THUCNews
     ("a weight in the gap", "业主寻猫被人防工程一吨重铁门砸死", "", {"deaths": 1}),  # THUCNews
@@ -230,4 +230,143 @@ def test_killing_verbs_without_si(title: str, text: str, expected: dict[str, flo
 
 @_cases(NO_COUNT)
 def test_readings_that_are_no_count(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+# Rules of the eleventh round, each found on a development miss of the Toutiao headlines or the
+# hot-search archive: who else died in the killing, and who was killed by an animal.
+KILLER_AND_ANIMALS = [
+    ("a killer who shot himself after", "惨剧！美国亚裔教授枪杀娇妻后饮弹，放火烧房仅剩5岁孤女", "", {"deaths": 2}),  # Toutiao
+    ("victims named, then the killer", "男子杀死妻子和岳母后自缢身亡", "", {"deaths": 3}),
+    ("自杀 alone may be an attempt", "男子刺死妻子后自杀未遂", "", {"deaths": 1}),
+    ("victims not counted", "美国枪击犯射杀祖父母等多名家人后自杀身亡", "", {}),
+    ("killed by a bear", "坚持要和受伤懒熊自拍 大叔蹲下举起手机秒遭活生生咬死", "", {"deaths": 1}),  # Toutiao
+    ("the bear met is no victim", "印出租车司机路遇黑熊欲拍合照留念反遭袭丧命", "", {"deaths": 1}),  # Toutiao
+    ("a pet bitten to death", "", "小黄被咬死了！小白身上都是血还瘸了，都是我的错", {}),
+    ("a sheep bitten to death", "", "村里的羊被狼咬死了。", {}),
+    ("撞死人 beside a dog", "男子遛狗从不拴绳撞死人否认养狗", "", {"deaths": 1}),  # hot search
+    ("an animal killed beside a person", "司机撞死野猪后报警", "", {}),
+    ("an animal opens the clause", "小猴子石山玩耍不慎坠落身亡", "", {}),  # hot search
+    ("熊孩子 is a child", "熊孩子玩耍不慎坠楼身亡", "", {"deaths": 1}),
+]
+
+FAMILY = [
+    ("one named in the family", "一家4口爬山祈福妻子坠亡", "", {"deaths": 1}),  # hot search
+    ("a father in the family", "一家三口出游父亲溺亡", "", {"deaths": 1}),
+    ("the whole family", "一家5口在车祸中全部遇难", "", {"deaths": 5}),
+    ("the family, no one named", "一家三口煤气中毒身亡", "", {"deaths": 3, "poisoned": 3}),
+]
+
+COUNT_THEN_CLAUSE = [
+    ("the count, a comma, the death", "强硬报复！叙利亚7名击落以色列战机的英雄，遭以色列袭击身亡", "", {"deaths": 7}),  # Toutiao
+    ("均已遇难 after the count", "", "2名被困矿工，均已遇难。", {"deaths": 2}),
+    ("others in the second clause", "", "3名游客，被当地村民救起后一老人死亡。", {"deaths": 1}),
+    ("a wound in the first clause", "", "3名工人受伤，被送医后死亡。", {"injured": 3}),
+]
+
+KIN_LISTED = [
+    ("kin side by side", "父母姐姐身亡12岁孩子被叔侵占140万", "", {"deaths": 3}),  # hot search
+    ("kin listed, and others", "哈梅内伊的女儿女婿等遇难", "", {"deaths": 2}),  # hot search
+    ("kin side by side in an accident", "儿子儿媳在车祸中遇难", "", {"deaths": 2}),
+    ("a role before a kin term is its owner", "司机妻子身亡", "", {"deaths": 1}),
+    ("a third dead right after a pair", "一家人买车遭狱警设套 父母被枪杀女儿沉湖淹死", "", {"deaths": 3}),  # Toutiao
+    ("a pair dead, a third hurt", "夫妻遇害儿子受伤", "", {"deaths": 2, "injured": 1}),
+    ("the subject and one joined by 与", "66岁男子吸烟失火与87岁母亲身亡", "", {"deaths": 2}),  # hot search
+    ("与 someone, then what one did", "男子和朋友喝酒后溺亡", "", {"deaths": 1}),
+]
+
+NAME_AFTER_A_SPACE = [
+    ("a role, a space, a name", "医疗事故致歌手 申海哲死亡医生被判一年有期徒刑", "", {"deaths": 1}),  # Toutiao
+    ("a journalist named after a space", "记者 王刚遇害", "", {"deaths": 1}),
+    ("a space between clauses", "货车撞倒行人 司机逃逸", "", {}),
+]
+
+A_KIND_OF_CASE = [
+    ("这类事件 after the killing", "如何避免空姐搭乘滴滴顺风车被杀害这类事件", "", {}),  # Toutiao
+    ("此类悲剧 after the death", "", "如何防止孩子溺亡此类悲剧再次发生？", {}),
+    ("the case itself", "空姐搭乘顺风车被杀害", "", {"deaths": 1}),
+    ("a bare noun after its verb, 全部 after it", "贝加尔湖遇难中国游客身份全部确认", "", {}),  # hot search
+    ("a bare noun after its verb, one", "天津高空跳伞事故遇难女子年仅24岁", "", {"deaths": 1}),  # hot search
+    ("我们 after the noun is no plural of it", "", "波士顿马拉松中丧生的8岁小男孩给我们留下的话", {"deaths": 1}),
+]
+
+POISONED_GROUPS = [
+    ("the dead and the hospitalised", "柬埔寨桔井省中毒事件死亡人数增至10人 百余人入院", "", {"deaths": 10, "poisoned": 110}),  # Toutiao
+    ("the hospitalised alone", "乌克兰一所学校发生儿童集体中毒事件 已有55人送医", "", {"poisoned": 55}),  # Toutiao
+    ("deaths after treatment are hospitalised", "",  # CEC
+     "出现食物中毒，两人当场死亡，另6人被送往医院，其中4人因抢救无效死亡。", {"deaths": 6, "poisoned": 8}),
+    ("a number poisoned stated", "", "共造成74人中毒，39人住院治疗。", {"poisoned": 74}),  # CEC
+    ("those still in hospital", "", "初步确定为疑似食物中毒。截至20时，尚有4人住院治疗。", {}),  # CEC
+    ("no poisoning", "", "车祸致3人死亡5人住院。", {"deaths": 3}),
+    ("one named, poisoned to death", "二房东厨房改卧室致租客中毒身亡", "", {"deaths": 1, "poisoned": 1}),  # hot search
+    ("one named, died of a poisoning", "男子离奇中毒送医后多脏器衰竭而亡", "", {"deaths": 1, "poisoned": 1}),  # hot search
+    ("a death on the way to hospital", "", "１人在送往医院的途中死亡，另有２人中毒。", {"deaths": 1, "poisoned": 2}),
+]
+
+ALREADY_DEAD = [
+    ("已死亡 in a headline", "基地组织网上发表声明证实本-拉登已死亡", "", {"deaths": 1}),  # THUCNews
+    ("已经死亡", "警方确认失联男子已经死亡", "", {"deaths": 1}),
+    ("已死亡 of many", "多名矿工已死亡", "", {}),
+    ("cells are no person", "癌细胞已死亡", "", {}),
+]
+
+DEATH_TOTAL = [
+    ("an increment, then the total", "墨西哥甲型流感死亡人数新增4人 总数达89人", "", {"deaths": 89}),  # THUCNews
+    ("another kind's total", "", "地震死亡人数升至30人，受伤总数达200人。", {"deaths": 30}),
+]
+
+WHAT_CAN_HAPPEN = [
+    ("也能 before the killing", "惊悚！电动车也能撞死人", "", {}),  # Toutiao
+    ("不会被 before the killing", "汽车发动后车内飞着的苍蝇为何不会被撞死？", "", {}),  # Toutiao
+    ("村委会被 is no modal", "村支书因工程承包问题在村委会被村民捅死", "", {"deaths": 1}),  # THUCNews
+]
+
+
+@_cases(WHAT_CAN_HAPPEN)
+def test_what_can_happen_is_no_death(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+@_cases(DEATH_TOTAL)
+def test_the_total_after_an_increment(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+@_cases(ALREADY_DEAD)
+def test_already_dead_in_a_headline(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+@_cases(POISONED_GROUPS)
+def test_poisoned_are_the_dead_and_hospitalised(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+@_cases(A_KIND_OF_CASE)
+def test_a_kind_of_case_names_no_victim(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+@_cases(NAME_AFTER_A_SPACE)
+def test_a_name_after_a_space(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+@_cases(KIN_LISTED)
+def test_kin_listed_before_one_verb(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+@_cases(COUNT_THEN_CLAUSE)
+def test_a_count_before_the_comma(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+@_cases(FAMILY)
+def test_one_named_in_a_family(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
+@_cases(KILLER_AND_ANIMALS)
+def test_the_killer_and_animals(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected

@@ -53,7 +53,8 @@ _GAP = rf"(?P<gap>(?:{_AGE_OR_DAY}|[一二]氧化[碳硫氮]|[^{_STOP}{_CN_DIGIT
 # ("枪杀案", "杀害事件" name a kind of case, not a death.) Written as two character classes and a
 # lookbehind that drops the pairs that are no verb: an alternation here, inside every death phrase,
 # slowed the whole extraction by a tenth.
-_KILL_BY = "熏炸烧砸撞压淹砍刺毒电冻困捅打轧碾勒掐踩摔枪杀害"
+# (咬死 is an animal's killing: "大叔…遭活生生咬死"; "咬死不放" holds no victim a rule would read.)
+_KILL_BY = "熏炸烧砸撞压淹砍刺毒电冻困捅打轧碾勒掐踩摔枪杀害咬"
 _KILL_WITHOUT_DEATH = ("杀害", "枪杀", "射杀", "击毙")
 _KILL_VERBS = {c + "死" for c in _KILL_BY} | set(_KILL_WITHOUT_DEATH)
 _NOT_KILL_VERBS = "|".join(a + b for a in _KILL_BY + "射击" for b in "死害杀毙" if a + b not in _KILL_VERBS)
@@ -73,6 +74,11 @@ _HURT = (rf"(?:{_WOUNDED}(?!病){_DIED}"
          r"|(?:伤者|伤员)(?![^，,。；;]{0,8}?(?:死亡|身亡|不治)))")
 # Falling ill in a poisoning report: "52名学生出现呕吐症状" (counted only when the text says 中毒).
 _SYMPTOM = r"(?:出现[^，,。；;]{0,14}?症状|发病)"
+# Taken to hospital in a poisoning report: "已致6人死亡52人住院" (counted only when the text says 中毒, and
+# only when it states no number poisoned: the poisoned are then the dead and the hospitalised).
+# (A death after it is the count's: "1人在送往医院的途中死亡".)
+_HOSPITAL = r"(?:住院|入院|送医|就医|被?送往?医院)(?![^，,。；;]{0,8}?(?:死|亡|不治))"
+_REMAINDER = re.compile(r"尚|仍|还有|其中|剩")
 _MISSING = r"(?:失踪|下落不明|失联)"
 _VERBS = (rf"(?P<verb>(?:由{NUMERAL}{_CLS}?)?(?:已经|已|目前|共|累计|总计|则|也|又|再|还|分别|一度)?"
           r"(?:上升|攀升|增加|增|升|达到|达|为|是|有|修正|更新|调整|核减|下调|更正)*(?:到|至|了)?(?:约)?)")
@@ -93,7 +99,8 @@ _COUNT_FIRST = re.compile(
     rf"{_CLS}(?P<noungap>[^{_STOP}]{{0,4}}?){_DEATH_NOUN}"
     rf"|(?:{_CLS}|(?={_PERSON})){_GAP}(?:(?P<death>{_DEATH_VERB})|(?P<serious>{_SERIOUS})"
     rf"|(?P<minor>{_MINOR})|(?P<light>{_LIGHT})|(?P<hurt>{_HURT})|(?P<missing>{_MISSING})"
-    rf"|(?P<poisoned>中毒(?P<poisondeath>而亡|(?:而|后)?(?:身亡|死亡|致死|不治))?)|(?P<symptom>{_SYMPTOM}))"
+    rf"|(?P<poisoned>中毒(?P<poisondeath>而亡|(?:而|后)?(?:身亡|死亡|致死|不治))?)|(?P<symptom>{_SYMPTOM})"
+    rf"|(?P<hospital>{_HOSPITAL}))"
     rf"|[人名](?P<short>亡|死{_NOT_COMPACT}(?![伤亡]))"
     rf"|{_CLS}(?P<shorthurt>伤)(?![亡者势心员病情口])"
     # "夺走12条生命" (the verb is checked in code: "挽救了12条生命" is the opposite)
@@ -132,6 +139,30 @@ _PAIR = re.compile(
 _TOGETHER = rf"(?:双双|均|都|先后|相继|一同|一起|不幸|当场|现场|被[^{_STOP}]{{0,10}}?|在[^{_STOP}]{{0,8}}?中)*"
 _PARENTS = re.compile(rf"(?:岳父母|父母|双亲|公婆)(?P<gap>{_TOGETHER}){_DEATH_VERB}")
 _TWO_JOINED = re.compile(rf"(?<![\u4e00-\u9fff]的)(?:{_ONE_PERSON})(?:和|与|及|同)(?:{_ONE_PERSON})(?P<gap>{_TOGETHER}){_DEATH_VERB}")
+# Kin listed one by one before one death verb, joined or side by side: "父母姐姐身亡" (3), "哈梅内伊的女儿女婿
+# 等遇难" (2, at least). Side by side only kin terms list (no role noun before a kin term: "司机妻子身亡"
+# is the driver's wife).
+_KIN_TERM = (r"外?祖父母|岳父母|父母|公婆|双亲|父亲|母亲|丈夫|妻子|儿子|女儿|儿媳|女婿|外?孙子|外?孙女|哥哥|姐姐|弟弟|妹妹"
+             r"|爷爷|奶奶|外公|外婆|岳父|岳母|公公|婆婆|姐夫|嫂子")
+_KIN_PAIR = re.compile(r"外?祖父母|岳父母|父母|公婆|双亲")
+_KIN_RE = re.compile(_KIN_TERM)
+_KIN_LISTED = re.compile(rf"(?P<list>(?:{_KIN_TERM})(?:(?:和|与|及|、)?(?:{_KIN_TERM})){{1,3}})等?"
+                         rf"(?P<gap>{_TOGETHER}){_DEATH_VERB}")
+# An increment, then the total it brings deaths to: "死亡人数新增4人 总数达89人" (89). The total is of the
+# same kind when no other kind is named between.
+_DEATH_TOTAL = re.compile(rf"(?:死亡|遇难|罹难)(?:人数)?(?P<between>[^。；;！？!?]{{0,12}}?)(?:总数|总人数|总计|共计)"
+                          rf"(?:已|则)?(?:达到|达|为|升至|增至|上升至|至)?{_Q}{_CLS}")
+_OTHER_KIND = re.compile(r"伤|失踪|失联|中毒|感染|确诊|病例|住院|获救")
+# The subject named at the clause's start and one more joined to the verb by 与/和/同: "66岁男子吸烟失火与87岁
+# 母亲身亡" (2). What stands between the one joined and the verb is only how they died together
+# ("男子与朋友喝酒后溺亡" may be the man's death alone).
+_WITH_ONE_MORE = re.compile(rf"(?<![\u4e00-\u9fff]的)(?:与|和|同)(?:{_AGE_OR_DAY})?(?:{_KIN_TERM}|{_ONE_PERSON})"
+                            rf"(?P<gap>{_TOGETHER}){_DEATH_VERB}")
+# One more victim's death told right after a pair's, in the same clause: "父母被枪杀女儿沉湖淹死" (3). With
+# nothing between the two, the headline lists the dead; a comma or a space would start another story.
+_ONE_MORE_DIED = re.compile(rf"(?:{_KIN_TERM}|{_ONE_PERSON})(?P<gap>[^{_STOP}{_CN_DIGITS}]{{0,8}}?){_DEATH_VERB}")
+_CLAUSE_HEAD = re.compile(rf"[^{_STOP.replace('0-9０-９', '')}]*$")  # (ages stay inside: "66岁男子")
+_COUNTED_IN_HEAD = re.compile(rf"[0-9０-９{_CN_DIGITS}十百千多数几]+[名人位口个]")
 _COUNTED_PAIR = re.compile(r"[三四五六七八九十几多数]$")
 # A pair supposed: "如果父母死亡，名下的房产…".
 _CONDITIONAL = re.compile(r"如果|假如|万一|要是|倘若|若是")
@@ -181,13 +212,34 @@ _WITH_CHILD = re.compile(rf"[带抱携]着?(?P<gap>{_OBJECT_GAP})(?:{_CHILD})"
 _KIN_ALSO_DIED = re.compile(rf"其(?:父亲?|母亲?|妻子?|丈夫|儿子|女儿|子|女|兄|弟|姐|妹|家人)(?:又|也|亦)"
                             rf"(?P<gap>[^{_STOP}]{{0,8}}?){_DEATH_VERB}")
 _DEATH_BEFORE = re.compile(r"死|亡|遇害|遇难|丧生|毙|杀害")
+# The people counted as a clause's subject, and the death told in the next clause without a subject of its
+# own: "叙利亚7名击落以色列战机的英雄，遭以色列袭击身亡" (7), "2名被困矿工，均已遇难" (2). The second
+# clause opens on a passive or an adverb of the same subject; a wound or a disappearance in the first
+# ("5人受伤，送医后不治身亡") leaves how many died untold.
+_COUNT_THEN_DIED = re.compile(
+    rf"{_NUM_START}{_Q}[名位人](?P<gap>[^{_STOP}{_CN_DIGITS}]{{0,20}}?)[，,]"
+    rf"(?P<gap2>(?:遭|被|均|都|全部|不幸|已|先后|相继)[^{_STOP}]{{0,10}}?)"
+    r"(?P<death>身亡|遇难|遇害|丧生|罹难|死亡|殒命|牺牲)(?![率人数者])")
+_NOT_DEATH_FIRST = re.compile(r"伤|失踪|失联|下落不明|中毒|获救|死|亡|遇难|丧生")
+# A killer who ends their own life after the killing is dead too: "枪杀娇妻后饮弹" (2), "杀死妻子和岳母后
+# 自缢身亡" (3). 饮弹, 自尽 and 自缢 end a life; 自杀, 跳楼 alone may be an attempt ("自杀未遂"), so they
+# count with a death verb. The victims are added as named ("父母" two), one when their noun is not listed.
+_SELF_AFTER = (r"(?:饮弹|吞枪|自尽|自缢|上吊身亡|(?:自杀|自焚|服毒|跳楼|跳河|跳江|跳海|卧轨)(?:身亡|死亡))")
+_KILLED_THEN_SELF = re.compile(rf"{_KILLED}了?(?P<victims>[^{_STOP}{_CN_DIGITS}]{{1,6}}?)(?:之?后|随后)"
+                               rf"(?P<gap>[^{_STOP}]{{0,4}}?){_SELF_AFTER}(?P<after>.{{0,4}})")
+# Victims not listed one by one ("等多名家人", "全家"): how many died is not said.
+_VICTIMS_UNCOUNTED = re.compile(r"[们等多数全几群些]|家人")
+_SURVIVED_SELF = re.compile(r"未遂|获救|被救|抢救过来|生还")
 # One of them lived: "孩子被救起", "婴儿幸存".
 _SURVIVED = re.compile(r"获救|生还|幸存|幸免|被救|救起|救上|脱险|无恙|活了下来|抢救过来|保住")
 _PASSIVE = re.compile(r"被|遭")
-# The victim is a type, not a person: "学生溺亡事故", "坠楼死亡事件".
-_GENERIC_AFTER = re.compile(r"事故|事件|案|率|人数|现象|问题|风险|几率|概率|隐患|原因")
+# The victim is a type, not a person: "学生溺亡事故", "坠楼死亡事件", "空姐…被杀害这类事件" (a kind named
+# by 这类/此类/这种, whatever noun follows).
+_GENERIC_AFTER = re.compile(r"事故|事件|案|率|人数|现象|问题|风险|几率|概率|隐患|原因|[这此那][类种]")
 _NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|"
-                       r"如果|假如|万一|立誓|扬言|发誓|活该|宁愿|宁可")
+                       r"如果|假如|万一|立誓|扬言|发誓|活该|宁愿|宁可|"
+                       # what can or would happen, not what did: "电动车也能撞死人", "为何不会被撞死"
+                       r"[也都就]能|能被|[不也都就]会被")
 # Words that hold a negator's character without negating anything: "3人在恐怖袭击中死亡", "未婚夫自缢
 # 身亡", "一名未成年人溺水身亡", "为索要钱财勒死女开发商", "遇险渔民", "被洪水淹没".
 _NOT_NEGATING = re.compile(r"未婚|未成年|未满|未来|未知|没收|[淹埋吞出湮]没|[遇脱抢涉保风危冒探]险|险情|恐怖|惊恐|恐慌|"
@@ -217,7 +269,7 @@ _TRIGGER = re.compile(r"死|亡|弑|遇难|罹难|丧|伤|里氏|失踪|下落�
 # The killing verbs without 死 ("杀害", "枪杀"), tested only in a text holding 杀: one more alternative in
 # _TRIGGER costs every text a slower scan.
 _KILL_TRIGGER = re.compile("|".join(verb for verb in _KILL_WITHOUT_DEATH if "杀" in verb))
-_KINDS = ("death", "serious", "minor", "light", "hurt", "missing", "poisoned", "symptom")
+_KINDS = ("death", "serious", "minor", "light", "hurt", "missing", "poisoned", "symptom", "hospital")
 _Q2_KIND = {"重伤": "serious", "轻伤": "hurt", "受伤": "hurt", "伤": "hurt", "失踪": "missing", "失联": "missing"}
 
 
@@ -295,6 +347,9 @@ def find_mentions(doc: Doc) -> list[Mention]:
         if (m.groupdict().get("death") and m.start("death") > m.start(group) and _KILLING.fullmatch(m.group("death"))
                 and _PASSIVE.search(gap) is None and _OBJECT_AFTER.match(src, m.end())):
             return  # "八名潜水员合作杀害了红海巨蛇": the ones counted killed whoever is named after the verb
+        if (kind == "death" and src.endswith("家", 0, m.start()) and _PERSON_RE.search(gap)
+                and not _PLURAL_IN_GAP.search(gap)):
+            return  # "一家4口爬山祈福妻子坠亡": the family is counted, the one named in it died
         if doc.outside(m.start(), in_title):
             return
         if kind == "hurt" and m.groupdict().get("hurt") in ("伤者", "伤员"):
@@ -343,6 +398,9 @@ def find_mentions(doc: Doc) -> list[Mention]:
                 if not poisoning:
                     continue
                 kind = "poisoned"
+            if kind == "hospital" and (not poisoning or _REMAINDER.search(
+                    re.split(r"[，,。；;！？]", src[max(0, m.start() - 10): m.start()])[-1])):
+                continue  # "尚有4人住院治疗", "其中3人住院": those still in hospital, or some, not the group
             when = ""
             if (m.group("death") and _KILLED_RE.fullmatch(m.group("death")) and "被" not in m.group()
                     and _OBJECT_COUNT.match(src, m.end())):
@@ -365,12 +423,52 @@ def find_mentions(doc: Doc) -> list[Mention]:
             # "夫妻争吵妻子身亡": one of the two is named, and only one died.
             if not (_negated(gap) or _CONDITIONAL.search(src, max(0, m.start() - 4), m.start())
                     or re.search(_ONE_PERSON, gap) or doc.outside(m.start(), in_title)):
-                found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
+                n, phrase = 2, m.group()
+                more = _ONE_MORE_DIED.match(src, m.end())
+                if more is not None and not (_negated(more.group("gap")) or _PERSON_RE.search(more.group("gap"))):
+                    n, phrase = 3, m.group() + more.group()  # "父母被枪杀女儿沉湖淹死": a third, told right after
+                found.append(Mention("death", Quantity(n, False, n, n, phrase), m.start(), phrase, in_title))
+        for m in _KIN_LISTED.finditer(src):
+            kin = [k.group() for k in _KIN_RE.finditer(m.group("list"))]
+            if (len(set(kin)) < len(kin) or _negated(m.group("gap"))
+                    or _CONDITIONAL.search(src, max(0, m.start() - 4), m.start())
+                    or _COUNTED_PAIR.search(src, max(0, m.start() - 2), m.start()) or doc.outside(m.start(), in_title)):
+                continue
+            n = sum(2 if _KIN_PAIR.fullmatch(k) else 1 for k in kin)
+            others = "等" in m.group()  # "女儿女婿等": at least the two named
+            found.append(Mention("death", Quantity(n, others, n, None if others else n, m.group()), m.start(),
+                                 m.group(), in_title))
+        for m in _DEATH_TOTAL.finditer(src):
+            if not _OTHER_KIND.search(m.group("between")):
+                add("death", "q", m, src, in_title, frozenset())
+        for m in _WITH_ONE_MORE.finditer(src):
+            start = m.start() - len(_CLAUSE_HEAD.search(src, 0, m.start()).group())  # type: ignore[union-attr]
+            head = src[start: m.start()]
+            subject = _PERSON_RE.search(head)
+            if (subject is None or _KILLING.search(head) or _COUNTED_IN_HEAD.search(head)
+                    or _PERSON_RE.search(head, subject.end()) or _negated(head + m.group("gap"))
+                    or doc.outside(m.start(), in_title)):
+                continue  # one subject, no other person, no killing, no count: the two died together
+            phrase = head[subject.start():] + m.group()
+            found.append(Mention("death", Quantity(2, False, 2, 2, phrase), start, phrase, in_title))
         for m in _KIN_ALSO_DIED.finditer(src):
             start = doc.scope.sentence(m.start())[1] if not in_title else 0
             if (_DEATH_BEFORE.search(src, start, m.start()) and not _negated(m.group())
                     and not doc.outside(m.start(), in_title)):
                 found.append(Mention("death", Quantity(2, False, 2, 2, m.group()), m.start(), m.group(), in_title))
+        for m in _COUNT_THEN_DIED.finditer(src):
+            if (_NOT_DEATH_FIRST.search(m.group("gap")) or _PERSON_RE.search(m.group("gap2"))
+                    or _negated(m.group("gap2"))):
+                continue
+            add("death", "q", m, src, in_title, frozenset())
+        for m in _KILLED_THEN_SELF.finditer(src):
+            victims = m.group("victims")
+            if (_VICTIMS_UNCOUNTED.search(victims) or _negated(src[max(0, m.start() - 4): m.start()] + m.group("gap"))
+                    or _SURVIVED_SELF.search(m.group("after")) or doc.outside(m.start(), in_title)):
+                continue
+            n = max(1, sum(2 if v.group("two") else 1 for v in _VICTIM.finditer(victims))) + 1
+            phrase = m.group()[: len(m.group()) - len(m.group("after"))]
+            found.append(Mention("death", Quantity(n, False, n, n, phrase), m.start(), phrase, in_title))
         for m in itertools.chain(_BOTH_NAMED.finditer(src), _WITH_CHILD.finditer(src)):
             gap = m.group("gap")
             if (_negated(src[max(0, m.start() - 4): m.start()] + m.group()) or _PERSON_RE.search(gap)
@@ -382,6 +480,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
 
 
 _PERSON_RE = re.compile(_PERSON)
+# A family counted ("一家4口"), then all or several of them named: the count stands.
+_PLURAL_IN_GAP = re.compile(r"全|均|都|们|俩|双双|一起|一同|及|和|与|、")
 # An attacker named as the object of the victim's act: "保安队长抓歹徒牺牲", "与歹徒搏斗".
 _AGAINST = re.compile(r"(?:抓|追|擒|斗|与|同|和|制服|阻止|阻拦|拦截|举报|劝)$")
 

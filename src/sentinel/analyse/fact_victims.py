@@ -52,7 +52,10 @@ __all__ = ["find_hurt_singular", "find_singular", "find_topic_singular"]
 _ONE = rf"(?:{_ONE_PERSON}|[\u4e00-\u9fff]某某?(?![些种类])|(?<=[致使令将把])(?:其|对方)|(?<=致)人)"
 # Killing verbs joined by 、 share the victim: "将婴儿掐、勒死".
 _JOINED_VERB = rf"[{_KILL_BY}]、(?=[{_KILL_BY}])"
-_ONE_GAP = rf"(?:{_MEASURE}|{_JOINED_VERB}|[A-Za-z][A-Za-z0-9]*|[^{_STOP}{_CN_DIGITS}]){{0,20}}?"
+# A headline may set a space between a role and a name ("医疗事故致歌手 申海哲死亡"): a space followed by a
+# name of two or three characters and the death verb does not end the clause.
+_NAME_SPACE = r"\s(?=[\u4e00-\u9fff]{2,3}(?:死亡|身亡|遇难|遇害|丧生|去世))"
+_ONE_GAP = rf"(?:{_MEASURE}|{_JOINED_VERB}|[A-Za-z][A-Za-z0-9]*|{_NAME_SPACE}|[^{_STOP}{_CN_DIGITS}]){{0,20}}?"
 _SINGULAR = re.compile(
     rf"{_ONE}(?P<gap>{_ONE_GAP})(?P<v>死亡|身亡|丧生|遇难|殒命|遇害|溺亡|丧命|殉职|牺牲|不治|命丧|毙命|致死|猝死|[坠碾压]亡|溺毙|{_KILLED})(?!者|线|题)"  # (死亡线, 遇难题 are idioms)
     rf"|{_KILLED}了?(?P<gap2>{_OBJECT_GAP})(?:{_ONE_PERSON})"
@@ -87,6 +90,8 @@ _HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命
                              rf"(?![率人数者])"
                              # 死亡 after what came before it: "被朋友殴打昏迷数天后死亡"
                              rf"|(?<=后)(?:不幸)?死亡(?![率人数者])"
+                             # 死亡 said to be so already: "证实本-拉登已死亡"
+                             rf"|(?:(?<=已)|(?<=已经))(?P<already>死亡)(?![率人数者])"
                              rf"|弑(?:父|母|兄|弟|妻|夫|师)(?![母亲])|(?<![周遭])[被遭][^{_STOP}]{{0,8}}?(?P<passive>{_KILLED}|杀害)")
 # Or it kills one: "16岁辍学少年因琐事捅死同窗" (the object is named right after the verb).
 _CLAUSE_CHARS = rf"[^{_STOP.replace('0-9０-９', '')}]"  # numbers stay inside: "杀死44岁情夫"
@@ -121,6 +126,14 @@ _FIGURATIVE_OBJECT = re.compile(r"了?(?:比赛|悬念|(?:我|你|他|她|我们
 _ADVERBS = re.compile(r"不幸|意外|当场|竟然?|已经?|也|均|最终|突然|因此|而")
 
 
+# An animal after a verb of meeting or of what one did with it is the object, not the one who died:
+# "出租车司机路遇黑熊欲拍合照留念反遭袭丧命" (the driver died), "和受伤懒熊自拍".
+_ANIMAL_OBJECT = re.compile(rf"(?:遇到?|遇上|碰到|碰上|撞见|看见|看到|见到|喂|逗|拍|和|与|跟)[^{_STOP}]{{0,2}}?(?:{_ANIMAL.pattern})")
+
+
+_ANIMAL_FIRST = re.compile(rf"(?:[一两三几][只头条匹]|小|大)?(?:{_ANIMAL.pattern})")
+
+
 def _animal_before(text: str, *, pronoun: bool = False) -> bool:
     """Whether the one who died, named just before the verb, is an animal.
 
@@ -130,8 +143,11 @@ def _animal_before(text: str, *, pronoun: bool = False) -> bool:
     cut = max(text.rfind("被"), text.rfind("遭"))
     subject = _ADVERBS.sub("", text[:cut] if cut > 0 else text)
     if not (pronoun or cut > 0):
-        return _ANIMAL_LAST.search(subject) is not None
-    animals = [m.end() for m in _ANIMAL.finditer(subject)]
+        # The subject is right before the verb, or opens the clause when no person is named in it:
+        # "小猴子石山玩耍不慎坠落身亡".
+        return _ANIMAL_LAST.search(subject) is not None or (
+            _ANIMAL_FIRST.match(_NO_ANIMAL.sub("", subject)) is not None and _PERSON_RE.search(subject) is None)
+    animals = [m.end() for m in _ANIMAL.finditer(_ANIMAL_OBJECT.sub(lambda o: "·" * len(o.group()), subject))]
     people = [m.end() for m in _PERSON_RE.finditer(subject)]
     return bool(animals) and (not people or animals[-1] > people[-1])
 
@@ -149,6 +165,11 @@ _BLAMED = re.compile(r"害死(?!了)")
 # A killing named as a kind of case that happens again: "摔死女童惨剧又在河南重演", "…悲剧再次上演".
 _RECURS = re.compile(r"(?:惨剧|悲剧|惨案|事件|案)?[^，,。；;！？!?]{0,2}?(?:又|再次?|一再)[^，,。；;！？!?]{0,6}?(?:重演|上演|再现)")
 _DETERMINED = re.compile(r"[一这那该其此]|自己|亲生|[他她我你]的")
+
+
+# A noun named after its death verb ("遇难中国游客") is bare, one or many: a quantifier after it in its clause
+# ("…身份全部确认", "…均已") makes it many (们 and 等 are left out: "给我们", "等待").
+_PLURAL_AFTER = re.compile(rf"[^{_STOP}]{{0,6}}?(?:全部|全都|全体|均|各自|分别)")
 
 
 def _names_one(m: re.Match[str], src: str) -> bool:
@@ -187,6 +208,8 @@ def _names_one(m: re.Match[str], src: str) -> bool:
                      or _OBJECT_BEFORE.search(src, max(0, m.start() - 5), m.start()) is not None)
         if _TRANSITIVE_VERB.match(m.group("v")) and not (_PASSIVE.search(gap) or is_object):
             return False
+    if m.groupdict().get("gap3") is not None and _PLURAL_AFTER.match(src, m.end()):
+        return False  # "贝加尔湖遇难中国游客身份全部确认": the noun after its verb is plural, said after it
     if src.startswith("人", m.start()) and src.startswith("的", m.end()) and not _PERSON_RE.match(src, m.end() + 1):
         return False  # "致人死亡的黄瓜" says what a thing can do; "醉驾致人死亡的司机" names a case
     if _RECURS.match(src, m.end()):
@@ -214,8 +237,11 @@ def _headline_one(doc: Doc, verb: re.Pattern[str]) -> str | None:
                     or (_GENERIC_AFTER.match(text, m.end()) and not _aged_case(text, m))
                     or _DENIED.search(doc.title)):
                 continue
+            if m.groupdict().get("already") and _not_person(text[: m.start()]):
+                continue  # "癌细胞已死亡": 已死亡 is said of anything alive
             passive = bool(m.groupdict().get("passive"))  # "蟒蛇…被村民打死": the subject is the one killed
-            if tail is not None and _ANIMAL.search(tail) and not _PERSON_RE.search(tail):
+            # "撞死人" kills a person, whatever animal the clause names after it ("遛狗从不拴绳撞死人否认养狗").
+            if tail is not None and _ANIMAL.search(tail) and not (_PERSON_RE.search(tail) or tail.startswith("人")):
                 continue  # "射杀中国水鹿": an animal, however qualified, and no person
             if tail is not None and "杀" in m.group("v") and (
                     _FIGURATIVE_OBJECT.match(tail) or text[max(0, m.start() - 1): m.start()] == "谁"):
@@ -372,6 +398,8 @@ def _clause_one(doc: Doc) -> str | None:
                 or (m.group("bare") and not _BARE_DEATH_AFTER.search(clause_head))
                 or (m.group("fell") and not _FALL.search(clause_head)))):
             continue
+        if "咬死" in m.group() and not _PERSON_RE.search(clause_head):
+            continue  # a bite kills pets and livestock more often than people: the bitten one is named one
         if (_not_person(head) or _IN_GENERAL.search(clause_head)
                 or (not sudden and _ILLNESS.search(head))):
             continue

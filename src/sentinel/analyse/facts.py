@@ -32,7 +32,10 @@ How figures are chosen (documented here because a reader of an alert will ask "w
   negated or hypothetical, or the person named is the attacker ("男子酒后扎伤舍友" names the victim
   only as the object).
 - **Victims named one by one are added up**: "烧死母亲和妹妹" (2), "杀死妻子及岳父母" (3), "杀死一家3口"
-  (3); a verb before its victim names one ("丧生的复旦大学学生黄某", "殉职女干部", "受伤民警").
+  (3), kin side by side before their verb ("父母姐姐身亡" 3; "司机妻子身亡" is the driver's wife, 1); a verb before its victim names one ("丧生的复旦大学学生黄某", "殉职女干部", "受伤民警").
+- **A killer who ends their own life after the killing died too**: "枪杀娇妻后饮弹" (2), "杀死妻子和岳母后自缢
+  身亡" (3); "后自杀" alone may be an attempt and adds no one. Whoever an animal killed is the person named
+  ("大叔…遭活生生咬死"); an animal met or posed with ("路遇黑熊…反遭袭丧命") is no victim.
 - **Posts name their victim loosely**: far from the verb ("外卖小哥晚上6点多在…涉水被电击…不幸身亡"), by
   what was done to them ("被抢者…当场身亡"), with verbs joined by 、 ("将婴儿掐、勒死"), found dead ("…被发现
   在家中死亡"), or as the one person a sentence is about ("北京一主妇煮饭时…，最终因心肺衰竭而死亡"). Whoever
@@ -45,8 +48,15 @@ How figures are chosen (documented here because a reader of an alert will ask "w
 - **Nobody died** when the one who died is an animal ("猫不幸身亡", "被撞死野鸡"), when the text denies
   it ("…纯属假新闻", "系谣言", "以上纯属杜撰"), or when the phrase is an idiom or an insult ("死亡线", "遇难题",
   "活该炸死", "打死也不能买", "宁愿被打死", "红旗16死敌"), a blame of a kind of victim ("广告害死小学生", "害死了320游客") or a war's toll (a million or more).
-- **Poisoned and dead**: "5人系一氧化碳中毒死亡" counts 5 poisoned and 5 deaths.
-- **A count belongs to its phrase**: "爆炸致死6人" (6); in "6人死亡52人住院" the 52 are in hospital.
+- **Poisoned and dead**: "5人系一氧化碳中毒死亡" counts 5 poisoned and 5 deaths. A poisoning that states no
+  number poisoned counts its dead and its hospitalised ("中毒事件 已致6人死亡52人住院": 58; deaths after
+  treatment are among the hospitalised, "两人当场死亡，另6人被送往医院，其中4人…死亡": 8); those still in
+  hospital ("尚有4人住院") are a remainder, not the group. One victim named who died of a poisoning
+  ("致租客中毒身亡") is one poisoned.
+- **A count belongs to its phrase**: "爆炸致死6人" (6); a family counted, then one of it named, lost that one
+  ("一家4口爬山祈福妻子坠亡" is 1); a count that opens a clause is the subject of a death told in the next one,
+  when that one names nobody else ("7名…英雄，遭以色列袭击身亡" is 7); in "6人死亡52人住院" the 52 are in hospital
+  (and, in a poisoning, poisoned: below).
   A toll in 万 in figures ("800万人因此丧生") is many and no one death ("亿万富翁…身亡" is one).
 - Ages ("3岁男童"), dates and times, vehicle counts ("33辆车"), durations ("失联一个月"), "死伤"/"伤亡"
   totals (deaths and injured together) and negated or hypothetical phrases ("险些丧生", "无一人死亡")
@@ -163,6 +173,21 @@ def _deaths(mentions: list[Mention]) -> FactDetail | None:
     return best
 
 
+def _poisoned_groups(hospital: list[Mention], deaths: list[Mention]) -> FactDetail | None:
+    """Without a number poisoned, the poisoned of a poisoning are its dead and its hospitalised ("已致6人死亡
+    52人住院": 58). Deaths after treatment ("经抢救无效", "送医后") are among the hospitalised: only those who
+    died on the spot are added then."""
+    taken = _pick(hospital, "poisoned")
+    if taken is None:
+        return None
+    later = any("later" in m.flags for m in deaths)
+    dead = _pick([m for m in deaths if "spot" in m.flags] if later else deaths, "deaths")
+    if dead is None:
+        return FactDetail("poisoned", taken.value, taken.approximate, taken.low, taken.high, taken.phrase, "sum")
+    return FactDetail("poisoned", taken.value + dead.value, taken.approximate or dead.approximate, None, None,
+                      f"{dead.phrase} + {taken.phrase}", "sum")
+
+
 def _injured(by_kind: dict[str, list[Mention]]) -> tuple[FactDetail | None, FactDetail | None]:
     serious = _pick(by_kind.get("serious", []), "seriously_injured")
     hurt = by_kind.get("hurt", [])
@@ -221,7 +246,11 @@ def extract_facts(text: str, title: str | None = None) -> Facts:
             if hurt[1] and serious is None:
                 serious = FactDetail("seriously_injured", 1, False, 1, 1, hurt[0], "singular")
     missing = _pick(by_kind.get("missing", []), "missing")
-    poisoned = _pick(by_kind.get("poisoned", []), "poisoned")
+    poisoned = _pick(by_kind.get("poisoned", []), "poisoned") or _poisoned_groups(
+        by_kind.get("hospital", []), by_kind.get("death", []))
+    if poisoned is None and deaths is not None and deaths.rule == "singular" and "中毒" in deaths.phrase:
+        # One victim named who died of a poisoning was poisoned: "致租客中毒身亡", "打铁花成网红中毒离世".
+        poisoned = FactDetail("poisoned", 1, False, 1, 1, deaths.phrase, "singular")
     loss = _pick(find_loss(doc), "loss_yuan")
     if loss is not None and isinstance(loss.value, float):
         loss = replace(loss, value=round(loss.value))  # yuan are whole; 6866.66万 is 68666600
