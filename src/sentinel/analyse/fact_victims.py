@@ -354,6 +354,8 @@ _NO_ANIMAL = re.compile(r"钓鱼|熊孩子|鼠标|牛奶|鸡蛋|[猪牛羊鸡鸭
 def _not_person(head: str) -> bool:
     """Whether ``head`` speaks of an animal, a virus or a plant (``_NOT_PERSON``), compounds aside."""
     return _NOT_PERSON.search(_NO_ANIMAL.sub("", head)) is not None
+
+
 _IN_GENERAL = re.compile(r"就|会|容易|可以|能够|怕|期待|等待|追逐|面对|面临|走向|直面|恐惧|畏惧|宁可|宁愿|与其|不如|值得"
                          r"|选择|经历|看待|除了|直到|加速|上演|只有|岂|[%％]|[我你]|希望|祝|愿|诅咒|许多|很多|大量|不少|一些")
 _ILLNESS = re.compile(r"病|癌|瘤|衰竭|心梗|心肌梗|脑溢血|脑出血|中风|肺炎|肺痨|结核|感染|新冠|艾滋|败血|疾|高龄|寿终|年迈|衰老|年老")
