@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -46,6 +45,7 @@ import yaml  # noqa: E402
 from memory import PeakPss, pss_mb, tree_pss_mb  # noqa: E402  (bench/memory.py, next to this script)
 from sqlalchemy import insert, text  # noqa: E402
 
+from sentinel.settings import Settings  # noqa: E402
 from sentinel.store import retention  # noqa: E402
 from sentinel.store import search as item_search  # noqa: E402
 from sentinel.store.db import open_database  # noqa: E402
@@ -387,7 +387,7 @@ def _digest_passed() -> str:
     """A digest time a minute or two past, so that every run builds the daily briefing and digest at
     its first operator-alerts tick, 30 s after the start (the tree's peak: bench/README.md), whatever
     the hour it is run at."""
-    local = datetime.now(ZoneInfo("Asia/Shanghai"))  # the default timezone, which the config keeps
+    local = datetime.now(Settings().zone)  # the config keeps the default timezone
     return max(local - timedelta(minutes=2), local.replace(hour=0, minute=0)).strftime("%H:%M")
 
 

@@ -161,7 +161,9 @@ _WITH_ONE_MORE = re.compile(rf"(?<![\u4e00-\u9fff]的)(?:与|和|同)(?:{_AGE_OR
 # One more victim's death told right after a pair's, in the same clause: "父母被枪杀女儿沉湖淹死" (3). With
 # nothing between the two, the headline lists the dead; a comma or a space would start another story.
 _ONE_MORE_DIED = re.compile(rf"(?:{_KIN_TERM}|{_ONE_PERSON})(?P<gap>[^{_STOP}{_CN_DIGITS}]{{0,8}}?){_DEATH_VERB}")
-_CLAUSE_HEAD = re.compile(rf"[^{_STOP.replace('0-9０-９', '')}]*$")  # (ages stay inside: "66岁男子")
+# A clause's characters: numbers stay inside ("杀死44岁情夫", "66岁男子"); its tail, up to a point.
+_CLAUSE_CHARS = rf"[^{_STOP.replace('0-9０-９', '')}]"
+_CLAUSE_TAIL = re.compile(rf"{_CLAUSE_CHARS}*$")
 _COUNTED_IN_HEAD = re.compile(rf"[0-9０-９{_CN_DIGITS}十百千多数几]+[名人位口个]")
 _COUNTED_PAIR = re.compile(r"[三四五六七八九十几多数]$")
 # A pair supposed: "如果父母死亡，名下的房产…".
@@ -442,7 +444,7 @@ def find_mentions(doc: Doc) -> list[Mention]:
             if not _OTHER_KIND.search(m.group("between")):
                 add("death", "q", m, src, in_title, frozenset())
         for m in _WITH_ONE_MORE.finditer(src):
-            start = m.start() - len(_CLAUSE_HEAD.search(src, 0, m.start()).group())  # type: ignore[union-attr]
+            start = m.start() - len(_CLAUSE_TAIL.search(src, 0, m.start()).group())  # type: ignore[union-attr]
             head = src[start: m.start()]
             subject = _PERSON_RE.search(head)
             if (subject is None or _KILLING.search(head) or _COUNTED_IN_HEAD.search(head)

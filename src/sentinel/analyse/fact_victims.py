@@ -21,6 +21,8 @@ import itertools
 import re
 
 from sentinel.analyse.fact_phrases import (
+    _CLAUSE_CHARS,
+    _CLAUSE_TAIL,
     _CN_DIGITS,
     _GENERIC_AFTER,
     _KILL_BY,
@@ -94,7 +96,6 @@ _HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命
                              rf"|(?:(?<=已)|(?<=已经))(?P<already>死亡)(?![率人数者])"
                              rf"|弑(?:父|母|兄|弟|妻|夫|师)(?![母亲])|(?<![周遭])[被遭][^{_STOP}]{{0,8}}?(?P<passive>{_KILLED}|杀害)")
 # Or it kills one: "16岁辍学少年因琐事捅死同窗" (the object is named right after the verb).
-_CLAUSE_CHARS = rf"[^{_STOP.replace('0-9０-９', '')}]"  # numbers stay inside: "杀死44岁情夫"
 _CLAUSE = re.compile(rf"{_CLAUSE_CHARS}+")
 # (一 alone counts one: "一个动作失误滑落河中溺亡" is one death; 一家, 一群, 一对 are caught by their nouns.)
 # Numerals count people only with a people's classifier or a person ("数条生命", "两只船" are not people).
@@ -342,7 +343,6 @@ _DEATH_CAUSE = re.compile(r"车祸|事故|意外|遇袭|遇刺|坠|溺|火灾|�
 # An illness that kills on the spot is a sudden death, as 猝死 is: "当场心脏病发去世", "突发脑溢血死亡".
 _SUDDEN = re.compile(r"当场|突发|猝")
 _FALL = re.compile(r"坠|跳|跌|掉|滑落|落下|楼上|山崖|悬崖")
-_CLAUSE_TAIL = re.compile(rf"{_CLAUSE_CHARS}*$")
 # Who or what the clause speaks of is not a person ("病毒56℃30分钟就死亡了", "牲畜食用…后死亡"), or
 # it speaks of death in general ("寄生虫高温下很容易被杀死", "不害怕死亡", "在追逐死亡"); an illness or
 # old age is no event (a sudden death, 猝死, is).
