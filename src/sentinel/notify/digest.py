@@ -113,9 +113,10 @@ def prepare_daily_digest(engine: Engine, settings: Settings, channel_ids: Sequen
         breached = session.execute(select(*_OBLIGATION_COLUMNS).where(
             col(Obligation.state) == "breached", col(Obligation.breached_at) >= since)
             .order_by(col(Obligation.due_at))).all()
-        wanted = {row.incident_id for row in [*open_rows, *breached]}
-        incidents = {i.id: i for i in session.execute(
-            select(*_INCIDENT_COLUMNS).where(col(Incident.id).in_(wanted))).all()}
+        incidents = {i.id: i for i in new}  # the day's new incidents are read already
+        wanted = {row.incident_id for row in [*open_rows, *breached]} - incidents.keys()
+        incidents.update((i.id, i) for i in session.execute(
+            select(*_INCIDENT_COLUMNS).where(col(Incident.id).in_(wanted))).all())
         # the open incidents, the one whose next deadline comes first first (a long digest is cut
         # at the channel's size limit: what is cut is what is least urgent)
         due: dict[int, list[Row[Any]]] = {}
