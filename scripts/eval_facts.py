@@ -8,7 +8,7 @@ Usage::
 ``--data`` is the folder of shared corpora; the labels are ``labels/facts_*.tsv`` (described in
 ``labels/README.md``). For each corpus (CEC news reports, cnews full articles, THUCNews
 headlines, BDCI headlines with the article's opening, Weibo hot-search topics and posts; and the CED
-posts of the Chinese Rumor Dataset when ``DIR/CED_Dataset/original-microblog`` holds them, see
+posts and reposts of the Chinese Rumor Dataset when ``DIR/CED_Dataset`` holds them, see
 ``labels/README.md``) and each part of it — development rows, and the held-apart rows the rules were
 never tuned on — prints:
 
@@ -39,7 +39,7 @@ from sentinel.analyse.event_report import own_facts  # noqa: E402
 from sentinel.analyse.facts import Facts, extract_facts  # noqa: E402
 
 #: Corpora of Weibo posts: the daemon reads a post's facts without its #topics# (``own_facts``).
-POSTS = {"posts"}
+POSTS = {"posts", "cedrepost"}
 
 
 def pct(n: int, d: int) -> str:

@@ -177,6 +177,9 @@ def load_corpora(data: Path, labels_dir: Path = LABELS) -> list[Corpus]:
     toutiao = load_toutiao(data, labels_dir)
     if toutiao is not None:
         corpora.append(toutiao)
+    reposts = load_reposts(data, labels_dir)
+    if reposts is not None:
+        corpora.append(reposts)
     return corpora
 
 
@@ -244,6 +247,68 @@ def ced_posts(data: Path) -> Iterator[tuple[str, str, str]]:
 
     for name, text in posts(data):
         yield name, "", text
+
+
+# --- Reposts of the CED part (``facts_cedrepost.tsv``): a reposter's comment, with the //@ chain it
+# carries, as the daemon reads a repost. Chosen by :func:`repost_selection`, read before any rule was
+# run on them; the same split as ``events_cedrepost.tsv`` (``part_of("cedrepost:" + key)``).
+
+#: The reposts read: the comment's own words (before //@) say someone was killed or hurt.
+REPOST_DEATH = re.compile(
+    r"遇难|身亡|遇害|罹难|丧生|不治|[0-9０-９一二两三四五六七八九十]+[人名][^，,。！!？?]{0,6}(?:死亡|受伤|失踪)"
+)
+
+
+def repost_selection(data: Path) -> list[tuple[str, str]]:
+    """(key, text) of the reposts chosen for ``facts_cedrepost.tsv``: every repost whose own words
+    (before //@, more than 30 characters) have a word of :data:`REPOST_DEATH`, in the order of the
+    SHA-1 of ``"fresh2:" + key``, a text whose first 60 characters (without spaces, #topics# and the
+    chain) repeat an earlier one's left out. Keys are ``cedrepost:<file name>:<mid>``."""
+    from sentinel.analyse.event_report_train import CED_REPOSTS  # the callers have put src on the path
+
+    rows = []
+    for folder in CED_REPOSTS:
+        if not (data / folder).is_dir():
+            continue
+        for path in sorted((data / folder).glob("*.json")):
+            try:
+                reposts = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:
+                continue
+            for repost in reposts:
+                text = repost.get("text") or ""
+                own = re.sub(r"//@.*", "", text)
+                if len(own) > 30 and REPOST_DEATH.search(own):
+                    rows.append((f"cedrepost:{path.stem}:{repost['mid']}", text))
+    rows.sort(key=lambda row: hashlib.sha1(f"fresh2:{row[0]}".encode()).hexdigest())
+    seen: set[str] = set()
+    chosen = []
+    for key, text in rows:
+        copy = re.sub(r"\s+|#[^#]*#|//@.*", "", text)[:60]
+        if copy not in seen:
+            seen.add(copy)
+            chosen.append((key, text))
+    return chosen
+
+
+def load_reposts(data: Path, labels_dir: Path = LABELS) -> Corpus | None:
+    """``facts_cedrepost.tsv`` joined to its reposts (None when the file or the reposts are absent);
+    a chosen repost without a label is an error."""
+    path = labels_dir / "facts_cedrepost.tsv"
+    chosen = dict(repost_selection(data))
+    if not path.is_file() or not chosen:
+        return None
+    labels = read_labels(path)
+    keyed = {f"cedrepost:{key}": value for key, value in labels.items()}
+    unknown = sorted(set(keyed) - set(chosen))
+    if unknown:
+        raise SystemExit(f"facts_cedrepost.tsv: {len(unknown)} keys not chosen from {data}, e.g. {unknown[0]}")
+    unread = sorted(set(chosen) - set(keyed))
+    if unread:
+        raise SystemExit(f"facts_cedrepost.tsv: {len(unread)} chosen reposts have no label, e.g. {unread[0]}")
+    rows = [Row("cedrepost", key.partition(":")[2], "", chosen[key], values, category, fresh_held(key), True)
+            for key, (values, category) in keyed.items()]
+    return Corpus("cedrepost", tuple(rows), True)
 
 
 #: Which posts were read for ``facts_posts.tsv``: a news headline in 【】 and a casualty word.

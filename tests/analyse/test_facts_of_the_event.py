@@ -321,6 +321,26 @@ WHAT_CAN_HAPPEN = [
     ("村委会被 is no modal", "村支书因工程承包问题在村委会被村民捅死", "", {"deaths": 1}),  # THUCNews
 ]
 
+# Reposts of the CED part (labels/facts_cedrepost.tsv, development rows) and their counterparts.
+WISHED_RECALLED_OR_MANY = [
+    ("a wish", "", "多么希望听到的是，解放军歼20击毁两架日本自卫队阿帕奇直升机，造成日自卫队36人死亡。", {}),
+    ("a report", "", "两架阿帕奇直升机发生相撞事故，造成日自卫队36人死亡。", {"deaths": 36}),
+    ("an anniversary", "", "今天是传奇歌手Jeff Buckley溺水身亡15周年。[蜡烛]", {}),
+    ("a drowning", "", "传奇歌手Jeff Buckley昨日溺水身亡。", {"deaths": 1}),
+    ("a potential toll", "", "研究显示造成超过2000人潜在死亡的事故的概率是1百万年分之一。", {}),
+    ("the rescued are no toll", "", "此狗在汶川地震、玉树地震中均救三十二人后死亡。", {}),
+    ("many of a kind", "", "太多环卫工人在高速公路发生事故身亡，但是并没有引起重视。", {}),
+    ("one supposed", "", "只要有一个无辜的孩子曾在此因为求学而丧生，我们就要记得他。", {}),
+    ("hyperbole", "", "哟哟哟哟啊啊啊啊哼哼哼哼吐血身亡[生病]", {}),
+    ("bleeding is no crowd", "", "一名城管用秤砣击打学生头部数下，导致大量出血在送往医院抢救的途中不治身亡！", {"deaths": 1}),
+    ("the reason one was killed", "", "李翔遇害的原因至今仍是网友们讨论的热点。", {"deaths": 1}),
+]
+
+
+@_cases(WISHED_RECALLED_OR_MANY)
+def test_wishes_anniversaries_and_many_of_a_kind_are_no_toll(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
 
 @_cases(WHAT_CAN_HAPPEN)
 def test_what_can_happen_is_no_death(title: str, text: str, expected: dict[str, float]) -> None:

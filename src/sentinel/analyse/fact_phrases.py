@@ -238,7 +238,7 @@ _PASSIVE = re.compile(r"被|遭")
 # The victim is a type, not a person: "学生溺亡事故", "坠楼死亡事件", "空姐…被杀害这类事件" (a kind named
 # by 这类/此类/这种, whatever noun follows).
 _GENERIC_AFTER = re.compile(r"事故|事件|案|率|人数|现象|问题|风险|几率|概率|隐患|原因|[这此那][类种]")
-_NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|"
+_NEGATORS = re.compile(r"未|没|险|差点|幸免|免于|避免|防止|担心|恐|可能|或将|或被|或者|是否|想|要|欲|企图|威胁|称要|潜在|"
                        r"如果|假如|万一|立誓|扬言|发誓|活该|宁愿|宁可|"
                        # what can or would happen, not what did: "电动车也能撞死人", "为何不会被撞死"
                        r"[也都就]能|能被|[不也都就]会被")
@@ -257,7 +257,7 @@ _FATE_BEFORE = ("有", "逃", "求")
 _ENUMERATED = re.compile(r"(?:(?<![0-9０-９])[0-9０-９一二两三四五六七八九十百]+名(?:(?![死亡伤难踪毒])[\u4e00-\u9fff]){1,4}、)+$")
 _ENUMERATED_COUNT = re.compile(r"([0-9０-９一二两三四五六七八九十百]+)名")
 # "确诊440例死亡9例": a count right after another noun or verb is that word's, not the next verb's.
-_OTHER_COUNT_BEFORE = re.compile(r"(?:确诊|感染|疑似|病例|阳性|治愈|出院)$")
+_OTHER_COUNT_BEFORE = re.compile(r"(?:确诊|感染|疑似|病例|阳性|治愈|出院|救|救出|救起|救活|救下|营救|解救)$")
 _TOOK_LIVES = re.compile(r"夺走|夺去|吞噬|带走|葬送|失去|造成")
 # "239个鲜活的生命，154名同胞就此消逝": the lives counted are lost later in the sentence.
 _LIVES_LOST = re.compile(r"[^。！？!?]{0,16}?(?:消逝|逝去|陨落|离去|罹难|遇难)")
@@ -339,6 +339,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
             return  # a bare unit before 死 is an idiom, not a count: "罪该万死"; so is "人终有一死"
         if _is_rate(src, m.start()):
             return  # a rate, not a count: "每33个人就会有一人死亡"
+        if _unreal(src, m.start(), m.end()):
+            return  # a wish or an anniversary: "多么希望听到的是，…造成36人死亡", "遇难20周年"
         if gap.startswith("以上") and (src.startswith("的", m.end()) or _GENERIC_AFTER.match(src, m.end())):
             return  # a class of events by their toll: "近年发生的导致10人以上死亡的重特大交通事故中"
         if before.endswith(("高", "初", "大", "研")) and len(m.group(group)) == 1:
@@ -521,6 +523,22 @@ def _attacker(gap: str) -> bool:
     m = _PERPETRATORS.search(gap)
     # "3名村民被歹徒杀害": the attackers are the passive's agent, the ones counted its victims.
     return m is not None and _AGAINST.search(gap[: m.start()]) is None and _PASSIVE.search(gap[: m.start()]) is None
+
+
+# A sentence that wishes for what it tells ("多么希望听到的是，…36人死亡", "但愿…"); a death told with its
+# anniversary ("溺水身亡15周年", "遇难四十周年"): no event of the day.
+_WISHED = re.compile(r"希望(?:听到|看到|的是)|多么希望|但愿|巴不得|恨不得")
+_SENTENCE_START = re.compile(r"[。！？!?\n][^。！？!?\n]*$")
+_ANNIVERSARY_AFTER = re.compile(r"[^，,。；;！？!?]{0,4}?[0-9０-９一二三四五六七八九十百]+(?:个)?周年")
+
+
+def _unreal(src: str, start: int, end: int) -> bool:
+    """Whether the phrase at ``start:end`` of ``src`` is wished for or an anniversary's."""
+    head = src[max(0, start - 60): start]
+    sentence = _SENTENCE_START.search(head)
+    if _WISHED.search(sentence.group() if sentence else head):
+        return True
+    return _ANNIVERSARY_AFTER.match(src, end) is not None
 
 
 def _negated(text: str) -> bool:

@@ -21,6 +21,7 @@ import itertools
 import re
 
 from sentinel.analyse.fact_phrases import (
+    _ANNIVERSARY_AFTER,
     _CLAUSE_CHARS,
     _CLAUSE_TAIL,
     _CN_DIGITS,
@@ -173,6 +174,11 @@ _DETERMINED = re.compile(r"[一这那该其此]|自己|亲生|[他她我你]的"
 _PLURAL_AFTER = re.compile(rf"[^{_STOP}]{{0,6}}?(?:全部|全都|全体|均|各自|分别)")
 
 
+# Many of a kind, or one supposed, named in the clause before the subject: "太多环卫工人在高速公路发生事故身亡",
+# "只要有一个无辜的孩子曾在此因为求学而丧生".
+_MANY_OR_SUPPOSED = re.compile(rf"(?:太多|很多|许多|不少|众多|诸多|无数|多少|只要|如果|假如|要是|倘若)[^{_STOP}]{{0,8}}$")
+
+
 def _names_one(m: re.Match[str], src: str) -> bool:
     """The match names one victim: not plural, not negated, not the attacker, not a type of victim."""
     subject_first = m.group("gap") is not None
@@ -202,7 +208,7 @@ def _names_one(m: re.Match[str], src: str) -> bool:
             # "医生说是眼角受伤": the subject speaks of someone else's wound.
             return False
         before = _MEASURE_RE.sub("", src[max(0, m.start() - 3): m.start()])
-        if _PLURAL_BEFORE.search(before):
+        if _PLURAL_BEFORE.search(before) or _MANY_OR_SUPPOSED.search(src, max(0, m.start() - 10), m.start()):
             return False
         # "男子…杀死" names the attacker; "将其勒死", "被…撞死" name the victim.
         is_object = (src[m.start() - 1: m.start()] in ("将", "把", "致", "使", "令")
@@ -299,7 +305,7 @@ def _one(doc: Doc, pattern: re.Pattern[str], anchor: re.Pattern[str]) -> re.Matc
             pos, end = max(0, a.start() - _WINDOW), min(len(src), a.end() + _WINDOW // 2)
             while (m := pattern.search(src, pos, end)) is not None:
                 if (_names_one(m, src) and not doc.outside(m.start(), in_title)
-                        and not _NO_DEATH_AROUND.match(src, m.end())):
+                        and not _NO_DEATH_AROUND.match(src, m.end()) and not _ANNIVERSARY_AFTER.match(src, m.end())):
                     return m
                 pos = m.start() + 1  # overlapping: "多名村民称精神病人死亡" holds "病人死亡"
     return None
@@ -338,7 +344,7 @@ def find_singular(doc: Doc) -> str | None:
 # "今天骑电瓶车摔死了" is a hard fall).
 _CLAUSE_DEATH = re.compile(
     rf"(?:身亡|(?P<bare>死亡)|丧生|遇难|殒命|遇害|罹难|溺亡|坠亡|(?P<sudden>猝死)|丧命|(?P<died>去世)"
-    rf"|(?P<passive>[被遭])[^{_STOP}]{{0,12}}?{_KILLED}|(?P<fell>摔死))了?(?=$|[{_STOP}…\[]|(?P<news>的(?:消息|噩耗|新闻)))")
+    rf"|(?P<passive>[被遭])[^{_STOP}]{{0,12}}?{_KILLED}|(?P<fell>摔死))了?(?=$|[{_STOP}…\[]|(?P<news>的(?:消息|噩耗|新闻|原因|真相|经过)))")
 _DEATH_CAUSE = re.compile(r"车祸|事故|意外|遇袭|遇刺|坠|溺|火灾|爆炸|被|猝|自杀|因(?![病故抢])")
 # An illness that kills on the spot is a sudden death, as 猝死 is: "当场心脏病发去世", "突发脑溢血死亡".
 _SUDDEN = re.compile(r"当场|突发|猝")
@@ -357,7 +363,8 @@ def _not_person(head: str) -> bool:
 
 
 _IN_GENERAL = re.compile(r"就|会|容易|可以|能够|怕|期待|等待|追逐|面对|面临|走向|直面|恐惧|畏惧|宁可|宁愿|与其|不如|值得"
-                         r"|选择|经历|看待|除了|直到|加速|上演|只有|岂|[%％]|[我你]|希望|祝|愿|诅咒|许多|很多|大量|不少|一些")
+                         r"|选择|经历|看待|除了|直到|加速|上演|只有|只要|如果|假如|要是|倘若|万一|岂|[%％]|[我你]|希望|祝|愿|诅咒"
+                         r"|许多|很多|太多|众多|诸多|无数|大量(?![出失]血)|不少|一些|吐血$")
 _ILLNESS = re.compile(r"病|癌|瘤|衰竭|心梗|心肌梗|脑溢血|脑出血|中风|肺炎|肺痨|结核|感染|新冠|艾滋|败血|疾|高龄|寿终|年迈|衰老|年老")
 # 死亡 is also a noun ("选择死亡", "有准备的死亡"): as a clause's last word it reports a death after how
 # or when it came ("当场死亡", "抢救无效死亡", "于昨晚12点死亡", "中毒死亡").
@@ -400,6 +407,8 @@ def _clause_one(doc: Doc) -> str | None:
                 or (m.group("bare") and not _BARE_DEATH_AFTER.search(clause_head))
                 or (m.group("fell") and not _FALL.search(clause_head)))):
             continue
+        if _ANNIVERSARY_AFTER.match(doc.body, m.end()):
+            continue  # "Jeff Buckley溺水身亡15周年": an anniversary, no event of the day
         if "咬死" in m.group() and not _PERSON_RE.search(clause_head):
             continue  # a bite kills pets and livestock more often than people: the bitten one is named one
         if (_not_person(head) or _IN_GENERAL.search(clause_head)
