@@ -14,8 +14,10 @@ $(BIN)/sentinel: pyproject.toml
 demo: $(BIN)/sentinel
 	$(BIN)/sentinel demo
 
+# One worker a core, at most four: most tests wait on daemons and servers they start, but more
+# workers than cores starve those processes and their timeouts fire.
 test: $(BIN)/sentinel
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --maxprocesses 4
 
 lint: $(BIN)/sentinel
 	$(BIN)/ruff check src tests bench scripts
