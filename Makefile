@@ -14,10 +14,8 @@ $(BIN)/sentinel: pyproject.toml
 demo: $(BIN)/sentinel
 	$(BIN)/sentinel demo
 
-# One worker a core, at most four: most tests wait on daemons and servers they start, but more
-# workers than cores starve those processes and their timeouts fire.
 test: $(BIN)/sentinel
-	$(BIN)/pytest -q -n auto --maxprocesses 4
+	$(BIN)/pytest -q
 
 lint: $(BIN)/sentinel
 	$(BIN)/ruff check src tests bench scripts
