@@ -17,7 +17,8 @@ never tuned on — prints:
 - false positives: rows stating no figure at all that get one; and per field, rows not stating that
   field that get a value for it;
 
-then the extraction speed over every row of every corpus. ``--misses`` lists the development
+then deaths exact over every corpus, development and held-apart rows apart, and the extraction speed
+over every row of every corpus. ``--misses`` lists the development
 misses (expected → got, the phrase and the rule that chose it); ``--show-held`` lists the
 held-apart ones too (do not look at them while tuning).
 """
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no labelled corpus found in {args.data}", file=sys.stderr)
         return 2
     elapsed = chars = count = 0.0
+    pooled: dict[str, list[int]] = {"dev": [0, 0], "held apart": [0, 0]}  # deaths exact: hits, rows
     for corpus in corpora:
         start = time.perf_counter()
         post = corpus.name in POSTS
@@ -128,12 +130,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{corpus.name}: {len(corpus.rows)} rows{note}")
         report(corpus, "dev", dev, got)
         report(corpus, "held apart", held, got)
+        for part, rows in (("dev", dev), ("held apart", held)):
+            deaths = stated(rows, "deaths")
+            pooled[part][0] += sum(same(got[r.key].deaths, float(r.labels["deaths"])) for r in deaths)  # type: ignore[arg-type]
+            pooled[part][1] += len(deaths)
         if args.misses:
             print("  misses, dev:")
             misses(dev, got)
         if args.show_held and held:
             print("  misses, held apart:")
             misses(held, got)
+    print("every corpus: deaths exact " + "; ".join(f"{part} {pct(*pooled[part])}" for part in pooled))
     print(f"speed: {count / elapsed:,.0f} texts/s, {chars / elapsed / 1e6:.2f} M chars/s "
           f"({int(count)} texts, {chars / count:.0f} chars on average, one core)")
     return 0
