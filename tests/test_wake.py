@@ -69,7 +69,9 @@ def test_a_pushed_story_reaches_the_webhook_well_inside_the_engine_tick(http_ser
     asyncio.run(scenario())
     assert hook.accepted, "the new-incident message never reached the webhook"
     assert hook.accepted[0].texts[0].startswith("【新舆情】")
-    assert waited[0] < 2.0, f"the message took {waited[0]:.2f} s (the engine tick is 60 s: no wake-up)"
+    # Without a wake-up the message waits for the 60 s tick; 5 s leaves room for a loaded machine (a
+    # second test process beside this one made it 2.2 s). The 1 s target is bench/latency.py's.
+    assert waited[0] < 5.0, f"the message took {waited[0]:.2f} s (the engine tick is 60 s: no wake-up)"
 
 
 def test_a_wakeable_job_runs_one_at_a_time_and_coalesces_wakes() -> None:
