@@ -329,6 +329,8 @@ WISHED_RECALLED_OR_MANY = [
     ("a drowning", "", "传奇歌手Jeff Buckley昨日溺水身亡。", {"deaths": 1}),
     ("a potential toll", "", "研究显示造成超过2000人潜在死亡的事故的概率是1百万年分之一。", {}),
     ("the rescued are no toll", "", "此狗在汶川地震、玉树地震中均救三十二人后死亡。", {}),
+    ("the injured being saved are injured", "", "医院正在抢救2名重伤者，另有3人死亡。",
+     {"deaths": 3, "injured": 2, "seriously_injured": 2}),
     ("many of a kind", "", "太多环卫工人在高速公路发生事故身亡，但是并没有引起重视。", {}),
     ("one supposed", "", "只要有一个无辜的孩子曾在此因为求学而丧生，我们就要记得他。", {}),
     ("hyperbole", "", "哟哟哟哟啊啊啊啊哼哼哼哼吐血身亡[生病]", {}),

@@ -257,7 +257,10 @@ _FATE_BEFORE = ("有", "逃", "求")
 _ENUMERATED = re.compile(r"(?:(?<![0-9０-９])[0-9０-９一二两三四五六七八九十百]+名(?:(?![死亡伤难踪毒])[\u4e00-\u9fff]){1,4}、)+$")
 _ENUMERATED_COUNT = re.compile(r"([0-9０-９一二两三四五六七八九十百]+)名")
 # "确诊440例死亡9例": a count right after another noun or verb is that word's, not the next verb's.
-_OTHER_COUNT_BEFORE = re.compile(r"(?:确诊|感染|疑似|病例|阳性|治愈|出院|救|救出|救起|救活|救下|营救|解救)$")
+_OTHER_COUNT_BEFORE = re.compile(r"(?:确诊|感染|疑似|病例|阳性|治愈|出院)$")
+# The people a rescue verb counts were saved, whatever death follows ("均救三十二人后死亡", a dog's);
+# the injured it counts are still injured ("正在抢救2名重伤者").
+_RESCUED_BEFORE = re.compile(r"(?:救|救出|救起|救活|救下|营救|解救)$")
 _TOOK_LIVES = re.compile(r"夺走|夺去|吞噬|带走|葬送|失去|造成")
 # "239个鲜活的生命，154名同胞就此消逝": the lives counted are lost later in the sentence.
 _LIVES_LOST = re.compile(r"[^。！？!?]{0,16}?(?:消逝|逝去|陨落|离去|罹难|遇难)")
@@ -346,6 +349,7 @@ def find_mentions(doc: Doc) -> list[Mention]:
         if before.endswith(("高", "初", "大", "研")) and len(m.group(group)) == 1:
             return  # a school year, not a count: "高二男生", "大四女生"
         if (_NEGATED_BEFORE.search(before) or _OTHER_COUNT_BEFORE.search(before)
+                or (kind == "death" and _RESCUED_BEFORE.search(before))
                 or _negated(gap) or _attacker(gap) or _agents(gap, m.groupdict().get("death"))):
             return
         if (m.groupdict().get("death") and m.start("death") > m.start(group) and _KILLING.fullmatch(m.group("death"))
