@@ -333,6 +333,7 @@ WISHED_RECALLED_OR_MANY = [
      {"deaths": 3, "injured": 2, "seriously_injured": 2}),
     ("many of a kind", "", "太多环卫工人在高速公路发生事故身亡，但是并没有引起重视。", {}),
     ("one supposed", "", "只要有一个无辜的孩子曾在此因为求学而丧生，我们就要记得他。", {}),
+    ("many speak of one", "", "不少村民称男子被打死。", {"deaths": 1}),
     ("hyperbole", "", "哟哟哟哟啊啊啊啊哼哼哼哼吐血身亡[生病]", {}),
     ("bleeding is no crowd", "", "一名城管用秤砣击打学生头部数下，导致大量出血在送往医院抢救的途中不治身亡！", {"deaths": 1}),
     ("the reason one was killed", "", "李翔遇害的原因至今仍是网友们讨论的热点。", {"deaths": 1}),

@@ -175,8 +175,8 @@ _PLURAL_AFTER = re.compile(rf"[^{_STOP}]{{0,6}}?(?:全部|全都|全体|均|各�
 
 
 # Many of a kind, or one supposed, named in the clause before the subject: "太多环卫工人在高速公路发生事故身亡",
-# "只要有一个无辜的孩子曾在此因为求学而丧生".
-_MANY_OR_SUPPOSED = re.compile(rf"(?:太多|很多|许多|不少|众多|诸多|无数|多少|只要|如果|假如|要是|倘若)[^{_STOP}]{{0,8}}$")
+# "只要有一个无辜的孩子曾在此因为求学而丧生"; not when the many speak of the one ("不少村民称男子被打死").
+_MANY_OR_SUPPOSED = re.compile(rf"(?:太多|很多|许多|不少|众多|诸多|无数|多少|只要|如果|假如|要是|倘若)[^{_STOP}称说]{{0,8}}$")
 
 
 def _names_one(m: re.Match[str], src: str) -> bool:
