@@ -174,9 +174,12 @@ _DETERMINED = re.compile(r"[一这那该其此]|自己|亲生|[他她我你]的"
 _PLURAL_AFTER = re.compile(rf"[^{_STOP}]{{0,6}}?(?:全部|全都|全体|均|各自|分别)")
 
 
+# Words of many people of a kind, and of a supposition.
+_MANY_WORDS = r"许多|很多|太多|众多|诸多|无数|不少"
+_SUPPOSING = r"只要|如果|假如|要是|倘若|万一"
 # Many of a kind, or one supposed, named in the clause before the subject: "太多环卫工人在高速公路发生事故身亡",
 # "只要有一个无辜的孩子曾在此因为求学而丧生"; not when the many speak of the one ("不少村民称男子被打死").
-_MANY_OR_SUPPOSED = re.compile(rf"(?:太多|很多|许多|不少|众多|诸多|无数|多少|只要|如果|假如|要是|倘若)[^{_STOP}称说]{{0,8}}$")
+_MANY_OR_SUPPOSED = re.compile(rf"(?:{_MANY_WORDS}|多少|{_SUPPOSING})[^{_STOP}称说]{{0,8}}$")
 
 
 def _names_one(m: re.Match[str], src: str) -> bool:
@@ -363,8 +366,8 @@ def _not_person(head: str) -> bool:
 
 
 _IN_GENERAL = re.compile(r"就|会|容易|可以|能够|怕|期待|等待|追逐|面对|面临|走向|直面|恐惧|畏惧|宁可|宁愿|与其|不如|值得"
-                         r"|选择|经历|看待|除了|直到|加速|上演|只有|只要|如果|假如|要是|倘若|万一|岂|[%％]|[我你]|希望|祝|愿|诅咒"
-                         r"|许多|很多|太多|众多|诸多|无数|大量(?![出失]血)|不少|一些|吐血$")
+                         rf"|选择|经历|看待|除了|直到|加速|上演|只有|{_SUPPOSING}|岂|[%％]|[我你]|希望|祝|愿|诅咒"
+                         rf"|{_MANY_WORDS}|大量(?![出失]血)|一些|吐血$")
 _ILLNESS = re.compile(r"病|癌|瘤|衰竭|心梗|心肌梗|脑溢血|脑出血|中风|肺炎|肺痨|结核|感染|新冠|艾滋|败血|疾|高龄|寿终|年迈|衰老|年老")
 # 死亡 is also a noun ("选择死亡", "有准备的死亡"): as a clause's last word it reports a death after how
 # or when it came ("当场死亡", "抢救无效死亡", "于昨晚12点死亡", "中毒死亡").
