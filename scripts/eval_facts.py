@@ -55,9 +55,10 @@ def stated(rows: Iterable[Row], name: str) -> list[Row]:
     return [r for r in rows if r.labels[name] not in (None, UNREADABLE)]
 
 
-def report(corpus: Corpus, part: str, rows: list[Row], got: dict[str, Facts]) -> None:
+def report(corpus: Corpus, part: str, rows: list[Row], got: dict[str, Facts]) -> tuple[int, int]:
+    """Print the part's figures; its deaths exact as (hits, rows stating a count)."""
     if not rows:
-        return
+        return 0, 0
     print(f"  {part}: {len(rows)} rows")
     deaths = stated(rows, "deaths")
     zero = [r for r in deaths if r.labels["deaths"] == 0]
@@ -84,6 +85,7 @@ def report(corpus: Corpus, part: str, rows: list[Row], got: dict[str, Facts]) ->
         if wrong:
             fp_field.append(f"{name} {wrong}/{len(unstated)}")
     print("      per field: " + ("  ".join(fp_field) if fp_field else "none"))
+    return per["deaths"]
 
 
 def misses(rows: list[Row], got: dict[str, Facts]) -> None:
@@ -128,12 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         held = [r for r in corpus.rows if r.held]
         note = "" if corpus.has_split else " (every row was tuned on)"
         print(f"{corpus.name}: {len(corpus.rows)} rows{note}")
-        report(corpus, "dev", dev, got)
-        report(corpus, "held apart", held, got)
         for part, rows in (("dev", dev), ("held apart", held)):
-            deaths = stated(rows, "deaths")
-            pooled[part][0] += sum(same(got[r.key].deaths, float(r.labels["deaths"])) for r in deaths)  # type: ignore[arg-type]
-            pooled[part][1] += len(deaths)
+            hit, stating = report(corpus, part, rows, got)
+            pooled[part][0] += hit
+            pooled[part][1] += stating
         if args.misses:
             print("  misses, dev:")
             misses(dev, got)

@@ -253,15 +253,9 @@ def ced_posts(data: Path) -> Iterator[tuple[str, str, str]]:
 # carries, as the daemon reads a repost. Chosen by :func:`repost_selection`, read before any rule was
 # run on them; the same split as ``events_cedrepost.tsv`` (``part_of("cedrepost:" + key)``).
 
-#: The reposts read: the comment's own words (before //@) say someone was killed or hurt.
-REPOST_DEATH = re.compile(
-    r"遇难|身亡|遇害|罹难|丧生|不治|[0-9０-９一二两三四五六七八九十]+[人名][^，,。！!？?]{0,6}(?:死亡|受伤|失踪)"
-)
-
-
 def repost_selection(data: Path) -> list[tuple[str, str]]:
     """(key, text) of the reposts chosen for ``facts_cedrepost.tsv``: every repost whose own words
-    (before //@, more than 30 characters) have a word of :data:`REPOST_DEATH`, in the order of the
+    (before //@, more than 30 characters) have a word of :data:`FRESH_DEATH`, in the order of the
     SHA-1 of ``"fresh2:" + key``, a text whose first 60 characters (without spaces, #topics# and the
     chain) repeat an earlier one's left out. Keys are ``cedrepost:<file name>:<mid>``."""
     from sentinel.analyse.event_report_train import CED_REPOSTS  # the callers have put src on the path
@@ -278,13 +272,13 @@ def repost_selection(data: Path) -> list[tuple[str, str]]:
             for repost in reposts:
                 text = repost.get("text") or ""
                 own = re.sub(r"//@.*", "", text)
-                if len(own) > 30 and REPOST_DEATH.search(own):
+                if len(own) > 30 and FRESH_DEATH.search(own):
                     rows.append((f"cedrepost:{path.stem}:{repost['mid']}", text))
     rows.sort(key=lambda row: hashlib.sha1(f"fresh2:{row[0]}".encode()).hexdigest())
     seen: set[str] = set()
     chosen = []
     for key, text in rows:
-        copy = re.sub(r"\s+|#[^#]*#|//@.*", "", text)[:60]
+        copy = _opening(text)
         if copy not in seen:
             seen.add(copy)
             chosen.append((key, text))
@@ -292,22 +286,24 @@ def repost_selection(data: Path) -> list[tuple[str, str]]:
 
 
 def load_reposts(data: Path, labels_dir: Path = LABELS) -> Corpus | None:
-    """``facts_cedrepost.tsv`` joined to its reposts (None when the file or the reposts are absent);
-    a chosen repost without a label is an error."""
+    """``facts_cedrepost.tsv`` joined to its reposts (None when the file or the reposts are absent).
+
+    Only the files of the labelled reposts are read (the whole choice, 1.3 million reposts, is
+    ``repost_selection``'s, for ``pick_fresh_facts.py --reposts``)."""
+    from sentinel.analyse.event_report_train import ced_reposts  # the callers have put src on the path
+
     path = labels_dir / "facts_cedrepost.tsv"
-    chosen = dict(repost_selection(data))
-    if not path.is_file() or not chosen:
+    if not path.is_file():
         return None
-    labels = read_labels(path)
-    keyed = {f"cedrepost:{key}": value for key, value in labels.items()}
-    unknown = sorted(set(keyed) - set(chosen))
+    labels = {f"cedrepost:{key}": value for key, value in read_labels(path).items()}
+    texts = dict(ced_reposts(data, labels))
+    if not texts:
+        return None
+    unknown = sorted(set(labels) - set(texts))
     if unknown:
-        raise SystemExit(f"facts_cedrepost.tsv: {len(unknown)} keys not chosen from {data}, e.g. {unknown[0]}")
-    unread = sorted(set(chosen) - set(keyed))
-    if unread:
-        raise SystemExit(f"facts_cedrepost.tsv: {len(unread)} chosen reposts have no label, e.g. {unread[0]}")
-    rows = [Row("cedrepost", key.partition(":")[2], "", chosen[key], values, category, fresh_held(key), True)
-            for key, (values, category) in keyed.items()]
+        raise SystemExit(f"facts_cedrepost.tsv: {len(unknown)} keys not in {data}, e.g. {unknown[0]}")
+    rows = [Row("cedrepost", key.partition(":")[2], "", texts[key], values, category, fresh_held(key), True)
+            for key, (values, category) in labels.items()]
     return Corpus("cedrepost", tuple(rows), True)
 
 
@@ -426,6 +422,11 @@ def _older_keys(labels_dir: Path) -> set[str]:
     return keys
 
 
+def _opening(text: str) -> str:
+    """What tells a copy: the first 60 characters without spaces, #topics# and the //@ chain."""
+    return re.sub(r"\s+|#[^#]*#|//@.*", "", text)[:60]
+
+
 def fresh_selection(data: Path, labels_dir: Path = LABELS) -> list[tuple[str, str, str]]:
     """The rows chosen for ``facts_fresh.tsv``: (key, title, text), source by source.
 
@@ -452,7 +453,7 @@ def fresh_selection(data: Path, labels_dir: Path = LABELS) -> list[tuple[str, st
                 continue
             if NEWS_POST.search(text) and POST_CASUALTY.search(text):
                 continue  # the rule that chose facts_posts.tsv (all of them, senti100k's too)
-            copy = re.sub(r"\s+|#[^#]*#|//@.*", "", title + text)[:60]
+            copy = _opening(title + text)
             if copy in seen:
                 continue
             seen.add(copy)
