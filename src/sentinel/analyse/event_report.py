@@ -57,6 +57,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+from sentinel.analyse.fact_phrases import ANNIVERSARY_YEARS
 from sentinel.analyse.facts import FIELDS, Facts, extract_facts, with_topic_death
 
 __all__ = ["CUES", "DEFAULT_MODEL", "NOT_JUDGED", "EventReportModel", "ReportJudgement", "ReportKind", "features",
@@ -127,7 +128,7 @@ _FUTURE = re.compile(r"威胁(?:要|将|称)|扬言|(?:声称|宣称)(?:要|将)
 _CLAUSE = re.compile(r"[^，,。！？!?；;\s]+")
 # An anniversary, which recalls an event of years ago: "汶川大地震十周年", "汶川地震10年：依然为这些照片落泪",
 # "汶川地震周年". After the event it recalls: "60周年庆典上发生踩踏事故" reports one.
-_ANNIVERSARY = re.compile(rf"{_NUM}+周年|(?:地震|事故|灾难|空难|海啸|爆炸|火灾|矿难|惨案|屠杀)(?:{_NUM}+年(?![0-9０-９])|周年)")
+_ANNIVERSARY = re.compile(rf"{ANNIVERSARY_YEARS}|(?:地震|事故|灾难|空难|海啸|爆炸|火灾|矿难|惨案|屠杀)(?:{_NUM}+年(?![0-9０-９])|周年)")
 _PERIOD = re.compile(rf"今年以来|年以来|去年全年|全年|上半年|下半年|[一二三四1-4]季度|前{_NUM}{{1,2}}个?月|{_NUM}{{1,2}}月份|近{_NUM}{{1,2}}年|历年|每年")
 _AGGREGATE = re.compile(rf"{_NUM}+起|共发生|累计|总计|合计|同比|环比")
 # An epidemic's bulletin: cases counted over a reporting period (新增确诊病例6例, 累计确诊8例, 累计报告

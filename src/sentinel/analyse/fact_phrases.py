@@ -533,7 +533,9 @@ def _attacker(gap: str) -> bool:
 # anniversary ("溺水身亡15周年", "遇难四十周年"): no event of the day.
 _WISHED = re.compile(r"希望(?:听到|看到|的是)|多么希望|但愿|巴不得|恨不得")
 _SENTENCE_START = re.compile(r"[。！？!?\n][^。！？!?\n]*$")
-_ANNIVERSARY_AFTER = re.compile(r"[^，,。；;！？!?]{0,4}?[0-9０-９一二三四五六七八九十百]+(?:个)?周年")
+#: "N周年", an anniversary's years (event_report reads an anniversary with it too).
+ANNIVERSARY_YEARS = r"[0-9０-９一二三四五六七八九十百千万两]+周年"
+_ANNIVERSARY_AFTER = re.compile(rf"[^，,。；;！？!?]{{0,4}}?{ANNIVERSARY_YEARS}")
 
 
 def _unreal(src: str, start: int, end: int) -> bool:

@@ -25,6 +25,7 @@ from sentinel.analyse.fact_phrases import (
     _CLAUSE_CHARS,
     _CLAUSE_TAIL,
     _CN_DIGITS,
+    _CONDITIONAL,
     _GENERIC_AFTER,
     _KILL_BY,
     _KILL_WITHOUT_DEATH,
@@ -176,7 +177,7 @@ _PLURAL_AFTER = re.compile(rf"[^{_STOP}]{{0,6}}?(?:全部|全都|全体|均|各�
 
 # Words of many people of a kind, and of a supposition.
 _MANY_WORDS = r"许多|很多|太多|众多|诸多|无数|不少"
-_SUPPOSING = r"只要|如果|假如|要是|倘若|万一"
+_SUPPOSING = rf"只要|{_CONDITIONAL.pattern}"
 # Many of a kind, or one supposed, named in the clause before the subject: "太多环卫工人在高速公路发生事故身亡",
 # "只要有一个无辜的孩子曾在此因为求学而丧生"; not when the many speak of the one ("不少村民称男子被打死").
 _MANY_OR_SUPPOSED = re.compile(rf"(?:{_MANY_WORDS}|多少|{_SUPPOSING})[^{_STOP}称说]{{0,8}}$")
