@@ -40,7 +40,7 @@ from sentinel.analyse.event_report import own_facts  # noqa: E402
 from sentinel.analyse.facts import Facts, extract_facts  # noqa: E402
 
 #: Corpora of Weibo posts: the daemon reads a post's facts without its #topics# (``own_facts``).
-POSTS = {"posts", "cedrepost"}
+POSTS = {"posts", "cedrepost", "weibo21"}
 
 
 def pct(n: int, d: int) -> str:

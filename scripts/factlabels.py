@@ -180,6 +180,9 @@ def load_corpora(data: Path, labels_dir: Path = LABELS) -> list[Corpus]:
     reposts = load_reposts(data, labels_dir)
     if reposts is not None:
         corpora.append(reposts)
+    weibo21 = load_weibo21(data, labels_dir)
+    if weibo21 is not None:
+        corpora.append(weibo21)
     return corpora
 
 
@@ -306,6 +309,65 @@ def load_reposts(data: Path, labels_dir: Path = LABELS) -> Corpus | None:
             for key, (values, category) in labels.items()]
     return Corpus("cedrepost", tuple(rows), True)
 
+
+# --- Weibo21 posts (``facts_weibo21.tsv``): the news and rumours of Weibo's fake-news dataset Weibo21
+# (github.com/kennqiang/MDFEND-Weibo21, ``data/{train,val,test}.pkl``, pandas frames of ``content``,
+# ``label``, ``category``), copied into the data folder as ``weibo21/``. Chosen by
+# :func:`weibo21_selection` and read before any rule was run on them; split by ``part_of(key)``.
+
+WEIBO21 = Path("weibo21")
+WEIBO21_PARTS = ("train", "val", "test")
+
+
+def weibo21_posts(data: Path) -> Iterator[tuple[str, str]]:
+    """(``weibo21:<file>:<row>``, post) for every post of the Weibo21 frames in ``data`` (none when
+    they are absent); reading them needs pandas (``pip install pandas``)."""
+    paths = [data / WEIBO21 / f"{part}.pkl" for part in WEIBO21_PARTS]
+    if not any(path.is_file() for path in paths):
+        return
+    try:
+        import pandas  # type: ignore[import-untyped]
+    except ImportError:
+        raise SystemExit(f"{data / WEIBO21}: reading the Weibo21 frames needs pandas (pip install pandas)") from None
+    for path in paths:
+        if path.is_file():
+            for row, text in enumerate(pandas.read_pickle(path)["content"]):
+                yield f"weibo21:{path.stem}:{row}", str(text)
+
+
+def weibo21_selection(data: Path) -> list[tuple[str, str]]:
+    """(key, post) of the posts chosen for ``facts_weibo21.tsv``: every Weibo21 post with a word of
+    :data:`FRESH_DEATH`, in the order of the SHA-1 of ``"fresh3:" + key``, a post whose first 60
+    characters (:func:`_opening`) repeat an earlier one's or a CED post's (read for ``facts_ced.tsv``)
+    left out."""
+    seen = {_opening(text) for _, _, text in ced_posts(data)}
+    rows = sorted(((key, text) for key, text in weibo21_posts(data) if FRESH_DEATH.search(text)),
+                  key=lambda row: hashlib.sha1(f"fresh3:{row[0]}".encode()).hexdigest())
+    chosen = []
+    for key, text in rows:
+        copy = _opening(text)
+        if copy not in seen:
+            seen.add(copy)
+            chosen.append((key, text))
+    return chosen
+
+
+def load_weibo21(data: Path, labels_dir: Path = LABELS) -> Corpus | None:
+    """``facts_weibo21.tsv`` joined to its Weibo21 posts (None when the file or the posts are absent);
+    keys in the file are ``<file>:<row>`` (``weibo21:`` + key in the code)."""
+    path = labels_dir / "facts_weibo21.tsv"
+    if not path.is_file():
+        return None
+    labels = {f"weibo21:{key}": value for key, value in read_labels(path).items()}
+    texts = {key: text for key, text in weibo21_posts(data) if key in labels}
+    if not texts:
+        return None
+    unknown = sorted(set(labels) - set(texts))
+    if unknown:
+        raise SystemExit(f"facts_weibo21.tsv: {len(unknown)} keys not in {data / WEIBO21}, e.g. {unknown[0]}")
+    rows = [Row("weibo21", key.partition(":")[2], "", texts[key], values, category, fresh_held(key), True)
+            for key, (values, category) in labels.items()]
+    return Corpus("weibo21", tuple(rows), True)
 
 #: Which posts were read for ``facts_posts.tsv``: a news headline in 【】 and a casualty word.
 NEWS_POST = re.compile(r"【[^】]{4,40}】")
