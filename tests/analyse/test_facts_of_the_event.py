@@ -340,6 +340,27 @@ WISHED_RECALLED_OR_MANY = [
 ]
 
 
+# Weibo21 posts (the thirteenth round): paperwork, the law's thresholds, a fall after an illness, a
+# prophecy, the unhurt counted, a hostage.
+PAPERS_THRESHOLDS_AND_FALLS = [
+    ("a death certificate", "", "他为进福利院准备材料，独自一人来办亡父的死亡证明。", {}),
+    ("a death", "", "他的父亲昨日在工地独自一人死亡。", {"deaths": 1}),
+    ("the law's threshold", "", "只有造成3人以上的死亡多人重伤才算是严重危害，才能获刑7年以上。", {}),
+    ("a toll over a number", "", "事故已造成3人死亡，多人重伤。", {"deaths": 3}),
+    ("a fall after an illness told", "", "一身的疾病也只能靠自己硬扛，最终95岁的抗战老兵从三楼跳下身亡。", {"deaths": 1}),
+    ("an illness death", "", "他一身的疾病，最终在医院身亡。", {}),
+    ("a prophecy", "", "会母病，捶床哭泣，道人张目：完了，学备而养欠，他日必因此殒命。", {}),
+    ("the unhurt counted", "", "现场已解救出4名被困人员（1人轻伤，其他3人无受伤）。", {"injured": 1}),
+    ("a hostage", "", "不幸遇难的中国人质名叫樊京辉，来自北京。", {"deaths": 1}),
+    ("the cumulative toll of a mixed numeral", "", "巴西衛生部公布，昨日新增807人死亡，累計2萬3千多人死亡。", {"deaths": 23_000}),
+]
+
+
+@_cases(PAPERS_THRESHOLDS_AND_FALLS)
+def test_papers_thresholds_falls_and_mixed_numerals(title: str, text: str, expected: dict[str, float]) -> None:
+    assert _got(title, text) == expected
+
+
 @_cases(WISHED_RECALLED_OR_MANY)
 def test_wishes_anniversaries_and_many_of_a_kind_are_no_toll(title: str, text: str, expected: dict[str, float]) -> None:
     assert _got(title, text) == expected

@@ -54,6 +54,13 @@ CASES = [
     ("十五六", 15, False, 15, 16),
     ("七八十", 70, False, 70, 80),
     ("3至5万", 30_000, False, 30_000, 50_000),
+    # Arabic digits before several units, as a Chinese numeral writes them; traditional 萬 and 億
+    ("2万3千", 23_000, False, 23_000, 23_000),
+    ("2萬3千多", 23_000, True, 23_000, 23_999),
+    ("1万2千5百多", 12_500, True, 12_500, 12_599),
+    ("5亿3千万", 530_000_000, False, 530_000_000, 530_000_000),
+    ("3萬", 30_000, False, 30_000, 30_000),
+    ("1.2億", 120_000_000, False, 120_000_000, 120_000_000),
 ]
 
 
@@ -80,6 +87,12 @@ def test_numeral_regex_finds_hedged_expressions() -> None:
     text = "造成６人死亡，十余人受伤，直接经济损失约1.2亿元，3000余万元"
     found = [(text[s:e], q.value) for s, e, q in find_numbers(text)]
     assert found == [("６", 6), ("十余", 10), ("约1.2亿", 120_000_000), ("3000余万", 30_000_000)]
+
+
+def test_numeral_regex_takes_every_section_of_a_mixed_numeral() -> None:
+    # "2萬3千多人" is 23,000 and more, not the 3,000 of its last section
+    text = "累計2萬3千多人死亡，确诊34万7千多宗"
+    assert [(text[s:e], q.value) for s, e, q in find_numbers(text)] == [("2萬3千多", 23_000), ("34万7千多", 347_000)]
 
 
 def test_numeral_regex_has_no_capturing_groups() -> None:

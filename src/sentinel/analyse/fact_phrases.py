@@ -28,7 +28,7 @@ _ONE_PERSON = (
     r"男孩|女孩|男童|女童|少年|少女|青年|小伙子?|打工仔|男子|女子|妇女|孕妇|产妇|老人|老太太?|老汉|老翁|老伯|大爷|大妈|"
     r"奶奶|爷爷|司机|驾驶员|驾驶人|乘客|旅客|游客|行人|路人|骑手|环卫工人?|工人|女工|民工|农民工|员工|职工|矿工|"
     r"电工|工程师|船员|飞行员|机长|船长|乘务员|空姐|空乘|列车员|渔民|保安|老板|店主|摊主|村民|市民|居民|教师|老师|医生|护士|"
-    r"护理师|患者|病人|民警|交警|辅警|"
+    r"护理师|患者|病人|人质|民警|交警|辅警|"
     r"协警|特警|消防员|士兵|军人|警察|干部|官员|镇长|县长|局长|所长|校长|院长|厂长|书记|记者|编辑|主持人?|歌手|演员|"
     r"女星|男星|明星|丈夫|妻子|老公|老婆|儿子|女儿|父亲|母亲|侄子|弟弟|哥哥|姐姐|妹妹|男友|女友|情敌|新娘|"
     r"独子|嫌犯|嫌疑人|小偷|窃贼|网管|商贩|表弟|表哥|表姐|表妹|堂弟|堂哥|堂姐|堂妹|孙子|孙女|外孙|外甥|继父|继母|"
@@ -60,7 +60,8 @@ _KILL_VERBS = {c + "死" for c in _KILL_BY} | set(_KILL_WITHOUT_DEATH)
 _NOT_KILL_VERBS = "|".join(a + b for a in _KILL_BY + "射击" for b in "死害杀毙" if a + b not in _KILL_VERBS)
 # ("打死也不能买", "打死不加长": 打死 before a refusal is "whatever happens", no killing.)
 _KILLED = rf"(?:[{_KILL_BY}射击][死害杀毙](?<!{_NOT_KILL_VERBS})(?!案|事件)(?!(?<=打死)[我你他她]?[也都]?不))"
-_DEATH_VERB = (r"(?:死亡|身亡|遇难|罹难|丧生|丧命|殒命|命丧|毙命|遇害|殉职|牺牲|致死|不治|死于|溺亡|猝死|[坠碾压]亡|溺毙|而亡|惨死|"
+# 死亡 before a document or its formalities is paperwork, no death of the event: "来办亡父的死亡证明".
+_DEATH_VERB = (r"(?:死亡(?!证|登记|手续|注销|销户)|身亡|遇难|罹难|丧生|丧命|殒命|命丧|毙命|遇害|殉职|牺牲|致死|不治|死于|溺亡|猝死|[坠碾压]亡|溺毙|而亡|惨死|"
                rf"{_KILLED}|没有生命体征|无生命体征|已无生命迹象|没有生命迹象|夺[走去]了?(?:宝贵的)?(?:生命|性命))")
 _DEATH_NOUN = r"(?:遇难者|罹难者|死者|遗体|尸体)"
 # "因重伤死亡" is a death: a wound word followed by death is left for the death verb.
@@ -249,6 +250,8 @@ _NOT_NEGATING = re.compile(r"未婚|未成年|未满|未来|未知|没收|[淹�
 # The count is the attackers, not the victims: "七名歹徒抢劫网吧遭拒刺伤网管".
 _PERPETRATORS = re.compile(r"歹徒|凶手|嫌疑|暴徒|恐怖分子|武装分子|匪徒|劫匪|枪手")
 _NEGATED_BEFORE = re.compile(r"(?:无|没有|未有|并无)$")
+# 无 right before the verb denies it of those counted: "其他3人无受伤", "2人均无伤亡".
+_NEGATED_GAP = re.compile(r"(?:^|[均都皆也亦])无$")
 # "每10万人中有1人死亡", "每33个人就会有一人死亡", "称每次射杀N人": a rate or a threat, not a count.
 _RATE = re.compile(r"每(?:[0-9０-９一二两三四五六七八九十百千万]|次|个|位|名)")
 # "人终有一死", "难逃一死", "求一死": fate, not a count.
@@ -344,13 +347,16 @@ def find_mentions(doc: Doc) -> list[Mention]:
             return  # a rate, not a count: "每33个人就会有一人死亡"
         if _unreal(src, m.start(), m.end()):
             return  # a wish or an anniversary: "多么希望听到的是，…造成36人死亡", "遇难20周年"
-        if gap.startswith("以上") and (src.startswith("的", m.end()) or _GENERIC_AFTER.match(src, m.end())):
-            return  # a class of events by their toll: "近年发生的导致10人以上死亡的重特大交通事故中"
+        if gap.startswith("以上") and (src.startswith("的", m.end()) or _GENERIC_AFTER.match(src, m.end())
+                                       or gap.endswith("的")):
+            # a class of events by their toll: "近年发生的导致10人以上死亡的重特大交通事故中", "只有造成3人以上的
+            # 死亡…才算是严重危害" (a toll as a noun after 以上的: the law's threshold)
+            return
         if before.endswith(("高", "初", "大", "研")) and len(m.group(group)) == 1:
             return  # a school year, not a count: "高二男生", "大四女生"
         if (_NEGATED_BEFORE.search(before) or _OTHER_COUNT_BEFORE.search(before)
                 or (kind == "death" and _RESCUED_BEFORE.search(before))
-                or _negated(gap) or _attacker(gap) or _agents(gap, m.groupdict().get("death"))):
+                or _negated(gap) or _NEGATED_GAP.search(gap) or _attacker(gap) or _agents(gap, m.groupdict().get("death"))):
             return
         if (m.groupdict().get("death") and m.start("death") > m.start(group) and _KILLING.fullmatch(m.group("death"))
                 and _PASSIVE.search(gap) is None and _OBJECT_AFTER.match(src, m.end())):

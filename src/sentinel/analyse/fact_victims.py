@@ -368,7 +368,9 @@ def _not_person(head: str) -> bool:
 
 _IN_GENERAL = re.compile(r"就|会|容易|可以|能够|怕|期待|等待|追逐|面对|面临|走向|直面|恐惧|畏惧|宁可|宁愿|与其|不如|值得"
                          rf"|选择|经历|看待|除了|直到|加速|上演|只有|{_SUPPOSING}|岂|[%％]|[我你]|希望|祝|愿|诅咒"
-                         rf"|{_MANY_WORDS}|大量(?![出失]血)|一些|吐血$")
+                         rf"|{_MANY_WORDS}|大量(?![出失]血)|一些|吐血$"
+                         # what will come, foretold: "他日必因此殒命"
+                         r"|他日|日后|将来|迟早|终将|必将|必因")
 _ILLNESS = re.compile(r"病|癌|瘤|衰竭|心梗|心肌梗|脑溢血|脑出血|中风|肺炎|肺痨|结核|感染|新冠|艾滋|败血|疾|高龄|寿终|年迈|衰老|年老")
 # 死亡 is also a noun ("选择死亡", "有准备的死亡"): as a clause's last word it reports a death after how
 # or when it came ("当场死亡", "抢救无效死亡", "于昨晚12点死亡", "中毒死亡").
@@ -383,6 +385,13 @@ _PAIR_WORDS = re.compile(rf"{_PAIR_NOUN}|两口|一儿一女|一子一女|一男
 
 # What a story tells before the death that ends it, in a clause of its own: a wound, a blow, a hospital.
 _STORY_CAUSE = re.compile(rf"{_DEATH_CAUSE.pattern}|受伤|伤势|流血|血流|流干了?血|医院|抢救|送医|[撞砍捅刺烧砸打]|枪|中毒")
+
+
+def _violent(clause_head: str) -> bool:
+    """Whether the clause tells a death by a fall, an accident or a hand, no illness in it: an illness
+    told before it is the background ("一身的疾病…，最终…老兵从三楼跳下身亡"), not the cause."""
+    return (_DEATH_CAUSE.search(clause_head) or _FALL.search(clause_head)) is not None \
+        and _ILLNESS.search(clause_head) is None
 
 
 def _clause_one(doc: Doc) -> str | None:
@@ -416,7 +425,7 @@ def _clause_one(doc: Doc) -> str | None:
         if "咬死" in m.group() and not _PERSON_RE.search(clause_head):
             continue  # a bite kills pets and livestock more often than people: the bitten one is named one
         if (_not_person(head) or _IN_GENERAL.search(clause_head)
-                or (not sudden and _ILLNESS.search(head))):
+                or (not sudden and _ILLNESS.search(head) and not _violent(clause_head))):
             continue
         # Counted people anywhere before it in the sentence; plural words only in its own clause
         # ("这些都成了记忆，…凯奇…滑雪意外丧生").

@@ -8,6 +8,8 @@
     数十 → 20 (approximate, 20–90)            上百 / 百余 / 近百 → 100 (approximate)
     约 / 逾 / 超过 / 至少 / 多达 30 → 30 (approximate)      30左右 → 30 (approximate)
     3至5 / 3-5 / 三四 / 十五六 / 七八十 → a range, value = low
+    2万3千多 → 23000 (approximate), 5亿3千万 → 530000000: Arabic digits with several units
+    萬, 億 → 万, 亿 (traditional characters)
 
 ``NUMERAL`` is the regular expression (source text, no capturing groups) that finds such expressions
 inside longer text; :mod:`sentinel.analyse.facts` embeds it in its phrase patterns.
@@ -29,7 +31,7 @@ __all__ = ["NUMERAL", "Quantity", "find_numbers", "parse_number"]
 
 Number = int | float
 
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－～", "0123456789.,-~")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－～萬億", "0123456789.,-~万亿")
 
 _DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5,
            "六": 6, "七": 7, "八": 8, "九": 9}
@@ -45,12 +47,15 @@ _SUFFIXES = ("左右", "上下", "许")
 _PLUS = "余馀多"  # 十余, 二十多: "and some more"
 
 _CN_DIGITS = "零〇○一二两俩三四五六七八九"
-_CN_CHARS = _CN_DIGITS + "十百千万亿"
+_CN_CHARS = _CN_DIGITS + "十百千万亿萬億"
 _AR = r"[0-9０-９]+(?:[,，][0-9０-９]{3})*(?:[.．][0-9０-９]+)?"
+# Arabic digits before several units, as in Chinese numerals: 2万3千, 1万2千5百多 (萬 traditional).
+_AR_SECTIONS = rf"[0-9０-９]{{1,4}}[万亿萬億](?:[0-9０-９][千百十])+[万萬]?[{_PLUS}]?"
+_AR_SECTIONS_RE = re.compile(rf"([0-9]{{1,4}})([万亿])((?:[0-9][千百十])+)(万)?([{_PLUS}])?")
 _ONE = (
-    rf"(?:{_AR}[{_PLUS}]?(?:[十百千]?[万亿]|[千百])?[{_PLUS}]?"
+    rf"(?:{_AR_SECTIONS}|{_AR}[{_PLUS}]?(?:[十百千]?[万亿萬億]|[千百])?[{_PLUS}]?"
     rf"|[{_CN_CHARS}]+点[{_CN_DIGITS}]+"
-    rf"|(?:数|几)?[{_CN_CHARS}]+(?:[{_PLUS}][万亿]?)?"
+    rf"|(?:数|几)?[{_CN_CHARS}]+(?:[{_PLUS}][万亿萬億]?)?"
     r"|(?:数|几)(?=[名人位个口例]))"
 )
 #: Regex source matching one numeral expression, hedges and ranges included. No capturing groups.
@@ -157,6 +162,14 @@ def _parse_one(s: str) -> tuple[float, float, float, bool] | None:
             return None
         # 数十 = "several tens": 2–9 of the unit; 十几 would be used for 10–19.
         return 2 * base, 2 * base, 9 * base, True
+    m = _AR_SECTIONS_RE.fullmatch(s)
+    if m:  # 2万3千多: 2×10000 + 3×1000, and some more below the last unit
+        units = re.findall(r"([0-9])([千百十])", m[3])
+        scale = 10_000 if m[4] else 1  # 5亿3千万: the small sections count 万
+        total = float(int(m[1]) * _BIG_UNITS[m[2]] + sum(int(d) * _SMALL_UNITS[u] for d, u in units) * scale)
+        if not m[5]:
+            return total, total, total, False
+        return total, total, total + _SMALL_UNITS[units[-1][1]] * scale - 1, True
     m = _AR_ONE.match(s)
     if m and re.fullmatch(r"\d+(?:,\d{3})*(?:\.\d+)?", m[1]):
         base = float(m[1].replace(",", ""))
