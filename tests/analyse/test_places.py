@@ -2,8 +2,8 @@
 
 Where the sentences come from: headlines of THUCNews (``thucnews_titles_dev.csv``), of the CEC
 emergency corpus (``cec_emergency_dev.jsonl``, with a sentence of the article's body where the body
-matters) and of Weibo's hot-search list (``weibo_hot_search_2026-08-01_14.jsonl``), as the tests'
-``source`` column says. The rows marked ``issue`` are the cases the alarm-quality issue reported
+matters), of Weibo's hot-search list (``weibo_hot_search_2026-08-01_14.jsonl``) and of Toutiao, and
+Weibo21 posts (``labels/README-places.md``), as the tests' ``source`` column says. The rows marked ``issue`` are the cases the alarm-quality issue reported
 from its measured week (an Aleutians earthquake, a Bolivian bus crash, an attack in Nigeria), in
 the wording of news headlines; ``example`` rows are sentences written to pin one rule.
 """
@@ -36,6 +36,12 @@ ABROAD = [
     ("cec", "多哥发生重大交通事故致６３人死伤", "", "country", "多哥", "多哥"),
     ("cec", "印尼爪哇省发生6.2级地震 已至少造成51人死亡", "", "region", "印度尼西亚爪哇", "印度尼西亚"),
     ("cec", "车臣体育场爆炸案两嫌疑人被抓获 均为车臣居民", "", "region", "俄罗斯车臣", "俄罗斯"),
+    # Weibo21 posts (no headline): a hostage-taking in a country is there, and a check-in after the
+    # post is where the poster was
+    ("weibo21", "", "【李克强就3名我国公民在#马里人质劫持事件#中遇害作出重要批示】李克强作出重要批示，向我遇难人员家属表示深切慰问。",
+     "country", "马里", "马里"),
+    ("weibo21", "", "埃航客机失事最后1分钟#埃航坠毁客机8名中国乘客遇难##埃塞俄比亚客机失事#晋中·太原师范学院来往这看的微博视频",
+     "country", "埃塞俄比亚", "埃塞俄比亚"),
 ]
 
 
@@ -67,6 +73,10 @@ DOMESTIC = [
      "陕西省", "陕西省商洛市丹凤县"),
     ("cec", "", "中新网西宁2月22日电记者刚刚从青海省地震局获悉，甘肃省天祝县发生4.3级地震。", "甘肃省",
      "甘肃省武威市天祝藏族自治县"),
+    # a post's check-in (成都·, 信阳·) is the poster's place; in a headline the dot joins names of the place
+    ("weibo21", "", "睢宁东梁集镇刚发生一场案件，村里有人强行出村，对方回家拿出菜刀，值岗人员当场死亡。蚌埠·怀远县的微博视频",
+     "江苏省", "江苏省徐州市睢宁县"),
+    ("toutiao", "龙江·凤凰山五月上演季节“穿越” 冰雪风光吸粉千人", "", "黑龙江省", "黑龙江省齐齐哈尔市龙江县"),
 ]
 
 

@@ -16,7 +16,7 @@ How it decides:
    1 — plus 2 when the words around it say the event is there (在/赴/驰援/位于 X; X 发生/境内/灾区/
    地震/一名 …); a dateline (X 5月12日电) counts only 0.5, wherever it stands: it says where the
    reporter filed from. A mention naming an origin or a source (X籍,
-   X游客, X援助队, X驻, 据X媒体) counts −1 instead.
+   X游客, X援助队, X驻, 据X媒体) or a Weibo check-in in the text (X·place: where the poster was) counts −1 instead.
 3. Mentions are pooled by province (or country abroad); the body's share of a pool is capped at 5,
    so a headline's place outranks a body's passing mentions. The best pool wins; a name that means
    divisions in several provinces (朝阳区) joins the pool that other mentions support, or stays
@@ -63,9 +63,12 @@ _AT_AFTER = re.compile(
 # An origin or a source: the event is elsewhere.
 _ELSEWHERE_AFTER = re.compile(
     r"^(?:[省市县区]|方面)?(?:(?:\d+|[一二三四五六七八九十两]+)[名位个批])?(?:籍|老家|游客|旅客|公民|侨民|务工|民工|老乡|"
-    r"援助|援建|救援队|医疗队|支援队|驰援|媒体|官媒|外交部|驻|人(?![民大员])|网友|专家|记者|电视台|卫视|通讯社|报道|"
+    r"援助|援建|救援队|医疗队|支援队|驰援|媒体|官媒|外交部|驻|人(?![民大员]|质(?:劫持|事件|危机))|网友|专家|记者|电视台|卫视|通讯社|报道|"
     r"晚报|日报|早报|晨报|商报|都市报|青年报|法制报|新闻网|网讯|在线|广播|电台)")
 _SOURCE_BEFORE = re.compile(r"(?:据|来自|援引)$")
+# A Weibo check-in ("晋中·太原师范学院", "常州·邹区镇"): where the poster was, not where the event was. In
+# a headline the dot joins names ("龙江·凤凰山", "美丽南昌·幸福家园"): there it is left alone.
+_CHECK_IN_AFTER = re.compile(r"^[·•]")
 _DATELINE_AFTER = re.compile(r"^\d{1,2}月\d{1,2}日(?:电|讯|消息)")
 
 
@@ -229,7 +232,8 @@ def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) ->
         base = {"title": _TITLE, "lead": _LEAD, "body": _BODY}[field_name]
         before, after = text[max(0, start - 4):start], text[end:end + 8]
         context, dateline = "", False
-        if _ELSEWHERE_AFTER.match(after) or (_SOURCE_BEFORE.search(before) and not _AT_AFTER.match(after)):
+        if (_ELSEWHERE_AFTER.match(after) or (where != "title" and _CHECK_IN_AFTER.match(after))
+                or (_SOURCE_BEFORE.search(before) and not _AT_AFTER.match(after))):
             score = -1.0
         else:
             score = base
