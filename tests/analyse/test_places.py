@@ -42,6 +42,11 @@ ABROAD = [
      "country", "马里", "马里"),
     ("weibo21", "", "埃航客机失事最后1分钟#埃航坠毁客机8名中国乘客遇难##埃塞俄比亚客机失事#晋中·太原师范学院来往这看的微博视频",
      "country", "埃塞俄比亚", "埃塞俄比亚"),
+    # a country before its passengers or students is their nationality; a country's short form after 在/赴
+    ("weibo21", "", "埃塞俄比亚空难，全机无人生还，希腊一名乘客却因迟到两分钟，捡回一命。", "country", "埃塞俄比亚", "埃塞俄比亚"),
+    ("weibo21", "", "近日，2名中国女留学生在英失联11天，其中一名女留学生已经遇难。", "country", "英国", "英国"),
+    ("hot search", "4名在泰失联中国公民已被找到", "", "country", "泰国", "泰国"),
+    ("hot search", "在德失联23岁中国留学生遗体已找到", "", "country", "德国", "德国"),
 ]
 
 

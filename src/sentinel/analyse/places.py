@@ -16,7 +16,8 @@ How it decides:
    1 — plus 2 when the words around it say the event is there (在/赴/驰援/位于 X; X 发生/境内/灾区/
    地震/一名 …); a dateline (X 5月12日电) counts only 0.5, wherever it stands: it says where the
    reporter filed from. A mention naming an origin or a source (X籍,
-   X游客, X援助队, X驻, 据X媒体) or a Weibo check-in in the text (X·place: where the poster was) counts −1 instead.
+   X游客, X援助队, X驻, 据X媒体), a nationality (中国乘客, 日本留学生) or a Weibo check-in in the text
+   (X·place: where the poster was) counts −1 instead.
 3. Mentions are pooled by province (or country abroad); the body's share of a pool is capped at 5,
    so a headline's place outranks a body's passing mentions. The best pool wins; a name that means
    divisions in several provinces (朝阳区) joins the pool that other mentions support, or stays
@@ -66,6 +67,9 @@ _ELSEWHERE_AFTER = re.compile(
     r"援助|援建|救援队|医疗队|支援队|驰援|媒体|官媒|外交部|驻|人(?![民大员]|质(?:劫持|事件|危机))|网友|专家|记者|电视台|卫视|通讯社|报道|"
     r"晚报|日报|早报|晨报|商报|都市报|青年报|法制报|新闻网|网讯|在线|广播|电台)")
 _SOURCE_BEFORE = re.compile(r"(?:据|来自|援引)$")
+# A country before passengers or students abroad is their nationality: "8名中国乘客遇难", "希腊一名乘客",
+# "2名中国女留学生在英失联" (a city there may be where it happened: "东京女留学生遇害案").
+_NATIONALITY_AFTER = re.compile(r"^(?:(?:\d+|[一二三四五六七八九十两]+)[名位个])?[男女]?(?:乘客|留学生)")
 # A Weibo check-in ("晋中·太原师范学院", "常州·邹区镇"): where the poster was, not where the event was. In
 # a headline the dot joins names ("龙江·凤凰山", "美丽南昌·幸福家园"): there it is left alone.
 _CHECK_IN_AFTER = re.compile(r"^[·•]")
@@ -193,8 +197,30 @@ def resolve_place(
     return _decide(key, pool, scope, table)
 
 
+# A country by its one-character short form after 在/赴, before what happened to someone there: "2名中国女
+# 留学生在英失联", "在美遇害", "赴日旅游时溺亡" (新 is 新加坡 or 新西兰: left out).
+_SHORT_COUNTRY = {"美": "美国", "英": "英国", "法": "法国", "德": "德国", "日": "日本", "韩": "韩国", "澳": "澳大利亚",
+                  "俄": "俄罗斯", "泰": "泰国", "意": "意大利", "加": "加拿大"}
+_SHORT_COUNTRY_AT = re.compile(
+    rf"(?<=[在赴])[{''.join(_SHORT_COUNTRY)}](?=失联|失踪|遇害|遇难|遇袭|身亡|死亡|被[害杀抢撞打刺]|留学|旅游|旅行|务工|打工|"
+    r"坠|溺|车祸|出车祸|中枪|遭)")
+
+
+def _short_countries(text: str, where: str, table: Gazetteer) -> list[_Mention]:
+    """Countries named by their short form where something happened (:data:`_SHORT_COUNTRY_AT`)."""
+    found = []
+    for m in _SHORT_COUNTRY_AT.finditer(text):
+        foreign = table.foreign.get(_SHORT_COUNTRY[m.group()])
+        if foreign is not None:
+            field_name = where if where == "title" else ("lead" if m.start() < _LEAD_CHARS else "body")
+            score = {"title": _TITLE, "lead": _LEAD, "body": _BODY}[field_name] + 2.0
+            found.append(_Mention(foreign.name, field_name, m.start() if where == "title" else m.start() + 10_000,
+                                  score, (), foreign, False, "…" + text[max(0, m.start() - 1): m.end() + 2] + "…"))
+    return found
+
+
 def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) -> list[_Mention]:
-    found: list[_Mention] = []
+    found: list[_Mention] = _short_countries(text, where, table) if ("在" in text or "赴" in text) else []
     names, heads, prefixes, provinces = table.names, table.heads, table.prefixes, table.province_heads
     exact = sum(map(len, tokens)) == len(text)  # no whitespace left out: a token starts where the last ended
     pos, skip_to = 0, 0
@@ -232,7 +258,9 @@ def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) ->
         base = {"title": _TITLE, "lead": _LEAD, "body": _BODY}[field_name]
         before, after = text[max(0, start - 4):start], text[end:end + 8]
         context, dateline = "", False
+        country = name in NATIONAL or (foreign is not None and foreign.kind == "country")
         if (_ELSEWHERE_AFTER.match(after) or (where != "title" and _CHECK_IN_AFTER.match(after))
+                or (country and _NATIONALITY_AFTER.match(after))
                 or (_SOURCE_BEFORE.search(before) and not _AT_AFTER.match(after))):
             score = -1.0
         else:
