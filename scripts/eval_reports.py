@@ -12,7 +12,10 @@ corpora most of the model's labels come from. Then, when ``labels/events_cedrepo
 release's repost folders are there, the same for a sample of their reposts: a reposter's comment with
 a watched word, without the post it reposts (the reactions a story draws). Then, when
 ``labels/events_toutiao.tsv`` and ``DIR/toutiao_test.txt`` are there, Toutiao news headlines of 2018
-with a casualty or incident word, each judged as a news item (its headline as title and text). The rows are split as every ``events_*.tsv`` is
+with a casualty or incident word, each judged as a news item (its headline as title and text). Then, when
+``labels/events_weibo21.tsv`` and the Weibo21 frames (``DIR/weibo21/*.pkl``, pandas reads them) are there,
+Weibo21 posts with a watched word: news and rumours of 2010–2020, never trained on, both parts a measure.
+The rows are split as every ``events_*.tsv`` is
 (``part_of``: a quarter held); the model is trained on the dev rows, so the held rows are the figure
 to read, the dev rows show how well it fits what it was trained on.
 
@@ -31,7 +34,7 @@ import collections
 import sys
 from pathlib import Path
 
-from factlabels import LABELS
+from factlabels import LABELS, weibo21_posts
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -86,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     if headlines:
         sets.append(("Toutiao headlines (2018) with a casualty or incident word, each read alone", "events_toutiao.tsv",
                      headlines, True))
+    if (args.labels / "events_weibo21.tsv").is_file():
+        weibo21 = dict(weibo21_posts(args.data))
+        if weibo21:
+            sets.append(("Weibo21 posts (news and rumours, 2010-2020) with a watched word, never trained on",
+                         "events_weibo21.tsv", weibo21, False))
     for title, name, texts, news in sets:
         labels = read_events(args.labels / name)
         unknown = sorted(set(labels) - set(texts))
