@@ -277,15 +277,33 @@ def repost_selection(data: Path) -> list[tuple[str, str]]:
                 own = re.sub(r"//@.*", "", text)
                 if len(own) > 30 and FRESH_DEATH.search(own):
                     rows.append((f"cedrepost:{path.stem}:{repost['mid']}", text))
-    rows.sort(key=lambda row: hashlib.sha1(f"fresh2:{row[0]}".encode()).hexdigest())
-    seen: set[str] = set()
+    return _shuffled_without_copies(rows, "fresh2:")
+
+
+def _shuffled_without_copies(rows: list[tuple[str, str]], salt: str,
+                             seen: set[str] | None = None) -> list[tuple[str, str]]:
+    """(key, text) rows in the order of the SHA-1 of ``salt + key``, a text whose :func:`_opening`
+    repeats an earlier one's (or one of ``seen``) left out."""
+    seen = set() if seen is None else seen
     chosen = []
-    for key, text in rows:
+    for key, text in sorted(rows, key=lambda row: hashlib.sha1(f"{salt}{row[0]}".encode()).hexdigest()):
         copy = _opening(text)
         if copy not in seen:
             seen.add(copy)
             chosen.append((key, text))
     return chosen
+
+
+def _keyed_posts(name: str, path: Path, labels: dict[str, tuple[dict[str, Value], str | None]],
+                 texts: dict[str, str], data: Path) -> Corpus:
+    """The labels of ``path``, keyed ``<name>:<key>``, joined to their posts and split by
+    ``fresh_held``; a key not in ``texts`` is an error."""
+    unknown = sorted(set(labels) - set(texts))
+    if unknown:
+        raise SystemExit(f"{path.name}: {len(unknown)} keys not in {data}, e.g. {unknown[0]}")
+    rows = [Row(name, key.partition(":")[2], "", texts[key], values, category, fresh_held(key), True)
+            for key, (values, category) in labels.items()]
+    return Corpus(name, tuple(rows), True)
 
 
 def load_reposts(data: Path, labels_dir: Path = LABELS) -> Corpus | None:
@@ -300,14 +318,7 @@ def load_reposts(data: Path, labels_dir: Path = LABELS) -> Corpus | None:
         return None
     labels = {f"cedrepost:{key}": value for key, value in read_labels(path).items()}
     texts = dict(ced_reposts(data, labels))
-    if not texts:
-        return None
-    unknown = sorted(set(labels) - set(texts))
-    if unknown:
-        raise SystemExit(f"facts_cedrepost.tsv: {len(unknown)} keys not in {data}, e.g. {unknown[0]}")
-    rows = [Row("cedrepost", key.partition(":")[2], "", texts[key], values, category, fresh_held(key), True)
-            for key, (values, category) in labels.items()]
-    return Corpus("cedrepost", tuple(rows), True)
+    return _keyed_posts("cedrepost", path, labels, texts, data) if texts else None
 
 
 # --- Weibo21 posts (``facts_weibo21.tsv``): the news and rumours of Weibo's fake-news dataset Weibo21
@@ -340,16 +351,8 @@ def weibo21_selection(data: Path) -> list[tuple[str, str]]:
     :data:`FRESH_DEATH`, in the order of the SHA-1 of ``"fresh3:" + key``, a post whose first 60
     characters (:func:`_opening`) repeat an earlier one's or a CED post's (read for ``facts_ced.tsv``)
     left out."""
-    seen = {_opening(text) for _, _, text in ced_posts(data)}
-    rows = sorted(((key, text) for key, text in weibo21_posts(data) if FRESH_DEATH.search(text)),
-                  key=lambda row: hashlib.sha1(f"fresh3:{row[0]}".encode()).hexdigest())
-    chosen = []
-    for key, text in rows:
-        copy = _opening(text)
-        if copy not in seen:
-            seen.add(copy)
-            chosen.append((key, text))
-    return chosen
+    rows = [(key, text) for key, text in weibo21_posts(data) if FRESH_DEATH.search(text)]
+    return _shuffled_without_copies(rows, "fresh3:", {_opening(text) for _, _, text in ced_posts(data)})
 
 
 def load_weibo21(data: Path, labels_dir: Path = LABELS) -> Corpus | None:
@@ -360,14 +363,7 @@ def load_weibo21(data: Path, labels_dir: Path = LABELS) -> Corpus | None:
         return None
     labels = {f"weibo21:{key}": value for key, value in read_labels(path).items()}
     texts = {key: text for key, text in weibo21_posts(data) if key in labels}
-    if not texts:
-        return None
-    unknown = sorted(set(labels) - set(texts))
-    if unknown:
-        raise SystemExit(f"facts_weibo21.tsv: {len(unknown)} keys not in {data / WEIBO21}, e.g. {unknown[0]}")
-    rows = [Row("weibo21", key.partition(":")[2], "", texts[key], values, category, fresh_held(key), True)
-            for key, (values, category) in labels.items()]
-    return Corpus("weibo21", tuple(rows), True)
+    return _keyed_posts("weibo21", path, labels, texts, data / WEIBO21) if texts else None
 
 #: Which posts were read for ``facts_posts.tsv``: a news headline in 【】 and a casualty word.
 NEWS_POST = re.compile(r"【[^】]{4,40}】")
