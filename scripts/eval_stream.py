@@ -7,6 +7,7 @@ Usage::
     python scripts/eval_stream.py --data DIR [--part dev|held|both] [--labels labels]
         [--headlines 3000] [--posts 2000] [--seed 1] [--show chatter,mixed,grades,missed,foreign]
         [--scenario-out week.jsonl] [--json] [--model FILE] [--folds K] [--portal thucnews|toutiao]
+        [--posts-from smp|weibo21]
 
 The protocol (the same as the one the alarm-quality issue was measured with):
 
@@ -19,7 +20,10 @@ The protocol (the same as the one the alarm-quality issue was measured with):
 - **Background**: ``--headlines`` THUCNews headlines (``thucnews_titles_dev.csv``, all ten
   categories, from a commercial portal; with ``--portal toutiao``, Toutiao headlines of 2018 from
   ``DIR/toutiao_test.txt``, ``labels/events_toutiao.tsv``, a second portal) and ``--posts`` SMP2020-EWECT posts (a self-media source),
-  at random moments of the week.
+  at random moments of the week. With ``--posts-from weibo21``, the posts are Weibo21's instead
+  (``DIR/weibo21/*.pkl``, never trained on): every post of the part read for ``labels/events_weibo21.tsv``,
+  and posts without a watched word to make up ``--posts`` (a post with a watched word that was not
+  read would count as chatter whatever it is, so none is taken).
 - **Configuration**: one broad watch rule (``event: [死亡, 遇难, 身亡, 事故, 火灾, 爆炸, 受伤, 伤亡, 地震,
   中毒, 袭击, 坍塌]``, exclude 演练/演习), the regulations' default policy, a roster of one duty
   officer, one section chief and one leader; jurisdiction the whole of China (the default).
@@ -65,7 +69,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fold_models import judged_by_folds  # scripts/, next to this one
+from factlabels import weibo21_posts  # scripts/, next to this one
+from fold_models import judged_by_folds
 
 from sentinel.analyse.event_report_train import TOUTIAO, part_of, toutiao_headlines
 
@@ -73,6 +78,8 @@ ZONE = ZoneInfo("Asia/Shanghai")
 WEEK_START = datetime(2026, 3, 2, tzinfo=ZONE)  # a Monday
 LEADER, CHIEF, DUTY = "钱局长", "赵科长", "张伟"
 LABELS = Path(__file__).resolve().parent.parent / "labels"
+#: The watch rule's words (CONFIG): a post without any can open no incident.
+WATCHED = re.compile("死亡|遇难|身亡|事故|火灾|爆炸|受伤|伤亡|地震|中毒|袭击|坍塌")
 
 CONFIG = f"""
 timezone: Asia/Shanghai
@@ -128,7 +135,8 @@ class Gold:
                 gold.grade_of[event] = _max_grade(gold.grade_of.get(event), row["grade"])
             if row.get("scope"):
                 gold.scope_of.setdefault(event, row["scope"])
-        for name in ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv", "events_toutiao.tsv"):
+        for name in ("events_news.tsv", "events_weibo.tsv", "events_senti100k.tsv", "events_toutiao.tsv",
+                     "events_weibo21.tsv"):
             for row in read_tsv(folder / name):
                 label = row.get("label", "")
                 gold.background[row["key"]] = label if label != "other" else f"other:{row.get('kind') or 'other'}"
@@ -206,8 +214,26 @@ def portal_headlines(data: Path, portal: str, part: str) -> list[tuple[str, str]
     return titles
 
 
+def stream_posts(data: Path, gold: Gold, part: str, source: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(key, text) of the part's posts: those that must be in the week, and those to draw from."""
+    if source == "weibo21":
+        posts = [(key, text) for key, text in weibo21_posts(data) if part_of(key) == part and text.strip()]
+        if not posts:
+            raise SystemExit(f"no Weibo21 posts: {data / 'weibo21'} is missing (see labels/README.md)")
+        read = [(key, text) for key, text in posts if key in gold.background]
+        return read, [(key, text) for key, text in posts if key not in gold.background and not WATCHED.search(text)]
+    weibo = []
+    for line in (data / "smp2020_ewect_train_eval.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            key = f"smp:{row['subset']}:{row['split']}:{row['id']}"
+            if part_of(key) == part and row["content"].strip():
+                weibo.append((key, row["content"]))
+    return [], weibo
+
+
 def build_stream(data: Path, gold: Gold, part: str, *, headlines: int, posts: int, seed: int,
-                 portal: str = "thucnews") -> tuple[list[Piece], dict[str, list[str]]]:
+                 portal: str = "thucnews", posts_from: str = "smp") -> tuple[list[Piece], dict[str, list[str]]]:
     """The week's items in time order, and each event's CEC files."""
     rng = random.Random(seed)
     week = timedelta(days=7)
@@ -228,14 +254,8 @@ def build_stream(data: Path, gold: Gold, part: str, *, headlines: int, posts: in
         at = WEEK_START + timedelta(seconds=rng.randrange(int(week.total_seconds())))
         pieces.append(Piece(at, "portal", {"id": key, "title": title, "text": title}, f"bg:{key}"))
 
-    weibo = []
-    for line in (data / "smp2020_ewect_train_eval.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            key = f"smp:{row['subset']}:{row['split']}:{row['id']}"
-            if part_of(key) == part and row["content"].strip():
-                weibo.append((key, row["content"]))
-    for key, content in rng.sample(weibo, min(posts, len(weibo))):
+    read, weibo = stream_posts(data, gold, part, posts_from)
+    for key, content in read + rng.sample(weibo, min(max(posts - len(read), 0), len(weibo))):
         at = WEEK_START + timedelta(seconds=rng.randrange(int(week.total_seconds())))
         engagement = {"reposts": rng.randint(0, 50), "comments": rng.randint(0, 50), "likes": rng.randint(0, 200)}
         pieces.append(Piece(at, "wb", {"id": key, "text": content, **engagement}, f"bg:{key}"))
@@ -406,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--portal", choices=["thucnews", "toutiao"], default="thucnews",
                         help="where the background headlines come from (toutiao: DIR/toutiao_test.txt)")
     parser.add_argument("--posts", type=int, default=2000)
+    parser.add_argument("--posts-from", choices=["smp", "weibo21"], default="smp",
+                        help="where the posts come from (weibo21: DIR/weibo21/*.pkl, the posts read by hand)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--show", default="", help="comma-separated: chatter, mixed, grades, missed, foreign, background")
     parser.add_argument("--scenario-out", type=Path, help="also write the scenario (JSON lines) here")
@@ -427,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {}
     for part in (["dev", "held"] if args.part == "both" else [args.part]):
         pieces, _files = build_stream(args.data, gold, part, headlines=args.headlines, posts=args.posts,
-                                      seed=args.seed, portal=args.portal)
+                                      seed=args.seed, portal=args.portal, posts_from=args.posts_from)
         lines = scenario_lines(pieces)
         if args.scenario_out:
             target = args.scenario_out.with_name(f"{args.scenario_out.stem}-{part}{args.scenario_out.suffix}")

@@ -183,6 +183,10 @@ def test_a_posts_topics_lend_it_no_facts_and_an_epidemic_bulletin_is_a_tally() -
     # SMP2020 posts: a bulletin's tally rising, or one counted from the start, leads them: a tally too
     assert guard("", "【武汉新型肺炎死亡病例增至6例】武汉市市长周先旺在接受总台央视记者专访时表示") == "时段统计"
     assert guard("", "截至20日24时，武汉市累计报告新型冠状病毒感染的肺炎病例258例，已治愈出院25例") == "时段统计"
+    # a Weibo21 post: patients counted in 人, new and in all
+    assert guard("", "【韩国今日零时为止新增患者79人，新冠肺炎确诊患者总人数11344人.....国内72人，死亡269人】") == "时段统计"
+    # ... while a hospital's patients of one poisoning are no bulletin
+    assert guard("", "某县一中学发生疑似食物中毒，医院已收治患者12人，无人死亡") is None
     # ... but not a poisoning's victims, counted in 人, nor a toll rising after an accident
     assert guard("学校食堂食物中毒人数增至60人", "某县一中学食堂发生疑似食物中毒，中毒人数已增至60人") is None
     assert guard("隧道工地塌方事故死亡人数上升至20人", "安阳殷都区隧道工地塌方事故死亡人数上升至20人") is None

@@ -132,12 +132,14 @@ _ANNIVERSARY = re.compile(rf"{ANNIVERSARY_YEARS}|(?:地震|事故|灾难|空难|
 _PERIOD = re.compile(rf"今年以来|年以来|去年全年|全年|上半年|下半年|[一二三四1-4]季度|前{_NUM}{{1,2}}个?月|{_NUM}{{1,2}}月份|近{_NUM}{{1,2}}年|历年|每年")
 _AGGREGATE = re.compile(rf"{_NUM}+起|共发生|累计|总计|合计|同比|环比")
 # An epidemic's bulletin: cases counted over a reporting period (新增确诊病例6例, 累计确诊8例, 累计报告
-# 新型冠状病毒感染的肺炎病例258例, 死亡病例增至6例). Counted in 例, as cases are; a poisoning's victims
-# are counted in 人 and its 中毒 is no bulletin word here.
+# 新型冠状病毒感染的肺炎病例258例, 死亡病例增至6例). Counted in 例, as cases are, or as patients new or
+# in all (新增患者79人); a poisoning's victims are counted in 人 and its 中毒 is no bulletin word here.
 _TALLY = re.compile(r"(?:新增|累计|现有)(?:报告)?(?:本土)?(?:确诊|疑似|无症状感染者|死亡|治愈|出院)?(?:病例)?\d+例"
                     r"|确诊(?:病例)?\d+例|累计报告[^，。；,;]{0,16}?病例\d+例"
                     r"|(?:确诊|疑似|感染|死亡|重症|危重)(?:病例|患者)?(?:人数)?"
-                    r"(?:增至|升至|增加到|增加至|上升至|上升到|达到?|已达|突破|超过)\d+例")
+                    r"(?:增至|升至|增加到|增加至|上升至|上升到|达到?|已达|突破|超过)\d+例"
+                    # patients counted in 人 the same way: "新增患者79人，确诊患者总人数11344人"
+                    r"|(?:新增|累计)(?:确诊)?患者\d+人|确诊患者(?:总人数|总数|人数)\d+人")
 _HASHTAG = re.compile(r"#[^#\n]{1,40}#")
 
 _FEATURE_LABELS = {
