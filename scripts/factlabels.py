@@ -346,13 +346,23 @@ def weibo21_posts(data: Path) -> Iterator[tuple[str, str]]:
                 yield f"weibo21:{path.stem}:{row}", str(text)
 
 
+#: How many posts the second pass over Weibo21 takes (:func:`weibo21_selection`).
+WEIBO21_SECOND_PASS = 150
+
+
 def weibo21_selection(data: Path) -> list[tuple[str, str]]:
-    """(key, post) of the posts chosen for ``facts_weibo21.tsv``: every Weibo21 post with a word of
-    :data:`FRESH_DEATH`, in the order of the SHA-1 of ``"fresh3:" + key``, a post whose first 60
+    """(key, post) of the posts chosen for ``facts_weibo21.tsv``, in two passes: every Weibo21 post with
+    a word of :data:`FRESH_DEATH`, in the order of the SHA-1 of ``"fresh3:" + key``; then the first
+    :data:`WEIBO21_SECOND_PASS` of the posts with a word of :data:`CANDIDATE` and none of
+    ``FRESH_DEATH``, in the order of the SHA-1 of ``"fresh4:" + key``. A post whose first 60
     characters (:func:`_opening`) repeat an earlier one's or a CED post's (read for ``facts_ced.tsv``)
-    left out."""
-    rows = [(key, text) for key, text in weibo21_posts(data) if FRESH_DEATH.search(text)]
-    return _shuffled_without_copies(rows, "fresh3:", {_opening(text) for _, _, text in ced_posts(data)})
+    is left out."""
+    posts = list(weibo21_posts(data))
+    seen = {_opening(text) for _, _, text in ced_posts(data)}
+    first = _shuffled_without_copies([(key, text) for key, text in posts if FRESH_DEATH.search(text)], "fresh3:", seen)
+    second = _shuffled_without_copies([(key, text) for key, text in posts
+                                       if CANDIDATE.search(text) and not FRESH_DEATH.search(text)], "fresh4:", seen)
+    return first + second[:WEIBO21_SECOND_PASS]
 
 
 def load_weibo21(data: Path, labels_dir: Path = LABELS) -> Corpus | None:

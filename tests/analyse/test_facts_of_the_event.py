@@ -353,6 +353,11 @@ PAPERS_THRESHOLDS_AND_FALLS = [
     ("the unhurt counted", "", "现场已解救出4名被困人员（1人轻伤，其他3人无受伤）。", {"injured": 1}),
     ("a hostage", "", "不幸遇难的中国人质名叫樊京辉，来自北京。", {"deaths": 1}),
     ("the cumulative toll of a mixed numeral", "", "巴西衛生部公布，昨日新增807人死亡，累計2萬3千多人死亡。", {"deaths": 23_000}),
+    ("no casualty hoped for", "", "连续大雨汛情严重，山体滑坡。眼见着一整个山体在慢慢移动，希望没有人员伤亡。", {}),
+    ("no casualty reported", "", "连续大雨汛情严重，山体滑坡，所幸没有人员伤亡。", {"deaths": 0, "injured": 0}),
+    ("a statute's condition", "", "组织和利用邪教组织蒙骗他人，致人死亡的，依照前款的规定处罚。", {}),
+    ("people acting on the bodies", "", "现场三名民警护送遗体离开。", {}),
+    ("the bodies counted", "", "搜救人员找到3名学生遗体。", {"deaths": 3}),
 ]
 
 

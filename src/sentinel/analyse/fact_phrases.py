@@ -339,6 +339,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
         if kind == "death" and qty.value >= _WAR_TOLL:
             return  # a war's, a famine's or an era's toll ("打伊拉克致使上百万人死亡"), never one event's
         gap = m.groupdict().get("gap") or ""
+        if _ACTING_ON_BODY.search(m.groupdict().get("noungap") or ""):
+            return  # the ones counted act on the body: "四个妻子抢夺遗体", "3名民警护送遗体"
         before = src[max(0, m.start() - 3): m.start()]
         if m.groupdict().get("compact") and (m.group(group) in ("十", "百", "千", "万", "亿")
                                              or before.endswith(_FATE_BEFORE)):
@@ -544,13 +546,21 @@ ANNIVERSARY_YEARS = r"[0-9０-９一二三四五六七八九十百千万两]+周
 _ANNIVERSARY_AFTER = re.compile(rf"[^，,。；;！？!?]{{0,4}}?{ANNIVERSARY_YEARS}")
 
 
+# People counted before a body noun, with a verb between them and it: they are not the bodies.
+_ACTING_ON_BODY = re.compile(rf"(?:{_ONE_PERSON})[^的]+$")
+#: A statute's condition ("致人死亡的，依照前款的规定处罚", "造成3人以上死亡的，处…"): the law's case, no event.
+STATUTE_AFTER = re.compile(r"的[，,]\s*(?:依照|依|按照|处|应当|可以|由)")
+# A casualty-free outcome hoped for, not reported: "希望没有人员伤亡", "望无伤亡", "祈祷无人伤亡".
+_HOPED_BEFORE = re.compile(r"(?:希望|望|愿|但愿|祈祷|祈求|保佑|祝)[^，,。；;！？!?]{0,4}$")
+
+
 def _unreal(src: str, start: int, end: int) -> bool:
-    """Whether the phrase at ``start:end`` of ``src`` is wished for or an anniversary's."""
+    """Whether the phrase at ``start:end`` of ``src`` is wished for, an anniversary's or a statute's."""
     head = src[max(0, start - 60): start]
     sentence = _SENTENCE_START.search(head)
     if _WISHED.search(sentence.group() if sentence else head):
         return True
-    return _ANNIVERSARY_AFTER.match(src, end) is not None
+    return _ANNIVERSARY_AFTER.match(src, end) is not None or STATUTE_AFTER.match(src, end) is not None
 
 
 def _negated(text: str) -> bool:
@@ -563,7 +573,8 @@ def find_zeros(doc: Doc) -> tuple[str | None, str | None]:
     deaths = injured = None
     for src, in_title in doc.sources():
         for m in _ZERO.finditer(src):
-            if (m.group("gap") and _ZERO_GAP_BAD.search(m.group("gap"))) or doc.outside(m.start(), in_title):
+            if ((m.group("gap") and _ZERO_GAP_BAD.search(m.group("gap"))) or doc.outside(m.start(), in_title)
+                    or _HOPED_BEFORE.search(src, 0, m.start())):
                 continue
             what = m.group("what") or m.group("what2") or m.group("what3") or m.group("what4") or m.group("what5")
             deaths = deaths or m.group()

@@ -42,6 +42,7 @@ from sentinel.analyse.fact_phrases import (
     _STOP,
     _TWO_PEOPLE,
     _WOUNDED,
+    STATUTE_AFTER,
     Doc,
     _attacker,
     _is_rate,
@@ -309,7 +310,8 @@ def _one(doc: Doc, pattern: re.Pattern[str], anchor: re.Pattern[str]) -> re.Matc
             pos, end = max(0, a.start() - _WINDOW), min(len(src), a.end() + _WINDOW // 2)
             while (m := pattern.search(src, pos, end)) is not None:
                 if (_names_one(m, src) and not doc.outside(m.start(), in_title)
-                        and not _NO_DEATH_AROUND.match(src, m.end()) and not _ANNIVERSARY_AFTER.match(src, m.end())):
+                        and not _NO_DEATH_AROUND.match(src, m.end()) and not _ANNIVERSARY_AFTER.match(src, m.end())
+                        and not STATUTE_AFTER.match(src, m.end())):
                     return m
                 pos = m.start() + 1  # overlapping: "多名村民称精神病人死亡" holds "病人死亡"
     return None

@@ -8,7 +8,7 @@
     数十 → 20 (approximate, 20–90)            上百 / 百余 / 近百 → 100 (approximate)
     约 / 逾 / 超过 / 至少 / 多达 30 → 30 (approximate)      30左右 → 30 (approximate)
     3至5 / 3-5 / 三四 / 十五六 / 七八十 → a range, value = low
-    2万3千多 → 23000 (approximate), 5亿3千万 → 530000000: Arabic digits with several units
+    2万3千多 → 23000 (approximate), 5亿3千万 → 530000000, 4千6百多 → 4600: Arabic digits with several units
     萬, 億 → 万, 亿 (traditional characters)
 
 ``NUMERAL`` is the regular expression (source text, no capturing groups) that finds such expressions
@@ -50,8 +50,9 @@ _CN_DIGITS = "零〇○一二两俩三四五六七八九"
 _CN_CHARS = _CN_DIGITS + "十百千万亿萬億"
 _AR = r"[0-9０-９]+(?:[,，][0-9０-９]{3})*(?:[.．][0-9０-９]+)?"
 # Arabic digits before several units, as in Chinese numerals: 2万3千, 1万2千5百多 (萬 traditional).
-_AR_SECTIONS = rf"[0-9０-９]{{1,4}}[万亿萬億](?:[0-9０-９][千百十])+[万萬]?[{_PLUS}]?"
-_AR_SECTIONS_RE = re.compile(rf"([0-9]{{1,4}})([万亿])((?:[0-9][千百十])+)(万)?([{_PLUS}])?")
+_AR_SECTIONS = (rf"[0-9０-９]{{1,4}}[万亿萬億](?:[0-9０-９][千百十])+[万萬]?[{_PLUS}]?"
+                rf"|[0-9０-９][千百](?:[0-9０-９][百十])+[{_PLUS}]?")
+_AR_SECTIONS_RE = re.compile(rf"(?:([0-9]{{1,4}})([万亿]))?((?:[0-9][千百十])+)(万)?([{_PLUS}])?")
 _ONE = (
     rf"(?:{_AR_SECTIONS}|{_AR}[{_PLUS}]?(?:[十百千]?[万亿萬億]|[千百])?[{_PLUS}]?"
     rf"|[{_CN_CHARS}]+点[{_CN_DIGITS}]+"
@@ -163,10 +164,11 @@ def _parse_one(s: str) -> tuple[float, float, float, bool] | None:
         # 数十 = "several tens": 2–9 of the unit; 十几 would be used for 10–19.
         return 2 * base, 2 * base, 9 * base, True
     m = _AR_SECTIONS_RE.fullmatch(s)
-    if m:  # 2万3千多: 2×10000 + 3×1000, and some more below the last unit
+    if m and (m[1] or len(m[3]) > 2):  # 2万3千多: 2×10000 + 3×1000, and some more below the last unit
         units = re.findall(r"([0-9])([千百十])", m[3])
         scale = 10_000 if m[4] else 1  # 5亿3千万: the small sections count 万
-        total = float(int(m[1]) * _BIG_UNITS[m[2]] + sum(int(d) * _SMALL_UNITS[u] for d, u in units) * scale)
+        big = int(m[1]) * _BIG_UNITS[m[2]] if m[1] else 0  # 4千6百多: no 万 section
+        total = float(big + sum(int(d) * _SMALL_UNITS[u] for d, u in units) * scale)
         if not m[5]:
             return total, total, total, False
         return total, total, total + _SMALL_UNITS[units[-1][1]] * scale - 1, True
