@@ -574,7 +574,7 @@ def find_zeros(doc: Doc) -> tuple[str | None, str | None]:
     for src, in_title in doc.sources():
         for m in _ZERO.finditer(src):
             if ((m.group("gap") and _ZERO_GAP_BAD.search(m.group("gap"))) or doc.outside(m.start(), in_title)
-                    or _HOPED_BEFORE.search(src, 0, m.start())):
+                    or _HOPED_BEFORE.search(src[max(0, m.start() - 8): m.start()])):
                 continue
             what = m.group("what") or m.group("what2") or m.group("what3") or m.group("what4") or m.group("what5")
             deaths = deaths or m.group()

@@ -206,16 +206,22 @@ _SHORT_COUNTRY_AT = re.compile(
     r"坠|溺|车祸|出车祸|中枪|遭)")
 
 
+def _field(where: str, start: int) -> tuple[str, float, int]:
+    """A mention's field (title, lead or body), its base score there, and its position for ordering
+    (the title's before the text's)."""
+    name = where if where == "title" else ("lead" if start < _LEAD_CHARS else "body")
+    return name, {"title": _TITLE, "lead": _LEAD, "body": _BODY}[name], start if where == "title" else start + 10_000
+
+
 def _short_countries(text: str, where: str, table: Gazetteer) -> list[_Mention]:
     """Countries named by their short form where something happened (:data:`_SHORT_COUNTRY_AT`)."""
     found = []
     for m in _SHORT_COUNTRY_AT.finditer(text):
         foreign = table.foreign.get(_SHORT_COUNTRY[m.group()])
         if foreign is not None:
-            field_name = where if where == "title" else ("lead" if m.start() < _LEAD_CHARS else "body")
-            score = {"title": _TITLE, "lead": _LEAD, "body": _BODY}[field_name] + 2.0
-            found.append(_Mention(foreign.name, field_name, m.start() if where == "title" else m.start() + 10_000,
-                                  score, (), foreign, False, "…" + text[max(0, m.start() - 1): m.end() + 2] + "…"))
+            field_name, base, position = _field(where, m.start())
+            found.append(_Mention(foreign.name, field_name, position, base + 2.0, (), foreign, False,
+                                  "…" + text[max(0, m.start() - 1): m.end() + 2] + "…"))
     return found
 
 
@@ -254,8 +260,7 @@ def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) ->
         foreign = table.foreign.get(name)
         if foreign is not None and _in_compound(text, start, table.stops.get(name, ())):
             continue
-        field_name = where if where == "title" else ("lead" if start < _LEAD_CHARS else "body")
-        base = {"title": _TITLE, "lead": _LEAD, "body": _BODY}[field_name]
+        field_name, base, position = _field(where, start)
         before, after = text[max(0, start - 4):start], text[end:end + 8]
         context, dateline = "", False
         country = name in NATIONAL or (foreign is not None and foreign.kind == "country")
@@ -274,7 +279,7 @@ def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) ->
                 dateline = True
                 context = name + after[:6]
         divisions = () if foreign is not None or name in NATIONAL else _candidates(table.by_name.get(name, ()))
-        found.append(_Mention(name, field_name, start if where == "title" else start + 10_000, score, divisions,
+        found.append(_Mention(name, field_name, position, score, divisions,
                               foreign, name in NATIONAL and foreign is None and not divisions, context, dateline))
     return found
 
