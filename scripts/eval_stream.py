@@ -78,8 +78,9 @@ ZONE = ZoneInfo("Asia/Shanghai")
 WEEK_START = datetime(2026, 3, 2, tzinfo=ZONE)  # a Monday
 LEADER, CHIEF, DUTY = "钱局长", "赵科长", "张伟"
 LABELS = Path(__file__).resolve().parent.parent / "labels"
-#: The watch rule's words (CONFIG): a post without any can open no incident.
-WATCHED = re.compile("死亡|遇难|身亡|事故|火灾|爆炸|受伤|伤亡|地震|中毒|袭击|坍塌")
+#: The words of the week's one watch rule (CONFIG); a post with none of them can open no incident.
+WATCH_WORDS = ("死亡", "遇难", "身亡", "事故", "火灾", "爆炸", "受伤", "伤亡", "地震", "中毒", "袭击", "坍塌")
+WATCHED = re.compile("|".join(WATCH_WORDS))
 
 CONFIG = f"""
 timezone: Asia/Shanghai
@@ -92,7 +93,7 @@ sources:
 watch:
   - id: broad
     department: 应急管理局
-    groups: {{event: [死亡, 遇难, 身亡, 事故, 火灾, 爆炸, 受伤, 伤亡, 地震, 中毒, 袭击, 坍塌]}}
+    groups: {{event: [{", ".join(WATCH_WORDS)}]}}
     exclude: [演练, 演习]
 channels:
   - {{id: console, kind: console}}
