@@ -358,6 +358,12 @@ PAPERS_THRESHOLDS_AND_FALLS = [
     ("a statute's condition", "", "组织和利用邪教组织蒙骗他人，致人死亡的，依照前款的规定处罚。", {}),
     ("people acting on the bodies", "", "现场三名民警护送遗体离开。", {}),
     ("the bodies counted", "", "搜救人员找到3名学生遗体。", {"deaths": 3}),
+    # 去世 and 离世 count only with the event between the count and the verb
+    ("the injured passed away", "", "28名受伤群众在医院接受救治，4名伤者因伤势过重抢救无效不幸离世。",
+     {"deaths": 4, "injured": 28}),
+    ("passed away in the accident", "", "4人在事故中不幸去世。", {"deaths": 4}),
+    ("actors passed away over the years", "", "86版《西游记》距今32年，11位演员先后离世。", {}),
+    ("the injured passed away of an illness", "", "两名伤者后来因病去世。", {}),
 ]
 
 

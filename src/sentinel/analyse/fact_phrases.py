@@ -72,7 +72,7 @@ _MINOR = r"(?:轻微伤)"
 _WOUNDED = r"(?:受伤|负伤|受了伤|[烧砸撞刺砍炸摔灼捅打咬烫轧碾扎割击]伤)"
 # 伤者 followed by a death ("两名伤者经抢救无效死亡") are deaths, not injured.
 _HURT = (rf"(?:{_WOUNDED}(?!病){_DIED}"
-         r"|(?:伤者|伤员)(?![^，,。；;]{0,8}?(?:死亡|身亡|不治)))")
+         r"|(?:伤者|伤员)(?![^，,。；;]{0,16}?(?:死亡|身亡|不治|去世|离世)))")
 # Falling ill in a poisoning report: "52名学生出现呕吐症状" (counted only when the text says 中毒).
 _SYMPTOM = r"(?:出现[^，,。；;]{0,14}?症状|发病)"
 # Taken to hospital in a poisoning report: "已致6人死亡52人住院" (counted only when the text says 中毒, and
@@ -98,7 +98,7 @@ _NOT_COMPACT = r"(?![亡者刑因了神角心机守板罪囚缓于去掉活扛�
 _COUNT_FIRST = re.compile(
     rf"{_NUM_START}{_Q}(?:"
     rf"{_CLS}(?P<noungap>[^{_STOP}]{{0,4}}?){_DEATH_NOUN}"
-    rf"|(?:{_CLS}|(?={_PERSON})){_GAP}(?:(?P<death>{_DEATH_VERB})|(?P<serious>{_SERIOUS})"
+    rf"|(?:{_CLS}|(?={_PERSON})){_GAP}(?:(?P<death>{_DEATH_VERB}|(?P<passed>去世|离世))|(?P<serious>{_SERIOUS})"
     rf"|(?P<minor>{_MINOR})|(?P<light>{_LIGHT})|(?P<hurt>{_HURT})|(?P<missing>{_MISSING})"
     rf"|(?P<poisoned>中毒(?P<poisondeath>而亡|(?:而|后)?(?:身亡|死亡|致死|不治))?)|(?P<symptom>{_SYMPTOM})"
     rf"|(?P<hospital>{_HOSPITAL}))"
@@ -273,6 +273,11 @@ _CORRECTION = re.compile(r"修正|更正|核减|下调|调整")
 _REVISED = re.compile(r"(?:修正|上调|下调|调整|修订|更正)[为至到]$")
 _SPOT = re.compile(r"当场|现场")
 _LATER = re.compile(r"抢救无效|不治|送医|送往医院|途中|医院|伤重")
+# 去世 and 离世 are mostly illness or age ("11位演员先后离世"): a count of them is the event's only with
+# the event between the count and the verb: "4名伤者不幸离世", "4人在事故中不幸去世".
+_PASSED_IN_EVENT = re.compile(r"伤者|伤员|伤势|伤重|重伤|抢救|事故|车祸|意外|火灾|大火|爆炸|坍塌|垮塌|地震|洪水|泥石流|"
+                              r"山洪|溺水|落水|坠|被困|遇险|中毒|袭击|枪击|踩踏|撞")
+_ILLNESS_IN_GAP = re.compile(r"病|癌|瘤|衰竭|高龄|年迈|寿终")
 _TRIGGER = re.compile(r"死|亡|弑|遇难|罹难|丧|伤|里氏|失踪|下落不明|失联|中毒|损失|震|遗体|尸体|殒命|殉职|牺牲|生命|性命|人命|毙|症状|发病|遇害|去世")
 # The killing verbs without 死 ("杀害", "枪杀"), tested only in a text holding 杀: one more alternative in
 # _TRIGGER costs every text a slower scan.
@@ -417,6 +422,9 @@ def find_mentions(doc: Doc) -> list[Mention]:
             if kind == "hospital" and (not poisoning or _REMAINDER.search(
                     re.split(r"[，,。；;！？]", src[max(0, m.start() - 10): m.start()])[-1])):
                 continue  # "尚有4人住院治疗", "其中3人住院": those still in hospital, or some, not the group
+            if m.group("passed") and (_PASSED_IN_EVENT.search(m.group("gap")) is None
+                                      or _ILLNESS_IN_GAP.search(m.group("gap"))):
+                continue
             when = ""
             if (m.group("death") and _KILLED_RE.fullmatch(m.group("death")) and "被" not in m.group()
                     and _OBJECT_COUNT.match(src, m.end())):
