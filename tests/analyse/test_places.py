@@ -162,6 +162,35 @@ def test_a_name_several_divisions_bear_stays_ambiguous_unless_another_mention_de
     assert resolve_place("北京朝阳区一仓库起火", "").label == "北京市朝阳区"
 
 
+# (source, title, body, label, inside a 广东 office?): universities, sights and airports stand in a division
+LANDMARKS = [
+    ("weibo21", "清华实验室爆炸32岁博士后遇难", "清华大学实验室昨天上午发生爆炸，博士后孟祥见遇难。", "北京市", False),
+    ("weibo", "32岁博士后身亡母亲卖蛋供其上学",  # the victim's home province is an origin, the lab the place
+     "据悉，死者系清华大学理学院化学系博士后孟祥见。孟是安徽萧县人，家中长子。", "北京市", False),
+    ("weibo", "北师大一支牙膏引起的血案", "昨天北师大两个学生因为一支牙膏，引发了一场捅刀事件。", "北京市", False),
+    ("weibo", "", "9月4日上午，上海外滩，汉口路，一辆网约车当街冲向交警，撞伤一名环卫工人！", "上海市黄浦区", False),
+    ("example", "华山景区一游客坠崖身亡", "", "陕西省渭南市华阴市", False),
+    ("example", "中山大学一实验室起火", "", "广东省广州市", True),  # not 中山市: 中山 is inside the name
+    # its people and its work are no place: the event's own place decides
+    ("weibo", "北大清华等高校选拔四名学生参加麻将世锦赛", "世界麻将锦标赛将于10月26日在重庆黔江举行。",
+     "重庆市黔江区", False),
+    ("example", "北大毕业生在云南丽江坠崖身亡", "", "云南省丽江市", False),
+    ("weibo", "浙大学生溺亡", "6月29日，浙大男生和同学到杭州西湖孤山附近水域游泳时溺水。", "浙江省杭州市", False),
+]
+
+
+@pytest.mark.parametrize(("source", "title", "body", "label", "inside"), LANDMARKS,
+                         ids=[(row[1] or row[2])[:12] for row in LANDMARKS])
+def test_a_landmark_places_the_event_where_it_stands(source, title, body, label, inside) -> None:
+    place = resolve_place(title, body, jurisdiction=GUANGDONG)
+    assert (place.label, place.inside) == (label, inside)
+
+
+def test_a_short_landmark_name_inside_another_word_is_none() -> None:
+    assert resolve_place("北大荒集团今年粮食总产再创新高", "").label != "北京市"  # 北大荒 is a region, not 北大
+    assert resolve_place("北京大学法学院举办研讨会", "").label == "北京市"  # the province head still counts
+
+
 def test_the_place_round_trips_through_its_dict() -> None:
     place = resolve_place("汕头潮阳一家庭作坊发生火灾", "", jurisdiction=GUANGDONG)
     from sentinel.analyse.places import Place
@@ -183,6 +212,14 @@ def test_the_divisions_form_a_hierarchy_county_prefecture_province() -> None:
         if division.parent:
             parent = table.divisions[division.parent]
             assert division.code.startswith(parent.prefix) and parent.level != division.level
+
+
+def test_each_landmark_names_one_division_and_no_division_or_foreign_place_is_one() -> None:
+    table = load_gazetteer()
+    assert table.landmarks["清华"].name == "北京市" and table.landmarks["浙江大学"].name == "杭州市"
+    assert table.full_name(table.landmarks["华山"]) == "陕西省渭南市华阴市"
+    divisions = {name for d in table.divisions.values() for name in (d.name, *d.aliases)}
+    assert not set(table.landmarks) & (divisions | set(table.foreign))
 
 
 def test_the_foreign_list_has_countries_cities_regions_and_no_chinese_division() -> None:

@@ -1,8 +1,9 @@
 """China's administrative divisions (行政区划), the foreign places list, and the office's jurisdiction.
 
-Read from the generated files in ``dict/`` (see their README): ``divisions.tsv`` (adcode, level,
-parent, name, short forms) and ``foreign.tsv`` (countries, major cities and regions abroad, with
-their country). :func:`load_gazetteer` reads both once per process.
+Read from the files in ``dict/`` (see their README): ``divisions.tsv`` (adcode, level, parent, name,
+short forms), ``foreign.tsv`` (countries, major cities and regions abroad, with their country) and
+``landmarks.tsv`` (universities, sights and airports a report may name instead of the division they
+stand in). :func:`load_gazetteer` reads them once per process.
 
 A :class:`Jurisdiction` is the set of divisions an office answers for (属地管理), from the
 ``jurisdiction:`` key; empty means the whole of China. Names are resolved as an office writes them:
@@ -61,12 +62,18 @@ class ForeignPlace:
 class Gazetteer:
     """Names to places: Chinese divisions (with short forms) and foreign places."""
 
-    def __init__(self, divisions: Iterable[Division], foreign: Iterable[ForeignPlace], stops: Iterable[str]) -> None:
+    def __init__(self, divisions: Iterable[Division], foreign: Iterable[ForeignPlace], stops: Iterable[str],
+                 landmarks: Iterable[tuple[str, str]] = ()) -> None:
         self.divisions = {d.code: d for d in divisions}
         by_name: dict[str, list[Division]] = {}
         for division in self.divisions.values():
             for name in (division.name, *division.aliases):
                 by_name.setdefault(name, []).append(division)
+        #: universities, sights and airports, each naming the division it stands in (清华 → 北京市)
+        self.landmarks: dict[str, Division] = {}
+        for name, where in landmarks:
+            self.landmarks[name] = self.divisions[where]
+            by_name.setdefault(name, []).append(self.divisions[where])
         self.by_name = {name: tuple(found) for name, found in by_name.items()}
         self.foreign = {place.name: place for place in foreign}
         # a foreign name inside a compound that names no place (美国白蛾): the compound and where the name sits
@@ -83,7 +90,8 @@ class Gazetteer:
         self.longest = max(map(len, names))
         # provinces by the names a text may begin a longer word with (广西 in jieba's 广西北海)
         self.province_heads = frozenset(name for name, found in self.by_name.items()
-                                        if any(d.level == "province" for d in found) and len(name) <= 3)
+                                        if any(d.level == "province" for d in found) and len(name) <= 3
+                                        and name not in self.landmarks)
 
     def division(self, code: str) -> Division:
         return self.divisions[code]
@@ -195,7 +203,14 @@ def load_gazetteer(dict_dir: Path = DICT_DIR) -> Gazetteer:
             stops.append(name)
         else:
             foreign.append(ForeignPlace(name, kind, country_code, country))
-    return Gazetteer(divisions, foreign, stops)
+    gazetteer = Gazetteer(divisions, foreign, stops)
+    landmarks = []
+    for name, where, _kind in _rows(dict_dir / "landmarks.tsv"):
+        found = gazetteer.resolve(where)
+        if len(found) != 1:
+            raise ValueError(f"landmarks.tsv: {name}'s division {where!r} names {len(found)} divisions, not one")
+        landmarks.append((name, found[0].code))
+    return Gazetteer(divisions, foreign, stops, landmarks)
 
 
 def _rows(path: Path) -> list[list[str]]:

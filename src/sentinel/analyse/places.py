@@ -9,9 +9,10 @@ How it decides:
 
 1. Every place name is found where a jieba token starts and not inside a longer word (so 海地 is
    not read in 沿海/地区, nor 中山 in 中山大学; a province is, since jieba keeps 广西北海 whole):
-   Chinese divisions and their short forms, foreign countries, cities and regions, and words for
-   the whole country (中国, 全国). A foreign name inside a compound that names no place (美国白蛾,
-   蒙古族) is not one.
+   Chinese divisions and their short forms, foreign countries, cities and regions, words for
+   the whole country (中国, 全国), and landmarks that stand in one division (清华, 外滩, 华山: a
+   university named for its people or work, 清华教授, is none). A foreign name inside a compound that
+   names no place (美国白蛾, 蒙古族) is not one.
 2. Each mention scores by where it is — the headline 6, the body's first 100 characters 2, the rest
    1 — plus 2 when the words around it say the event is there (在/赴/驰援/位于 X; X 发生/境内/灾区/
    地震/一名 …); a dateline (X 5月12日电) counts only 0.5, wherever it stands: it says where the
@@ -67,6 +68,11 @@ _ELSEWHERE_AFTER = re.compile(
     r"援助|援建|救援队|医疗队|支援队|驰援|媒体|官媒|外交部|驻|人(?![民大员]|质(?:劫持|事件|危机))|网友|专家|记者|电视台|卫视|通讯社|报道|"
     r"晚报|日报|早报|晨报|商报|都市报|青年报|法制报|新闻网|网讯|在线|广播|电台)")
 _SOURCE_BEFORE = re.compile(r"(?:据|来自|援引)$")
+# A university before its people or its work is an affiliation: "清华教授称", "北大毕业生在云南坠崖", "复旦研究
+# 团队发布" (its buildings are a place: "清华实验室爆炸", "复旦投毒案"). Unlike an origin (X籍) it says nothing
+# against the place either: a student often comes to harm near the campus.
+_AFFILIATION_AFTER = re.compile(r"^(?:大学)?(?:的)?(?:教授|副教授|专家|学者|研究员|研究生|博士|硕士|本科生|学生|学子|女生|男生|"
+                                r"毕业|校友|学霸|才子|才女|高材生|团队|课题组|研究|学者|发布|报告|调查|招生|录取|新生|校长|老师|教师)")
 # A country before passengers or students abroad is their nationality: "8名中国乘客遇难", "希腊一名乘客",
 # "2名中国女留学生在英失联" (a city there may be where it happened: "东京女留学生遇害案").
 _NATIONALITY_AFTER = re.compile(r"^(?:(?:\d+|[一二三四五六七八九十两]+)[名位个])?[男女]?(?:乘客|留学生)")
@@ -244,14 +250,17 @@ def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) ->
             continue  # inside a name already found
         # the longest name starting where this token starts and not inside a longer word (海地 in
         # 沿海/地区 and 中山 in 中山大学 are not names), a province's excepted
-        name = ""
+        name = province = ""
         for end in range(start + 1, min(len(text), start + table.longest) + 1):
             piece = text[start:end]
             if piece in names:
                 name = piece
+                province = piece if piece in provinces else province
             if piece not in prefixes:
                 break
-        if not name or (len(name) < size and name not in provinces):
+        if name and len(name) < size and name not in provinces and not _begins_word(name, table):
+            name = province  # 北京 in jieba's 北京大学法学院 once 北京大学 is a name too
+        if not name:
             continue
         end = start + len(name)
         skip_to = end
@@ -262,6 +271,8 @@ def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) ->
             continue
         field_name, base, position = _field(where, start)
         before, after = text[max(0, start - 4):start], text[end:end + 8]
+        if name in table.landmarks and (_affiliation(after, table) or before.endswith("@")):
+            continue  # its people, its work or a user named after it: neither where the event was nor where it was not
         context, dateline = "", False
         country = name in NATIONAL or (foreign is not None and foreign.kind == "country")
         if (_ELSEWHERE_AFTER.match(after) or (where != "title" and _CHECK_IN_AFTER.match(after))
@@ -282,6 +293,21 @@ def _mentions(text: str, tokens: Sequence[str], where: str, table: Gazetteer) ->
         found.append(_Mention(name, field_name, position, score, divisions,
                               foreign, name in NATIONAL and foreign is None and not divisions, context, dateline))
     return found
+
+
+def _begins_word(name: str, table: Gazetteer) -> bool:
+    """Whether ``name`` counts at the start of a longer jieba word: a landmark's full name does (北京大学法学院,
+    首都机场T2航站楼), its two-character short form does not (北大 in 北大荒)."""
+    return len(name) >= 4 and name in table.landmarks
+
+
+def _affiliation(after: str, table: Gazetteer) -> bool:
+    """A university named for its people or its work (:data:`_AFFILIATION_AFTER`), or listed with others
+    as institutions ("北大清华等高校选拔四名学生", "北大、清华等校")."""
+    if _AFFILIATION_AFTER.match(after) or after.startswith("等"):
+        return True
+    rest = after.lstrip("、，,和与及")
+    return any(rest.startswith(other) for other in table.landmarks)
 
 
 def _in_compound(text: str, start: int, compounds: Sequence[tuple[str, int]]) -> bool:
