@@ -294,3 +294,21 @@ def test_the_threshold_keeps_the_recall_asked_for_on_the_scores_it_is_given() ->
 ])
 def test_guards_for_what_has_not_happened(title: str, text: str, reason: str | None) -> None:
     assert guard(title, text) == reason
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    # CED reposts and Weibo21 posts: a #topic# and a few words of reaction report nothing of it
+    ("#雅安7级地震# 祈祷！[蜡烛] 详情:http://t.cn/zTq3", "话题反应"),
+    ("#殴打女子嫌疑人工作是催债#看图", "话题反应"),
+    ("#首都机场爆炸案#", "话题反应"),
+    ("#女孩深夜遭男子殴打扒衣拖行#这个情况怎么说呢？", "话题反应"),
+    ("#雅安地震# 祈祷 //@人民日报:【雅安芦山7级地震已致100人死亡】", "话题反应"),  # the chain is another's report
+    # ... but a figure, a first-hand witness or a post of its own words is one
+    ("#雅安地震# 芦山县已有3人死亡", None),
+    ("#某地爆炸# 刚刚听到巨响，楼下浓烟滚滚", None),
+    ("#邢台大贤村遭洪灾#关于河北邢台泄洪事故，需认真对待的一个问题是政府不作为的违法当量", None),
+    ("沈阳一小区发生爆炸，现场浓烟滚滚", None),  # no topic
+])
+def test_a_post_that_only_reacts_to_a_topic_opens_nothing(text: str, reason: str | None) -> None:
+    assert guard("", text, post=True) == reason
+    assert guard("", text) is None  # news, and a post with a title of its own words, are left to the model

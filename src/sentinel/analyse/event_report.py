@@ -247,7 +247,15 @@ def features(title: str, text: str, words: Sequence[str], facts: Facts | None = 
     return found
 
 
-def guard(title: str, text: str) -> str | None:
+# A post that only reacts to a #topic#: what is left of it without its topics, links, emoticons and the
+# chain it reposts is a few characters ("#雅安7级地震# 祈祷！[蜡烛] 详情:http:", "#殴打女子嫌疑人工作是催债#看图",
+# "#首都机场爆炸案#"). The topic names the event; the post reports nothing of it, unless it says it was there.
+_REACTION_CHARS = 20
+_NOT_OWN = re.compile(r"#[^#\n]{1,40}#|https?://\S*|\[[^\[\]\s]{1,8}\]|(?:话题)?详情[:：]?|来自话题|转发微博|\s")
+_WITNESSED = re.compile(r"刚刚|刚才|现场|目击|亲眼|我家|我们家|楼下|对面|隔壁|附近|就在|正在")
+
+
+def guard(title: str, text: str, *, post: bool = False) -> str | None:
     """The reason an item cannot be a report whatever the model says, or None.
 
     - **假设/愿望**: every clause that names an event (地震, 火灾, 死亡 …) is a wish, a dream or a
@@ -258,8 +266,14 @@ def guard(title: str, text: str) -> str | None:
       "汶川地震10年：依然为这些照片落泪");
     - **时段统计**: the title or the first sentence counts events over a period ("今年以来全国共发生较大
       道路交通事故300起", "前9月共报告食物中毒327起"), or is an epidemic's bulletin of cases
-      ("新增确诊病例6例", "累计确诊8例", "死亡病例增至6例").
+      ("新增确诊病例6例", "累计确诊8例", "死亡病例增至6例");
+    - **话题反应**: a post (``post``) with a #topic# whose own words, the topics, links, emoticons and
+      the chain it reposts left out, are fewer than 20 characters, with no figure and nothing seen
+      ("#雅安7级地震# 祈祷！", "#女孩深夜遭男子殴打扒衣拖行#这个情况怎么说呢？"): it joins the topic's
+      story as heat, but opens none.
     """
+    if post and "#" in text and not title and _reaction(text):
+        return "话题反应"
     head = f"{title}\n{text[:CUE_SPAN]}" if title else text[:CUE_SPAN]
     clauses = [c for c in _CLAUSE.findall(head) if _EVENT_WORD.search(c)]
     if clauses and all(_supposed(clause) for clause in clauses):
@@ -274,6 +288,15 @@ def guard(title: str, text: str) -> str | None:
         if (_PERIOD.search(part) and _AGGREGATE.search(part)) or _TALLY.search(part):
             return "时段统计"
     return None
+
+
+def _reaction(text: str) -> bool:
+    """Whether a post with a #topic# only reacts to it (:func:`guard`)."""
+    if _HASHTAG.search(text) is None:
+        return False
+    own = _NOT_OWN.sub("", text.split("//@", 1)[0])
+    return (len(own) < _REACTION_CHARS and _WITNESSED.search(own) is None
+            and extract_facts(own).is_empty())
 
 
 def own_facts(title: str, text: str, facts: Facts, *, post: bool) -> Facts:

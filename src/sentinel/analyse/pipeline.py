@@ -146,7 +146,7 @@ class Analyzer:
             fingerprint = simhash(words, idf=self.idf[0], counts=counts)
             stated = own_facts(title, text, facts, post=register is Register.POST)
             report = self.event_model.judge(features(title, text, words, stated, regions, title_tokens.words),
-                                            guard=guard(title, text))
+                                            guard=guard(title, text, post=register is Register.POST))
             place = resolve_place(title, text, title_tokens=title_tokens.words, body_tokens=body_tokens.words,
                                   jurisdiction=self.scope)
         return Analysis(title_tokens, body_tokens, matches, register, score, negative, facts, category, grade,
