@@ -364,6 +364,14 @@ PAPERS_THRESHOLDS_AND_FALLS = [
     ("passed away in the accident", "", "4人在事故中不幸去世。", {"deaths": 4}),
     ("actors passed away over the years", "", "86版《西游记》距今32年，11位演员先后离世。", {}),
     ("the injured passed away of an illness", "", "两名伤者后来因病去世。", {}),
+    # a post's 死了 before a count, after a pause or an adverb; not after another verb, nor one of a kind
+    ("died, colloquially", "", "事故就在我身边，好可怕！死了20多人", {"deaths": 20}),
+    ("died in all", "", "事实上总共死了七个！", {"deaths": 7}),
+    ("died, as reported", "", "河北电视台还报道说死了三个人，无语了", {"deaths": 3}),
+    ("mosquitoes swatted", "", "卫生间里发现了4只大花蚊子，被我拍死了3个。", {}),
+    ("a game's deaths, as it seemed", "", "然后rng好像死了四个，当时看的一脸懵逼", {}),
+    ("a question of history", "", "那怎么死了几千人？", {}),
+    ("one of a kind", "", "世界上最不缺的就是政客，死了一个，千万人补上来。", {}),
 ]
 
 

@@ -112,10 +112,14 @@ _COUNT_FIRST = re.compile(
 # A killing verb's object counted right after it ("砍死1人", "杀死了3名"): the victims.
 _KILLED_RE = re.compile(_KILLED)
 _OBJECT_COUNT = re.compile(rf"了?{_NUM_START}{NUMERAL}{_CLS}")
+# A post's 死了 before a count ("事故就在我身边，死了20多人", "总共死了七个", "一天死了十个人"), after a pause or
+# an adverb: not after another verb ("拍死了3个" mosquitoes, "泄漏死了", "好像死了四个" in a game) or a
+# question ("怎么死了几千人").
+_DIED_COLLOQUIAL = r"(?:(?<=[共都又就已还也天说])|(?<![\u4e00-\u9fff]))死了"
 # Word then count: "死亡人数上升至十三人", "重伤5人", "撞死1人", "失踪失联人员39名", "中毒人数为308人".
 # The count must not open the next phrase: in "5人死亡18人受伤" the 18 belongs to 受伤.
 _BEFORE = re.compile(
-    rf"(?:(?P<death>死亡|遇难|罹难|丧生|死者|致死|{_KILLED})|(?P<serious>重伤)|(?P<light>轻伤)|(?P<minor>轻微伤)"
+    rf"(?:(?P<death>死亡|遇难|罹难|丧生|死者|致死|{_DIED_COLLOQUIAL}|{_KILLED})|(?P<serious>重伤)|(?P<light>轻伤)|(?P<minor>轻微伤)"
     r"|(?P<hurt>受伤|伤者|伤员|[撞砸炸烧砍刺打捅咬轧碾]伤|(?<=[，,、])伤(?=[0-9０-９]))|(?P<missing>失踪(?:失联)?|下落不明|失联)"
     r"|(?P<poisoned>中毒(?:症状)?(?:的)?))"
     rf"(?P<noun>人数|者|人员|学生|员工|患者|病人)?{_VERBS}(?:一家)?{_Q}(?P<cls>{_CLS}|(?={_PERSON}))?"
@@ -390,6 +394,8 @@ def find_mentions(doc: Doc) -> list[Mention]:
                 continue  # "死亡2小时后" is not a count
             if m.group("death") == "害死":
                 continue  # an accusation's or a legend's toll ("巨大蛇害死了320游客"), not a report's
+            if m.group("death") == "死了" and src.startswith("一个", m.start("q")) and not src.startswith("一个人", m.start("q")):
+                continue  # "死了一个，千万人补上来": one of a kind, no toll
             kind = next(k for k in _KINDS if m.group(k))
             if (not m.group("verb") and not m.group("noun") and not _TRANSITIVE.match(m.group(kind))
                     and _NEXT_PHRASE.match(src, m.end())):
