@@ -192,7 +192,7 @@ _MAGNITUDE = re.compile(
 )
 _ZERO = re.compile(
     r"(?:无|没有|未|尚无|暂无|并无|未有)(?:造成|出现|发生|收到|接到|有|引起|导致)?"
-    r"(?P<gap>[^，,。；;！？、]{0,8}?)(?:人员|人)(?:均)?(?P<what>伤亡|死伤|死亡|遇难)"
+    r"(?P<gap>[^，,。；;！？、]{0,8}?)(?:人员|人)(?:均)?(?P<what>伤亡|死伤|死亡|遇难|受伤)"
     r"|(?:零|人员无)(?P<what2>伤亡|死伤|死亡)"
     r"|(?<!有)(?:暂无|尚无|并无|没有|未有|无|未造成|未发生|未出现)(?P<what3>伤亡|死伤|死亡)"
     # an epidemic's bulletin: "无重症病例、死亡病例和出院病例", "死亡病例0例"
@@ -591,8 +591,9 @@ def find_zeros(doc: Doc) -> tuple[str | None, str | None]:
                     or _HOPED_BEFORE.search(src[max(0, m.start() - 8): m.start()])):
                 continue
             what = m.group("what") or m.group("what2") or m.group("what3") or m.group("what4") or m.group("what5")
-            deaths = deaths or m.group()
-            if what in ("伤亡", "死伤"):
+            if what != "受伤":  # "所幸无人员受伤", "没有人受伤": no injured, and nothing said of deaths
+                deaths = deaths or m.group()
+            if what in ("伤亡", "死伤", "受伤"):
                 injured = injured or m.group()
     return deaths, injured
 
