@@ -372,6 +372,7 @@ PAPERS_THRESHOLDS_AND_FALLS = [
     ("a game's deaths, as it seemed", "", "然后rng好像死了四个，当时看的一脸懵逼", {}),
     ("a question of history", "", "那怎么死了几千人？", {}),
     ("one of a kind", "", "世界上最不缺的就是政客，死了一个，千万人补上来。", {}),
+    ("hearsay", "", "燃气爆炸太吓人了，据说死了几十个人，要是真的这么多就完了", {}),
     # no one hurt says nothing of deaths
     ("no one hurt", "", "公交车撞上违停私家车，车门严重变形！所幸无人员受伤。", {"injured": 0}),
     ("no one hurt, in a post's words", "", "幸亏当时已过上下学高峰期，没有人受伤。", {"injured": 0}),

@@ -112,10 +112,10 @@ _COUNT_FIRST = re.compile(
 # A killing verb's object counted right after it ("砍死1人", "杀死了3名"): the victims.
 _KILLED_RE = re.compile(_KILLED)
 _OBJECT_COUNT = re.compile(rf"了?{_NUM_START}{NUMERAL}{_CLS}")
-# A post's 死了 before a count ("事故就在我身边，死了20多人", "总共死了七个", "一天死了十个人"), after a pause or
-# an adverb: not after another verb ("拍死了3个" mosquitoes, "泄漏死了", "好像死了四个" in a game) or a
-# question ("怎么死了几千人").
-_DIED_COLLOQUIAL = r"(?:(?<=[共都又就已还也天说])|(?<![\u4e00-\u9fff]))死了"
+# A post's 死了 before a count ("事故就在我身边，死了20多人", "总共死了七个", "一天死了十个人"), after a pause, an
+# adverb or a report ("报道说死了三个人"): not after another verb ("拍死了3个" mosquitoes, "泄漏死了", "好像死了
+# 四个" in a game), a question ("怎么死了几千人") or hearsay ("据说死了几十个人", "听说死了").
+_DIED_COLLOQUIAL = r"(?:(?<=[共都又就已还也天])|(?<=[^据听]说)|(?<![\u4e00-\u9fff]))死了"
 # Word then count: "死亡人数上升至十三人", "重伤5人", "撞死1人", "失踪失联人员39名", "中毒人数为308人".
 # The count must not open the next phrase: in "5人死亡18人受伤" the 18 belongs to 受伤.
 _BEFORE = re.compile(
