@@ -281,7 +281,8 @@ _LATER = re.compile(r"抢救无效|不治|送医|送往医院|途中|医院|伤�
 # the event between the count and the verb: "4名伤者不幸离世", "4人在事故中不幸去世".
 _PASSED_IN_EVENT = re.compile(r"伤者|伤员|伤势|伤重|重伤|抢救|事故|车祸|意外|火灾|大火|爆炸|坍塌|垮塌|地震|洪水|泥石流|"
                               r"山洪|溺水|落水|坠|被困|遇险|中毒|袭击|枪击|踩踏|撞")
-_ILLNESS_IN_GAP = re.compile(r"病|癌|瘤|衰竭|高龄|年迈|寿终")
+#: Illness and age: a death of them is no event's (fact_victims reads a victim's death with it too).
+ILLNESS = re.compile(r"病|癌|瘤|衰竭|心梗|心肌梗|脑溢血|脑出血|中风|肺炎|肺痨|结核|感染|新冠|艾滋|败血|疾|高龄|寿终|年迈|衰老|年老")
 _TRIGGER = re.compile(r"死|亡|弑|遇难|罹难|丧|伤|里氏|失踪|下落不明|失联|中毒|损失|震|遗体|尸体|殒命|殉职|牺牲|生命|性命|人命|毙|症状|发病|遇害|去世")
 # The killing verbs without 死 ("杀害", "枪杀"), tested only in a text holding 杀: one more alternative in
 # _TRIGGER costs every text a slower scan.
@@ -429,7 +430,7 @@ def find_mentions(doc: Doc) -> list[Mention]:
                     re.split(r"[，,。；;！？]", src[max(0, m.start() - 10): m.start()])[-1])):
                 continue  # "尚有4人住院治疗", "其中3人住院": those still in hospital, or some, not the group
             if m.group("passed") and (_PASSED_IN_EVENT.search(m.group("gap")) is None
-                                      or _ILLNESS_IN_GAP.search(m.group("gap"))):
+                                      or ILLNESS.search(m.group("gap"))):
                 continue
             when = ""
             if (m.group("death") and _KILLED_RE.fullmatch(m.group("death")) and "被" not in m.group()

@@ -42,6 +42,7 @@ from sentinel.analyse.fact_phrases import (
     _STOP,
     _TWO_PEOPLE,
     _WOUNDED,
+    ILLNESS,
     STATUTE_AFTER,
     Doc,
     _attacker,
@@ -373,7 +374,6 @@ _IN_GENERAL = re.compile(r"就|会|容易|可以|能够|怕|期待|等待|追逐
                          rf"|{_MANY_WORDS}|大量(?![出失]血)|一些|吐血$"
                          # what will come, foretold: "他日必因此殒命"
                          r"|他日|日后|将来|迟早|终将|必将|必因")
-_ILLNESS = re.compile(r"病|癌|瘤|衰竭|心梗|心肌梗|脑溢血|脑出血|中风|肺炎|肺痨|结核|感染|新冠|艾滋|败血|疾|高龄|寿终|年迈|衰老|年老")
 # 死亡 is also a noun ("选择死亡", "有准备的死亡"): as a clause's last word it reports a death after how
 # or when it came ("当场死亡", "抢救无效死亡", "于昨晚12点死亡", "中毒死亡").
 _BARE_DEATH_AFTER = re.compile(r"(?:当场|无效|不治|不幸|意外|最终|后|而|于[^，,。]{1,8}|已经?|被发现|窒息|中毒|溺水|坠楼|"
@@ -393,7 +393,7 @@ def _violent(clause_head: str) -> bool:
     """Whether the clause tells a death by a fall, an accident or a hand, no illness in it: an illness
     told before it is the background ("一身的疾病…，最终…老兵从三楼跳下身亡"), not the cause."""
     return (_DEATH_CAUSE.search(clause_head) or _FALL.search(clause_head)) is not None \
-        and _ILLNESS.search(clause_head) is None
+        and ILLNESS.search(clause_head) is None
 
 
 def _clause_one(doc: Doc) -> str | None:
@@ -416,7 +416,7 @@ def _clause_one(doc: Doc) -> str | None:
         if alone:
             tail = _CLAUSE_TAIL.search(head[:-1])
             clause_head = tail.group() if tail else ""
-        sudden = bool(m.group("sudden") or (_SUDDEN.search(clause_head) and _ILLNESS.search(clause_head)))
+        sudden = bool(m.group("sudden") or (_SUDDEN.search(clause_head) and ILLNESS.search(clause_head)))
         if len(clause_head) < 2 or (alone and not _STORY_CAUSE.search(head)) or (not alone and (
                 (m.group("died") and not (sudden or _DEATH_CAUSE.search(clause_head)))
                 or (m.group("bare") and not _BARE_DEATH_AFTER.search(clause_head))
@@ -427,7 +427,7 @@ def _clause_one(doc: Doc) -> str | None:
         if "咬死" in m.group() and not _PERSON_RE.search(clause_head):
             continue  # a bite kills pets and livestock more often than people: the bitten one is named one
         if (_not_person(head) or _IN_GENERAL.search(clause_head)
-                or (not sudden and _ILLNESS.search(head) and not _violent(clause_head))):
+                or (not sudden and ILLNESS.search(head) and not _violent(clause_head))):
             continue
         # Counted people anywhere before it in the sentence; plural words only in its own clause
         # ("这些都成了记忆，…凯奇…滑雪意外丧生").
