@@ -69,12 +69,16 @@ class Gazetteer:
         for division in self.divisions.values():
             for name in (division.name, *division.aliases):
                 by_name.setdefault(name, []).append(division)
-        #: universities, sights and airports, each naming the division it stands in (清华 → 北京市)
+        self.by_name = {name: tuple(found) for name, found in by_name.items()}
+        #: universities, sights and airports, each naming the division it stands in (清华 → 北京市); the
+        #: division is given as an office writes it (:meth:`resolve`)
         self.landmarks: dict[str, Division] = {}
         for name, where in landmarks:
-            self.landmarks[name] = self.divisions[where]
-            by_name.setdefault(name, []).append(self.divisions[where])
-        self.by_name = {name: tuple(found) for name, found in by_name.items()}
+            found = self.resolve(where)
+            if len(found) != 1:
+                raise ValueError(f"landmarks.tsv: {name}'s division {where!r} names {len(found)} divisions, not one")
+            self.landmarks[name] = found[0]
+            self.by_name[name] = (*self.by_name.get(name, ()), found[0])
         self.foreign = {place.name: place for place in foreign}
         # a foreign name inside a compound that names no place (美国白蛾): the compound and where the name sits
         self.stops: dict[str, list[tuple[str, int]]] = {}
@@ -203,13 +207,7 @@ def load_gazetteer(dict_dir: Path = DICT_DIR) -> Gazetteer:
             stops.append(name)
         else:
             foreign.append(ForeignPlace(name, kind, country_code, country))
-    gazetteer = Gazetteer(divisions, foreign, stops)
-    landmarks = []
-    for name, where, _kind in _rows(dict_dir / "landmarks.tsv"):
-        found = gazetteer.resolve(where)
-        if len(found) != 1:
-            raise ValueError(f"landmarks.tsv: {name}'s division {where!r} names {len(found)} divisions, not one")
-        landmarks.append((name, found[0].code))
+    landmarks = [(name, where) for name, where, _kind in _rows(dict_dir / "landmarks.tsv")]
     return Gazetteer(divisions, foreign, stops, landmarks)
 
 

@@ -68,11 +68,11 @@ _ELSEWHERE_AFTER = re.compile(
     r"援助|援建|救援队|医疗队|支援队|驰援|媒体|官媒|外交部|驻|人(?![民大员]|质(?:劫持|事件|危机))|网友|专家|记者|电视台|卫视|通讯社|报道|"
     r"晚报|日报|早报|晨报|商报|都市报|青年报|法制报|新闻网|网讯|在线|广播|电台)")
 _SOURCE_BEFORE = re.compile(r"(?:据|来自|援引)$")
-# A university before its people or its work is an affiliation: "清华教授称", "北大毕业生在云南坠崖", "复旦研究
+# A landmark (mostly a university) before its people or its work is an affiliation: "清华教授称", "北大毕业生在云南坠崖", "复旦研究
 # 团队发布" (its buildings are a place: "清华实验室爆炸", "复旦投毒案"). Unlike an origin (X籍) it says nothing
 # against the place either: a student often comes to harm near the campus.
 _AFFILIATION_AFTER = re.compile(r"^(?:大学)?(?:的)?(?:教授|副教授|专家|学者|研究员|研究生|博士|硕士|本科生|学生|学子|女生|男生|"
-                                r"毕业|校友|学霸|才子|才女|高材生|团队|课题组|研究|学者|发布|报告|调查|招生|录取|新生|校长|老师|教师)")
+                                r"毕业|校友|学霸|才子|才女|高材生|团队|课题组|研究|发布|报告|调查|招生|录取|新生|校长|老师|教师)")
 # A country before passengers or students abroad is their nationality: "8名中国乘客遇难", "希腊一名乘客",
 # "2名中国女留学生在英失联" (a city there may be where it happened: "东京女留学生遇害案").
 _NATIONALITY_AFTER = re.compile(r"^(?:(?:\d+|[一二三四五六七八九十两]+)[名位个])?[男女]?(?:乘客|留学生)")
@@ -302,7 +302,7 @@ def _begins_word(name: str, table: Gazetteer) -> bool:
 
 
 def _affiliation(after: str, table: Gazetteer) -> bool:
-    """A university named for its people or its work (:data:`_AFFILIATION_AFTER`), or listed with others
+    """A landmark named for its people or its work (:data:`_AFFILIATION_AFTER`), or listed with others
     as institutions ("北大清华等高校选拔四名学生", "北大、清华等校")."""
     if _AFFILIATION_AFTER.match(after) or after.startswith("等"):
         return True
