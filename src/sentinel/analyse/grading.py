@@ -24,10 +24,12 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sentinel.analyse.facts import Facts
 from sentinel.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sentinel.analyse.facts import Facts
 
 __all__ = ["DEFAULT_TABLES", "Grade", "GradeDecision", "facts_text", "grade_floor", "load_tables"]
 
