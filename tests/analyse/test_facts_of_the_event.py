@@ -377,6 +377,11 @@ PAPERS_THRESHOLDS_AND_FALLS = [
     ("no one hurt", "", "公交车撞上违停私家车，车门严重变形！所幸无人员受伤。", {"injured": 0}),
     ("no one hurt, in a post's words", "", "幸亏当时已过上下学高峰期，没有人受伤。", {"injured": 0}),
     ("no one hurt, hoped for", "", "一辆货车起火，希望没有人受伤", {}),
+    # 1 in figures counts one, as 一 does: the singular rules still read the victim
+    ("one in figures, a floor number after", "", "1名男子从10楼跳楼身亡", {"deaths": 1}),
+    # the count before the next phrase belongs to it, 失联 and 丧生 as much as 失踪 and 死亡
+    ("the missing right after the dead", "", "事故已造成3人遇难2人失联", {"deaths": 3, "missing": 2}),
+    ("the dead right after the hurt", "", "爆炸致3人受伤2人丧生", {"deaths": 2, "injured": 3}),
 ]
 
 

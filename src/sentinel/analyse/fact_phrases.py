@@ -127,7 +127,7 @@ _BEFORE = re.compile(
 )
 # After a predicate ("5人死亡18人受伤") a bare count opens the next phrase; after a transitive verb
 # ("撞死1人后再撞伤3人") it is the verb's object.
-_NEXT_PHRASE = re.compile(r"[^，,。；;、\s]{0,6}?(?:伤|死|亡|遇难|失踪|中毒|下落不明|住院|入院|送医|就医|获救|被救)")
+_NEXT_PHRASE = re.compile(r"[^，,。；;、\s]{0,6}?(?:伤|死|亡|遇难|罹难|丧生|遇害|失踪|失联|中毒|下落不明|住院|入院|送医|就医|获救|被救)")
 _TRANSITIVE = re.compile(rf"^(?:[撞砸炸烧砍刺毒打捅咬轧碾勒掐踩枪杀害][死伤]|{'|'.join(_KILL_WITHOUT_DEATH)})$")
 # The shots or stabs a victim took, between the victim and the verb: "父女俩身中300多枪身亡".
 _WOUNDS_COUNTED = r"[0-9０-９]+[多余]?[枪刀弹处]"

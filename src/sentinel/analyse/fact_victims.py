@@ -103,8 +103,8 @@ _HEADLINE_DEATH = re.compile(rf"身亡|遇害|殒命|溺亡|丧生|殉职|丧命
 _CLAUSE = re.compile(rf"{_CLAUSE_CHARS}+")
 # (一 alone counts one: "一个动作失误滑落河中溺亡" is one death; 一家, 一群, 一对 are caught by their nouns.)
 # Numerals count people only with a people's classifier or a person ("数条生命", "两只船" are not people).
-# A count above one ("3", "两", "十几", "多"): 一 alone counts one.
-_MANY = rf"[0-9０-９{_CN_DIGITS.replace('一', '')}十百千多数几]+"
+# A count above one ("3", "两", "十几", "多"): 一 alone counts one, and so does 1 ("1名男子从10楼跳楼身亡").
+_MANY = rf"(?![1１](?![0-9０-９.]))[0-9０-９{_CN_DIGITS.replace('一', '')}十百千多数几]+"
 # (Tens of thousands in figures, "800万人因此丧生", count many; "千万富翁", "亿万富翁" are one rich man.)
 _PLURAL_CLAUSE = re.compile(rf"{_MANY}(?:[名人位口具]|个?(?={_PERSON}))|[0-9０-９.]+[万亿][名人]"
                             r"|[群些对]|们|等|均|都|全部|纷纷|先后|相继|分别|一家|双双|多少")
