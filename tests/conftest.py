@@ -22,6 +22,11 @@ from tests.support.server import LoopbackServer
 _MPL_CACHE = tempfile.mkdtemp(prefix="sentinel-tests-matplotlib-")
 os.environ["MPLCONFIGDIR"] = _MPL_CACHE
 atexit.register(shutil.rmtree, _MPL_CACHE, ignore_errors=True)
+# The analyser's compiled word tables (sentinel.analyse.tablecache) go to a folder of the suite's own,
+# not the home directory's cache: built by the first test that needs them, shared by the rest.
+_TABLE_CACHE = tempfile.mkdtemp(prefix="sentinel-tests-tables-")
+os.environ["SENTINEL_CACHE_DIR"] = _TABLE_CACHE
+atexit.register(shutil.rmtree, _TABLE_CACHE, ignore_errors=True)
 CHECKOUT = Path(__file__).resolve().parents[1]
 
 

@@ -70,6 +70,8 @@ class Gazetteer:
             for name in (division.name, *division.aliases):
                 by_name.setdefault(name, []).append(division)
         self.by_name = {name: tuple(found) for name, found in by_name.items()}
+        self._forms = dict(self.by_name)  # a division's own names and short forms, no landmark
+        self._order = {code: n for n, code in enumerate(self.divisions)}
         #: universities, sights and airports, each naming the division it stands in (清华 → 北京市); the
         #: division is given as an office writes it (:meth:`resolve`)
         self.landmarks: dict[str, Division] = {}
@@ -124,12 +126,10 @@ class Gazetteer:
         exact = list(self.by_name.get(text, ()))
         if exact:
             return exact
-        found = []
-        for division in self.divisions.values():
-            if any(text.endswith(form) for form in (division.name, *division.aliases)) and \
-                    _qualified(text, list(reversed(self.chain(division)))):
-                found.append(division)
-        return found
+        # the divisions a name or short form of which ends the text, in the gazetteer's order
+        ending = {d.code: d for start in range(len(text)) for d in self._forms.get(text[start:], ())}
+        return [division for division in sorted(ending.values(), key=lambda d: self._order[d.code])
+                if _qualified(text, list(reversed(self.chain(division))))]
 
 
 def _qualified(text: str, chain: Sequence[Division]) -> bool:

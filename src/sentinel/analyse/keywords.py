@@ -21,6 +21,7 @@ from pathlib import Path
 import jieba
 import marisa_trie
 
+from sentinel.analyse import tablecache
 from sentinel.analyse.tokenize import Tokens, load_stopwords
 
 IDF_PATH = Path(jieba.__file__).resolve().parent / "analyse" / "idf.txt"
@@ -38,7 +39,10 @@ class TrieTable(Mapping[str, float]):
 
     __slots__ = ("_trie", "_values")
 
-    def __init__(self, values: Mapping[str, float]) -> None:
+    def __init__(self, values: Mapping[str, float] | tablecache.WordTable) -> None:
+        if isinstance(values, tablecache.WordTable):
+            self._trie, self._values = values.trie, values.values
+            return
         self._trie = trie = marisa_trie.Trie(values)
         self._values = array("d", map(values.__getitem__, map(trie.restore_key, range(len(trie)))))
 
@@ -68,6 +72,16 @@ def load_idf(path: Path = IDF_PATH) -> tuple[Mapping[str, float], float]:
 
 
 def _read_idf(path: Path) -> tuple[Mapping[str, float], float]:
+    """The table from the table cache (:mod:`.tablecache`), else read from ``path`` and kept there."""
+    cached = tablecache.load("idf", [path])
+    if cached is not None:
+        return TrieTable(cached), float(cached.meta["median"])
+    table, median = _parse_idf(path)
+    tablecache.save("idf", [path], tablecache.WordTable(table._trie, table._values, {"median": median}))
+    return table, median
+
+
+def _parse_idf(path: Path) -> tuple[TrieTable, float]:
     read: dict[str, float] = {}
     with path.open(encoding="utf-8") as lines:  # a line at a time: no list of all lines between the words
         for line in lines:

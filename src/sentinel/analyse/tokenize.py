@@ -6,12 +6,11 @@ down to county level with their short forms, government departments, and emergen
 public-opinion (舆情) vocabulary. It also carries the stopword list and the alias table
 (郑州市 ↔ 郑州, 卫生健康委员会 ↔ 卫健委) that watch rules use.
 
-Loading takes about a second, so :func:`default_tokenizer` builds one per process and reuses it.
-
 jieba holds its dictionary as a dict of every word and every prefix of one (half a million strings,
 58 MB); once loaded, the words are compiled into a MARISA trie with an array of their log
 frequencies (about 6 MB) and jieba's dict is let go. Asked for the words that start at a position,
-the trie answers in C.
+the trie answers in C. Compiling takes 1.5 s, so the trie is kept on disk (:mod:`.tablecache`) and
+later processes map it in a few milliseconds; :func:`default_tokenizer` builds one per process.
 """
 
 from __future__ import annotations
@@ -31,9 +30,13 @@ from types import MappingProxyType
 import jieba
 import marisa_trie
 
+from sentinel.analyse import tablecache
+
 DICT_DIR = Path(__file__).resolve().parent / "dict"
 #: The user dictionaries loaded by default, in jieba's ``word freq tag`` format.
 USER_DICTS = ("places.txt", "departments.txt", "vocabulary.txt")
+#: jieba's own dictionary, which every Tokenizer loads first
+_JIEBA_DICT = Path(jieba.__file__).resolve().parent / jieba.DEFAULT_DICT_NAME
 # jieba 0.42.1's re_han_default: the runs it segments with its dictionary.
 _RE_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -96,16 +99,30 @@ class Tokenizer:
 
     def _compile(self) -> None:
         """The words of jieba's dictionary (frequency above 0: prefixes and deleted words are none) as
-        a trie, with each word's ``log(freq)`` at its key id."""
-        loaded = self._load_jieba()
-        words = {word: freq for word, freq in loaded.FREQ.items() if freq}
-        self._trie = trie = marisa_trie.Trie(words)
-        by_key = map(trie.restore_key, range(len(trie)))
-        self._logfreq = array("d", map(math.log, map(words.__getitem__, by_key)))
-        self._longest = max(map(len, words), default=1)
-        self._logtotal = math.log(loaded.total)
+        a trie, with each word's ``log(freq)`` at its key id: from the table cache (:mod:`.tablecache`)
+        when it holds them, else compiled from jieba's dictionary and kept there."""
+        table = None if self._added else tablecache.load("jieba", self._sources())
+        if table is None:
+            table = self._compile_from_jieba()
+            if not self._added:
+                tablecache.save("jieba", self._sources(), table)
+        self._trie, self._logfreq = table.trie, table.values
+        self._longest, self._logtotal = int(table.meta["longest"]), float(table.meta["logtotal"])
         if not self.hmm and not self._added:
             self._jieba = None  # its half a million strings go; the trie has what tokenizing needs
+
+    def _sources(self) -> list[Path]:
+        """The files its dictionary is built from: jieba's, then the user dictionaries in order."""
+        return [_JIEBA_DICT, *map(Path, self._dictionaries)]
+
+    def _compile_from_jieba(self) -> tablecache.WordTable:
+        loaded = self._load_jieba()
+        words = {word: freq for word, freq in loaded.FREQ.items() if freq}
+        trie = marisa_trie.Trie(words)
+        by_key = map(trie.restore_key, range(len(trie)))
+        logfreq = array("d", map(math.log, map(words.__getitem__, by_key)))
+        return tablecache.WordTable(trie, logfreq, {"longest": max(map(len, words), default=1),
+                                                    "logtotal": math.log(loaded.total)})
 
     def tokenize(self, text: str) -> list[str]:
         """jieba's tokens for ``text`` (accurate mode), whitespace tokens dropped."""
