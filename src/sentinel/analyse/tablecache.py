@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import marisa_trie
+
+from sentinel.files import write_replacing
 
 log = logging.getLogger(__name__)
 
@@ -94,25 +95,14 @@ def save(kind: str, sources: Sequence[Path], table: WordTable) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         stem = folder / table_key(kind, sources)
         trie_path = stem.with_suffix(".marisa")
-        _write(trie_path, table.trie.tobytes())
-        _write(stem.with_suffix(".values"), table.values.tobytes())
+        write_replacing(trie_path, table.trie.tobytes())
+        write_replacing(stem.with_suffix(".values"), table.values.tobytes())
         # the description last: a table without one, or with a torn file, is never read
-        _write(stem.with_suffix(".json"), json.dumps({"words": len(table.trie), "meta": table.meta,
+        write_replacing(stem.with_suffix(".json"), json.dumps({"words": len(table.trie), "meta": table.meta,
                                                       "trie_bytes": trie_path.stat().st_size}).encode())
         _prune(folder, kind)
     except (OSError, ValueError) as exc:
         log.debug("the %s table is not kept in %s: %s", kind, folder, exc)
-
-
-def _write(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _prune(folder: Path, kind: str) -> None:

@@ -13,14 +13,13 @@ rename: a crash leaves the old file or the new, never half of one, and a second 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
+from sentinel.files import write_replacing
 from sentinel.notify.digest import digest_day
 from sentinel.reports.pdf import RenderStopped
 from sentinel.reports.period import build_period_report
@@ -57,13 +56,9 @@ def archive(report: dict[str, Any], settings: Settings, day: date) -> list[Path]
         except Exception:  # a renderer's failure (fonts, Pango) must not cost the leaders their briefing
             log.exception("rendering the daily briefing as %s failed; the other formats are still archived", fmt)
             continue
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.")
         try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temporary, target)
+            write_replacing(target, data)
         except OSError:
-            Path(temporary).unlink(missing_ok=True)
             log.exception("archiving the daily briefing to %s failed", target)
             continue
         written.append(target)
