@@ -4,6 +4,7 @@ dictionaries, and a cache that is torn, unwritable or turned off only costs the 
 
 from __future__ import annotations
 
+import time
 from array import array
 from pathlib import Path
 
@@ -119,3 +120,21 @@ def test_only_the_newest_tables_of_a_kind_are_kept(tmp_path: Path, monkeypatch: 
     kept = sorted(path.stem for path in cache.glob("words-*.json"))
     assert kept == sorted(keys[-tablecache.KEEP:])
     assert len(list(cache.glob("words-*.marisa"))) == len(list(cache.glob("words-*.values"))) == tablecache.KEEP
+
+
+def test_a_table_in_use_outlives_newer_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SENTINEL_CACHE_DIR", str(cache))
+    sources = []
+    for n in range(tablecache.KEEP + 1):
+        source = tmp_path / f"words{n}.txt"
+        source.write_text(f"词{n}\n", encoding="utf-8")
+        sources.append(source)
+    tablecache.save("words", [sources[0]], tablecache.WordTable.build({"词0": 0.5}, {}))
+    for n, source in enumerate(sources[1:], start=1):
+        time.sleep(0.01)  # a later use has a later time, on any file system's clock
+        assert tablecache.load("words", [sources[0]]) is not None  # the office's table, loaded at each start
+        tablecache.save("words", [source], tablecache.WordTable.build({f"词{n}": float(n)}, {}))
+    kept = {path.stem for path in cache.glob("words-*.json")}
+    assert tablecache.table_key("words", [sources[0]]) in kept
+    assert tablecache.table_key("words", [sources[1]]) not in kept and len(kept) == tablecache.KEEP

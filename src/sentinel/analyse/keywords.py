@@ -13,13 +13,11 @@ from __future__ import annotations
 import heapq
 import re
 import threading
-from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import jieba
-import marisa_trie
 
 from sentinel.analyse import tablecache
 from sentinel.analyse.tokenize import Tokens, load_stopwords
@@ -39,12 +37,8 @@ class TrieTable(Mapping[str, float]):
 
     __slots__ = ("_trie", "_values")
 
-    def __init__(self, values: Mapping[str, float] | tablecache.WordTable) -> None:
-        if isinstance(values, tablecache.WordTable):
-            self._trie, self._values = values.trie, values.values
-            return
-        self._trie = trie = marisa_trie.Trie(values)
-        self._values = array("d", map(values.__getitem__, map(trie.restore_key, range(len(trie)))))
+    def __init__(self, table: tablecache.WordTable) -> None:
+        self._trie, self._values = table.trie, table.values
 
     def get(self, word: str, default: float | None = None) -> float | None:  # type: ignore[override]
         key = self._trie.get(word)
@@ -73,15 +67,14 @@ def load_idf(path: Path = IDF_PATH) -> tuple[Mapping[str, float], float]:
 
 def _read_idf(path: Path) -> tuple[Mapping[str, float], float]:
     """The table from the table cache (:mod:`.tablecache`), else read from ``path`` and kept there."""
-    cached = tablecache.load("idf", [path])
-    if cached is not None:
-        return TrieTable(cached), float(cached.meta["median"])
-    table, median = _parse_idf(path)
-    tablecache.save("idf", [path], tablecache.WordTable(table._trie, table._values, {"median": median}))
-    return table, median
+    table = tablecache.load("idf", [path])
+    if table is None:
+        table = _parse_idf(path)
+        tablecache.save("idf", [path], table)
+    return TrieTable(table), float(table.meta["median"])
 
 
-def _parse_idf(path: Path) -> tuple[TrieTable, float]:
+def _parse_idf(path: Path) -> tablecache.WordTable:
     read: dict[str, float] = {}
     with path.open(encoding="utf-8") as lines:  # a line at a time: no list of all lines between the words
         for line in lines:
@@ -90,7 +83,7 @@ def _parse_idf(path: Path) -> tuple[TrieTable, float]:
                 read[word] = float(value)
     ordered = sorted(read.values())
     median = ordered[len(ordered) // 2] if ordered else 1.0
-    return TrieTable(read), median
+    return tablecache.WordTable.build(read, {"median": median})
 
 
 def keyword_scores(

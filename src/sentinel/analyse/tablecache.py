@@ -9,19 +9,20 @@ cost the heap nothing) and read the values.
 
 A table is known by what it was built from: the files' paths, sizes and modification times, and
 the format. A changed dictionary is another table; the cache keeps the newest :data:`KEEP` of each
-kind. The folder is ``$SENTINEL_CACHE_DIR``, else ``$XDG_CACHE_HOME/sentinel``, else
+kind, by their last use. The folder is ``$SENTINEL_CACHE_DIR``, else ``$XDG_CACHE_HOME/sentinel``, else
 ``~/.cache/sentinel``; ``SENTINEL_CACHE_DIR=off`` turns the cache off. A folder that cannot be
 written, or a file that does not read back whole, only costs the time to build the table again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,12 @@ class WordTable:
     trie: marisa_trie.Trie
     values: array[float]
     meta: dict[str, Any]
+
+    @classmethod
+    def build(cls, values: Mapping[str, float], meta: dict[str, Any]) -> WordTable:
+        """The table of ``values``' words, each value at its word's key id."""
+        trie = marisa_trie.Trie(values)
+        return cls(trie, array("d", map(values.__getitem__, map(trie.restore_key, range(len(trie))))), meta)
 
 
 def cache_dir() -> Path | None:
@@ -83,6 +90,8 @@ def load(kind: str, sources: Sequence[Path]) -> WordTable | None:
             return None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError):
         return None
+    with contextlib.suppress(OSError):
+        os.utime(stem.with_suffix(".json"))  # used now: the pruning keeps the tables in use
     return WordTable(trie, values, meta["meta"])
 
 
@@ -98,15 +107,15 @@ def save(kind: str, sources: Sequence[Path], table: WordTable) -> None:
         write_replacing(trie_path, table.trie.tobytes())
         write_replacing(stem.with_suffix(".values"), table.values.tobytes())
         # the description last: a table without one, or with a torn file, is never read
-        write_replacing(stem.with_suffix(".json"), json.dumps({"words": len(table.trie), "meta": table.meta,
-                                                      "trie_bytes": trie_path.stat().st_size}).encode())
+        description = {"words": len(table.trie), "meta": table.meta, "trie_bytes": trie_path.stat().st_size}
+        write_replacing(stem.with_suffix(".json"), json.dumps(description).encode())
         _prune(folder, kind)
     except (OSError, ValueError) as exc:
         log.debug("the %s table is not kept in %s: %s", kind, folder, exc)
 
 
 def _prune(folder: Path, kind: str) -> None:
-    """Drop all but the :data:`KEEP` newest tables of ``kind``."""
+    """Drop all but the :data:`KEEP` tables of ``kind`` written or loaded last."""
     described = sorted(folder.glob(f"{kind}-*.json"), key=lambda path: path.stat().st_mtime, reverse=True)
     for stale in described[KEEP:]:
         for suffix in (".json", ".marisa", ".values"):

@@ -20,7 +20,6 @@ import logging
 import math
 import re
 import threading
-from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import filterfalse
@@ -28,7 +27,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 import jieba
-import marisa_trie
 
 from sentinel.analyse import tablecache
 
@@ -117,11 +115,8 @@ class Tokenizer:
 
     def _compile_from_jieba(self) -> tablecache.WordTable:
         loaded = self._load_jieba()
-        words = {word: freq for word, freq in loaded.FREQ.items() if freq}
-        trie = marisa_trie.Trie(words)
-        by_key = map(trie.restore_key, range(len(trie)))
-        logfreq = array("d", map(math.log, map(words.__getitem__, by_key)))
-        return tablecache.WordTable(trie, logfreq, {"longest": max(map(len, words), default=1),
+        logfreq = {word: math.log(freq) for word, freq in loaded.FREQ.items() if freq}
+        return tablecache.WordTable.build(logfreq, {"longest": max(map(len, logfreq), default=1),
                                                     "logtotal": math.log(loaded.total)})
 
     def tokenize(self, text: str) -> list[str]:
