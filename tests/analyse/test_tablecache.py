@@ -5,10 +5,8 @@ dictionaries, and a cache that is torn, unwritable or turned off only costs the 
 from __future__ import annotations
 
 import time
-from array import array
 from pathlib import Path
 
-import marisa_trie
 import pytest
 
 from sentinel.analyse import keywords, tablecache
@@ -105,36 +103,48 @@ def test_the_idf_table_from_the_cache_is_the_one_read(cache: Path, monkeypatch: 
     assert cached.get("不在表里的词") is None
 
 
-def test_only_the_newest_tables_of_a_kind_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("SENTINEL_CACHE_DIR", str(cache))
-    keys = []
-    for n in range(tablecache.KEEP + 2):
-        source = tmp_path / f"words{n}.txt"
+@pytest.fixture
+def small_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache folder of this test's own, for small tables of a kind of their own."""
+    monkeypatch.setenv("SENTINEL_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _word_files(folder: Path, count: int) -> list[Path]:
+    """``count`` one-word source files, each another table."""
+    files = []
+    for n in range(count):
+        source = folder / f"words{n}.txt"
         source.write_text(f"哨兵{n}号\n", encoding="utf-8")
-        words = marisa_trie.Trie([f"哨兵{n}号"])
-        tablecache.save("words", [source], tablecache.WordTable(words, array("d", [float(n)]), {"n": n}))
-        keys.append(tablecache.table_key("words", [source]))
+        files.append(source)
+    return files
+
+
+def _save_later(source: Path, n: int) -> None:
+    """Keep the one-word table of ``source``, later than what came before on any file system's clock."""
+    time.sleep(0.01)
+    tablecache.save("words", [source], tablecache.WordTable.build({f"哨兵{n}号": float(n)}, {"n": n}))
+
+
+def test_only_the_newest_tables_of_a_kind_are_kept(small_cache: Path, tmp_path: Path) -> None:
+    sources = _word_files(tmp_path, tablecache.KEEP + 2)
+    for n, source in enumerate(sources):
+        _save_later(source, n)
         loaded = tablecache.load("words", [source])
         assert loaded is not None and loaded.meta == {"n": n} and list(loaded.values) == [float(n)]
-    kept = sorted(path.stem for path in cache.glob("words-*.json"))
-    assert kept == sorted(keys[-tablecache.KEEP:])
-    assert len(list(cache.glob("words-*.marisa"))) == len(list(cache.glob("words-*.values"))) == tablecache.KEEP
+    kept = sorted(path.stem for path in small_cache.glob("words-*.json"))
+    assert kept == sorted(tablecache.table_key("words", [source]) for source in sources[-tablecache.KEEP:])
+    assert len(list(small_cache.glob("words-*.marisa"))) == len(list(small_cache.glob("words-*.values"))) \
+        == tablecache.KEEP
 
 
-def test_a_table_in_use_outlives_newer_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("SENTINEL_CACHE_DIR", str(cache))
-    sources = []
-    for n in range(tablecache.KEEP + 1):
-        source = tmp_path / f"words{n}.txt"
-        source.write_text(f"词{n}\n", encoding="utf-8")
-        sources.append(source)
-    tablecache.save("words", [sources[0]], tablecache.WordTable.build({"词0": 0.5}, {}))
+def test_a_table_in_use_outlives_newer_ones(small_cache: Path, tmp_path: Path) -> None:
+    sources = _word_files(tmp_path, tablecache.KEEP + 1)
+    _save_later(sources[0], 0)
     for n, source in enumerate(sources[1:], start=1):
-        time.sleep(0.01)  # a later use has a later time, on any file system's clock
+        time.sleep(0.01)
         assert tablecache.load("words", [sources[0]]) is not None  # the office's table, loaded at each start
-        tablecache.save("words", [source], tablecache.WordTable.build({f"词{n}": float(n)}, {}))
-    kept = {path.stem for path in cache.glob("words-*.json")}
+        _save_later(source, n)
+    kept = {path.stem for path in small_cache.glob("words-*.json")}
     assert tablecache.table_key("words", [sources[0]]) in kept
     assert tablecache.table_key("words", [sources[1]]) not in kept and len(kept) == tablecache.KEEP
