@@ -382,6 +382,9 @@ PAPERS_THRESHOLDS_AND_FALLS = [
     # the count before the next phrase belongs to it, 失联 and 丧生 as much as 失踪 and 死亡
     ("the missing right after the dead", "", "事故已造成3人遇难2人失联", {"deaths": 3, "missing": 2}),
     ("the dead right after the hurt", "", "爆炸致3人受伤2人丧生", {"deaths": 2, "injured": 3}),
+    # ... unless that phrase has a count of its own after its word: then the count is the word's before
+    ("the dead, then the missing, each word before its count", "", "广西因灾死亡6人失联11人", {"deaths": 6, "missing": 11}),
+    ("the dead, then the hurt, each word before its count", "", "事故死亡6人受伤11人", {"deaths": 6, "injured": 11}),
 ]
 
 

@@ -126,8 +126,10 @@ _BEFORE = re.compile(
     r"(?!多?月|小时|星期|多?天|年)"  # "失联一个月" is a duration
 )
 # After a predicate ("5人死亡18人受伤") a bare count opens the next phrase; after a transitive verb
-# ("撞死1人后再撞伤3人") it is the verb's object.
-_NEXT_PHRASE = re.compile(r"[^，,。；;、\s]{0,6}?(?:伤|死|亡|遇难|罹难|丧生|遇害|失踪|失联|中毒|下落不明|住院|入院|送医|就医|获救|被救)")
+# ("撞死1人后再撞伤3人") it is the verb's object; and so it is when the next phrase has a count of its own
+# after its word ("死亡6人失联11人", "死亡6人受伤11人").
+_NEXT_PHRASE = re.compile(r"[^，,。；;、\s]{0,6}?(?:伤|死|亡|遇难|罹难|丧生|遇害|失踪|失联|中毒|下落不明|住院|入院|送医|就医|获救|被救)"
+                          r"(?!(?:约|近|逾|超过?|达|为)?[0-9０-９一二两三四五六七八九十百千数几])")
 _TRANSITIVE = re.compile(rf"^(?:[撞砸炸烧砍刺毒打捅咬轧碾勒掐踩枪杀害][死伤]|{'|'.join(_KILL_WITHOUT_DEATH)})$")
 # The shots or stabs a victim took, between the victim and the verb: "父女俩身中300多枪身亡".
 _WOUNDS_COUNTED = r"[0-9０-９]+[多余]?[枪刀弹处]"
