@@ -193,6 +193,35 @@ def test_a_posts_topics_lend_it_no_facts_and_an_epidemic_bulletin_is_a_tally() -
     assert guard("郑州一小区发生火灾 造成2人死亡", "今天下午3时许，郑州市中原区一小区发生火灾") is None
 
 
+PANDEMIC_TALLIES = [  # a pandemic's totals, at home or abroad: statistics, whatever the country
+    "【美国新冠肺炎超161万例特朗普宣布连续三天降半旗】美国确诊新冠肺炎病例超过161万，9.6万人死亡。",
+    "全球累计确诊超过500万例",
+    "英国新冠死亡病例超过4万 居欧洲首位",
+    "印度新冠死亡人数突破10万",
+    "俄罗斯新冠确诊人数升至50万",
+    "【日本新冠疫情】日本新增确诊病例创新高 累计死亡超过1000人",
+    "法国累计死亡病例达2.9万例",
+    "截至目前，疫情已致全球逾100万人死亡",
+    "美国新冠疫情累计死亡人数超过50万人",
+]
+ONE_DISASTERS_TOLL = [  # ... while one disaster's toll, however large or however counted, reports it
+    "尼泊尔地震死亡人数升至8000人",
+    "广西洪灾累计死亡56人",
+    "湖北暴雨累计造成20人死亡",
+    "某县爆发霍乱疫情 已致3人死亡",
+]
+
+
+@pytest.mark.parametrize("text", PANDEMIC_TALLIES)
+def test_a_pandemics_totals_are_a_tally(text: str) -> None:
+    assert guard("", text) == "时段统计"
+
+
+@pytest.mark.parametrize("text", ONE_DISASTERS_TOLL)
+def test_one_disasters_toll_is_no_tally(text: str) -> None:
+    assert guard("", text) is None
+
+
 def test_an_unwatched_item_is_not_judged_unless_asked(bundled: Analyzer) -> None:
     title, text = REPORTS[0]
     plain = bundled.analyze(title, text)  # the bundled settings watch nothing
