@@ -44,11 +44,6 @@ _THE_STAGE_STARTS_CLOCKS = (
     "a hook the escalation stage provides, not a moved import"
 )
 
-_REPORTS_PRINT_THE_REPLAY_SHAPE = (
-    "the reports print obligations and times in the replay's shape (obligation_json, local_iso); "
-    "those helpers belong in a stage the replay and the reports both import"
-)
-
 #: (importing module, imported module) → why it is allowed for now.
 ALLOWED: dict[tuple[str, str], str] = {
     ("sentinel.collect.html", "sentinel.normalise.text"): _PARSERS_CLEAN_AS_THEY_PARSE,
@@ -73,9 +68,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("sentinel.incidents.service", "sentinel.notify.serialisation"):
         "an incident's detail lists its notifications by title, and a deferred message's title is its "
         "rendered template; the listing belongs in a later stage",
-    ("sentinel.reports.incident", "sentinel.replay"): _REPORTS_PRINT_THE_REPLAY_SHAPE,
-    ("sentinel.reports.period", "sentinel.replay"): _REPORTS_PRINT_THE_REPLAY_SHAPE,
-    ("sentinel.reports.hotlists", "sentinel.replay"): _REPORTS_PRINT_THE_REPLAY_SHAPE,
 }
 
 #: Import cycles among the stages' modules, each as the set of its modules.

@@ -10,6 +10,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -121,3 +122,11 @@ def require_aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise ValueError(f"naive datetime {value!r}: sentinel only accepts timezone-aware times")
     return value
+
+
+def local_iso(value: datetime | None, zone: ZoneInfo) -> str | None:
+    """ISO 8601 in ``zone`` (a naive value is UTC, as the store keeps it); None stays None."""
+    if value is None:
+        return None
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(zone).isoformat()

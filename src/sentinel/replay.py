@@ -40,13 +40,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from sentinel.analyse.pipeline import Analyzer
-from sentinel.clock import FakeClock
+from sentinel.clock import FakeClock, local_iso
 from sentinel.collect.hotlist import newsnow
 from sentinel.collect.hotlist.archive import parse_rows
 from sentinel.collect.hotlist.collector import entry_item, listing_of, parse_board
@@ -56,7 +55,7 @@ from sentinel.errors import CollectError, NotFoundError, SentinelError
 from sentinel.escalation import ack_links, actions, judgement
 from sentinel.escalation.clocks import Rules
 from sentinel.escalation.engine import EscalationEngine
-from sentinel.escalation.obligations import ObligationError, ObligationState
+from sentinel.escalation.obligations import ObligationError, ObligationState, obligation_json
 from sentinel.incidents.flows import IncidentStage
 from sentinel.normalise.item import normalise, normalise_batch
 from sentinel.normalise.times import parse_iso
@@ -405,21 +404,6 @@ class Replayer:
 
     def _local(self, value: datetime | None) -> str | None:
         return local_iso(value, self.zone)
-
-
-def local_iso(value: datetime | None, zone: ZoneInfo) -> str | None:
-    """ISO 8601 in ``zone`` (a naive value is UTC, as the store keeps it); None stays None."""
-    if value is None:
-        return None
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(zone).isoformat()
-
-
-def obligation_json(row: Obligation, zone: ZoneInfo) -> dict[str, Any]:
-    """One obligation as the replay prints it (docs/architecture.md#replay-scenarios); the
-    after-action report builds on this."""
-    return {"kind": row.kind, "sequence": row.sequence, "due_at": local_iso(row.due_at, zone),
-            "met_at": local_iso(row.met_at, zone), "state": row.state}
 
 
 def text_report(result: dict[str, Any]) -> Iterator[str]:

@@ -25,13 +25,17 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sentinel.analyse.grading import Grade
-from sentinel.clock import require_aware
+from sentinel.clock import local_iso, require_aware
 from sentinel.errors import SentinelError
 from sentinel.escalation.policy import ClockStart, Policy
 from sentinel.escalation.workdays import working_deadline
+
+if TYPE_CHECKING:
+    from sentinel.store.models import Obligation
 
 __all__ = [
     "MAJOR_GRADES",
@@ -47,6 +51,7 @@ __all__ = [
     "margin",
     "next_sustained_release",
     "obligations_for_grade",
+    "obligation_json",
     "obligations_met_by",
     "on_regrade",
     "policy_interpretation_for",
@@ -333,3 +338,10 @@ def validate_response_time(
         raise ResponseTimeError(
             f"回应时间 {at.isoformat()} 晚于当前时间 / the response time {at.isoformat()} is in the future")
     return at
+
+
+def obligation_json(row: Obligation, zone: ZoneInfo) -> dict[str, Any]:
+    """One obligation as the replay prints it (docs/architecture.md#replay-scenarios); the
+    after-action report builds on this."""
+    return {"kind": row.kind, "sequence": row.sequence, "due_at": local_iso(row.due_at, zone),
+            "met_at": local_iso(row.met_at, zone), "state": row.state}

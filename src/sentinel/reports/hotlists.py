@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, Row, select
 from sqlmodel import Session, col
 
+from sentinel.clock import local_iso
 from sentinel.collect.hotlist.board import list_name_zh
-from sentinel.replay import local_iso
 from sentinel.store import hotlists as hotlist_store
 from sentinel.store.models import HotlistEntry, Incident, IncidentHotlist
 

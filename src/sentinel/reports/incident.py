@@ -31,14 +31,14 @@ from sqlalchemy import Engine
 from sentinel.analyse.category import default_lexicon
 from sentinel.analyse.grading import Grade
 from sentinel.analyse.sentiment import Register, register_of_source
+from sentinel.clock import local_iso
 from sentinel.escalation.clocks import pending_evidence
-from sentinel.escalation.obligations import ObligationKind, ObligationState
+from sentinel.escalation.obligations import ObligationKind, ObligationState, obligation_json
 from sentinel.incidents.heat import Halving, HeatWeights, heat_item, rate_halving
 from sentinel.incidents.series import as_json as series_json
 from sentinel.incidents.series import incident_series
 from sentinel.incidents.service import IncidentDetail, get_incident
 from sentinel.notify.message import grade_label
-from sentinel.replay import local_iso, obligation_json
 from sentinel.reports import scoring
 from sentinel.reports.hotlists import incident_hotlists
 from sentinel.settings import Authority, Settings

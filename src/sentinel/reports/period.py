@@ -33,11 +33,11 @@ from sqlmodel import Session, col
 
 from sentinel.analyse.category import default_lexicon
 from sentinel.analyse.grading import Grade
+from sentinel.clock import local_iso
 from sentinel.errors import SentinelError
 from sentinel.escalation.obligations import ObligationKind
 from sentinel.incidents.service import list_incident_rows
 from sentinel.notify.message import grade_label
-from sentinel.replay import local_iso
 from sentinel.reports.hotlists import period_hotlists
 from sentinel.reports.incident import AUTHORITY_ZH
 from sentinel.settings import Settings
