@@ -342,16 +342,23 @@ class Daemon:
             await self._attempt(job, functools.partial(self.database.write, step, self.clock.now()))
 
     async def daily_briefing(self) -> None:
-        """Once its time has come: the day's period report, built and archived in a worker thread, then
-        the one digest message to the leaders that summarises it."""
-        from sentinel.reports.briefing import prepare_briefing
+        """Once its time has come: the day's period report, built and archived in a child process (its
+        memory goes with it), then the one digest message to the leaders that summarises it."""
+        from sentinel.reports import briefing
+        from sentinel.reports.child import ChildStopped
 
         assert self.escalation is not None and self.database is not None
         engine, channels, now = self.database.engine, self.escalation.text_ids, self.clock.now()
         if not await self.database.read(digest_pending, engine, self.settings, channels, now):
             return
         try:
-            summary = await asyncio.to_thread(prepare_briefing, engine, self.settings, now)
+            if briefing.builds_apart(self.settings):
+                summary = await asyncio.to_thread(briefing.prepare_briefing_apart, self.settings, now)
+            else:
+                summary = await asyncio.to_thread(briefing.prepare_briefing, engine, self.settings, now)
+        except ChildStopped:  # sentinel is stopping: the next start builds the briefing and the digest
+            log.info("building the daily briefing was stopped; it is built again at the next start")
+            return
         except Exception:  # the leaders still get the digest, without the report's figures
             log.exception("building the daily briefing failed; the digest goes out without it")
             summary = None
@@ -516,7 +523,7 @@ class Daemon:
             from sentinel.reports.pdf import stop_rendering
 
             if stopped := stop_rendering():
-                log.warning("%d PDF render(s) still running at stop; killed (the report is built again)", stopped)
+                log.warning("%d report child(ren) still running at stop; killed (the report is built again)", stopped)
         for task in late:
             log.warning("job %s still running at stop after %.0f s; cancelled", task.get_name(), STOP_WAIT)
             task.cancel()

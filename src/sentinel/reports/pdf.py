@@ -16,24 +16,15 @@ says so for every font of every PDF; here it is said once per process, with what
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
-from sentinel.errors import SentinelError
+from sentinel.reports.child import ChildFailed, ChildStopped, run_child, stop_children
 from sentinel.reports.fonts import warn_missing_font
 
 log = logging.getLogger(__name__)
-
-#: the folder that holds the ``sentinel`` package, for the child's import path
-_ROOT = str(Path(__file__).resolve().parents[2])
-
-
-_LOCK = threading.Lock()
-_CHILDREN: dict[subprocess.Popen[bytes], bool] = {}  # renders under way → killed by stop_rendering
 
 #: how the child's one line about a missing CJK font begins (:func:`.fonts.missing_font_message`)
 MISSING_FONT = "no Chinese (CJK) font installed"
@@ -44,38 +35,18 @@ SLOW_SUBSET = ("PDF fonts are subset with fontTools because HarfBuzz's subsetter
                "libharfbuzz-subset0` on Debian/Ubuntu)")
 _SLOW_SAID = threading.Event()
 
-
-class PdfError(SentinelError):
-    """WeasyPrint failed, or its process did not finish in time."""
-
-
-class RenderStopped(PdfError):
-    """The render was killed by :func:`stop_rendering`: not a failure of the report."""
+#: WeasyPrint failed, or its process did not finish in time
+PdfError = ChildFailed
+#: the render was killed by :func:`stop_rendering`: not a failure of the report
+RenderStopped = ChildStopped
 
 
-def html_to_pdf(html: str, *, timeout: float = 300.0) -> bytes:
-    """The PDF of a self-contained HTML page (only ``data:`` URLs are fetched), rendered in a child.
-    :func:`stop_rendering` ends the children under way (the daemon stops): this then raises."""
-    path = os.environ.get("PYTHONPATH")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([_ROOT, path]) if path else _ROOT}
-    with subprocess.Popen([sys.executable, "-m", "sentinel.reports.pdf"], stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as child:
-        with _LOCK:
-            _CHILDREN[child] = False
-        try:
-            pdf, err = child.communicate(html.encode("utf-8"), timeout=timeout)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
-            raise PdfError(f"rendering the PDF took more than {timeout:.0f} s") from None
-        finally:
-            with _LOCK:
-                stopped = _CHILDREN.pop(child)
-    said = err.decode("utf-8", errors="replace").strip().splitlines()
-    if child.returncode != 0:
-        if stopped:
-            raise RenderStopped("rendering the PDF was stopped: sentinel is stopping")
-        raise PdfError(f"rendering the PDF failed: {said[-1] if said else f'exit status {child.returncode}'}")
+def html_to_pdf(html: str | Path, *, timeout: float = 300.0) -> bytes:
+    """The PDF of a self-contained HTML page (only ``data:`` URLs are fetched), or of the page in a
+    file, rendered in a child. :func:`stop_rendering` ends the children under way (the daemon stops):
+    this then raises :class:`RenderStopped`."""
+    given = html if isinstance(html, Path) else html.encode("utf-8")
+    pdf, said = run_child("sentinel.reports.pdf", given, timeout=timeout, what="rendering the PDF")
     log_child_lines(said)
     return pdf
 
@@ -95,14 +66,10 @@ def log_child_lines(lines: list[str]) -> None:
 
 
 def stop_rendering() -> int:
-    """Kill the PDF renders under way, so that a stop does not wait minutes for a long report's
-    layout (the report is built again after the restart); how many there were."""
-    with _LOCK:
-        children = list(_CHILDREN)
-        _CHILDREN.update(dict.fromkeys(children, True))
-    for child in children:
-        child.kill()
-    return len(children)
+    """Kill the report children under way, PDF renders and briefings (:mod:`.child`), so that a stop
+    does not wait minutes for a long report's layout (the report is built again after the restart);
+    how many there were."""
+    return stop_children()
 
 
 def layout(html: str) -> Any:
