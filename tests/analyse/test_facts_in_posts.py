@@ -109,6 +109,9 @@ CLAUSE_ENDS_ON_A_DEATH = [
      "《变脸》《天使之城》这些都成了记忆，刚才消息：偶像尼古拉斯·凯奇于美时1月17日滑雪意外丧生，", {"deaths": 1}),  # CED
     ("a pilot", "", "一架歼-8飞机在夜间飞行训练时失事，飞行员牺牲，地面无人员伤亡。", {"deaths": 1}),  # CED (the ground's zero is not the crew's)
     ("去世 of an illness", "", "台独教父李登辉今天凌晨在其家中因心脏病复发抢救无效死亡。", {}),  # CED
+    ("离世 with its cause, as 去世", "", "外卖小哥送餐途中遭遇车祸不幸离世", {"deaths": 1}),  # written
+    ("离世 with no cause", "", "老艺术家于昨日在北京离世，享年92岁。", {}),  # written
+    ("a rumour of a death is no cause of it", "", "台湾歌星再被传去世，好友称联系不上", {}),  # written (离世 alike)
     ("a virus", "", "冠状病毒“56℃，30分钟，就死亡了。", {}),  # SMP2020
     ("an animal in an earlier clause", "", "海豚送医后，由于呛水严重于昨晚12点死亡。", {}),  # weibo_senti_100k
     ("death as a noun", "", "鼻塞喉咙痛牙痛耳朵痛后脑痛我选择死亡", {}),  # SMP2020

@@ -285,7 +285,7 @@ _PASSED_IN_EVENT = re.compile(r"伤者|伤员|伤势|伤重|重伤|抢救|事故
                               r"山洪|溺水|落水|坠|被困|遇险|中毒|袭击|枪击|踩踏|撞")
 #: Illness and age: a death of them is no event's (fact_victims reads a victim's death with it too).
 ILLNESS = re.compile(r"病|癌|瘤|衰竭|心梗|心肌梗|脑溢血|脑出血|中风|肺炎|肺痨|结核|感染|新冠|艾滋|败血|疾|高龄|寿终|年迈|衰老|年老")
-_TRIGGER = re.compile(r"死|亡|弑|遇难|罹难|丧|伤|里氏|失踪|下落不明|失联|中毒|损失|震|遗体|尸体|殒命|殉职|牺牲|生命|性命|人命|毙|症状|发病|遇害|去世")
+_TRIGGER = re.compile(r"死|亡|弑|遇难|罹难|丧|伤|里氏|失踪|下落不明|失联|中毒|损失|震|遗体|尸体|殒命|殉职|牺牲|生命|性命|人命|毙|症状|发病|遇害|[去离]世")
 # The killing verbs without 死 ("杀害", "枪杀"), tested only in a text holding 杀: one more alternative in
 # _TRIGGER costs every text a slower scan.
 _KILL_TRIGGER = re.compile("|".join(verb for verb in _KILL_WITHOUT_DEATH if "杀" in verb))
