@@ -173,8 +173,9 @@ def test_an_item_is_indexed_as_character_pairs_and_words() -> None:
 
 @pytest.mark.parametrize("few", [0, 1, 2000])
 def test_a_word_matching_few_or_many_items_is_found_alike(db, monkeypatch, few: int) -> None:
-    """PostgreSQL fetches the items of a rare word by id and leaves a common one to the planner
-    (store/search.py, FEW_MATCHES): both ways give the same pages."""
+    """The items of a rare word are fetched by id, a common one's walked newest first (PostgreSQL
+    leaves it to the planner, SQLite is kept from looking the ids up; store/search.py, FEW_MATCHES):
+    both ways give the same pages, on both stores."""
     monkeypatch.setattr(item_search, "FEW_MATCHES", few)
     assert found(db, "爆炸") == ["s3", "s2", "s1"]
     assert found(db, "爆炸", source_id="news", since=NOW - timedelta(hours=9)) == ["s3", "s2"]
