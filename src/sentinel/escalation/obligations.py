@@ -35,7 +35,7 @@ from sentinel.escalation.policy import ClockStart, Policy
 from sentinel.escalation.workdays import working_deadline
 
 if TYPE_CHECKING:
-    from sentinel.store.models import Obligation
+    from sentinel.store.models import Obligation as ObligationRow
 
 __all__ = [
     "MAJOR_GRADES",
@@ -340,7 +340,7 @@ def validate_response_time(
     return at
 
 
-def obligation_json(row: Obligation, zone: ZoneInfo) -> dict[str, Any]:
+def obligation_json(row: ObligationRow, zone: ZoneInfo) -> dict[str, Any]:
     """One obligation as the replay prints it (docs/architecture.md#replay-scenarios); the
     after-action report builds on this."""
     return {"kind": row.kind, "sequence": row.sequence, "due_at": local_iso(row.due_at, zone),

@@ -122,7 +122,7 @@ def prepare_briefing_apart(settings: Settings, now: datetime) -> dict[str, Any] 
     except Exception:  # as in the daemon: the other formats are archived, the leaders get their briefing
         log.exception("rendering the daily briefing as pdf failed; the other formats are still archived")
     else:
-        order = list(settings.reports.archive_formats)
+        order: list[str] = list(settings.reports.archive_formats)
         summary["files"] = sorted([*summary["files"], str(target)], key=lambda name: order.index(Path(name).suffix[1:]))
     finally:
         if answer["pdf_source_temporary"]:
@@ -150,17 +150,20 @@ def _build_in_child(engine: Engine, settings: Settings, now: datetime) -> dict[s
     report = _report(engine, settings, day, now)
     formats = settings.reports.archive_formats
     files = archive(report, settings, day, [fmt for fmt in formats if fmt != "pdf"])
-    source, temporary = None, False
+    source: str | None = None
+    temporary = False
     if "pdf" in formats and settings.reports.archive_dir is not None:
         page = archived(settings, day, "html")
-        if page not in files:
-            page, temporary = page.with_name(f".{page.stem}.pdf-source.html"), True
+        if page in files:
+            source = str(page)
+        else:
+            page = page.with_name(f".{page.stem}.pdf-source.html")
             try:
                 write_replacing(page, render(report, "html", zone=settings.zone))
             except Exception:
                 log.exception("rendering the daily briefing as pdf failed; the other formats are still archived")
-                page, temporary = None, False
-        source = None if page is None else str(page)
+            else:
+                source, temporary = str(page), True
     return {"summary": _summary(report, files), "day": day.isoformat(), "pdf_source": source,
             "pdf_source_temporary": temporary}
 
