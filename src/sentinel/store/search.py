@@ -124,34 +124,42 @@ class Found:
 FEW_MATCHES = 2000
 
 
+#: per store, the ids of the items matching ``:match``, as the index holds them
+_MATCHING = {"sqlite": "SELECT rowid FROM item_search WHERE item_search MATCH :match",
+             "postgresql": "SELECT item_id FROM item_search WHERE doc @@ CAST(:match AS tsquery)"}
+
+
+def _few_matching(engine: Engine, match: str) -> list[int] | None:
+    """The ids of the items matching ``match`` when they are at most :data:`FEW_MATCHES` (an index
+    lookup, milliseconds); None when there are more."""
+    probe = text(f"{_MATCHING[engine.dialect.name]} LIMIT :few")
+    with engine.connect() as connection:
+        ids = list(connection.scalars(probe, {"match": match, "few": FEW_MATCHES + 1}))
+    return ids if len(ids) <= FEW_MATCHES else None
+
+
 def _postgres_match(engine: Engine, match: str) -> Any:
     """The condition for items matching ``match``. PostgreSQL misjudges how many rows a tsquery of
     bigrams matches: for a rare or absent word it walks the whole ``published_at`` index newest first,
     testing each row (1.2-1.4 s at 1M items, against 10 ms with a source filter). So the index is
-    asked first for up to :data:`FEW_MATCHES` ids (a GIN lookup, milliseconds); when that is all of
-    them the items are fetched by id, and only a common word, which the newest-first walk finds at
-    once, is left to the planner."""
-    probe = text("SELECT item_id FROM item_search WHERE doc @@ CAST(:match AS tsquery) LIMIT :few")
-    with engine.connect() as connection:
-        ids = list(connection.scalars(probe, {"match": match, "few": FEW_MATCHES + 1}))
-    if len(ids) <= FEW_MATCHES:
+    asked first for the ids (:func:`_few_matching`); when they are few the items are fetched by id,
+    and only a common word, which the newest-first walk finds at once, is left to the planner."""
+    ids = _few_matching(engine, match)
+    if ids is not None:
         return col(Item.id).in_(ids) if ids else false()
-    return text("item.id IN (SELECT item_id FROM item_search WHERE doc @@ CAST(:match AS tsquery))").bindparams(
-        match=match)
+    return text(f"item.id IN ({_MATCHING['postgresql']})").bindparams(match=match)
 
 
 def _sqlite_match(engine: Engine, match: str) -> Any:
     """The condition for items matching ``match``. SQLite reads the ids the index holds for it and
     fetches and sorts every item of them: milliseconds for a rare word, but a common one ("爆炸", in
     one item of ten) made it read 100,000 items at 1M to show 100 (0.74 s). So the index is asked
-    first for up to :data:`FEW_MATCHES` ids; for more, the ``+`` keeps SQLite from looking the ids up
+    first (:func:`_few_matching`); for more than a few, the ``+`` keeps SQLite from looking the ids up
     one by one, and it walks the items newest first on the ``published_at`` index instead, testing
-    each against the ids (a common word fills the page within a few thousand)."""
-    probe = text("SELECT rowid FROM item_search WHERE item_search MATCH :match LIMIT :few")
-    with engine.connect() as connection:
-        few = len(connection.scalars(probe, {"match": match, "few": FEW_MATCHES + 1}).all()) <= FEW_MATCHES
-    lookup = "item.id" if few else "+item.id"
-    return text(f"{lookup} IN (SELECT rowid FROM item_search WHERE item_search MATCH :match)").bindparams(match=match)
+    each against the ids (a common word fills the page within a few thousand). (The few are named by
+    the subquery, not as bound values: SQLite before 3.32 takes at most 999.)"""
+    lookup = "item.id" if _few_matching(engine, match) is not None else "+item.id"
+    return text(f"{lookup} IN ({_MATCHING['sqlite']})").bindparams(match=match)
 
 
 def search_items(
