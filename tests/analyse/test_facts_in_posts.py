@@ -112,6 +112,8 @@ CLAUSE_ENDS_ON_A_DEATH = [
     ("离世 with its cause, as 去世", "", "外卖小哥送餐途中遭遇车祸不幸离世", {"deaths": 1}),  # written
     ("离世 with no cause", "", "老艺术家于昨日在北京离世，享年92岁。", {}),  # written
     ("a rumour of a death is no cause of it", "", "台湾歌星再被传去世，好友称联系不上", {}),  # written (离世 alike)
+    ("no vital signs, as a rescue's bulletin says", "", "被困男子被救出时已无生命体征", {"deaths": 1}),  # written
+    ("no vital signs, found by the doctors", "", "120到场确认该男子已无生命体征", {"deaths": 1}),  # written
     ("a virus", "", "冠状病毒“56℃，30分钟，就死亡了。", {}),  # SMP2020
     ("an animal in an earlier clause", "", "海豚送医后，由于呛水严重于昨晚12点死亡。", {}),  # weibo_senti_100k
     ("death as a noun", "", "鼻塞喉咙痛牙痛耳朵痛后脑痛我选择死亡", {}),  # SMP2020

@@ -344,14 +344,14 @@ def find_singular(doc: Doc) -> str | None:
             or _topic_one(doc) or _clause_one(doc) or _body_found(doc))
 
 
-# A clause that ends on a death ("…在家中自杀身亡。", "…送到医院抢救无效死亡，", "…遭淋汽油烧死】") reports
-# one death when nothing in its sentence counts more: whoever is named, however far before the verb.
+# A clause that ends on a death ("…在家中自杀身亡。", "…送到医院抢救无效死亡，", "…遭淋汽油烧死】", a rescue's
+# "被困男子被救出时已无生命体征") reports one death when nothing in its sentence counts more: whoever is
+# named, however far before the verb.
 # 去世 and 离世 alone are mostly illness or age: they count with a cause ("因滑雪事故去世", "因车祸去世",
-# "遭遇车祸不幸离世"). 摔死 ending
-# its clause has no object: the subject fell to death, when the clause tells the fall ("不慎爬山坠崖摔死，";
-# "今天骑电瓶车摔死了" is a hard fall).
+# "遭遇车祸不幸离世"). 摔死 ending its clause has no object: the subject fell to death, when the clause
+# tells the fall ("不慎爬山坠崖摔死，"; "今天骑电瓶车摔死了" is a hard fall).
 _CLAUSE_DEATH = re.compile(
-    rf"(?:身亡|(?P<bare>死亡)|丧生|遇难|殒命|遇害|罹难|溺亡|坠亡|(?P<sudden>猝死)|丧命|(?P<died>去世|离世)"
+    rf"(?:身亡|(?P<bare>死亡)|丧生|遇难|殒命|遇害|罹难|溺亡|坠亡|(?P<sudden>猝死)|丧命|(?P<died>去世|离世)|(?:无|没有)了?生命体征"
     rf"|(?P<passive>[被遭])[^{_STOP}]{{0,12}}?{_KILLED}|(?P<fell>摔死))了?(?=$|[{_STOP}…\[]|(?P<news>的(?:消息|噩耗|新闻|原因|真相|经过)))")
 _DEATH_CAUSE = re.compile(r"车祸|事故|意外|遇袭|遇刺|坠|溺|火灾|爆炸|被(?!传)|猝|自杀|因(?![病故抢])")
 # An illness that kills on the spot is a sudden death, as 猝死 is: "当场心脏病发去世", "突发脑溢血死亡".
