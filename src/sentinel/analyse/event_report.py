@@ -134,12 +134,12 @@ _AGGREGATE = re.compile(rf"{_NUM}+起|共发生|累计|总计|合计|同比|环�
 # An epidemic's bulletin: cases counted over a reporting period (新增确诊病例6例, 累计确诊8例, 累计报告
 # 新型冠状病毒感染的肺炎病例258例, 死亡病例增至6例). Counted in 例, as cases are, or as patients new or
 # in all (新增患者79人); a poisoning's victims are counted in 人 and its 中毒 is no bulletin word here.
-_RISEN = "(?:增至|升至|达到?|已达|突破|超过|超|逾|破)?"
+# how a tally says it rose to its figure ("增至", "突破", "超"): required in a bulletin's, optional in a total's
+_RISE = "(?:增至|升至|增加到|增加至|上升至|上升到|达到?|已达|突破|超过|超|逾|破)"
 _MANY_CASES = r"(?:\d+(?:\.\d+)?万|\d{3,})"
 _TALLY = re.compile(r"(?:新增|累计|现有)(?:报告)?(?:本土)?(?:确诊|疑似|无症状感染者|死亡|治愈|出院)?(?:病例)?\d+例"
                     r"|确诊(?:病例)?\d+例|累计报告[^，。；,;]{0,16}?病例\d+例"
-                    r"|(?:确诊|疑似|感染|死亡|重症|危重)(?:病例|患者)?(?:人数)?"
-                    r"(?:增至|升至|增加到|增加至|上升至|上升到|达到?|已达|突破|超过)\d+例"
+                    rf"|(?:确诊|疑似|感染|死亡|重症|危重)(?:病例|患者)?(?:人数)?{_RISE}\d+例"
                     # patients counted in 人 the same way: "新增患者79人，确诊患者总人数11344人"
                     r"|(?:新增|累计)(?:确诊)?患者\d+人|确诊患者(?:总人数|总数|人数)\d+人"
                     # a pandemic's totals, counted in 万 or in hundreds and more: "美国新冠肺炎超161万例",
@@ -148,9 +148,9 @@ _TALLY = re.compile(r"(?:新增|累计|现有)(?:报告)?(?:本土)?(?:确诊|�
                     # "累计死亡56人" is the toll of one disaster and no tally
                     r"|\d+(?:\.\d+)?万例"
                     rf"|(?:新冠|肺炎|疫情|确诊|感染)[^，。；,;!！?？\d]{{0,12}}?(?:死亡|确诊|感染)(?:病例|人数|患者)?"
-                    rf"(?:总数|数)?{_RISEN}{_MANY_CASES}"
-                    rf"|累计(?:确诊|治愈|感染)[^，。；,;\d]{{0,6}}?{_RISEN}\d+(?:\.\d+)?万?(?:例|人)"
-                    rf"|累计死亡(?:病例)?(?:数|人数)?{_RISEN}\d+(?:\.\d+)?万?例|累计死亡[^，。；,;\d]{{0,4}}?\d+(?:\.\d+)?万"
+                    rf"(?:总数|数)?{_RISE}?{_MANY_CASES}"
+                    rf"|累计(?:确诊|治愈|感染)[^，。；,;\d]{{0,6}}?{_RISE}?\d+(?:\.\d+)?万?(?:例|人)"
+                    rf"|累计死亡(?:病例)?(?:数|人数)?{_RISE}?\d+(?:\.\d+)?万?例|累计死亡[^，。；,;\d]{{0,4}}?\d+(?:\.\d+)?万"
                     rf"|(?:新冠|肺炎|疫情)[^，。；,;\d]{{0,12}}?(?:已致|致|造成)[^，。；,;\d]{{0,6}}?{_MANY_CASES}人(?:死亡|感染|确诊)"
                     rf"|(?:新冠|肺炎|疫情|确诊)[^。！？!?\n]{{0,30}}?累计死亡[^，。；,;\d]{{0,4}}?{_MANY_CASES}")
 _HASHTAG = re.compile(r"#[^#\n]{1,40}#")
